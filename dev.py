@@ -1,0 +1,80 @@
+#!/usr/bin/env python3
+"""Build Nahrain in a local virtual environment, then serve the demo or run the tests.
+
+    python3 dev.py demo    # build, load Iraq reference and demo data, serve http://127.0.0.1:8000
+    python3 dev.py test    # build, then ruff, mypy, migrations check and the whole test suite
+
+Needs only Python 3.11+. The environment lives in .venv and is reinstalled only when
+requirements.lock changes. DATABASE_URL chooses the database (SQLite under var/ by default).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+LOCK = ROOT / "requirements.lock"
+STAMP = VENV / ".nahrain-lock-sha256"
+
+
+def step(message: str) -> None:
+    print(f"\n==> {message}", flush=True)
+
+
+def run(*args: str | Path, env: dict[str, str] | None = None) -> None:
+    result = subprocess.run([str(a) for a in args], cwd=ROOT, env=env)
+    if result.returncode != 0:
+        sys.exit(result.returncode)
+
+
+def build() -> None:
+    if sys.version_info < (3, 11):
+        sys.exit("Nahrain needs Python 3.11 or newer.")
+    if not (BIN / "python").exists():
+        step("Creating the virtual environment in .venv")
+        venv.create(VENV, with_pip=True)
+    digest = hashlib.sha256(LOCK.read_bytes() + b"|" + (ROOT / "pyproject.toml").read_bytes())
+    if not STAMP.exists() or STAMP.read_text() != digest.hexdigest():
+        step("Installing the locked dependencies")
+        run(BIN / "python", "-m", "pip", "install", "--quiet", "--require-hashes", "-r", LOCK)
+        run(BIN / "python", "-m", "pip", "install", "--quiet", "--no-deps", "-e", ".")
+        STAMP.write_text(digest.hexdigest())
+    step("Compiling translations")
+    run(BIN / "nahrain", "i18n", "compile")
+
+
+def demo() -> None:
+    build()
+    step("Preparing the database")
+    run(BIN / "nahrain", "migrate", "--verbosity", "0")
+    step("Loading Iraq reference data and demo accounts")
+    run(BIN / "nahrain", "demo", "setup")
+    step("Serving http://127.0.0.1:8000 (Ctrl+C stops)")
+    run(BIN / "nahrain", "serve", "--bind", "127.0.0.1:8000")
+
+
+def test() -> None:
+    build()
+    step("ruff")
+    run(BIN / "ruff", "check", ".")
+    step("mypy --strict")
+    run(BIN / "mypy", "nahrain", "conftest.py")
+    step("Migrations match the models")
+    run(BIN / "nahrain", "makemigrations", "--check", "--dry-run", "--verbosity", "1")
+    step("pytest")
+    run(BIN / "pytest", *sys.argv[2:])
+
+
+COMMANDS = {"demo": demo, "test": test, "build": build}
+
+if __name__ == "__main__":
+    if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
+        sys.exit(__doc__)
+    COMMANDS[sys.argv[1]]()

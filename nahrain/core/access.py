@@ -1,0 +1,85 @@
+"""Access gates for core objects.
+
+Each gate returns the object if the user may see it and raises ``Http404`` otherwise: the same
+answer for "does not exist" and "not yours", so that probing reveals nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.http import Http404
+
+from nahrain.core.models import ApiToken, Membership, Organisation, Role
+
+AnyUser = User | AnonymousUser
+
+
+def is_platform_admin(user: AnyUser) -> bool:
+    """Platform administrators run the server; they are Django superusers."""
+    return bool(user.is_authenticated and getattr(user, "is_superuser", False))
+
+
+def user_roles(user: AnyUser, organisation: Organisation) -> set[str]:
+    """The roles the user holds in that organisation (empty for anyone else)."""
+    if not user.is_authenticated:
+        return set()
+    return set(
+        Membership.objects.filter(user_id=user.pk, organisation=organisation).values_list(
+            "role", flat=True
+        )
+    )
+
+
+def requires_second_factor(user: AnyUser) -> bool:
+    """Platform admins and organisation admins must sign in with a second factor."""
+    if not user.is_authenticated:
+        return False
+    if is_platform_admin(user):
+        return True
+    return Membership.objects.filter(user_id=user.pk, role=Role.ORG_ADMIN).exists()
+
+
+def _parse_uuid(value: Any) -> uuid.UUID:
+    try:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    except ValueError:
+        raise Http404 from None
+
+
+def access_organisation_by_id(user: AnyUser, organisation_id: Any) -> Organisation:
+    """Any signed-in user may see an organisation's public card (name, acronym, type)."""
+    if not user.is_authenticated:
+        raise Http404
+    try:
+        return Organisation.objects.get(pk=_parse_uuid(organisation_id))
+    except Organisation.DoesNotExist:
+        raise Http404 from None
+
+
+def access_organisation_members(user: AnyUser, organisation_id: Any) -> Organisation:
+    """Only members of an organisation (and platform admins) may see who its members are."""
+    organisation = access_organisation_by_id(user, organisation_id)
+    if is_platform_admin(user) or user_roles(user, organisation):
+        return organisation
+    raise Http404
+
+
+def access_organisation_admin(user: AnyUser, organisation_id: Any) -> Organisation:
+    """Only an organisation's admins (and platform admins) may change its memberships."""
+    organisation = access_organisation_members(user, organisation_id)
+    if is_platform_admin(user) or Role.ORG_ADMIN in user_roles(user, organisation):
+        return organisation
+    raise Http404
+
+
+def access_api_token_by_id(user: AnyUser, token_id: Any) -> ApiToken:
+    """A token is its owner's alone; not even a platform admin reads another's through this."""
+    if not user.is_authenticated:
+        raise Http404
+    try:
+        return ApiToken.objects.get(pk=_parse_uuid(token_id), user_id=user.pk)
+    except ApiToken.DoesNotExist:
+        raise Http404 from None

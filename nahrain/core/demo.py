@@ -1,0 +1,80 @@
+"""Demo organisations and users: the organisations of the response and one user per persona."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from django.contrib.auth.models import User
+from django.db import transaction
+
+from nahrain.core import services
+from nahrain.core.models import Organisation, OrganisationType, Role
+
+ORGANISATIONS = [
+    ("International Organization for Migration", "IOM", OrganisationType.UN_AGENCY),
+    ("Médecins du Monde", "MdM", OrganisationType.INGO),
+    ("International Medical Corps", "IMC", OrganisationType.INGO),
+    ("INTERSOS", "INTERSOS", OrganisationType.INGO),
+    ("DAMA Organization", "DAMA", OrganisationType.NNGO),
+    ("Directorate of Health, Ninewa", "DoH-Ninewa", OrganisationType.GOVERNMENT),
+    ("Directorate of Health, Duhok", "DoH-Duhok", OrganisationType.GOVERNMENT),
+    ("Directorate of Health, Kirkuk", "DoH-Kirkuk", OrganisationType.GOVERNMENT),
+]
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    first_name: str
+    last_name: str
+    organisation: str | None
+    role: str | None
+    platform_admin: bool = False
+
+
+USERS = [
+    DemoUser("admin", "Platform", "Administrator", None, None, platform_admin=True),
+    DemoUser("layla.im", "Layla", "Hassan", "IOM", Role.INFORMATION_MANAGER),
+    DemoUser("omar.camp", "Omar", "Khalil", "IOM", Role.SITE_MANAGER),
+    DemoUser("shilan.case", "Shilan", "Aziz", "INTERSOS", Role.CASE_WORKER),
+    DemoUser("ahmed.viewer", "Ahmed", "Saleh", "DAMA", Role.VIEWER),
+    DemoUser("sara.mdm", "Sara", "Jamil", "MdM", Role.DATA_ENTRY),
+]
+
+
+@transaction.atomic
+def demo_accounts_create() -> dict[str, str]:
+    """Create (or reset) the demo organisations and users; returns username -> new password.
+
+    Passwords are generated afresh on every run and printed once: nothing is hard-coded.
+    """
+    organisations = {}
+    for name, acronym, kind in ORGANISATIONS:
+        organisation = Organisation.objects.filter(acronym=acronym).first()
+        if organisation is None:
+            organisation = services.organisation_create(
+                actor=None, name=name, acronym=acronym, type=kind
+            )
+        organisations[acronym] = organisation
+    passwords = {}
+    for demo in USERS:
+        password = secrets.token_urlsafe(12)
+        user = User.objects.filter(username=demo.username).first()
+        if user is None:
+            user = services.user_create(
+                username=demo.username,
+                password=password,
+                first_name=demo.first_name,
+                last_name=demo.last_name,
+                is_platform_admin=demo.platform_admin,
+            )
+        else:
+            user.set_password(password)
+            user.save(update_fields=["password"])
+        if demo.organisation and demo.role:
+            services.membership_add(
+                actor=None, user=user, organisation=organisations[demo.organisation], role=demo.role
+            )
+        passwords[demo.username] = password
+    return passwords

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from ninja import Schema
+
+
+class OrganisationOut(Schema):
+    id: uuid.UUID
+    name: str
+    acronym: str
+    type: str
+
+
+class MemberOut(Schema):
+    id: uuid.UUID
+    username: str
+    full_name: str
+    role: str
+
+
+class ApiTokenIn(Schema):
+    name: str
+
+
+class ApiTokenOut(Schema):
+    id: uuid.UUID
+    name: str
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class ApiTokenCreatedOut(ApiTokenOut):
+    secret: str
+
+
+class MeOut(Schema):
+    username: str
+    is_platform_admin: bool
+    memberships: list[dict[str, str]]

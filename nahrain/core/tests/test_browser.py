@@ -1,0 +1,69 @@
+"""Pages in real headless Chromium: sign in, switch language, browse places."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from nahrain.geo import services as geo_services
+from nahrain.testing.browser import screenshot
+from nahrain.testing.personas import PASSWORD, Personas
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def sign_in(page: Any, base: str, username: str) -> None:
+    page.goto(f"{base}/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{base}/")
+
+
+def test_a_viewer_signs_in_switches_to_arabic_and_finds_a_place(
+    personas: Personas, live_server: Any, page: Any
+) -> None:
+    geo_services.gazetteer_load()
+    base = live_server.url
+    page.goto(f"{base}/accounts/login/")
+    screenshot(page, "login-en")
+    sign_in(page, base, "ahmed")
+    assert page.locator("html").get_attribute("dir") == "ltr"
+    assert page.get_by_role("heading", name="Welcome, ahmed").is_visible()
+
+    with page.expect_navigation():
+        page.select_option("#language-select", "ar")
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    assert page.locator("html").get_attribute("lang") == "ar"
+    screenshot(page, "home-ar")
+
+    page.goto(f"{base}/geo/?q=%D8%AF%D9%87%D9%88%D9%83")  # دهوك
+    page.get_by_role("link", name="دهوك").first.click()
+    page.wait_for_url(f"{base}/geo/units/IQG09/")
+    assert page.locator("h1 code").inner_text() == "IQG09"
+    screenshot(page, "unit-ar")
+
+    with page.expect_navigation():
+        page.select_option("#language-select", "ckb")
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    assert "دهۆک" in page.locator("h1").inner_text()
+    screenshot(page, "unit-ckb")
+
+    assert page.record.console_errors == []
+    assert page.record.outside_requests == []
+
+
+def test_a_platform_admin_is_asked_for_a_second_factor(
+    personas: Personas, live_server: Any, page: Any
+) -> None:
+    base = live_server.url
+    page.goto(f"{base}/accounts/login/")
+    page.get_by_label("Username").fill("root")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"{base}/admin/")
+    assert "/accounts/2fa/" in page.url
+    assert page.get_by_label("Code from your authenticator app").is_visible()
+    screenshot(page, "two-factor-en")
+    assert page.record.console_errors == []

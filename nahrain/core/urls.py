@@ -1,0 +1,17 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from nahrain.core import views
+
+app_name = "core"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/login/", views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/2fa/", views.two_factor, name="two_factor"),
+    path("accounts/tokens/", views.api_tokens, name="api_tokens"),
+    path(
+        "accounts/tokens/<uuid:token_id>/revoke/", views.api_token_revoke, name="api_token_revoke"
+    ),
+]

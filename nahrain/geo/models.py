@@ -1,0 +1,122 @@
+"""Administrative units with p-codes, their aliases, and locations."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from nahrain.geo.normalize import code_key, name_key
+
+
+class AdminUnit(models.Model):
+    """A country (level 0), governorate (1), district (2) or subdistrict (3), keyed by p-code."""
+
+    pcode = models.CharField(_("p-code"), max_length=32, unique=True)
+    level = models.PositiveSmallIntegerField(_("level"))
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+    name_en = models.CharField(_("name (English)"), max_length=200)
+    name_ar = models.CharField(_("name (Arabic)"), max_length=200, blank=True)
+    name_ckb = models.CharField(_("name (Kurdish)"), max_length=200, blank=True)
+    valid_on = models.DateField(_("valid on"), null=True, blank=True)
+    source = models.CharField(_("source"), max_length=200, blank=True)
+    # GeoJSON geometry (Polygon or MultiPolygon, WGS84) and its bounding box; empty for units
+    # known only from the gazetteer.
+    geometry = models.JSONField(null=True, blank=True)
+    min_lon = models.FloatField(null=True, blank=True)
+    min_lat = models.FloatField(null=True, blank=True)
+    max_lon = models.FloatField(null=True, blank=True)
+    max_lat = models.FloatField(null=True, blank=True)
+    # A point inside the unit, for labels and proportional symbols.
+    lat = models.FloatField(null=True, blank=True)
+    lon = models.FloatField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["level", "pcode"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(level__gte=0, level__lte=3), name="adminunit_level_0_3"
+            ),
+        ]
+        indexes = [models.Index(fields=["level", "parent"])]
+
+    def __str__(self) -> str:
+        return f"{self.pcode} {self.name_en}"
+
+    @property
+    def name(self) -> str:
+        """The name in the active language, falling back to Arabic then English."""
+        language = (get_language() or "en").split("-")[0]
+        if language == "ckb":
+            return self.name_ckb or self.name_ar or self.name_en
+        if language == "ar":
+            return self.name_ar or self.name_en
+        return self.name_en
+
+
+class AliasKind(models.TextChoices):
+    NAME = "name", _("Name")
+    CODE = "code", _("Code")
+
+
+class Alias(models.Model):
+    """One spelling or code by which a unit is known; ``key`` is what matching compares."""
+
+    unit = models.ForeignKey(AdminUnit, on_delete=models.CASCADE, related_name="aliases")
+    name = models.CharField(max_length=200)
+    key = models.CharField(max_length=200, db_index=True)
+    kind = models.CharField(max_length=10, choices=AliasKind.choices, default=AliasKind.NAME)
+    source = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["unit", "key"], name="alias_unit_key")]
+
+    def __str__(self) -> str:
+        return f"{self.name} → {self.unit.pcode}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.key = alias_key(self.name, self.kind)
+        super().save(*args, **kwargs)
+
+
+def alias_key(name: str, kind: str) -> str:
+    """The key an alias is matched by: codes keep their hyphens, names are normalised."""
+    return code_key(name) if kind == AliasKind.CODE else name_key(name)
+
+
+class LocationType(models.TextChoices):
+    VILLAGE = "village", _("Village")
+    TOWN = "town", _("Town or city")
+    NEIGHBOURHOOD = "neighbourhood", _("Neighbourhood")
+    CAMP = "camp", _("Camp")
+    INFORMAL_SITE = "informal_site", _("Informal site")
+    COLLECTIVE_CENTRE = "collective_centre", _("Collective centre")
+    OTHER = "other", _("Other")
+
+
+class Location(models.Model):
+    """A place below the admin units (village, neighbourhood, site) with a stable external id."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    external_id = models.CharField(_("external id"), max_length=64, unique=True)
+    name_en = models.CharField(_("name (English)"), max_length=200)
+    name_ar = models.CharField(_("name (Arabic)"), max_length=200, blank=True)
+    admin_unit = models.ForeignKey(
+        AdminUnit, on_delete=models.PROTECT, null=True, blank=True, related_name="locations"
+    )
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    type = models.CharField(max_length=20, choices=LocationType.choices, default=LocationType.OTHER)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["external_id"]
+
+    def __str__(self) -> str:
+        return f"{self.external_id} {self.name_en}"

@@ -1,0 +1,106 @@
+"""Reads of geography. Admin units and locations are reference data open to every signed-in user."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.db.models import Q, QuerySet
+
+from nahrain.core.access import AnyUser
+from nahrain.geo import pointindex
+from nahrain.geo.models import AdminUnit, Alias, AliasKind
+from nahrain.geo.normalize import code_key, name_key
+
+
+def admin_unit_list(
+    *, user: AnyUser, level: int | None = None, parent: AdminUnit | None = None
+) -> QuerySet[AdminUnit]:
+    """Units of a level, or the children of a unit; the whole tree when neither is given."""
+    if not user.is_authenticated:
+        return AdminUnit.objects.none()
+    units = AdminUnit.objects.select_related("parent").defer("geometry")
+    if level is not None:
+        units = units.filter(level=level)
+    if parent is not None:
+        units = units.filter(parent=parent)
+    return units
+
+
+def admin_unit_candidates(
+    text: str, *, level: int | None = None, within: AdminUnit | None = None
+) -> list[AdminUnit]:
+    """Every unit whose p-code, code alias or normalised name equals ``text``.
+
+    Codes win over names: ``IQ-G02`` is an old code of one governorate even though, as a name,
+    it would look like ``IQG02``. ``within`` keeps units below (or equal to) a given unit, which
+    tells apart a district that shares its name with one in another governorate.
+    """
+    text = text.strip()
+    if not text:
+        return []
+    aliases = Alias.objects.select_related("unit", "unit__parent", "unit__parent__parent")
+    if level is not None:
+        aliases = aliases.filter(unit__level=level)
+    if within is not None:
+        aliases = aliases.filter(
+            Q(unit=within)
+            | Q(unit__parent=within)
+            | Q(unit__parent__parent=within)
+            | Q(unit__parent__parent__parent=within)
+        )
+    for key, kind in ((code_key(text), AliasKind.CODE), (name_key(text), AliasKind.NAME)):
+        found = {a.unit_id: a.unit for a in aliases.filter(key=key, kind=kind)}
+        if found:
+            return sorted(found.values(), key=lambda u: (u.level, u.pcode))
+    return []
+
+
+def admin_unit_resolve(
+    text: str, *, level: int | None = None, within: AdminUnit | None = None
+) -> AdminUnit | None:
+    """The one unit ``text`` names, or None when it names none or several."""
+    candidates = admin_unit_candidates(text, level=level, within=within)
+    return candidates[0] if len(candidates) == 1 else None
+
+
+def admin_unit_search(
+    *, user: AnyUser, query: str, level: int | None = None, limit: int = 20
+) -> list[AdminUnit]:
+    """Units matching a name or code in any script: exact matches first, then prefixes."""
+    if not user.is_authenticated or not query.strip():
+        return []
+    exact = admin_unit_candidates(query, level=level)
+    key = name_key(query)
+    units: dict[int, AdminUnit] = {u.pk: u for u in exact}
+    if key and len(units) < limit:
+        prefix = Alias.objects.filter(kind=AliasKind.NAME, key__startswith=key)
+        if level is not None:
+            prefix = prefix.filter(unit__level=level)
+        ids = list(prefix.values_list("unit_id", flat=True).distinct()[: limit * 3])
+        more = AdminUnit.objects.filter(pk__in=ids).select_related("parent").defer("geometry")
+        for unit in sorted(more, key=lambda u: (u.level, u.pcode)):
+            units.setdefault(unit.pk, unit)
+    return list(units.values())[:limit]
+
+
+def admin_unit_at_point(*, lat: float, lon: float) -> AdminUnit | None:
+    """The deepest unit whose boundary contains the point, or None (outside, or no boundaries)."""
+    (unit_id,) = pointindex.lookup_many([(lat, lon)])
+    if unit_id is None:
+        return None
+    return AdminUnit.objects.select_related("parent").defer("geometry").get(pk=unit_id)
+
+
+def admin_units_at_points(points: Sequence[tuple[float, float]]) -> list[int | None]:
+    """Ids of the deepest units containing each (lat, lon); for bulk work such as imports."""
+    return pointindex.lookup_many(points)
+
+
+def admin_unit_ancestors(unit: AdminUnit) -> list[AdminUnit]:
+    """The unit's chain from the country down to itself."""
+    chain = [unit]
+    while chain[-1].parent_id is not None:
+        parent = chain[-1].parent
+        assert parent is not None
+        chain.append(parent)
+    return list(reversed(chain))

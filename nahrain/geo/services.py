@@ -1,0 +1,328 @@
+"""Writes of geography: boundary imports, the built-in gazetteer, locations."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+from shapely.geometry import mapping, shape
+from shapely.validation import make_valid
+
+from nahrain.core.problems import ImportRejected, Problem
+from nahrain.geo.models import AdminUnit, Alias, AliasKind, alias_key
+
+GAZETTEER_PATH = Path(__file__).resolve().parent / "data" / "iraq_gazetteer.json"
+SELF_ALIAS_SOURCE = "unit name"
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    warnings: list[Problem] = field(default_factory=list)
+
+
+@dataclass
+class _UnitRow:
+    pcode: str
+    level: int
+    parent_pcode: str | None
+    name_en: str
+    name_ar: str = ""
+    name_ckb: str = ""
+    valid_on: date | None = None
+    source: str = ""
+    geometry: dict[str, Any] | None = None
+    bbox: tuple[float, float, float, float] | None = None
+    point: tuple[float, float] | None = None  # (lat, lon)
+    aliases: list[tuple[str, str]] = field(default_factory=list)  # (name, kind)
+
+
+_COMPARED = ("level", "name_en", "name_ar", "name_ckb", "valid_on", "source", "lat", "lon")
+
+
+def _parse_date(value: Any) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+def _first(props: dict[str, Any], *names: str) -> str:
+    for name in names:
+        value = props.get(name)
+        if value not in (None, ""):
+            return str(value).strip()
+    return ""
+
+
+def _feature_row(
+    feature: Any, *, number: int, level: int, file: str, problems: list[Problem]
+) -> _UnitRow | None:
+    """Read one COD-AB feature; append problems and return None if it cannot be used."""
+    if not isinstance(feature, dict) or not isinstance(feature.get("properties"), dict):
+        problems.append(Problem(file, number, "", "feature", "not a GeoJSON feature"))
+        return None
+    props: dict[str, Any] = feature["properties"]
+    prefix = f"ADM{level}_"
+    pcode = _first(props, prefix + "PCODE")
+    if not pcode:
+        problems.append(Problem(file, number, prefix + "PCODE", "required", "no p-code"))
+        return None
+    name_en = _first(props, prefix + "EN", prefix + "NAME", prefix + "REF")
+    if not name_en:
+        problems.append(Problem(file, number, prefix + "EN", "required", f"{pcode} has no name"))
+        return None
+    parent_pcode = _first(props, f"ADM{level - 1}_PCODE") if level > 0 else None
+    if level > 0 and not parent_pcode:
+        problems.append(
+            Problem(file, number, f"ADM{level - 1}_PCODE", "required", f"{pcode} has no parent")
+        )
+        return None
+    row = _UnitRow(
+        pcode=pcode,
+        level=level,
+        parent_pcode=parent_pcode,
+        name_en=name_en,
+        name_ar=_first(props, prefix + "AR"),
+        name_ckb=_first(props, prefix + "CKB", prefix + "KU"),
+        valid_on=_parse_date(props.get("validOn") or props.get("date")),
+    )
+    for key in ("ALT1EN", "ALT2EN", "ALT1AR", "ALT2AR"):
+        alt = _first(props, f"ADM{level}{key}")
+        if alt:
+            row.aliases.append((alt, AliasKind.NAME))
+    geometry = feature.get("geometry")
+    if geometry is not None:
+        try:
+            geom = shape(geometry)
+        except (ValueError, TypeError, AttributeError, KeyError) as exc:
+            problems.append(Problem(file, number, "geometry", "geometry", f"{pcode}: {exc}"))
+            return None
+        if geom.geom_type not in ("Polygon", "MultiPolygon"):
+            problems.append(
+                Problem(
+                    file,
+                    number,
+                    "geometry",
+                    "geometry",
+                    f"{pcode}: a {geom.geom_type}, not a polygon",
+                )
+            )
+            return None
+        if not geom.is_valid:
+            geom = make_valid(geom)
+        # Through JSON so that it compares equal to what the database gives back (lists, not
+        # tuples): re-importing the same file must find nothing changed.
+        row.geometry = json.loads(json.dumps(mapping(geom)))
+        min_lon, min_lat, max_lon, max_lat = (round(v, 6) for v in geom.bounds)
+        row.bbox = (min_lon, min_lat, max_lon, max_lat)
+        inside = geom.representative_point()
+        row.point = (round(inside.y, 5), round(inside.x, 5))
+    return row
+
+
+def boundaries_import(
+    *,
+    file: Path | str,
+    level: int,
+    source: str = "",
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Import one level of COD-AB boundaries (GeoJSON) from any country.
+
+    Parents are resolved from the ``ADM{level-1}_PCODE`` property against units already in the
+    database (import the levels top-down). A unit is matched by p-code: re-importing updates in
+    place and never duplicates. All or nothing: any error rejects the whole file.
+    """
+    path = Path(file)
+    name = path.name
+    if level not in (0, 1, 2, 3):
+        raise ImportRejected([Problem(name, None, "", "level", "level must be 0, 1, 2 or 3")])
+    try:
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ImportRejected([Problem(name, None, "", "malformed", str(exc))]) from None
+    features = data.get("features") if isinstance(data, dict) else None
+    if not isinstance(features, list):
+        raise ImportRejected(
+            [Problem(name, None, "", "malformed", "not a GeoJSON FeatureCollection")]
+        )
+    problems: list[Problem] = []
+    rows: list[_UnitRow] = []
+    seen: dict[str, int] = {}
+    for number, feature in enumerate(features, start=1):
+        row = _feature_row(feature, number=number, level=level, file=name, problems=problems)
+        if row is None:
+            continue
+        if row.pcode in seen:
+            problems.append(
+                Problem(
+                    name,
+                    number,
+                    f"ADM{level}_PCODE",
+                    "duplicate",
+                    f"{row.pcode} already in feature {seen[row.pcode]}",
+                )
+            )
+            continue
+        seen[row.pcode] = number
+        row.source = source or name
+        rows.append(row)
+    return _units_save(
+        rows=rows,
+        file=name,
+        problems=problems,
+        dry_run=dry_run,
+        progress=progress,
+        replace_geometry=True,
+        row_numbers=seen,
+    )
+
+
+def gazetteer_load(*, path: Path = GAZETTEER_PATH, dry_run: bool = False) -> ImportResult:
+    """Load the built-in gazetteer (country, governorates, districts, aliases).
+
+    It fills names, label points and aliases but leaves boundary geometry alone, so it can run
+    before or after a boundary import.
+    """
+    data = json.loads(path.read_text(encoding="utf-8"))
+    rows = [
+        _UnitRow(
+            pcode=unit["pcode"],
+            level=unit["level"],
+            parent_pcode=unit["parent"],
+            name_en=unit["name_en"],
+            name_ar=unit.get("name_ar", ""),
+            name_ckb=unit.get("name_ckb", ""),
+            valid_on=_parse_date(data.get("valid_on")),
+            source=data.get("source", "gazetteer")[:200],
+            point=(unit["lat"], unit["lon"]) if unit.get("lat") is not None else None,
+            aliases=[(alias["name"], alias["kind"]) for alias in unit.get("aliases", [])],
+        )
+        for unit in data["units"]
+    ]
+    rows.sort(key=lambda row: row.level)
+    numbers = {row.pcode: n for n, row in enumerate(rows, start=1)}
+    return _units_save(
+        rows=rows,
+        file=path.name,
+        problems=[],
+        dry_run=dry_run,
+        progress=None,
+        replace_geometry=False,
+        row_numbers=numbers,
+    )
+
+
+@transaction.atomic
+def _units_save(
+    *,
+    rows: list[_UnitRow],
+    file: str,
+    problems: list[Problem],
+    dry_run: bool,
+    progress: Progress | None,
+    replace_geometry: bool,
+    row_numbers: dict[str, int],
+) -> ImportResult:
+    result = ImportResult()
+    existing = {u.pcode: u for u in AdminUnit.objects.filter(pcode__in=[r.pcode for r in rows])}
+    parent_codes = {r.parent_pcode for r in rows if r.parent_pcode}
+    parents = {u.pcode: u for u in AdminUnit.objects.filter(pcode__in=parent_codes)}
+    batch_codes = {r.pcode for r in rows}
+    for row in rows:
+        if (
+            row.parent_pcode
+            and row.parent_pcode not in parents
+            and row.parent_pcode not in batch_codes
+        ):
+            problems.append(
+                Problem(
+                    file,
+                    row_numbers.get(row.pcode),
+                    f"ADM{row.level - 1}_PCODE",
+                    "parent",
+                    f"{row.pcode}: parent {row.parent_pcode} is not loaded; import level "
+                    f"{row.level - 1} first",
+                )
+            )
+    if problems:
+        raise ImportRejected(problems)
+
+    touched: list[AdminUnit] = []
+    total = len(rows)
+    for index, row in enumerate(rows, start=1):
+        unit = existing.get(row.pcode) or AdminUnit(pcode=row.pcode)
+        parent = parents.get(row.parent_pcode or "") or existing.get(row.parent_pcode or "")
+        before = {f: getattr(unit, f) for f in _COMPARED} if unit.pk else None
+        before_geometry = (unit.geometry, unit.parent_id) if unit.pk else None
+        unit.level = row.level
+        unit.parent = parent
+        unit.name_en = row.name_en
+        unit.name_ar = row.name_ar or unit.name_ar
+        unit.name_ckb = row.name_ckb or unit.name_ckb
+        unit.valid_on = row.valid_on or unit.valid_on
+        unit.source = row.source[:200] if replace_geometry or not unit.source else unit.source
+        if row.point:
+            unit.lat, unit.lon = row.point
+        if replace_geometry and row.geometry is not None:
+            unit.geometry = row.geometry
+            assert row.bbox is not None
+            unit.min_lon, unit.min_lat, unit.max_lon, unit.max_lat = row.bbox
+        after = {f: getattr(unit, f) for f in _COMPARED}
+        if before is None:
+            result.created += 1
+        elif before != after or before_geometry != (unit.geometry, unit.parent_id):
+            result.updated += 1
+        else:
+            result.unchanged += 1
+            touched.append(unit)
+            continue
+        unit.full_clean(validate_unique=False, validate_constraints=False)
+        unit.save()
+        existing[unit.pcode] = unit
+        touched.append(unit)
+        if progress:
+            progress(index, total)
+    _aliases_sync(touched, {r.pcode: r.aliases for r in rows})
+    if dry_run:
+        transaction.set_rollback(True)
+    return result
+
+
+def _aliases_sync(units: Iterable[AdminUnit], extra: dict[str, list[tuple[str, str]]]) -> None:
+    """Make each unit's aliases hold its own names and p-code plus the given spellings."""
+    units = list(units)
+    current: dict[int, set[str]] = {}
+    for unit_id, key in Alias.objects.filter(unit__in=units).values_list("unit_id", "key"):
+        current.setdefault(unit_id, set()).add(key)
+    new: list[Alias] = []
+    for unit in units:
+        have = current.setdefault(unit.pk, set())
+        wanted: list[tuple[str, str, str]] = [(unit.pcode, AliasKind.CODE, SELF_ALIAS_SOURCE)]
+        wanted += [
+            (n, AliasKind.NAME, SELF_ALIAS_SOURCE)
+            for n in (unit.name_en, unit.name_ar, unit.name_ckb)
+            if n
+        ]
+        wanted += [(n, k, "alias") for n, k in extra.get(unit.pcode, [])]
+        for name, kind, source in wanted:
+            key = alias_key(name, kind)
+            if key and key not in have:
+                have.add(key)
+                new.append(
+                    Alias(unit=unit, name=name[:200], key=key[:200], kind=kind, source=source)
+                )
+    Alias.objects.bulk_create(new)

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from nahrain.geo import views
+
+app_name = "geo"
+
+urlpatterns = [
+    path("", views.unit_browser, name="browser"),
+    path("units/<str:pcode>/", views.unit_browser, name="unit"),
+]
