@@ -54,10 +54,12 @@ def not_found(request: HttpRequest, exc: Http404) -> Any:
 
 def _routers() -> None:
     from nahrain.core.api import router as core_router
+    from nahrain.displacement.api import router as dtm_router
     from nahrain.geo.api import router as geo_router
 
     api.add_router("/", core_router)
     api.add_router("/geo/", geo_router)
+    api.add_router("/dtm/", dtm_router)
 
 
 _routers()

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "nahrain.core",
     "nahrain.geo",
+    "nahrain.displacement",
 ]
 
 MIDDLEWARE = [

@@ -11,5 +11,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("geo/", include("nahrain.geo.urls")),
+    path("dtm/", include("nahrain.displacement.urls")),
     path("", include("nahrain.core.urls")),
 ]

@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from nahrain.displacement.models import Population
+
+
+class RoundForm(forms.Form):
+    number = forms.IntegerField(label=_("Round number"), min_value=1)
+    reference_date = forms.DateField(
+        label=_("Reference date"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label=_("Master list (CSV or XLSX)"))
+    population = forms.ChoiceField(
+        label=_("Population"),
+        choices=[("", _("As the file says (IDPs for the 2014 format)")), *Population.choices],
+        required=False,
+    )

@@ -1,0 +1,290 @@
+"""Figures of displacement, read from the rollup tables (never by scanning the facts).
+
+Every function takes a round the caller was let into by ``access.access_round_by_uid`` (or the
+caller, for lists), so nothing here can show a draft to someone who may not see it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet, Sum
+
+from nahrain.core.access import AnyUser
+from nahrain.core.models import Membership, Role
+from nahrain.displacement.models import (
+    AssessmentRound,
+    CodeItem,
+    LocationAssessment,
+    MovementEvent,
+    Rollup,
+    RoundStatus,
+)
+from nahrain.geo.models import AdminUnit
+
+
+def round_list(*, user: AnyUser) -> QuerySet[AssessmentRound]:
+    """Published rounds, and the drafts of organisations the user is an information manager of."""
+    if not user.is_authenticated:
+        return AssessmentRound.objects.none()
+    managed = Membership.objects.filter(user_id=user.pk, role=Role.INFORMATION_MANAGER).values(
+        "organisation_id"
+    )
+    return (
+        AssessmentRound.objects.filter(
+            Q(status=RoundStatus.PUBLISHED) | Q(organisation_id__in=managed)
+        )
+        .select_related("organisation")
+        .order_by("-reference_date", "-number", "-version")
+    )
+
+
+def round_latest_published(*, user: AnyUser) -> AssessmentRound | None:
+    """The newest published round that no correction replaces."""
+    return (
+        round_list(user=user).filter(status=RoundStatus.PUBLISHED, replaced_by__isnull=True).first()
+    )
+
+
+@dataclass(frozen=True)
+class Figure:
+    pcode: str
+    name_en: str
+    name_ar: str
+    level: int
+    population: str
+    category: str
+    households: int
+    individuals: int
+    locations: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return self.__dict__.copy()
+
+
+def _rollups(
+    assessment_round: AssessmentRound,
+    *,
+    dimension: str,
+    level: int,
+    population: str | None,
+    within: AdminUnit | None,
+) -> QuerySet[Rollup]:
+    rows = Rollup.objects.filter(round=assessment_round, dimension=dimension, level=level)
+    if population:
+        rows = rows.filter(population=population)
+    if within is not None and within.level < level:
+        depth = level - within.level
+        path = "unit__" + "__".join(["parent"] * depth)
+        rows = rows.filter(**{path: within})
+    elif within is not None:
+        rows = rows.filter(unit=within)
+    return rows.select_related("unit").order_by("-individuals", "unit__pcode", "category")
+
+
+def figures(
+    *,
+    assessment_round: AssessmentRound,
+    level: int = 0,
+    dimension: str = "total",
+    population: str | None = None,
+    within: AdminUnit | None = None,
+) -> list[Figure]:
+    """Households, individuals and locations per unit of ``level`` (optionally inside a unit),
+    as totals or broken down by ``dimension`` (shelter, shelter_group, period, origin)."""
+    return [
+        Figure(
+            pcode=row.unit.pcode,
+            name_en=row.unit.name_en,
+            name_ar=row.unit.name_ar,
+            level=row.level,
+            population=row.population,
+            category=row.category,
+            households=row.households,
+            individuals=row.individuals,
+            locations=row.locations,
+        )
+        for row in _rollups(
+            assessment_round,
+            dimension=dimension,
+            level=level,
+            population=population,
+            within=within,
+        )
+    ]
+
+
+def totals(
+    *, assessment_round: AssessmentRound, within: AdminUnit | None = None
+) -> dict[str, dict[str, int]]:
+    """Population type -> households, individuals, locations, for the country or one unit."""
+    level = within.level if within is not None else 0
+    result: dict[str, dict[str, int]] = {}
+    for row in _rollups(
+        assessment_round, dimension="total", level=level, population=None, within=within
+    ):
+        bucket = result.setdefault(
+            row.population, {"households": 0, "individuals": 0, "locations": 0}
+        )
+        bucket["households"] += row.households
+        bucket["individuals"] += row.individuals
+        bucket["locations"] += row.locations
+    return result
+
+
+def location_figures(
+    *,
+    assessment_round: AssessmentRound,
+    population: str | None = None,
+    within: AdminUnit | None = None,
+) -> QuerySet[LocationAssessment]:
+    """Per-location figures of a round (a round holds a few thousand), with the place."""
+    rows = LocationAssessment.objects.filter(round=assessment_round).select_related(
+        "location", "adm1", "adm2", "adm3"
+    )
+    if population:
+        rows = rows.filter(population=population)
+    if within is not None and within.level in (1, 2, 3):
+        rows = rows.filter(**{f"adm{within.level}": within})
+    return rows.order_by("-individuals", "location__external_id")
+
+
+def series(
+    *, user: AnyUser, within: AdminUnit | None = None, organisation_id: Any = None
+) -> list[dict[str, Any]]:
+    """Individuals and households per population across every round the user may see
+    (the current version of each), for the country or one unit."""
+    rounds = round_list(user=user).filter(replaced_by__isnull=True)
+    if organisation_id is not None:
+        rounds = rounds.filter(organisation_id=organisation_id)
+    level = within.level if within is not None else 0
+    rows = Rollup.objects.filter(round__in=rounds, dimension="total", level=level)
+    if within is not None:
+        rows = rows.filter(unit=within)
+    aggregated = (
+        rows.values("round__number", "round__reference_date", "round__uid", "population")
+        .annotate(households=Sum("households"), individuals=Sum("individuals"))
+        .order_by("round__reference_date", "round__number")
+    )
+    return [
+        {
+            "round": row["round__number"],
+            "round_uid": str(row["round__uid"]),
+            "date": row["round__reference_date"],
+            "population": row["population"],
+            "households": row["households"],
+            "individuals": row["individuals"],
+        }
+        for row in aggregated
+    ]
+
+
+def round_compare(
+    *,
+    base: AssessmentRound,
+    other: AssessmentRound,
+    level: int = 1,
+    population: str | None = None,
+) -> dict[str, Any]:
+    """Change per unit between two rounds, and the locations that appeared or emptied."""
+
+    def by_unit(r: AssessmentRound) -> dict[tuple[str, str], tuple[int, int, str]]:
+        return {
+            (f.pcode, f.population): (f.households, f.individuals, f.name_en)
+            for f in figures(assessment_round=r, level=level, population=population)
+        }
+
+    before, after = by_unit(base), by_unit(other)
+    units = []
+    for key in sorted(set(before) | set(after)):
+        b = before.get(key, (0, 0, ""))
+        a = after.get(key, (0, 0, ""))
+        units.append(
+            {
+                "pcode": key[0],
+                "name_en": a[2] or b[2],
+                "population": key[1],
+                "households_before": b[0],
+                "households_after": a[0],
+                "individuals_before": b[1],
+                "individuals_after": a[1],
+                "individuals_change": a[1] - b[1],
+            }
+        )
+
+    def located(r: AssessmentRound) -> dict[tuple[str, str], int]:
+        rows = LocationAssessment.objects.filter(round=r)
+        if population:
+            rows = rows.filter(population=population)
+        return {
+            (ext, pop): ind
+            for ext, pop, ind in rows.values_list(
+                "location__external_id", "population", "individuals"
+            )
+        }
+
+    base_locations, other_locations = located(base), located(other)
+    appeared = sorted(k for k, v in other_locations.items() if v and not base_locations.get(k))
+    emptied = sorted(k for k, v in base_locations.items() if v and not other_locations.get(k))
+    return {
+        "base": str(base.uid),
+        "other": str(other.uid),
+        "level": level,
+        "units": units,
+        "appeared": [{"place_id": p, "population": pop} for p, pop in appeared],
+        "emptied": [{"place_id": p, "population": pop} for p, pop in emptied],
+    }
+
+
+def flow_matrix(
+    *, assessment_round: AssessmentRound, population: str = "idp"
+) -> dict[str, dict[str, int]]:
+    """Individuals by governorate of origin (rows) and current governorate (columns)."""
+    matrix: dict[str, dict[str, int]] = defaultdict(dict)
+    rows = Rollup.objects.filter(
+        round=assessment_round, dimension="origin", level=1, population=population
+    ).select_related("unit")
+    for row in rows:
+        matrix[row.category][row.unit.pcode] = row.individuals
+    return dict(matrix)
+
+
+def code_labels(*, kind: str) -> dict[str, CodeItem]:
+    """Code -> item for every version of a code list kind (codes are stable across versions)."""
+    labels: dict[str, CodeItem] = {}
+    for item in CodeItem.objects.filter(code_list__kind=kind).order_by("code_list__first_round"):
+        labels[item.code] = item
+    return labels
+
+
+def movement_totals(
+    *, user: AnyUser, event: str | None = None, level: int = 1
+) -> list[dict[str, Any]]:
+    """Households and individuals arriving and leaving, per event and area (emergency tracking)."""
+    if not user.is_authenticated:
+        return []
+    rows = MovementEvent.objects.all()
+    if event:
+        rows = rows.filter(event=event)
+    unit_field = "adm1" if level == 1 else "adm2"
+    aggregated = (
+        rows.values(
+            "event", f"{unit_field}__pcode", f"{unit_field}__name_en", "direction", "population"
+        )
+        .annotate(households=Sum("households"), individuals=Sum("individuals"))
+        .order_by("event", f"{unit_field}__pcode", "direction")
+    )
+    return [
+        {
+            "event": r["event"],
+            "pcode": r[f"{unit_field}__pcode"],
+            "name_en": r[f"{unit_field}__name_en"],
+            "direction": r["direction"],
+            "population": r["population"],
+            "households": r["households"],
+            "individuals": r["individuals"],
+        }
+        for r in aggregated
+    ]

@@ -1,0 +1,654 @@
+"""Writes of displacement tracking: rounds, imports, the round lifecycle, movement events."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from nahrain.core.models import Organisation
+from nahrain.core.problems import ImportRejected, Problem, Severity
+from nahrain.core.services import audit_record
+from nahrain.displacement import bulk
+from nahrain.displacement.codelists import codes_for_round
+from nahrain.displacement.dtm_format import (
+    HOUSEHOLD_SIZE,
+    HOUSEHOLD_SIZE_IN_CAMP_FROM_117,
+    LocationRecord,
+    ParsedFile,
+    column_letter,
+    error_count,
+    mapping_summary,
+    parse,
+)
+from nahrain.displacement.models import (
+    AssessmentRound,
+    Dimension,
+    LocationAssessment,
+    MovementEvent,
+    Population,
+    RoundImport,
+    RoundStatus,
+)
+from nahrain.displacement.validation import (
+    DEFAULT_CHANGE_WARNING_SHARE,
+    PlaceResolver,
+    ResolvedPlace,
+    check_change,
+    check_coordinates,
+    check_records,
+)
+from nahrain.geo import selectors as geo_selectors
+from nahrain.geo.models import AdminUnit, Location, LocationType
+from nahrain.intake.readers import read_table
+
+Progress = Callable[[str, int, int], None]
+
+
+class RoundLocked(Exception):
+    """A published round is read-only: corrections go into a new version."""
+
+
+@dataclass
+class ImportReport:
+    file: str
+    format: str
+    population: str
+    dry_run: bool
+    locations: int = 0
+    households: int = 0
+    individuals: int = 0
+    new_locations: int = 0
+    mapping: list[dict[str, str]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity is Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity is Severity.WARNING]
+
+
+@transaction.atomic
+def round_create(
+    *,
+    actor: User | None,
+    organisation: Organisation,
+    number: int,
+    reference_date: date,
+    populations: list[str] | None = None,
+) -> AssessmentRound:
+    """Open a new draft round for an organisation."""
+    assessment_round = AssessmentRound(
+        organisation=organisation,
+        number=number,
+        reference_date=reference_date,
+        populations=populations or [Population.IDP, Population.RETURNEE],
+    )
+    assessment_round.full_clean()
+    assessment_round.save()
+    audit_record(
+        actor=actor,
+        action="round.create",
+        object_type="round",
+        object_id=assessment_round.uid,
+        organisation=organisation,
+        detail={"number": number},
+    )
+    return assessment_round
+
+
+def household_size_for(*, round_number: int, record: LocationRecord, population: str) -> Decimal:
+    """DTM Iraq counted six people a household; five for in-camp IDPs from round 117."""
+    in_camp = bool(record.shelter) and set(record.shelter) == {"camp"}
+    if population == Population.IDP and round_number >= 117 and in_camp:
+        return HOUSEHOLD_SIZE_IN_CAMP_FROM_117
+    return HOUSEHOLD_SIZE
+
+
+def _column_of(parsed: ParsedFile) -> dict[str, str]:
+    """Spreadsheet column of each field, and the first column of each breakdown, for messages."""
+    where: dict[str, str] = {}
+    for column in parsed.columns:
+        kind, _, name = column.target.partition(":")
+        key = name if kind == "field" else kind
+        if kind and key not in where:
+            where[key] = column_letter(column.index)
+    return where
+
+
+def _previous_households(assessment_round: AssessmentRound, population: str) -> dict[str, int]:
+    previous = (
+        AssessmentRound.objects.filter(
+            organisation=assessment_round.organisation, number__lt=assessment_round.number
+        )
+        .order_by("-number", "-version")
+        .first()
+    )
+    if previous is None:
+        return {}
+    return dict(
+        LocationAssessment.objects.filter(round=previous, population=population).values_list(
+            "location__external_id", "households"
+        )
+    )
+
+
+def round_import(
+    *,
+    actor: User | None,
+    assessment_round: AssessmentRound,
+    data: bytes,
+    file: str,
+    population: str | None = None,
+    dry_run: bool = False,
+    change_warning_share: float = DEFAULT_CHANGE_WARNING_SHARE,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Import a DTM master list into a round: all or nothing, replacing what the file covers.
+
+    Every problem found names the file, row, column and rule. With errors nothing is written
+    (``ImportRejected``); a dry run checks everything and writes nothing. Importing a file again
+    into the same round replaces that population's figures, so nothing is ever counted twice.
+    """
+    if assessment_round.status == RoundStatus.PUBLISHED:
+        raise RoundLocked(f"{assessment_round} is published; correct it in a new version")
+    say = progress or (lambda stage, done, total: None)
+    say("reading", 0, 1)
+    table = read_table(data, file=file)
+    codes = codes_for_round(assessment_round.number)
+    resolver = PlaceResolver()
+    parsed = parse(
+        table,
+        codes=codes,
+        round_number=assessment_round.number,
+        population=population or Population.IDP,
+        resolve_governorate=resolver.governorate,
+    )
+    population = parsed.population if population is None else population
+    if parsed.format == "dtm-2014-long" and population != Population.IDP:
+        raise ImportRejected(
+            [Problem(file, None, "", "population", "the 2014 master list counts IDPs only")]
+        )
+    column_of = _column_of(parsed)
+    say("checking", 0, len(parsed.records))
+    places, problems = check_records(
+        parsed.records, file=file, column_of=column_of, resolver=resolver, population=population
+    )
+    problems = parsed.problems + problems
+    problems += _origins_to_pcodes(parsed, resolver, file=file, column_of=column_of)
+    problems += check_coordinates(parsed.records, places, file=file, column_of=column_of)
+    problems += check_change(
+        parsed.records,
+        _previous_households(assessment_round, population),
+        file=file,
+        column_of=column_of,
+        share=change_warning_share,
+    )
+    problems.sort(key=lambda p: (p.row or 0, p.column, p.rule))
+    report = ImportReport(
+        file=file,
+        format=parsed.format,
+        population=population,
+        dry_run=dry_run,
+        locations=len(parsed.records),
+        households=sum(r.households for r in parsed.records),
+        mapping=mapping_summary(parsed),
+        problems=problems,
+    )
+    sizes = {
+        r.place_id: household_size_for(
+            round_number=assessment_round.number, record=r, population=population
+        )
+        for r in parsed.records
+    }
+    report.individuals = sum(
+        r.individuals if r.individuals is not None else int(r.households * sizes[r.place_id])
+        for r in parsed.records
+    )
+    if error_count(problems):
+        raise ImportRejected(problems)
+    if dry_run:
+        report.new_locations = len(
+            {r.place_id for r in parsed.records}
+            - set(
+                Location.objects.filter(
+                    external_id__in=[r.place_id for r in parsed.records]
+                ).values_list("external_id", flat=True)
+            )
+        )
+        return report
+    with transaction.atomic():
+        locked = AssessmentRound.objects.select_for_update().get(pk=assessment_round.pk)
+        if locked.status == RoundStatus.PUBLISHED:
+            raise RoundLocked(f"{locked} is published; correct it in a new version")
+        say("locations", 0, len(parsed.records))
+        locations, report.new_locations = _locations_upsert(parsed.records, places)
+        say("writing", 0, len(parsed.records))
+        _facts_write(locked, population, parsed.records, locations, sizes, progress=say)
+        say("figures", 0, 1)
+        bulk.rollups_refresh(round_id=locked.pk, shelter_groups=codes.shelter_group_of())
+        if population not in locked.populations:
+            locked.populations = [*locked.populations, population]
+        locked.status = RoundStatus.DRAFT
+        locked.data_version = F("data_version") + 1
+        locked.save(update_fields=["populations", "status", "data_version"])
+        RoundImport.objects.create(
+            round=locked,
+            file=file[:200],
+            sha256=hashlib.sha256(data).hexdigest(),
+            format=parsed.format,
+            population=population,
+            locations=report.locations,
+            households=report.households,
+            individuals=report.individuals,
+            warnings=[p.as_dict() for p in report.warnings][:1000],
+            mapping=report.mapping,
+            imported_by=actor,
+        )
+        audit_record(
+            actor=actor,
+            action="round.import",
+            object_type="round",
+            object_id=locked.uid,
+            organisation=locked.organisation,
+            detail={
+                "file": file[:200],
+                "population": population,
+                "locations": report.locations,
+                "households": report.households,
+                "warnings": len(report.warnings),
+            },
+        )
+    say("done", 1, 1)
+    return report
+
+
+def _origins_to_pcodes(
+    parsed: ParsedFile, resolver: PlaceResolver, *, file: str, column_of: dict[str, str]
+) -> list[Problem]:
+    """Long-format origins are governorate spellings; turn them into p-codes."""
+    problems: list[Problem] = []
+    if parsed.format != "dtm-2014-long":
+        return problems
+    for record in parsed.records:
+        resolved: dict[str, int] = {}
+        for spelling, value in record.origin.items():
+            unit = resolver.governorate(spelling)
+            if unit is None:
+                problems.append(
+                    Problem(
+                        file,
+                        record.row,
+                        "E",
+                        "unknown_governorate",
+                        f"origin {spelling!r} is not a known governorate name or code",
+                    )
+                )
+                continue
+            resolved[unit.pcode] = resolved.get(unit.pcode, 0) + value
+        record.origin = resolved
+    return problems
+
+
+def _locations_upsert(
+    records: list[LocationRecord], places: dict[str, ResolvedPlace]
+) -> tuple[dict[str, Location], int]:
+    """Find each record's location by place id; create the unknown ones under their unit.
+
+    A new location sits in the subdistrict its point falls in when that lies in the named
+    district, otherwise in the district itself.
+    """
+    ids = [r.place_id for r in records]
+    existing = {loc.external_id: loc for loc in Location.objects.filter(external_id__in=ids)}
+    new_records = [r for r in records if r.place_id not in existing]
+    points = [
+        (r.latitude, r.longitude)
+        for r in new_records
+        if r.latitude is not None and r.longitude is not None
+    ]
+    found = iter(geo_selectors.admin_units_at_points(points))
+    units_at: dict[str, int | None] = {
+        r.place_id: next(found)
+        for r in new_records
+        if r.latitude is not None and r.longitude is not None
+    }
+    candidates = AdminUnit.objects.in_bulk([u for u in units_at.values() if u is not None])
+    created = []
+    for record in new_records:
+        district = places[record.place_id].district
+        unit: AdminUnit = district
+        deepest = candidates.get(units_at.get(record.place_id) or 0)
+        if deepest is not None and deepest.level == 3 and deepest.parent_id == district.pk:
+            unit = deepest
+        created.append(
+            Location(
+                external_id=record.place_id,
+                name_en=record.name_en or record.name_ar or record.place_id,
+                name_ar=record.name_ar,
+                admin_unit=unit,
+                latitude=record.latitude,
+                longitude=record.longitude,
+                type=LocationType.CAMP if set(record.shelter) == {"camp"} else LocationType.OTHER,
+            )
+        )
+    Location.objects.bulk_create(created, batch_size=2000)
+    if created:
+        existing.update(
+            {
+                loc.external_id: loc
+                for loc in Location.objects.filter(
+                    external_id__in=[r.place_id for r in new_records]
+                )
+            }
+        )
+    return existing, len(created)
+
+
+def _units_of(
+    location: Location, cache: dict[int, list[int]]
+) -> tuple[int, int | None, int | None]:
+    """(governorate, district, subdistrict) ids of a location, from its unit up the tree."""
+    unit_id = location.admin_unit_id
+    assert unit_id is not None
+    if unit_id not in cache:
+        chain: list[int] = []
+        unit: AdminUnit | None = AdminUnit.objects.select_related("parent__parent").get(pk=unit_id)
+        levels: dict[int, int] = {}
+        while unit is not None:
+            levels[unit.level] = unit.pk
+            unit = unit.parent
+        chain = [levels.get(1, 0), levels.get(2, 0), levels.get(3, 0)]
+        cache[unit_id] = chain
+    adm1, adm2, adm3 = cache[unit_id]
+    return adm1, adm2 or None, adm3 or None
+
+
+def _facts_write(
+    assessment_round: AssessmentRound,
+    population: str,
+    records: list[LocationRecord],
+    locations: dict[str, Location],
+    sizes: dict[str, Decimal],
+    *,
+    progress: Progress,
+) -> None:
+    bulk.facts_delete(round_id=assessment_round.pk, population=population)
+    cache: dict[int, list[int]] = {}
+    rows: list[tuple[Any, ...]] = []
+    for record in records:
+        location = locations[record.place_id]
+        adm1, adm2, adm3 = _units_of(location, cache)
+        size = sizes[record.place_id]
+        individuals = (
+            record.individuals if record.individuals is not None else int(record.households * size)
+        )
+        rows.append(
+            (
+                assessment_round.pk,
+                location.pk,
+                population,
+                record.households,
+                individuals,
+                size,
+                adm1,
+                adm2,
+                adm3,
+            )
+        )
+    bulk.copy_rows(LocationAssessment._meta.db_table, bulk.ASSESSMENT_COLUMNS, rows)
+    ids = bulk.assessment_ids(round_id=assessment_round.pk, population=population)
+
+    def breakdown_rows() -> Any:
+        for done, record in enumerate(records, start=1):
+            assessment_id = ids[locations[record.place_id].pk]
+            size = sizes[record.place_id]
+            for dimension in (Dimension.SHELTER, Dimension.PERIOD):
+                for category, households in getattr(record, dimension.value).items():
+                    yield (
+                        assessment_id,
+                        dimension.value,
+                        category,
+                        households,
+                        int(households * size),
+                    )
+            for category, value in record.origin.items():
+                if record.origin_unit == "individuals":
+                    yield (
+                        assessment_id,
+                        Dimension.ORIGIN.value,
+                        category,
+                        round(value / size),
+                        value,
+                    )
+                else:
+                    yield (
+                        assessment_id,
+                        Dimension.ORIGIN.value,
+                        category,
+                        value,
+                        int(value * size),
+                    )
+            if done % 500 == 0:
+                progress("writing", done, len(records))
+
+    from nahrain.displacement.models import Breakdown
+
+    bulk.copy_rows(Breakdown._meta.db_table, bulk.BREAKDOWN_COLUMNS, breakdown_rows())
+
+
+@transaction.atomic
+def round_validate(*, actor: User | None, assessment_round: AssessmentRound) -> AssessmentRound:
+    """Mark a draft round validated: it holds figures and its rollups agree with its facts."""
+    if assessment_round.status == RoundStatus.PUBLISHED:
+        raise RoundLocked(f"{assessment_round} is published")
+    problems = round_check(assessment_round=assessment_round)
+    if problems:
+        raise ImportRejected(problems)
+    assessment_round.status = RoundStatus.VALIDATED
+    assessment_round.save(update_fields=["status"])
+    audit_record(
+        actor=actor,
+        action="round.validate",
+        object_type="round",
+        object_id=assessment_round.uid,
+        organisation=assessment_round.organisation,
+    )
+    return assessment_round
+
+
+def round_check(*, assessment_round: AssessmentRound) -> list[Problem]:
+    """Errors that forbid publishing: no figures, or national rollups that disagree with facts."""
+    from django.db.models import Sum
+
+    from nahrain.displacement.models import Rollup
+
+    name = f"round {assessment_round.number}"
+    facts = LocationAssessment.objects.filter(round=assessment_round)
+    if not facts.exists():
+        return [Problem(name, None, "", "empty", "the round holds no figures yet")]
+    problems = []
+    for population in facts.values_list("population", flat=True).distinct():
+        fact_total = facts.filter(population=population).aggregate(s=Sum("individuals"))["s"]
+        rollup_total = Rollup.objects.filter(
+            round=assessment_round, population=population, level=1, dimension="total"
+        ).aggregate(s=Sum("individuals"))["s"]
+        if fact_total != rollup_total:
+            problems.append(
+                Problem(
+                    name,
+                    None,
+                    "",
+                    "rollup",
+                    f"{population}: {fact_total} individuals in "
+                    f"the facts, {rollup_total} in the figures",
+                )
+            )
+    return problems
+
+
+@transaction.atomic
+def round_publish(*, actor: User | None, assessment_round: AssessmentRound) -> AssessmentRound:
+    """Publish a validated round: open to every signed-in user, read-only from now on."""
+    locked = AssessmentRound.objects.select_for_update().get(pk=assessment_round.pk)
+    if locked.status == RoundStatus.PUBLISHED:
+        return locked
+    if locked.status != RoundStatus.VALIDATED:
+        raise ImportRejected(
+            [
+                Problem(
+                    f"round {locked.number}",
+                    None,
+                    "",
+                    "not_validated",
+                    "validate the round before publishing it",
+                )
+            ]
+        )
+    problems = round_check(assessment_round=locked)
+    if problems:
+        raise ImportRejected(problems)
+    locked.status = RoundStatus.PUBLISHED
+    locked.published_at = timezone.now()
+    locked.published_by = actor
+    locked.save(update_fields=["status", "published_at", "published_by"])
+    audit_record(
+        actor=actor,
+        action="round.publish",
+        object_type="round",
+        object_id=locked.uid,
+        organisation=locked.organisation,
+        detail={"number": locked.number, "version": locked.version},
+    )
+    return locked
+
+
+@transaction.atomic
+def round_correct(*, actor: User | None, assessment_round: AssessmentRound) -> AssessmentRound:
+    """Open a correction of a published round: a new draft version holding a copy of its figures.
+
+    Re-import the corrected file into it, then validate and publish; the comparison of the two
+    versions is the diff.
+    """
+    if assessment_round.status != RoundStatus.PUBLISHED:
+        raise RoundLocked("only a published round is corrected through a new version")
+    if AssessmentRound.objects.filter(replaces=assessment_round).exists():
+        raise RoundLocked(f"{assessment_round} already has a correction")
+    correction = AssessmentRound.objects.create(
+        organisation=assessment_round.organisation,
+        number=assessment_round.number,
+        version=assessment_round.version + 1,
+        replaces=assessment_round,
+        reference_date=assessment_round.reference_date,
+        populations=assessment_round.populations,
+    )
+    _facts_copy(source=assessment_round, target=correction)
+    bulk.rollups_refresh(
+        round_id=correction.pk,
+        shelter_groups=codes_for_round(correction.number).shelter_group_of(),
+    )
+    audit_record(
+        actor=actor,
+        action="round.correct",
+        object_type="round",
+        object_id=correction.uid,
+        organisation=correction.organisation,
+        detail={"replaces": str(assessment_round.uid)},
+    )
+    return correction
+
+
+def _facts_copy(*, source: AssessmentRound, target: AssessmentRound) -> None:
+    from django.db import connection
+
+    from nahrain.displacement.models import Breakdown
+
+    assessment = LocationAssessment._meta.db_table
+    breakdown = Breakdown._meta.db_table
+    columns = ", ".join(bulk.ASSESSMENT_COLUMNS[1:])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {assessment} (round_id, {columns}) "  # noqa: S608
+            f"SELECT %s, {columns} FROM {assessment} WHERE round_id = %s",
+            [target.pk, source.pk],
+        )
+        cursor.execute(
+            f"INSERT INTO {breakdown} (assessment_id, dimension, category, households, "  # noqa: S608
+            f"individuals) SELECT n.id, b.dimension, b.category, b.households, b.individuals "
+            f"FROM {breakdown} b JOIN {assessment} o ON o.id = b.assessment_id "
+            f"JOIN {assessment} n ON n.round_id = %s AND n.location_id = o.location_id "
+            f"AND n.population = o.population WHERE o.round_id = %s",
+            [target.pk, source.pk],
+        )
+
+
+@transaction.atomic
+def movement_record(
+    *,
+    actor: User,
+    organisation: Organisation,
+    event: str,
+    day: date,
+    location: Location,
+    population: str,
+    direction: str,
+    households: int,
+    individuals: int | None = None,
+    cause: str = "",
+) -> MovementEvent:
+    """Record an emergency-tracking movement (kept apart from round figures)."""
+    if location.admin_unit is None:
+        raise ValueError("the location has no admin unit")
+    chain = geo_selectors.admin_unit_ancestors(location.admin_unit)
+    by_level = {u.level: u for u in chain}
+    movement = MovementEvent(
+        organisation=organisation,
+        event=event,
+        date=day,
+        location=location,
+        adm1=by_level[1],
+        adm2=by_level.get(2),
+        population=population,
+        direction=direction,
+        households=households,
+        individuals=individuals if individuals is not None else int(households * HOUSEHOLD_SIZE),
+        cause=cause,
+    )
+    movement.full_clean()
+    movement.save()
+    audit_record(
+        actor=actor,
+        action="movement.record",
+        object_type="movement",
+        object_id=movement.uid,
+        organisation=organisation,
+    )
+    return movement
+
+
+def round_export(
+    *, actor: User | None, assessment_round: AssessmentRound, level: str, format: str
+) -> tuple[bytes, str]:
+    """Export a round's figures (audited: who exported which round, at which level, how)."""
+    from nahrain.displacement.exports import export
+
+    data, name = export(assessment_round=assessment_round, level=level, format=format)
+    audit_record(
+        actor=actor,
+        action="round.export",
+        object_type="round",
+        object_id=assessment_round.uid,
+        organisation=assessment_round.organisation,
+        detail={"level": level, "format": format, "bytes": len(data)},
+    )
+    return data, name

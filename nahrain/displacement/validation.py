@@ -1,0 +1,220 @@
+"""Checks on parsed location records: sums, places, coordinates, change since the last round.
+
+One implementation for every way data comes in (file import now, field submissions later).
+Errors block an import; warnings are shown and the import goes on.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from shapely.geometry import Point, shape
+from shapely.ops import nearest_points
+
+from nahrain.core.problems import Problem, Severity
+from nahrain.displacement.dtm_format import LocationRecord
+from nahrain.geo import selectors as geo_selectors
+from nahrain.geo.models import AdminUnit
+
+EARTH_RADIUS_KM = 6371.0
+DEFAULT_CHANGE_WARNING_SHARE = 0.5
+
+
+@dataclass
+class ResolvedPlace:
+    governorate: AdminUnit
+    district: AdminUnit
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    dphi, dlambda = phi2 - phi1, math.radians(lon2 - lon1)
+    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(a))
+
+
+class PlaceResolver:
+    """Resolves governorate and district spellings once per distinct spelling, not per row."""
+
+    def __init__(self) -> None:
+        self._governorates: dict[str, AdminUnit | None] = {}
+        self._districts: dict[tuple[int, str], AdminUnit | None] = {}
+
+    def governorate(self, text: str) -> AdminUnit | None:
+        if text not in self._governorates:
+            self._governorates[text] = geo_selectors.admin_unit_resolve(text, level=1)
+        return self._governorates[text]
+
+    def district(self, governorate: AdminUnit, text: str) -> AdminUnit | None:
+        key = (governorate.pk, text)
+        if key not in self._districts:
+            self._districts[key] = geo_selectors.admin_unit_resolve(
+                text, level=2, within=governorate
+            )
+        return self._districts[key]
+
+
+def check_records(
+    records: list[LocationRecord],
+    *,
+    file: str,
+    column_of: dict[str, str],
+    resolver: PlaceResolver,
+    population: str,
+) -> tuple[dict[str, ResolvedPlace], list[Problem]]:
+    """Check each record on its own; returns the places resolved by place id, and the problems."""
+    problems: list[Problem] = []
+    places: dict[str, ResolvedPlace] = {}
+    for record in records:
+        row = record.row
+        governorate = resolver.governorate(record.governorate)
+        if governorate is None:
+            problems.append(
+                Problem(
+                    file,
+                    row,
+                    column_of.get("governorate", ""),
+                    "unknown_governorate",
+                    f"{record.governorate!r} is not a known governorate name or code",
+                )
+            )
+        else:
+            district = resolver.district(governorate, record.district)
+            if district is None:
+                problems.append(
+                    Problem(
+                        file,
+                        row,
+                        column_of.get("district", ""),
+                        "unknown_district",
+                        f"{record.district!r} is not a known district of {governorate.name_en}",
+                    )
+                )
+            else:
+                places[record.place_id] = ResolvedPlace(governorate, district)
+        for dimension, total_name, total in (
+            ("shelter", "households", record.households),
+            ("period", "households", record.households),
+        ):
+            parts: dict[str, int] = getattr(record, dimension)
+            if parts and sum(parts.values()) != total:
+                problems.append(
+                    Problem(
+                        file,
+                        row,
+                        column_of.get(dimension, ""),
+                        "breakdown_sum",
+                        f"{dimension} columns add up to {sum(parts.values())}, "
+                        f"{total_name} is {total}",
+                    )
+                )
+        if record.origin:
+            total = (
+                record.households
+                if record.origin_unit == "households"
+                else (record.individuals or 0)
+            )
+            if record.origin_unit == "individuals" and record.individuals is None:
+                problems.append(
+                    Problem(
+                        file,
+                        row,
+                        column_of.get("individuals", ""),
+                        "required",
+                        "origin columns are in individuals, so the individuals column is needed",
+                    )
+                )
+            elif sum(record.origin.values()) != total:
+                problems.append(
+                    Problem(
+                        file,
+                        row,
+                        column_of.get("origin", ""),
+                        "breakdown_sum",
+                        f"origin columns add up to {sum(record.origin.values())}, "
+                        f"{record.origin_unit} is {total}",
+                    )
+                )
+        if population != "idp" and record.period:
+            problems.append(
+                Problem(
+                    file,
+                    row,
+                    column_of.get("period", ""),
+                    "period_for_returnees",
+                    "periods of displacement are counted for IDPs only",
+                )
+            )
+    return places, problems
+
+
+def check_coordinates(
+    records: list[LocationRecord],
+    places: dict[str, ResolvedPlace],
+    *,
+    file: str,
+    column_of: dict[str, str],
+) -> list[Problem]:
+    """Warn where a location's point lies outside the governorate the file names."""
+    problems = []
+    geometries: dict[int, object] = {}
+    for record in records:
+        place = places.get(record.place_id)
+        if place is None or record.latitude is None or record.longitude is None:
+            continue
+        governorate = place.governorate
+        if governorate.min_lon is None:
+            continue  # no boundary loaded: nothing to compare against
+        if governorate.pk not in geometries:
+            geometries[governorate.pk] = shape(
+                AdminUnit.objects.values_list("geometry", flat=True).get(pk=governorate.pk)
+            )
+        polygon = geometries[governorate.pk]
+        point = Point(record.longitude, record.latitude)
+        if polygon.intersects(point):  # type: ignore[attr-defined]
+            continue
+        nearest = nearest_points(polygon, point)[0]
+        distance = haversine_km(record.latitude, record.longitude, nearest.y, nearest.x)
+        problems.append(
+            Problem(
+                file,
+                record.row,
+                column_of.get("latitude", ""),
+                "outside_governorate",
+                f"the point ({record.latitude}, {record.longitude}) is {distance:.1f} km "
+                f"outside {governorate.name_en}",
+                Severity.WARNING,
+            )
+        )
+    return problems
+
+
+def check_change(
+    records: list[LocationRecord],
+    previous: dict[str, int],
+    *,
+    file: str,
+    column_of: dict[str, str],
+    share: float,
+) -> list[Problem]:
+    """Warn where households changed by more than ``share`` since the previous round."""
+    problems = []
+    for record in records:
+        before = previous.get(record.place_id)
+        if before is None or before == 0:
+            continue
+        change = (record.households - before) / before
+        if abs(change) > share:
+            problems.append(
+                Problem(
+                    file,
+                    record.row,
+                    column_of.get("households", ""),
+                    "large_change",
+                    f"{before} households in the previous round, {record.households} now "
+                    f"({change:+.0%})",
+                    Severity.WARNING,
+                )
+            )
+    return problems

@@ -1,0 +1,188 @@
+"""Pages: rounds, a round's figures and exports, and importing a master list
+(upload → preview with every problem → confirm)."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from nahrain.core.http import AuthenticatedHttpRequest
+from nahrain.core.models import Membership, Role
+from nahrain.core.problems import ImportRejected
+from nahrain.displacement import access, selectors, services
+from nahrain.displacement.exports import FORMATS, LEVELS
+from nahrain.displacement.forms import RoundForm, UploadForm
+from nahrain.displacement.models import RoundStatus
+
+SESSION_UPLOADS = "nahrain_pending_uploads"
+
+
+def _uploads_dir() -> Path:
+    path = Path(settings.DATA_DIR) / "uploads"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@login_required
+def round_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    managed = Membership.objects.filter(
+        user=request.user, role=Role.INFORMATION_MANAGER
+    ).select_related("organisation")
+    form = RoundForm(request.POST or None)
+    if request.method == "POST" and managed and form.is_valid():
+        created = services.round_create(
+            actor=request.user,
+            organisation=managed[0].organisation,
+            number=form.cleaned_data["number"],
+            reference_date=form.cleaned_data["reference_date"],
+        )
+        return redirect("displacement:round", round_uid=created.uid)
+    return render(
+        request,
+        "displacement/round_list.html",
+        {"rounds": selectors.round_list(user=request.user), "form": form, "can_create": managed},
+    )
+
+
+@login_required
+def round_detail(request: AuthenticatedHttpRequest, round_uid: uuid.UUID) -> HttpResponse:
+    assessment_round = access.access_round_by_uid(request.user, round_uid)
+    can_change = access.is_information_manager(request.user, assessment_round.organisation_id)
+    return render(
+        request,
+        "displacement/round_detail.html",
+        {
+            "round": assessment_round,
+            "totals": selectors.totals(assessment_round=assessment_round),
+            "governorates": selectors.figures(assessment_round=assessment_round, level=1),
+            "imports": assessment_round.imports.all()[:10] if can_change else [],
+            "can_change": can_change and assessment_round.status != RoundStatus.PUBLISHED,
+            "can_correct": can_change and assessment_round.status == RoundStatus.PUBLISHED,
+            "upload_form": UploadForm(),
+            "levels": list(LEVELS),
+            "formats": FORMATS,
+        },
+    )
+
+
+@login_required
+def round_upload(request: AuthenticatedHttpRequest, round_uid: uuid.UUID) -> HttpResponse:
+    """Upload, then show the dry run: the column mapping and every problem, row by row."""
+    assessment_round = access.access_round_for_change(request.user, round_uid)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method != "POST" or not form.is_valid():
+        return redirect("displacement:round", round_uid=assessment_round.uid)
+    upload = form.cleaned_data["file"]
+    data = upload.read()
+    population = form.cleaned_data["population"] or None
+    context: dict[str, object] = {"round": assessment_round, "file": upload.name}
+    try:
+        report = services.round_import(
+            actor=request.user,
+            assessment_round=assessment_round,
+            data=data,
+            file=upload.name,
+            population=population,
+            dry_run=True,
+        )
+    except ImportRejected as rejected:
+        context.update(
+            errors=rejected.errors,
+            warnings=[p for p in rejected.problems if p not in rejected.errors],
+        )
+        return render(request, "displacement/import_preview.html", context, status=422)
+    except services.RoundLocked as locked:
+        messages.error(request, str(locked))
+        return redirect("displacement:round", round_uid=assessment_round.uid)
+    token = uuid.uuid4().hex
+    (_uploads_dir() / token).write_bytes(data)
+    pending = request.session.get(SESSION_UPLOADS, {})
+    pending[token] = {
+        "round": str(assessment_round.uid),
+        "name": upload.name,
+        "population": population,
+        "sha256": hashlib.sha256(data).hexdigest(),
+    }
+    request.session[SESSION_UPLOADS] = pending
+    context.update(report=report, warnings=report.warnings, token=token)
+    return render(request, "displacement/import_preview.html", context)
+
+
+@login_required
+@require_POST
+def round_upload_confirm(
+    request: AuthenticatedHttpRequest, round_uid: uuid.UUID, token: str
+) -> HttpResponse:
+    """Commit a previewed upload; the file is checked again and written all or nothing."""
+    assessment_round = access.access_round_for_change(request.user, round_uid)
+    pending = request.session.get(SESSION_UPLOADS, {})
+    entry = pending.pop(token, None)
+    request.session[SESSION_UPLOADS] = pending
+    path = _uploads_dir() / token
+    if entry is None or entry["round"] != str(assessment_round.uid) or not path.exists():
+        raise Http404
+    data = path.read_bytes()
+    path.unlink()
+    if hashlib.sha256(data).hexdigest() != entry["sha256"]:
+        raise Http404
+    try:
+        report = services.round_import(
+            actor=request.user,
+            assessment_round=assessment_round,
+            data=data,
+            file=entry["name"],
+            population=entry["population"],
+        )
+    except (ImportRejected, services.RoundLocked) as failed:
+        messages.error(request, str(failed))
+        return redirect("displacement:round", round_uid=assessment_round.uid)
+    messages.success(
+        request,
+        _("Imported %(file)s: %(locations)s locations, %(individuals)s individuals.")
+        % {"file": report.file, "locations": report.locations, "individuals": report.individuals},
+    )
+    return redirect("displacement:round", round_uid=assessment_round.uid)
+
+
+@login_required
+@require_POST
+def round_lifecycle(
+    request: AuthenticatedHttpRequest, round_uid: uuid.UUID, action: str
+) -> HttpResponse:
+    if action not in ("validate", "publish", "correct"):
+        raise Http404
+    assessment_round = access.access_round_for_change(request.user, round_uid)
+    try:
+        changed = getattr(services, f"round_{action}")(
+            actor=request.user, assessment_round=assessment_round
+        )
+    except (ImportRejected, services.RoundLocked) as failed:
+        messages.error(request, str(failed))
+        return redirect("displacement:round", round_uid=assessment_round.uid)
+    return redirect("displacement:round", round_uid=changed.uid)
+
+
+@login_required
+def round_export(request: AuthenticatedHttpRequest, round_uid: uuid.UUID) -> HttpResponse:
+    assessment_round = access.access_round_by_uid(request.user, round_uid)
+    level = request.GET.get("level", "adm1")
+    format = request.GET.get("format", "csv")
+    if level not in LEVELS or format not in FORMATS:
+        raise Http404
+    from nahrain.displacement.exports import CONTENT_TYPES
+
+    data, name = services.round_export(
+        actor=request.user, assessment_round=assessment_round, level=level, format=format
+    )
+    response = HttpResponse(data, content_type=CONTENT_TYPES[format])
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
