@@ -69,7 +69,10 @@ def test() -> None:
     step("Migrations match the models")
     run(BIN / "nahrain", "makemigrations", "--check", "--dry-run", "--verbosity", "1")
     step("pytest")
-    run(BIN / "pytest", *sys.argv[2:])
+    # Persistent connections would outlive the live-server threads of the browser tests and
+    # keep PostgreSQL from dropping the test database.
+    env = {**os.environ, "DATABASE_CONN_MAX_AGE": "0"}
+    run(BIN / "pytest", *sys.argv[2:], env=env)
 
 
 COMMANDS = {"demo": demo, "test": test, "build": build}

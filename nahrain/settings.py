@@ -112,7 +112,8 @@ TEMPLATES = [
 def _databases() -> dict[str, Any]:
     url = os.environ.get("DATABASE_URL")
     if url:
-        config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=60))
+        max_age = int(os.environ.get("DATABASE_CONN_MAX_AGE", "60"))
+        config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=max_age))
     else:
         DATA_DIR.mkdir(parents=True, exist_ok=True)
         config = {"ENGINE": "django.db.backends.sqlite3", "NAME": DATA_DIR / "nahrain.sqlite3"}

@@ -132,6 +132,8 @@ class LocationRecord:
     period: dict[str, int] = field(default_factory=dict)
     origin: dict[str, int] = field(default_factory=dict)
     origin_unit: str = "households"
+    # A count on this row could not be read (already reported): sums over it mean nothing.
+    unreadable: bool = False
 
 
 @dataclass
@@ -316,6 +318,7 @@ def _parse_long_2014(table: Table, *, codes: RoundCodes) -> ParsedFile:
             )
             continue
         seen[key] = row_number
+        reported = len(problems)
         families = cells.count(
             cell(L14_FAMILIES),
             row=row_number,
@@ -330,7 +333,7 @@ def _parse_long_2014(table: Table, *, codes: RoundCodes) -> ParsedFile:
             )
             for i, code in enumerate(shelter_codes)
         }
-        if sum(shelter.values()) != families:
+        if len(problems) == reported and sum(shelter.values()) != families:
             problems.append(
                 Problem(
                     file,
@@ -554,6 +557,7 @@ def _parse_wide(
                         limit=limit,
                     ),
                 )
+        reported = len(problems)
         record.households = cells.count(
             get(row, "households"),
             row=row_number,
@@ -579,6 +583,7 @@ def _parse_wide(
                 getattr(record, kind)[code] = value
             if kind == "origin":
                 record.origin_unit = column.unit
+        record.unreadable = len(problems) > reported
         records.append(record)
     return ParsedFile("dtm-wide", population, columns, records, problems)
 

@@ -92,7 +92,7 @@ class AssessmentRound(models.Model):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="replaced_by"
     )
     reference_date = models.DateField(_("reference date"))
-    populations = models.JSONField(default=list, help_text="Population types covered.")
+    populations = models.JSONField(default=list, blank=True, help_text="Population types covered.")
     status = models.CharField(max_length=10, choices=RoundStatus.choices, default=RoundStatus.DRAFT)
     created_at = models.DateTimeField(auto_now_add=True)
     published_at = models.DateTimeField(null=True, blank=True)

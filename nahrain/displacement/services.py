@@ -93,7 +93,7 @@ def round_create(
         organisation=organisation,
         number=number,
         reference_date=reference_date,
-        populations=populations or [Population.IDP, Population.RETURNEE],
+        populations=populations or [],
     )
     assessment_round.full_clean()
     assessment_round.save()
@@ -355,23 +355,25 @@ def _locations_upsert(
     return existing, len(created)
 
 
-def _units_of(
-    location: Location, cache: dict[int, list[int]]
-) -> tuple[int, int | None, int | None]:
-    """(governorate, district, subdistrict) ids of a location, from its unit up the tree."""
-    unit_id = location.admin_unit_id
-    assert unit_id is not None
-    if unit_id not in cache:
-        chain: list[int] = []
-        unit: AdminUnit | None = AdminUnit.objects.select_related("parent__parent").get(pk=unit_id)
+def _unit_chains() -> dict[int, tuple[int, int | None, int | None]]:
+    """Unit id -> (governorate, district, subdistrict) ids, for every unit, in one query.
+
+    Admin units number in the hundreds; reading them all is cheaper than a query per unit.
+    """
+    parents: dict[int, tuple[int, int | None]] = {
+        pk: (level, parent)
+        for pk, level, parent in AdminUnit.objects.values_list("pk", "level", "parent_id")
+    }
+    chains = {}
+    for pk in parents:
         levels: dict[int, int] = {}
-        while unit is not None:
-            levels[unit.level] = unit.pk
-            unit = unit.parent
-        chain = [levels.get(1, 0), levels.get(2, 0), levels.get(3, 0)]
-        cache[unit_id] = chain
-    adm1, adm2, adm3 = cache[unit_id]
-    return adm1, adm2 or None, adm3 or None
+        current: int | None = pk
+        while current is not None:
+            level, parent = parents[current]
+            levels[level] = current
+            current = parent
+        chains[pk] = (levels.get(1, 0), levels.get(2), levels.get(3))
+    return chains
 
 
 def _facts_write(
@@ -384,11 +386,12 @@ def _facts_write(
     progress: Progress,
 ) -> None:
     bulk.facts_delete(round_id=assessment_round.pk, population=population)
-    cache: dict[int, list[int]] = {}
+    chains = _unit_chains()
     rows: list[tuple[Any, ...]] = []
     for record in records:
         location = locations[record.place_id]
-        adm1, adm2, adm3 = _units_of(location, cache)
+        assert location.admin_unit_id is not None
+        adm1, adm2, adm3 = chains[location.admin_unit_id]
         size = sizes[record.place_id]
         individuals = (
             record.individuals if record.individuals is not None else int(record.households * size)

@@ -93,6 +93,18 @@ def check_records(
                 )
             else:
                 places[record.place_id] = ResolvedPlace(governorate, district)
+        if population != "idp" and record.period:
+            problems.append(
+                Problem(
+                    file,
+                    row,
+                    column_of.get("period", ""),
+                    "period_for_returnees",
+                    "periods of displacement are counted for IDPs only",
+                )
+            )
+        if record.unreadable:
+            continue
         for dimension, total_name, total in (
             ("shelter", "households", record.households),
             ("period", "households", record.households),
@@ -136,16 +148,6 @@ def check_records(
                         f"{record.origin_unit} is {total}",
                     )
                 )
-        if population != "idp" and record.period:
-            problems.append(
-                Problem(
-                    file,
-                    row,
-                    column_of.get("period", ""),
-                    "period_for_returnees",
-                    "periods of displacement are counted for IDPs only",
-                )
-            )
     return places, problems
 
 

@@ -99,7 +99,7 @@ def round_upload(request: AuthenticatedHttpRequest, round_uid: uuid.UUID) -> Htt
             errors=rejected.errors,
             warnings=[p for p in rejected.problems if p not in rejected.errors],
         )
-        return render(request, "displacement/import_preview.html", context, status=422)
+        return render(request, "displacement/import_preview.html", context)
     except services.RoundLocked as locked:
         messages.error(request, str(locked))
         return redirect("displacement:round", round_uid=assessment_round.uid)

@@ -59,10 +59,39 @@ class Command(BaseCommand):
                 f"{imported.updated} updated, {imported.unchanged} unchanged."
             )
         passwords = demo_accounts_create()
+        self._dtm_2014()
         self.stdout.write("\nDemo accounts (passwords are new on every run):")
         for demo in USERS:
             where = f"{demo.role} at {demo.organisation}" if demo.organisation else "platform admin"
             self.stdout.write(f"  {demo.username:<14} {passwords[demo.username]:<18} {where}")
         self.stdout.write(
             "The platform admin sets up an authenticator app (TOTP) at first sign-in."
+        )
+
+    def _dtm_2014(self) -> None:
+        """Publish the real 2014 DTM master list as IOM's round 7, when ../shared has it."""
+        from datetime import date
+
+        from django.contrib.auth.models import User
+
+        from nahrain.core.models import Organisation
+        from nahrain.displacement import services as dtm
+        from nahrain.displacement.models import AssessmentRound
+
+        path = shared_dir() / "data" / "dtm-iraq-2014" / "DTM_Dataset_26102014.csv"
+        iom = Organisation.objects.get(acronym="IOM")
+        if not path.exists() or AssessmentRound.objects.filter(organisation=iom, number=7).exists():
+            return
+        actor = User.objects.get(username="layla.im")
+        assessment_round = dtm.round_create(
+            actor=actor, organisation=iom, number=7, reference_date=date(2014, 10, 26)
+        )
+        report = dtm.round_import(
+            actor=actor, assessment_round=assessment_round, data=path.read_bytes(), file=path.name
+        )
+        dtm.round_validate(actor=actor, assessment_round=assessment_round)
+        dtm.round_publish(actor=actor, assessment_round=assessment_round)
+        self.stdout.write(
+            f"DTM round 7 (26 October 2014) published: {report.locations} locations, "
+            f"{report.individuals} IDPs."
         )

@@ -1,0 +1,66 @@
+"""Importing a master list through the pages, in real headless Chromium."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from nahrain.displacement import services
+from nahrain.displacement.models import LocationAssessment
+from nahrain.displacement.tests.test_import_wide import csv_bytes, round_60_idps
+from nahrain.geo import services as geo_services
+from nahrain.testing.browser import screenshot
+from nahrain.testing.personas import PASSWORD, Personas
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_an_information_manager_previews_errors_then_imports_a_round(
+    personas: Personas, live_server: Any, page: Any, tmp_path: Path
+) -> None:
+    geo_services.gazetteer_load()
+    assessment_round = services.round_create(
+        actor=personas.layla.user,
+        organisation=personas.iom,
+        number=60,
+        reference_date=date(2016, 6, 30),
+    )
+    good = tmp_path / "round-60.csv"
+    good.write_bytes(csv_bytes(round_60_idps()))
+    rows = round_60_idps()
+    rows[2][6] = -5  # a negative count of families in row 3
+    bad = tmp_path / "round-60-bad.csv"
+    bad.write_bytes(csv_bytes(rows))
+
+    base = live_server.url
+    page.goto(f"{base}/accounts/login/")
+    page.get_by_label("Username").fill("layla")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{base}/")
+    page.goto(f"{base}/dtm/rounds/{assessment_round.uid}/")
+
+    page.get_by_label("Master list (CSV or XLSX)").set_input_files(str(bad))
+    page.get_by_role("button", name="Check the file").click()
+    errors = page.locator("table.problems").first
+    assert "negative" in errors.inner_text()
+    assert page.get_by_role("button", name="Confirm the import").count() == 0
+    screenshot(page, "import-errors-en")
+    assert not LocationAssessment.objects.exists()
+
+    page.goto(f"{base}/dtm/rounds/{assessment_round.uid}/")
+    page.get_by_label("Master list (CSV or XLSX)").set_input_files(str(good))
+    page.get_by_role("button", name="Check the file").click()
+    assert "field:households" in page.content()
+    screenshot(page, "import-preview-en")
+    page.get_by_role("button", name="Confirm the import").click()
+    page.wait_for_url(f"{base}/dtm/rounds/{assessment_round.uid}/")
+    assert "Imported round-60.csv" in page.content()
+    assert LocationAssessment.objects.filter(round=assessment_round).count() == 4
+    screenshot(page, "round-en")
+
+    assert page.record.console_errors == []
+    assert page.record.outside_requests == []
