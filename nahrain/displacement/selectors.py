@@ -42,9 +42,12 @@ def round_list(*, user: AnyUser) -> QuerySet[AssessmentRound]:
 
 
 def round_latest_published(*, user: AnyUser) -> AssessmentRound | None:
-    """The newest published round that no correction replaces."""
+    """The newest published round that no published correction replaces."""
     return (
-        round_list(user=user).filter(status=RoundStatus.PUBLISHED, replaced_by__isnull=True).first()
+        round_list(user=user)
+        .filter(status=RoundStatus.PUBLISHED)
+        .exclude(replaced_by__status=RoundStatus.PUBLISHED)
+        .first()
     )
 
 
@@ -156,7 +159,10 @@ def series(
 ) -> list[dict[str, Any]]:
     """Individuals and households per population across every round the user may see
     (the current version of each), for the country or one unit."""
-    rounds = round_list(user=user).filter(replaced_by__isnull=True)
+    # A round drops out only for a correction the caller can see: a viewer keeps the published
+    # original while its correction is still a draft.
+    visible = round_list(user=user)
+    rounds = visible.exclude(replaced_by__in=visible)
     if organisation_id is not None:
         rounds = rounds.filter(organisation_id=organisation_id)
     level = within.level if within is not None else 0
