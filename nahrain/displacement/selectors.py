@@ -84,7 +84,12 @@ def _rollups(
         rows = rows.filter(**{path: within})
     elif within is not None:
         rows = rows.filter(unit=within)
-    return rows.select_related("unit").order_by("-individuals", "unit__pcode", "category")
+    # Boundaries are megabytes of JSON: never load them to print a name.
+    return (
+        rows.select_related("unit")
+        .defer("unit__geometry")
+        .order_by("-individuals", "unit__pcode", "category")
+    )
 
 
 def figures(
@@ -144,8 +149,10 @@ def location_figures(
     within: AdminUnit | None = None,
 ) -> QuerySet[LocationAssessment]:
     """Per-location figures of a round (a round holds a few thousand), with the place."""
-    rows = LocationAssessment.objects.filter(round=assessment_round).select_related(
-        "location", "adm1", "adm2", "adm3"
+    rows = (
+        LocationAssessment.objects.filter(round=assessment_round)
+        .select_related("location", "adm1", "adm2", "adm3")
+        .defer("adm1__geometry", "adm2__geometry", "adm3__geometry")
     )
     if population:
         rows = rows.filter(population=population)
@@ -251,9 +258,9 @@ def flow_matrix(
     matrix: dict[str, dict[str, int]] = defaultdict(dict)
     rows = Rollup.objects.filter(
         round=assessment_round, dimension="origin", level=1, population=population
-    ).select_related("unit")
-    for row in rows:
-        matrix[row.category][row.unit.pcode] = row.individuals
+    ).values_list("category", "unit__pcode", "individuals")
+    for origin, current, individuals in rows:
+        matrix[origin][current] = individuals
     return dict(matrix)
 
 

@@ -1,0 +1,1 @@
+"""Benchmarks of Nahrain's heavy paths; run ``python bench/run.py`` (see docs/PERFORMANCE.md)."""
