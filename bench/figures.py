@@ -72,12 +72,16 @@ FROM displacement_locationassessment WHERE round_id = %s
 GROUP BY population ORDER BY population
 """
 
-VISIBLE_ROUNDS = """
-(rd.status = 'published' OR rd.organisation_id IN (
-    SELECT organisation_id FROM core_membership
-    WHERE user_id = %s AND role = 'information_manager'))
+MANAGED = """
+SELECT organisation_id FROM core_membership WHERE user_id = %s AND role = 'information_manager'
+"""
+# Rounds the user may see (published, or drafts of an organisation they manage), less those
+# replaced by a correction the user may also see.
+VISIBLE_ROUNDS = f"""
+(rd.status = 'published' OR rd.organisation_id IN ({MANAGED}))
 AND NOT EXISTS (
-    SELECT 1 FROM displacement_assessmentround c WHERE c.replaces_id = rd.id)
+    SELECT 1 FROM displacement_assessmentround c WHERE c.replaces_id = rd.id
+    AND (c.status = 'published' OR c.organisation_id IN ({MANAGED})))
 """
 ROLLUP_SERIES = f"""
 SELECT rd.number, rd.reference_date, rd.uid, r.population,
@@ -267,8 +271,8 @@ def queries(
         Query(
             name="series (all rounds)",
             selector=lambda: selectors.series(user=user),
-            sql=lambda: fetch(ROLLUP_SERIES, [user.pk]),
-            facts=lambda: fetch(FACT_SERIES, [user.pk]),
+            sql=lambda: fetch(ROLLUP_SERIES, [user.pk, user.pk]),
+            facts=lambda: fetch(FACT_SERIES, [user.pk, user.pk]),
             normal=lambda points: sorted(
                 (p["round"], p["population"], p["households"], p["individuals"]) for p in points
             ),

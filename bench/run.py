@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import io
 import json
 import os
@@ -75,6 +76,12 @@ def say(message: str) -> None:
 
 def maxrss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def mark(result: dict[str, Any], stage: str) -> None:
+    """The process's peak resident memory so far, and how many objects the collector tracks."""
+    result["maxrss_mb"][stage] = maxrss_mb()
+    result.setdefault("gc_objects", {})[stage] = len(gc.get_objects())
 
 
 def arguments(argv: list[str] | None = None) -> argparse.Namespace:
@@ -243,7 +250,15 @@ def _bench(database: str, args: argparse.Namespace) -> dict[str, Any]:
         f"set up in {time.perf_counter() - start:.1f}s: migrated, gazetteer "
         f"({len(districts)} districts), {len(places)} places"
     )
-    result["maxrss_mb"]["setup"] = maxrss_mb()
+    mark(result, "setup")
+    analysed: list[str] = []
+    emulate = world.autovacuum_off()
+    if emulate:
+        say("autovacuum is off on this server: its ANALYZE is emulated between loads")
+
+    def between_loads() -> None:
+        analysed.extend(world.autoanalyze())
+
     layouts: dict[int, synthetic.Layout] = {}
 
     def data_for(number: int) -> synthetic.RoundData:
@@ -271,6 +286,7 @@ def _bench(database: str, args: argparse.Namespace) -> dict[str, Any]:
         data=synthetic.csv_bytes(first),
         file="round-118.csv",
     )
+    between_loads()
     say(f"  first import (creates the locations): {timing.seconds:.2f}s, {timing.rows} rows")
     keys = loads.place_keys()
     runs: list[dict[str, Any]] = []
@@ -281,6 +297,7 @@ def _bench(database: str, args: argparse.Namespace) -> dict[str, Any]:
         run: dict[str, Any] = {"round": number}
 
         def import_once(number: int = number, payload: bytes = payload) -> Any:
+            between_loads()
             world.checkpoint()
             target = new_round(bench_import, number)
             timing = loads.timed_import(
@@ -291,6 +308,7 @@ def _bench(database: str, args: argparse.Namespace) -> dict[str, Any]:
         def baseline_once(number: int = number, data: Any = data) -> Any:
             target = new_round(bench_baseline, number)
             rows = loads.baseline_rows(data, round_id=target.pk, keys=keys)
+            between_loads()
             world.checkpoint()
             return target, loads.baseline_write(rows)
 
@@ -340,7 +358,7 @@ def _bench(database: str, args: argparse.Namespace) -> dict[str, Any]:
             for stage in runs[0]["query_s"]
         },
     }
-    result["maxrss_mb"]["import"] = maxrss_mb()
+    mark(result, "import")
 
     # d. memory of one import and one raw write (untimed runs) -----------------------------
     data = data_for(119)
@@ -382,11 +400,12 @@ def _bench(database: str, args: argparse.Namespace) -> dict[str, Any]:
         baseline_total += written.seconds
         baseline_rows += written.rows
         baseline_per_round.append(written.seconds)
+        between_loads()
         if index % 10 == 0 or index == len(numbers):
             say(f"  raw write {index}/{len(numbers)}: {baseline_total:.1f}s so far")
-    result["maxrss_mb"]["history_raw_write"] = maxrss_mb()
+    mark(result, "history_raw_write")
     world.facts_clear([bench_baseline])
-    result["maxrss_mb"]["history_cleared"] = maxrss_mb()
+    mark(result, "history_cleared")
     say(f"history: import of {len(numbers)} rounds")
     import_total, import_rows, per_round, warnings = 0.0, 0, [], 0
     history_stages: dict[str, float] = {}
@@ -409,6 +428,7 @@ def _bench(database: str, args: argparse.Namespace) -> dict[str, Any]:
         per_round.append(timing.seconds)
         per_round_stages.append(timing.stages)
         per_round_query_s.append(timing.query_s)
+        between_loads()
         for stage, seconds in timing.stages.items():
             history_stages[stage] = history_stages.get(stage, 0.0) + seconds
         if index % 10 == 0 or index == len(numbers):
@@ -440,7 +460,12 @@ def _bench(database: str, args: argparse.Namespace) -> dict[str, Any]:
         "warnings": warnings,
         "wall_s": time.perf_counter() - wall,
     }
-    result["maxrss_mb"]["history"] = maxrss_mb()
+    mark(result, "history")
+    result["autoanalyze"] = {
+        "emulated": emulate,
+        "analyses": len(analysed),
+        "tables": {t: analysed.count(t) for t in sorted(set(analysed))},
+    }
 
     # c. figures -----------------------------------------------------------------------------
     world.analyze()
@@ -457,12 +482,12 @@ def _bench(database: str, args: argparse.Namespace) -> dict[str, Any]:
             f"  {query.name}: selector p95 {measured['selector_p95_ms']:.2f} ms, "
             f"SQL p95 {measured['sql_p95_ms']:.2f} ms, ratio {measured['ratio_p95']:.2f}"
         )
-    result["maxrss_mb"]["figures"] = maxrss_mb()
+    mark(result, "figures")
     if args.boundaries is not None:
         result["figures_with_boundaries"] = figures_with_boundaries(
             args.boundaries, queries, args.repeat
         )
-        result["maxrss_mb"]["boundaries"] = maxrss_mb()
+        mark(result, "boundaries")
         # One more round imported with boundaries loaded: the coordinate check then runs.
         number = numbers[-1] + 1
         timing = loads.timed_import(

@@ -124,3 +124,37 @@ def analyze() -> None:
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
     checkpoint()
+
+
+def autovacuum_off() -> bool:
+    """Whether this is a PostgreSQL server with autovacuum turned off (as on the bench host)."""
+    if connection.vendor != "postgresql":
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW autovacuum")
+        return bool(cursor.fetchone()[0] == "off")
+
+
+def autoanalyze() -> list[str]:
+    """Do what autovacuum's ANALYZE would when the server runs without autovacuum: analyze each
+    table whose rows changed since its last analysis by more than autovacuum's threshold
+    (``autovacuum_analyze_threshold`` + ``autovacuum_analyze_scale_factor`` times rows).
+
+    Without it, the planner keeps the statistics of the empty tables for the whole history and
+    the rollup refresh slows down round after round (see docs/PERFORMANCE.md). Called between
+    loads, never inside a timed one. Returns the tables analysed.
+    """
+    if not autovacuum_off():
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_force_next_flush()")
+        cursor.execute(
+            "SELECT s.relname FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid "
+            "WHERE s.n_mod_since_analyze > "
+            "current_setting('autovacuum_analyze_threshold')::float + "
+            "current_setting('autovacuum_analyze_scale_factor')::float * GREATEST(c.reltuples, 0)"
+        )
+        tables = [row[0] for row in cursor.fetchall()]
+        for table in tables:
+            cursor.execute(f'ANALYZE "{table}"')
+    return tables
