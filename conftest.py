@@ -67,3 +67,9 @@ def shared() -> Iterator[Path]:
 def _fast_password_hashing(settings: object) -> None:
     # PBKDF2 at production strength costs ~0.3 s a user; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True)
+def _tasks_run_at_once(settings: object) -> None:
+    # No worker runs beside the tests: background jobs run where they are enqueued.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}  # type: ignore[attr-defined]

@@ -64,7 +64,8 @@ def rejected(exc: ImportRejected) -> RejectedOut:
 def _within(pcode: str | None) -> AdminUnit | None:
     if not pcode:
         return None
-    unit = AdminUnit.objects.filter(pcode=pcode.upper()).first()
+    # Boundaries are megabytes of JSON: a figure query needs only the unit's key.
+    unit = AdminUnit.objects.defer("geometry").filter(pcode=pcode.upper()).first()
     if unit is None:
         raise Http404
     return unit
@@ -247,6 +248,7 @@ def round_locations(
 class ExportQuery(Schema):
     level: Literal["adm0", "adm1", "adm2", "adm3", "location"] = "adm1"
     format: Literal["csv", "hxl", "xlsx", "geojson"] = "csv"
+    within: str | None = Field(None, max_length=32, description="p-code of a unit to export")
 
 
 @router.get("/rounds/{round_uid}/export", response={200: None})
@@ -261,6 +263,7 @@ def round_export(request: HttpRequest, round_uid: uuid.UUID, query: Query[Export
         assessment_round=assessment_round,
         level=query.level,
         format=query.format,
+        within=_within(query.within),
     )
     response = HttpResponse(data, content_type=CONTENT_TYPES[query.format])
     response["Content-Disposition"] = f'attachment; filename="{name}"'

@@ -66,13 +66,18 @@ def columns_for(level: int) -> list[tuple[str, str]]:
     return [*_unit_columns(level), *FIGURE_COLUMNS]
 
 
-def rows_for(*, assessment_round: AssessmentRound, level: int) -> list[dict[str, Any]]:
-    """The export table of a round at a level: one row per unit (or location)."""
+def rows_for(
+    *, assessment_round: AssessmentRound, level: int, within: AdminUnit | None = None
+) -> list[dict[str, Any]]:
+    """The export table of a round at a level: one row per unit (or location), optionally only
+    those inside one unit."""
     date = assessment_round.reference_date.isoformat()
     if level == 4:
-        return _location_rows(assessment_round, date)
+        return _location_rows(assessment_round, date, within)
+    if within is not None and within.level > level:
+        return []
     units: dict[str, dict[str, Any]] = {}
-    for figure in selectors.figures(assessment_round=assessment_round, level=level):
+    for figure in selectors.figures(assessment_round=assessment_round, level=level, within=within):
         row = units.setdefault(figure.pcode, {"locations": 0, "reference_date": date})
         row[f"{figure.population}_households"] = figure.households
         row[f"{figure.population}_individuals"] = figure.individuals
@@ -108,9 +113,11 @@ def _chains(pcodes: list[str]) -> dict[str, dict[str, str]]:
     return chains
 
 
-def _location_rows(assessment_round: AssessmentRound, date: str) -> list[dict[str, Any]]:
+def _location_rows(
+    assessment_round: AssessmentRound, date: str, within: AdminUnit | None
+) -> list[dict[str, Any]]:
     rows: dict[int, dict[str, Any]] = {}
-    for fact in selectors.location_figures(assessment_round=assessment_round):
+    for fact in selectors.location_figures(assessment_round=assessment_round, within=within):
         location = fact.location
         row = rows.get(location.pk)
         if row is None:
@@ -197,12 +204,20 @@ WRITERS: dict[str, Callable[[list[dict[str, Any]], int], bytes]] = {
 }
 
 
-def export(*, assessment_round: AssessmentRound, level: str, format: str) -> tuple[bytes, str]:
+def export(
+    *,
+    assessment_round: AssessmentRound,
+    level: str,
+    format: str,
+    within: AdminUnit | None = None,
+) -> tuple[bytes, str]:
     """The export file's bytes and its file name."""
     number = LEVELS[level]
-    rows = rows_for(assessment_round=assessment_round, level=number)
+    rows = rows_for(assessment_round=assessment_round, level=number, within=within)
     data = WRITERS[format](rows, number)
     suffix = f"-v{assessment_round.version}" if assessment_round.version > 1 else ""
+    if within is not None:
+        suffix += f"-{within.pcode}"
     name = (
         f"dtm-round{assessment_round.number}{suffix}-{level}-"
         f"{assessment_round.reference_date:%Y%m%d}.{EXTENSIONS[format]}"

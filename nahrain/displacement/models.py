@@ -253,3 +253,43 @@ class RoundImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file} → {self.round}"
+
+
+class ImportJobStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class ImportJob(models.Model):
+    """A confirmed upload being written into a round by the task worker.
+
+    Progress (stage, rows done, rows in all) is kept in a small file beside the upload rather
+    than in this row: the import writes inside one transaction, and a progress row updated in
+    it would stay invisible to the page polling it until the very end.
+    """
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    round = models.ForeignKey(AssessmentRound, on_delete=models.CASCADE, related_name="jobs")
+    file = models.CharField(max_length=200)
+    sha256 = models.CharField(max_length=64)
+    population = models.CharField(max_length=10, blank=True)
+    status = models.CharField(
+        max_length=10, choices=ImportJobStatus.choices, default=ImportJobStatus.QUEUED
+    )
+    error = models.TextField(blank=True)
+    result = models.OneToOneField(
+        RoundImport, on_delete=models.SET_NULL, null=True, blank=True, related_name="job"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.file} ({self.status})"

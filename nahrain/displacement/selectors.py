@@ -13,10 +13,12 @@ from typing import Any
 from django.db.models import Q, QuerySet, Sum
 
 from nahrain.core.access import AnyUser
-from nahrain.core.models import Membership, Role
+from nahrain.core.models import AuditEvent, Membership, Role
 from nahrain.displacement.models import (
     AssessmentRound,
+    Breakdown,
     CodeItem,
+    ImportJob,
     LocationAssessment,
     MovementEvent,
     Rollup,
@@ -301,3 +303,130 @@ def movement_totals(
         }
         for r in aggregated
     ]
+
+
+# Dashboards -------------------------------------------------------------------------------------
+
+
+def round_current_list(*, user: AnyUser) -> list[AssessmentRound]:
+    """The rounds a dashboard may show: those the user may see, less any replaced by a correction
+    the user may also see (newest first)."""
+    visible = round_list(user=user)
+    return list(visible.exclude(replaced_by__in=visible))
+
+
+def round_previous(*, user: AnyUser, assessment_round: AssessmentRound) -> AssessmentRound | None:
+    """The round of the same organisation the user may see that came just before this one."""
+    for candidate in round_current_list(user=user):
+        if candidate.organisation_id == assessment_round.organisation_id and (
+            candidate.reference_date,
+            candidate.number,
+        ) < (assessment_round.reference_date, assessment_round.number):
+            return candidate
+    return None
+
+
+def breakdown(
+    *, assessment_round: AssessmentRound, dimension: str, within: AdminUnit | None = None
+) -> dict[str, dict[str, int]]:
+    """Individuals per category of ``dimension`` and population, for the country or one unit."""
+    level = within.level if within is not None else 0
+    rows = Rollup.objects.filter(
+        round=assessment_round, dimension=dimension, level=level
+    ).values_list("category", "population", "individuals")
+    if within is not None:
+        rows = rows.filter(unit=within)
+    result: dict[str, dict[str, int]] = defaultdict(dict)
+    for category, population, individuals in rows:
+        result[category][population] = result[category].get(population, 0) + individuals
+    return dict(result)
+
+
+def location_facts(
+    *, assessment_round: AssessmentRound, location_id: int
+) -> dict[str, dict[str, Any]]:
+    """One location's figures in a round: population -> households, individuals and breakdowns
+    (dimension -> category -> individuals)."""
+    result: dict[str, dict[str, Any]] = {}
+    assessments = LocationAssessment.objects.filter(
+        round=assessment_round, location_id=location_id
+    ).values_list("pk", "population", "households", "individuals")
+    by_pk = {}
+    for pk, population, households, individuals in assessments:
+        by_pk[pk] = result[population] = {
+            "households": households,
+            "individuals": individuals,
+            "breakdowns": defaultdict(dict),
+        }
+    for assessment_id, dimension, category, individuals in Breakdown.objects.filter(
+        assessment_id__in=list(by_pk)
+    ).values_list("assessment_id", "dimension", "category", "individuals"):
+        by_pk[assessment_id]["breakdowns"][dimension][category] = individuals
+    return result
+
+
+def location_series(*, user: AnyUser, location_id: int) -> list[dict[str, Any]]:
+    """One location's households and individuals in every round the user may see."""
+    rounds = {r.pk: r for r in round_current_list(user=user)}
+    rows = LocationAssessment.objects.filter(
+        round_id__in=list(rounds), location_id=location_id
+    ).values_list("round_id", "population", "households", "individuals")
+    points = [
+        {
+            "round": rounds[round_id].number,
+            "round_uid": str(rounds[round_id].uid),
+            "date": rounds[round_id].reference_date,
+            "population": population,
+            "households": households,
+            "individuals": individuals,
+        }
+        for round_id, population, households, individuals in rows
+    ]
+    return sorted(points, key=lambda p: (p["date"], p["round"], p["population"]))
+
+
+def map_points(
+    *, assessment_round: AssessmentRound, within: AdminUnit | None = None
+) -> list[dict[str, Any]]:
+    """Every located place of a round with its IDP and returnee individuals, for the map."""
+    rows = LocationAssessment.objects.filter(
+        round=assessment_round, location__latitude__isnull=False
+    )
+    if within is not None and within.level in (1, 2, 3):
+        rows = rows.filter(**{f"adm{within.level}": within})
+    places: dict[str, dict[str, Any]] = {}
+    for external_id, name_en, name_ar, lat, lon, population, individuals in rows.values_list(
+        "location__external_id",
+        "location__name_en",
+        "location__name_ar",
+        "location__latitude",
+        "location__longitude",
+        "population",
+        "individuals",
+    ):
+        place = places.setdefault(
+            external_id,
+            {
+                "id": external_id,
+                "name_en": name_en,
+                "name_ar": name_ar,
+                "lat": round(lat or 0.0, 5),  # the query excludes places without coordinates
+                "lon": round(lon or 0.0, 5),
+                "idp": 0,
+                "returnee": 0,
+            },
+        )
+        place[population] = individuals
+    return sorted(places.values(), key=lambda p: -(p["idp"] + p["returnee"]))
+
+
+def import_job_audit(*, job: ImportJob) -> AuditEvent | None:
+    """The audit entry an import job's write left (the job is already gated to its managers)."""
+    return (
+        AuditEvent.objects.filter(
+            action="round.import", object_id=str(job.round.uid), at__gte=job.created_at
+        )
+        .select_related("actor")
+        .order_by("at")
+        .first()
+    )

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F
@@ -32,6 +37,8 @@ from nahrain.displacement.dtm_format import (
 from nahrain.displacement.models import (
     AssessmentRound,
     Dimension,
+    ImportJob,
+    ImportJobStatus,
     LocationAssessment,
     MovementEvent,
     Population,
@@ -51,6 +58,7 @@ from nahrain.geo.models import AdminUnit, Location, LocationType
 from nahrain.intake.readers import read_table
 
 Progress = Callable[[str, int, int], None]
+logger = logging.getLogger(__name__)
 
 
 class RoundLocked(Exception):
@@ -640,18 +648,129 @@ def movement_record(
 
 
 def round_export(
-    *, actor: User | None, assessment_round: AssessmentRound, level: str, format: str
+    *,
+    actor: User | None,
+    assessment_round: AssessmentRound,
+    level: str,
+    format: str,
+    within: AdminUnit | None = None,
 ) -> tuple[bytes, str]:
-    """Export a round's figures (audited: who exported which round, at which level, how)."""
+    """Export a round's figures, for the country or inside one unit (audited: who exported
+    which round, where, at which level, how)."""
     from nahrain.displacement.exports import export
 
-    data, name = export(assessment_round=assessment_round, level=level, format=format)
+    data, name = export(
+        assessment_round=assessment_round, level=level, format=format, within=within
+    )
     audit_record(
         actor=actor,
         action="round.export",
         object_type="round",
         object_id=assessment_round.uid,
         organisation=assessment_round.organisation,
-        detail={"level": level, "format": format, "bytes": len(data)},
+        detail={
+            "level": level,
+            "format": format,
+            "bytes": len(data),
+            **({"within": within.pcode} if within is not None else {}),
+        },
     )
     return data, name
+
+
+# Import jobs ----------------------------------------------------------------------------------
+
+
+def _jobs_dir() -> Path:
+    path = Path(settings.DATA_DIR) / "jobs"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def import_job_progress(job: ImportJob) -> dict[str, Any]:
+    """The job's last reported stage and counts ({} before it starts)."""
+    try:
+        return dict(json.loads((_jobs_dir() / f"{job.uid}.json").read_text()))
+    except (FileNotFoundError, ValueError):
+        return {}
+
+
+def _progress_writer(job: ImportJob) -> Progress:
+    path = _jobs_dir() / f"{job.uid}.json"
+    last = [0.0]
+
+    def write(stage: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if stage != "done" and done < total and now - last[0] < 0.25:
+            return
+        last[0] = now
+        scratch = path.with_suffix(".tmp")
+        scratch.write_text(json.dumps({"stage": stage, "done": done, "total": total}))
+        scratch.replace(path)  # atomic: the page never reads half a file
+
+    return write
+
+
+@transaction.atomic
+def import_job_start(
+    *,
+    actor: User,
+    assessment_round: AssessmentRound,
+    data: bytes,
+    file: str,
+    population: str | None,
+) -> ImportJob:
+    """Queue a checked upload for writing into its round by the task worker."""
+    job = ImportJob.objects.create(
+        round=assessment_round,
+        file=file[:200],
+        sha256=hashlib.sha256(data).hexdigest(),
+        population=population or "",
+        created_by=actor,
+    )
+    (_jobs_dir() / f"{job.uid}.upload").write_bytes(data)
+    from nahrain.displacement.tasks import import_job_run
+
+    # With the database task backend the task row commits with the job, or not at all.
+    import_job_run.enqueue(job_uid=str(job.uid))
+    return job
+
+
+def import_job_run(*, job_uid: str) -> ImportJob:
+    """Run a queued import job: all or nothing, as ``round_import``; the job records the
+    outcome and the upload is removed either way."""
+    job = ImportJob.objects.select_related("round", "created_by").get(uid=job_uid)
+    if job.status != ImportJobStatus.QUEUED:
+        return job  # a job is run once, even if the worker is handed it twice
+    job.status = ImportJobStatus.RUNNING
+    job.save(update_fields=["status"])
+    upload = _jobs_dir() / f"{job.uid}.upload"
+    progress = _progress_writer(job)
+    try:
+        report = round_import(
+            actor=job.created_by,
+            assessment_round=job.round,
+            data=upload.read_bytes(),
+            file=job.file,
+            population=job.population or None,
+            progress=progress,
+        )
+    except (ImportRejected, RoundLocked, FileNotFoundError) as failed:
+        job.status = ImportJobStatus.FAILED
+        job.error = str(failed)[:2000]
+    except Exception:
+        # A fault of ours: the page must not wait for ever; the worker logs the traceback.
+        job.status = ImportJobStatus.FAILED
+        job.error = "The import stopped on an internal error; nothing was written."
+        job.finished_at = timezone.now()
+        job.save(update_fields=["status", "error", "finished_at"])
+        raise
+    else:
+        job.status = ImportJobStatus.DONE
+        job.result = job.round.imports.filter(sha256=job.sha256).first()
+        logger.info("import job %s: %s locations", job.uid, report.locations)
+    finally:
+        upload.unlink(missing_ok=True)
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "error", "result", "finished_at"])
+    return job

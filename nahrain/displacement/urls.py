@@ -1,11 +1,23 @@
 from django.urls import path
 
-from nahrain.displacement import views
+from nahrain.displacement import dashboard_views, views
 
 app_name = "displacement"
 
 urlpatterns = [
     path("", views.round_list, name="rounds"),
+    path("overview/", dashboard_views.overview, name="overview"),
+    path("overview/table/", dashboard_views.overview_table, name="overview_table"),
+    path(
+        "overview/place/<str:place_id>/",
+        dashboard_views.overview_location,
+        name="overview_location",
+    ),
+    path("overview/<str:pcode>/", dashboard_views.overview, name="overview_unit"),
+    path("compare/", dashboard_views.compare, name="compare"),
+    path("jobs/<uuid:job_uid>/", views.import_job, name="import_job"),
+    path("map/shapes/<int:level>.json", dashboard_views.map_shapes, name="map_shapes"),
+    path("map/points.json", dashboard_views.map_points, name="map_points"),
     path("rounds/<uuid:round_uid>/", views.round_detail, name="round"),
     path("rounds/<uuid:round_uid>/upload/", views.round_upload, name="upload"),
     path(

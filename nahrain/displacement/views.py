@@ -12,7 +12,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from nahrain.core.http import AuthenticatedHttpRequest
@@ -21,7 +20,8 @@ from nahrain.core.problems import ImportRejected
 from nahrain.displacement import access, selectors, services
 from nahrain.displacement.exports import FORMATS, LEVELS
 from nahrain.displacement.forms import RoundForm, UploadForm
-from nahrain.displacement.models import RoundStatus
+from nahrain.displacement.models import ImportJobStatus, RoundStatus
+from nahrain.geo.models import AdminUnit
 
 SESSION_UPLOADS = "nahrain_pending_uploads"
 
@@ -134,23 +134,39 @@ def round_upload_confirm(
     path.unlink()
     if hashlib.sha256(data).hexdigest() != entry["sha256"]:
         raise Http404
-    try:
-        report = services.round_import(
-            actor=request.user,
-            assessment_round=assessment_round,
-            data=data,
-            file=entry["name"],
-            population=entry["population"],
-        )
-    except (ImportRejected, services.RoundLocked) as failed:
-        messages.error(request, str(failed))
-        return redirect("displacement:round", round_uid=assessment_round.uid)
-    messages.success(
-        request,
-        _("Imported %(file)s: %(locations)s locations, %(individuals)s individuals.")
-        % {"file": report.file, "locations": report.locations, "individuals": report.individuals},
+    job = services.import_job_start(
+        actor=request.user,
+        assessment_round=assessment_round,
+        data=data,
+        file=entry["name"],
+        population=entry["population"],
     )
-    return redirect("displacement:round", round_uid=assessment_round.uid)
+    return redirect("displacement:import_job", job_uid=job.uid)
+
+
+@login_required
+def import_job(request: AuthenticatedHttpRequest, job_uid: uuid.UUID) -> HttpResponse:
+    """A running import: its progress (polled by htmx), then the result and its audit entry."""
+    job = access.access_import_job(request.user, job_uid)
+    progress = services.import_job_progress(job)
+    audit = selectors.import_job_audit(job=job) if job.result is not None else None
+    finished = job.status in (ImportJobStatus.DONE, ImportJobStatus.FAILED)
+    template = (
+        "displacement/_import_job.html"
+        if request.headers.get("HX-Request")
+        else "displacement/import_job.html"
+    )
+    return render(
+        request,
+        template,
+        {
+            "job": job,
+            "round": job.round,
+            "progress": progress,
+            "finished": finished,
+            "audit": audit,
+        },
+    )
 
 
 @login_required
@@ -180,8 +196,17 @@ def round_export(request: AuthenticatedHttpRequest, round_uid: uuid.UUID) -> Htt
         raise Http404
     from nahrain.displacement.exports import CONTENT_TYPES
 
+    within = None
+    if request.GET.get("within"):
+        within = AdminUnit.objects.defer("geometry").filter(pcode=request.GET["within"]).first()
+        if within is None:
+            raise Http404
     data, name = services.round_export(
-        actor=request.user, assessment_round=assessment_round, level=level, format=format
+        actor=request.user,
+        assessment_round=assessment_round,
+        level=level,
+        format=format,
+        within=within,
     )
     response = HttpResponse(data, content_type=CONTENT_TYPES[format])
     response["Content-Disposition"] = f'attachment; filename="{name}"'

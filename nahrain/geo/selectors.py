@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from typing import Any, cast
 
-from django.db.models import Q, QuerySet
+import shapely
+from django.core.cache import cache
+from django.db.models import Count, Max, Q, QuerySet
+from shapely.geometry import shape
 
 from nahrain.core.access import AnyUser
 from nahrain.geo import pointindex
@@ -104,3 +109,49 @@ def admin_unit_ancestors(unit: AdminUnit) -> list[AdminUnit]:
         assert parent is not None
         chain.append(parent)
     return list(reversed(chain))
+
+
+# A map of a country or a governorate is drawn on screens of a few hundred pixels: a tolerance
+# of about 1 km (0.01°) keeps shapes recognisable and cuts COD-AB district outlines from
+# megabytes to tens of kilobytes, which matters on a field office's link.
+MAP_TOLERANCE_DEGREES = 0.01
+
+
+def admin_unit_shapes(
+    *, user: AnyUser, level: int, within: AdminUnit | None = None
+) -> dict[str, Any]:
+    """Simplified outlines of the units of ``level`` (inside ``within``), as a GeoJSON
+    FeatureCollection whose features carry the p-code; units without boundaries are left out.
+    Cached until a unit of that level changes."""
+    if not user.is_authenticated:
+        return {"type": "FeatureCollection", "features": []}
+    units = AdminUnit.objects.filter(level=level, geometry__isnull=False)
+    if within is not None and within.level < level:
+        units = units.filter(**{"__".join(["parent"] * (level - within.level)): within})
+    elif within is not None:
+        units = units.filter(pk=within.pk)  # the unit's own outline
+    changed = units.aggregate(latest=Max("updated_at"), count=Count("pk"))
+    if not changed["count"]:
+        return {"type": "FeatureCollection", "features": []}
+    key = "geo:shapes:{}:{}:{}:{}".format(
+        level,
+        within.pcode if within is not None else "",
+        changed["count"],
+        changed["latest"].timestamp(),
+    )
+    cached = cache.get(key)
+    if cached is not None:
+        return cast(dict[str, Any], cached)
+    features = []
+    for pcode, geometry in units.order_by("pcode").values_list("pcode", "geometry"):
+        outline = shape(geometry).simplify(MAP_TOLERANCE_DEGREES, preserve_topology=True)
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {"pcode": pcode},
+                "geometry": json.loads(shapely.to_geojson(shapely.set_precision(outline, 1e-4))),
+            }
+        )
+    collection = {"type": "FeatureCollection", "features": features}
+    cache.set(key, collection, timeout=None)
+    return collection

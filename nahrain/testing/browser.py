@@ -16,7 +16,14 @@ from urllib.parse import urlparse
 import pytest
 
 CHROMIUM = os.environ.get("NAHRAIN_CHROMIUM", "/usr/bin/chromium")
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+ROOT = Path(__file__).resolve().parents[2]
+# Screenshots land in var/ for a person to look at after a run; with NAHRAIN_DOCS_SCREENSHOTS=1
+# they replace the ones docs/ and the README show.
+SCREENSHOTS = (
+    ROOT / "docs" / "screenshots"
+    if os.environ.get("NAHRAIN_DOCS_SCREENSHOTS") == "1"
+    else ROOT / "var" / "screenshots"
+)
 # Chromium phones home unless told not to; on a closed network that shows up as failed requests.
 CHROMIUM_ARGS = [
     "--no-sandbox",

@@ -10,7 +10,10 @@ from nahrain.geo import services as geo_services
 from nahrain.testing.browser import screenshot
 from nahrain.testing.personas import PASSWORD, Personas
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def sign_in(page: Any, base: str, username: str) -> None:

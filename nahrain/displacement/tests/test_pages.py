@@ -16,6 +16,7 @@ from nahrain.core.models import AuditEvent
 from nahrain.displacement.models import (
     AssessmentRound,
     Breakdown,
+    ImportJob,
     LocationAssessment,
     Rollup,
     RoundImport,
@@ -231,11 +232,10 @@ def test_an_upload_shows_the_preview_and_writes_nothing_until_confirmed(
     assert (uploads / token).read_bytes() == wide_csv()
 
     confirmed = client.post(confirm_url)
-    assert (confirmed.status_code, confirmed["Location"]) == (
-        302,
-        f"/dtm/rounds/{assessment_round.uid}/",
-    )
+    job = ImportJob.objects.get(round=assessment_round)
+    assert (confirmed.status_code, confirmed["Location"]) == (302, f"/dtm/jobs/{job.uid}/")
     recorded = RoundImport.objects.get(round=assessment_round)
+    assert (job.status, job.result, job.created_by) == ("done", recorded, personas.layla.user)
     assert (recorded.file, recorded.imported_by, recorded.locations) == (
         "r90.csv",
         personas.layla.user,
@@ -244,9 +244,14 @@ def test_an_upload_shows_the_preview_and_writes_nothing_until_confirmed(
     audit = AuditEvent.objects.get(action="round.import")
     assert audit.object_id == str(assessment_round.uid) and audit.actor == personas.layla.user
     assert not (uploads / token).exists()
+    # The job's page shows the result and the audit entry; others cannot see it.
+    result = text(client.get(f"/dtm/jobs/{job.uid}/"))
+    assert re.search(rf'data-figure="job-locations">{len(PLACES)}<', result)
+    assert "round.import" in result and "hx-trigger" not in result
+    assert personas.ahmed.client().get(f"/dtm/jobs/{job.uid}/").status_code == 404
+    assert client.get(f"/dtm/jobs/{RANDOM_UID}/").status_code == 404
     page = client.get(f"/dtm/rounds/{assessment_round.uid}/")
     html = text(page)
-    assert f"Imported r90.csv: {len(PLACES)} locations" in html
     assert governorate_rows(html) and {
         pcode: ind for pcode, (_p, _h, ind) in governorate_rows(html).items()
     } == by_governorate(PLACES)
@@ -394,3 +399,33 @@ def test_the_export_page_refuses_unknown_levels_and_formats(
     assert client.get(url, {"level": "adm7", "format": "csv"}).status_code == 404
     assert client.get(url, {"level": "adm1", "format": "exe"}).status_code == 404
     assert not AuditEvent.objects.filter(action="round.export").exists()
+
+
+def test_a_running_import_shows_its_progress_and_a_failed_one_its_reason(
+    personas: Personas, gazetteer: None
+) -> None:
+    from nahrain.displacement import services
+
+    assessment_round = round_open(personas)
+    job = ImportJob.objects.create(
+        round=assessment_round, file="big.csv", sha256="0" * 64, created_by=personas.layla.user
+    )
+    client = personas.layla.client()
+    queued = text(client.get(f"/dtm/jobs/{job.uid}/"))
+    assert 'hx-trigger="every 1s"' in queued and "<progress" in queued
+
+    write = services._progress_writer(job)
+    write("writing", 1200, 4000)
+    running = text(client.get(f"/dtm/jobs/{job.uid}/", HTTP_HX_REQUEST="true"))
+    assert "<html" not in running
+    assert 'max="4000" value="1200"' in running and "1,200 of 4,000 rows" in running
+
+    # The upload vanished (say, a disk cleaned): the job fails with a reason, nothing written.
+    services.import_job_run(job_uid=str(job.uid))
+    job.refresh_from_db()
+    assert job.status == "failed" and job.finished_at is not None
+    failed = text(client.get(f"/dtm/jobs/{job.uid}/"))
+    assert "Failed" in failed and "hx-trigger" not in failed
+    assert not LocationAssessment.objects.filter(round=assessment_round).exists()
+    # A job runs once.
+    assert services.import_job_run(job_uid=str(job.uid)).status == "failed"
