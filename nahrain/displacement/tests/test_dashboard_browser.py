@@ -91,6 +91,12 @@ def test_an_information_manager_reads_the_dashboards_in_english_and_arabic(
     assert accessibility_violations(page) == []
     screenshot(page, "overview-en")
 
+    # The keyboard reaches the content first, then every control in order.
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip"
+    page.keyboard.press("Enter")
+    assert page.evaluate("location.hash") == "#main"
+
     # Sort the table by name without leaving the page (htmx), then filter it.
     page.get_by_role("link", name="Governorate").click()
     page.wait_for_selector('th[aria-sort="descending"] >> text=Governorate')
