@@ -89,16 +89,16 @@ def _active(username: str) -> Collector | None:
     )
 
 
-def _digest(request: HttpRequest, value: str) -> tuple[str, Collector | None, bool]:
+def _digest(request: HttpRequest, value: str) -> tuple[Collector | None, bool]:
     params = parse_params(value)
     username = params.get("username", "")
     nonce_state = _nonce_state(params.get("nonce", ""))
     if params.get("realm") != settings.NAHRAIN_COLLECT_REALM or nonce_state == "bad":
-        return username, None, False
+        return None, False
     if params.get("algorithm", "MD5").upper() != "MD5":
-        return username, None, False
+        return None, False
     if params.get("uri", "") != request.get_full_path():
-        return username, None, False
+        return None, False
     collector = _active(username)
     ha1 = collector.digest_ha1 if collector else _md5("absent:account:")
     ha2 = _md5(f"{request.method}:{params.get('uri', '')}")
@@ -111,24 +111,28 @@ def _digest(request: HttpRequest, value: str) -> tuple[str, Collector | None, bo
     elif not qop:
         expected = _md5(f"{ha1}:{params.get('nonce', '')}:{ha2}")
     else:
-        return username, None, False
+        return None, False
     if collector is None or not hmac.compare_digest(expected, params.get("response", "")):
-        return username, None, False
+        return None, False
     if nonce_state == "stale":
-        return username, None, True
-    return username, collector, False
+        return None, True
+    return collector, False
 
 
-def _basic(value: str) -> tuple[str, Collector | None]:
+def _basic_credentials(value: str) -> tuple[str, str]:
     try:
         decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError):
-        return "", None
+        return "", ""
     username, _, password = decoded.partition(":")
+    return username, password
+
+
+def _basic(username: str, password: str) -> Collector | None:
     collector = _active(username)
     if collector is None or not check_password(password, collector.password_hash):
-        return username, None
-    return username, collector
+        return None
+    return collector
 
 
 def authenticate(request: HttpRequest) -> AuthResult:
@@ -138,9 +142,10 @@ def authenticate(request: HttpRequest) -> AuthResult:
     scheme = scheme.lower()
     if scheme not in ("digest", "basic") or (scheme == "basic" and not basic_allowed(request)):
         return AuthResult(None)
-    username = (
-        parse_params(value).get("username", "") if scheme == "digest" else _basic_username(value)
-    )
+    if scheme == "digest":
+        username, password = parse_params(value).get("username", ""), ""
+    else:
+        username, password = _basic_credentials(value)
     ip_address = client_ip(request)
     throttle_name = THROTTLE_PREFIX + username
     if username and core_selectors.login_is_throttled(
@@ -149,16 +154,9 @@ def authenticate(request: HttpRequest) -> AuthResult:
         return AuthResult(None, throttled=True)
     stale = False
     if scheme == "digest":
-        username, collector, stale = _digest(request, value)
+        collector, stale = _digest(request, value)
     else:
-        username, collector = _basic(value)
+        collector = _basic(username, password)
     if collector is None and not stale:
         core_services.login_failure_record(username=throttle_name, ip_address=ip_address)
     return AuthResult(collector, stale=stale)
-
-
-def _basic_username(value: str) -> str:
-    try:
-        return base64.b64decode(value.strip(), validate=True).decode("utf-8").partition(":")[0]
-    except (binascii.Error, UnicodeDecodeError):
-        return ""
