@@ -157,3 +157,18 @@ def test_changed_form_needs_a_new_version(
         "/openrosa/formList?formID=dtm_emergency_tracking&listAllVersions=true"
     ).content.decode()
     assert everything.count("<xform>") == 2
+
+
+def test_command_line(personas: Personas, locations: list[Location]) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("collect", "publish-forms", stdout=out)
+    assert "dtm_location_assessment 2026112301 md5:" in out.getvalue()
+    assert "districts.csv, governorates.csv, locations.csv" in out.getvalue()
+    out = StringIO()
+    call_command("collect", "--user", "layla", "collector", "rart09", stdout=out)
+    username, password = out.getvalue().split()
+    assert Collect(Client(), username, password).get("/openrosa/formList").status_code == 200
