@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -465,18 +466,26 @@ def _accept_movement(actor: User, submission: Submission, file: str) -> None:
     if previous is not None and previous.accepted_movement_id is not None:
         # An edit of an accepted event replaces its movement: it must not be counted twice.
         MovementEvent.objects.filter(pk=previous.accepted_movement_id).delete()
-    submission.accepted_movement = displacement_services.movement_record(
-        actor=actor,
-        organisation=submission.organisation,
-        event=str(values.get("event", ""))[:120],
-        day=day,
-        location=location,
-        population=str(values.get("population", "")),
-        direction=str(values.get("direction", "")),
-        households=households,
-        individuals=individuals,
-        cause=str(values.get("cause", ""))[:200],
-    )
+    try:
+        submission.accepted_movement = displacement_services.movement_record(
+            actor=actor,
+            organisation=submission.organisation,
+            event=str(values.get("event", ""))[:120],
+            day=day,
+            location=location,
+            population=str(values.get("population", "")),
+            direction=str(values.get("direction", "")),
+            households=households,
+            individuals=individuals,
+            cause=str(values.get("cause", ""))[:200],
+        )
+    except ValidationError as invalid:
+        raise NotAcceptable(
+            [
+                Problem(file, None, name, "invalid", " ".join(messages))
+                for name, messages in invalid.message_dict.items()
+            ]
+        ) from invalid
 
 
 @transaction.atomic

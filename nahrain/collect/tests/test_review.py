@@ -198,3 +198,29 @@ def test_emergency_tracking_event_becomes_a_movement(field: Field, personas: Per
     assert _api(layla, "post", f"/collect/submissions/{submission.uid}/accept").status_code == 200
     totals = _api(layla, "get", "/dtm/movements/totals?event=Sinjar%202024").json()
     assert [(row["households"], row["individuals"]) for row in totals] == [(12, 72)]
+
+
+def test_invalid_tracking_event_is_not_acceptable(field: Field, personas: Personas) -> None:
+    xml = fill_instance(
+        field.tracking.xml,
+        {
+            "event": "Sinjar 2024",
+            "date": "2024-07-02",
+            "governorate": "IQG09",
+            "district": "IQG09Q04",
+            "location": "7001",
+            "population": "nomads",
+            "direction": "arrival",
+            "households": 12,
+        },
+        instance_id="uuid:et-bad",
+    )
+    assert field.phone.post(xml).status_code == 201
+    submission = Submission.objects.get(instance_id="uuid:et-bad")
+    refused = _api(personas.layla.client(), "post", f"/collect/submissions/{submission.uid}/accept")
+    assert refused.status_code == 422
+    assert [(e["column"], e["rule"]) for e in refused.json()["errors"]] == [
+        ("population", "invalid")
+    ]
+    submission.refresh_from_db()
+    assert submission.status == SubmissionStatus.RECEIVED
