@@ -13,6 +13,7 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -30,11 +31,11 @@ def collector_required(view: CollectorView) -> Callable[..., HttpResponse]:
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         result = authenticate(request)
         if result.throttled:
-            response = openrosa.message(429, "Too many failed attempts. Wait a few minutes.")
+            response = openrosa.message(429, _("Too many failed attempts. Wait a few minutes."))
             response["Retry-After"] = "300"
             return response
         if result.collector is None:
-            response = openrosa.message(401, "Authentication required.")
+            response = openrosa.message(401, _("Authentication required."))
             response["WWW-Authenticate"] = challenge(stale=result.stale)
             return response
         return view(request, result.collector, *args, **kwargs)
@@ -141,10 +142,10 @@ def submission(request: HttpRequest, collector: Collector) -> HttpResponse:
         return openrosa.message(409, str(conflict), nature="submit_error")
     if received.created:
         response = openrosa.message(
-            201, "Thank you: the submission was received.", nature="submit_success"
+            201, _("Thank you: the submission was received."), nature="submit_success"
         )
         response["Location"] = request.build_absolute_uri(reverse("openrosa:submission"))
         return response
     return openrosa.message(
-        202, "This submission had been received already.", nature="submit_success"
+        202, _("This submission had been received already."), nature="submit_success"
     )
