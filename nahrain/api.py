@@ -53,6 +53,7 @@ def not_found(request: HttpRequest, exc: Http404) -> Any:
 
 
 def _routers() -> None:
+    from nahrain.collect.api import router as collect_router
     from nahrain.core.api import router as core_router
     from nahrain.displacement.api import router as dtm_router
     from nahrain.geo.api import router as geo_router
@@ -60,6 +61,7 @@ def _routers() -> None:
     api.add_router("/", core_router)
     api.add_router("/geo/", geo_router)
     api.add_router("/dtm/", dtm_router)
+    api.add_router("/collect/", collect_router)
 
 
 _routers()

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "nahrain.core",
     "nahrain.geo",
     "nahrain.displacement",
+    "nahrain.collect",
 ]
 
 MIDDLEWARE = [
@@ -153,6 +154,17 @@ LOGOUT_REDIRECT_URL = "core:login"
 # within the window locks further attempts until the window has passed.
 NAHRAIN_LOGIN_MAX_FAILURES = int(os.environ.get("NAHRAIN_LOGIN_MAX_FAILURES", "5"))
 NAHRAIN_LOGIN_WINDOW_SECONDS = int(os.environ.get("NAHRAIN_LOGIN_WINDOW_SECONDS", "900"))
+
+# Field data collection (OpenRosa). The realm is part of every collector's Digest HA1: changing
+# it invalidates every collector password.
+NAHRAIN_COLLECT_REALM = os.environ.get("NAHRAIN_COLLECT_REALM", "Nahrain")
+# Largest submission body accepted (bytes); announced as X-OpenRosa-Accept-Content-Length.
+NAHRAIN_COLLECT_MAX_BODY = int(os.environ.get("NAHRAIN_COLLECT_MAX_BODY", str(10 * 1024 * 1024)))
+# Basic authentication sends the password in clear: accepted over HTTPS only, unless this is
+# set (tests, a development server on a trusted machine).
+NAHRAIN_COLLECT_BASIC_OVER_HTTP = os.environ.get("NAHRAIN_COLLECT_BASIC_OVER_HTTP") == "1"
+# How long a Digest nonce stays valid (seconds); an older one gets a fresh challenge (stale).
+NAHRAIN_COLLECT_NONCE_SECONDS = int(os.environ.get("NAHRAIN_COLLECT_NONCE_SECONDS", "3600"))
 
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

@@ -6,7 +6,7 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -423,39 +423,106 @@ def _facts_write(
     def breakdown_rows() -> Any:
         for done, record in enumerate(records, start=1):
             assessment_id = ids[locations[record.place_id].pk]
-            size = sizes[record.place_id]
-            for dimension in (Dimension.SHELTER, Dimension.PERIOD):
-                for category, households in getattr(record, dimension.value).items():
-                    yield (
-                        assessment_id,
-                        dimension.value,
-                        category,
-                        households,
-                        int(households * size),
-                    )
-            for category, value in record.origin.items():
-                if record.origin_unit == "individuals":
-                    yield (
-                        assessment_id,
-                        Dimension.ORIGIN.value,
-                        category,
-                        round(value / size),
-                        value,
-                    )
-                else:
-                    yield (
-                        assessment_id,
-                        Dimension.ORIGIN.value,
-                        category,
-                        value,
-                        int(value * size),
-                    )
+            for row in _breakdown_values(record, sizes[record.place_id]):
+                yield (assessment_id, *row)
             if done % 500 == 0:
                 progress("writing", done, len(records))
 
     from nahrain.displacement.models import Breakdown
 
     bulk.copy_rows(Breakdown._meta.db_table, bulk.BREAKDOWN_COLUMNS, breakdown_rows())
+
+
+def _breakdown_values(record: LocationRecord, size: Decimal) -> Iterator[tuple[str, str, int, int]]:
+    """(dimension, category, households, individuals) of each breakdown cell of a record."""
+    for dimension in (Dimension.SHELTER, Dimension.PERIOD):
+        for category, households in getattr(record, dimension.value).items():
+            yield dimension.value, category, households, int(households * size)
+    for category, value in record.origin.items():
+        if record.origin_unit == "individuals":
+            yield Dimension.ORIGIN.value, category, round(value / size), value
+        else:
+            yield Dimension.ORIGIN.value, category, value, int(value * size)
+
+
+def round_records_merge(
+    *,
+    actor: User | None,
+    assessment_round: AssessmentRound,
+    records: list[LocationRecord],
+    places: dict[str, ResolvedPlace],
+    population: str,
+    source: str,
+) -> None:
+    """Set the figures of some locations of a draft round, leaving its other locations alone.
+
+    For figures that arrive location by location (field submissions) rather than as a whole
+    master list. ``records`` must have passed ``validation.check_records`` (which gave
+    ``places``). Each record replaces that location's figures for the population, so sending a
+    location again never counts it twice; the round's rollups are rebuilt in the same
+    transaction.
+    """
+    from nahrain.displacement.models import Breakdown
+
+    with transaction.atomic():
+        locked = AssessmentRound.objects.select_for_update().get(pk=assessment_round.pk)
+        if locked.status == RoundStatus.PUBLISHED:
+            raise RoundLocked(f"{locked} is published; correct it in a new version")
+        locations, _created = _locations_upsert(records, places)
+        LocationAssessment.objects.filter(
+            round=locked,
+            population=population,
+            location__in=[locations[r.place_id] for r in records],
+        ).delete()
+        chains = _unit_chains()
+        for record in records:
+            location = locations[record.place_id]
+            assert location.admin_unit_id is not None
+            adm1, adm2, adm3 = chains[location.admin_unit_id]
+            size = household_size_for(
+                round_number=locked.number, record=record, population=population
+            )
+            assessment = LocationAssessment.objects.create(
+                round=locked,
+                location=location,
+                population=population,
+                households=record.households,
+                individuals=(
+                    record.individuals
+                    if record.individuals is not None
+                    else int(record.households * size)
+                ),
+                household_size=size,
+                adm1_id=adm1,
+                adm2_id=adm2,
+                adm3_id=adm3,
+            )
+            Breakdown.objects.bulk_create(
+                Breakdown(
+                    assessment=assessment,
+                    dimension=dimension,
+                    category=category,
+                    households=households,
+                    individuals=individuals,
+                )
+                for dimension, category, households, individuals in _breakdown_values(record, size)
+            )
+        bulk.rollups_refresh(
+            round_id=locked.pk, shelter_groups=codes_for_round(locked.number).shelter_group_of()
+        )
+        if population not in locked.populations:
+            locked.populations = [*locked.populations, population]
+        locked.status = RoundStatus.DRAFT
+        locked.data_version = F("data_version") + 1
+        locked.save(update_fields=["populations", "status", "data_version"])
+        audit_record(
+            actor=actor,
+            action="round.merge",
+            object_type="round",
+            object_id=locked.uid,
+            organisation=locked.organisation,
+            detail={"source": source[:200], "population": population, "locations": len(records)},
+        )
 
 
 @transaction.atomic

@@ -1,0 +1,106 @@
+"""JSON API of the review queue: list submissions, accept them into a round, reject them."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.http import Http404, HttpRequest
+from ninja import Router, Status
+
+from nahrain.collect import access, selectors, services
+from nahrain.collect.models import Submission, SubmissionStatus
+from nahrain.collect.schemas import (
+    KeyInformantOut,
+    NotAcceptableOut,
+    ProblemOut,
+    RejectIn,
+    SubmissionOut,
+)
+
+router = Router(tags=["collect"])
+
+
+def submission_out(s: Submission) -> SubmissionOut:
+    return SubmissionOut(
+        uid=s.uid,
+        form_id=s.form.form_id,
+        form_version=s.form_version.version,
+        instance_id=s.instance_id,
+        collector=s.collector.username if s.collector else None,
+        status=s.status,
+        complete=s.complete,
+        round_number=s.round_number,
+        received_at=s.received_at,
+        reviewed_at=s.reviewed_at,
+        reject_reason=s.reject_reason,
+        data=s.data,
+        problems=[ProblemOut(**p) for p in s.problems],
+        accepted_round=s.accepted_round.uid if s.accepted_round else None,
+    )
+
+
+def not_acceptable(exc: services.NotAcceptable) -> NotAcceptableOut:
+    return NotAcceptableOut(
+        detail=str(exc), errors=[ProblemOut(**p.as_dict()) for p in exc.problems]
+    )
+
+
+@router.get("/submissions", response=list[SubmissionOut])
+def submission_list(
+    request: HttpRequest,
+    status: str = SubmissionStatus.RECEIVED,
+    round: int | None = None,
+) -> list[SubmissionOut]:
+    """The review queue of the organisations the caller manages (``status=`` for others)."""
+    submissions = selectors.submission_queue(user=request.user, status=status, round_number=round)
+    return [
+        submission_out(s)
+        for s in submissions.select_related("form_version", "accepted_round")[:500]
+    ]
+
+
+@router.get("/submissions/{uid}", response=SubmissionOut)
+def submission_detail(request: HttpRequest, uid: uuid.UUID) -> SubmissionOut:
+    return submission_out(access.access_submission_for_review(request.user, uid))
+
+
+@router.post("/submissions/{uid}/accept", response={200: SubmissionOut, 422: NotAcceptableOut})
+def submission_accept(request: HttpRequest, uid: uuid.UUID) -> Status[Any]:
+    """Accept into the figures: the round's totals include it as soon as this returns."""
+    submission = access.access_submission_for_review(request.user, uid)
+    try:
+        accepted = services.submission_accept(
+            actor=request.user,  # type: ignore[arg-type]
+            submission=submission,
+        )
+    except services.NotAcceptable as exc:
+        return Status(422, not_acceptable(exc))
+    return Status(200, submission_out(accepted))
+
+
+@router.post("/submissions/{uid}/reject", response={200: SubmissionOut, 422: NotAcceptableOut})
+def submission_reject(request: HttpRequest, uid: uuid.UUID, payload: RejectIn) -> Status[Any]:
+    submission = access.access_submission_for_review(request.user, uid)
+    try:
+        rejected = services.submission_reject(
+            actor=request.user,  # type: ignore[arg-type]
+            submission=submission,
+            reason=payload.reason,
+        )
+    except services.NotAcceptable as exc:
+        return Status(422, not_acceptable(exc))
+    return Status(200, submission_out(rejected))
+
+
+@router.get("/submissions/{uid}/key-informant", response=KeyInformantOut)
+def key_informant(request: HttpRequest, uid: uuid.UUID) -> KeyInformantOut:
+    """The key informant's name and phone (personal data; the read is audited)."""
+    submission = access.access_key_informant(request.user, uid)
+    informant = services.key_informant_read(
+        actor=request.user,  # type: ignore[arg-type]
+        submission=submission,
+    )
+    if informant is None:
+        raise Http404
+    return KeyInformantOut(name=informant.name, phone=informant.phone)

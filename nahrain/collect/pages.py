@@ -1,0 +1,221 @@
+"""Pages: the review queue, a submission (accept, reject, key informant), collector accounts
+with their ODK Collect QR code, and publishing the forms."""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+import zlib
+
+import segno
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from nahrain.collect import access, selectors, services
+from nahrain.collect.forms import CollectorForm, RejectForm
+from nahrain.collect.models import Collector, Form, SubmissionStatus
+from nahrain.collect.xforms import FormCompileError
+from nahrain.core.http import AuthenticatedHttpRequest
+from nahrain.core.models import Organisation
+
+
+def _managed(request: AuthenticatedHttpRequest) -> list[Organisation]:
+    ids = access.managed_organisation_ids(request.user)
+    if not ids:
+        raise Http404
+    return list(Organisation.objects.filter(pk__in=ids))
+
+
+def collect_settings_payload(*, server_url: str, username: str, password: str) -> str:
+    """What ODK Collect and KoboCollect read from a settings QR code: the settings JSON,
+    zlib-compressed, then base64."""
+    settings_json = {
+        "general": {"server_url": server_url, "username": username, "password": password},
+        "admin": {},
+    }
+    return base64.b64encode(zlib.compress(json.dumps(settings_json).encode("utf-8"))).decode()
+
+
+@login_required
+def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
+    _managed(request)
+    status = request.GET.get("status", SubmissionStatus.RECEIVED)
+    if status not in SubmissionStatus.values:
+        status = SubmissionStatus.RECEIVED
+    try:
+        round_number: int | None = int(request.GET["round"])
+    except (KeyError, ValueError):
+        round_number = None
+    submissions = selectors.submission_queue(
+        user=request.user, status=status, round_number=round_number
+    )[:200]
+    return render(
+        request,
+        "collect/queue.html",
+        {
+            "submissions": submissions,
+            "status": status,
+            "statuses": SubmissionStatus.choices,
+            "round_number": round_number,
+        },
+    )
+
+
+@login_required
+def submission_detail(request: AuthenticatedHttpRequest, uid: uuid.UUID) -> HttpResponse:
+    submission = access.access_submission_for_review(request.user, uid)
+    return render(
+        request,
+        "collect/submission.html",
+        {
+            "submission": submission,
+            "reject_form": RejectForm(),
+            "can_review": submission.status == SubmissionStatus.RECEIVED and submission.complete,
+            "has_informant": hasattr(submission, "key_informant"),
+            "values": sorted((k, v) for k, v in submission.data.items() if not isinstance(v, list)),
+            "origins": submission.data.get("origin", []),
+        },
+    )
+
+
+@login_required
+@require_POST
+def submission_accept(request: AuthenticatedHttpRequest, uid: uuid.UUID) -> HttpResponse:
+    submission = access.access_submission_for_review(request.user, uid)
+    try:
+        services.submission_accept(actor=request.user, submission=submission)
+    except services.NotAcceptable as failed:
+        for problem in failed.problems:
+            messages.error(request, str(problem))
+        return redirect("collect:submission", uid=submission.uid)
+    messages.success(request, _("Accepted into the figures."))
+    return redirect("collect:queue")
+
+
+@login_required
+@require_POST
+def submission_reject(request: AuthenticatedHttpRequest, uid: uuid.UUID) -> HttpResponse:
+    submission = access.access_submission_for_review(request.user, uid)
+    form = RejectForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give the reason for rejecting it."))
+        return redirect("collect:submission", uid=submission.uid)
+    try:
+        services.submission_reject(
+            actor=request.user, submission=submission, reason=form.cleaned_data["reason"]
+        )
+    except services.NotAcceptable as failed:
+        messages.error(request, str(failed))
+        return redirect("collect:submission", uid=submission.uid)
+    messages.success(request, _("Rejected."))
+    return redirect("collect:queue")
+
+
+@login_required
+@require_POST
+def key_informant(request: AuthenticatedHttpRequest, uid: uuid.UUID) -> HttpResponse:
+    """Show the key informant once, on request (POST: a read that is audited)."""
+    submission = access.access_key_informant(request.user, uid)
+    informant = services.key_informant_read(actor=request.user, submission=submission)
+    if informant is None:
+        raise Http404
+    return render(
+        request, "collect/key_informant.html", {"submission": submission, "informant": informant}
+    )
+
+
+def _server_url(request: AuthenticatedHttpRequest) -> str:
+    return request.build_absolute_uri(reverse("openrosa:form_list")).removesuffix("/formList")
+
+
+def _credentials_page(
+    request: AuthenticatedHttpRequest, collector: Collector, password: str
+) -> HttpResponse:
+    server_url = _server_url(request)
+    payload = collect_settings_payload(
+        server_url=server_url, username=collector.username, password=password
+    )
+    response = render(
+        request,
+        "collect/credentials.html",
+        {
+            "collector": collector,
+            "password": password,
+            "server_url": server_url,
+            "qr_svg": segno.make(payload, error="l", micro=False).svg_inline(scale=4),
+        },
+    )
+    response["Cache-Control"] = "no-store"  # the password must not stay in a cache
+    return response
+
+
+@login_required
+def collectors(request: AuthenticatedHttpRequest) -> HttpResponse:
+    organisations = _managed(request)
+    form = CollectorForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if Collector.objects.filter(username=form.cleaned_data["username"]).exists():
+            form.add_error("username", _("This username is taken."))
+        else:
+            collector, password = services.collector_create(
+                actor=request.user,
+                organisation=organisations[0],
+                username=form.cleaned_data["username"],
+                display_name=form.cleaned_data["display_name"],
+            )
+            return _credentials_page(request, collector, password)
+    return render(
+        request,
+        "collect/collectors.html",
+        {
+            "collectors": selectors.collectors_for(user=request.user),
+            "form": form,
+            "organisation": organisations[0],
+            "server_url": _server_url(request),
+            "forms": Form.objects.filter(organisation__in=organisations).prefetch_related(
+                "versions"
+            ),
+        },
+    )
+
+
+@login_required
+@require_POST
+def collector_reset(request: AuthenticatedHttpRequest, uid: uuid.UUID) -> HttpResponse:
+    collector = access.access_collector_for_manage(request.user, uid)
+    if not collector.is_active:
+        raise Http404
+    password = services.collector_password_reset(actor=request.user, collector=collector)
+    return _credentials_page(request, collector, password)
+
+
+@login_required
+@require_POST
+def collector_revoke(request: AuthenticatedHttpRequest, uid: uuid.UUID) -> HttpResponse:
+    collector = access.access_collector_for_manage(request.user, uid)
+    services.collector_revoke(actor=request.user, collector=collector)
+    messages.success(request, _("Account %(name)s revoked.") % {"name": collector.username})
+    return redirect("collect:collectors")
+
+
+@login_required
+@require_POST
+def forms_publish(request: AuthenticatedHttpRequest) -> HttpResponse:
+    organisations = _managed(request)
+    try:
+        versions = services.forms_publish(actor=request.user, organisation=organisations[0])
+    except FormCompileError as failed:
+        messages.error(request, str(failed))
+        return redirect("collect:collectors")
+    messages.success(
+        request,
+        _("Published: %(forms)s.")
+        % {"forms": ", ".join(f"{v.form.form_id} {v.version}" for v in versions)},
+    )
+    return redirect("collect:collectors")

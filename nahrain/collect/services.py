@@ -1,0 +1,539 @@
+"""Writes of field data collection: collector accounts, form publishing, receiving submissions
+(idempotent by instanceID), and the review that accepts them into a round or rejects them."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from nahrain.collect import xforms
+from nahrain.collect.checks import check_location_assessment
+from nahrain.collect.models import (
+    Collector,
+    Form,
+    FormKind,
+    FormMedia,
+    FormVersion,
+    KeyInformant,
+    Submission,
+    SubmissionAttachment,
+    SubmissionStatus,
+)
+from nahrain.core.models import Organisation
+from nahrain.core.problems import Problem, Severity
+from nahrain.core.services import audit_record
+from nahrain.displacement import services as displacement_services
+from nahrain.displacement.models import AssessmentRound, MovementEvent, RoundStatus
+from nahrain.geo.models import Location
+
+
+class SubmissionRefused(Exception):
+    """The request cannot be taken as a submission (no such form, unreadable XML)."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class SubmissionConflict(Exception):
+    """Another submission with the same instanceID but different content was received before."""
+
+
+class NotAcceptable(Exception):
+    """A submission cannot go into the figures as it is; the problems say why."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(str(p) for p in problems[:3]))
+
+
+# ---------------------------------------------------------------------------- collectors
+
+
+def _digest_ha1(username: str, password: str) -> str:
+    realm = settings.NAHRAIN_COLLECT_REALM
+    # MD5 is what RFC 2617 Digest and ODK Collect use; it is not a password store on its own.
+    return hashlib.md5(f"{username}:{realm}:{password}".encode(), usedforsecurity=False).hexdigest()
+
+
+def _new_password() -> str:
+    # 20 characters from an alphabet that survives being read aloud or typed on a phone.
+    alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
+    return "".join(secrets.choice(alphabet) for _ in range(20))
+
+
+@transaction.atomic
+def collector_create(
+    *, actor: User, organisation: Organisation, username: str, display_name: str = ""
+) -> tuple[Collector, str]:
+    """Open a data-collector account; returns it and its password (shown once, never stored)."""
+    password = _new_password()
+    collector = Collector(
+        organisation=organisation,
+        username=username.strip(),
+        display_name=display_name.strip(),
+        password_hash=make_password(password),
+        digest_ha1=_digest_ha1(username.strip(), password),
+        created_by=actor,
+    )
+    collector.full_clean()
+    collector.save()
+    audit_record(
+        actor=actor,
+        action="collector.create",
+        object_type="collector",
+        object_id=collector.uid,
+        organisation=organisation,
+    )
+    return collector, password
+
+
+@transaction.atomic
+def collector_password_reset(*, actor: User, collector: Collector) -> str:
+    """Give a collector a new password (the old one stops working); returns it once."""
+    password = _new_password()
+    collector.password_hash = make_password(password)
+    collector.digest_ha1 = _digest_ha1(collector.username, password)
+    collector.save(update_fields=["password_hash", "digest_ha1"])
+    audit_record(
+        actor=actor,
+        action="collector.password_reset",
+        object_type="collector",
+        object_id=collector.uid,
+        organisation=collector.organisation,
+    )
+    return password
+
+
+@transaction.atomic
+def collector_revoke(*, actor: User, collector: Collector) -> Collector:
+    """Revoke a collector account for good: its requests are refused from now on."""
+    if collector.revoked_at is None:
+        collector.revoked_at = timezone.now()
+        collector.save(update_fields=["revoked_at"])
+        audit_record(
+            actor=actor,
+            action="collector.revoke",
+            object_type="collector",
+            object_id=collector.uid,
+            organisation=collector.organisation,
+        )
+    return collector
+
+
+# ---------------------------------------------------------------------------- forms
+
+
+@transaction.atomic
+def forms_publish(*, actor: User | None, organisation: Organisation) -> list[FormVersion]:
+    """Compile the XLSForms Nahrain ships with pyxform and publish them for an organisation.
+
+    A form whose compiled XForm is unchanged keeps its version; its media files (the location
+    list, from the master list in the database) are refreshed, which the manifest's hashes tell
+    the apps. A changed XForm must carry a new version string.
+    """
+    published = []
+    media = xforms.media_files()
+    for shipped in xforms.SHIPPED_FORMS:
+        source = shipped.path.read_text(encoding="utf-8")
+        compiled = xforms.compile_xlsform(source)
+        form, _ = Form.objects.update_or_create(
+            organisation=organisation,
+            form_id=compiled.form_id,
+            defaults={"kind": shipped.kind, "title": compiled.title},
+        )
+        version = FormVersion.objects.filter(form=form, version=compiled.version).first()
+        if version is not None and version.md5 != compiled.md5:
+            raise xforms.FormCompileError(
+                f"{shipped.path.name} changed but still says version {compiled.version}: "
+                "give it a new version in its settings sheet"
+            )
+        if version is None:
+            version = FormVersion.objects.create(
+                form=form,
+                version=compiled.version,
+                xlsform=source,
+                xml=compiled.xml,
+                md5=compiled.md5,
+                published_by=actor,
+            )
+        for filename in compiled.media:
+            data = media[filename]
+            FormMedia.objects.update_or_create(
+                form_version=version,
+                filename=filename,
+                defaults={"data": data, "md5": xforms.md5_hex(data), "content_type": "text/csv"},
+            )
+        audit_record(
+            actor=actor,
+            action="form.publish",
+            object_type="form_version",
+            object_id=version.uid,
+            organisation=organisation,
+            detail={"form_id": form.form_id, "version": version.version},
+        )
+        published.append(version)
+    return published
+
+
+# ---------------------------------------------------------------------------- submissions
+
+
+@dataclass
+class Attachment:
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass
+class Received:
+    submission: Submission
+    created: bool  # something new was stored (201) or it was all known already (202)
+
+
+def _submission_file(submission: Submission) -> str:
+    return f"submission {submission.instance_id}"
+
+
+def _check(form: Form, values: dict[str, Any], file: str) -> tuple[int | None, list[Problem]]:
+    """The round a submission names and the problems the shared validation finds in it."""
+    if form.kind != FormKind.LOCATION_ASSESSMENT:
+        return None, []
+    try:
+        round_number: int | None = int(str(values.get("round", "")))
+    except ValueError:
+        round_number = None
+    _record, _places, problems = check_location_assessment(
+        values, file=file, round_number=round_number
+    )
+    return round_number, problems
+
+
+def _attachments_add(submission: Submission, attachments: list[Attachment]) -> int:
+    known = set(submission.attachments.values_list("filename", flat=True))
+    added = 0
+    for attachment in attachments:
+        if attachment.filename in known:
+            continue
+        SubmissionAttachment.objects.create(
+            submission=submission,
+            filename=attachment.filename[:255],
+            content_type=attachment.content_type[:100],
+            data=attachment.data,
+            md5=xforms.md5_hex(attachment.data),
+        )
+        known.add(attachment.filename)
+        added += 1
+    return added
+
+
+def submission_receive(
+    *, collector: Collector, xml: bytes, attachments: list[Attachment], incomplete: bool = False
+) -> Received:
+    """Take a submission from a collector: stored once per instanceID, whatever happens.
+
+    The same instanceID with the same XML adds only attachments not seen before (a submission
+    split over several requests) and otherwise changes nothing; with other XML it is refused
+    (``SubmissionConflict``). The database's unique constraint on (form, instanceID) decides
+    between requests racing each other. An instance naming a ``deprecatedID`` is an edit: the
+    submission it replaces leaves the review queue if it was still waiting there.
+    """
+    try:
+        instance = xforms.parse_instance(xml)
+    except xforms.InstanceError as failed:
+        raise SubmissionRefused(str(failed)) from failed
+    form = Form.objects.filter(
+        organisation_id=collector.organisation_id, form_id=instance.form_id
+    ).first()
+    version = (
+        FormVersion.objects.filter(form=form, version=instance.version).first() if form else None
+    )
+    if form is None or version is None:
+        raise SubmissionRefused(
+            f"form {instance.form_id!r} version {instance.version!r} is not published here", 404
+        )
+    digest = xforms.md5_hex(xml)
+    try:
+        with transaction.atomic():
+            submission = _submission_create(
+                collector=collector,
+                form=form,
+                version=version,
+                instance=instance,
+                digest=digest,
+                incomplete=incomplete,
+            )
+            _attachments_add(submission, attachments)
+            return Received(submission, created=True)
+    except IntegrityError:
+        pass  # another request stored this instanceID first: compare with it below
+    with transaction.atomic():
+        existing = (
+            Submission.objects.select_for_update()
+            .filter(form=form, instance_id=instance.instance_id)
+            .first()
+        )
+        if existing is None:
+            # The unique constraint that failed was the edit's: this original is edited already.
+            raise SubmissionConflict(f"{instance.deprecated_id} has been edited already")
+        if existing.xml_md5 != digest:
+            raise SubmissionConflict(
+                f"instance {instance.instance_id} was received before with other content"
+            )
+        added = _attachments_add(existing, attachments)
+        completed = not incomplete and not existing.complete
+        if completed:
+            existing.complete = True
+            existing.save(update_fields=["complete"])
+        return Received(existing, created=bool(added or completed))
+
+
+def _submission_create(
+    *,
+    collector: Collector,
+    form: Form,
+    version: FormVersion,
+    instance: xforms.Instance,
+    digest: str,
+    incomplete: bool,
+) -> Submission:
+    deprecated = None
+    if instance.deprecated_id:
+        deprecated = (
+            Submission.objects.select_for_update()
+            .filter(form=form, instance_id=instance.deprecated_id)
+            .first()
+        )
+    file = f"submission {instance.instance_id}"
+    round_number, problems = _check(form, instance.values, file)
+    submission = Submission.objects.create(
+        form=form,
+        form_version=version,
+        organisation_id=collector.organisation_id,
+        collector=collector,
+        instance_id=instance.instance_id,
+        deprecated=deprecated,
+        xml=instance.redacted_xml,
+        xml_md5=digest,
+        complete=not incomplete,
+        data=instance.values,
+        round_number=round_number,
+        problems=[p.as_dict() for p in problems],
+    )
+    if instance.personal:
+        KeyInformant.objects.create(
+            submission=submission,
+            organisation_id=collector.organisation_id,
+            name=instance.personal.get("name", "")[:200],
+            phone=instance.personal.get("phone", "")[:40],
+        )
+    if deprecated is not None and deprecated.status == SubmissionStatus.RECEIVED:
+        deprecated.status = SubmissionStatus.SUPERSEDED
+        deprecated.save(update_fields=["status"])
+    Collector.objects.filter(pk=collector.pk).update(last_seen_at=timezone.now())
+    audit_record(
+        actor=None,
+        action="submission.receive",
+        object_type="submission",
+        object_id=submission.uid,
+        organisation=submission.organisation,
+        detail={
+            "collector": str(collector.uid),
+            "form_id": form.form_id,
+            "errors": sum(1 for p in problems if p.severity is Severity.ERROR),
+        },
+    )
+    return submission
+
+
+def draft_round_for(organisation_id: Any, number: int | None) -> AssessmentRound | None:
+    """The draft (or validated) round of that number that field figures go into, if any."""
+    if number is None:
+        return None
+    return (
+        AssessmentRound.objects.filter(organisation_id=organisation_id, number=number)
+        .exclude(status=RoundStatus.PUBLISHED)
+        .order_by("-version")
+        .first()
+    )
+
+
+@transaction.atomic
+def submission_accept(*, actor: User, submission: Submission) -> Submission:
+    """Accept a submission into the figures, after checking it again with the import's rules.
+
+    A location assessment sets that location's figures in the draft round it names (rollups
+    rebuilt at once); an emergency-tracking event records a movement. Raises ``NotAcceptable``
+    with the problems when it cannot go in.
+    """
+    locked = Submission.objects.select_for_update().select_related("form").get(pk=submission.pk)
+    file = _submission_file(locked)
+    if locked.status != SubmissionStatus.RECEIVED or not locked.complete:
+        raise NotAcceptable(
+            [Problem(file, None, "", "status", f"the submission is {locked.get_status_display()}")]
+        )
+    if locked.form.kind == FormKind.LOCATION_ASSESSMENT:
+        _accept_assessment(actor, locked, file)
+    else:
+        _accept_movement(actor, locked, file)
+    locked.status = SubmissionStatus.ACCEPTED
+    locked.reviewed_by = actor
+    locked.reviewed_at = timezone.now()
+    locked.save(
+        update_fields=[
+            "status",
+            "reviewed_by",
+            "reviewed_at",
+            "accepted_round",
+            "accepted_movement",
+            "problems",
+        ]
+    )
+    audit_record(
+        actor=actor,
+        action="submission.accept",
+        object_type="submission",
+        object_id=locked.uid,
+        organisation=locked.organisation,
+        detail={"form_id": locked.form.form_id},
+    )
+    return locked
+
+
+def _accept_assessment(actor: User, submission: Submission, file: str) -> None:
+    assessment_round = draft_round_for(submission.organisation_id, submission.round_number)
+    if assessment_round is None:
+        raise NotAcceptable(
+            [
+                Problem(
+                    file,
+                    None,
+                    "round",
+                    "no_draft_round",
+                    f"{submission.organisation} has no open draft of round "
+                    f"{submission.round_number}",
+                )
+            ]
+        )
+    record, places, problems = check_location_assessment(
+        submission.data, file=file, round_number=assessment_round.number
+    )
+    submission.problems = [p.as_dict() for p in problems]
+    errors = [p for p in problems if p.severity is Severity.ERROR]
+    if errors:
+        raise NotAcceptable(errors)
+    displacement_services.round_records_merge(
+        actor=actor,
+        assessment_round=assessment_round,
+        records=[record],
+        places=places,
+        population=str(submission.data["population"]),
+        source=file,
+    )
+    submission.accepted_round = assessment_round
+
+
+def _accept_movement(actor: User, submission: Submission, file: str) -> None:
+    values = submission.data
+    problems = []
+    location = Location.objects.filter(external_id=str(values.get("location", ""))).first()
+    if location is None or location.admin_unit is None:
+        problems.append(
+            Problem(file, None, "location", "unknown_location", "not in the location master list")
+        )
+    try:
+        households = int(str(values.get("households", "")))
+        individuals_text = str(values.get("individuals", "") or "")
+        individuals = int(individuals_text) if individuals_text else None
+        day = date.fromisoformat(str(values.get("date", "")))
+    except ValueError as failed:
+        problems.append(Problem(file, None, "", "non_integer", str(failed)))
+    if problems:
+        raise NotAcceptable(problems)
+    assert location is not None
+    previous = submission.deprecated
+    if previous is not None and previous.accepted_movement_id is not None:
+        # An edit of an accepted event replaces its movement: it must not be counted twice.
+        MovementEvent.objects.filter(pk=previous.accepted_movement_id).delete()
+    try:
+        submission.accepted_movement = displacement_services.movement_record(
+            actor=actor,
+            organisation=submission.organisation,
+            event=str(values.get("event", ""))[:120],
+            day=day,
+            location=location,
+            population=str(values.get("population", "")),
+            direction=str(values.get("direction", "")),
+            households=households,
+            individuals=individuals,
+            cause=str(values.get("cause", ""))[:200],
+        )
+    except ValidationError as invalid:
+        raise NotAcceptable(
+            [
+                Problem(file, None, name, "invalid", " ".join(messages))
+                for name, messages in invalid.message_dict.items()
+            ]
+        ) from invalid
+
+
+@transaction.atomic
+def submission_reject(*, actor: User, submission: Submission, reason: str) -> Submission:
+    """Reject a submission with a reason; it stays on record and never reaches the figures."""
+    reason = reason.strip()
+    if not reason:
+        raise ValueError("a rejection needs a reason")
+    locked = Submission.objects.select_for_update().get(pk=submission.pk)
+    if locked.status != SubmissionStatus.RECEIVED:
+        raise NotAcceptable(
+            [
+                Problem(
+                    _submission_file(locked),
+                    None,
+                    "",
+                    "status",
+                    f"the submission is {locked.get_status_display()}",
+                )
+            ]
+        )
+    locked.status = SubmissionStatus.REJECTED
+    locked.reject_reason = reason[:2000]
+    locked.reviewed_by = actor
+    locked.reviewed_at = timezone.now()
+    locked.save(update_fields=["status", "reject_reason", "reviewed_by", "reviewed_at"])
+    audit_record(
+        actor=actor,
+        action="submission.reject",
+        object_type="submission",
+        object_id=locked.uid,
+        organisation=locked.organisation,
+    )
+    return locked
+
+
+def key_informant_read(*, actor: User, submission: Submission) -> KeyInformant | None:
+    """A submission's key informant (name, phone); every read is audited, values never logged.
+
+    The caller must have passed ``access.access_key_informant``.
+    """
+    informant = KeyInformant.objects.filter(submission=submission).first()
+    audit_record(
+        actor=actor,
+        action="key_informant.read",
+        object_type="submission",
+        object_id=submission.uid,
+        organisation=submission.organisation,
+        detail={"found": informant is not None},
+    )
+    return informant
