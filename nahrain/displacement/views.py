@@ -10,10 +10,11 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from nahrain.core.http import AuthenticatedHttpRequest
 from nahrain.core.models import Membership, Role
@@ -37,8 +38,11 @@ def round_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     managed = Membership.objects.filter(
         user=request.user, role=Role.INFORMATION_MANAGER
     ).select_related("organisation")
+    if request.method == "POST" and not managed:
+        # Only information managers create rounds; nobody else may post here.
+        raise PermissionDenied
     form = RoundForm(request.POST or None)
-    if request.method == "POST" and managed and form.is_valid():
+    if request.method == "POST" and form.is_valid():
         created = services.round_create(
             actor=request.user,
             organisation=managed[0].organisation,
@@ -54,6 +58,7 @@ def round_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def round_detail(request: AuthenticatedHttpRequest, round_uid: uuid.UUID) -> HttpResponse:
     assessment_round = access.access_round_by_uid(request.user, round_uid)
     can_change = access.is_information_manager(request.user, assessment_round.organisation_id)
@@ -172,6 +177,7 @@ def round_lifecycle(
 
 
 @login_required
+@require_safe
 def round_export(request: AuthenticatedHttpRequest, round_uid: uuid.UUID) -> HttpResponse:
     assessment_round = access.access_round_by_uid(request.user, round_uid)
     level = request.GET.get("level", "adm1")
