@@ -77,15 +77,17 @@ def _json(description: str, schema: dict[str, Any]) -> dict[str, Any]:
 
 def document_error_responses(schema: dict[str, Any]) -> dict[str, Any]:
     """Add the answers every operation can give besides its own: 401, 403 and 404 from the
-    gates, 400 when a body cannot be parsed, 422 when a parameter or body does not validate
-    (django-ninja's list of errors, or the operation's own 422, such as a rejected import)."""
+    gates, 400 when a body cannot be parsed or holds unstorable text, 422 when a parameter or
+    body does not validate (django-ninja's list of errors, or the operation's own 422, such as
+    a rejected import)."""
     for operations in schema.get("paths", {}).values():
         for operation in operations.values():
             responses = operation.setdefault("responses", {})
             for code, description in ERRORS.items():
                 responses.setdefault(code, _json(description, ERROR_SCHEMA))
-            if operation.get("requestBody"):
-                responses.setdefault("400", _json("The body cannot be parsed", ERROR_SCHEMA))
+            responses.setdefault(
+                "400", _json("The body cannot be parsed, or holds unstorable text", ERROR_SCHEMA)
+            )
             if not (operation.get("parameters") or operation.get("requestBody")):
                 continue
             own = responses.get("422")

@@ -23,6 +23,7 @@ from nahrain.displacement import access, selectors, services
 from nahrain.displacement.exports import FORMATS, LEVELS
 from nahrain.displacement.forms import RoundForm, UploadForm
 from nahrain.displacement.models import RoundStatus
+from nahrain.intake.readers import MAX_BYTES, too_large
 
 SESSION_UPLOADS = "nahrain_pending_uploads"
 
@@ -87,10 +88,13 @@ def round_upload(request: AuthenticatedHttpRequest, round_uid: uuid.UUID) -> Htt
     if request.method != "POST" or not form.is_valid():
         return redirect("displacement:round", round_uid=assessment_round.uid)
     upload = form.cleaned_data["file"]
-    data = upload.read()
     population = form.cleaned_data["population"] or None
     context: dict[str, object] = {"round": assessment_round, "file": upload.name}
     try:
+        # Refused before it is read into memory: Django keeps a large upload on disk until then.
+        if (upload.size or 0) > MAX_BYTES:
+            raise too_large(upload.name, upload.size or 0)
+        data = upload.read()
         report = services.round_import(
             actor=request.user,
             assessment_round=assessment_round,

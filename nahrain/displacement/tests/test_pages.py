@@ -115,7 +115,7 @@ def test_the_information_manager_opens_a_round_from_the_list(
 ) -> None:
     form = {"number": "93", "reference_date": "2017-06-30"}
     for persona in (personas.omar, personas.ahmed, personas.outsider):
-        assert persona.client().post("/dtm/", form).status_code == 200
+        assert persona.client().post("/dtm/", form).status_code == 403
     assert not AssessmentRound.objects.exists()
     response = personas.layla.client().post("/dtm/", form)
     created = AssessmentRound.objects.get()

@@ -83,6 +83,41 @@ def _actors(personas: Personas) -> list[Actor]:
     return actors
 
 
+INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/json\")[^>]*>", re.I)
+EVENT_HANDLER = re.compile(r"<[^>]+\son[a-z]+\s*=", re.I)
+HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+
+
+def page_problems(response: HttpResponse) -> list[str]:
+    """What a page lacks of the security headers, and any script the policy would have to allow
+    inline (a <script> without src, an on...= attribute)."""
+    problems = [
+        f"header {name} is {response.get(name)!r}, not {value!r}"
+        for name, value in HEADERS.items()
+        if response.get(name) != value
+    ]
+    policy = response.get("Content-Security-Policy", "")
+    directives = {
+        name: value
+        for name, _, value in (d.strip().partition(" ") for d in policy.split(";"))
+        if name
+    }
+    script_src = directives.get("script-src", directives.get("default-src", ""))
+    if "'self'" not in script_src or "unsafe" in script_src or "*" in script_src:
+        problems.append(f"Content-Security-Policy script-src is {script_src!r}")
+    if directives.get("object-src") != "'none'" or directives.get("frame-ancestors") != "'none'":
+        problems.append(f"Content-Security-Policy is {policy!r}")
+    html = response.content.decode("utf-8", errors="replace")
+    problems += [f"inline script {m.group(0)!r}" for m in INLINE_SCRIPT.finditer(html)]
+    problems += [f"inline event handler {m.group(0)[:60]!r}" for m in EVENT_HANDLER.finditer(html)]
+    return problems
+
+
 def _answer(response: HttpResponse) -> tuple[int, bool]:
     location = response.get("Location", "") if response.status_code == 302 else ""
     return response.status_code, location.startswith(LOGIN_PATHS)
@@ -118,6 +153,7 @@ class Matrix:
         self.cells = 0
         self.csrf_cells = 0
         self.audit_cells = 0
+        self.pages = 0
         self.failures: list[str] = []
 
     def send(
@@ -165,6 +201,9 @@ class Matrix:
                 self.failures.append(f"{where}: expected {want}, got {status}")
             if not allowed and 200 <= status < 300:
                 self.failures.append(f"{where}: UNAUTHORISED {status}")
+            if status == 200 and response.get("Content-Type", "").startswith("text/html"):
+                self.pages += 1
+                self.failures += [f"{where}: {problem}" for problem in page_problems(response)]
             if audit_action and allowed and 200 <= status < 300:
                 self.audit_cells += 1
                 if audited.count() != before + 1:
@@ -266,6 +305,7 @@ def test_every_persona_gets_the_designed_answer_from_every_endpoint(
     record("permission matrix: cells (endpoint x persona x method)", matrix.cells)
     record("permission matrix: unsafe requests refused without a CSRF token", matrix.csrf_cells)
     record("permission matrix: granted exports checked for their audit row", matrix.audit_cells)
+    record("permission matrix: HTML answers checked for headers and inline scripts", matrix.pages)
     assert not matrix.failures, "\n".join(matrix.failures)
 
 
