@@ -82,7 +82,9 @@ def document_error_responses(schema: dict[str, Any]) -> dict[str, Any]:
     a rejected import)."""
     for operations in schema.get("paths", {}).values():
         for operation in operations.values():
-            responses = operation.setdefault("responses", {})
+            # django-ninja keys the operation's own responses by int; JSON keys are strings.
+            responses = {str(code): answer for code, answer in operation["responses"].items()}
+            operation["responses"] = responses
             for code, description in ERRORS.items():
                 responses.setdefault(code, _json(description, ERROR_SCHEMA))
             responses.setdefault(

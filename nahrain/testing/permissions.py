@@ -13,15 +13,18 @@ A decision is made of a small vocabulary of grants, combined with ``|``:
 - ``IM``: an information manager of the object's organisation
 - ``ANY_IM``: an information manager of any organisation (creating in one's own organisation)
 - ``OWNER``: the user the object belongs to (an API token)
+- ``PUBLISHED``: any signed-in user, when the object is published (a DTM round)
 - ``PLATFORM_ADMIN``: a platform administrator
 - ``NOBODY``: the method is not allowed (405)
 
 For an endpoint that takes an object, the line names a builder (``draft_round``, ``iom``,
 ``token``, ...) that creates the object, owned by IOM (and, where a user owns it, by layla, IOM's
-information manager). Each persona's expected answer follows from the grant:
+information manager), or several (``ROUNDS``: a draft and a published round), each tried with
+every persona. Each persona's expected answer follows from the grant:
 
 - granted: the line's ``ok`` code (200 unless said otherwise);
-- refused, anonymous: 401 from the API, a redirect to the sign-in page from a page;
+- refused, anonymous: 401 from the API, a redirect to the sign-in page from a page (or the
+  line's ``anonymous`` code, e.g. 401 for an endpoint with its own authentication);
 - refused, signed in: the line's ``denied`` code (404 unless said otherwise: the gates answer
   "not yours" as they answer "does not exist").
 """
@@ -65,6 +68,7 @@ MEMBER = Grant(frozenset({"MEMBER"}))
 IM = Grant(frozenset({"IM"}))
 ANY_IM = Grant(frozenset({"ANY_IM"}))
 OWNER = Grant(frozenset({"OWNER"}))
+PUBLISHED = Grant(frozenset({"PUBLISHED"}))
 PLATFORM_ADMIN = Grant(frozenset({"PLATFORM_ADMIN"}))
 NOBODY = Grant(frozenset())
 
@@ -97,6 +101,7 @@ class Target:
     form: dict[str, Any] | None = None
     organisation_id: Any = None
     owner: User | None = None
+    published: bool = False
     # Runs on the persona's client before the request (e.g. a pending upload in its session).
     prepare: Callable[[Client], None] | None = None
 
@@ -119,6 +124,7 @@ def granted(grant: Grant, who: Who, target: Target) -> bool:
             and any("information_manager" in r for r in who.roles_by_organisation.values())
         )
         or ("OWNER" in atoms and target.owner is not None and target.owner.pk == who.user.pk)
+        or ("PUBLISHED" in atoms and target.published)
     )
 
 
@@ -236,6 +242,7 @@ def _round_target(assessment_round: Any) -> Target:
     return Target(
         kwargs={"round_uid": assessment_round.uid, "other_uid": assessment_round.uid},
         organisation_id=assessment_round.organisation_id,
+        published=assessment_round.status == "published",
     )
 
 
@@ -336,18 +343,27 @@ class Decision:
 
     key: str
     grants: Mapping[str, Grant]
-    build: Builder = nothing
+    build: Builder | tuple[Builder, ...] = nothing
     ok: Mapping[str, Expected] = field(default_factory=dict)
     denied: Expected = 404
     # Methods whose granted answers must leave an audit row with this action.
     audit: Mapping[str, str] = field(default_factory=dict)
     api: bool = False
+    # What a refused anonymous caller gets, when not the default (401 API, sign-in page).
+    anonymous: Expected | None = None
+    # How personas sign in: "session" (pages), "bearer" (the API's tokens) or "basic" (HTTP Basic
+    # with the persona's password, for clients such as ODK Collect).
+    auth: str = "session"
+
+    @property
+    def builders(self) -> tuple[Builder, ...]:
+        return self.build if isinstance(self.build, tuple) else (self.build,)
 
 
 def api(
     key: str,
     grant: Grant,
-    build: Builder = nothing,
+    build: Builder | tuple[Builder, ...] = nothing,
     *,
     ok: Expected | None = None,
     denied: Expected = 404,
@@ -363,6 +379,7 @@ def api(
         denied=denied,
         audit={method: audit} if audit else {},
         api=True,
+        auth="bearer",
     )
 
 
@@ -371,12 +388,15 @@ def page(
     *,
     GET: Grant,
     POST: Grant,
-    build: Builder = nothing,
+    build: Builder | tuple[Builder, ...] = nothing,
     ok: Mapping[str, Expected] | None = None,
     denied: Expected = 404,
     audit: Mapping[str, str] | None = None,
+    anonymous: Expected | None = None,
+    auth: str = "session",
 ) -> Decision:
-    """A page, keyed by its URL name (``namespace:name``, or the route for an unnamed one)."""
+    """A page or any other Django view, keyed by its URL name (``namespace:name``, or the route
+    for an unnamed one)."""
     return Decision(
         key=name,
         grants={"GET": GET, "POST": POST},
@@ -384,8 +404,14 @@ def page(
         ok=ok or {},
         denied=denied,
         audit=audit or {},
+        anonymous=anonymous,
+        auth=auth,
     )
 
+
+ROUNDS = (draft_round, published_round)
+EXPORTED = {"GET": "round.export"}
+READ_ROUND = IM | PUBLISHED  # drafts: the organisation's IMs; published rounds: everyone
 
 ENDPOINTS: tuple[Decision, ...] = (
     # core pages
@@ -410,16 +436,13 @@ ENDPOINTS: tuple[Decision, ...] = (
         ok={"POST": 302},
         denied=403,
     ),
-    page("displacement:round", GET=IM, POST=NOBODY, build=draft_round),
+    page("displacement:round", GET=READ_ROUND, POST=NOBODY, build=ROUNDS),
     page("displacement:upload", GET=IM, POST=IM, build=upload_file, ok={"GET": 302}),
     page(
         "displacement:upload_confirm", GET=NOBODY, POST=IM, build=pending_upload, ok={"POST": 302}
     ),
-    page(
-        "displacement:export", GET=IM, POST=NOBODY, build=draft_round, audit={"GET": "round.export"}
-    ),
+    page("displacement:export", GET=READ_ROUND, POST=NOBODY, build=ROUNDS, audit=EXPORTED),
     page("displacement:lifecycle", GET=NOBODY, POST=IM, build=round_action, ok={"POST": 302}),
-    # the API's own pages
     # The API's schema and its browsable page are public, and django-ninja serves them to any
     # method; its root answers 404 to everyone.
     page("api:openapi-json", GET=PUBLIC, POST=PUBLIC),
@@ -441,17 +464,17 @@ ENDPOINTS: tuple[Decision, ...] = (
     # DTM API
     api("GET /api/v1/dtm/rounds", SIGNED_IN),
     api("POST /api/v1/dtm/rounds", IM, new_round, ok=201),
-    api("GET /api/v1/dtm/rounds/{round_uid}", IM, draft_round),
+    api("GET /api/v1/dtm/rounds/{round_uid}", READ_ROUND, ROUNDS),
     api("POST /api/v1/dtm/rounds/{round_uid}/imports", IM, upload_file, ok=201),
     api("POST /api/v1/dtm/rounds/{round_uid}/validate", IM, draft_round),
     api("POST /api/v1/dtm/rounds/{round_uid}/publish", IM, validated_round),
     api("POST /api/v1/dtm/rounds/{round_uid}/correct", IM, published_round, ok=201),
-    api("GET /api/v1/dtm/rounds/{round_uid}/figures", IM, draft_round),
-    api("GET /api/v1/dtm/rounds/{round_uid}/totals", IM, draft_round),
-    api("GET /api/v1/dtm/rounds/{round_uid}/locations", IM, draft_round),
-    api("GET /api/v1/dtm/rounds/{round_uid}/export", IM, draft_round, audit="round.export"),
-    api("GET /api/v1/dtm/rounds/{round_uid}/compare/{other_uid}", IM, draft_round),
-    api("GET /api/v1/dtm/rounds/{round_uid}/flows", IM, draft_round),
+    api("GET /api/v1/dtm/rounds/{round_uid}/figures", READ_ROUND, ROUNDS),
+    api("GET /api/v1/dtm/rounds/{round_uid}/totals", READ_ROUND, ROUNDS),
+    api("GET /api/v1/dtm/rounds/{round_uid}/locations", READ_ROUND, ROUNDS),
+    api("GET /api/v1/dtm/rounds/{round_uid}/export", READ_ROUND, ROUNDS, audit="round.export"),
+    api("GET /api/v1/dtm/rounds/{round_uid}/compare/{other_uid}", READ_ROUND, ROUNDS),
+    api("GET /api/v1/dtm/rounds/{round_uid}/flows", READ_ROUND, ROUNDS),
     api("GET /api/v1/dtm/series", SIGNED_IN),
     api("POST /api/v1/dtm/movements", IM, new_movement, ok=201),
     api("GET /api/v1/dtm/movements/totals", SIGNED_IN),
@@ -476,6 +499,8 @@ def expected(decision: Decision, method: str, who: Who, target: Target) -> Expec
         return 405
     if granted(grant, who, target):
         return decision.ok.get(method, 200)
+    if not who.signed_in and decision.anonymous is not None:
+        return decision.anonymous
     if not who.signed_in and decision.denied not in (LOGIN, REDIRECT):
         return 401 if decision.api else LOGIN
     return decision.denied

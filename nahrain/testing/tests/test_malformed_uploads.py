@@ -171,8 +171,10 @@ def uploads(draw: st.DrawFn) -> Upload:
         # whose value Nahrain never computes.
         return Upload(name, table(rows), kind, must_reject=False)
     if kind == "extra columns":
-        extra = draw(st.lists(st.text(min_size=1, max_size=12), min_size=1, max_size=4))
-        widened = [r + [draw(st.text(max_size=20)) for _ in extra] for r in rows]
+        # Printable text: control characters are a kind of their own (a workbook cannot hold one).
+        text = st.text(st.characters(exclude_categories=("Cc", "Cs")), max_size=20)
+        extra = draw(st.lists(text.filter(str.strip), min_size=1, max_size=4))
+        widened = [r + [draw(text) for _ in extra] for r in rows]
         widened[0][len(HEADER) :] = extra
         return Upload(name, table(widened), kind, must_reject=False)
     if kind == "encoding":

@@ -3,6 +3,7 @@ of nahrain/testing/permissions.py, and every URL pattern covered by a decision."
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
 import re
@@ -22,7 +23,7 @@ from nahrain.api import api
 from nahrain.core.models import AuditEvent, Membership
 from nahrain.testing import permissions as p
 from nahrain.testing.permissions import ADMIN, ENDPOINTS, Decision, Expected, Target, Who, World
-from nahrain.testing.personas import Persona, Personas
+from nahrain.testing.personas import PASSWORD, Persona, Personas
 from nahrain.testing.report import record
 
 pytestmark = pytest.mark.django_db
@@ -54,6 +55,15 @@ class Actor:
     # One client each, reused: a new Client loads the middleware again (WhiteNoise rescans the
     # static files), which would cost more than the request itself.
     clients: dict[bool, Client] = field(default_factory=dict)
+
+    def auth(self, decision: Decision) -> str | None:
+        """The Authorization header the persona sends to this endpoint, if any."""
+        if self.persona is None or decision.auth == "session":
+            return None
+        if decision.auth == "basic":
+            pair = f"{self.persona.user.get_username()}:{PASSWORD}".encode()
+            return "Basic " + base64.b64encode(pair).decode()
+        return f"Bearer {self.bearer}"
 
     def session_client(self, *, enforce_csrf: bool = False) -> Client:
         client = self.clients.setdefault(enforce_csrf, Client(enforce_csrf_checks=enforce_csrf))
@@ -157,9 +167,9 @@ class Matrix:
         self.failures: list[str] = []
 
     def send(
-        self, client: Client, method: str, url: str, target: Target, *, bearer: str | None
+        self, client: Client, method: str, url: str, target: Target, *, authorization: str | None
     ) -> HttpResponse:
-        headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
+        headers = {"Authorization": authorization} if authorization else {}
         if target.prepare is not None:
             target.prepare(client)
         query = "?" + "&".join(f"{k}={v}" for k, v in target.query.items()) if target.query else ""
@@ -175,14 +185,16 @@ class Matrix:
             return client.post(url + query, target.form or {}, headers=headers)  # type: ignore[return-value]
         return client.generic(method, url + query, headers=headers)  # type: ignore[return-value]
 
+    def cells_of(self, decision: Decision, method: str, url_for: Any) -> None:
+        """The cells of one endpoint and method: every persona, on every object it is tried on."""
+        for build in decision.builders:
+            for actor in self.actors:
+                self.cell(decision, method, actor, url_for, build)
+
     def cell(
-        self,
-        decision: Decision,
-        method: str,
-        actor: Actor,
-        url_for: Any,
+        self, decision: Decision, method: str, actor: Actor, url_for: Any, build: p.Builder
     ) -> None:
-        target = decision.build(self.world)
+        target = build(self.world)
         want = p.expected(decision, method, actor.who, target)
         grant = decision.grants.get(method, p.NOBODY)
         allowed = grant != p.NOBODY and p.granted(grant, actor.who, target)
@@ -191,9 +203,10 @@ class Matrix:
             audited = AuditEvent.objects.filter(action=audit_action or "-", actor=actor.who.user)
             before = audited.count()
             client = actor.session_client()
-            bearer = actor.bearer if decision.api else None
+            if actor.persona is not None and decision.auth != "session":
+                client.cookies = SimpleCookie()
             url = url_for(target)
-            response = self.send(client, method, url, target, bearer=bearer)
+            response = self.send(client, method, url, target, authorization=actor.auth(decision))
             status, to_login = _answer(response)
             self.cells += 1
             where = f"{decision.key} ({method} {url}) as {actor.label}"
@@ -210,14 +223,16 @@ class Matrix:
                     self.failures.append(f"{where}: expected one new {audit_action!r} audit row")
             transaction.set_rollback(True)
         if method in UNSAFE and (not decision.api or (allowed and actor.persona is not None)):
-            self.csrf(decision, method, actor, url_for)
+            self.csrf(decision, method, actor, url_for(target), build)
 
-    def csrf(self, decision: Decision, method: str, actor: Actor, url_for: Any) -> None:
+    def csrf(
+        self, decision: Decision, method: str, actor: Actor, url: str, build: p.Builder
+    ) -> None:
         """The same unsafe request from the signed-in browser session without a CSRF token."""
-        target = decision.build(self.world)
+        target = build(self.world)
         with transaction.atomic():
             client = actor.session_client(enforce_csrf=True)
-            response = self.send(client, method, url_for(target), target, bearer=None)
+            response = self.send(client, method, url, target, authorization=None)
             self.csrf_cells += 1
             if response.status_code != 403:
                 self.failures.append(
@@ -253,7 +268,8 @@ def test_every_persona_gets_the_designed_answer_from_every_endpoint(
     world = World(personas)
     actors = _actors(personas)
     for decision in ENDPOINTS:
-        decision.build(world)  # heavy objects are made once, outside the rolled-back cells
+        for build in decision.builders:
+            build(world)  # heavy objects are made once, outside the rolled-back cells
     openapi_paths: dict[str, dict[str, Any]] = api.get_openapi_schema()["paths"]
     patterns = list(p.walk(get_resolver().url_patterns))
     assert not p.undecided(get_resolver().url_patterns, openapi_paths)
@@ -264,17 +280,16 @@ def test_every_persona_gets_the_designed_answer_from_every_endpoint(
     # API operations: the declared method against its decision, every other method 405.
     for api_path, operations in openapi_paths.items():
         declared = {m.upper(): by_key[f"{m.upper()} {api_path}"] for m in operations}
-        builder = next(iter(declared.values())).build
+        builders = next(iter(declared.values())).build
 
         def api_url(target: Target, api_path: str = api_path) -> str:
             return api_path.format(**target.kwargs)
 
         for method in p.API_METHODS:
             decision = declared.get(method) or Decision(
-                key=f"{method} {api_path}", grants={}, build=builder, api=True
+                key=f"{method} {api_path}", grants={}, build=builders, api=True
             )
-            for actor in actors:
-                matrix.cell(decision, method, actor, api_url)
+            matrix.cells_of(decision, method, api_url)
 
     # Pages: GET and POST.
     for decision in ENDPOINTS:
@@ -289,8 +304,7 @@ def test_every_persona_gets_the_designed_answer_from_every_endpoint(
             return reverse(name, kwargs={k: target.kwargs[k] for k in _params(route)})
 
         for method in p.PAGE_METHODS:
-            for actor in actors:
-                matrix.cell(decision, method, actor, page_url)
+            matrix.cells_of(decision, method, page_url)
 
     # The admin, as a group: every pattern, GET.
     for pattern in patterns:
@@ -299,8 +313,7 @@ def test_every_persona_gets_the_designed_answer_from_every_endpoint(
         url = _admin_url(pattern.route, _admin_kwargs(pattern.route, world))
         if resolve(url).func is not pattern.callback:
             continue  # shadowed by a project pattern (admin/login/), decided on its own line
-        for actor in actors:
-            matrix.cell(ADMIN, "GET", actor, lambda target, url=url: url)
+        matrix.cells_of(ADMIN, "GET", lambda target, url=url: url)
 
     record("permission matrix: cells (endpoint x persona x method)", matrix.cells)
     record("permission matrix: unsafe requests refused without a CSRF token", matrix.csrf_cells)
@@ -361,3 +374,18 @@ def test_the_project_has_no_undecided_endpoint() -> None:
     paths = api.get_openapi_schema()["paths"]
     problems = p.undecided(get_resolver().url_patterns, paths)
     assert not problems, "\n\n".join(problems)
+
+
+def test_an_endpoint_with_its_own_authentication_answers_anonymous_callers_with_its_code(
+    personas: Personas,
+) -> None:
+    # Such as an OpenRosa form list: HTTP Basic for ODK Collect, 401 rather than a sign-in page.
+    decision = p.page("collect:forms", GET=p.SIGNED_IN, POST=p.NOBODY, anonymous=401, auth="basic")
+    nobody = Who(user=None, roles_by_organisation={}, is_platform_admin=False)
+    layla = Who(user=personas.layla.user, roles_by_organisation={}, is_platform_admin=False)
+    assert p.expected(decision, "GET", nobody, Target()) == 401
+    assert p.expected(decision, "GET", layla, Target()) == 200
+    actor = Actor("information manager", personas.layla, layla, bearer=None)
+    header = actor.auth(decision)
+    assert header is not None and header.startswith("Basic ")
+    assert base64.b64decode(header.removeprefix("Basic ")).decode() == f"layla:{PASSWORD}"
