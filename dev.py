@@ -86,7 +86,7 @@ def fuzz() -> None:
         **os.environ,
         "DATABASE_CONN_MAX_AGE": "0",
         "NAHRAIN_FUZZ_EXAMPLES": os.environ.get("NAHRAIN_FUZZ_EXAMPLES", "100"),
-        "NAHRAIN_MALFORMED_EXAMPLES": os.environ.get("NAHRAIN_MALFORMED_EXAMPLES", "1000"),
+        "NAHRAIN_MALFORMED_EXAMPLES": os.environ.get("NAHRAIN_MALFORMED_EXAMPLES", "60"),
         "NAHRAIN_FUZZ_RANDOM": os.environ.get("NAHRAIN_FUZZ_RANDOM", "1"),
     }
     tests = ROOT / "nahrain" / "testing" / "tests"

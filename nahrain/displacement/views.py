@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from nahrain.core.http import AuthenticatedHttpRequest
 from nahrain.core.models import Membership, Role
-from nahrain.core.problems import ImportRejected
+from nahrain.core.problems import ImportRejected, Problem
 from nahrain.displacement import access, selectors, services
 from nahrain.displacement.exports import FORMATS, LEVELS
 from nahrain.displacement.forms import RoundForm, UploadForm
@@ -84,12 +84,22 @@ def round_detail(request: AuthenticatedHttpRequest, round_uid: uuid.UUID) -> Htt
 def round_upload(request: AuthenticatedHttpRequest, round_uid: uuid.UUID) -> HttpResponse:
     """Upload, then show the dry run: the column mapping and every problem, row by row."""
     assessment_round = access.access_round_for_change(request.user, round_uid)
-    form = UploadForm(request.POST or None, request.FILES or None)
-    if request.method != "POST" or not form.is_valid():
+    if request.method != "POST":
         return redirect("displacement:round", round_uid=assessment_round.uid)
+    form = UploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        # An empty or missing file, or an unknown population: said on the page like any problem.
+        name = getattr(request.FILES.get("file"), "name", "") or ""
+        problems = [
+            Problem(name, None, field, error.code or "invalid", " ".join(error.messages))
+            for field, errors in form.errors.as_data().items()
+            for error in errors
+        ]
+        context = {"round": assessment_round, "file": name, "errors": problems, "warnings": []}
+        return render(request, "displacement/import_preview.html", context)
     upload = form.cleaned_data["file"]
     population = form.cleaned_data["population"] or None
-    context: dict[str, object] = {"round": assessment_round, "file": upload.name}
+    context = {"round": assessment_round, "file": upload.name}
     try:
         # Refused before it is read into memory: Django keeps a large upload on disk until then.
         if (upload.size or 0) > MAX_BYTES:
