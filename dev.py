@@ -78,8 +78,9 @@ def test() -> None:
 
 def fuzz() -> None:
     """The test command's fuzzing and malformed-upload tests with many more examples (100 per
-    API operation and persona, 60 files per kind of damage) and a fresh random seed; extra arguments go to
-    pytest. NAHRAIN_FUZZ_EXAMPLES and NAHRAIN_MALFORMED_EXAMPLES override the counts."""
+    API operation and persona, 60 files per kind of damage) and a fresh random seed; extra
+    arguments go to pytest. NAHRAIN_FUZZ_EXAMPLES and NAHRAIN_MALFORMED_EXAMPLES override the
+    counts."""
     build()
     step("API fuzzing and malformed uploads, long run")
     env = {
