@@ -66,7 +66,9 @@ class Actor:
         return f"Bearer {self.bearer}"
 
     def session_client(self, *, enforce_csrf: bool = False) -> Client:
-        client = self.clients.setdefault(enforce_csrf, Client(enforce_csrf_checks=enforce_csrf))
+        if enforce_csrf not in self.clients:
+            self.clients[enforce_csrf] = Client(enforce_csrf_checks=enforce_csrf)
+        client = self.clients[enforce_csrf]
         # A fresh copy of the signed-in cookies: a sign-out in one cell must not sign the
         # persona out of the next.
         client.cookies = copy.deepcopy(self.cookies) if self.cookies else SimpleCookie()
