@@ -12,7 +12,7 @@ SHARED = Path(
     os.environ.get("NAHRAIN_SHARED_DIR", Path(__file__).resolve().parent.parent / "shared")
 )
 
-pytest_plugins = ["nahrain.testing.personas", "nahrain.testing.browser"]
+pytest_plugins = ["nahrain.testing.personas", "nahrain.testing.browser", "nahrain.testing.report"]
 
 
 def _on_postgres() -> bool:

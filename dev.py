@@ -3,6 +3,7 @@
 
     python3 dev.py demo    # build, load Iraq reference and demo data, serve http://127.0.0.1:8000
     python3 dev.py test    # build, then ruff, mypy, migrations check and the whole test suite
+    python3 dev.py fuzz    # build, then a long API fuzzing and malformed-upload campaign
 
 Needs only Python 3.11+. The environment lives in .venv and is reinstalled only when
 requirements.lock changes. DATABASE_URL chooses the database (SQLite under var/ by default).
@@ -75,7 +76,33 @@ def test() -> None:
     run(BIN / "pytest", *sys.argv[2:], env=env)
 
 
-COMMANDS = {"demo": demo, "test": test, "build": build}
+def fuzz() -> None:
+    """The test command's fuzzing and malformed-upload tests with many more examples (100 per
+    API operation and persona, 60 files per kind of damage) and a fresh random seed; extra
+    arguments go to pytest. NAHRAIN_FUZZ_EXAMPLES and NAHRAIN_MALFORMED_EXAMPLES override the
+    counts."""
+    build()
+    step("API fuzzing and malformed uploads, long run")
+    env = {
+        **os.environ,
+        "DATABASE_CONN_MAX_AGE": "0",
+        "NAHRAIN_FUZZ_EXAMPLES": os.environ.get("NAHRAIN_FUZZ_EXAMPLES", "100"),
+        "NAHRAIN_MALFORMED_EXAMPLES": os.environ.get("NAHRAIN_MALFORMED_EXAMPLES", "60"),
+        "NAHRAIN_FUZZ_RANDOM": os.environ.get("NAHRAIN_FUZZ_RANDOM", "1"),
+    }
+    tests = ROOT / "nahrain" / "testing" / "tests"
+    run(
+        BIN / "pytest",
+        tests / "test_api_fuzzing.py",
+        tests / "test_malformed_uploads.py",
+        "-p",
+        "no:logging",
+        *sys.argv[2:],
+        env=env,
+    )
+
+
+COMMANDS = {"demo": demo, "test": test, "build": build, "fuzz": fuzz}
 
 if __name__ == "__main__":
     if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.http import Http404, HttpRequest
 from ninja import NinjaAPI
+from ninja.openapi.schema import OpenAPISchema
 from ninja.security import APIKeyCookie, HttpBearer
 
 from nahrain.core import services
@@ -38,7 +39,80 @@ class SessionAuth(APIKeyCookie):
         return user
 
 
-api = NinjaAPI(
+ERROR_SCHEMA = {
+    "title": "ErrorOut",
+    "type": "object",
+    "properties": {"detail": {"type": "string"}},
+    "required": ["detail"],
+}
+VALIDATION_ERROR_SCHEMA = {
+    "title": "ValidationErrorOut",
+    "type": "object",
+    "properties": {
+        "detail": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "type": {"type": "string"},
+                    "loc": {"type": "array", "items": {"type": ["string", "integer"]}},
+                    "msg": {"type": "string"},
+                },
+                "required": ["type", "loc", "msg"],
+            },
+        }
+    },
+    "required": ["detail"],
+}
+ERRORS = {
+    "401": "Not signed in: no valid token or session",
+    "403": "Refused: a second factor is owed, or the CSRF token of a session is missing",
+    "404": "Not found, or not yours: the two are answered alike",
+}
+
+
+def _json(description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def document_error_responses(schema: dict[str, Any]) -> dict[str, Any]:
+    """Add the answers every operation can give besides its own: 401, 403 and 404 from the
+    gates, 400 when a body cannot be parsed or holds unstorable text, 422 when a parameter or
+    body does not validate (django-ninja's list of errors, or the operation's own 422, such as
+    a rejected import)."""
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            # django-ninja keys the operation's own responses by int; JSON keys are strings.
+            responses = {str(code): answer for code, answer in operation["responses"].items()}
+            operation["responses"] = responses
+            for code, description in ERRORS.items():
+                responses.setdefault(code, _json(description, ERROR_SCHEMA))
+            responses.setdefault(
+                "400", _json("The body cannot be parsed, or holds unstorable text", ERROR_SCHEMA)
+            )
+            if not (operation.get("parameters") or operation.get("requestBody")):
+                continue
+            own = responses.get("422")
+            if own is None:
+                responses["422"] = _json("The request is not valid", VALIDATION_ERROR_SCHEMA)
+            else:
+                own_schema = own["content"]["application/json"]["schema"]
+                own["content"]["application/json"]["schema"] = {
+                    "anyOf": [own_schema, VALIDATION_ERROR_SCHEMA]
+                }
+    return schema
+
+
+class NahrainAPI(NinjaAPI):
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        document_error_responses(schema)
+        return schema
+
+
+api = NahrainAPI(
     title="Nahrain API",
     version="1",
     description="Displacement tracking and response information for Iraq and beyond.",

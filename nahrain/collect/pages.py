@@ -15,7 +15,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from nahrain.collect import access, selectors, services
 from nahrain.collect.forms import CollectorForm, RejectForm
@@ -43,6 +43,7 @@ def collect_settings_payload(*, server_url: str, username: str, password: str) -
 
 
 @login_required
+@require_safe
 def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     _managed(request)
     status = request.GET.get("status", SubmissionStatus.RECEIVED)
@@ -68,6 +69,7 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def submission_detail(request: AuthenticatedHttpRequest, uid: uuid.UUID) -> HttpResponse:
     submission = access.access_submission_for_review(request.user, uid)
     return render(

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from collections.abc import Callable
+from typing import Any
+from urllib.parse import unquote
 
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.urls import reverse
 
 from nahrain.core.access import requires_second_factor
@@ -48,6 +57,70 @@ class RequestIdMiddleware:
             current_request_id.reset(token)
         response["X-Request-ID"] = request_id
         return response
+
+
+def unstorable(value: Any) -> bool:
+    """True for text no database stores: a NUL character (PostgreSQL refuses it) or a lone
+    surrogate (not encodable as UTF-8), anywhere inside a parsed JSON value."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return True
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(value, dict):
+        return any(unstorable(k) or unstorable(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(unstorable(v) for v in value)
+    return False
+
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+# The OpenRosa submission view reads its (possibly chunked) multipart body itself; parsing it
+# here would consume the stream. It checks the XML it stores with an XML parser, which refuses
+# NUL characters.
+OWN_BODY_PREFIXES = ("/openrosa/",)
+
+
+class UnstorableTextMiddleware:
+    """Refuse with 400 a request whose path, query or text body holds characters no database
+    column can store, before any view passes them to a query and fails with a server error."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if self._refused(request):
+            message = "The request holds a NUL character or text that is not valid Unicode."
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": message}, status=400)
+            return HttpResponseBadRequest(message)
+        return self.get_response(request)
+
+    @staticmethod
+    def _refused(request: HttpRequest) -> bool:
+        query = request.META.get("QUERY_STRING", "")
+        if "\x00" in request.path or "\x00" in unquote(query):
+            return True
+        content_type = request.content_type or ""
+        if request.path.startswith(OWN_BODY_PREFIXES):
+            return False
+        if request.method == "POST" and content_type in FORM_TYPES:
+            # Parsed here as the CSRF check would parse it anyway; the files' contents are left
+            # to the readers (a workbook is binary), their names are text like any field.
+            fields = [value for _, values in request.POST.lists() for value in values]
+            names = [f.name or "" for _, files in request.FILES.lists() for f in files]
+            return unstorable([*fields, *names])
+        if content_type == "application/json" and request.body:
+            try:
+                return unstorable(json.loads(request.body))
+            except ValueError:
+                return False  # not JSON: the API answers that itself
+        return False
 
 
 class TwoFactorMiddleware:

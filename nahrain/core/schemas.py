@@ -4,6 +4,7 @@ import uuid
 from datetime import datetime
 
 from ninja import Schema
+from pydantic import Field
 
 
 class OrganisationOut(Schema):
@@ -21,7 +22,7 @@ class MemberOut(Schema):
 
 
 class ApiTokenIn(Schema):
-    name: str
+    name: str = Field(..., min_length=1, max_length=100)
 
 
 class ApiTokenOut(Schema):

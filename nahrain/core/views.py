@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from nahrain.core import access, selectors, services
 from nahrain.core.forms import ApiTokenForm, ThrottledAuthenticationForm, TotpForm
@@ -73,6 +73,7 @@ def two_factor(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request,

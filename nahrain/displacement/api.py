@@ -29,10 +29,11 @@ from nahrain.displacement.schemas import (
     RoundOut,
 )
 from nahrain.geo.models import AdminUnit, Location
+from nahrain.intake.readers import MAX_BYTES
 
 router = Router(tags=["displacement"])
 
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+MAX_UPLOAD_BYTES = MAX_BYTES
 
 
 def round_out(r: AssessmentRound) -> RoundOut:

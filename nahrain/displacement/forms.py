@@ -7,7 +7,7 @@ from nahrain.displacement.models import Population
 
 
 class RoundForm(forms.Form):
-    number = forms.IntegerField(label=_("Round number"), min_value=1)
+    number = forms.IntegerField(label=_("Round number"), min_value=1, max_value=100000)
     reference_date = forms.DateField(
         label=_("Reference date"), widget=forms.DateInput(attrs={"type": "date"})
     )

@@ -7,6 +7,8 @@ from typing import Any
 from ninja import Schema
 from pydantic import Field
 
+MAX_COUNT = 100_000_000
+
 
 class RoundIn(Schema):
     organisation_id: uuid.UUID
@@ -85,12 +87,13 @@ class MovementIn(Schema):
     organisation_id: uuid.UUID
     event: str = Field(..., min_length=1, max_length=120)
     date: date
-    place_id: str
-    population: str
-    direction: str
-    households: int = Field(..., ge=0)
-    individuals: int | None = Field(None, ge=0)
-    cause: str = ""
+    place_id: str = Field(..., max_length=64)
+    population: str = Field(..., max_length=20)
+    direction: str = Field(..., max_length=20)
+    # Bounded so that no number reaches the database beyond what its integer columns hold.
+    households: int = Field(..., ge=0, le=MAX_COUNT)
+    individuals: int | None = Field(None, ge=0, le=MAX_COUNT)
+    cause: str = Field("", max_length=200)
 
 
 class MovementOut(Schema):

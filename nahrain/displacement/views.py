@@ -10,18 +10,20 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from nahrain.core.http import AuthenticatedHttpRequest
 from nahrain.core.models import Membership, Role
-from nahrain.core.problems import ImportRejected
+from nahrain.core.problems import ImportRejected, Problem
 from nahrain.displacement import access, selectors, services
 from nahrain.displacement.exports import FORMATS, LEVELS
 from nahrain.displacement.forms import RoundForm, UploadForm
 from nahrain.displacement.models import ImportJobStatus, RoundStatus
 from nahrain.geo.models import AdminUnit
+from nahrain.intake.readers import MAX_BYTES, too_large
 
 SESSION_UPLOADS = "nahrain_pending_uploads"
 
@@ -37,8 +39,11 @@ def round_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     managed = Membership.objects.filter(
         user=request.user, role=Role.INFORMATION_MANAGER
     ).select_related("organisation")
+    if request.method == "POST" and not managed:
+        # Only information managers create rounds; nobody else may post here.
+        raise PermissionDenied
     form = RoundForm(request.POST or None)
-    if request.method == "POST" and managed and form.is_valid():
+    if request.method == "POST" and form.is_valid():
         created = services.round_create(
             actor=request.user,
             organisation=managed[0].organisation,
@@ -54,6 +59,7 @@ def round_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def round_detail(request: AuthenticatedHttpRequest, round_uid: uuid.UUID) -> HttpResponse:
     assessment_round = access.access_round_by_uid(request.user, round_uid)
     can_change = access.is_information_manager(request.user, assessment_round.organisation_id)
@@ -78,14 +84,27 @@ def round_detail(request: AuthenticatedHttpRequest, round_uid: uuid.UUID) -> Htt
 def round_upload(request: AuthenticatedHttpRequest, round_uid: uuid.UUID) -> HttpResponse:
     """Upload, then show the dry run: the column mapping and every problem, row by row."""
     assessment_round = access.access_round_for_change(request.user, round_uid)
-    form = UploadForm(request.POST or None, request.FILES or None)
-    if request.method != "POST" or not form.is_valid():
+    if request.method != "POST":
         return redirect("displacement:round", round_uid=assessment_round.uid)
+    form = UploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        # An empty or missing file, or an unknown population: said on the page like any problem.
+        name = getattr(request.FILES.get("file"), "name", "") or ""
+        problems = [
+            Problem(name, None, field, error.code or "invalid", " ".join(error.messages))
+            for field, errors in form.errors.as_data().items()
+            for error in errors
+        ]
+        context = {"round": assessment_round, "file": name, "errors": problems, "warnings": []}
+        return render(request, "displacement/import_preview.html", context)
     upload = form.cleaned_data["file"]
-    data = upload.read()
     population = form.cleaned_data["population"] or None
-    context: dict[str, object] = {"round": assessment_round, "file": upload.name}
+    context = {"round": assessment_round, "file": upload.name}
     try:
+        # Refused before it is read into memory: Django keeps a large upload on disk until then.
+        if (upload.size or 0) > MAX_BYTES:
+            raise too_large(upload.name, upload.size or 0)
+        data = upload.read()
         report = services.round_import(
             actor=request.user,
             assessment_round=assessment_round,
@@ -145,6 +164,7 @@ def round_upload_confirm(
 
 
 @login_required
+@require_safe
 def import_job(request: AuthenticatedHttpRequest, job_uid: uuid.UUID) -> HttpResponse:
     """A running import: its progress (polled by htmx), then the result and its audit entry."""
     job = access.access_import_job(request.user, job_uid)
@@ -188,6 +208,7 @@ def round_lifecycle(
 
 
 @login_required
+@require_safe
 def round_export(request: AuthenticatedHttpRequest, round_uid: uuid.UUID) -> HttpResponse:
     assessment_round = access.access_round_by_uid(request.user, round_uid)
     level = request.GET.get("level", "adm1")

@@ -5,12 +5,14 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 from nahrain.core.http import AuthenticatedHttpRequest
 from nahrain.geo import selectors
 
 
 @login_required
+@require_safe
 def unit_browser(request: AuthenticatedHttpRequest, pcode: str | None = None) -> HttpResponse:
     unit = None
     if pcode:

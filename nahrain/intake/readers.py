@@ -93,13 +93,7 @@ def read_table(
     """
     file = _base_name(file)
     if len(data) > max_bytes:
-        raise _rejected(
-            file,
-            None,
-            "",
-            "too_large",
-            f"the file is {_size(len(data))}, more than the limit of {_size(max_bytes)}",
-        )
+        raise too_large(file, len(data), max_bytes)
     if not data:
         raise _rejected(file, None, "", "empty", "the file is empty")
     excel_name = file.lower().endswith(EXCEL_FORMATS)
@@ -546,6 +540,18 @@ def _size(count: int) -> str:
 
 def _rejected(file: str, row: int | None, column: str, rule: str, message: str) -> ImportRejected:
     return ImportRejected([Problem(file, row, column, rule, message)])
+
+
+def too_large(file: str, size: int, max_bytes: int = MAX_BYTES) -> ImportRejected:
+    """The rejection of a file over the size limit, for callers that know the size before
+    reading the file into memory."""
+    return _rejected(
+        _base_name(file),
+        None,
+        "",
+        "too_large",
+        f"the file is {_size(size)}, more than the limit of {_size(max_bytes)}",
+    )
 
 
 def _too_many_columns(file: str, row: int, max_columns: int) -> ImportRejected:

@@ -5,7 +5,10 @@
 - ``shilan``: NGO case worker (INTERSOS)
 - ``ahmed``: partner viewer (DAMA)
 - ``outsider``: data entry at an organisation with no part in the others' work
+- ``hana``: data entry at IOM
 - ``iom_admin``: IOM's organisation admin (second factor required)
+- ``intersos_admin``: INTERSOS's organisation admin (second factor required), an admin of
+  another organisation than IOM
 - ``root``: platform admin (second factor required)
 """
 
@@ -55,7 +58,9 @@ class Personas:
     shilan: Persona
     ahmed: Persona
     outsider: Persona
+    hana: Persona
     iom_admin: Persona
+    intersos_admin: Persona
     root: Persona
 
 
@@ -89,6 +94,8 @@ def personas(db: None) -> Personas:
         shilan=_person("shilan", intersos, Role.CASE_WORKER),
         ahmed=_person("ahmed", dama, Role.VIEWER),
         outsider=_person("outsider", outside_org, Role.DATA_ENTRY),
+        hana=_person("hana", iom, Role.DATA_ENTRY),
         iom_admin=_person("iom_admin", iom, Role.ORG_ADMIN),
+        intersos_admin=_person("intersos_admin", intersos, Role.ORG_ADMIN),
         root=_person("root", None, None),
     )

@@ -116,7 +116,7 @@ def test_the_information_manager_opens_a_round_from_the_list(
 ) -> None:
     form = {"number": "93", "reference_date": "2017-06-30"}
     for persona in (personas.omar, personas.ahmed, personas.outsider):
-        assert persona.client().post("/dtm/", form).status_code == 200
+        assert persona.client().post("/dtm/", form).status_code == 403
     assert not AssessmentRound.objects.exists()
     response = personas.layla.client().post("/dtm/", form)
     created = AssessmentRound.objects.get()
@@ -349,17 +349,25 @@ def test_uploading_to_a_published_round_goes_back_with_a_message(
     assert "Check the file" not in text(page)
 
 
-def test_an_upload_without_a_file_goes_back_to_the_round(
+def test_an_upload_without_a_file_says_so(
     personas: Personas, gazetteer: None, uploads: Path
 ) -> None:
     assessment_round = round_open(personas)
     client = personas.layla.client()
-    for response in (
-        client.get(f"/dtm/rounds/{assessment_round.uid}/upload/"),
-        client.post(f"/dtm/rounds/{assessment_round.uid}/upload/", {"population": "idp"}),
-    ):
-        assert response.status_code == 302
-        assert response["Location"] == f"/dtm/rounds/{assessment_round.uid}/"
+    response = client.get(f"/dtm/rounds/{assessment_round.uid}/upload/")
+    assert response.status_code == 302
+    assert response["Location"] == f"/dtm/rounds/{assessment_round.uid}/"
+    url = f"/dtm/rounds/{assessment_round.uid}/upload/"
+    missing = client.post(url, {"population": "idp"})
+    assert missing.status_code == 200
+    assert [(e.column, e.rule) for e in missing.context["errors"]] == [("file", "required")]
+    empty = io.BytesIO(b"")
+    empty.name = "master.csv"
+    refused = client.post(url, {"file": empty, "population": "idp"})
+    assert [(e.file, e.column, e.rule) for e in refused.context["errors"]] == [
+        ("master.csv", "file", "empty")
+    ]
+    assert "<code>empty</code>" in refused.content.decode()
     assert not RoundImport.objects.exists()
 
 
