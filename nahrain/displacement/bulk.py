@@ -86,42 +86,59 @@ def assessment_ids(*, round_id: int, population: str) -> dict[int, int]:
     )
 
 
-def rollups_refresh(*, round_id: int, shelter_groups: dict[str, str]) -> int:
+FineRow = tuple[Any, ...]  # population, adm1, adm2, adm3, dimension, category, hh, ind, rows
+
+
+def rollups_refresh(
+    *,
+    round_id: int,
+    shelter_groups: dict[str, str],
+    population: str | None = None,
+    fine: list[FineRow] | None = None,
+) -> int:
     """Rebuild a round's rollup rows from its facts: totals and breakdowns at levels 0 to 3.
 
     The facts are grouped once, at the finest grain (population, governorate, district,
     subdistrict, category), in two statements; the few thousand rows that come back are summed
     up to each level here and written in one COPY. Grouping the facts once per level instead
     cost four scans of the breakdown rows (most of an import's time, see docs/PERFORMANCE.md).
+    An import that has just written one population's facts passes them already grouped
+    (``population`` and ``fine``): only the round's other populations are read back.
     Level 0 is the governorate's parent (the country). Shelter groups are summed from the
     shelter rows, so that the mapping stays in the code list.
     """
     rollup = Rollup._meta.db_table
     assessment = LocationAssessment._meta.db_table
     breakdown = Breakdown._meta.db_table
+    others = ""
+    params: list[Any] = [round_id]
+    if fine is not None:
+        others = " AND population <> %s"
+        params.append(population)
+    rows: list[FineRow] = list(fine or [])
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {rollup} WHERE round_id = %s", [round_id])  # noqa: S608
         cursor.execute(
             f"SELECT population, adm1_id, adm2_id, adm3_id, 'total', '', "  # noqa: S608
             f"SUM(households), SUM(individuals), COUNT(*) FROM {assessment} "
-            f"WHERE round_id = %s GROUP BY population, adm1_id, adm2_id, adm3_id",
-            [round_id],
+            f"WHERE round_id = %s{others} GROUP BY population, adm1_id, adm2_id, adm3_id",
+            params,
         )
-        fine = cursor.fetchall()
+        rows += cursor.fetchall()
         cursor.execute(
             f"SELECT a.population, a.adm1_id, a.adm2_id, a.adm3_id, b.dimension, "  # noqa: S608
             f"b.category, SUM(b.households), SUM(b.individuals), COUNT(*) "
             f"FROM {breakdown} b JOIN {assessment} a ON a.id = b.assessment_id "
-            f"WHERE a.round_id = %s "
+            f"WHERE a.round_id = %s{others.replace('population', 'a.population')} "
             f"GROUP BY a.population, a.adm1_id, a.adm2_id, a.adm3_id, b.dimension, b.category",
-            [round_id],
+            params,
         )
-        fine += cursor.fetchall()
+        rows += cursor.fetchall()
     country = dict(
-        AdminUnit.objects.filter(pk__in={row[1] for row in fine}).values_list("pk", "parent_id")
+        AdminUnit.objects.filter(pk__in={row[1] for row in rows}).values_list("pk", "parent_id")
     )
     sums: dict[tuple[str, int, int, str, str], list[int]] = {}
-    for population, adm1, adm2, adm3, dimension, category, households, individuals, n in fine:
+    for population_, adm1, adm2, adm3, dimension, category, households, individuals, n in rows:
         categories = [(dimension, category)]
         if dimension == "shelter":
             categories.append(("shelter_group", shelter_groups.get(category, "unknown_other")))
@@ -129,7 +146,7 @@ def rollups_refresh(*, round_id: int, shelter_groups: dict[str, str]) -> int:
             if unit is None:
                 continue
             for kind, code in categories:
-                totals = sums.setdefault((population, level, unit, kind, code), [0, 0, 0])
+                totals = sums.setdefault((population_, level, unit, kind, code), [0, 0, 0])
                 totals[0] += households
                 totals[1] += individuals
                 totals[2] += n
@@ -137,7 +154,7 @@ def rollups_refresh(*, round_id: int, shelter_groups: dict[str, str]) -> int:
         rollup,
         ROLLUP_COLUMNS,
         (
-            (round_id, population, level, unit, kind, code, int(h), int(i), int(n))
-            for (population, level, unit, kind, code), (h, i, n) in sums.items()
+            (round_id, population_, level, unit, kind, code, int(h), int(i), int(n))
+            for (population_, level, unit, kind, code), (h, i, n) in sums.items()
         ),
     )

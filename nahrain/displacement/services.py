@@ -235,9 +235,14 @@ def round_import(
         say("locations", 0, len(parsed.records))
         locations, report.new_locations = _locations_upsert(parsed.records, places)
         say("writing", 0, len(parsed.records))
-        _facts_write(locked, population, parsed.records, locations, sizes, progress=say)
+        fine = _facts_write(locked, population, parsed.records, locations, sizes, progress=say)
         say("figures", 0, 1)
-        bulk.rollups_refresh(round_id=locked.pk, shelter_groups=codes.shelter_group_of())
+        bulk.rollups_refresh(
+            round_id=locked.pk,
+            shelter_groups=codes.shelter_group_of(),
+            population=population,
+            fine=fine,
+        )
         if population not in locked.populations:
             locked.populations = [*locked.populations, population]
         locked.status = RoundStatus.DRAFT
@@ -384,14 +389,20 @@ def _facts_write(
     sizes: dict[str, Decimal],
     *,
     progress: Progress,
-) -> None:
+) -> list[bulk.FineRow]:
+    """Write one population's facts and breakdowns; returns them grouped at the finest grain
+    of the rollups (``bulk.rollups_refresh``), summed while writing rather than read back."""
     bulk.facts_delete(round_id=assessment_round.pk, population=population)
     chains = _unit_chains()
     rows: list[tuple[Any, ...]] = []
+    chain_of: dict[str, tuple[int, int | None, int | None]] = {}
+    # (governorate, district, subdistrict, dimension, category) -> households, individuals, rows
+    grouped: dict[tuple[Any, ...], list[int]] = {}
     for record in records:
         location = locations[record.place_id]
         assert location.admin_unit_id is not None
-        adm1, adm2, adm3 = chains[location.admin_unit_id]
+        chain = chain_of[record.place_id] = chains[location.admin_unit_id]
+        adm1, adm2, adm3 = chain
         size = sizes[record.place_id]
         individuals = (
             record.individuals if record.individuals is not None else int(record.households * size)
@@ -409,6 +420,10 @@ def _facts_write(
                 adm3,
             )
         )
+        sums = grouped.setdefault((*chain, "total", ""), [0, 0, 0])
+        sums[0] += record.households
+        sums[1] += individuals
+        sums[2] += 1
     bulk.copy_rows(LocationAssessment._meta.db_table, bulk.ASSESSMENT_COLUMNS, rows)
     ids = bulk.assessment_ids(round_id=assessment_round.pk, population=population)
 
@@ -421,25 +436,36 @@ def _facts_write(
     def breakdown_rows() -> Any:
         for done, record in enumerate(records, start=1):
             assessment_id = ids[locations[record.place_id].pk]
+            chain = chain_of[record.place_id]
             size: Decimal | int = sizes[record.place_id]
             if size == int(size):
                 # Whole household sizes (all of DTM's) multiply as ints: Decimal is slow.
                 size = int(size)
-            for dimension, parts in ((shelter, record.shelter), (period, record.period)):
-                for category, households in parts.items():
-                    yield (assessment_id, dimension, category, households, int(households * size))
             in_individuals = record.origin_unit == "individuals"
-            for category, value in record.origin.items():
-                if in_individuals:
-                    yield (assessment_id, origin, category, round(value / size), value)
-                else:
-                    yield (assessment_id, origin, category, value, int(value * size))
+            for dimension, parts in (
+                (shelter, record.shelter),
+                (period, record.period),
+                (origin, record.origin),
+            ):
+                for category, value in parts.items():
+                    if dimension != origin:
+                        row = (assessment_id, dimension, category, value, int(value * size))
+                    elif in_individuals:
+                        row = (assessment_id, dimension, category, round(value / size), value)
+                    else:
+                        row = (assessment_id, dimension, category, value, int(value * size))
+                    sums = grouped.setdefault((*chain, dimension, category), [0, 0, 0])
+                    sums[0] += row[3]
+                    sums[1] += row[4]
+                    sums[2] += 1
+                    yield row
             if done % 500 == 0:
                 progress("writing", done, len(records))
 
     from nahrain.displacement.models import Breakdown
 
     bulk.copy_rows(Breakdown._meta.db_table, bulk.BREAKDOWN_COLUMNS, breakdown_rows())
+    return [(population, *key, *sums) for key, sums in grouped.items()]
 
 
 @transaction.atomic
