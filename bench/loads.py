@@ -20,26 +20,17 @@ from django.contrib.auth.models import User
 from django.db import connection, transaction
 
 from bench.synthetic import RoundData
-from nahrain.displacement import services
+from nahrain.displacement import bulk, services
 from nahrain.displacement.dtm_format import HOUSEHOLD_SIZE, HOUSEHOLD_SIZE_IN_CAMP_FROM_117
 from nahrain.displacement.models import AssessmentRound, Breakdown, LocationAssessment
 from nahrain.geo.models import AdminUnit, Location
 
 ASSESSMENT = LocationAssessment._meta.db_table
 BREAKDOWN = Breakdown._meta.db_table
-ASSESSMENT_COLUMNS = (
-    "id",
-    "round_id",
-    "location_id",
-    "population",
-    "households",
-    "individuals",
-    "household_size",
-    "adm1_id",
-    "adm2_id",
-    "adm3_id",
-)
-BREAKDOWN_COLUMNS = ("assessment_id", "dimension", "category", "households", "individuals")
+# The importer's own column lists (nahrain/displacement/bulk.py), with the ids the baseline
+# reserves beforehand.
+ASSESSMENT_COLUMNS = ("id", *bulk.ASSESSMENT_COLUMNS)
+BREAKDOWN_COLUMNS = bulk.BREAKDOWN_COLUMNS
 POPULATION = "idp"
 
 

@@ -4,11 +4,12 @@
                         [--repeat 30] [--output bench/results/RESULTS.json]
 
 Method. Each database runs in its own process, against a throw-away database (SQLite: a file in
-a temporary folder; PostgreSQL: ``nahrain_bench``, created on the ``postgres`` database and
-dropped at the end) with a temporary data folder. The process migrates, loads the gazetteer,
-creates IOM and an information manager, and builds synthetic national rounds of N locations
-(``bench/synthetic.py``: every location of every round with every breakdown, deterministic by
-seed). Then, every duration by ``time.perf_counter`` in the same process:
+a temporary folder; PostgreSQL: ``nahrain_bench`` or ``$BENCH_POSTGRES_DATABASE``, created on
+the ``postgres`` database and dropped at the end) with a temporary data folder. The process
+migrates, loads the gazetteer, creates IOM and an information manager, and builds synthetic
+national rounds of N locations (``bench/synthetic.py``: every location of every round with every
+breakdown, deterministic by seed). Then, every duration by ``time.perf_counter`` in the same
+process:
 
 a. import of one national round: ``services.round_import`` of the CSV (read, parse, check,
    write facts, rebuild rollups, commit) against a raw write of the very same rows (COPY on
@@ -62,7 +63,7 @@ BOUNDARY_FILES = (
     "irq_admbnda_adm3_cso_20190603.geojson",
 )
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
-PG_DATABASE = "nahrain_bench"
+PG_DATABASE = os.environ.get("BENCH_POSTGRES_DATABASE", "nahrain_bench")
 IMPORT_TARGET = 0.5  # import throughput at least half of the raw write's
 SELECTOR_TARGET = 2.0  # selector p95 at most twice the hand-written SQL's
 

@@ -26,6 +26,17 @@ ASSESSMENT_COLUMNS = (
     "adm3_id",
 )
 BREAKDOWN_COLUMNS = ("assessment_id", "dimension", "category", "households", "individuals")
+ROLLUP_COLUMNS = (
+    "round_id",
+    "population",
+    "level",
+    "unit_id",
+    "dimension",
+    "category",
+    "households",
+    "individuals",
+    "locations",
+)
 
 
 def copy_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
@@ -75,67 +86,75 @@ def assessment_ids(*, round_id: int, population: str) -> dict[int, int]:
     )
 
 
-def rollups_refresh(*, round_id: int, shelter_groups: dict[str, str]) -> int:
+FineRow = tuple[Any, ...]  # population, adm1, adm2, adm3, dimension, category, hh, ind, rows
+
+
+def rollups_refresh(
+    *,
+    round_id: int,
+    shelter_groups: dict[str, str],
+    population: str | None = None,
+    fine: list[FineRow] | None = None,
+) -> int:
     """Rebuild a round's rollup rows from its facts: totals and breakdowns at levels 0 to 3.
 
-    Levels 1 to 3 group by the admin units copied onto each fact; level 0 groups by the
-    governorate's parent (the country). Shelter groups are summed from the shelter rows.
+    The facts are grouped once, at the finest grain (population, governorate, district,
+    subdistrict, category), in two statements; the few thousand rows that come back are summed
+    up to each level here and written in one COPY. Grouping the facts once per level instead
+    cost four scans of the breakdown rows (most of an import's time, see docs/PERFORMANCE.md).
+    An import that has just written one population's facts passes them already grouped
+    (``population`` and ``fine``): only the round's other populations are read back.
+    Level 0 is the governorate's parent (the country). Shelter groups are summed from the
+    shelter rows, so that the mapping stays in the code list.
     """
     rollup = Rollup._meta.db_table
     assessment = LocationAssessment._meta.db_table
     breakdown = Breakdown._meta.db_table
-    unit = AdminUnit._meta.db_table
-    columns = (
-        "round_id, population, level, unit_id, dimension, category, households, individuals, "
-        "locations"
-    )
-    unit_of = {0: "g.parent_id", 1: "a.adm1_id", 2: "a.adm2_id", 3: "a.adm3_id"}
+    others = ""
+    params: list[Any] = [round_id]
+    if fine is not None:
+        others = " AND population <> %s"
+        params.append(population)
+    rows: list[FineRow] = list(fine or [])
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {rollup} WHERE round_id = %s", [round_id])  # noqa: S608
-        for level, unit_column in unit_of.items():
-            cursor.execute(
-                f"INSERT INTO {rollup} ({columns}) "  # noqa: S608
-                f"SELECT a.round_id, a.population, {level}, {unit_column}, 'total', '', "
-                f"SUM(a.households), SUM(a.individuals), COUNT(*) "
-                f"FROM {assessment} a JOIN {unit} g ON g.id = a.adm1_id "
-                f"WHERE a.round_id = %s AND {unit_column} IS NOT NULL "
-                f"GROUP BY a.round_id, a.population, {unit_column}",
-                [round_id],
-            )
-            cursor.execute(
-                f"INSERT INTO {rollup} ({columns}) "  # noqa: S608
-                f"SELECT a.round_id, a.population, {level}, {unit_column}, b.dimension, "
-                f"b.category, SUM(b.households), SUM(b.individuals), COUNT(*) "
-                f"FROM {breakdown} b JOIN {assessment} a ON a.id = b.assessment_id "
-                f"JOIN {unit} g ON g.id = a.adm1_id "
-                f"WHERE a.round_id = %s AND {unit_column} IS NOT NULL "
-                f"GROUP BY a.round_id, a.population, {unit_column}, b.dimension, b.category",
-                [round_id],
-            )
-    # Shelter groups: a few thousand rows at most, summed here rather than in SQL so that the
-    # mapping stays in the code list.
-    groups: dict[tuple[str, int, int, str], list[int]] = {}
-    for row in Rollup.objects.filter(round_id=round_id, dimension="shelter").values_list(
-        "population", "level", "unit_id", "category", "households", "individuals", "locations"
-    ):
-        population, level, unit_id, category, households, individuals, locations = row
-        key = (population, level, unit_id, shelter_groups.get(category, "unknown_other"))
-        totals = groups.setdefault(key, [0, 0, 0])
-        totals[0] += households
-        totals[1] += individuals
-        totals[2] += locations
-    Rollup.objects.bulk_create(
-        Rollup(
-            round_id=round_id,
-            population=population,
-            level=level,
-            unit_id=unit_id,
-            dimension="shelter_group",
-            category=group,
-            households=h,
-            individuals=i,
-            locations=n,
+        cursor.execute(
+            f"SELECT population, adm1_id, adm2_id, adm3_id, 'total', '', "  # noqa: S608
+            f"SUM(households), SUM(individuals), COUNT(*) FROM {assessment} "
+            f"WHERE round_id = %s{others} GROUP BY population, adm1_id, adm2_id, adm3_id",
+            params,
         )
-        for (population, level, unit_id, group), (h, i, n) in groups.items()
+        rows += cursor.fetchall()
+        cursor.execute(
+            f"SELECT a.population, a.adm1_id, a.adm2_id, a.adm3_id, b.dimension, "  # noqa: S608
+            f"b.category, SUM(b.households), SUM(b.individuals), COUNT(*) "
+            f"FROM {breakdown} b JOIN {assessment} a ON a.id = b.assessment_id "
+            f"WHERE a.round_id = %s{others.replace('population', 'a.population')} "
+            f"GROUP BY a.population, a.adm1_id, a.adm2_id, a.adm3_id, b.dimension, b.category",
+            params,
+        )
+        rows += cursor.fetchall()
+    country = dict(
+        AdminUnit.objects.filter(pk__in={row[1] for row in rows}).values_list("pk", "parent_id")
     )
-    return Rollup.objects.filter(round_id=round_id).count()
+    sums: dict[tuple[str, int, int, str, str], list[int]] = {}
+    for population_, adm1, adm2, adm3, dimension, category, households, individuals, n in rows:
+        categories = [(dimension, category)]
+        if dimension == "shelter":
+            categories.append(("shelter_group", shelter_groups.get(category, "unknown_other")))
+        for level, unit in ((0, country.get(adm1)), (1, adm1), (2, adm2), (3, adm3)):
+            if unit is None:
+                continue
+            for kind, code in categories:
+                totals = sums.setdefault((population_, level, unit, kind, code), [0, 0, 0])
+                totals[0] += households
+                totals[1] += individuals
+                totals[2] += n
+    return copy_rows(
+        rollup,
+        ROLLUP_COLUMNS,
+        (
+            (round_id, population_, level, unit, kind, code, int(h), int(i), int(n))
+            for (population_, level, unit, kind, code), (h, i, n) in sums.items()
+        ),
+    )

@@ -157,6 +157,9 @@ class _Cells:
 
     def count(self, value: str, *, row: int, column: str, blank_is_zero: bool = True) -> int:
         text = value.strip().replace(",", "")
+        if text.isascii() and text.isdigit():
+            # Nearly every cell of a master list is a plain count: skip Decimal for those.
+            return int(text)
         if text == "":
             if blank_is_zero:
                 return 0
@@ -497,6 +500,19 @@ def _parse_wide(
             return ""
         return row[column.index].strip()
 
+    # Column letters and breakdown targets worked out once, not once a cell.
+    breakdown_columns = []
+    for column in columns:
+        kind, _, code = column.target.partition(":")
+        if kind in ("shelter", "period", "origin"):
+            breakdown_columns.append(
+                (column.index, kind, code, column_letter(column.index), column)
+            )
+    field_letters = {
+        target: column_letter(column.index)
+        for target, column in targets.items()
+        if target.startswith("field:")
+    }
     records = []
     seen: dict[str, int] = {}
     for row_number, row in zip(table.row_numbers[1:], table.rows[1:], strict=True):
@@ -553,7 +569,7 @@ def _parse_wide(
                     cells.coordinate(
                         get(row, name),
                         row=row_number,
-                        column=column_letter(coordinate_column.index),
+                        column=field_letters[f"field:{name}"],
                         limit=limit,
                     ),
                 )
@@ -561,26 +577,22 @@ def _parse_wide(
         record.households = cells.count(
             get(row, "households"),
             row=row_number,
-            column=column_letter(targets["field:households"].index),
+            column=field_letters["field:households"],
             blank_is_zero=False,
         )
         if "field:individuals" in targets and get(row, "individuals"):
             record.individuals = cells.count(
                 get(row, "individuals"),
                 row=row_number,
-                column=column_letter(targets["field:individuals"].index),
+                column=field_letters["field:individuals"],
             )
-        for column in columns:
-            kind, _, code = column.target.partition(":")
-            if kind not in ("shelter", "period", "origin"):
-                continue
+        parts = {"shelter": record.shelter, "period": record.period, "origin": record.origin}
+        for index, kind, code, letter, column in breakdown_columns:
             value = cells.count(
-                row[column.index] if column.index < len(row) else "",
-                row=row_number,
-                column=column_letter(column.index),
+                row[index] if index < len(row) else "", row=row_number, column=letter
             )
             if value:
-                getattr(record, kind)[code] = value
+                parts[kind][code] = value
             if kind == "origin":
                 record.origin_unit = column.unit
         record.unreadable = len(problems) > reported

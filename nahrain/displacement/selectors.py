@@ -10,7 +10,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet, Sum
+from django.db import connection
+from django.db.models import Prefetch, Q, QuerySet, Sum
 
 from nahrain.core.access import AnyUser
 from nahrain.core.models import AuditEvent, Membership, Role
@@ -24,7 +25,7 @@ from nahrain.displacement.models import (
     Rollup,
     RoundStatus,
 )
-from nahrain.geo.models import AdminUnit
+from nahrain.geo.models import AdminUnit, Location
 
 
 def round_list(*, user: AnyUser) -> QuerySet[AssessmentRound]:
@@ -69,29 +70,42 @@ class Figure:
         return self.__dict__.copy()
 
 
-def _rollups(
+def _rollup_rows(
     assessment_round: AssessmentRound,
     *,
+    columns: str,
     dimension: str,
     level: int,
     population: str | None,
     within: AdminUnit | None,
-) -> QuerySet[Rollup]:
-    rows = Rollup.objects.filter(round=assessment_round, dimension=dimension, level=level)
+) -> list[tuple[Any, ...]]:
+    """Rollup rows (``r``) joined to their unit (``u``) in one hand-written statement (a level
+    inside ``within``, or ``within`` itself), ordered by individuals, without building model
+    instances, as dashboards call this for every figure they draw (see docs/PERFORMANCE.md)."""
+    rollup, unit = Rollup._meta.db_table, AdminUnit._meta.db_table
+    joins = f"JOIN {unit} u ON u.id = r.unit_id"
+    where = ["r.round_id = %s", "r.dimension = %s", "r.level = %s"]
+    params: list[Any] = [assessment_round.pk, dimension, level]
     if population:
-        rows = rows.filter(population=population)
+        where.append("r.population = %s")
+        params.append(population)
     if within is not None and within.level < level:
-        depth = level - within.level
-        path = "unit__" + "__".join(["parent"] * depth)
-        rows = rows.filter(**{path: within})
+        alias = "u"
+        for depth in range(1, level - within.level + 1):
+            joins += f" JOIN {unit} p{depth} ON p{depth}.id = {alias}.parent_id"
+            alias = f"p{depth}"
+        where.append(f"{alias}.id = %s")
+        params.append(within.pk)
     elif within is not None:
-        rows = rows.filter(unit=within)
-    # Boundaries are megabytes of JSON: never load them to print a name.
-    return (
-        rows.select_related("unit")
-        .defer("unit__geometry")
-        .order_by("-individuals", "unit__pcode", "category")
-    )
+        where.append("r.unit_id = %s")
+        params.append(within.pk)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {columns} FROM {rollup} r {joins} WHERE {' AND '.join(where)} "  # noqa: S608
+            "ORDER BY r.individuals DESC, u.pcode, r.category",
+            params,
+        )
+        return list(cursor.fetchall())
 
 
 def figures(
@@ -104,26 +118,16 @@ def figures(
 ) -> list[Figure]:
     """Households, individuals and locations per unit of ``level`` (optionally inside a unit),
     as totals or broken down by ``dimension`` (shelter, shelter_group, period, origin)."""
-    return [
-        Figure(
-            pcode=row.unit.pcode,
-            name_en=row.unit.name_en,
-            name_ar=row.unit.name_ar,
-            level=row.level,
-            population=row.population,
-            category=row.category,
-            households=row.households,
-            individuals=row.individuals,
-            locations=row.locations,
-        )
-        for row in _rollups(
-            assessment_round,
-            dimension=dimension,
-            level=level,
-            population=population,
-            within=within,
-        )
-    ]
+    rows = _rollup_rows(
+        assessment_round,
+        columns="u.pcode, u.name_en, u.name_ar, r.level, r.population, r.category, "
+        "r.households, r.individuals, r.locations",
+        dimension=dimension,
+        level=level,
+        population=population,
+        within=within,
+    )
+    return [Figure(*row) for row in rows]
 
 
 def totals(
@@ -132,15 +136,18 @@ def totals(
     """Population type -> households, individuals, locations, for the country or one unit."""
     level = within.level if within is not None else 0
     result: dict[str, dict[str, int]] = {}
-    for row in _rollups(
-        assessment_round, dimension="total", level=level, population=None, within=within
+    for population, households, individuals, locations in _rollup_rows(
+        assessment_round,
+        columns="r.population, r.households, r.individuals, r.locations",
+        dimension="total",
+        level=level,
+        population=None,
+        within=within,
     ):
-        bucket = result.setdefault(
-            row.population, {"households": 0, "individuals": 0, "locations": 0}
-        )
-        bucket["households"] += row.households
-        bucket["individuals"] += row.individuals
-        bucket["locations"] += row.locations
+        bucket = result.setdefault(population, {"households": 0, "individuals": 0, "locations": 0})
+        bucket["households"] += households
+        bucket["individuals"] += individuals
+        bucket["locations"] += locations
     return result
 
 
@@ -151,10 +158,17 @@ def location_figures(
     within: AdminUnit | None = None,
 ) -> QuerySet[LocationAssessment]:
     """Per-location figures of a round (a round holds a few thousand), with the place."""
+    # The admin units are a hundred or so shared by thousands of rows: prefetched, each is
+    # built once instead of once a row (and never with its boundary).
+    units = AdminUnit.objects.defer("geometry")
     rows = (
         LocationAssessment.objects.filter(round=assessment_round)
-        .select_related("location", "adm1", "adm2", "adm3")
-        .defer("adm1__geometry", "adm2__geometry", "adm3__geometry")
+        .select_related("location")
+        .prefetch_related(
+            Prefetch("adm1", queryset=units),
+            Prefetch("adm2", queryset=units),
+            Prefetch("adm3", queryset=units),
+        )
     )
     if population:
         rows = rows.filter(population=population)
@@ -169,30 +183,59 @@ def series(
     """Individuals and households per population across every round the user may see
     (the current version of each), for the country or one unit."""
     # A round drops out only for a correction the caller can see: a viewer keeps the published
-    # original while its correction is still a draft.
-    visible = round_list(user=user)
-    rounds = visible.exclude(replaced_by__in=visible)
-    if organisation_id is not None:
-        rounds = rounds.filter(organisation_id=organisation_id)
-    level = within.level if within is not None else 0
-    rows = Rollup.objects.filter(round__in=rounds, dimension="total", level=level)
-    if within is not None:
-        rows = rows.filter(unit=within)
-    aggregated = (
-        rows.values("round__number", "round__reference_date", "round__uid", "population")
-        .annotate(households=Sum("households"), individuals=Sum("individuals"))
-        .order_by("round__reference_date", "round__number")
+    # original while its correction is still a draft. The visibility rule is round_list's,
+    # written out in SQL so that the series costs one statement.
+    if not user.is_authenticated:
+        return []
+    rounds, rollup = AssessmentRound._meta.db_table, Rollup._meta.db_table
+    managed = (
+        f"SELECT organisation_id FROM {Membership._meta.db_table} "  # noqa: S608
+        "WHERE user_id = %s AND role = %s"
     )
+    visible = f"(v.status = %s OR v.organisation_id IN ({managed}))"
+    replaced = (
+        f"EXISTS (SELECT 1 FROM {rounds} c WHERE c.replaces_id = v.id "  # noqa: S608
+        f"AND {visible.replace('v.', 'c.')})"
+    )
+    visible_params = [RoundStatus.PUBLISHED, user.pk, Role.INFORMATION_MANAGER]
+    where = [f"{visible}", f"NOT {replaced}"]
+    params: list[Any] = [*visible_params, *visible_params]
+    if organisation_id is not None:
+        where.append("v.organisation_id = %s")
+        # Raw SQL gets the key as the column stores it (a UUID is 32 hex digits on SQLite).
+        key = AssessmentRound._meta.get_field("organisation").target_field
+        params.append(key.get_db_prep_value(organisation_id, connection))
+    level = within.level if within is not None else 0
+    unit_filter = ""
+    if within is not None:
+        unit_filter = " AND r.unit_id = %s"
+        params.append(within.pk)
+    # The rounds are chosen first and the rollups read through their index: joining first
+    # would have the planner scan every total of every round.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT rd.number, rd.reference_date, rd.uid, r.population, "  # noqa: S608
+            f"SUM(r.households), SUM(r.individuals) FROM {rollup} r "
+            f"JOIN {rounds} rd ON rd.id = r.round_id "
+            f"WHERE r.round_id IN (SELECT v.id FROM {rounds} v WHERE {' AND '.join(where)}) "
+            f"AND r.dimension = 'total' AND r.level = {int(level)}{unit_filter} "
+            "GROUP BY rd.id, rd.number, rd.reference_date, rd.uid, r.population "
+            "ORDER BY rd.reference_date, rd.number, rd.id, r.population",
+            params,
+        )
+        rows = cursor.fetchall()
+    uid = AssessmentRound._meta.get_field("uid")
+    day = AssessmentRound._meta.get_field("reference_date")
     return [
         {
-            "round": row["round__number"],
-            "round_uid": str(row["round__uid"]),
-            "date": row["round__reference_date"],
-            "population": row["population"],
-            "households": row["households"],
-            "individuals": row["individuals"],
+            "round": number,
+            "round_uid": str(uid.to_python(round_uid)),
+            "date": day.to_python(reference_date),
+            "population": population,
+            "households": int(households),
+            "individuals": int(individuals),
         }
-        for row in aggregated
+        for number, reference_date, round_uid, population, households, individuals in rows
     ]
 
 
@@ -229,20 +272,24 @@ def round_compare(
             }
         )
 
-    def located(r: AssessmentRound) -> dict[tuple[str, str], int]:
-        rows = LocationAssessment.objects.filter(round=r)
-        if population:
-            rows = rows.filter(population=population)
-        return {
-            (ext, pop): ind
-            for ext, pop, ind in rows.values_list(
-                "location__external_id", "population", "individuals"
-            )
-        }
-
-    base_locations, other_locations = located(base), located(other)
-    appeared = sorted(k for k, v in other_locations.items() if v and not base_locations.get(k))
-    emptied = sorted(k for k, v in base_locations.items() if v and not other_locations.get(k))
+    # Locations that appeared or emptied, found by the database: one row per such location
+    # instead of every location of both rounds.
+    assessment, location = LocationAssessment._meta.db_table, Location._meta.db_table
+    population_filter = " AND population = %s" if population else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT l.external_id, x.population, x.before, x.after FROM ("  # noqa: S608
+            f"SELECT location_id, population, "
+            f"SUM(CASE WHEN round_id = %s THEN individuals ELSE 0 END) AS before, "
+            f"SUM(CASE WHEN round_id = %s THEN individuals ELSE 0 END) AS after "
+            f"FROM {assessment} WHERE round_id IN (%s, %s){population_filter} "
+            f"GROUP BY location_id, population) x JOIN {location} l ON l.id = x.location_id "
+            f"WHERE (x.before = 0) <> (x.after = 0)",
+            [base.pk, other.pk, base.pk, other.pk, *([population] if population else [])],
+        )
+        changed = cursor.fetchall()
+    appeared = sorted((ext, pop) for ext, pop, before, after in changed if after and not before)
+    emptied = sorted((ext, pop) for ext, pop, before, after in changed if before and not after)
     return {
         "base": str(base.uid),
         "other": str(other.uid),
@@ -258,9 +305,14 @@ def flow_matrix(
 ) -> dict[str, dict[str, int]]:
     """Individuals by governorate of origin (rows) and current governorate (columns)."""
     matrix: dict[str, dict[str, int]] = defaultdict(dict)
-    rows = Rollup.objects.filter(
-        round=assessment_round, dimension="origin", level=1, population=population
-    ).values_list("category", "unit__pcode", "individuals")
+    rows = _rollup_rows(
+        assessment_round,
+        columns="r.category, u.pcode, r.individuals",
+        dimension="origin",
+        level=1,
+        population=population,
+        within=None,
+    )
     for origin, current, individuals in rows:
         matrix[origin][current] = individuals
     return dict(matrix)

@@ -243,9 +243,14 @@ def round_import(
         say("locations", 0, len(parsed.records))
         locations, report.new_locations = _locations_upsert(parsed.records, places)
         say("writing", 0, len(parsed.records))
-        _facts_write(locked, population, parsed.records, locations, sizes, progress=say)
+        fine = _facts_write(locked, population, parsed.records, locations, sizes, progress=say)
         say("figures", 0, 1)
-        bulk.rollups_refresh(round_id=locked.pk, shelter_groups=codes.shelter_group_of())
+        bulk.rollups_refresh(
+            round_id=locked.pk,
+            shelter_groups=codes.shelter_group_of(),
+            population=population,
+            fine=fine,
+        )
         if population not in locked.populations:
             locked.populations = [*locked.populations, population]
         locked.status = RoundStatus.DRAFT
@@ -392,14 +397,20 @@ def _facts_write(
     sizes: dict[str, Decimal],
     *,
     progress: Progress,
-) -> None:
+) -> list[bulk.FineRow]:
+    """Write one population's facts and breakdowns; returns them grouped at the finest grain
+    of the rollups (``bulk.rollups_refresh``), summed while writing rather than read back."""
     bulk.facts_delete(round_id=assessment_round.pk, population=population)
     chains = _unit_chains()
     rows: list[tuple[Any, ...]] = []
+    chain_of: dict[str, tuple[int, int | None, int | None]] = {}
+    # (governorate, district, subdistrict, dimension, category) -> households, individuals, rows
+    grouped: dict[tuple[Any, ...], list[int]] = {}
     for record in records:
         location = locations[record.place_id]
         assert location.admin_unit_id is not None
-        adm1, adm2, adm3 = chains[location.admin_unit_id]
+        chain = chain_of[record.place_id] = chains[location.admin_unit_id]
+        adm1, adm2, adm3 = chain
         size = sizes[record.place_id]
         individuals = (
             record.individuals if record.individuals is not None else int(record.households * size)
@@ -417,13 +428,22 @@ def _facts_write(
                 adm3,
             )
         )
+        sums = grouped.setdefault((*chain, "total", ""), [0, 0, 0])
+        sums[0] += record.households
+        sums[1] += individuals
+        sums[2] += 1
     bulk.copy_rows(LocationAssessment._meta.db_table, bulk.ASSESSMENT_COLUMNS, rows)
     ids = bulk.assessment_ids(round_id=assessment_round.pk, population=population)
 
     def breakdown_rows() -> Any:
         for done, record in enumerate(records, start=1):
             assessment_id = ids[locations[record.place_id].pk]
+            chain = chain_of[record.place_id]
             for row in _breakdown_values(record, sizes[record.place_id]):
+                sums = grouped.setdefault((*chain, row[0], row[1]), [0, 0, 0])
+                sums[0] += row[2]
+                sums[1] += row[3]
+                sums[2] += 1
                 yield (assessment_id, *row)
             if done % 500 == 0:
                 progress("writing", done, len(records))
@@ -431,10 +451,14 @@ def _facts_write(
     from nahrain.displacement.models import Breakdown
 
     bulk.copy_rows(Breakdown._meta.db_table, bulk.BREAKDOWN_COLUMNS, breakdown_rows())
+    return [(population, *key, *sums) for key, sums in grouped.items()]
 
 
 def _breakdown_values(record: LocationRecord, size: Decimal) -> Iterator[tuple[str, str, int, int]]:
     """(dimension, category, households, individuals) of each breakdown cell of a record."""
+    if size == int(size):
+        # Whole household sizes (all of DTM's) multiply as ints: Decimal is slow.
+        size = int(size)  # type: ignore[assignment]
     for dimension in (Dimension.SHELTER, Dimension.PERIOD):
         for category, households in getattr(record, dimension.value).items():
             yield dimension.value, category, households, int(households * size)

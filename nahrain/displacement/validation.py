@@ -40,18 +40,26 @@ class PlaceResolver:
     def __init__(self) -> None:
         self._governorates: dict[str, AdminUnit | None] = {}
         self._districts: dict[tuple[int, str], AdminUnit | None] = {}
+        self._index: geo_selectors.AdminUnitIndex | None = None
+
+    def _resolve(
+        self, text: str, *, level: int, within: AdminUnit | None = None
+    ) -> AdminUnit | None:
+        # Units and aliases are read once, on the first spelling: a national master list names
+        # a hundred districts, each a query (or several) otherwise.
+        if self._index is None:
+            self._index = geo_selectors.AdminUnitIndex()
+        return self._index.resolve(text, level=level, within=within)
 
     def governorate(self, text: str) -> AdminUnit | None:
         if text not in self._governorates:
-            self._governorates[text] = geo_selectors.admin_unit_resolve(text, level=1)
+            self._governorates[text] = self._resolve(text, level=1)
         return self._governorates[text]
 
     def district(self, governorate: AdminUnit, text: str) -> AdminUnit | None:
         key = (governorate.pk, text)
         if key not in self._districts:
-            self._districts[key] = geo_selectors.admin_unit_resolve(
-                text, level=2, within=governorate
-            )
+            self._districts[key] = self._resolve(text, level=2, within=governorate)
         return self._districts[key]
 
 

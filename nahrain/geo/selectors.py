@@ -155,3 +155,52 @@ def admin_unit_shapes(
     collection = {"type": "FeatureCollection", "features": features}
     cache.set(key, collection, timeout=None)
     return collection
+
+
+class AdminUnitIndex:
+    """Every unit and alias read once (boundaries left out), answering what
+    ``admin_unit_candidates`` answers without a query per spelling: for imports, which resolve
+    a hundred spellings or more a file. Build one per import; it does not see later changes."""
+
+    def __init__(self) -> None:
+        self.units: dict[int, AdminUnit] = AdminUnit.objects.defer("geometry").in_bulk()
+        for unit in self.units.values():
+            if unit.parent_id is not None:
+                unit.parent = self.units[unit.parent_id]  # shared instances, no query later
+        self.aliases: dict[tuple[str, str], set[int]] = {}
+        for key, kind, unit_id in Alias.objects.values_list("key", "kind", "unit_id"):
+            self.aliases.setdefault((key, kind), set()).add(unit_id)
+
+    def _inside(self, unit: AdminUnit, within: AdminUnit) -> bool:
+        current: AdminUnit | None = unit
+        for _ in range(4):  # the unit itself and up to three levels above, as the query does
+            if current is None:
+                return False
+            if current.pk == within.pk:
+                return True
+            current = self.units.get(current.parent_id) if current.parent_id else None
+        return False
+
+    def candidates(
+        self, text: str, *, level: int | None = None, within: AdminUnit | None = None
+    ) -> list[AdminUnit]:
+        text = text.strip()
+        if not text:
+            return []
+        for key, kind in ((code_key(text), AliasKind.CODE), (name_key(text), AliasKind.NAME)):
+            found = [
+                self.units[pk]
+                for pk in self.aliases.get((key, kind), ())
+                if (level is None or self.units[pk].level == level)
+                and (within is None or self._inside(self.units[pk], within))
+            ]
+            if found:
+                return sorted(found, key=lambda u: (u.level, u.pcode))
+        return []
+
+    def resolve(
+        self, text: str, *, level: int | None = None, within: AdminUnit | None = None
+    ) -> AdminUnit | None:
+        """The one unit ``text`` names, or None when it names none or several."""
+        candidates = self.candidates(text, level=level, within=within)
+        return candidates[0] if len(candidates) == 1 else None

@@ -1,7 +1,9 @@
-"""``nahrain demo setup``: reference data, organisations and persona users for a demo."""
+"""``nahrain demo setup`` and ``nahrain demo generate``: reference data, the organisations of the
+response with one user per persona, and a generated DTM history of Iraq."""
 
 from __future__ import annotations
 
+import time
 from argparse import ArgumentParser
 from pathlib import Path
 from typing import Any
@@ -11,6 +13,7 @@ from django.core.management.base import BaseCommand
 
 from nahrain.core.demo import USERS, demo_accounts_create
 from nahrain.core.progress import ProgressBar
+from nahrain.displacement.generator import SCALES, RoundPlan, Scale, history_generate
 from nahrain.geo import services as geo_services
 
 COD_AB_FILES = [
@@ -32,21 +35,41 @@ class Command(BaseCommand):
     def add_arguments(self, parser: ArgumentParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
         setup = sub.add_parser("setup", help="Gazetteer, boundaries if present, demo accounts.")
-        setup.add_argument(
-            "--boundaries",
-            type=Path,
-            default=shared_dir() / "reference" / "iraq" / "cod-ab",
-            help="Folder with Iraq COD-AB GeoJSON files (skipped when absent).",
+        generate = sub.add_parser(
+            "generate", help="Gazetteer, demo accounts and a generated DTM history of Iraq."
+        )
+        for command, scale in ((setup, "small"), (generate, "small")):
+            command.add_argument(
+                "--boundaries",
+                type=Path,
+                default=shared_dir() / "reference" / "iraq" / "cod-ab",
+                help="Folder with Iraq COD-AB GeoJSON files (skipped when absent).",
+            )
+            command.add_argument(
+                "--scale",
+                choices=sorted(SCALES),
+                default=scale,
+                help="small: about 300 locations in the 12 rounds at the published dates; "
+                "national: about 4,000 locations in each of 130 rounds (7 to 136).",
+            )
+            command.add_argument("--seed", type=int, default=1)
+        generate.add_argument(
+            "--no-boundaries", dest="boundaries", action="store_const", const=None
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        """Load the reference data and accounts, then generate the history (both actions;
+        ``generate`` differs in taking ``--no-boundaries``, as a benchmark wants)."""
+        started = time.perf_counter()
         result = geo_services.gazetteer_load()
         self.stdout.write(
             f"Gazetteer: {result.created} units created, {result.updated} updated, "
             f"{result.unchanged} unchanged."
         )
-        folder: Path = options["boundaries"]
+        folder: Path | None = options["boundaries"]
         for level, name in COD_AB_FILES:
+            if folder is None:
+                break
             path = folder / name
             if not path.exists():
                 self.stdout.write(f"Boundaries: {path} not found; maps use gazetteer points.")
@@ -59,7 +82,7 @@ class Command(BaseCommand):
                 f"{imported.updated} updated, {imported.unchanged} unchanged."
             )
         passwords = demo_accounts_create()
-        self._dtm_2014()
+        self._history(SCALES[options["scale"]], options["seed"])
         self.stdout.write("\nDemo accounts (passwords are new on every run):")
         for demo in USERS:
             where = f"{demo.role} at {demo.organisation}" if demo.organisation else "platform admin"
@@ -67,31 +90,42 @@ class Command(BaseCommand):
         self.stdout.write(
             "The platform admin sets up an authenticator app (TOTP) at first sign-in."
         )
+        self.stdout.write(f"Done in {time.perf_counter() - started:.0f} s.")
 
-    def _dtm_2014(self) -> None:
-        """Publish the real 2014 DTM master list as IOM's round 7, when ../shared has it."""
-        from datetime import date
-
+    def _history(self, scale: Scale, seed: int) -> None:
+        """Generate IOM's DTM history and publish it round by round; round 7 is the real 2014
+        master list when ../shared has it."""
         from django.contrib.auth.models import User
 
         from nahrain.core.models import Organisation
-        from nahrain.displacement import services as dtm
-        from nahrain.displacement.models import AssessmentRound
 
-        path = shared_dir() / "data" / "dtm-iraq-2014" / "DTM_Dataset_26102014.csv"
         iom = Organisation.objects.get(acronym="IOM")
-        if not path.exists() or AssessmentRound.objects.filter(organisation=iom, number=7).exists():
-            return
         actor = User.objects.get(username="layla.im")
-        assessment_round = dtm.round_create(
-            actor=actor, organisation=iom, number=7, reference_date=date(2014, 10, 26)
+        shared = shared_dir()
+
+        def progress(plan: RoundPlan, seconds: float) -> None:
+            self.stdout.write(
+                f"  round {plan.number} ({plan.reference_date:%Y-%m-%d}): "
+                f"{plan.idps:,} IDPs, {plan.returnees:,} returnees, {seconds:.1f} s"
+            )
+
+        self.stdout.write(f"DTM history, {scale.name} scale, seed {seed}:")
+        report = history_generate(
+            actor=actor,
+            organisation=iom,
+            scale=scale,
+            seed=seed,
+            shared=shared if shared.exists() else None,
+            progress=progress,
         )
-        report = dtm.round_import(
-            actor=actor, assessment_round=assessment_round, data=path.read_bytes(), file=path.name
-        )
-        dtm.round_validate(actor=actor, assessment_round=assessment_round)
-        dtm.round_publish(actor=actor, assessment_round=assessment_round)
+        source = "the real 2014 master list as round 7, " if report.real_2014 else ""
         self.stdout.write(
-            f"DTM round 7 (26 October 2014) published: {report.locations} locations, "
-            f"{report.individuals} IDPs."
+            f"DTM history published: {len(report.rounds)} rounds ({source}"
+            f"{report.locations} generated locations)"
+            + (
+                f"; rounds already present left alone: {len(report.skipped)}"
+                if report.skipped
+                else ""
+            )
+            + "."
         )

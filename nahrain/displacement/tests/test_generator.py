@@ -1,0 +1,173 @@
+"""The generated DTM history: published trajectory, shares, code lists, determinism."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from nahrain.displacement import bulk, generator, selectors
+from nahrain.displacement.codelists import codes_for_round
+from nahrain.displacement.models import AssessmentRound, Rollup, RoundStatus
+from nahrain.testing.personas import Personas
+
+SMALL = generator.SCALES["small"]
+
+
+def files_digest(seed: int, frames: Path | None = None) -> str:
+    digest = hashlib.sha256()
+    for generated in generator.history_files(scale=SMALL, seed=seed, frames=frames):
+        for population in sorted(generated.files):
+            digest.update(generated.files[population])
+    return digest.hexdigest()
+
+
+def national(assessment_round: AssessmentRound, population: str) -> int:
+    return (
+        selectors.totals(assessment_round=assessment_round)
+        .get(population, {})
+        .get("individuals", 0)
+    )
+
+
+def assert_trajectory(personas: Personas) -> None:
+    rounds = {
+        r.reference_date: r for r in AssessmentRound.objects.filter(organisation=personas.iom)
+    }
+    for day, idps, returnees in generator.TRAJECTORY:
+        assessment_round = rounds[day]
+        assert assessment_round.status == RoundStatus.PUBLISHED
+        assert abs(national(assessment_round, "idp") - idps) <= 0.005 * idps, day
+        if returnees:
+            got = national(assessment_round, "returnee")
+            assert abs(got - returnees) <= 0.005 * returnees, day
+
+
+def test_small_history_follows_the_published_trajectory(
+    personas: Personas, gazetteer: None
+) -> None:
+    report = generator.history_generate(
+        actor=personas.layla.user, organisation=personas.iom, scale=SMALL, seed=3
+    )
+    assert [p.number for p in report.rounds] == [n for n, _ in generator.ROUND_DATES]
+    assert_trajectory(personas)
+    # Governorate shares: Ninewa, Anbar and Salah al-Din take most returns once Mosul is retaken.
+    r109 = AssessmentRound.objects.get(organisation=personas.iom, number=109)
+    returns = {
+        f.pcode: f.individuals
+        for f in selectors.figures(assessment_round=r109, level=1, population="returnee")
+    }
+    top = {generator.NINEWA, generator.ANBAR, generator.SALAH_AL_DIN}
+    assert sum(returns.get(g, 0) for g in top) > 0.75 * sum(returns.values())
+    # Displacement mainly from Anbar, Ninewa, Salah al-Din, Diyala and Kirkuk.
+    origins = {
+        f.category: f.individuals
+        for f in selectors.figures(
+            assessment_round=r109, level=0, dimension="origin", population="idp"
+        )
+    }
+    main = {
+        generator.ANBAR,
+        generator.NINEWA,
+        generator.SALAH_AL_DIN,
+        generator.DIYALA,
+        generator.KIRKUK,
+    }
+    assert sum(origins.get(g, 0) for g in main) > 0.85 * sum(origins.values())
+    # Shelter and period breakdowns use the code lists valid in each round.
+    assert_code_lists_in_force(personas)
+    assert_generating_again_leaves_existing_rounds_alone(personas)
+    assert_rollups_as_rebuilt_from_the_facts(r109)
+
+
+def assert_rollups_as_rebuilt_from_the_facts(assessment_round: AssessmentRound) -> None:
+    """The import sums the rollups while writing (IDPs, then returnees into the same round):
+    they must equal a rebuild that reads every fact back."""
+    columns = (
+        "population",
+        "level",
+        "unit_id",
+        "dimension",
+        "category",
+        "households",
+        "individuals",
+        "locations",
+    )
+    rows = Rollup.objects.filter(round=assessment_round).values_list(*columns)
+    imported = sorted(rows)
+    assert {"idp", "returnee"} <= {row[0] for row in imported}
+    bulk.rollups_refresh(
+        round_id=assessment_round.pk,
+        shelter_groups=codes_for_round(assessment_round.number).shelter_group_of(),
+    )
+    assert sorted(rows.all()) == imported
+
+
+def assert_code_lists_in_force(personas: Personas) -> None:
+    for assessment_round in AssessmentRound.objects.filter(organisation=personas.iom):
+        codes = codes_for_round(assessment_round.number)
+        rows = Rollup.objects.filter(round=assessment_round, level=0, population="idp")
+        shelter = set(rows.filter(dimension="shelter").values_list("category", flat=True))
+        assert shelter and shelter <= {item.code for item in codes.shelter}
+        periods = set(rows.filter(dimension="period").values_list("category", flat=True))
+        started = {
+            item.code
+            for item in codes.period
+            if item.start is None or item.start < assessment_round.reference_date
+        }
+        assert periods and periods <= started
+    r136 = AssessmentRound.objects.get(organisation=personas.iom, number=136)
+    categories = set(Rollup.objects.filter(round=r136).values_list("category", flat=True))
+    assert {"owned_habitable", "rented_uninhabitable", "y2024"} <= categories
+    r40 = AssessmentRound.objects.get(organisation=personas.iom, number=40)
+    categories = set(Rollup.objects.filter(round=r40).values_list("category", flat=True))
+    assert "rented_housing" in categories and "y2018" not in categories
+
+
+def test_same_seed_same_files_other_seed_other_files(gazetteer: None) -> None:
+    first = files_digest(7)
+    assert files_digest(7) == first
+    assert files_digest(8) != first
+
+
+def assert_generating_again_leaves_existing_rounds_alone(personas: Personas) -> None:
+    again = generator.history_generate(
+        actor=personas.layla.user, organisation=personas.iom, scale=SMALL, seed=1
+    )
+    assert again.rounds == [] and len(again.skipped) == len(generator.ROUND_DATES)
+    assert AssessmentRound.objects.filter(organisation=personas.iom).count() == len(
+        generator.ROUND_DATES
+    )
+
+
+def test_national_scale_plans_130_rounds_from_2014_to_2024() -> None:
+    plans = generator.round_plans(generator.SCALES["national"])
+    assert len(plans) == 130 and plans[0].number == 7 and plans[-1].number == 136
+    assert plans[0].reference_date.year == 2014 and plans[-1].reference_date.year == 2024
+    dates = [p.reference_date for p in plans]
+    assert dates == sorted(dates) and len(set(dates)) == 130
+    peak = max(plans, key=lambda p: p.idps)
+    assert peak.reference_date.isoformat() == "2016-03-31" and peak.idps == 3_418_000
+
+
+@pytest.mark.shared_data
+def test_demo_command_loads_real_locations_and_the_real_2014_round(db: None, shared: Path) -> None:
+    call_command("demo", "generate", "--scale", "small", "--no-boundaries", "--seed", "2")
+    iom = AssessmentRound.objects.filter(organisation__acronym="IOM")
+    assert iom.count() == len(generator.ROUND_DATES)
+    r7 = iom.get(number=7)
+    assert national(r7, "idp") == 1_898_844
+    r109 = iom.get(number=109)
+    from nahrain.displacement.models import LocationAssessment
+
+    places = set(
+        LocationAssessment.objects.filter(round=r109).values_list(
+            "location__external_id", flat=True
+        )
+    )
+    frame = (shared / generator.FRAMES / "Strata_clusters_population.csv").read_text()
+    real = {line.split(",")[0] for line in frame.splitlines()[1:]}
+    assert len(places & real) > 0.9 * len(places)
+    assert files_digest(2, shared / generator.FRAMES) == files_digest(2, shared / generator.FRAMES)
