@@ -200,6 +200,41 @@ def bars(
     ]
 
 
+def location_bars(facts: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """A place's own shelter and period breakdowns (from ``selectors.location_facts``) as bars,
+    per population, in code-list order; empty breakdowns left out."""
+    labels = {
+        "shelter": selectors.code_labels(kind="shelter"),
+        "period": selectors.code_labels(kind="period"),
+    }
+    result = []
+    for population, figures in facts.items():
+        for dimension in ("shelter", "period"):
+            values = {c: n for c, n in figures["breakdowns"].get(dimension, {}).items() if n}
+            if not values:
+                continue
+            widest = max(values.values())
+            known = labels[dimension]
+            order = sorted(values, key=lambda c: (known[c].position if c in known else 999, c))
+            result.append(
+                {
+                    "population": population,
+                    "dimension": dimension,
+                    "bars": [
+                        Bar(
+                            code=code,
+                            label=known.get(code, code),
+                            individuals=values[code],
+                            share=0.0,
+                            width=round(100 * values[code] / widest, 1),
+                        )
+                        for code in order
+                    ],
+                }
+            )
+    return result
+
+
 def child_level(unit: AdminUnit | None) -> int:
     """The level the page lists and maps: governorates on the country's page, districts on a
     governorate's, places (4) on a district's or subdistrict's."""

@@ -18,6 +18,7 @@ from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET
 
 from nahrain.core.http import AuthenticatedHttpRequest
+from nahrain.core.templatetags.nahrain_format import local_name
 from nahrain.displacement import access, dashboard, selectors
 from nahrain.displacement.exports import FORMATS
 from nahrain.displacement.models import AssessmentRound
@@ -48,14 +49,17 @@ def _unit(pcode: str | None) -> AdminUnit | None:
 
 
 def _table_context(
-    request: AuthenticatedHttpRequest, assessment_round: AssessmentRound, unit: AdminUnit | None
+    request: AuthenticatedHttpRequest,
+    assessment_round: AssessmentRound,
+    unit: AdminUnit | None,
+    rows: list[dict[str, Any]],
 ) -> dict[str, Any]:
     try:
         page = int(request.GET.get("page", "1"))
     except ValueError:
         page = 1
     table = dashboard.table_page(
-        dashboard.table_rows(assessment_round=assessment_round, within=unit),
+        rows,
         sort=request.GET.get("sort", "idp"),
         descending=request.GET.get("order", "desc") != "asc",
         query=request.GET.get("q", "")[:100],
@@ -111,15 +115,15 @@ def _column_labels(level: int) -> list[tuple[str, str]]:
 
 
 def _map_context(
-    request: AuthenticatedHttpRequest, assessment_round: AssessmentRound, unit: AdminUnit | None
+    assessment_round: AssessmentRound, unit: AdminUnit | None, rows: list[dict[str, Any]]
 ) -> dict[str, Any]:
     level = dashboard.child_level(unit)
     within = {"within": unit.pcode} if unit is not None else {}
     figures: dict[str, dict[str, Any]] = {}
     if level < 4:
-        for row in dashboard.table_rows(assessment_round=assessment_round, within=unit):
+        for row in rows:
             figures[row["key"]] = {
-                "name": _local(row),
+                "name": local_name(row),
                 "idp": row["idp_individuals"],
                 "returnee": row["returnee_individuals"],
                 "href": reverse("displacement:overview_unit", args=[row["key"]])
@@ -148,12 +152,6 @@ def _map_context(
     }
 
 
-def _local(row: dict[str, Any]) -> str:
-    from nahrain.core.templatetags.nahrain_format import local_name
-
-    return local_name(row)
-
-
 def _exports(
     assessment_round: AssessmentRound, unit: AdminUnit | None, level: int
 ) -> list[dict[str, str]]:
@@ -170,6 +168,7 @@ def _panels(
     headlines, previous = dashboard.headlines(
         user=request.user, assessment_round=assessment_round, within=unit
     )
+    rows = dashboard.table_rows(assessment_round=assessment_round, within=unit)
     return {
         "round": assessment_round,
         "rounds": selectors.round_current_list(user=request.user),
@@ -193,8 +192,8 @@ def _panels(
             assessment_round=assessment_round, dimension="period", population="idp", within=unit
         ),
         "exports": _exports(assessment_round, unit, dashboard.child_level(unit)),
-        **_table_context(request, assessment_round, unit),
-        **_map_context(request, assessment_round, unit),
+        **_table_context(request, assessment_round, unit, rows),
+        **_map_context(assessment_round, unit, rows),
     }
 
 
@@ -218,7 +217,8 @@ def overview_table(request: AuthenticatedHttpRequest) -> HttpResponse:
         raise Http404
     unit = _unit(request.GET.get("within") or None)
     context = {"round": assessment_round, "unit": unit}
-    context.update(_table_context(request, assessment_round, unit))
+    rows = dashboard.table_rows(assessment_round=assessment_round, within=unit)
+    context.update(_table_context(request, assessment_round, unit, rows))
     return render(request, "displacement/_table.html", context)
 
 
@@ -234,37 +234,7 @@ def overview_location(request: AuthenticatedHttpRequest, place_id: str) -> HttpR
     if not facts:
         raise Http404
     district = dashboard.location_unit(location, assessment_round)
-    labels = {
-        "shelter": selectors.code_labels(kind="shelter"),
-        "period": selectors.code_labels(kind="period"),
-    }
-    breakdowns = []
-    for population, figures in facts.items():
-        for dimension in ("shelter", "period"):
-            values = figures["breakdowns"].get(dimension, {})
-            widest = max(values.values(), default=0)
-            breakdowns.append(
-                {
-                    "population": population,
-                    "dimension": dimension,
-                    "bars": [
-                        {
-                            "label": labels[dimension].get(code, code),
-                            "individuals": n,
-                            "width": round(100 * n / widest, 1) if widest else 0,
-                        }
-                        for code, n in sorted(
-                            values.items(),
-                            key=lambda kv: (
-                                labels[dimension][kv[0]].position
-                                if kv[0] in labels[dimension]
-                                else 999
-                            ),
-                        )
-                        if n
-                    ],
-                }
-            )
+    breakdowns = dashboard.location_bars(facts)
     return render(
         request,
         "displacement/location.html",
@@ -274,7 +244,7 @@ def overview_location(request: AuthenticatedHttpRequest, place_id: str) -> HttpR
             "location": location,
             "crumbs": dashboard.breadcrumb(district),
             "facts": facts,
-            "breakdowns": [b for b in breakdowns if b["bars"]],
+            "breakdowns": breakdowns,
             "chart": dashboard.trend_chart(
                 selectors.location_series(user=request.user, location_id=location.pk),
                 current=assessment_round.reference_date,
@@ -395,7 +365,7 @@ def compare(request: AuthenticatedHttpRequest) -> HttpResponse:
                 "place": None,
                 "figures": {
                     row["pcode"]: {
-                        "name": _local(
+                        "name": local_name(
                             {
                                 "name_en": row["unit"].name_en if row["unit"] else row["pcode"],
                                 "name_ar": row["unit"].name_ar if row["unit"] else "",

@@ -331,64 +331,27 @@ def new_movement(world: World) -> Target:
     return Target(json=payload, organisation_id=world.personas.iom.pk)
 
 
-def _in_query(target: Target, *names: str) -> Target:
-    """The round of ``target`` named in the query string (``?round=<uid>``) instead of the path."""
-    uid = str(target.kwargs.pop("round_uid"))
-    target.kwargs.pop("other_uid", None)
-    target.query.update({name: uid for name in names})
-    return target
+def rounds_in_query(
+    *names: str, kwargs: dict[str, Any] | None = None, query: dict[str, str] | None = None
+) -> tuple[Builder, Builder]:
+    """Builders of the draft and the published round for a dashboard page, which names the
+    round in its query string (``?round=<uid>``, or ``?base=...&other=...``) rather than its
+    path; ``kwargs`` and ``query`` add the page's own arguments."""
 
+    def of(build: Builder) -> Builder:
+        def builder(world: World) -> Target:
+            target = build(world)
+            uid = str(target.kwargs.pop("round_uid"))
+            target.kwargs.pop("other_uid", None)
+            target.kwargs.update(kwargs or {})
+            target.query.update({name: uid for name in names or ("round",)})
+            target.query.update(query or {})
+            return target
 
-def draft_round_in_query(world: World) -> Target:
-    return _in_query(draft_round(world), "round")
+        builder.__name__ = f"{build.__name__}_in_query"
+        return builder
 
-
-def published_round_in_query(world: World) -> Target:
-    return _in_query(published_round(world), "round")
-
-
-def unit_of_draft_round(world: World) -> Target:
-    target = draft_round_in_query(world)
-    target.kwargs["pcode"] = "IQG09"
-    return target
-
-
-def unit_of_published_round(world: World) -> Target:
-    target = published_round_in_query(world)
-    target.kwargs["pcode"] = "IQG09"
-    return target
-
-
-def table_of_draft_round(world: World) -> Target:
-    target = draft_round_in_query(world)
-    target.query["within"] = "IQG09"
-    return target
-
-
-def table_of_published_round(world: World) -> Target:
-    target = published_round_in_query(world)
-    target.query["within"] = "IQG09"
-    return target
-
-
-def place_of_draft_round(world: World) -> Target:
-    target = draft_round_in_query(world)
-    target.kwargs["place_id"] = MASTER_LIST_ROW[0]
-    return target
-
-
-def place_of_published_round(world: World) -> Target:
-    target = published_round_in_query(world)
-    target.kwargs["place_id"] = MASTER_LIST_ROW[0]
-    return target
-
-
-def draft_rounds_compared(world: World) -> Target:
-    return _in_query(draft_round(world), "base", "other")
-
-
-def published_rounds_compared(world: World) -> Target:
-    return _in_query(published_round(world), "base", "other")
+    return of(draft_round), of(published_round)
 
 
 def map_level(world: World) -> Target:
@@ -567,11 +530,11 @@ def page(
 ROUNDS = (draft_round, published_round)
 EXPORTED = {"GET": "round.export"}
 READ_ROUND = IM | PUBLISHED  # drafts: the organisation's IMs; published rounds: everyone
-ROUNDS_IN_QUERY = (draft_round_in_query, published_round_in_query)
-UNIT_OF_ROUNDS = (unit_of_draft_round, unit_of_published_round)
-UNIT_OF_ROUNDS_TABLE = (table_of_draft_round, table_of_published_round)
-PLACE_OF_ROUNDS = (place_of_draft_round, place_of_published_round)
-ROUNDS_COMPARED = (draft_rounds_compared, published_rounds_compared)
+ROUNDS_IN_QUERY = rounds_in_query()
+UNIT_OF_ROUNDS = rounds_in_query(kwargs={"pcode": "IQG09"})
+UNIT_OF_ROUNDS_TABLE = rounds_in_query(query={"within": "IQG09"})
+PLACE_OF_ROUNDS = rounds_in_query(kwargs={"place_id": MASTER_LIST_ROW[0]})
+ROUNDS_COMPARED = rounds_in_query("base", "other")
 COLLECT_AUTH: dict[str, Any] = {"anonymous": 401, "denied": 401, "auth": "basic"}
 
 ENDPOINTS: tuple[Decision, ...] = (
