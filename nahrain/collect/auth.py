@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.auth.hashers import check_password
+from django.contrib.auth.hashers import check_password, make_password
 from django.http import HttpRequest
 
 from nahrain.collect.models import Collector
@@ -56,7 +56,10 @@ def new_nonce() -> str:
 def _nonce_state(nonce: str) -> str:
     """ "ok", "stale" (ours, but too old) or "bad"."""
     timestamp, _, signature = nonce.partition(".")
-    if not timestamp.isdigit() or not hmac.compare_digest(signature, _sign(timestamp)):
+    # Bytes, not str: compare_digest refuses non-ASCII text, and headers are untrusted.
+    if not timestamp.isdigit() or not hmac.compare_digest(
+        signature.encode(), _sign(timestamp).encode()
+    ):
         return "bad"
     if time.time() - int(timestamp) > settings.NAHRAIN_COLLECT_NONCE_SECONDS:
         return "stale"
@@ -112,7 +115,9 @@ def _digest(request: HttpRequest, value: str) -> tuple[Collector | None, bool]:
         expected = _md5(f"{ha1}:{params.get('nonce', '')}:{ha2}")
     else:
         return None, False
-    if collector is None or not hmac.compare_digest(expected, params.get("response", "")):
+    if collector is None or not hmac.compare_digest(
+        expected.encode(), params.get("response", "").encode()
+    ):
         return None, False
     if nonce_state == "stale":
         return None, True
@@ -130,7 +135,11 @@ def _basic_credentials(value: str) -> tuple[str, str]:
 
 def _basic(username: str, password: str) -> Collector | None:
     collector = _active(username)
-    if collector is None or not check_password(password, collector.password_hash):
+    if collector is None:
+        # Hash anyway, so that a missing account answers as slowly as a wrong password.
+        make_password(password)
+        return None
+    if not check_password(password, collector.password_hash):
         return None
     return collector
 

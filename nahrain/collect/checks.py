@@ -61,7 +61,11 @@ def location_record(values: dict[str, Any], *, file: str) -> tuple[LocationRecor
                 count = _count(values, name, problems, file)
                 if count:
                     parts[name.removeprefix(prefix)] = count
-    for entry in values.get("origin", []):
+    origins = values.get("origin", [])
+    # A repeat arrives as a list of groups; anything else is a malformed instance.
+    for entry in origins if isinstance(origins, list) else []:
+        if not isinstance(entry, dict):
+            continue
         count = _count(entry, "origin_households", problems, file)
         pcode = str(entry.get("origin_governorate", ""))
         if count and pcode:

@@ -123,8 +123,8 @@ class Submission(models.Model):
     """One filled-in form, keyed by its instanceID: the database refuses a second one.
 
     ``xml`` is the submission with the key informant's name and phone taken out (they live in
-    ``KeyInformant``); ``xml_md5`` is the digest of the XML as sent, so that a repeated send is
-    recognised as the same submission.
+    ``KeyInformant``); ``xml_md5`` is a keyed digest (HMAC-SHA-256 with the secret key, 32 hex
+    digits) of the XML as sent, so that a repeated send is recognised as the same submission.
     """
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)

@@ -29,7 +29,7 @@ def _managed(request: AuthenticatedHttpRequest) -> list[Organisation]:
     ids = access.managed_organisation_ids(request.user)
     if not ids:
         raise Http404
-    return list(Organisation.objects.filter(pk__in=ids))
+    return list(Organisation.objects.filter(pk__in=ids).order_by("acronym", "pk"))
 
 
 def collect_settings_payload(*, server_url: str, username: str, password: str) -> str:

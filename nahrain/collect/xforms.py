@@ -185,7 +185,9 @@ def _collect(element: Element, values: dict[str, Any]) -> None:
             inner: dict[str, Any] = {}
             _collect(child, inner)
             if name in REPEATS:
-                values.setdefault(name, []).append(inner)
+                if not isinstance(values.get(name), list):
+                    values[name] = []  # a malformed instance may have sent it as a value first
+                values[name].append(inner)
             else:
                 values.update(inner)
         else:
@@ -216,7 +218,27 @@ def parse_instance(xml: bytes) -> Instance:
     if len(instance_id) > 100:
         raise InstanceError("the instanceID is longer than 100 characters")
     values: dict[str, Any] = {}
-    _collect(root, values)
+    try:
+        _collect(root, values)
+        redacted = _redact(root, values)
+    except RecursionError:
+        # No form nests more than a few groups; thousands of levels are an attack.
+        raise InstanceError("the XML nests too deeply") from None
+    personal, redacted_xml = redacted
+    return Instance(
+        form_id=root.get("id", ""),
+        version=root.get("version", ""),
+        instance_id=instance_id,
+        deprecated_id=deprecated_id,
+        values=values,
+        personal={k: v for k, v in personal.items() if v},
+        redacted_xml=redacted_xml,
+    )
+
+
+def _redact(root: Element, values: dict[str, Any]) -> tuple[dict[str, str], str]:
+    """Take the key informant's fields out of the instance: their values, and the XML without
+    them."""
     personal: dict[str, str] = {}
     for element in root.iter():
         key = PERSONAL_FIELDS.get(_local(element.tag))
@@ -225,12 +247,4 @@ def parse_instance(xml: bytes) -> Instance:
             element.text = None
     for name in PERSONAL_FIELDS:
         values.pop(name, None)
-    return Instance(
-        form_id=root.get("id", ""),
-        version=root.get("version", ""),
-        instance_id=instance_id,
-        deprecated_id=deprecated_id,
-        values=values,
-        personal={k: v for k, v in personal.items() if v},
-        redacted_xml=safe_xml.tostring(root, encoding="unicode"),
-    )
+    return personal, safe_xml.tostring(root, encoding="unicode")

@@ -141,9 +141,16 @@ def _map_context(
             + urlencode({"within": unit.pcode})
             if unit is not None
             else None,
+            # The data version in the address: a re-imported draft is not served from cache.
             "points": reverse("displacement:map_points")
             + "?"
-            + urlencode({"round": str(assessment_round.uid), **within}),
+            + urlencode(
+                {
+                    "round": str(assessment_round.uid),
+                    "v": str(assessment_round.data_version),
+                    **within,
+                }
+            ),
             "place": reverse("displacement:overview_location", args=["PLACE"])
             + "?"
             + urlencode({"round": str(assessment_round.uid)}),
@@ -246,7 +253,11 @@ def overview_location(request: AuthenticatedHttpRequest, place_id: str) -> HttpR
             "facts": facts,
             "breakdowns": breakdowns,
             "chart": dashboard.trend_chart(
-                selectors.location_series(user=request.user, location_id=location.pk),
+                selectors.location_series(
+                    user=request.user,
+                    location_id=location.pk,
+                    organisation_id=assessment_round.organisation_id,
+                ),
                 current=assessment_round.reference_date,
             ),
             "map_config": {

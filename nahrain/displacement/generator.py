@@ -40,6 +40,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from django.contrib.auth.models import User
+from django.db import transaction
 
 from nahrain.core.models import Organisation
 from nahrain.displacement import services
@@ -853,24 +854,27 @@ def history_generate(
                 str(k): v
                 for k, v in round_generate(plan=plan, places=places, seed=seed).files.items()
             }
-        assessment_round = services.round_create(
-            actor=actor,
-            organisation=organisation,
-            number=plan.number,
-            reference_date=plan.reference_date,
-        )
-        for population, data in files.items():
-            digest.update(data)
-            services.round_import(
+        # A round is loaded whole or not at all: an interrupted run leaves no half-filled
+        # draft that the next run would skip as already there.
+        with transaction.atomic():
+            assessment_round = services.round_create(
                 actor=actor,
-                assessment_round=assessment_round,
-                data=data,
-                file=f"round-{plan.number}-{population}.csv",
-                population=population,
+                organisation=organisation,
+                number=plan.number,
+                reference_date=plan.reference_date,
             )
-        if publish:
-            services.round_validate(actor=actor, assessment_round=assessment_round)
-            services.round_publish(actor=actor, assessment_round=assessment_round)
+            for population, data in files.items():
+                digest.update(data)
+                services.round_import(
+                    actor=actor,
+                    assessment_round=assessment_round,
+                    data=data,
+                    file=f"round-{plan.number}-{population}.csv",
+                    population=population,
+                )
+            if publish:
+                services.round_validate(actor=actor, assessment_round=assessment_round)
+                services.round_publish(actor=actor, assessment_round=assessment_round)
         report.rounds.append(plan)
         if progress is not None:
             progress(plan, time.perf_counter() - start)

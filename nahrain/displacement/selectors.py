@@ -417,9 +417,16 @@ def location_facts(
     return result
 
 
-def location_series(*, user: AnyUser, location_id: int) -> list[dict[str, Any]]:
-    """One location's households and individuals in every round the user may see."""
-    rounds = {r.pk: r for r in round_current_list(user=user)}
+def location_series(
+    *, user: AnyUser, location_id: int, organisation_id: Any = None
+) -> list[dict[str, Any]]:
+    """One location's households and individuals in every round the user may see (of one
+    organisation, when given: two organisations' counts of a place are not one series)."""
+    rounds = {
+        r.pk: r
+        for r in round_current_list(user=user)
+        if organisation_id is None or r.organisation_id == organisation_id
+    }
     rows = LocationAssessment.objects.filter(
         round_id__in=list(rounds), location_id=location_id
     ).values_list("round_id", "population", "households", "individuals")
@@ -476,7 +483,10 @@ def import_job_audit(*, job: ImportJob) -> AuditEvent | None:
     """The audit entry an import job's write left (the job is already gated to its managers)."""
     return (
         AuditEvent.objects.filter(
-            action="round.import", object_id=str(job.round.uid), at__gte=job.created_at
+            action="round.import",
+            object_id=str(job.round.uid),
+            actor_id=job.created_by_id,
+            at__gte=job.result.imported_at if job.result is not None else job.created_at,
         )
         .select_related("actor")
         .order_by("at")

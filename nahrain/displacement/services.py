@@ -77,6 +77,8 @@ class ImportReport:
     new_locations: int = 0
     mapping: list[dict[str, str]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    # The record a written (not dry-run) import left.
+    record: RoundImport | None = None
 
     @property
     def errors(self) -> list[Problem]:
@@ -256,7 +258,7 @@ def round_import(
         locked.status = RoundStatus.DRAFT
         locked.data_version = F("data_version") + 1
         locked.save(update_fields=["populations", "status", "data_version"])
-        RoundImport.objects.create(
+        report.record = RoundImport.objects.create(
             round=locked,
             file=file[:200],
             sha256=hashlib.sha256(data).hexdigest(),
@@ -831,10 +833,13 @@ def import_job_run(*, job_uid: str) -> ImportJob:
     """Run a queued import job: all or nothing, as ``round_import``; the job records the
     outcome and the upload is removed either way."""
     job = ImportJob.objects.select_related("round", "created_by").get(uid=job_uid)
-    if job.status != ImportJobStatus.QUEUED:
-        return job  # a job is run once, even if the worker is handed it twice
+    # Claimed in one statement: a worker handed the job twice runs it once.
+    claimed = ImportJob.objects.filter(pk=job.pk, status=ImportJobStatus.QUEUED).update(
+        status=ImportJobStatus.RUNNING
+    )
+    if not claimed:
+        return job
     job.status = ImportJobStatus.RUNNING
-    job.save(update_fields=["status"])
     upload = _jobs_dir() / f"{job.uid}.upload"
     progress = _progress_writer(job)
     try:
@@ -858,7 +863,7 @@ def import_job_run(*, job_uid: str) -> ImportJob:
         raise
     else:
         job.status = ImportJobStatus.DONE
-        job.result = job.round.imports.filter(sha256=job.sha256).first()
+        job.result = report.record
         logger.info("import job %s: %s locations", job.uid, report.locations)
     finally:
         upload.unlink(missing_ok=True)

@@ -82,3 +82,14 @@ def test_bad_credentials_are_throttled(field: Field, settings: object) -> None:
     throttled = Client().get("/openrosa/formList", headers=right, secure=True)
     assert throttled.status_code == 429
     assert throttled["Retry-After"]
+
+
+def test_credentials_out_of_ascii_are_refused_not_a_server_error(field: Field) -> None:
+    for header in (
+        'Digest username="rart01", realm="Nahrain", nonce="1.\u00e9", uri="/openrosa/formList", '
+        'response="x"',
+        f'Digest username="rart01", realm="Nahrain", nonce="{int(time.time())}.'
+        f'{_sign(str(int(time.time())))}", uri="/openrosa/formList", response="\u00e9"',
+    ):
+        response = Client().get("/openrosa/formList", headers={"Authorization": header})
+        assert response.status_code == 401

@@ -257,3 +257,20 @@ def test_chunked_without_a_dechunking_server_gets_411(field: Field) -> None:
 @pytest.mark.parametrize("method", ["GET", "PUT"])
 def test_submission_takes_only_head_and_post(field: Field, method: str) -> None:
     assert field.phone.request(method, "/openrosa/submission").status_code == 405
+
+
+def test_malformed_instances_are_refused_without_a_server_error(field: Field) -> None:
+    # Nested past any form's depth: refused, not a recursion error.
+    deep = b'<data id="dtm_location_assessment">' + b"<g>" * 5000 + b"</g>" * 5000 + b"</data>"
+    assert field.phone.post(deep).status_code == 400
+    # A repeat group sent as a plain value, and a round no database column can hold.
+    xml = fill_instance(field.assessment.xml, assessment_values(), instance_id="uuid:odd")
+    odd = xml.replace(b"<round>125</round>", b"<round>99999999999</round>")
+    odd = re.sub(rb"<origin>.*?</origin>", b"<origin>ab</origin>", odd, count=1, flags=re.S)
+    assert field.phone.post(odd).status_code == 201
+    submission = Submission.objects.get(instance_id="uuid:odd")
+    assert submission.round_number is None
+    negative = fill_instance(
+        field.assessment.xml, assessment_values(round=-1), instance_id="uuid:negative"
+    )
+    assert field.phone.post(negative).status_code == 201
