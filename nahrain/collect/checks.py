@@ -9,7 +9,8 @@ from nahrain.core.problems import Problem
 from nahrain.displacement.codelists import codes_for_round
 from nahrain.displacement.dtm_format import LocationRecord
 from nahrain.displacement.validation import PlaceResolver, ResolvedPlace, check_records
-from nahrain.geo.models import Location
+from nahrain.geo.models import Location, LocationKind
+from nahrain.geo.selectors import locations_usable
 
 # Where each field lives in the form, for the problems' "column".
 COLUMN_OF = {
@@ -75,7 +76,7 @@ def location_record(values: dict[str, Any], *, file: str) -> tuple[LocationRecor
 
 
 def check_location_assessment(
-    values: dict[str, Any], *, file: str, round_number: int | None
+    values: dict[str, Any], *, file: str, round_number: int | None, organisation_id: Any
 ) -> tuple[LocationRecord, dict[str, ResolvedPlace], list[Problem]]:
     """Check a submitted location assessment as a master-list row is checked, plus what only a
     form can get wrong: a location missing from the master list or outside the district, and
@@ -94,10 +95,13 @@ def check_location_assessment(
         population=population or "idp",
     )
     problems += checked
+    usable = locations_usable(
+        organisation_id=organisation_id, kind=LocationKind.DTM_PLACE, external_ids=[record.place_id]
+    ).get(record.place_id)
     location = (
-        Location.objects.select_related("admin_unit__parent__parent")
-        .filter(external_id=record.place_id)
-        .first()
+        Location.objects.select_related("admin_unit__parent__parent").filter(pk=usable.pk).first()
+        if usable is not None
+        else None
     )
     place = places.get(record.place_id)
     if location is None:

@@ -35,7 +35,8 @@ from nahrain.core.problems import Problem, Severity
 from nahrain.core.services import audit_record
 from nahrain.displacement import services as displacement_services
 from nahrain.displacement.models import AssessmentRound, MovementEvent, RoundStatus
-from nahrain.geo.models import Location
+from nahrain.geo import selectors as geo_selectors
+from nahrain.geo.models import LocationKind
 
 
 class SubmissionRefused(Exception):
@@ -144,7 +145,7 @@ def forms_publish(*, actor: User | None, organisation: Organisation) -> list[For
     the apps. A changed XForm must carry a new version string.
     """
     published = []
-    media = xforms.media_files()
+    media = xforms.media_files(organisation_id=organisation.pk)
     for shipped in xforms.SHIPPED_FORMS:
         source = shipped.path.read_text(encoding="utf-8")
         compiled = xforms.compile_xlsform(source)
@@ -218,7 +219,7 @@ def _check(form: Form, values: dict[str, Any], file: str) -> tuple[int | None, l
     if round_number is not None and not 0 < round_number < 2**31:
         round_number = None  # no such round; the check below reports it
     _record, _places, problems = check_location_assessment(
-        values, file=file, round_number=round_number
+        values, file=file, round_number=round_number, organisation_id=form.organisation_id
     )
     return round_number, problems
 
@@ -432,7 +433,10 @@ def _accept_assessment(actor: User, submission: Submission, file: str) -> None:
             ]
         )
     record, places, problems = check_location_assessment(
-        submission.data, file=file, round_number=assessment_round.number
+        submission.data,
+        file=file,
+        round_number=assessment_round.number,
+        organisation_id=submission.organisation_id,
     )
     submission.problems = [p.as_dict() for p in problems]
     errors = [p for p in problems if p.severity is Severity.ERROR]
@@ -452,7 +456,12 @@ def _accept_assessment(actor: User, submission: Submission, file: str) -> None:
 def _accept_movement(actor: User, submission: Submission, file: str) -> None:
     values = submission.data
     problems = []
-    location = Location.objects.filter(external_id=str(values.get("location", ""))).first()
+    place_id = str(values.get("location", ""))
+    location = geo_selectors.locations_usable(
+        organisation_id=submission.organisation_id,
+        kind=LocationKind.DTM_PLACE,
+        external_ids=[place_id],
+    ).get(place_id)
     if location is None or location.admin_unit is None:
         problems.append(
             Problem(file, None, "location", "unknown_location", "not in the location master list")

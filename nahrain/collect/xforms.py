@@ -15,7 +15,8 @@ import defusedxml.ElementTree as safe_xml
 from pyxform.xls2xform import convert
 
 from nahrain.collect.models import FormKind
-from nahrain.geo.models import AdminUnit, Location
+from nahrain.geo import selectors as geo_selectors
+from nahrain.geo.models import AdminUnit, LocationKind
 
 FORMS_DIR = Path(__file__).resolve().parent / "forms"
 # Root element of every instance; the form is told apart by its ``id`` attribute.
@@ -102,8 +103,9 @@ def _csv(rows: list[list[str]]) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def media_files() -> dict[str, bytes]:
-    """The location list as the forms load it: governorates, districts, locations (CSV).
+def media_files(*, organisation_id: Any) -> dict[str, bytes]:
+    """The location list as an organisation's forms load it: governorates, districts, and the
+    locations it may name (its own and the canonical master list's), as CSV.
 
     ``name`` is the p-code (governorates, districts) or the master list's place id (locations);
     the extra columns are what the forms filter on.
@@ -135,10 +137,13 @@ def media_files() -> dict[str, bytes]:
         if level == 2
     ]
     locations = [[*header, "governorate", "district"]]
-    for external_id, name_en, name_ar, unit_id in (
-        Location.objects.filter(admin_unit__isnull=False)
-        .order_by("external_id")
-        .values_list("external_id", "name_en", "name_ar", "admin_unit_id")
+    usable = geo_selectors.locations_usable(
+        organisation_id=organisation_id, kind=LocationKind.DTM_PLACE
+    )
+    for external_id, name_en, name_ar, unit_id in sorted(
+        (loc.external_id, loc.name_en, loc.name_ar, loc.admin_unit_id)
+        for loc in usable.values()
+        if loc.admin_unit_id is not None
     ):
         district = ancestor(unit_id, 2)
         if not district:

@@ -28,7 +28,8 @@ from nahrain.displacement.schemas import (
     RoundIn,
     RoundOut,
 )
-from nahrain.geo.models import AdminUnit, Location
+from nahrain.geo import selectors as geo_selectors
+from nahrain.geo.models import AdminUnit, LocationKind
 from nahrain.intake.readers import MAX_BYTES
 
 router = Router(tags=["displacement"])
@@ -310,7 +311,11 @@ def movement_create(request: HttpRequest, payload: MovementIn) -> Status[Any]:
     organisation = access_organisation_by_id(request.user, payload.organisation_id)
     if not access.is_information_manager(request.user, organisation.pk):
         raise Http404
-    location = Location.objects.filter(external_id=payload.place_id).first()
+    location = geo_selectors.locations_usable(
+        organisation_id=organisation.pk,
+        kind=LocationKind.DTM_PLACE,
+        external_ids=[payload.place_id],
+    ).get(payload.place_id)
     if (
         location is None
         or payload.population not in Population.values

@@ -21,7 +21,7 @@ from nahrain.core.http import AuthenticatedHttpRequest
 from nahrain.core.templatetags.nahrain_format import local_name
 from nahrain.displacement import access, dashboard, selectors
 from nahrain.displacement.exports import FORMATS
-from nahrain.displacement.models import AssessmentRound
+from nahrain.displacement.models import AssessmentRound, LocationAssessment
 from nahrain.geo import selectors as geo_selectors
 from nahrain.geo.models import AdminUnit, Location
 
@@ -236,7 +236,13 @@ def overview_location(request: AuthenticatedHttpRequest, place_id: str) -> HttpR
     assessment_round = _round(request)
     if assessment_round is None:
         raise Http404
-    location = get_object_or_404(Location, external_id=place_id)
+    # A place id names the location counted in this round: ids are each organisation's own.
+    location = get_object_or_404(
+        Location,
+        pk__in=LocationAssessment.objects.filter(
+            round=assessment_round, location__external_id=place_id
+        ).values("location_id")[:1],
+    )
     facts = selectors.location_facts(assessment_round=assessment_round, location_id=location.pk)
     if not facts:
         raise Http404

@@ -115,11 +115,30 @@ class AssessmentRound(models.Model):
         return f"Round {self.number}{suffix} ({self.reference_date:%Y-%m-%d})"
 
 
+class PendingLocationChange(models.Model):
+    """What a draft round's file says of a published location of its own organisation, where
+    that differs from the location: applied, with history, when the round is published, so
+    that a draft never changes what other organisations see."""
+
+    round = models.ForeignKey(AssessmentRound, on_delete=models.CASCADE, related_name="+")
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="+")
+    attributes = models.JSONField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["round", "location"], name="pending_round_location")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.location.external_id} in {self.round}"
+
+
 class LocationAssessment(models.Model):
     """Households and individuals of one population type at one location in one round.
 
-    The admin units are copied from the location at import, so that figures group by any level
-    without walking the tree.
+    The admin units are those the file gave the location (or, for a canonical location of
+    another organisation, the location's own), copied so that figures group by any level
+    without walking the tree, and stay where they were counted if the location changes later.
     """
 
     round = models.ForeignKey(AssessmentRound, on_delete=models.CASCADE, related_name="+")

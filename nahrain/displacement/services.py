@@ -45,6 +45,7 @@ from nahrain.displacement.models import (
     RoundImport,
     RoundStatus,
 )
+from nahrain.displacement.places import places_plan, places_publish, places_write
 from nahrain.displacement.validation import (
     DEFAULT_CHANGE_WARNING_SHARE,
     PlaceResolver,
@@ -54,7 +55,7 @@ from nahrain.displacement.validation import (
     check_records,
 )
 from nahrain.geo import selectors as geo_selectors
-from nahrain.geo.models import AdminUnit, Location, LocationType
+from nahrain.geo.models import AdminUnit, Location
 from nahrain.intake.readers import read_table
 
 Progress = Callable[[str, int, int], None]
@@ -198,6 +199,14 @@ def round_import(
     problems = parsed.problems + problems
     problems += _origins_to_pcodes(parsed, resolver, file=file, column_of=column_of)
     problems += check_coordinates(parsed.records, places, file=file, column_of=column_of)
+    plan, place_problems = places_plan(
+        assessment_round=assessment_round,
+        records=parsed.records,
+        places=places,
+        file=file,
+        column_of=column_of,
+    )
+    problems += place_problems
     problems += check_change(
         parsed.records,
         _previous_households(assessment_round, population),
@@ -228,24 +237,19 @@ def round_import(
     )
     if error_count(problems):
         raise ImportRejected(problems)
+    report.new_locations = len(plan.new)
     if dry_run:
-        report.new_locations = len(
-            {r.place_id for r in parsed.records}
-            - set(
-                Location.objects.filter(
-                    external_id__in=[r.place_id for r in parsed.records]
-                ).values_list("external_id", flat=True)
-            )
-        )
         return report
     with transaction.atomic():
         locked = AssessmentRound.objects.select_for_update().get(pk=assessment_round.pk)
         if locked.status == RoundStatus.PUBLISHED:
             raise RoundLocked(f"{locked} is published; correct it in a new version")
         say("locations", 0, len(parsed.records))
-        locations, report.new_locations = _locations_upsert(parsed.records, places)
+        locations = places_write(assessment_round=locked, plan=plan)
         say("writing", 0, len(parsed.records))
-        fine = _facts_write(locked, population, parsed.records, locations, sizes, progress=say)
+        fine = _facts_write(
+            locked, population, parsed.records, locations, plan.units, sizes, progress=say
+        )
         say("figures", 0, 1)
         bulk.rollups_refresh(
             round_id=locked.pk,
@@ -316,60 +320,6 @@ def _origins_to_pcodes(
     return problems
 
 
-def _locations_upsert(
-    records: list[LocationRecord], places: dict[str, ResolvedPlace]
-) -> tuple[dict[str, Location], int]:
-    """Find each record's location by place id; create the unknown ones under their unit.
-
-    A new location sits in the subdistrict its point falls in when that lies in the named
-    district, otherwise in the district itself.
-    """
-    ids = [r.place_id for r in records]
-    existing = {loc.external_id: loc for loc in Location.objects.filter(external_id__in=ids)}
-    new_records = [r for r in records if r.place_id not in existing]
-    points = [
-        (r.latitude, r.longitude)
-        for r in new_records
-        if r.latitude is not None and r.longitude is not None
-    ]
-    found = iter(geo_selectors.admin_units_at_points(points))
-    units_at: dict[str, int | None] = {
-        r.place_id: next(found)
-        for r in new_records
-        if r.latitude is not None and r.longitude is not None
-    }
-    candidates = AdminUnit.objects.in_bulk([u for u in units_at.values() if u is not None])
-    created = []
-    for record in new_records:
-        district = places[record.place_id].district
-        unit: AdminUnit = district
-        deepest = candidates.get(units_at.get(record.place_id) or 0)
-        if deepest is not None and deepest.level == 3 and deepest.parent_id == district.pk:
-            unit = deepest
-        created.append(
-            Location(
-                external_id=record.place_id,
-                name_en=record.name_en or record.name_ar or record.place_id,
-                name_ar=record.name_ar,
-                admin_unit=unit,
-                latitude=record.latitude,
-                longitude=record.longitude,
-                type=LocationType.CAMP if set(record.shelter) == {"camp"} else LocationType.OTHER,
-            )
-        )
-    Location.objects.bulk_create(created, batch_size=2000)
-    if created:
-        existing.update(
-            {
-                loc.external_id: loc
-                for loc in Location.objects.filter(
-                    external_id__in=[r.place_id for r in new_records]
-                )
-            }
-        )
-    return existing, len(created)
-
-
 def _unit_chains() -> dict[int, tuple[int, int | None, int | None]]:
     """Unit id -> (governorate, district, subdistrict) ids, for every unit, in one query.
 
@@ -396,6 +346,7 @@ def _facts_write(
     population: str,
     records: list[LocationRecord],
     locations: dict[str, Location],
+    units: dict[str, int],
     sizes: dict[str, Decimal],
     *,
     progress: Progress,
@@ -410,8 +361,7 @@ def _facts_write(
     grouped: dict[tuple[Any, ...], list[int]] = {}
     for record in records:
         location = locations[record.place_id]
-        assert location.admin_unit_id is not None
-        chain = chain_of[record.place_id] = chains[location.admin_unit_id]
+        chain = chain_of[record.place_id] = chains[units[record.place_id]]
         adm1, adm2, adm3 = chain
         size = sizes[record.place_id]
         individuals = (
@@ -494,7 +444,16 @@ def round_records_merge(
         locked = AssessmentRound.objects.select_for_update().get(pk=assessment_round.pk)
         if locked.status == RoundStatus.PUBLISHED:
             raise RoundLocked(f"{locked} is published; correct it in a new version")
-        locations, _created = _locations_upsert(records, places)
+        plan, problems = places_plan(
+            assessment_round=locked,
+            records=records,
+            places=places,
+            file=source,
+            column_of={},
+        )
+        if error_count(problems):
+            raise ImportRejected(problems)
+        locations = places_write(assessment_round=locked, plan=plan)
         LocationAssessment.objects.filter(
             round=locked,
             population=population,
@@ -503,8 +462,7 @@ def round_records_merge(
         chains = _unit_chains()
         for record in records:
             location = locations[record.place_id]
-            assert location.admin_unit_id is not None
-            adm1, adm2, adm3 = chains[location.admin_unit_id]
+            adm1, adm2, adm3 = chains[plan.units[record.place_id]]
             size = household_size_for(
                 round_number=locked.number, record=record, population=population
             )
@@ -622,6 +580,7 @@ def round_publish(*, actor: User | None, assessment_round: AssessmentRound) -> A
     problems = round_check(assessment_round=locked)
     if problems:
         raise ImportRejected(problems)
+    places_publish(actor=actor, assessment_round=locked)
     locked.status = RoundStatus.PUBLISHED
     locked.published_at = timezone.now()
     locked.published_by = actor

@@ -1,12 +1,24 @@
 from __future__ import annotations
 
+import uuid
+from typing import Any
+
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
-from nahrain.geo import selectors
-from nahrain.geo.models import AdminUnit
-from nahrain.geo.schemas import AdminUnitDetailOut, AdminUnitOut, PointLookupOut
+from nahrain.geo import access, selectors, services
+from nahrain.geo.models import AdminUnit, Location
+from nahrain.geo.schemas import (
+    AdminUnitDetailOut,
+    AdminUnitOut,
+    DetailOut,
+    LocationChangeOut,
+    LocationOut,
+    LocationPatchIn,
+    PointLookupOut,
+)
 
 router = Router(tags=["geography"])
 
@@ -92,3 +104,59 @@ def point_lookup(request: HttpRequest, point: Query[PointQuery]) -> PointLookupO
         unit=unit_out(unit) if unit else None,
         ancestors=[unit_out(u) for u in selectors.admin_unit_ancestors(unit)[:-1]] if unit else [],
     )
+
+
+def location_out(location: Location) -> LocationOut:
+    canonical = Location.objects.filter(
+        selectors.canonical_locations_q(location.kind), pk=location.pk
+    ).exists()
+    return LocationOut(
+        uid=location.uid,
+        kind=location.kind,
+        place_id=location.external_id,
+        owner=location.owner.acronym if location.owner is not None else None,
+        canonical=canonical,
+        published=location.published_at is not None or location.owner_id is None,
+        name_en=location.name_en,
+        name_ar=location.name_ar,
+        admin_unit=location.admin_unit.pcode if location.admin_unit is not None else None,
+        latitude=location.latitude,
+        longitude=location.longitude,
+        history=[
+            LocationChangeOut(at=c.at, source=c.source, before=c.before, after=c.after)
+            for c in location.changes.all()
+        ],
+    )
+
+
+@router.get("/locations/{location_uid}", response=LocationOut)
+def location_detail(request: HttpRequest, location_uid: uuid.UUID) -> LocationOut:
+    """A location with its owner, whether it is in the canonical master list, and its history."""
+    return location_out(access.access_location_by_uid(request.user, location_uid))
+
+
+@router.patch("/locations/{location_uid}", response={200: LocationOut, 422: DetailOut})
+def location_update(
+    request: HttpRequest, location_uid: uuid.UUID, payload: LocationPatchIn
+) -> Status[Any]:
+    """Correct a location of one's own organisation (the steward's information managers so
+    correct the canonical master list); every change is kept in its history."""
+    location = access.access_location_for_change(request.user, location_uid)
+    unit = None
+    if payload.admin_unit is not None:
+        unit = AdminUnit.objects.filter(pcode=payload.admin_unit.upper(), level__gte=1).first()
+        if unit is None:
+            return Status(422, DetailOut(detail=f"{payload.admin_unit!r} is not a known p-code"))
+    try:
+        updated = services.location_update(
+            actor=request.user,  # type: ignore[arg-type]
+            location=location,
+            name_en=payload.name_en,
+            name_ar=payload.name_ar,
+            admin_unit=unit,
+            latitude=payload.latitude,
+            longitude=payload.longitude,
+        )
+    except ValidationError as invalid:
+        return Status(422, DetailOut(detail="; ".join(invalid.messages)))
+    return Status(200, location_out(updated))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -100,11 +101,53 @@ class LocationType(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+class LocationKind(models.TextChoices):
+    """What a location is for; each kind has its own master list and may have a steward."""
+
+    DTM_PLACE = "dtm_place", _("DTM location")
+    SITE = "site", _("Site")
+    HEALTH_FACILITY = "health_facility", _("Health facility")
+    SERVICE_POINT = "service_point", _("Service point")
+
+
+class LocationSteward(models.Model):
+    """The organisation whose master list defines the canonical locations of a kind (IOM's DTM
+    master list in Iraq). Only its published rounds and its information managers' explicit
+    edits change a canonical location; every other organisation references them."""
+
+    kind = models.CharField(max_length=20, choices=LocationKind.choices, unique=True)
+    organisation = models.ForeignKey(
+        "core.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    since = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.organisation} stewards {self.kind}"
+
+
 class Location(models.Model):
-    """A place below the admin units (village, neighbourhood, site) with a stable external id."""
+    """A place below the admin units (village, neighbourhood, site) with its owner's id for it.
+
+    Locations have an owner: the organisation whose file or edit created them. Until a round of
+    the owner that counts a location is published (``published_at``), the owner alone sees it;
+    after that, its name, point and unit change only when another round of the owner is
+    published or by an explicit edit, with history. The steward's published locations are the
+    canonical master list that other organisations reference; a location with no owner is part
+    of the operator's reference list and canonical too.
+    """
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    external_id = models.CharField(_("external id"), max_length=64, unique=True)
+    kind = models.CharField(
+        max_length=20, choices=LocationKind.choices, default=LocationKind.DTM_PLACE
+    )
+    owner = models.ForeignKey(
+        "core.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    external_id = models.CharField(_("external id"), max_length=64)
     name_en = models.CharField(_("name (English)"), max_length=200)
     name_ar = models.CharField(_("name (Arabic)"), max_length=200, blank=True)
     admin_unit = models.ForeignKey(
@@ -113,10 +156,56 @@ class Location(models.Model):
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
     type = models.CharField(max_length=20, choices=LocationType.choices, default=LocationType.OTHER)
+    published_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["external_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "kind", "external_id"],
+                condition=models.Q(owner__isnull=False),
+                name="location_owner_kind_id",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "external_id"],
+                condition=models.Q(owner__isnull=True),
+                name="location_reference_kind_id",
+            ),
+        ]
+        indexes = [models.Index(fields=["kind", "external_id"])]
 
     def __str__(self) -> str:
         return f"{self.external_id} {self.name_en}"
+
+    def attributes(self) -> dict[str, Any]:
+        """What a master list says of a place: compared on import, kept in its history."""
+        return {
+            "name_en": self.name_en,
+            "name_ar": self.name_ar,
+            "admin_unit": self.admin_unit_id,
+            "latitude": self.latitude,
+            "longitude": self.longitude,
+        }
+
+
+class LocationChange(models.Model):
+    """One applied change of a location's name, unit or point: its history.
+
+    ``source`` says where it came from: the round whose publication applied it, or an edit.
+    """
+
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="changes")
+    at = models.DateTimeField(auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    source = models.CharField(max_length=100)
+    before = models.JSONField(default=dict)
+    after = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["location", "at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.location.external_id} changed at {self.at:%Y-%m-%d} ({self.source})"

@@ -1,4 +1,5 @@
-"""Reads of geography. Admin units and locations are reference data open to every signed-in user."""
+"""Reads of geography. Admin units are reference data open to every signed-in user; locations
+have owners, and which of them an organisation may use is ``location_usable_q``."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from shapely.geometry import shape
 
 from nahrain.core.access import AnyUser
 from nahrain.geo import pointindex
-from nahrain.geo.models import AdminUnit, Alias, AliasKind
+from nahrain.geo.models import AdminUnit, Alias, AliasKind, Location, LocationSteward
 from nahrain.geo.normalize import code_key, name_key
 
 
@@ -204,3 +205,46 @@ class AdminUnitIndex:
         """The one unit ``text`` names, or None when it names none or several."""
         candidates = self.candidates(text, level=level, within=within)
         return candidates[0] if len(candidates) == 1 else None
+
+
+# Locations ------------------------------------------------------------------------------------
+
+
+def location_steward_id(kind: str) -> Any:
+    """The id of the organisation stewarding the master list of a kind, or None."""
+    return (
+        LocationSteward.objects.filter(kind=kind).values_list("organisation_id", flat=True).first()
+    )
+
+
+def canonical_locations_q(kind: str) -> Q:
+    """The canonical master list of a kind: the steward's published locations, and the
+    operator's reference locations (no owner)."""
+    steward_id = location_steward_id(kind)
+    canonical = Q(owner__isnull=True)
+    if steward_id is not None:
+        canonical |= Q(owner_id=steward_id, published_at__isnull=False)
+    return Q(kind=kind) & canonical
+
+
+def location_usable_q(*, organisation_id: Any, kind: str) -> Q:
+    """The one rule of which locations an organisation may name in its own data (imports,
+    forms, movements): its own, in any state, and the canonical ones. Another organisation's
+    locations, and the steward's unpublished ones, are not among them."""
+    return (Q(kind=kind) & Q(owner_id=organisation_id)) | canonical_locations_q(kind)
+
+
+def locations_usable(
+    *, organisation_id: Any, kind: str, external_ids: Sequence[str] | None = None
+) -> dict[str, Location]:
+    """The location each id names for an organisation: its own where it has one, otherwise the
+    canonical one; ids it may not use are absent."""
+    rows = Location.objects.filter(location_usable_q(organisation_id=organisation_id, kind=kind))
+    if external_ids is not None:
+        rows = rows.filter(external_id__in=list(external_ids))
+    found: dict[str, Location] = {}
+    for location in rows.select_related("owner"):
+        mine = location.owner_id == organisation_id
+        if mine or location.external_id not in found:
+            found[location.external_id] = location
+    return found

@@ -9,12 +9,25 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from shapely.geometry import mapping, shape
 from shapely.validation import make_valid
 
+from nahrain.core.models import Organisation
 from nahrain.core.problems import ImportRejected, Problem
-from nahrain.geo.models import AdminUnit, Alias, AliasKind, alias_key
+from nahrain.core.services import audit_record
+from nahrain.geo.models import (
+    AdminUnit,
+    Alias,
+    AliasKind,
+    Location,
+    LocationChange,
+    LocationKind,
+    LocationSteward,
+    alias_key,
+)
 
 GAZETTEER_PATH = Path(__file__).resolve().parent / "data" / "iraq_gazetteer.json"
 SELF_ALIAS_SOURCE = "unit name"
@@ -326,3 +339,104 @@ def _aliases_sync(units: Iterable[AdminUnit], extra: dict[str, list[tuple[str, s
                     Alias(unit=unit, name=name[:200], key=key[:200], kind=kind, source=source)
                 )
     Alias.objects.bulk_create(new)
+
+
+# Locations ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def location_steward_set(*, actor: User | None, kind: str, organisation: Organisation) -> None:
+    """Make an organisation the steward of a kind's canonical master list."""
+    if kind not in LocationKind.values:
+        raise ValueError(f"{kind!r} is not a kind of location")
+    LocationSteward.objects.update_or_create(kind=kind, defaults={"organisation": organisation})
+    audit_record(
+        actor=actor,
+        action="location_steward.set",
+        object_type="location_kind",
+        object_id=kind,
+        organisation=organisation,
+    )
+
+
+LOCATION_FIELDS = ("name_en", "name_ar", "admin_unit", "latitude", "longitude")
+
+
+def location_changes_apply(
+    *, actor: User | None, changes: Iterable[tuple[Location, dict[str, Any]]], source: str
+) -> int:
+    """Apply new attributes to published locations, each with its history row.
+
+    ``changes`` pairs a location with the attributes its owner now gives it (``admin_unit`` as
+    a unit id). Runs inside the caller's transaction; returns how many locations changed.
+    """
+    history = []
+    changed = []
+    for location, after in changes:
+        before = location.attributes()
+        delta = {k: v for k, v in after.items() if k in LOCATION_FIELDS and before[k] != v}
+        if not delta:
+            continue
+        for name, value in delta.items():
+            setattr(location, "admin_unit_id" if name == "admin_unit" else name, value)
+        changed.append(location)
+        history.append(
+            LocationChange(
+                location=location,
+                actor=actor if actor is not None and actor.is_authenticated else None,
+                source=source[:100],
+                before={k: before[k] for k in delta},
+                after=delta,
+            )
+        )
+    Location.objects.bulk_update(
+        changed, ["name_en", "name_ar", "admin_unit", "latitude", "longitude"], batch_size=1000
+    )
+    LocationChange.objects.bulk_create(history, batch_size=1000)
+    return len(changed)
+
+
+@transaction.atomic
+def location_update(
+    *,
+    actor: User,
+    location: Location,
+    name_en: str | None = None,
+    name_ar: str | None = None,
+    admin_unit: AdminUnit | None = None,
+    latitude: float | None = None,
+    longitude: float | None = None,
+) -> Location:
+    """An explicit edit of a location by its owner's information manager, with history.
+
+    Fields left as None keep their value. A canonical location changes for every organisation
+    that references it, which is why only the steward's information managers may edit it (the
+    gate ``access_location_for_change``).
+    """
+    locked = Location.objects.select_for_update().get(pk=location.pk)
+    after: dict[str, Any] = {}
+    for name, value in (
+        ("name_en", name_en),
+        ("name_ar", name_ar),
+        ("latitude", latitude),
+        ("longitude", longitude),
+    ):
+        if value is not None:
+            after[name] = value
+    if admin_unit is not None:
+        after["admin_unit"] = admin_unit.pk
+    if "name_en" in after and not after["name_en"].strip():
+        raise ValidationError({"name_en": "a location needs an English name"})
+    if not -90 <= after.get("latitude", 0) <= 90 or not -180 <= after.get("longitude", 0) <= 180:
+        raise ValidationError({"latitude": "the point is not on the earth"})
+    if location_changes_apply(actor=actor, changes=[(locked, after)], source="edit"):
+        audit_record(
+            actor=actor,
+            action="location.update",
+            object_type="location",
+            object_id=locked.uid,
+            organisation=locked.owner,
+            detail={"fields": sorted(after)},
+        )
+    locked.refresh_from_db()
+    return locked

@@ -316,6 +316,43 @@ def new_round(world: World) -> Target:
     )
 
 
+def _place(world: World, published: bool) -> Target:
+    from nahrain.geo.models import AdminUnit, Location
+
+    def make() -> Any:
+        from django.utils import timezone
+
+        _gazetteer(world)
+        return Location.objects.create(
+            owner=world.personas.iom,
+            external_id="9201" if published else "9202",
+            name_en="Matrix place",
+            admin_unit=AdminUnit.objects.get(pcode="IQG09Q04"),
+            published_at=timezone.now() if published else None,
+        )
+
+    location = world.once(f"place {published}", make)
+    return Target(
+        kwargs={"location_uid": location.uid},
+        json={"name_ar": "مكان"},
+        organisation_id=world.personas.iom.pk,
+        published=published,
+    )
+
+
+def published_place(world: World) -> Target:
+    """A location of IOM's counted in a published round: every signed-in user may read it."""
+    return _place(world, published=True)
+
+
+def draft_place(world: World) -> Target:
+    """A location of IOM's that no published round counts yet: IOM's IMs alone know it."""
+    return _place(world, published=False)
+
+
+PLACES = (published_place, draft_place)
+
+
 def new_movement(world: World) -> Target:
     _imported_round(world)
     payload = {
@@ -617,6 +654,9 @@ ENDPOINTS: tuple[Decision, ...] = (
     api("GET /api/v1/geo/units/{pcode}", SIGNED_IN, admin_unit),
     api("GET /api/v1/geo/search", SIGNED_IN, search),
     api("GET /api/v1/geo/lookup", SIGNED_IN, point),
+    # a location: published ones are read by all; only its owner's IMs read a draft or edit it
+    api("GET /api/v1/geo/locations/{location_uid}", IM | PUBLISHED, PLACES),
+    api("PATCH /api/v1/geo/locations/{location_uid}", IM, PLACES),
     # DTM API
     api("GET /api/v1/dtm/rounds", SIGNED_IN),
     api("POST /api/v1/dtm/rounds", IM, new_round, ok=201),

@@ -78,6 +78,10 @@ def _real_path_parameters(world: p.World) -> dict[str, list[Any]]:
         "token_id": [p.token(world).kwargs["token_id"]],
         "pcode": ["IQG09", "IQ", "iqg09q01"],
         "uid": [p.submission(world).kwargs["uid"]],
+        "location_uid": [
+            p.published_place(world).kwargs["location_uid"],
+            p.draft_place(world).kwargs["location_uid"],
+        ],
     }
 
 

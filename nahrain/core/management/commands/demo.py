@@ -98,9 +98,12 @@ class Command(BaseCommand):
         from django.contrib.auth.models import User
 
         from nahrain.core.models import Organisation
+        from nahrain.geo.models import LocationKind
 
         iom = Organisation.objects.get(acronym="IOM")
         actor = User.objects.get(username="layla.im")
+        # IOM keeps Iraq's DTM master list: the other organisations reference its locations.
+        geo_services.location_steward_set(actor=None, kind=LocationKind.DTM_PLACE, organisation=iom)
         shared = shared_dir()
 
         def progress(plan: RoundPlan, seconds: float) -> None:

@@ -1,4 +1,5 @@
-"""``nahrain geo``: import boundaries, load the gazetteer, resolve names, look up points."""
+"""``nahrain geo``: import boundaries, load the gazetteer, resolve names, look up points, name
+the steward of a master list."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from nahrain.core.models import Organisation
 from nahrain.core.problems import ImportRejected
 from nahrain.core.progress import ProgressBar
 from nahrain.geo import selectors, services
+from nahrain.geo.models import LocationKind
 
 
 class Command(BaseCommand):
@@ -36,6 +39,13 @@ class Command(BaseCommand):
         lookup = sub.add_parser("lookup", help="The deepest unit containing a point.")
         lookup.add_argument("lat", type=float)
         lookup.add_argument("lon", type=float)
+        steward = sub.add_parser(
+            "steward",
+            help="Name the organisation whose master list defines a kind of location "
+            "(IOM for DTM locations in Iraq), or show the stewards.",
+        )
+        steward.add_argument("--kind", choices=LocationKind.values, default=LocationKind.DTM_PLACE)
+        steward.add_argument("--organisation", help="Acronym of the steward; omit to show it.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
@@ -52,12 +62,24 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"{unit.pcode}\tlevel {unit.level}\t{unit.name_en}\t{unit.name_ar}"
                 )
+        elif action == "steward":
+            self._steward(options["kind"], options["organisation"])
         elif action == "lookup":
             found = selectors.admin_unit_at_point(lat=options["lat"], lon=options["lon"])
             if found is None:
                 raise CommandError("No loaded boundary contains that point")
             for each in selectors.admin_unit_ancestors(found):
                 self.stdout.write(f"{each.pcode}\tlevel {each.level}\t{each.name_en}")
+
+    def _steward(self, kind: str, acronym: str | None) -> None:
+        if acronym is not None:
+            organisation = Organisation.objects.filter(acronym=acronym).first()
+            if organisation is None:
+                raise CommandError(f"No organisation has the acronym {acronym!r}")
+            services.location_steward_set(actor=None, kind=kind, organisation=organisation)
+        steward_id = selectors.location_steward_id(kind)
+        name = Organisation.objects.get(pk=steward_id).acronym if steward_id else "none"
+        self.stdout.write(f"{kind}	steward: {name}")
 
     def _import_boundaries(self, options: dict[str, Any]) -> None:
         path: Path = options["file"]
