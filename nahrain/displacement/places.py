@@ -110,16 +110,18 @@ def places_plan(
     for record in records:
         district = places[record.place_id].district
         location = existing.get(record.place_id)
-        if location is not None and location.owner_id != organisation_id:
-            problems += _check_reference(record, location, district, units, file, column_of)
-            plan.locations[record.place_id] = location
-            if location.admin_unit_id is not None:
-                plan.units[record.place_id] = location.admin_unit_id
-            continue
         deepest = units.get(deepest_at.get(record.place_id) or 0)
         unit_id = district.pk
         if deepest is not None and deepest.level == 3 and deepest.parent_id == district.pk:
             unit_id = deepest.pk
+        if location is not None and location.owner_id != organisation_id:
+            problems += _check_reference(record, location, district, units, file, column_of)
+            plan.locations[record.place_id] = location
+            stored = units.get(location.admin_unit_id or 0)
+            # A master-list place known only to its governorate counts in the file's district.
+            known = stored is not None and stored.level >= 2
+            plan.units[record.place_id] = stored.pk if stored is not None and known else unit_id
+            continue
         if location is None:
             plan.new.append(record)
             plan.units[record.place_id] = unit_id
@@ -187,11 +189,16 @@ def _check_reference(
     column_of: dict[str, str],
 ) -> list[Problem]:
     """A row naming another organisation's canonical location must agree with it."""
-    owner = location.owner.acronym if location.owner is not None else "the reference"
-    where = f"{owner}'s master list"
+    where = (
+        f"{location.owner.acronym}'s master list"
+        if location.owner is not None
+        else "the server's reference list"
+    )
     problems = []
     stored = _district_of(units.get(location.admin_unit_id or 0), units)
-    if stored is not None and stored.level == 2 and stored.pk != district.pk:
+    # Compared at the level the master list knows the place: district, or only governorate.
+    compared = district if stored is None or stored.level == 2 else district.parent
+    if stored is not None and compared is not None and stored.pk != compared.pk:
         problems.append(
             Problem(
                 file,
@@ -199,7 +206,7 @@ def _check_reference(
                 column_of.get("district", ""),
                 "master_list_district",
                 f"place {record.place_id} is {location.name_en} in {stored.name_en} in {where}; "
-                f"the file puts it in {district.name_en}. Correct the file, or give the place "
+                f"the file puts it in {compared.name_en}. Correct the file, or give the place "
                 "an id that is not in the master list",
             )
         )

@@ -107,15 +107,12 @@ def point_lookup(request: HttpRequest, point: Query[PointQuery]) -> PointLookupO
 
 
 def location_out(location: Location) -> LocationOut:
-    canonical = Location.objects.filter(
-        selectors.canonical_locations_q(location.kind), pk=location.pk
-    ).exists()
     return LocationOut(
         uid=location.uid,
         kind=location.kind,
         place_id=location.external_id,
         owner=location.owner.acronym if location.owner is not None else None,
-        canonical=canonical,
+        canonical=selectors.location_is_canonical(location),
         published=location.published_at is not None or location.owner_id is None,
         name_en=location.name_en,
         name_ar=location.name_ar,

@@ -209,3 +209,13 @@ class LocationChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.location.external_id} changed at {self.at:%Y-%m-%d} ({self.source})"
+
+    @property
+    def source_label(self) -> str:
+        """Where the change came from, in the reader's language."""
+        if self.source == "edit":
+            return str(_("Corrected by an information manager"))
+        number, _sep, version = self.source.removeprefix("round ").partition(" v")
+        if number.isdigit() and version.isdigit():
+            return str(_("Published with round %(number)s") % {"number": number})
+        return self.source

@@ -248,3 +248,8 @@ def locations_usable(
         if mine or location.external_id not in found:
             found[location.external_id] = location
     return found
+
+
+def location_is_canonical(location: Location) -> bool:
+    """Whether a location is in the canonical master list of its kind."""
+    return Location.objects.filter(canonical_locations_q(location.kind), pk=location.pk).exists()

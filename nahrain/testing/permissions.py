@@ -335,6 +335,7 @@ def _place(world: World, published: bool) -> Target:
     return Target(
         kwargs={"location_uid": location.uid},
         json={"name_ar": "مكان"},
+        form={"name_en": "Matrix place", "admin_unit": "IQG09Q04"},
         organisation_id=world.personas.iom.pk,
         published=published,
     )
@@ -613,6 +614,8 @@ ENDPOINTS: tuple[Decision, ...] = (
     # Outlines are reference data, the same for every round.
     page("displacement:map_shapes", GET=SIGNED_IN, POST=NOBODY, build=map_level),
     page("displacement:import_job", GET=IM, POST=NOBODY, build=import_job),
+    # a location's page: like its API, and its owner's IMs correct it there
+    page("geo:location", GET=IM | PUBLISHED, POST=IM, build=PLACES, ok={"POST": 302}),
     # field data collection: review pages for information managers
     page("collect:queue", GET=ANY_IM, POST=NOBODY),
     page("collect:submission", GET=IM, POST=NOBODY, build=submission),

@@ -285,3 +285,46 @@ def test_a_list_without_points_leaves_the_known_point_alone(
     location = Location.objects.get(external_id="88001")
     assert (location.latitude, location.longitude) == (ZAKHO.latitude, ZAKHO.longitude)
     assert not LocationChange.objects.exists()
+
+
+def test_the_place_page_links_to_the_location_its_keeper_corrects_with_history(
+    world: World, master_list: AssessmentRound
+) -> None:
+    location = Location.objects.get(external_id="88001")
+    place_page = world.personas.ahmed.client().get(
+        f"/dtm/overview/place/88001/?round={master_list.uid}"
+    )
+    url = f"/geo/locations/{location.uid}/"
+    assert url in place_page.content.decode()
+    page = world.personas.ahmed.client().get(url).content.decode()
+    assert "In the master list that every organisation uses" in page
+    assert "Correct this location" not in page
+
+    form = {"name_en": "Zakho camp road", "name_ar": "", "admin_unit": "IQG09Q03"}
+    assert world.nadia.client().post(url, form).status_code == 404
+    refused = world.layla.client().post(url, {**form, "admin_unit": "IQG09"})
+    assert "No district or subdistrict has this p-code." in refused.content.decode()
+    assert world.layla.client().post(url, form).status_code == 302
+    page = world.personas.ahmed.client().get(url).content.decode()
+    assert "Corrected by an information manager" in page
+    assert "<bdi>Zakho</bdi></td>\n        <td><bdi>Sumail</bdi>" in page
+
+
+def test_a_reference_place_known_only_to_its_governorate_counts_in_the_files_district(
+    world: World,
+) -> None:
+    from nahrain.geo.models import AdminUnit
+
+    Location.objects.create(
+        external_id="88001", name_en=ZAKHO.name, admin_unit=AdminUnit.objects.get(pcode="IQG09")
+    )
+    nadia = world.nadia.client()
+    elsewhere = api_import(nadia, world.round(world.nadia, 64).uid, wide_csv([BASRAH]))
+    assert elsewhere.status_code == 422
+    assert rules(elsewhere, "errors") == ["master_list_district"]
+    assert "the server's reference list" in elsewhere.json()["errors"][0]["message"]
+    draft = world.round(world.nadia, 65)
+    assert api_import(nadia, draft.uid, wide_csv([ZAKHO])).status_code == 201
+    [fact] = LocationAssessment.objects.filter(round=draft)
+    assert fact.adm2 is not None and fact.adm2.pcode == "IQG09Q04"
+    assert fact.location.owner is None
