@@ -16,7 +16,9 @@ from nahrain.displacement.dtm_format import ORIGIN_IN_INDIVIDUALS_FROM_ROUND
 from nahrain.displacement.models import (
     AssessmentRound,
     Breakdown,
+    ImportJob,
     LocationAssessment,
+    PendingLocationChange,
     Rollup,
     RoundImport,
 )
@@ -94,7 +96,10 @@ def checkpoint() -> None:
 def facts_clear(organisations: list[Organisation]) -> None:
     """Empty the fact, breakdown, rollup and import tables and drop the given organisations'
     rounds: the next series of loads starts from empty tables (the locations stay)."""
+    # Tables that point at the import tables go with them (TRUNCATE refuses otherwise).
     tables = [
+        ImportJob._meta.db_table,
+        PendingLocationChange._meta.db_table,
         Breakdown._meta.db_table,
         LocationAssessment._meta.db_table,
         Rollup._meta.db_table,

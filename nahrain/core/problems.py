@@ -38,11 +38,29 @@ class Problem:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class Unresolved:
+    """A spelling the file uses that names no known unit: what a person can teach the system
+    once (an alias), with the closest units as candidates."""
+
+    text: str
+    level: int
+    within: str | None  # p-code of the unit it was looked for in
+    candidates: tuple[tuple[str, str], ...]  # (p-code, English name), best first
+    row: int | None = None  # the first row that uses it
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
 class ImportRejected(Exception):
     """Raised with every error found; nothing of the import has been written."""
 
-    def __init__(self, problems: list[Problem]) -> None:
+    def __init__(
+        self, problems: list[Problem], *, unresolved: list[Unresolved] | None = None
+    ) -> None:
         self.problems = problems
+        self.unresolved = unresolved or []
         errors = [p for p in problems if p.severity is Severity.ERROR]
         head = "; ".join(str(p) for p in errors[:3])
         more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""

@@ -361,6 +361,7 @@ def _parse_long_2014(table: Table, *, codes: RoundCodes) -> ParsedFile:
                     f"{cell(L14_DATE)!r} is not a date of displacement (dd-mm-yyyy)",
                 )
             )
+        row_failed = len(problems) > reported
         record = records.get(place_id)
         if record is None:
             record = records[place_id] = LocationRecord(
@@ -389,6 +390,9 @@ def _parse_long_2014(table: Table, *, codes: RoundCodes) -> ParsedFile:
                     f"{record.row}, here in {cell(L14_GOVERNORATE)}/{cell(L14_DISTRICT)}",
                 )
             )
+        # A row's own defect is reported at that row; the place's sums over it would repeat it
+        # at the place's first row, where nothing is wrong.
+        record.unreadable = record.unreadable or row_failed
         record.households += families
         for code, value in shelter.items():
             if value:

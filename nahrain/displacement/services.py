@@ -55,6 +55,7 @@ from nahrain.displacement.validation import (
     check_records,
 )
 from nahrain.geo import selectors as geo_selectors
+from nahrain.geo import services as geo_services
 from nahrain.geo.models import AdminUnit, Location
 from nahrain.intake.readers import read_table
 
@@ -165,12 +166,15 @@ def round_import(
     dry_run: bool = False,
     change_warning_share: float = DEFAULT_CHANGE_WARNING_SHARE,
     progress: Progress | None = None,
+    aliases: dict[str, str] | None = None,
 ) -> ImportReport:
     """Import a DTM master list into a round: all or nothing, replacing what the file covers.
 
     Every problem found names the file, row, column and rule. With errors nothing is written
-    (``ImportRejected``); a dry run checks everything and writes nothing. Importing a file again
-    into the same round replaces that population's figures, so nothing is ever counted twice.
+    (``ImportRejected``, which also lists the spellings that named no unit, with candidates); a
+    dry run checks everything and writes nothing. Importing a file again into the same round
+    replaces that population's figures, so nothing is ever counted twice. ``aliases`` (spelling
+    -> p-code) resolve spellings the gazetteer lacks, and are recorded when the import commits.
     """
     if assessment_round.status == RoundStatus.PUBLISHED:
         raise RoundLocked(f"{assessment_round} is published; correct it in a new version")
@@ -178,7 +182,14 @@ def round_import(
     say("reading", 0, 1)
     table = read_table(data, file=file)
     codes = codes_for_round(assessment_round.number)
-    resolver = PlaceResolver()
+    resolver = PlaceResolver(aliases)
+    if resolver.index.unknown_pcodes:
+        raise ImportRejected(
+            [
+                Problem(file, None, "", "unknown_pcode", f"--alias names {pcode!r}: no unit has it")
+                for pcode in resolver.index.unknown_pcodes
+            ]
+        )
     parsed = parse(
         table,
         codes=codes,
@@ -236,7 +247,7 @@ def round_import(
         for r in parsed.records
     )
     if error_count(problems):
-        raise ImportRejected(problems)
+        raise ImportRejected(problems, unresolved=resolver.first_rows(parsed.records))
     report.new_locations = len(plan.new)
     if dry_run:
         return report
@@ -245,6 +256,10 @@ def round_import(
         if locked.status == RoundStatus.PUBLISHED:
             raise RoundLocked(f"{locked} is published; correct it in a new version")
         say("locations", 0, len(parsed.records))
+        for spelling, pcode in (aliases or {}).items():
+            geo_services.alias_learn(
+                actor=actor, name=spelling, unit=AdminUnit.objects.get(pcode=pcode), file=file
+            )
         locations = places_write(assessment_round=locked, plan=plan)
         say("writing", 0, len(parsed.records))
         fine = _facts_write(

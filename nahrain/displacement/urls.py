@@ -25,6 +25,11 @@ urlpatterns = [
         views.round_upload_confirm,
         name="upload_confirm",
     ),
+    path(
+        "rounds/<uuid:round_uid>/upload/<str:token>/alias/",
+        views.round_upload_alias,
+        name="upload_alias",
+    ),
     path("rounds/<uuid:round_uid>/export/", views.round_export, name="export"),
     path("rounds/<uuid:round_uid>/<str:action>/", views.round_lifecycle, name="lifecycle"),
 ]

@@ -7,12 +7,13 @@ Errors block an import; warnings are shown and the import goes on.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 
 from shapely.geometry import Point, shape
 from shapely.ops import nearest_points
 
-from nahrain.core.problems import Problem, Severity
+from nahrain.core.problems import Problem, Severity, Unresolved
 from nahrain.displacement.dtm_format import LocationRecord
 from nahrain.geo import selectors as geo_selectors
 from nahrain.geo.models import AdminUnit
@@ -35,21 +36,59 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 
 class PlaceResolver:
-    """Resolves governorate and district spellings once per distinct spelling, not per row."""
+    """Resolves governorate and district spellings once per distinct spelling, not per row,
+    and remembers the spellings that name no unit, with the closest units as candidates.
 
-    def __init__(self) -> None:
+    ``aliases`` (spelling -> p-code) are used for this import as if they were recorded ones.
+    """
+
+    def __init__(self, aliases: Mapping[str, str] | None = None) -> None:
         self._governorates: dict[str, AdminUnit | None] = {}
         self._districts: dict[tuple[int, str], AdminUnit | None] = {}
+        self._aliases = dict(aliases or {})
         self._index: geo_selectors.AdminUnitIndex | None = None
+        self.unresolved: dict[tuple[str, int, str | None], Unresolved] = {}
+
+    @property
+    def index(self) -> geo_selectors.AdminUnitIndex:
+        # Units and aliases are read once, on the first spelling: a national master list names
+        # a hundred districts, each a query (or several) otherwise.
+        if self._index is None:
+            self._index = geo_selectors.AdminUnitIndex(self._aliases)
+        return self._index
 
     def _resolve(
         self, text: str, *, level: int, within: AdminUnit | None = None
     ) -> AdminUnit | None:
-        # Units and aliases are read once, on the first spelling: a national master list names
-        # a hundred districts, each a query (or several) otherwise.
-        if self._index is None:
-            self._index = geo_selectors.AdminUnitIndex()
-        return self._index.resolve(text, level=level, within=within)
+        found = self.index.resolve(text, level=level, within=within)
+        if found is None and text.strip():
+            key = (text, level, within.pcode if within is not None else None)
+            if key not in self.unresolved:
+                self.unresolved[key] = Unresolved(
+                    text=text,
+                    level=level,
+                    within=key[2],
+                    candidates=tuple(
+                        (u.pcode, u.name_en)
+                        for u in self.index.suggestions(text, level=level, within=within)
+                    ),
+                )
+        return found
+
+    def hint(self, text: str, level: int, within: AdminUnit | None = None) -> str:
+        """``; closest: Al-Mejar Al-Kabir (IQG14Q03)`` for a problem's message, or nothing."""
+        found = self.unresolved.get((text, level, within.pcode if within is not None else None))
+        if found is None or not found.candidates:
+            return ""
+        return "; closest: " + ", ".join(f"{name} ({pcode})" for pcode, name in found.candidates)
+
+    def first_rows(self, records: list[LocationRecord]) -> list[Unresolved]:
+        """The unresolved spellings, each with the first row that uses it."""
+        rows: dict[tuple[str, int], int] = {}
+        for record in records:
+            rows.setdefault((record.governorate, 1), record.row)
+            rows.setdefault((record.district, 2), record.row)
+        return [replace(u, row=rows.get((u.text, u.level))) for u in self.unresolved.values()]
 
     def governorate(self, text: str) -> AdminUnit | None:
         if text not in self._governorates:
@@ -84,7 +123,8 @@ def check_records(
                     row,
                     column_of.get("governorate", ""),
                     "unknown_governorate",
-                    f"{record.governorate!r} is not a known governorate name or code",
+                    f"{record.governorate!r} is not a known governorate name or code"
+                    + resolver.hint(record.governorate, 1),
                 )
             )
         else:
@@ -96,7 +136,8 @@ def check_records(
                         row,
                         column_of.get("district", ""),
                         "unknown_district",
-                        f"{record.district!r} is not a known district of {governorate.name_en}",
+                        f"{record.district!r} is not a known district of {governorate.name_en}"
+                        + resolver.hint(record.district, 2, governorate),
                     )
                 )
             else:

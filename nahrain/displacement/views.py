@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 import hashlib
+import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -13,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from nahrain.core.http import AuthenticatedHttpRequest
@@ -20,8 +23,9 @@ from nahrain.core.models import Membership, Role
 from nahrain.core.problems import ImportRejected, Problem
 from nahrain.displacement import access, selectors, services
 from nahrain.displacement.exports import FORMATS, LEVELS
-from nahrain.displacement.forms import RoundForm, UploadForm
-from nahrain.displacement.models import ImportJobStatus, RoundStatus
+from nahrain.displacement.forms import AliasForm, RoundForm, UploadForm
+from nahrain.displacement.models import AssessmentRound, ImportJobStatus, RoundStatus
+from nahrain.geo import services as geo_services
 from nahrain.geo.models import AdminUnit
 from nahrain.intake.readers import MAX_BYTES, too_large
 
@@ -98,42 +102,126 @@ def round_upload(request: AuthenticatedHttpRequest, round_uid: uuid.UUID) -> Htt
         context = {"round": assessment_round, "file": name, "errors": problems, "warnings": []}
         return render(request, "displacement/import_preview.html", context)
     upload = form.cleaned_data["file"]
-    population = form.cleaned_data["population"] or None
-    context = {"round": assessment_round, "file": upload.name}
-    try:
-        # Refused before it is read into memory: Django keeps a large upload on disk until then.
-        if (upload.size or 0) > MAX_BYTES:
-            raise too_large(upload.name, upload.size or 0)
-        data = upload.read()
-        report = services.round_import(
-            actor=request.user,
-            assessment_round=assessment_round,
-            data=data,
-            file=upload.name,
-            population=population,
-            dry_run=True,
-        )
-    except ImportRejected as rejected:
-        context.update(
-            errors=rejected.errors,
-            warnings=[p for p in rejected.problems if p not in rejected.errors],
-        )
+    # Refused before it is read into memory: Django keeps a large upload on disk until then.
+    if (upload.size or 0) > MAX_BYTES:
+        problem = too_large(upload.name, upload.size or 0)
+        context = {"round": assessment_round, "file": upload.name, "errors": problem.errors}
         return render(request, "displacement/import_preview.html", context)
-    except services.RoundLocked as locked:
-        messages.error(request, str(locked))
-        return redirect("displacement:round", round_uid=assessment_round.uid)
+    data = upload.read()
+    # Kept while a spelling waits to be taught, so that the file is checked again without a new
+    # upload; uploads nobody confirmed are removed after a day.
+    _forget_stale_uploads()
     token = uuid.uuid4().hex
     (_uploads_dir() / token).write_bytes(data)
     pending = request.session.get(SESSION_UPLOADS, {})
     pending[token] = {
         "round": str(assessment_round.uid),
         "name": upload.name,
-        "population": population,
+        "population": form.cleaned_data["population"] or None,
         "sha256": hashlib.sha256(data).hexdigest(),
     }
     request.session[SESSION_UPLOADS] = pending
-    context.update(report=report, warnings=report.warnings, token=token)
+    return _preview(request, assessment_round, token, pending[token], data)
+
+
+UPLOAD_KEPT_SECONDS = 24 * 3600
+
+
+def _forget_upload(request: AuthenticatedHttpRequest, token: str) -> None:
+    pending = request.session.get(SESSION_UPLOADS, {})
+    pending.pop(token, None)
+    request.session[SESSION_UPLOADS] = pending
+    (_uploads_dir() / token).unlink(missing_ok=True)
+
+
+def _forget_stale_uploads() -> None:
+    horizon = time.time() - UPLOAD_KEPT_SECONDS
+    for path in _uploads_dir().iterdir():
+        if path.stat().st_mtime < horizon:
+            path.unlink(missing_ok=True)
+
+
+def _pending_upload(
+    request: AuthenticatedHttpRequest, assessment_round: AssessmentRound, token: str
+) -> tuple[dict[str, Any], bytes]:
+    """A previewed upload of this round in the user's session, with its bytes (404 otherwise)."""
+    entry = request.session.get(SESSION_UPLOADS, {}).get(token)
+    path = _uploads_dir() / token
+    if entry is None or entry["round"] != str(assessment_round.uid) or not path.exists():
+        raise Http404
+    data = path.read_bytes()
+    if hashlib.sha256(data).hexdigest() != entry["sha256"]:
+        raise Http404
+    return entry, data
+
+
+def _preview(
+    request: AuthenticatedHttpRequest,
+    assessment_round: AssessmentRound,
+    token: str,
+    entry: dict[str, Any],
+    data: bytes,
+) -> HttpResponse:
+    """The dry run of a kept upload: the mapping and every problem, and the spellings that
+    named no unit with their closest units, to be taught once."""
+    context: dict[str, Any] = {"round": assessment_round, "file": entry["name"], "token": token}
+    try:
+        report = services.round_import(
+            actor=request.user,
+            assessment_round=assessment_round,
+            data=data,
+            file=entry["name"],
+            population=entry["population"],
+            dry_run=True,
+        )
+    except ImportRejected as rejected:
+        context.update(
+            errors=rejected.errors,
+            warnings=[p for p in rejected.problems if p not in rejected.errors],
+            unresolved=rejected.unresolved,
+        )
+        if not rejected.unresolved:
+            # Nothing to teach: the file must be fixed and uploaded again, so it is not kept.
+            _forget_upload(request, token)
+        return render(request, "displacement/import_preview.html", context)
+    except services.RoundLocked as locked:
+        messages.error(request, str(locked))
+        return redirect("displacement:round", round_uid=assessment_round.uid)
+    context.update(report=report, warnings=report.warnings)
     return render(request, "displacement/import_preview.html", context)
+
+
+@login_required
+@require_POST
+def round_upload_alias(
+    request: AuthenticatedHttpRequest, round_uid: uuid.UUID, token: str
+) -> HttpResponse:
+    """Teach a spelling of the previewed file (recorded as an alias, with who, when and which
+    file), then check the file again."""
+    assessment_round = access.access_round_for_change(request.user, round_uid)
+    entry, data = _pending_upload(request, assessment_round, token)
+    form = AliasForm(request.POST)
+    if form.is_valid():
+        try:
+            geo_services.alias_learn(
+                actor=request.user,
+                name=form.cleaned_data["text"],
+                unit=form.cleaned_data["unit"],
+                file=entry["name"],
+            )
+        except geo_services.AliasRefused as refused:
+            messages.error(request, str(refused))
+        else:
+            messages.success(
+                request,
+                _("“%(text)s” is now read as %(unit)s.")
+                % {"text": form.cleaned_data["text"], "unit": form.cleaned_data["unit"].name},
+            )
+    else:
+        messages.error(
+            request, " ".join(str(e) for e in form.non_field_errors()) or _("Choose a unit.")
+        )
+    return _preview(request, assessment_round, token, entry, data)
 
 
 @login_required
@@ -143,16 +231,8 @@ def round_upload_confirm(
 ) -> HttpResponse:
     """Commit a previewed upload; the file is checked again and written all or nothing."""
     assessment_round = access.access_round_for_change(request.user, round_uid)
-    pending = request.session.get(SESSION_UPLOADS, {})
-    entry = pending.pop(token, None)
-    request.session[SESSION_UPLOADS] = pending
-    path = _uploads_dir() / token
-    if entry is None or entry["round"] != str(assessment_round.uid) or not path.exists():
-        raise Http404
-    data = path.read_bytes()
-    path.unlink()
-    if hashlib.sha256(data).hexdigest() != entry["sha256"]:
-        raise Http404
+    entry, data = _pending_upload(request, assessment_round, token)
+    _forget_upload(request, token)
     job = services.import_job_start(
         actor=request.user,
         assessment_round=assessment_round,

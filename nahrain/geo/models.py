@@ -66,14 +66,26 @@ class AliasKind(models.TextChoices):
     CODE = "code", _("Code")
 
 
+LEARNT = "learnt"  # the source of aliases people taught the system, from a file's spelling
+
+
 class Alias(models.Model):
-    """One spelling or code by which a unit is known; ``key`` is what matching compares."""
+    """One spelling or code by which a unit is known; ``key`` is what matching compares.
+
+    Learnt aliases (``source`` "learnt") record who taught the spelling, when, and from which
+    file; the others come with the gazetteer and the boundaries.
+    """
 
     unit = models.ForeignKey(AdminUnit, on_delete=models.CASCADE, related_name="aliases")
     name = models.CharField(max_length=200)
     key = models.CharField(max_length=200, db_index=True)
     kind = models.CharField(max_length=10, choices=AliasKind.choices, default=AliasKind.NAME)
     source = models.CharField(max_length=100, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(null=True, blank=True)
+    file = models.CharField(max_length=200, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["unit", "key"], name="alias_unit_key")]

@@ -3,8 +3,9 @@ have owners, and which of them an organisation may use is ``location_usable_q``.
 
 from __future__ import annotations
 
+import difflib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 import shapely
@@ -14,7 +15,7 @@ from shapely.geometry import shape
 
 from nahrain.core.access import AnyUser
 from nahrain.geo import pointindex
-from nahrain.geo.models import AdminUnit, Alias, AliasKind, Location, LocationSteward
+from nahrain.geo.models import LEARNT, AdminUnit, Alias, AliasKind, Location, LocationSteward
 from nahrain.geo.normalize import code_key, name_key
 
 
@@ -161,9 +162,13 @@ def admin_unit_shapes(
 class AdminUnitIndex:
     """Every unit and alias read once (boundaries left out), answering what
     ``admin_unit_candidates`` answers without a query per spelling: for imports, which resolve
-    a hundred spellings or more a file. Build one per import; it does not see later changes."""
+    a hundred spellings or more a file. Build one per import; it does not see later changes.
 
-    def __init__(self) -> None:
+    ``extra`` maps spellings to p-codes for this import alone (``--alias NAME=PCODE``), as if
+    they were aliases; unknown p-codes are the caller's to refuse (``unknown_pcodes``).
+    """
+
+    def __init__(self, extra: Mapping[str, str] | None = None) -> None:
         self.units: dict[int, AdminUnit] = AdminUnit.objects.defer("geometry").in_bulk()
         for unit in self.units.values():
             if unit.parent_id is not None:
@@ -171,6 +176,12 @@ class AdminUnitIndex:
         self.aliases: dict[tuple[str, str], set[int]] = {}
         for key, kind, unit_id in Alias.objects.values_list("key", "kind", "unit_id"):
             self.aliases.setdefault((key, kind), set()).add(unit_id)
+        by_pcode = {unit.pcode: unit for unit in self.units.values()}
+        self.unknown_pcodes = sorted({p for p in (extra or {}).values() if p not in by_pcode})
+        for spelling, pcode in (extra or {}).items():
+            if pcode in by_pcode:
+                learnt = (name_key(spelling), AliasKind.NAME.value)
+                self.aliases.setdefault(learnt, set()).add(by_pcode[pcode].pk)
 
     def _inside(self, unit: AdminUnit, within: AdminUnit) -> bool:
         current: AdminUnit | None = unit
@@ -205,6 +216,41 @@ class AdminUnitIndex:
         """The one unit ``text`` names, or None when it names none or several."""
         candidates = self.candidates(text, level=level, within=within)
         return candidates[0] if len(candidates) == 1 else None
+
+    def suggestions(
+        self, text: str, *, level: int, within: AdminUnit | None = None, limit: int = 3
+    ) -> list[AdminUnit]:
+        """The units of a level (inside ``within``) whose names come closest to ``text``: a
+        spelling cut short, a prefix, a few letters off, in either script. Only suggestions:
+        a person chooses, and the choice is recorded as an alias."""
+        key = name_key(text)
+        if not key:
+            return []
+        names: dict[int, set[str]] = {}
+        for (alias_key_, kind), unit_ids in self.aliases.items():
+            if kind != AliasKind.NAME:
+                continue
+            for pk in unit_ids:
+                unit = self.units[pk]
+                if unit.level == level and (within is None or self._inside(unit, within)):
+                    names.setdefault(pk, set()).add(alias_key_)
+        scored = []
+        for pk, keys in names.items():
+            score = max(_closeness(key, other) for other in keys)
+            if score >= SUGGESTION_THRESHOLD:
+                scored.append((-score, self.units[pk].pcode, pk))
+        return [self.units[pk] for _score, _pcode, pk in sorted(scored)[:limit]]
+
+
+SUGGESTION_THRESHOLD = 0.6
+
+
+def _closeness(key: str, other: str) -> float:
+    """How alike two normalised names are, 0 to 1. A name cut short (a spreadsheet column too
+    narrow, ``Al-Mejar Al-Kabi``) counts as a near match when at least four letters remain."""
+    if len(key) >= 4 and (other.startswith(key) or key.startswith(other)):
+        return 0.95
+    return difflib.SequenceMatcher(None, key, other, autojunk=False).ratio()
 
 
 # Locations ------------------------------------------------------------------------------------
@@ -253,3 +299,27 @@ def locations_usable(
 def location_is_canonical(location: Location) -> bool:
     """Whether a location is in the canonical master list of its kind."""
     return Location.objects.filter(canonical_locations_q(location.kind), pk=location.pk).exists()
+
+
+ALIAS_COLUMNS = ("name", "pcode", "unit", "kind", "source", "file", "taught_by", "taught_at")
+
+
+def alias_rows(*, learnt_only: bool = False) -> list[tuple[str, ...]]:
+    """Aliases as rows of ``ALIAS_COLUMNS``, learnt ones with who taught them, when, from
+    which file (reference data: no personal values beyond a username)."""
+    aliases = Alias.objects.select_related("unit", "created_by").order_by("unit__pcode", "name")
+    if learnt_only:
+        aliases = aliases.filter(source=LEARNT)
+    return [
+        (
+            a.name,
+            a.unit.pcode,
+            a.unit.name_en,
+            a.kind,
+            a.source,
+            a.file,
+            a.created_by.get_username() if a.created_by else "",
+            a.created_at.isoformat() if a.created_at else "",
+        )
+        for a in aliases
+    ]

@@ -12,6 +12,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from shapely.geometry import mapping, shape
 from shapely.validation import make_valid
 
@@ -19,6 +20,7 @@ from nahrain.core.models import Organisation
 from nahrain.core.problems import ImportRejected, Problem
 from nahrain.core.services import audit_record
 from nahrain.geo.models import (
+    LEARNT,
     AdminUnit,
     Alias,
     AliasKind,
@@ -440,3 +442,68 @@ def location_update(
         )
     locked.refresh_from_db()
     return locked
+
+
+# Aliases people teach -------------------------------------------------------------------------
+
+
+class AliasRefused(ValueError):
+    """The spelling already names another unit where it would be used."""
+
+
+@transaction.atomic
+def alias_learn(*, actor: User | None, name: str, unit: AdminUnit, file: str = "") -> Alias:
+    """Record that ``name`` spells ``unit`` (a spelling a file used and a person mapped once).
+
+    Refused when the spelling already names another unit of the same level under the same
+    governorate: a learnt alias never makes a known name ambiguous. Recording it again changes
+    nothing.
+    """
+    name = " ".join(name.split())[:200]
+    key = alias_key(name, AliasKind.NAME)
+    if not key:
+        raise AliasRefused("an alias needs a name")
+    clash = Alias.objects.filter(key=key, kind=AliasKind.NAME, unit__level=unit.level).exclude(
+        unit=unit
+    )
+    if unit.level >= 2:
+        clash = clash.filter(unit__parent_id=unit.parent_id)
+    other = clash.select_related("unit").first()
+    if other is not None:
+        raise AliasRefused(f"{name!r} already names {other.unit.name_en} ({other.unit.pcode})")
+    alias, created = Alias.objects.get_or_create(
+        unit=unit,
+        key=key,
+        defaults={
+            "name": name,
+            "kind": AliasKind.NAME,
+            "source": LEARNT,
+            "created_by": actor if actor is not None and actor.is_authenticated else None,
+            "created_at": timezone.now(),
+            "file": file[:200],
+        },
+    )
+    if created:
+        audit_record(
+            actor=actor,
+            action="alias.learn",
+            object_type="admin_unit",
+            object_id=unit.pcode,
+            detail={"alias": alias.pk, "file": file[:200]},
+        )
+    return alias
+
+
+@transaction.atomic
+def alias_remove(*, actor: User | None, alias: Alias) -> None:
+    """Forget a learnt alias (a mistaken mapping); the gazetteer's own stay."""
+    if alias.source != LEARNT:
+        raise AliasRefused(f"{alias.name!r} comes with the {alias.source or 'reference data'}")
+    audit_record(
+        actor=actor,
+        action="alias.remove",
+        object_type="admin_unit",
+        object_id=alias.unit.pcode,
+        detail={"alias": alias.pk},
+    )
+    alias.delete()

@@ -600,6 +600,7 @@ ENDPOINTS: tuple[Decision, ...] = (
     ),
     page("displacement:round", GET=READ_ROUND, POST=NOBODY, build=ROUNDS),
     page("displacement:upload", GET=IM, POST=IM, build=upload_file, ok={"GET": 302}),
+    page("displacement:upload_alias", GET=NOBODY, POST=IM, build=pending_upload),
     page(
         "displacement:upload_confirm", GET=NOBODY, POST=IM, build=pending_upload, ok={"POST": 302}
     ),

@@ -71,3 +71,52 @@ def test_an_information_manager_previews_errors_then_imports_a_round(
 
     assert page.record.console_errors == []
     assert page.record.outside_requests == []
+
+
+@pytest.mark.shared_data
+def test_an_information_manager_teaches_a_spelling_on_the_preview_and_imports_the_1_sep_list(
+    personas: Personas, live_server: Any, page: Any, shared: Path
+) -> None:
+    from django.db.models import Sum
+
+    from nahrain.geo.models import LEARNT, Alias
+
+    geo_services.gazetteer_load()
+    assessment_round = services.round_create(
+        actor=personas.layla.user,
+        organisation=personas.iom,
+        number=5,
+        reference_date=date(2014, 9, 1),
+    )
+    base = live_server.url
+    page.goto(f"{base}/accounts/login/")
+    page.get_by_label("Username").fill("layla")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{base}/")
+    page.goto(f"{base}/dtm/rounds/{assessment_round.uid}/")
+    page.get_by_label("Master list (CSV or XLSX)").set_input_files(
+        str(shared / "data" / "dtm-iraq-2014" / "DTM_Dataset_-_01092014_final_0.csv")
+    )
+    page.get_by_role("button", name="Check the file").click()
+    unknown = page.locator("form.alias")
+    assert unknown.count() == 1
+    assert "Al-Mejar Al-Kabi" in unknown.inner_text()
+    assert unknown.get_by_role("radio", name="Al-Mejar Al-Kabir IQG14Q05").is_checked()
+    screenshot(page, "import-unknown-name-en")
+    unknown.get_by_role("button", name="Read it as this unit").click()
+    page.get_by_role("button", name="Confirm the import").wait_for()
+    assert page.locator("form.alias").count() == 0
+    learnt = Alias.objects.get(source=LEARNT)
+    assert (learnt.name, learnt.unit.pcode, learnt.created_by) == (
+        "Al-Mejar Al-Kabi",
+        "IQG14Q05",
+        personas.layla.user,
+    )
+    page.get_by_role("button", name="Confirm the import").click()
+    page.wait_for_url(f"{base}/dtm/jobs/**")
+    page.get_by_text("Audit entry").wait_for()
+    facts = LocationAssessment.objects.filter(round=assessment_round)
+    assert facts.aggregate(s=Sum("individuals"))["s"] == 1_709_178
+    assert page.record.console_errors == []
+    assert page.record.outside_requests == []

@@ -299,6 +299,20 @@ def test_a_file_with_errors_shows_them_row_by_row_and_offers_no_confirmation(
     assert "<td>5</td><td>C</td><td><code>unknown_district</code></td>" in html
     assert "Confirm the import" not in html and "/confirm/" not in html
     assert snapshot() == before
+    # Kept only while the unknown district can be taught on the page.
+    assert "Read it as this unit" in html
+    assert len(list(uploads.iterdir())) == 1
+
+
+def test_a_file_with_nothing_to_teach_is_not_kept(
+    personas: Personas, gazetteer: None, uploads: Path
+) -> None:
+    rows = wide_rows()
+    rows[2][6] = -5
+    response = upload(
+        personas.layla.client(), round_open(personas), csv_from_rows(rows), name="bad.csv"
+    )
+    assert "1 error: nothing will be imported until it is fixed." in text(response)
     assert not uploads.exists() or not any(uploads.iterdir())
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from argparse import ArgumentParser
+from argparse import ArgumentParser, ArgumentTypeError
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -44,6 +44,15 @@ class Command(BaseCommand):
             default=0.5,
             help="Warn when a location changed by more than this share (0.5).",
         )
+        imp.add_argument(
+            "--alias",
+            action="append",
+            default=[],
+            type=_alias,
+            metavar="NAME=PCODE",
+            help="Read a spelling the gazetteer lacks as this unit (repeatable); recorded as an "
+            "alias when the import commits.",
+        )
         exp = sub.add_parser("export", help="Export a round's figures.")
         exp.add_argument("--round", type=int, required=True, dest="number")
         exp.add_argument("--version", type=int, help="Round version (default: the latest).")
@@ -78,6 +87,13 @@ class Command(BaseCommand):
         except ImportRejected as rejected:
             for problem in rejected.problems:
                 self.stderr.write(str(problem))
+            for unknown in rejected.unresolved:
+                closest = ", ".join(f"{name} = {pcode}" for pcode, name in unknown.candidates)
+                self.stderr.write(
+                    f"unknown {'governorate' if unknown.level == 1 else 'district'} "
+                    f"{unknown.text!r} (first in row {unknown.row}); map it with "
+                    f'--alias "{unknown.text}=PCODE"' + (f"; closest: {closest}" if closest else "")
+                )
             raise CommandError(
                 f"rejected with {len([p for p in rejected.problems if p.severity == 'error'])} "
                 "error(s); nothing was written"
@@ -124,14 +140,18 @@ class Command(BaseCommand):
                 report = self._run_import(existing, actor, path, options)
                 transaction.set_rollback(True)
         else:
-            if existing is None:
-                existing = services.round_create(
-                    actor=actor,
-                    organisation=organisation,
-                    number=number,
-                    reference_date=options["date"],
-                )
-            report = self._run_import(existing, actor, path, options)
+            from django.db import transaction
+
+            # A rejected file leaves no empty round behind: the round goes with the import.
+            with transaction.atomic():
+                if existing is None:
+                    existing = services.round_create(
+                        actor=actor,
+                        organisation=organisation,
+                        number=number,
+                        reference_date=options["date"],
+                    )
+                report = self._run_import(existing, actor, path, options)
         for problem in report.warnings:
             self.stderr.write(str(problem))
         self.stdout.write("Column mapping used:")
@@ -161,6 +181,7 @@ class Command(BaseCommand):
             dry_run=options["dry_run"],
             change_warning_share=options["change_warning"],
             progress=lambda stage, done, total: bar(done, total) if stage == "writing" else None,
+            aliases=dict(options["alias"]),
         )
 
     def _export(self, organisation: Organisation, actor: User | None, options: Any) -> None:
@@ -205,3 +226,10 @@ class Command(BaseCommand):
                 f"{r.number}\tv{r.version}\t{r.reference_date}\t{r.status}\t"
                 f"{','.join(r.populations)}\t{r.uid}"
             )
+
+
+def _alias(value: str) -> tuple[str, str]:
+    name, sep, pcode = value.rpartition("=")
+    if not sep or not name.strip() or not pcode.strip():
+        raise ArgumentTypeError(f"{value!r} is not NAME=PCODE")
+    return name.strip(), pcode.strip().upper()

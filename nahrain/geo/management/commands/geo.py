@@ -3,17 +3,20 @@ the steward of a master list."""
 
 from __future__ import annotations
 
+import csv
+import io
 from argparse import ArgumentParser
 from pathlib import Path
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError
 
 from nahrain.core.models import Organisation
 from nahrain.core.problems import ImportRejected
 from nahrain.core.progress import ProgressBar
 from nahrain.geo import selectors, services
-from nahrain.geo.models import LocationKind
+from nahrain.geo.models import AdminUnit, AliasKind, LocationKind, alias_key
 
 
 class Command(BaseCommand):
@@ -39,6 +42,21 @@ class Command(BaseCommand):
         lookup = sub.add_parser("lookup", help="The deepest unit containing a point.")
         lookup.add_argument("lat", type=float)
         lookup.add_argument("lon", type=float)
+        alias = sub.add_parser(
+            "alias", help="Spellings taught to the system: add, list, remove, export."
+        )
+        verbs = alias.add_subparsers(dest="verb", required=True)
+        add = verbs.add_parser("add", help="Record that NAME spells the unit PCODE.")
+        add.add_argument("name")
+        add.add_argument("pcode")
+        add.add_argument("--user", help="Username to record as the one who taught it.")
+        listing = verbs.add_parser("list", help="Aliases (tab-separated).")
+        listing.add_argument("--learnt", action="store_true", help="Only those people taught.")
+        remove = verbs.add_parser("remove", help="Forget a learnt alias.")
+        remove.add_argument("name")
+        remove.add_argument("pcode")
+        export = verbs.add_parser("export", help="Every alias as CSV.")
+        export.add_argument("--output", type=Path, help="File to write (default: stdout).")
         steward = sub.add_parser(
             "steward",
             help="Name the organisation whose master list defines a kind of location "
@@ -62,6 +80,8 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"{unit.pcode}\tlevel {unit.level}\t{unit.name_en}\t{unit.name_ar}"
                 )
+        elif action == "alias":
+            self._alias(options)
         elif action == "steward":
             self._steward(options["kind"], options["organisation"])
         elif action == "lookup":
@@ -70,6 +90,52 @@ class Command(BaseCommand):
                 raise CommandError("No loaded boundary contains that point")
             for each in selectors.admin_unit_ancestors(found):
                 self.stdout.write(f"{each.pcode}\tlevel {each.level}\t{each.name_en}")
+
+    def _alias(self, options: dict[str, Any]) -> None:
+        verb = options["verb"]
+        if verb in ("add", "remove"):
+            self._alias_change(verb, options)
+            return
+        rows = selectors.alias_rows(learnt_only=verb == "list" and options["learnt"])
+        if verb == "list":
+            for row in rows:
+                self.stdout.write("\t".join(row))
+            return
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(selectors.ALIAS_COLUMNS)
+        writer.writerows(rows)
+        if options["output"]:
+            options["output"].write_text(buffer.getvalue(), encoding="utf-8")
+        else:
+            self.stdout.write(buffer.getvalue(), ending="")
+
+    def _alias_change(self, verb: str, options: dict[str, Any]) -> None:
+        unit = AdminUnit.objects.filter(pcode=options["pcode"].upper()).first()
+        if unit is None:
+            raise CommandError(f"no unit has the p-code {options['pcode']!r}")
+        if verb == "add":
+            actor = None
+            if options["user"]:
+                actor = User.objects.filter(username=options["user"]).first()
+                if actor is None:
+                    raise CommandError(f"no user {options['user']!r}")
+            try:
+                alias = services.alias_learn(
+                    actor=actor, name=options["name"], unit=unit, file="nahrain geo alias add"
+                )
+            except services.AliasRefused as refused:
+                raise CommandError(str(refused)) from None
+            self.stdout.write(f"{alias.name}\t{unit.pcode}\t{unit.name_en}")
+        elif verb == "remove":
+            found = unit.aliases.filter(key=alias_key(options["name"], AliasKind.NAME)).first()
+            if found is None:
+                raise CommandError(f"{options['name']!r} is not an alias of {unit.pcode}")
+            try:
+                services.alias_remove(actor=None, alias=found)
+            except services.AliasRefused as refused:
+                raise CommandError(str(refused)) from None
+            self.stdout.write(f"removed {found.name!r} of {unit.pcode}")
 
     def _steward(self, kind: str, acronym: str | None) -> None:
         if acronym is not None:
