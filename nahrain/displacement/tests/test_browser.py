@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from nahrain.core.tests.test_browser import sign_in
 from nahrain.displacement import services
 from nahrain.displacement.models import LocationAssessment
 from nahrain.displacement.tests.test_import_wide import csv_bytes, round_60_idps
@@ -89,11 +90,7 @@ def test_an_information_manager_teaches_a_spelling_on_the_preview_and_imports_th
         reference_date=date(2014, 9, 1),
     )
     base = live_server.url
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Username").fill("layla")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{base}/")
+    sign_in(page, base, "layla")
     page.goto(f"{base}/dtm/rounds/{assessment_round.uid}/")
     page.get_by_label("Master list (CSV or XLSX)").set_input_files(
         str(shared / "data" / "dtm-iraq-2014" / "DTM_Dataset_-_01092014_final_0.csv")

@@ -126,32 +126,21 @@ class Command(BaseCommand):
             raise CommandError(
                 f"round {number} exists with reference date {existing.reference_date}"
             )
-        if existing is None and options["dry_run"]:
-            # A dry run must write nothing, not even the round: check against a throw-away one.
-            from django.db import transaction
+        from django.db import transaction
 
-            with transaction.atomic():
+        # The round goes with the import: a rejected file leaves no empty round behind, and a
+        # dry run checks against a round it then takes back.
+        with transaction.atomic():
+            if existing is None:
                 existing = services.round_create(
                     actor=actor,
                     organisation=organisation,
                     number=number,
                     reference_date=options["date"],
                 )
-                report = self._run_import(existing, actor, path, options)
+            report = self._run_import(existing, actor, path, options)
+            if options["dry_run"]:
                 transaction.set_rollback(True)
-        else:
-            from django.db import transaction
-
-            # A rejected file leaves no empty round behind: the round goes with the import.
-            with transaction.atomic():
-                if existing is None:
-                    existing = services.round_create(
-                        actor=actor,
-                        organisation=organisation,
-                        number=number,
-                        reference_date=options["date"],
-                    )
-                report = self._run_import(existing, actor, path, options)
         for problem in report.warnings:
             self.stderr.write(str(problem))
         self.stdout.write("Column mapping used:")
