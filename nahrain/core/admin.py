@@ -1,9 +1,5 @@
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest, HttpResponse
 
-from nahrain.core.http import no_store
 from nahrain.core.models import ApiToken, AuditEvent, Membership, Organisation
 
 
@@ -20,16 +16,6 @@ class OrganisationAdmin(admin.ModelAdmin[Organisation]):
     search_fields = ["name", "acronym"]
     inlines = [MembershipInline]
 
-    def change_view(
-        self,
-        request: HttpRequest,
-        object_id: str,
-        form_url: str = "",
-        extra_context: dict[str, Any] | None = None,
-    ) -> HttpResponse:
-        # The members' list.
-        return no_store(super().change_view(request, object_id, form_url, extra_context))
-
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
@@ -43,20 +29,6 @@ class AuditEventAdmin(admin.ModelAdmin[AuditEvent]):
 
     list_display = ["at", "actor", "organisation", "action", "object_type", "object_id"]
     list_filter = ["action"]
-
-    def changelist_view(
-        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
-    ) -> HttpResponse:
-        return no_store(super().changelist_view(request, extra_context))
-
-    def change_view(
-        self,
-        request: HttpRequest,
-        object_id: str,
-        form_url: str = "",
-        extra_context: dict[str, Any] | None = None,
-    ) -> HttpResponse:
-        return no_store(super().change_view(request, object_id, form_url, extra_context))
 
     def has_add_permission(self, request: object) -> bool:
         return False

@@ -231,7 +231,7 @@ def test_after_the_wait_the_right_password_works_from_anywhere(personas: Persona
 
 
 def test_a_forged_forwarded_for_header_does_not_change_the_counted_address(
-    personas: Personas, settings: object
+    personas: Personas,
 ) -> None:
     sign_in(Client(), "layla", "guess", forwarded_for="203.0.113.9")
     assert AttemptCounter.objects.filter(key="address:127.0.0.1").exists()
@@ -327,6 +327,24 @@ def test_the_key_informant_page_and_api_are_not_cached(world: p.World, personas:
     )
     assert api.status_code == 200
     assert "no-store" in api["Cache-Control"]
+
+
+def test_member_lists_and_the_audit_log_are_not_cached(personas: Personas) -> None:
+    members = Client().get(
+        f"/api/v1/organisations/{personas.iom.pk}/members",
+        headers=bearer(personas.layla.token()),
+    )
+    assert "no-store" in members["Cache-Control"]
+    # Django's admin marks its own pages never-cache.
+    root = personas.root.client()
+    for url in (
+        "/admin/core/auditevent/",
+        f"/admin/core/auditevent/{AuditEvent.objects.first().pk}/change/",  # type: ignore[union-attr]
+        f"/admin/core/organisation/{personas.iom.pk}/change/",
+    ):
+        page = root.get(url)
+        assert page.status_code == 200, url
+        assert "no-store" in page["Cache-Control"], url
 
 
 # --- 7. no secret for whoever signs in first ----------------------------------------------------
