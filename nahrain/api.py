@@ -65,7 +65,8 @@ VALIDATION_ERROR_SCHEMA = {
     "required": ["detail"],
 }
 ERRORS = {
-    "401": "Not signed in: no valid token or session",
+    "401": "Not signed in: no valid token or session (an admin's token issued without a second "
+    "factor is not valid)",
     "403": "Refused: a second factor is owed, or the CSRF token of a session is missing",
     "404": "Not found, or not yours: the two are answered alike",
 }

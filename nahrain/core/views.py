@@ -82,7 +82,11 @@ def two_factor(request: AuthenticatedHttpRequest) -> HttpResponse:
     confirmed authenticator the page says to ask for an enrolment link, and shows no secret."""
     device = selectors.second_factor_device(user=request.user)
     if device is None:
-        return render(request, "core/two_factor_missing.html")
+        return render(
+            request,
+            "core/two_factor_missing.html",
+            {"needed": access.requires_second_factor(request.user)},
+        )
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if services.totp_verify(device=device, code=form.cleaned_data["code"]):

@@ -157,3 +157,9 @@ def test_signing_out_ends_the_session(personas: Personas) -> None:
     client = personas.layla.client()
     assert client.post(reverse("core:logout")).status_code == 302
     assert client.get(reverse("core:home")).status_code == 302
+
+
+def test_a_member_who_needs_no_second_factor_is_told_so_on_its_page(personas: Personas) -> None:
+    page = personas.layla.client().get(reverse("core:two_factor")).content.decode()
+    assert "needs no authenticator app" in page
+    assert "enrolment link" not in page
