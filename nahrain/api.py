@@ -10,12 +10,12 @@ from ninja.openapi.schema import OpenAPISchema
 from ninja.security import APIKeyCookie, HttpBearer
 
 from nahrain.core import services
-from nahrain.core.access import requires_second_factor
-from nahrain.core.middleware import SESSION_2FA_KEY
+from nahrain.core.access import second_factor_owed
 
 
 class TokenAuth(HttpBearer):
-    """``Authorization: Bearer nhr_...`` with a token from /accounts/tokens/ or the API."""
+    """``Authorization: Bearer nhr_...`` with a token from /accounts/tokens/ or the API (one of a
+    user who must use a second factor counts only if it was issued with one)."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         user = services.api_token_authenticate(secret=token)
@@ -34,7 +34,7 @@ class SessionAuth(APIKeyCookie):
         user = request.user
         if not user.is_authenticated:
             return None
-        if requires_second_factor(user) and not request.session.get(SESSION_2FA_KEY):
+        if second_factor_owed(user):
             return None
         return user
 
@@ -65,7 +65,8 @@ VALIDATION_ERROR_SCHEMA = {
     "required": ["detail"],
 }
 ERRORS = {
-    "401": "Not signed in: no valid token or session",
+    "401": "Not signed in: no valid token or session (an admin's token issued without a second "
+    "factor is not valid)",
     "403": "Refused: a second factor is owed, or the CSRF token of a session is missing",
     "404": "Not found, or not yours: the two are answered alike",
 }

@@ -66,6 +66,9 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "ninja",
     "django_tasks",
     "django_tasks_db",
@@ -85,6 +88,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "nahrain.core.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -151,10 +155,34 @@ LOGIN_URL = "core:login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "core:login"
 
-# Sign-in throttling: this many failures for one account (or ten times as many from one address)
-# within the window locks further attempts until the window has passed.
-NAHRAIN_LOGIN_MAX_FAILURES = int(os.environ.get("NAHRAIN_LOGIN_MAX_FAILURES", "5"))
-NAHRAIN_LOGIN_WINDOW_SECONDS = int(os.environ.get("NAHRAIN_LOGIN_WINDOW_SECONDS", "900"))
+# Sign-in throttling. Failed attempts are counted per account and per client address (web
+# sign-in and collectors' OpenRosa credentials apart), and per known device (a signed cookie
+# given after a full sign-in). The first NAHRAIN_LOGIN_FREE_FAILURES failures of an account or a
+# device (ten times as many of an address) cost nothing; after n failures the next attempt waits
+# 2^(n - free) seconds after the last one, at most NAHRAIN_LOGIN_MAX_DELAY_SECONDS. Nothing is
+# locked: the right password is accepted once the wait is over, and at once from a known device.
+NAHRAIN_LOGIN_FREE_FAILURES = int(os.environ.get("NAHRAIN_LOGIN_FREE_FAILURES", "5"))
+NAHRAIN_LOGIN_ADDRESS_FREE_FAILURES = int(
+    os.environ.get("NAHRAIN_LOGIN_ADDRESS_FREE_FAILURES", "50")
+)
+NAHRAIN_LOGIN_MAX_DELAY_SECONDS = int(os.environ.get("NAHRAIN_LOGIN_MAX_DELAY_SECONDS", "900"))
+# Failures older than this (since the last attempt of that key) are forgotten.
+NAHRAIN_LOGIN_MEMORY_SECONDS = int(os.environ.get("NAHRAIN_LOGIN_MEMORY_SECONDS", "86400"))
+# The client's address: REMOTE_ADDR, unless the server sits behind proxies that set this header
+# (e.g. X-Forwarded-For); then the address is the NAHRAIN_TRUSTED_PROXY_COUNT-th entry from the
+# right, the one the outermost trusted proxy saw. Without the setting the header is ignored, so a
+# client cannot choose the address it is counted under.
+NAHRAIN_TRUSTED_PROXY_HEADER = os.environ.get("NAHRAIN_TRUSTED_PROXY_HEADER", "")
+NAHRAIN_TRUSTED_PROXY_COUNT = int(os.environ.get("NAHRAIN_TRUSTED_PROXY_COUNT", "1"))
+# A one-time link to set up an authenticator app is valid this long.
+NAHRAIN_ENROLMENT_LINK_SECONDS = int(os.environ.get("NAHRAIN_ENROLMENT_LINK_SECONDS", "259200"))
+# Where the server is reached, for links printed by the command line.
+NAHRAIN_BASE_URL = os.environ.get("NAHRAIN_BASE_URL", "http://127.0.0.1:8000")
+# Authenticator apps show this name beside the account.
+OTP_TOTP_ISSUER = "Nahrain"
+# django-otp's admin pages must not show anyone's authenticator secret or recovery codes, not
+# even to a platform admin (who could then give another admin's second factor).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # Field data collection (OpenRosa). The realm is part of every collector's Digest HA1: changing
 # it invalidates every collector password.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Router, Status
 
 from nahrain.collect import access, selectors, services
@@ -17,6 +17,7 @@ from nahrain.collect.schemas import (
     RejectIn,
     SubmissionOut,
 )
+from nahrain.core.http import no_store
 
 router = Router(tags=["collect"])
 
@@ -94,9 +95,10 @@ def submission_reject(request: HttpRequest, uid: uuid.UUID, payload: RejectIn) -
 
 
 @router.get("/submissions/{uid}/key-informant", response=KeyInformantOut)
-def key_informant(request: HttpRequest, uid: uuid.UUID) -> KeyInformantOut:
+def key_informant(request: HttpRequest, uid: uuid.UUID, response: HttpResponse) -> KeyInformantOut:
     """The key informant's name and phone (personal data; the read is audited)."""
     submission = access.access_key_informant(request.user, uid)
+    no_store(response)
     informant = services.key_informant_read(
         actor=request.user,  # type: ignore[arg-type]
         submission=submission,

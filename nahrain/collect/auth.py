@@ -1,10 +1,12 @@
 """Authenticating collectors the way OpenRosa clients do: Digest (RFC 2617/7616 with MD5, as
 ODK Collect, KoboCollect and Enketo send it) everywhere, and Basic over HTTPS only.
 
-Nonces are stateless: a timestamp signed with the server's secret, valid for
+Nonces are a timestamp and random bits signed with the server's secret, valid for
 ``NAHRAIN_COLLECT_NONCE_SECONDS``; an expired one gets a new challenge marked ``stale`` so
-that the app retries without asking the collector again. Bad credentials are counted with the
-sign-in's failures (per account and per address) and throttled alike.
+that the app retries without asking the collector again. The highest nonce count accepted with
+each nonce is kept (``DigestNonce``), so a captured header cannot be sent again. Bad credentials
+are counted per collector account and per address like the web sign-in's, but apart from them:
+a phone guessing wrong delays neither people signing in nor other collectors' accounts.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import binascii
 import hashlib
 import hmac
 import re
+import secrets
 import time
 from dataclasses import dataclass
 
@@ -21,14 +24,12 @@ from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.http import HttpRequest
 
+from nahrain.collect import services
 from nahrain.collect.models import Collector
-from nahrain.core import selectors as core_selectors
 from nahrain.core import services as core_services
-from nahrain.core.forms import client_ip
+from nahrain.core.clients import client_address
+from nahrain.core.models import AttemptScope
 
-# Failures are counted under this prefix so that a collector and a web user of the same name
-# do not share a throttle.
-THROTTLE_PREFIX = "openrosa:"
 _PARAM = re.compile(r'(\w+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))')
 
 
@@ -36,29 +37,33 @@ _PARAM = re.compile(r'(\w+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))')
 class AuthResult:
     collector: Collector | None
     stale: bool = False
-    throttled: bool = False
+    # Seconds the client must wait before its credentials are checked again (0: none).
+    wait: float = 0.0
 
 
 def _md5(text: str) -> str:
     return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
 
 
-def _sign(timestamp: str) -> str:
+def _sign(value: str) -> str:
     key = settings.SECRET_KEY.encode()
-    return hmac.new(key, f"openrosa-nonce:{timestamp}".encode(), hashlib.sha256).hexdigest()[:32]
+    return hmac.new(key, f"openrosa-nonce:{value}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def new_nonce() -> str:
-    timestamp = str(int(time.time()))
-    return f"{timestamp}.{_sign(timestamp)}"
+def new_nonce(timestamp: int | None = None) -> str:
+    """A signed nonce: its time (for expiry) and random bits, so that two challenges of one
+    second differ and their nonce counts are tracked apart."""
+    value = f"{int(time.time()) if timestamp is None else timestamp}.{secrets.token_hex(8)}"
+    return f"{value}.{_sign(value)}"
 
 
 def _nonce_state(nonce: str) -> str:
     """ "ok", "stale" (ours, but too old) or "bad"."""
-    timestamp, _, signature = nonce.partition(".")
+    value, _, signature = nonce.rpartition(".")
+    timestamp = value.partition(".")[0]
     # Bytes, not str: compare_digest refuses non-ASCII text, and headers are untrusted.
     if not timestamp.isdigit() or not hmac.compare_digest(
-        signature.encode(), _sign(timestamp).encode()
+        signature.encode(), _sign(value).encode()
     ):
         return "bad"
     if time.time() - int(timestamp) > settings.NAHRAIN_COLLECT_NONCE_SECONDS:
@@ -92,16 +97,28 @@ def _active(username: str) -> Collector | None:
     )
 
 
-def _digest(request: HttpRequest, value: str) -> tuple[Collector | None, bool]:
+def _nonce_count(params: dict[str, str]) -> int | None:
+    """The nonce count as a number: nc (hex) with qop, 0 without; None when malformed."""
+    if not params.get("qop"):
+        return 0
+    nc = params.get("nc", "")
+    if not (1 <= len(nc) <= 8) or any(c not in "0123456789abcdefABCDEF" for c in nc):
+        return None
+    return int(nc, 16)
+
+
+def _digest(request: HttpRequest, value: str) -> tuple[Collector | None, str]:
+    """The collector and "ok"; or None and why: "stale" (right, but the nonce is too old),
+    "replay" (right, but this nonce count was accepted already) or "bad"."""
     params = parse_params(value)
     username = params.get("username", "")
     nonce_state = _nonce_state(params.get("nonce", ""))
     if params.get("realm") != settings.NAHRAIN_COLLECT_REALM or nonce_state == "bad":
-        return None, False
+        return None, "bad"
     if params.get("algorithm", "MD5").upper() != "MD5":
-        return None, False
+        return None, "bad"
     if params.get("uri", "") != request.get_full_path():
-        return None, False
+        return None, "bad"
     collector = _active(username)
     ha1 = collector.digest_ha1 if collector else _md5("absent:account:")
     ha2 = _md5(f"{request.method}:{params.get('uri', '')}")
@@ -114,14 +131,19 @@ def _digest(request: HttpRequest, value: str) -> tuple[Collector | None, bool]:
     elif not qop:
         expected = _md5(f"{ha1}:{params.get('nonce', '')}:{ha2}")
     else:
-        return None, False
+        return None, "bad"
     if collector is None or not hmac.compare_digest(
         expected.encode(), params.get("response", "").encode()
     ):
-        return None, False
+        return None, "bad"
     if nonce_state == "stale":
-        return None, True
-    return collector, False
+        return None, "stale"
+    nonce = params.get("nonce", "")
+    count = _nonce_count(params)
+    expires = int(nonce.partition(".")[0]) + settings.NAHRAIN_COLLECT_NONCE_SECONDS
+    if count is None or not services.digest_nonce_use(nonce=nonce, count=count, expires=expires):
+        return None, "replay"
+    return collector, "ok"
 
 
 def _basic_credentials(value: str) -> tuple[str, str]:
@@ -155,17 +177,21 @@ def authenticate(request: HttpRequest) -> AuthResult:
         username, password = parse_params(value).get("username", ""), ""
     else:
         username, password = _basic_credentials(value)
-    ip_address = client_ip(request)
-    throttle_name = THROTTLE_PREFIX + username
-    if username and core_selectors.login_is_throttled(
-        username=throttle_name, ip_address=ip_address
-    ):
-        return AuthResult(None, throttled=True)
-    stale = False
+    if not username:
+        return AuthResult(None)
+    keys = [f"account:{username.casefold()[:150]}"]
+    address = client_address(request)
+    if address:
+        keys.append(f"address:{address}")
+    wait = core_services.attempt_begin(scope=AttemptScope.COLLECT, keys=keys)
+    if wait:
+        return AuthResult(None, wait=wait)
     if scheme == "digest":
-        collector, stale = _digest(request, value)
+        collector, outcome = _digest(request, value)
     else:
         collector = _basic(username, password)
-    if collector is None and not stale:
-        core_services.login_failure_record(username=throttle_name, ip_address=ip_address)
-    return AuthResult(collector, stale=stale)
+        outcome = "ok" if collector is not None else "bad"
+    # A stale or replayed header held the right password once: not a guess at it.
+    if outcome != "bad":
+        core_services.attempt_succeeded(scope=AttemptScope.COLLECT, keys=keys)
+    return AuthResult(collector, stale=outcome == "stale")

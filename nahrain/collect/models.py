@@ -215,3 +215,18 @@ class KeyInformant(models.Model):
 
     def __str__(self) -> str:
         return f"key informant of {self.submission_id}"
+
+
+class DigestNonce(models.Model):
+    """The highest nonce count accepted with a Digest nonce, so that a captured header cannot be
+    sent again: a later request must carry a higher count (RFC 7616 section 3.3). The unique
+    nonce makes two requests racing with one header accept at most one."""
+
+    nonce = models.CharField(max_length=100, unique=True)
+    # The nc parameter; 0 for a header without qop, which may use its nonce once.
+    count = models.BigIntegerField()
+    # When the nonce itself expires: the row is useless after that and is forgotten.
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.nonce[:12]}… nc={self.count}"

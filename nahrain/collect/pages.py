@@ -21,7 +21,7 @@ from nahrain.collect import access, selectors, services
 from nahrain.collect.forms import CollectorForm, RejectForm
 from nahrain.collect.models import Collector, Form, SubmissionStatus
 from nahrain.collect.xforms import FormCompileError
-from nahrain.core.http import AuthenticatedHttpRequest
+from nahrain.core.http import AuthenticatedHttpRequest, no_store, personal_data
 from nahrain.core.models import Organisation
 
 
@@ -121,6 +121,7 @@ def submission_reject(request: AuthenticatedHttpRequest, uid: uuid.UUID) -> Http
 
 @login_required
 @require_POST
+@personal_data
 def key_informant(request: AuthenticatedHttpRequest, uid: uuid.UUID) -> HttpResponse:
     """Show the key informant once, on request (POST: a read that is audited)."""
     submission = access.access_key_informant(request.user, uid)
@@ -153,8 +154,7 @@ def _credentials_page(
             "qr_svg": segno.make(payload, error="l", micro=False).svg_inline(scale=4),
         },
     )
-    response["Cache-Control"] = "no-store"  # the password must not stay in a cache
-    return response
+    return no_store(response)  # the password must not stay in a cache
 
 
 @login_required

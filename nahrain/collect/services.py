@@ -7,7 +7,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from django.conf import settings
@@ -21,6 +21,7 @@ from nahrain.collect import xforms
 from nahrain.collect.checks import check_location_assessment
 from nahrain.collect.models import (
     Collector,
+    DigestNonce,
     Form,
     FormKind,
     FormMedia,
@@ -72,6 +73,27 @@ def _new_password() -> str:
     # 20 characters from an alphabet that survives being read aloud or typed on a phone.
     alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
     return "".join(secrets.choice(alphabet) for _ in range(20))
+
+
+@transaction.atomic
+def digest_nonce_use(*, nonce: str, count: int, expires: int) -> bool:
+    """Record that a Digest header with this nonce and nonce count was accepted; False when
+    the count is not higher than one accepted before (a replay, or a header without qop whose
+    nonce was used already). ``expires`` is the nonce's expiry as a Unix time."""
+    now = timezone.now()
+    DigestNonce.objects.filter(expires_at__lt=now).delete()
+    if DigestNonce.objects.filter(nonce=nonce, count__lt=count).update(count=count):
+        return True
+    try:
+        with transaction.atomic():
+            DigestNonce.objects.create(
+                nonce=nonce,
+                count=count,
+                expires_at=datetime.fromtimestamp(expires, tz=UTC),
+            )
+    except IntegrityError:
+        return False  # the nonce is known with this count or a higher one
+    return True
 
 
 @transaction.atomic

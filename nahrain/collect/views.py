@@ -7,6 +7,7 @@ The server URL an app is given is ``https://HOST/openrosa``; the apps append ``/
 from __future__ import annotations
 
 import functools
+import math
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -20,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from nahrain.collect import access, openrosa, selectors, services
 from nahrain.collect.auth import authenticate, challenge
 from nahrain.collect.models import Collector
+from nahrain.core.forms import wait_message
 
 CollectorView = Callable[..., HttpResponse]
 
@@ -30,9 +32,9 @@ def collector_required(view: CollectorView) -> Callable[..., HttpResponse]:
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         result = authenticate(request)
-        if result.throttled:
-            response = openrosa.message(429, _("Too many failed attempts. Wait a few minutes."))
-            response["Retry-After"] = "300"
+        if result.wait:
+            response = openrosa.message(429, wait_message(result.wait))
+            response["Retry-After"] = str(math.ceil(result.wait))
             return response
         if result.collector is None:
             response = openrosa.message(401, _("Authentication required."))

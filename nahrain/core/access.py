@@ -10,9 +10,13 @@ import uuid
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
+from django.core import signing
 from django.http import Http404
+from django.utils import timezone
 
-from nahrain.core.models import ApiToken, Membership, Organisation, Role
+from nahrain.core.models import ApiToken, EnrolmentLink, Membership, Organisation, Role
+
+ENROLMENT_LINK_SALT = "nahrain.core.enrolment-link"
 
 AnyUser = User | AnonymousUser
 
@@ -40,6 +44,15 @@ def requires_second_factor(user: AnyUser) -> bool:
     if is_platform_admin(user):
         return True
     return Membership.objects.filter(user_id=user.pk, role=Role.ORG_ADMIN).exists()
+
+
+def second_factor_owed(user: AnyUser) -> bool:
+    """True for a signed-in user who must use a second factor and has not given it in this
+    session (django-otp's middleware marks a verified session's user)."""
+    if not requires_second_factor(user):
+        return False
+    is_verified = getattr(user, "is_verified", None)
+    return not (callable(is_verified) and is_verified())
 
 
 def _parse_uuid(value: Any) -> uuid.UUID:
@@ -82,4 +95,21 @@ def access_api_token_by_id(user: AnyUser, token_id: Any) -> ApiToken:
     try:
         return ApiToken.objects.get(pk=_parse_uuid(token_id), user_id=user.pk)
     except ApiToken.DoesNotExist:
+        raise Http404 from None
+
+
+def access_enrolment_link(user: AnyUser, token: str) -> EnrolmentLink:
+    """An enrolment link is its user's alone, once, until it expires; a forged, spent, expired
+    or someone else's link answers alike."""
+    if not user.is_authenticated:
+        raise Http404
+    try:
+        link_id = signing.loads(token, salt=ENROLMENT_LINK_SALT)
+        return EnrolmentLink.objects.get(
+            pk=_parse_uuid(link_id),
+            user_id=user.pk,
+            used_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        )
+    except (signing.BadSignature, EnrolmentLink.DoesNotExist):
         raise Http404 from None

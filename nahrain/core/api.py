@@ -2,14 +2,16 @@ from __future__ import annotations
 
 import uuid
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Router, Status
 
 from nahrain.core import access, selectors, services
+from nahrain.core.http import no_store
 from nahrain.core.schemas import (
     ApiTokenCreatedOut,
     ApiTokenIn,
     ApiTokenOut,
+    ErrorOut,
     MemberOut,
     MeOut,
     OrganisationOut,
@@ -46,8 +48,11 @@ def organisation_detail(request: HttpRequest, organisation_id: uuid.UUID) -> Org
 
 
 @router.get("/organisations/{organisation_id}/members", response=list[MemberOut])
-def organisation_members(request: HttpRequest, organisation_id: uuid.UUID) -> list[MemberOut]:
+def organisation_members(
+    request: HttpRequest, organisation_id: uuid.UUID, response: HttpResponse
+) -> list[MemberOut]:
     organisation = access.access_organisation_members(request.user, organisation_id)
+    no_store(response)
     return [
         MemberOut(
             id=m.pk, username=m.user.get_username(), full_name=m.user.get_full_name(), role=m.role
@@ -61,9 +66,21 @@ def token_list(request: HttpRequest) -> list[ApiTokenOut]:
     return [ApiTokenOut.from_orm(t) for t in selectors.api_token_list(user=request.user)]
 
 
-@router.post("/tokens", response={201: ApiTokenCreatedOut})
-def token_create(request: HttpRequest, payload: ApiTokenIn) -> Status[ApiTokenCreatedOut]:
-    token, secret = services.api_token_create(user=request.user, name=payload.name)  # type: ignore[arg-type]
+@router.post("/tokens", response={201: ApiTokenCreatedOut, 403: ErrorOut})
+def token_create(
+    request: HttpRequest, payload: ApiTokenIn, response: HttpResponse
+) -> Status[ApiTokenCreatedOut] | Status[ErrorOut]:
+    """Issue a token. Platform and organisation admins give a current code of their
+    authenticator app in ``code``; 403 without a valid one."""
+    try:
+        token, secret = services.api_token_create_confirmed(
+            user=request.user,  # type: ignore[arg-type]
+            name=payload.name,
+            code=payload.code,
+        )
+    except services.SecondFactorRefused:
+        return Status(403, ErrorOut(detail="A current code of the authenticator app is required"))
+    no_store(response)
     return Status(201, ApiTokenCreatedOut(**ApiTokenOut.from_orm(token).dict(), secret=secret))
 
 

@@ -1,43 +1,63 @@
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
-from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from nahrain.core import selectors, services
+from nahrain.core import services
+from nahrain.core.clients import client_address, known_device
+from nahrain.core.models import AttemptScope
 
 
-def client_ip(request: HttpRequest | None) -> str | None:
-    if request is None:
-        return None
-    return request.META.get("REMOTE_ADDR") or None
+def wait_message(seconds: float) -> str:
+    """What a person is told while attempts of theirs must wait."""
+    whole = max(1, math.ceil(seconds))
+    return ngettext(
+        "Too many failed attempts. Try again in %(seconds)d second.",
+        "Too many failed attempts. Try again in %(seconds)d seconds.",
+        whole,
+    ) % {"seconds": whole}
+
+
+def sign_in_keys(*, username: str, address: str | None, device: str | None) -> list[str]:
+    """What one sign-in attempt is counted against: a known device alone, or else the account
+    and the client's address."""
+    if device is not None:
+        return [f"device:{device}"]
+    keys = [f"account:{username.casefold()[:150]}"]
+    if address:
+        keys.append(f"address:{address}")
+    return keys
 
 
 class ThrottledAuthenticationForm(AuthenticationForm):
-    """Django's sign-in form, refusing to check passwords once an account is being guessed at."""
+    """Django's sign-in form; an account or address being guessed at waits longer and longer
+    between attempts, while the account's known devices are counted on their own."""
 
-    error_messages = {
-        **AuthenticationForm.error_messages,
-        "throttled": _("Too many failed sign-in attempts. Wait a few minutes before trying again."),
-    }
+    keys: list[str]
 
     def clean(self) -> dict[str, Any]:
         username = self.cleaned_data.get("username") or ""
-        ip_address = client_ip(self.request)
-        if username and selectors.login_is_throttled(username=username, ip_address=ip_address):
-            raise forms.ValidationError(self.error_messages["throttled"], code="throttled")
-        try:
-            return super().clean()
-        except forms.ValidationError:
-            if username:
-                services.login_failure_record(username=username, ip_address=ip_address)
-            raise
+        self.keys = sign_in_keys(
+            username=username,
+            address=client_address(self.request),
+            device=known_device(self.request, username),
+        )
+        if username:
+            wait = services.attempt_begin(scope=AttemptScope.WEB, keys=self.keys)
+            if wait:
+                raise forms.ValidationError(wait_message(wait), code="throttled")
+        cleaned = super().clean()
+        if username:
+            services.attempt_succeeded(scope=AttemptScope.WEB, keys=self.keys)
+        return cleaned
 
 
-class TotpForm(forms.Form):
+class CodeForm(forms.Form):
     code = forms.CharField(
         label=_("Code from your authenticator app"),
         max_length=10,
@@ -45,5 +65,27 @@ class TotpForm(forms.Form):
     )
 
 
+class RecoveryCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Recovery code"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+
+
 class ApiTokenForm(forms.Form):
     name = forms.CharField(label=_("Token name"), max_length=100)
+
+
+class ConfirmedApiTokenForm(ApiTokenForm):
+    """For users who must use a second factor: a current code again, to make a token."""
+
+    code = forms.CharField(
+        label=_("A current code from your authenticator app"),
+        max_length=10,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+
+class EnrolmentLinkForm(forms.Form):
+    username = forms.CharField(label=_("Username of the admin"), max_length=150)

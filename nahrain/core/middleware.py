@@ -7,7 +7,7 @@ import re
 import uuid
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote, urlencode
 
 from django.http import (
     HttpRequest,
@@ -16,12 +16,11 @@ from django.http import (
     HttpResponseRedirect,
     JsonResponse,
 )
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 
-from nahrain.core.access import requires_second_factor
+from nahrain.core.access import second_factor_owed
 from nahrain.core.context import current_request_id
 
-SESSION_2FA_KEY = "nahrain_2fa_verified"
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 # Content-Security-Policy: no inline scripts, nothing from another origin.
@@ -123,26 +122,50 @@ class UnstorableTextMiddleware:
         return False
 
 
-class TwoFactorMiddleware:
-    """Sessions of users who need a second factor reach nothing else until they have given it."""
+# What a session may reach before its second factor: the pages that take it (a code, a
+# recovery code, an enrolment link), signing in and out, and the language switch.
+BEFORE_SECOND_FACTOR = frozenset(
+    {
+        "core:login",
+        "core:logout",
+        "core:two_factor",
+        "core:recovery",
+        "core:enrol",
+        "set_language",
+    }
+)
 
-    EXEMPT_PREFIXES = ("/accounts/", "/static/", "/i18n/")
+
+class TwoFactorMiddleware:
+    """Sessions of users who need a second factor reach nothing else until they have given it.
+
+    A request to the API that carries its own credentials (a bearer token) is left to the API,
+    which refuses a token of such a user issued without a second factor; OpenRosa's endpoints
+    authenticate collectors alone, and a session opens nothing there."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        user = request.user
-        if (
-            user.is_authenticated
-            and not request.session.get(SESSION_2FA_KEY)
-            and not request.path.startswith(self.EXEMPT_PREFIXES)
-            and requires_second_factor(user)
-        ):
-            if request.path.startswith("/api/"):
-                return JsonResponse({"detail": "Second factor required"}, status=403)
-            return HttpResponseRedirect(reverse("core:two_factor") + f"?next={request.path}")
-        return self.get_response(request)
+        if not second_factor_owed(request.user) or self._allowed(request):
+            return self.get_response(request)
+        if request.path.startswith("/api/"):
+            return JsonResponse({"detail": "Second factor required"}, status=403)
+        return HttpResponseRedirect(
+            reverse("core:two_factor") + "?" + urlencode({"next": request.get_full_path()})
+        )
+
+    @staticmethod
+    def _allowed(request: HttpRequest) -> bool:
+        if request.path.startswith(("/static/", "/openrosa/")):
+            return True
+        if request.path.startswith("/api/") and "Authorization" in request.headers:
+            return True
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return False
+        return match.view_name in BEFORE_SECOND_FACTOR
 
 
 class SecurityHeadersMiddleware:

@@ -1,4 +1,4 @@
-"""Organisations, memberships and roles, API tokens, second factors, sign-in failures, audit."""
+"""Organisations, memberships and roles, API tokens, enrolment links, sign-in attempts, audit."""
 
 from __future__ import annotations
 
@@ -80,6 +80,9 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Whether a current second-factor code was given when the token was made: a token of a user
+    # who must use a second factor works only if it was.
+    with_second_factor = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at"]
@@ -88,30 +91,47 @@ class ApiToken(models.Model):
         return f"{self.name} ({self.prefix}…)"
 
 
-class TotpDevice(models.Model):
-    """A user's TOTP second factor (RFC 6238); confirmed once the first code has been accepted."""
+class EnrolmentLink(models.Model):
+    """A one-time permission to set up an authenticator app, given by the server's operator or a
+    platform admin: without one, nobody who signs in with a password alone sees a new secret."""
 
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="totp_device"
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrolment_links"
     )
-    secret = models.CharField(max_length=64)
-    confirmed_at = models.DateTimeField(null=True, blank=True)
-    # The last accepted time step, so that one code cannot be replayed inside its window.
-    last_step = models.BigIntegerField(default=0)
+    # None: made by the server's operator on the command line.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
-        return f"TOTP for {self.user}"
+        return f"enrolment link for {self.user}"
 
 
-class LoginFailure(models.Model):
-    """One failed sign-in, kept for the throttling window; no password is ever stored."""
+class AttemptScope(models.TextChoices):
+    WEB = "web", "web sign-in"
+    COLLECT = "collect", "collector credentials"
 
-    username = models.CharField(max_length=150, db_index=True)
-    ip_address = models.GenericIPAddressField(null=True, db_index=True)
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+class AttemptCounter(models.Model):
+    """Failed attempts of one key (an account, a client address or a known device) at one kind
+    of sign-in, kept to compute the wait before its next attempt; never a password."""
+
+    scope = models.CharField(max_length=10, choices=AttemptScope.choices)
+    key = models.CharField(max_length=200)
+    failures = models.PositiveIntegerField(default=0)
+    last_attempt_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="attempt_counter_unique_key")
+        ]
 
     def __str__(self) -> str:
-        return f"{self.username} at {self.at:%Y-%m-%d %H:%M}"
+        return f"{self.scope} {self.key}: {self.failures}"
 
 
 class AuditEvent(models.Model):

@@ -23,6 +23,13 @@ class MemberOut(Schema):
 
 class ApiTokenIn(Schema):
     name: str = Field(..., min_length=1, max_length=100)
+    # A current code of the caller's authenticator app: required of platform and organisation
+    # admins, ignored for everyone else.
+    code: str = Field("", max_length=10)
+
+
+class ErrorOut(Schema):
+    detail: str
 
 
 class ApiTokenOut(Schema):

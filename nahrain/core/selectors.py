@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from nahrain.core.access import AnyUser, is_platform_admin
-from nahrain.core.models import ApiToken, AuditEvent, LoginFailure, Membership, Organisation
+from nahrain.core.models import ApiToken, AttemptCounter, AuditEvent, Membership, Organisation
 
 
 def organisation_list(*, user: AnyUser) -> QuerySet[Organisation]:
@@ -53,11 +55,56 @@ def audit_event_list(*, user: AnyUser) -> QuerySet[AuditEvent]:
     ).distinct()
 
 
-def login_is_throttled(*, username: str, ip_address: str | None) -> bool:
-    """True when the account or the address has failed too often inside the window."""
-    since = timezone.now() - timedelta(seconds=settings.NAHRAIN_LOGIN_WINDOW_SECONDS)
-    recent = LoginFailure.objects.filter(at__gte=since)
-    limit = settings.NAHRAIN_LOGIN_MAX_FAILURES
-    if recent.filter(username=username.casefold()).count() >= limit:
-        return True
-    return bool(ip_address) and recent.filter(ip_address=ip_address).count() >= limit * 10
+def attempt_delay(*, key: str, failures: int) -> float:
+    """Seconds the next attempt of a key waits after its last one: none for the first free
+    failures (five for an account or a device, fifty for an address), then 1, 2, 4... seconds,
+    at most ``NAHRAIN_LOGIN_MAX_DELAY_SECONDS``."""
+    free = (
+        settings.NAHRAIN_LOGIN_ADDRESS_FREE_FAILURES
+        if key.startswith("address:")
+        else settings.NAHRAIN_LOGIN_FREE_FAILURES
+    )
+    if failures < free:
+        return 0.0
+    return float(min(2 ** min(failures - free, 32), settings.NAHRAIN_LOGIN_MAX_DELAY_SECONDS))
+
+
+def attempt_wait(*, counter: AttemptCounter, now: datetime | None = None) -> float:
+    """Seconds still to wait before the counter's key may try again (0 when it may)."""
+    delay = attempt_delay(key=counter.key, failures=counter.failures)
+    if not delay:
+        return 0.0
+    elapsed = ((now or timezone.now()) - counter.last_attempt_at).total_seconds()
+    return max(0.0, delay - elapsed)
+
+
+def second_factor_device(*, user: AnyUser) -> TOTPDevice | None:
+    """The user's confirmed authenticator app, if they have set one up."""
+    if not user.is_authenticated:
+        return None
+    return TOTPDevice.objects.filter(user_id=user.pk, confirmed=True).first()
+
+
+def enrolment_device(*, user: AnyUser) -> TOTPDevice | None:
+    """The authenticator the user is setting up, not confirmed yet."""
+    return TOTPDevice.objects.filter(user_id=user.pk, confirmed=False).first()
+
+
+def recovery_device(*, user: AnyUser) -> StaticDevice | None:
+    """The holder of the user's recovery codes."""
+    return StaticDevice.objects.filter(user_id=user.pk, confirmed=True).first()
+
+
+def recovery_codes_left(*, user: AnyUser) -> int:
+    """How many unused recovery codes the user has."""
+    device = recovery_device(user=user)
+    return device.token_set.count() if device is not None else 0
+
+
+def second_factor_wait(*, device: TOTPDevice | StaticDevice) -> float:
+    """Seconds before django-otp checks another code of this device (0 when it will)."""
+    allowed, data = device.verify_is_allowed()
+    if allowed or not data or "locked_until" not in data:
+        return 0.0
+    until: datetime = data["locked_until"]
+    return max(0.0, (until - timezone.now()).total_seconds())

@@ -1,28 +1,34 @@
-"""Writes of core objects: organisations, memberships, tokens, second factors, audit."""
+"""Writes of core objects: organisations, memberships, tokens, second factors, sign-in attempts,
+audit."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-import pyotp
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
-from django.db import transaction
+from django.core import signing
+from django.db import models, transaction
 from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from nahrain.core.access import ENROLMENT_LINK_SALT, requires_second_factor
 from nahrain.core.context import current_request_id
 from nahrain.core.models import (
     ApiToken,
+    AttemptCounter,
     AuditEvent,
-    LoginFailure,
+    EnrolmentLink,
     Membership,
     Organisation,
-    TotpDevice,
 )
+from nahrain.core.selectors import attempt_wait, second_factor_device
 
 TOKEN_PREFIX = "nhr_"  # noqa: S105 (a marker, not a secret)
 
@@ -133,15 +139,47 @@ def _token_digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+class SecondFactorRefused(Exception):
+    """A second-factor code was wrong, already used, or given too soon after failed ones."""
+
+
 @transaction.atomic
-def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
-    """Issue a token; the secret is returned once and only its digest is kept."""
+def api_token_create(*, user: User, name: str, with_second_factor: bool) -> tuple[ApiToken, str]:
+    """Issue a token; the secret is returned once and only its digest is kept.
+
+    ``with_second_factor`` records that the caller gave a current code when asking for it (see
+    ``api_token_create_confirmed``)."""
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(user=user, name=name, prefix=secret[:10], digest=_token_digest(secret))
+    token = ApiToken(
+        user=user,
+        name=name,
+        prefix=secret[:10],
+        digest=_token_digest(secret),
+        with_second_factor=with_second_factor,
+    )
     token.full_clean()
     token.save()
-    audit_record(actor=user, action="api_token.create", object_type="api_token", object_id=token.pk)
+    audit_record(
+        actor=user,
+        action="api_token.create",
+        object_type="api_token",
+        object_id=token.pk,
+        detail={"with_second_factor": with_second_factor},
+    )
     return token, secret
+
+
+def api_token_create_confirmed(*, user: User, name: str, code: str) -> tuple[ApiToken, str]:
+    """Issue a token to a signed-in user; one who must use a second factor gives a current code
+    of their authenticator again (a stolen half-open session cannot mint a lasting credential).
+
+    Raises ``SecondFactorRefused`` when the code is missing or not accepted."""
+    if not requires_second_factor(user):
+        return api_token_create(user=user, name=name, with_second_factor=False)
+    device = second_factor_device(user=user)
+    if device is None or not totp_verify(device=device, code=code):
+        raise SecondFactorRefused
+    return api_token_create(user=user, name=name, with_second_factor=True)
 
 
 @transaction.atomic
@@ -157,7 +195,9 @@ def api_token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
 
 
 def api_token_authenticate(*, secret: str) -> User | None:
-    """The active user a token secret belongs to, or None; records when it was last used."""
+    """The active user a token secret belongs to, or None; records when it was last used.
+
+    A token of a user who must use a second factor counts only if it was issued with one."""
     if not secret.startswith(TOKEN_PREFIX):
         return None
     token = (
@@ -167,6 +207,8 @@ def api_token_authenticate(*, secret: str) -> User | None:
     )
     if token is None:
         return None
+    if not token.with_second_factor and requires_second_factor(token.user):
+        return None
     now = timezone.now()
     # Write at most once a minute: a busy client must not turn every read into a write.
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
@@ -174,57 +216,153 @@ def api_token_authenticate(*, secret: str) -> User | None:
     return token.user
 
 
-@transaction.atomic
-def totp_device_start(*, user: User) -> TotpDevice:
-    """Create (or restart, while unconfirmed) the user's TOTP device with a fresh secret."""
-    device, _ = TotpDevice.objects.get_or_create(
-        user=user, defaults={"secret": pyotp.random_base32()}
-    )
-    if device.confirmed_at is None:
-        device.secret = pyotp.random_base32()
-        device.last_step = 0
-        device.save(update_fields=["secret", "last_step"])
-    return device
+# --- second factor: django-otp's TOTP devices, recovery codes, enrolment links ----------------
+
+RECOVERY_CODE_COUNT = 10
+AUTHENTICATOR = "authenticator"
+RECOVERY = "recovery codes"
 
 
-def totp_provisioning_uri(*, device: TotpDevice) -> str:
-    """The otpauth:// URI an authenticator app reads from a QR code."""
-    totp = pyotp.TOTP(device.secret)
-    return str(totp.provisioning_uri(name=device.user.get_username(), issuer_name="Nahrain"))
+def _clean_code(code: str) -> str:
+    return "".join(code.split()).lower()
 
 
 @transaction.atomic
-def totp_verify(*, user: User, code: str) -> bool:
-    """Check a code against the user's device, refusing a code already used (replay)."""
-    device = TotpDevice.objects.select_for_update().filter(user=user).first()
-    if device is None:
+def totp_verify(*, device: TOTPDevice, code: str) -> bool:
+    """Check a code against an authenticator; django-otp refuses a code of a time step already
+    used (replay) and, after failures, any code before a wait of 2^(failures-1) seconds."""
+    locked = TOTPDevice.objects.select_for_update().get(pk=device.pk)
+    verified = bool(locked.verify_token(_clean_code(code)))
+    device.refresh_from_db()
+    return verified
+
+
+@transaction.atomic
+def recovery_code_use(*, user: User, code: str) -> bool:
+    """Spend one recovery code (each works once), throttled like the authenticator's codes."""
+    device = StaticDevice.objects.select_for_update().filter(user=user, confirmed=True).first()
+    if device is None or not device.verify_token(_clean_code(code)):
         return False
-    code = "".join(code.split())
-    totp = pyotp.TOTP(device.secret)
+    audit_record(
+        actor=user,
+        action="recovery_code.use",
+        object_type="user",
+        object_id=user.pk,
+        detail={"left": device.token_set.count()},
+    )
+    return True
+
+
+@transaction.atomic
+def recovery_codes_generate(*, user: User) -> list[str]:
+    """Replace the user's recovery codes with ten new ones, returned once to be shown."""
+    device, _created = StaticDevice.objects.get_or_create(
+        user=user, name=RECOVERY, defaults={"confirmed": True}
+    )
+    device.token_set.all().delete()
+    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
+    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    audit_record(
+        actor=user,
+        action="recovery_codes.generate",
+        object_type="user",
+        object_id=user.pk,
+        detail={"count": len(codes)},
+    )
+    return codes
+
+
+@transaction.atomic
+def enrolment_link_create(*, actor: User | None, user: User) -> str:
+    """A signed one-time link token letting ``user`` set up an authenticator app, valid for
+    ``NAHRAIN_ENROLMENT_LINK_SECONDS``; ``actor`` None is the server's operator."""
+    link = EnrolmentLink.objects.create(
+        user=user,
+        created_by=actor,
+        expires_at=timezone.now() + timedelta(seconds=settings.NAHRAIN_ENROLMENT_LINK_SECONDS),
+    )
+    audit_record(
+        actor=actor,
+        action="enrolment_link.create",
+        object_type="user",
+        object_id=user.pk,
+        detail={"link_id": str(link.pk)},
+    )
+    return signing.dumps(str(link.pk), salt=ENROLMENT_LINK_SALT)
+
+
+@transaction.atomic
+def enrolment_device_start(*, link: EnrolmentLink) -> TOTPDevice:
+    """A fresh unconfirmed authenticator for the link's user, replacing an unfinished one."""
+    TOTPDevice.objects.filter(user=link.user, confirmed=False).delete()
+    return TOTPDevice.objects.create(user=link.user, name=AUTHENTICATOR, confirmed=False)
+
+
+@transaction.atomic
+def enrolment_complete(*, link: EnrolmentLink, code: str) -> tuple[TOTPDevice, list[str]] | None:
+    """Confirm the new authenticator with its first code, spend the link, drop the user's older
+    authenticators and give new recovery codes; None if the code is not accepted."""
+    locked = EnrolmentLink.objects.select_for_update().get(pk=link.pk)
+    device = TOTPDevice.objects.filter(user=link.user, confirmed=False).first()
+    if locked.used_at is not None or device is None:
+        return None
+    if not totp_verify(device=device, code=code):
+        return None
+    TOTPDevice.objects.filter(user=link.user, confirmed=True).delete()
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    locked.used_at = timezone.now()
+    locked.save(update_fields=["used_at"])
+    audit_record(
+        actor=link.user,
+        action="second_factor.enrol",
+        object_type="user",
+        object_id=link.user.pk,
+        detail={"link_id": str(link.pk)},
+    )
+    return device, recovery_codes_generate(user=link.user)
+
+
+# --- sign-in attempts -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def attempt_begin(*, scope: str, keys: Sequence[str]) -> float:
+    """Claim one attempt for each key (counted as a failure until ``attempt_succeeded``).
+
+    Returns 0 when the attempt may go on, or the seconds still to wait, in which case nothing
+    is counted and the credentials must not be checked. Claiming before checking (under a row
+    lock) keeps a burst of parallel requests from all passing one free slot."""
+    started = timezone.now()
+    forget_before = started - timedelta(seconds=settings.NAHRAIN_LOGIN_MEMORY_SECONDS)
+    AttemptCounter.objects.filter(last_attempt_at__lt=forget_before).delete()
+    AttemptCounter.objects.bulk_create(
+        [AttemptCounter(scope=scope, key=key, last_attempt_at=started) for key in keys],
+        ignore_conflicts=True,
+    )
+    counters = list(
+        AttemptCounter.objects.select_for_update().filter(scope=scope, key__in=keys).order_by("key")
+    )
+    # The time once the rows are ours: a request that held them before may have written a
+    # later time than ``started``.
     now = timezone.now()
-    # One step of clock drift either way, as RFC 6238 recommends.
-    for drift in (0, -1, 1):
-        at = now + timedelta(seconds=drift * totp.interval)
-        step = int(totp.timecode(at))
-        if step > device.last_step and secrets.compare_digest(totp.at(at), code):
-            device.last_step = step
-            if device.confirmed_at is None:
-                device.confirmed_at = now
-                audit_record(
-                    actor=user, action="totp.confirm", object_type="user", object_id=user.pk
-                )
-            device.save(update_fields=["last_step", "confirmed_at"])
-            return True
-    return False
+    wait = max((attempt_wait(counter=c, now=now) for c in counters), default=0.0)
+    if wait > 0:
+        return wait
+    for counter in counters:
+        counter.failures += 1
+        counter.last_attempt_at = now
+        counter.save(update_fields=["failures", "last_attempt_at"])
+    return 0.0
 
 
-def login_failure_record(*, username: str, ip_address: str | None) -> None:
-    """Count a failed sign-in, and forget failures older than the throttling window."""
-    LoginFailure.objects.create(username=username.casefold()[:150], ip_address=ip_address)
-    horizon = timezone.now() - timedelta(seconds=settings.NAHRAIN_LOGIN_WINDOW_SECONDS * 2)
-    LoginFailure.objects.filter(at__lt=horizon).delete()
-
-
-def login_failures_clear(*, username: str) -> None:
-    """A successful sign-in clears the account's failures."""
-    LoginFailure.objects.filter(username=username.casefold()).delete()
+@transaction.atomic
+def attempt_succeeded(*, scope: str, keys: Sequence[str]) -> None:
+    """The credentials were right: the account's or device's failures are cleared; an address
+    only gets back the attempt it was charged (signing in to one's own account must not wipe
+    the failures of guessing at others from the same address)."""
+    counters = AttemptCounter.objects.filter(scope=scope, key__in=keys)
+    counters.exclude(key__startswith="address:").update(failures=0)
+    counters.filter(key__startswith="address:", failures__gt=0).update(
+        failures=models.F("failures") - 1
+    )

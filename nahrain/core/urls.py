@@ -10,6 +10,10 @@ urlpatterns = [
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/2fa/", views.two_factor, name="two_factor"),
+    path("accounts/2fa/recovery/", views.recovery, name="recovery"),
+    path("accounts/2fa/enrol/<str:token>/", views.enrol, name="enrol"),
+    path("accounts/2fa/recovery-codes/", views.recovery_codes, name="recovery_codes"),
+    path("accounts/enrolment-links/", views.enrolment_links, name="enrolment_links"),
     path("accounts/tokens/", views.api_tokens, name="api_tokens"),
     path(
         "accounts/tokens/<uuid:token_id>/revoke/", views.api_token_revoke, name="api_token_revoke"

@@ -2,22 +2,34 @@
 
 from __future__ import annotations
 
+from base64 import b32encode
+
+import django_otp
 import segno
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.contrib.auth.models import User
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
+from django_otp.models import Device
 
 from nahrain.core import access, selectors, services
-from nahrain.core.forms import ApiTokenForm, ThrottledAuthenticationForm, TotpForm
-from nahrain.core.http import AuthenticatedHttpRequest
-from nahrain.core.middleware import SESSION_2FA_KEY
-from nahrain.core.models import TotpDevice
+from nahrain.core.clients import remember_device
+from nahrain.core.forms import (
+    ApiTokenForm,
+    CodeForm,
+    ConfirmedApiTokenForm,
+    EnrolmentLinkForm,
+    RecoveryCodeForm,
+    ThrottledAuthenticationForm,
+    wait_message,
+)
+from nahrain.core.http import AuthenticatedHttpRequest, personal_data
 
 
 class LoginView(auth_views.LoginView):
@@ -26,14 +38,15 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def form_valid(self, form: ThrottledAuthenticationForm) -> HttpResponse:  # type: ignore[override]
-        services.login_failures_clear(username=form.get_user().get_username())
+        user = form.get_user()
         services.audit_record(
-            actor=form.get_user(),
-            action="user.login",
-            object_type="user",
-            object_id=form.get_user().pk,
+            actor=user, action="user.login", object_type="user", object_id=user.pk
         )
-        return super().form_valid(form)
+        response = super().form_valid(form)
+        # A password alone completes the sign-in only of users who need no second factor.
+        if not access.requires_second_factor(user):
+            remember_device(self.request, response, user)
+        return response
 
 
 def _safe_next(request: HttpRequest, default: str) -> str:
@@ -43,33 +56,144 @@ def _safe_next(request: HttpRequest, default: str) -> str:
     return default
 
 
+def _second_factor_given(request: AuthenticatedHttpRequest, device: Device) -> HttpResponse:
+    """Mark the session as fully signed in (a new session key, as at any change of privilege)
+    and the browser as a known device of the account."""
+    request.session.cycle_key()
+    django_otp.login(request, device)
+    response = HttpResponseRedirect(_safe_next(request, reverse("core:home")))
+    remember_device(request, response, request.user)
+    return response
+
+
+def _code_page(
+    request: AuthenticatedHttpRequest, template: str, form: CodeForm | RecoveryCodeForm, wait: float
+) -> HttpResponse:
+    return render(
+        request,
+        template,
+        {"form": form, "next": _safe_next(request, ""), "wait": wait_message(wait) if wait else ""},
+    )
+
+
 @login_required
 def two_factor(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Set up (first time) or give the second factor for this session."""
-    device = TotpDevice.objects.filter(user=request.user).first()
-    if device is None or device.confirmed_at is None:
-        if device is None or request.method == "GET":
-            device = services.totp_device_start(user=request.user)
-        setting_up = True
-    else:
-        setting_up = False
-    form = TotpForm(request.POST or None)
+    """Give the second factor for this session: a code of the authenticator app. Without a
+    confirmed authenticator the page says to ask for an enrolment link, and shows no secret."""
+    device = selectors.second_factor_device(user=request.user)
+    if device is None:
+        return render(
+            request,
+            "core/two_factor_missing.html",
+            {"needed": access.requires_second_factor(request.user)},
+        )
+    form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if services.totp_verify(user=request.user, code=form.cleaned_data["code"]):
-            request.session.cycle_key()
-            request.session[SESSION_2FA_KEY] = True
-            return HttpResponseRedirect(_safe_next(request, reverse("core:home")))
+        if services.totp_verify(device=device, code=form.cleaned_data["code"]):
+            services.audit_record(
+                actor=request.user,
+                action="second_factor.verify",
+                object_type="user",
+                object_id=request.user.pk,
+            )
+            return _second_factor_given(request, device)
         form.add_error("code", _("That code is not valid. Check your device's clock and retry."))
-    context: dict[str, object] = {
-        "form": form,
-        "setting_up": setting_up,
-        "next": _safe_next(request, ""),
-    }
-    if setting_up:
-        uri = services.totp_provisioning_uri(device=device)
-        context["qr_svg"] = segno.make(uri, error="m").svg_inline(scale=4)
-        context["secret"] = device.secret
-    return render(request, "core/two_factor.html", context)
+    return _code_page(
+        request, "core/two_factor.html", form, selectors.second_factor_wait(device=device)
+    )
+
+
+@login_required
+def recovery(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Give the second factor with a one-time recovery code (the phone is lost or broken)."""
+    form = RecoveryCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if services.recovery_code_use(user=request.user, code=form.cleaned_data["code"]):
+            left = selectors.recovery_codes_left(user=request.user)
+            messages.warning(
+                request,
+                _(
+                    "Recovery code accepted; %(left)d left. Make new ones on the recovery codes "
+                    "page, and ask for an enrolment link if your phone is lost."
+                )
+                % {"left": left},
+            )
+            device = selectors.recovery_device(user=request.user)
+            return _second_factor_given(request, device)
+        form.add_error("code", _("That recovery code is not valid, or it was used already."))
+    device = selectors.recovery_device(user=request.user)
+    wait = selectors.second_factor_wait(device=device) if device is not None else 0.0
+    return _code_page(request, "core/recovery.html", form, wait)
+
+
+@login_required
+@personal_data
+def enrol(request: AuthenticatedHttpRequest, token: str) -> HttpResponse:
+    """Set up an authenticator app through a one-time enrolment link: the secret is shown only
+    to the link's user, signed in with their password; the first code confirms it."""
+    link = access.access_enrolment_link(request.user, token)
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        done = services.enrolment_complete(link=link, code=form.cleaned_data["code"])
+        if done is not None:
+            device, codes = done
+            request.session.cycle_key()
+            django_otp.login(request, device)
+            response = render(request, "core/recovery_codes.html", {"codes": codes, "left": 0})
+            remember_device(request, response, request.user)
+            return response
+        form.add_error("code", _("That code is not valid. Check your device's clock and retry."))
+    device = selectors.enrolment_device(user=request.user)
+    if device is None or request.method == "GET":
+        device = services.enrolment_device_start(link=link)
+    return render(
+        request,
+        "core/enrol.html",
+        {
+            "form": form,
+            "qr_svg": segno.make(device.config_url, error="m").svg_inline(scale=4),
+            "secret": b32encode(device.bin_key).decode(),
+        },
+    )
+
+
+@login_required
+@personal_data
+def recovery_codes(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """How many recovery codes are left; POST replaces them with ten new ones, shown once."""
+    has_authenticator = selectors.second_factor_device(user=request.user) is not None
+    codes = None
+    if request.method == "POST" and has_authenticator:
+        codes = services.recovery_codes_generate(user=request.user)
+    return render(
+        request,
+        "core/recovery_codes.html",
+        {
+            "codes": codes,
+            "left": selectors.recovery_codes_left(user=request.user),
+            "has_authenticator": has_authenticator,
+        },
+    )
+
+
+@login_required
+@personal_data
+def enrolment_links(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Platform admins make one-time enrolment links for admins who must use a second factor."""
+    if not access.is_platform_admin(request.user):
+        raise Http404
+    form = EnrolmentLinkForm(request.POST or None)
+    link = None
+    if request.method == "POST" and form.is_valid():
+        user = User.objects.filter(username=form.cleaned_data["username"], is_active=True).first()
+        if user is None or not access.requires_second_factor(user):
+            form.add_error(
+                "username", _("No active platform or organisation admin has that username.")
+            )
+        else:
+            token = services.enrolment_link_create(actor=request.user, user=user)
+            link = request.build_absolute_uri(reverse("core:enrol", kwargs={"token": token}))
+    return render(request, "core/enrolment_links.html", {"form": form, "link": link})
 
 
 @login_required
@@ -87,15 +211,29 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @login_required
+@personal_data
 def api_tokens(request: AuthenticatedHttpRequest) -> HttpResponse:
-    form = ApiTokenForm(request.POST or None)
+    confirm = access.requires_second_factor(request.user)
+    form_class = ConfirmedApiTokenForm if confirm else ApiTokenForm
+    form = form_class(request.POST or None)
     new_secret = None
     if request.method == "POST" and form.is_valid():
-        _token, new_secret = services.api_token_create(
-            user=request.user,
-            name=form.cleaned_data["name"],
-        )
-        form = ApiTokenForm()
+        try:
+            _token, new_secret = services.api_token_create_confirmed(
+                user=request.user,
+                name=form.cleaned_data["name"],
+                code=form.cleaned_data.get("code", ""),
+            )
+            form = form_class()
+        except services.SecondFactorRefused:
+            device = selectors.second_factor_device(user=request.user)
+            wait = selectors.second_factor_wait(device=device) if device is not None else 0.0
+            form.add_error(
+                "code",
+                wait_message(wait)
+                if wait
+                else _("That code is not valid, or was used already: wait for the next one."),
+            )
     return render(
         request,
         "core/api_tokens.html",

@@ -29,6 +29,12 @@ every persona. Each persona's expected answer follows from the grant:
   line's ``anonymous`` code, e.g. 401 for an endpoint with its own authentication);
 - refused, signed in: the line's ``denied`` code (404 unless said otherwise: the gates answer
   "not yours" as they answer "does not exist").
+
+Two more callers are held to the table: an admin signed in with the password alone (second factor
+not given), whose session reaches only the lines marked ``before_second_factor`` (elsewhere: a
+redirect to the second-factor page, or 403 under /api/), and whose API token, issued without a
+second factor, is refused (401) by every API operation. Lines marked ``personal`` (personal data
+or a secret in the answer) must answer with ``Cache-Control: no-store`` whenever they grant.
 """
 
 from __future__ import annotations
@@ -76,6 +82,7 @@ COLLECTOR = Grant(frozenset({"COLLECTOR"}))
 NOBODY = Grant(frozenset())
 
 LOGIN = "login"  # a redirect to the sign-in page
+SECOND_FACTOR = "second-factor"  # a redirect to the second-factor page (403 under /api/)
 REDIRECT = "redirect"  # a redirect anywhere
 ANY = "any"  # any answer below 500 that is not a redirect to the sign-in page (admin pages)
 Expected = int | str | tuple[int, ...]
@@ -88,6 +95,9 @@ class Who:
     user: User | None
     roles_by_organisation: Mapping[Any, frozenset[str]]
     is_platform_admin: bool
+    # Signed in with the password alone by a user who must give a second factor; their API
+    # token was issued without one.
+    second_factor_owed: bool = False
 
     @property
     def signed_in(self) -> bool:
@@ -139,6 +149,8 @@ class World:
     """The personas and the objects built once for the whole matrix."""
 
     personas: Any  # nahrain.testing.personas.Personas
+    # The admin who signs in with the password alone (nahrain.testing.personas.nadia).
+    nadia: Any = None
     cache: dict[str, Any] = field(default_factory=dict)
 
     def once(self, name: str, make: Callable[[], Any]) -> Any:
@@ -213,13 +225,42 @@ def token(world: World) -> Target:
     from nahrain.core import services
 
     made = world.once(
-        "token", lambda: services.api_token_create(user=world.personas.layla.user, name="m")
+        "token",
+        lambda: services.api_token_create(
+            user=world.personas.layla.user, name="m", with_second_factor=False
+        ),
     )
     return Target(kwargs={"token_id": made[0].pk}, owner=world.personas.layla.user)
 
 
+# The matrix gives every admin's authenticator this key, so that one current code in a request's
+# body serves whichever admin sends it (each cell is rolled back, so the code is never spent).
+MATRIX_TOTP_KEY = "3132333435363738393031323334353637383930"
+
+
 def new_token(world: World) -> Target:
-    return Target(json={"name": "matrix"}, form={"name": "matrix"})
+    """A token to create, with a current code of the admins' authenticator (others need none)."""
+    from django_otp.oath import totp
+
+    code = str(totp(bytes.fromhex(MATRIX_TOTP_KEY))).zfill(6)
+    body = {"name": "matrix", "code": code}
+    return Target(json=body, form=body)
+
+
+def enrolment_link(world: World) -> Target:
+    """A one-time enrolment link for nadia, made by the server's operator."""
+    from nahrain.core import services
+
+    token = world.once(
+        "enrolment link",
+        lambda: services.enrolment_link_create(actor=None, user=world.nadia.user),
+    )
+    return Target(kwargs={"token": token}, owner=world.nadia.user)
+
+
+def new_enrolment_link(world: World) -> Target:
+    """An enrolment link to make for IOM's organisation admin."""
+    return Target(form={"username": world.personas.iom_admin.user.get_username()})
 
 
 def admin_unit(world: World) -> Target:
@@ -510,6 +551,10 @@ class Decision:
     # How personas sign in: "session" (pages), "bearer" (the API's tokens) or "basic" (HTTP Basic
     # with the persona's password, for clients such as ODK Collect).
     auth: str = "session"
+    # Reachable by a session whose second factor is still owed (the pages that take it).
+    before_second_factor: bool = False
+    # The granted answer carries personal data or a secret: it must not be cached.
+    personal: bool = False
 
     @property
     def builders(self) -> tuple[Builder, ...]:
@@ -524,6 +569,7 @@ def api(
     ok: Expected | None = None,
     denied: Expected = 404,
     audit: str | None = None,
+    personal: bool = False,
 ) -> Decision:
     """An API operation, keyed ``"METHOD /api/v1/path/{param}"`` as in the OpenAPI schema."""
     method = key.split(" ", 1)[0]
@@ -536,6 +582,7 @@ def api(
         audit={method: audit} if audit else {},
         api=True,
         auth="bearer",
+        personal=personal,
     )
 
 
@@ -550,6 +597,8 @@ def page(
     audit: Mapping[str, str] | None = None,
     anonymous: Expected | None = None,
     auth: str = "session",
+    before_second_factor: bool = False,
+    personal: bool = False,
 ) -> Decision:
     """A page or any other Django view, keyed by its URL name (``namespace:name``, or the route
     for an unnamed one)."""
@@ -562,6 +611,8 @@ def page(
         audit=audit or {},
         anonymous=anonymous,
         auth=auth,
+        before_second_factor=before_second_factor,
+        personal=personal,
     )
 
 
@@ -579,13 +630,44 @@ ENDPOINTS: tuple[Decision, ...] = (
     # core pages
     page("core:home", GET=SIGNED_IN, POST=NOBODY),
     # Signed-in users are sent on from the sign-in page.
-    page("core:login", GET=PUBLIC, POST=PUBLIC, ok={"GET": (200, 302), "POST": (200, 302)}),
-    page("core:logout", GET=NOBODY, POST=PUBLIC, ok={"POST": 302}),
-    page("core:two_factor", GET=SIGNED_IN, POST=SIGNED_IN),
-    page("core:api_tokens", GET=SIGNED_IN, POST=SIGNED_IN, build=new_token),
+    page(
+        "core:login",
+        GET=PUBLIC,
+        POST=PUBLIC,
+        ok={"GET": (200, 302), "POST": (200, 302)},
+        before_second_factor=True,
+    ),
+    page("core:logout", GET=NOBODY, POST=PUBLIC, ok={"POST": 302}, before_second_factor=True),
+    # The second factor: a code, a recovery code, or setting up the app through a one-time link
+    # (its user's alone); users who need none are told they have no authenticator.
+    page("core:two_factor", GET=SIGNED_IN, POST=SIGNED_IN, before_second_factor=True),
+    page("core:recovery", GET=SIGNED_IN, POST=SIGNED_IN, before_second_factor=True),
+    page(
+        "core:enrol",
+        GET=OWNER,
+        POST=OWNER,
+        build=enrolment_link,
+        before_second_factor=True,
+        personal=True,
+    ),
+    page("core:recovery_codes", GET=SIGNED_IN, POST=SIGNED_IN, personal=True),
+    page(
+        "core:enrolment_links",
+        GET=PLATFORM_ADMIN,
+        POST=PLATFORM_ADMIN,
+        build=new_enrolment_link,
+        personal=True,
+    ),
+    page("core:api_tokens", GET=SIGNED_IN, POST=SIGNED_IN, build=new_token, personal=True),
     page("core:api_token_revoke", GET=NOBODY, POST=OWNER, build=token, ok={"POST": 302}),
     page("admin/login/", GET=PUBLIC, POST=PUBLIC, ok={"GET": 302, "POST": 302}),
-    page("set_language", GET=PUBLIC, POST=PUBLIC, ok={"GET": 302, "POST": 302}),
+    page(
+        "set_language",
+        GET=PUBLIC,
+        POST=PUBLIC,
+        ok={"GET": 302, "POST": 302},
+        before_second_factor=True,
+    ),
     # geography pages
     page("geo:browser", GET=SIGNED_IN, POST=NOBODY),
     page("geo:unit", GET=SIGNED_IN, POST=NOBODY, build=admin_unit),
@@ -628,6 +710,7 @@ ENDPOINTS: tuple[Decision, ...] = (
         POST=IM,
         build=submission,
         audit={"POST": "key_informant.read"},
+        personal=True,
     ),
     page("collect:collectors", GET=ANY_IM, POST=ANY_IM, build=new_collector),
     page("collect:collector_reset", GET=NOBODY, POST=IM, build=collector),
@@ -649,9 +732,14 @@ ENDPOINTS: tuple[Decision, ...] = (
     api("GET /api/v1/me", SIGNED_IN),
     api("GET /api/v1/organisations", SIGNED_IN),
     api("GET /api/v1/organisations/{organisation_id}", SIGNED_IN, iom),
-    api("GET /api/v1/organisations/{organisation_id}/members", MEMBER | PLATFORM_ADMIN, iom),
+    api(
+        "GET /api/v1/organisations/{organisation_id}/members",
+        MEMBER | PLATFORM_ADMIN,
+        iom,
+        personal=True,
+    ),
     api("GET /api/v1/tokens", SIGNED_IN),
-    api("POST /api/v1/tokens", SIGNED_IN, new_token, ok=201),
+    api("POST /api/v1/tokens", SIGNED_IN, new_token, ok=201, personal=True),
     api("DELETE /api/v1/tokens/{token_id}", OWNER, token),
     # geography API
     api("GET /api/v1/geo/units", SIGNED_IN),
@@ -688,6 +776,7 @@ ENDPOINTS: tuple[Decision, ...] = (
         IM,
         submission,
         audit="key_informant.read",
+        personal=True,
     ),
 )
 
@@ -699,9 +788,26 @@ API_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 PAGE_METHODS = ("GET", "POST")
 
 
+def allowed(decision: Decision, method: str, who: Who, target: Target) -> bool:
+    """True when the persona may use this endpoint with this method on this target."""
+    grant = decision.grants.get(method, NOBODY)
+    if grant == NOBODY:
+        return False
+    if who.second_factor_owed and not decision.before_second_factor and decision.auth != "basic":
+        return False
+    return granted(grant, who, target)
+
+
 def expected(decision: Decision, method: str, who: Who, target: Target) -> Expected:
     """The designed answer of one cell of the matrix."""
     grant = decision.grants.get(method, NOBODY)
+    if who.second_factor_owed and not decision.before_second_factor and decision.auth != "basic":
+        if decision.auth == "bearer":
+            # The token was issued without a second factor: refused like no token at all,
+            # after the method check (ninja answers 405 before authenticating).
+            return 405 if grant == NOBODY else 401
+        # The session: sent to give the second factor (403 under /api/) before anything else.
+        return SECOND_FACTOR
     if grant == NOBODY:
         if not decision.api and not who.signed_in:
             # A page behind a sign-in sends anonymous visitors to sign in before looking at the

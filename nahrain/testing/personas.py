@@ -10,19 +10,28 @@
 - ``intersos_admin``: INTERSOS's organisation admin (second factor required), an admin of
   another organisation than IOM
 - ``root``: platform admin (second factor required)
+- ``nadia`` (a fixture of her own, so that the others' member lists stay as they are): IOM's
+  organisation admin who is also one of its information managers (second factor required), the
+  target in the security findings' tests and the matrix's half-signed-in persona
+
+Admins have a confirmed authenticator (``totp_code`` gives its codes); ``client()`` is a session
+that has given its second factor, ``password_only_client()`` one that has not.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import pyotp
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from nahrain.core import services
-from nahrain.core.models import Organisation, OrganisationType, Role, TotpDevice
+from nahrain.core.access import requires_second_factor
+from nahrain.core.models import Organisation, OrganisationType, Role
 
 PASSWORD = "correct horse battery staple 7"  # noqa: S105 (test accounts only)
 
@@ -34,17 +43,36 @@ class Persona:
 
     def client(self) -> Client:
         """A browser session signed in as this persona (second factor given where required)."""
-        client = Client()
-        client.force_login(self.user)
-        if TotpDevice.objects.filter(user=self.user).exists():
+        client = self.password_only_client()
+        device = TOTPDevice.objects.filter(user=self.user, confirmed=True).first()
+        if device is not None:
             session = client.session
-            session["nahrain_2fa_verified"] = True
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
             session.save()
         return client
 
-    def token(self) -> str:
-        _token, secret = services.api_token_create(user=self.user, name="test")
+    def password_only_client(self) -> Client:
+        """A browser session signed in with the password alone: no second factor given."""
+        client = Client()
+        client.force_login(self.user)
+        return client
+
+    def token(self, *, with_second_factor: bool | None = None) -> str:
+        """A token secret; by default issued as the token page issues it to this persona (with
+        a second factor for admins)."""
+        if with_second_factor is None:
+            with_second_factor = requires_second_factor(self.user)
+        _token, secret = services.api_token_create(
+            user=self.user, name="test", with_second_factor=with_second_factor
+        )
         return secret
+
+    def totp_code(self, *, steps_ahead: int = 0) -> str:
+        """The code the persona's authenticator app shows now (or ``steps_ahead`` steps of 30
+        seconds later: the server accepts one step of drift, and each step's code once)."""
+        device = TOTPDevice.objects.get(user=self.user, confirmed=True)
+        code = totp(device.bin_key, device.step, device.t0, device.digits, drift=steps_ahead)
+        return str(code).zfill(device.digits)
 
 
 @dataclass
@@ -70,8 +98,8 @@ def _person(username: str, organisation: Organisation | None, role: str | None) 
     )
     if organisation is not None and role is not None:
         services.membership_add(actor=None, user=user, organisation=organisation, role=role)
-    if organisation is None or role == Role.ORG_ADMIN:
-        TotpDevice.objects.create(user=user, secret=pyotp.random_base32())
+    if requires_second_factor(user):
+        TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
     return Persona(user=user, organisation=organisation)
 
 
@@ -99,3 +127,13 @@ def personas(db: None) -> Personas:
         intersos_admin=_person("intersos_admin", intersos, Role.ORG_ADMIN),
         root=_person("root", None, None),
     )
+
+
+@pytest.fixture
+def nadia(personas: Personas) -> Persona:
+    persona = _person("nadia", personas.iom, Role.INFORMATION_MANAGER)
+    services.membership_add(
+        actor=None, user=persona.user, organisation=personas.iom, role=Role.ORG_ADMIN
+    )
+    TOTPDevice.objects.create(user=persona.user, name="authenticator", confirmed=True)
+    return persona

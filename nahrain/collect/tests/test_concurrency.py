@@ -1,4 +1,5 @@
-"""Phones retry: the same submission arriving several times at once is stored exactly once.
+"""Phones retry: the same submission arriving several times at once is stored exactly once,
+and one Digest header is accepted once however many requests carry it at the same moment.
 
 Real threads, each with its own database connection, on PostgreSQL (SQLite serialises writers,
 so it would prove nothing).
@@ -63,3 +64,23 @@ def test_same_instance_other_content_at_once_conflicts(field: Field) -> None:
     codes = _race(field, bodies)
     assert sorted(codes) == [201] + [409] * (PHONES - 1)
     assert Submission.objects.filter(instance_id="uuid:clash").count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_one_digest_header_sent_five_times_at_once_is_accepted_once(field: Field) -> None:
+    field.phone.request("HEAD", "/openrosa/submission")
+    header = field.phone._authorization("GET", "/openrosa/formList")
+    barrier = threading.Barrier(PHONES)
+
+    def send(_: int) -> int:
+        try:
+            barrier.wait(timeout=30)
+            response = Client().get("/openrosa/formList", headers={"Authorization": header})
+            return int(response.status_code)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(PHONES) as pool:
+        codes = list(pool.map(send, range(PHONES)))
+    assert sorted(codes) == [200] + [401] * (PHONES - 1)

@@ -9,9 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand
 
+from nahrain.core import selectors
 from nahrain.core.demo import USERS, demo_accounts_create
+from nahrain.core.management.commands.user import enrolment_url
 from nahrain.core.progress import ProgressBar
 from nahrain.displacement.generator import SCALES, RoundPlan, Scale, history_generate
 from nahrain.geo import services as geo_services
@@ -87,9 +90,15 @@ class Command(BaseCommand):
         for demo in USERS:
             where = f"{demo.role} at {demo.organisation}" if demo.organisation else "platform admin"
             self.stdout.write(f"  {demo.username:<14} {passwords[demo.username]:<18} {where}")
-        self.stdout.write(
-            "The platform admin sets up an authenticator app (TOTP) at first sign-in."
-        )
+        admins = [d for d in USERS if d.platform_admin]
+        for demo in admins:
+            if selectors.second_factor_device(user=User.objects.get(username=demo.username)):
+                continue
+            url = enrolment_url(User.objects.get(username=demo.username))
+            self.stdout.write(
+                f"{demo.username} sets up an authenticator app (TOTP) once, after signing in "
+                f"with the password, at this one-time link:\n  {url}"
+            )
         self.stdout.write(f"Done in {time.perf_counter() - started:.0f} s.")
 
     def _history(self, scale: Scale, seed: int) -> None:
