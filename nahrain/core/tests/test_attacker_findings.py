@@ -178,21 +178,35 @@ def test_fifteen_hundred_wrong_codes_are_mostly_not_even_checked(nadia: Persona)
     assert client.get(reverse("core:home")).status_code == 302
 
 
-def test_an_attacker_checks_at_most_twelve_codes_an_hour(nadia: Persona) -> None:
-    """Trying each time the wait runs out: attempts at 0, 1, 3, 7, ... 2047 seconds."""
+def _codes_checked_in(nadia: Persona, period: timedelta) -> tuple[int, timedelta]:
+    """Codes an attacker gets checked trying each time the wait runs out, and the longest wait."""
     device = TOTPDevice.objects.get(user=nadia.user)
     clock = [timezone.now()]
-    checked = 0
+    checked, longest = 0, timedelta(0)
     with mock.patch("django_otp.models.timezone.now", lambda: clock[0]):
         start = clock[0]
-        while clock[0] - start < timedelta(hours=1):
+        while clock[0] - start < period:
+            device.refresh_from_db()
             allowed, data = device.verify_is_allowed()
             if not allowed:
+                longest = max(longest, data["locked_until"] - clock[0])
                 clock[0] = data["locked_until"]
                 continue
             checked += 1
             assert not services.totp_verify(device=device, code="000000")
-    assert checked == 12
+    return checked, longest
+
+
+def test_an_attacker_checks_sixteen_codes_an_hour_and_the_owner_never_waits_long(
+    nadia: Persona,
+) -> None:
+    """Attempts at 0, 1, 3, 7, ... 1023 seconds, then one each 512 seconds."""
+    assert _codes_checked_in(nadia, timedelta(hours=1)) == (16, timedelta(seconds=512))
+
+
+def test_an_attacker_checks_177_codes_a_day(nadia: Persona) -> None:
+    checked, longest = _codes_checked_in(nadia, timedelta(days=1))
+    assert (checked, longest) == (177, timedelta(seconds=512))
 
 
 def test_recovery_codes_are_throttled_alike(nadia: Persona) -> None:
