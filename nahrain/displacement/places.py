@@ -158,12 +158,15 @@ def _defer_shared_updates(plan: PlacePlan, assessment_round: AssessmentRound) ->
     """Changes to a location that another round counts (or that is published) wait for this
     round's publication instead of being made in place."""
     ids = {plan.locations[p].pk: p for p in plan.updates}
-    shared = set(
-        LocationAssessment.objects.filter(location_id__in=list(ids))
-        .exclude(round_id=assessment_round.pk)
-        .values_list("location_id", flat=True)
-        .distinct()
-    )
+    keys = list(ids)
+    shared: set[int] = set()
+    for i in range(0, len(keys), geo_selectors.ID_BATCH):
+        shared.update(
+            LocationAssessment.objects.filter(location_id__in=keys[i : i + geo_selectors.ID_BATCH])
+            .exclude(round_id=assessment_round.pk)
+            .values_list("location_id", flat=True)
+            .distinct()
+        )
     for location_id, place_id in ids.items():
         if location_id in shared or plan.locations[place_id].published_at is not None:
             plan.pending[place_id] = plan.updates.pop(place_id)
@@ -283,9 +286,11 @@ def places_write(*, assessment_round: AssessmentRound, plan: PlacePlan) -> dict[
         Location.objects.bulk_update(
             updated, ["name_en", "name_ar", "admin_unit", "latitude", "longitude"], batch_size=1000
         )
-    PendingLocationChange.objects.filter(
-        round=assessment_round, location__in=[locations[p] for p in plan.locations]
-    ).delete()
+    known = [locations[p].pk for p in plan.locations]
+    for i in range(0, len(known), geo_selectors.ID_BATCH):
+        PendingLocationChange.objects.filter(
+            round=assessment_round, location_id__in=known[i : i + geo_selectors.ID_BATCH]
+        ).delete()
     PendingLocationChange.objects.bulk_create(
         [
             PendingLocationChange(

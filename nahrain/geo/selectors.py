@@ -285,15 +285,28 @@ def locations_usable(
 ) -> dict[str, Location]:
     """The location each id names for an organisation: its own where it has one, otherwise the
     canonical one; ids it may not use are absent."""
-    rows = Location.objects.filter(location_usable_q(organisation_id=organisation_id, kind=kind))
-    if external_ids is not None:
-        rows = rows.filter(external_id__in=list(external_ids))
+    rows = Location.objects.filter(
+        location_usable_q(organisation_id=organisation_id, kind=kind)
+    ).select_related("owner")
+    if external_ids is None:
+        batches = [rows]
+    else:
+        # In batches: SQLite refuses a statement with more than 250,000 parameters, and a
+        # national master list names a few thousand places at most, a generated one more.
+        ids = list(dict.fromkeys(external_ids))
+        batches = [
+            rows.filter(external_id__in=ids[i : i + ID_BATCH]) for i in range(0, len(ids), ID_BATCH)
+        ]
     found: dict[str, Location] = {}
-    for location in rows.select_related("owner"):
-        mine = location.owner_id == organisation_id
-        if mine or location.external_id not in found:
-            found[location.external_id] = location
+    for batch in batches:
+        for location in batch:
+            mine = location.owner_id == organisation_id
+            if mine or location.external_id not in found:
+                found[location.external_id] = location
     return found
+
+
+ID_BATCH = 20_000
 
 
 def location_is_canonical(location: Location) -> bool:

@@ -328,3 +328,35 @@ def test_a_reference_place_known_only_to_its_governorate_counts_in_the_files_dis
     [fact] = LocationAssessment.objects.filter(round=draft)
     assert fact.adm2 is not None and fact.adm2.pcode == "IQG09Q04"
     assert fact.location.owner is None
+
+
+def test_places_are_looked_up_in_batches_with_the_same_result(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from nahrain.displacement.tests.builders import PLACES
+    from nahrain.geo import selectors as geo_selectors
+
+    monkeypatch.setattr(geo_selectors, "ID_BATCH", 2)
+    first = world.round(world.layla, 66)
+    layla = world.layla.client()
+    assert api_import(layla, first.uid, wide_csv(PLACES)).status_code == 201
+    publish(layla, first)
+    renamed = [
+        Place(
+            p.place_id,
+            p.governorate,
+            p.district,
+            p.name + " (new)",
+            p.latitude,
+            p.longitude,
+            p.households,
+        )
+        for p in PLACES
+    ]
+    second = world.round(world.layla, 67)
+    response = api_import(layla, second.uid, wide_csv(renamed))
+    assert response.json()["new_locations"] == 0
+    assert rules(response) == ["place_change"] * len(PLACES)
+    assert Location.objects.count() == len(PLACES)
+    publish(layla, second)
+    assert LocationChange.objects.count() == len(PLACES)
