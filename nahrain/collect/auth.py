@@ -191,7 +191,8 @@ def authenticate(request: HttpRequest) -> AuthResult:
     else:
         collector = _basic(username, password)
         outcome = "ok" if collector is not None else "bad"
-    # A stale or replayed header held the right password once: not a guess at it.
-    if outcome != "bad":
+    # Only a right, fresh answer clears the counters: a replayed or stale header proves nothing
+    # about who sends it now (one captured header must not reset the waits of someone guessing).
+    if outcome == "ok":
         core_services.attempt_succeeded(scope=AttemptScope.COLLECT, keys=keys)
     return AuthResult(collector, stale=outcome == "stale")

@@ -38,10 +38,11 @@ def user_roles(user: AnyUser, organisation: Organisation) -> set[str]:
 
 
 def requires_second_factor(user: AnyUser) -> bool:
-    """Platform admins and organisation admins must sign in with a second factor."""
+    """Platform admins, organisation admins and anyone let into Django's admin (staff) must sign
+    in with a second factor."""
     if not user.is_authenticated:
         return False
-    if is_platform_admin(user):
+    if is_platform_admin(user) or getattr(user, "is_staff", False):
         return True
     return Membership.objects.filter(user_id=user.pk, role=Role.ORG_ADMIN).exists()
 

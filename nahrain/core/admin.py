@@ -1,6 +1,15 @@
 from django.contrib import admin
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from nahrain.core.models import ApiToken, AuditEvent, Membership, Organisation
+
+# Second factors are set up only through enrolment links and recovery-code pages, which the
+# audit log records. django-otp's own admin would let a platform admin add a confirmed
+# authenticator with a key of their choosing (or recovery codes) for another admin.
+for model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(model):
+        admin.site.unregister(model)
 
 
 class MembershipInline(admin.TabularInline[Membership, Organisation]):
@@ -20,7 +29,8 @@ class OrganisationAdmin(admin.ModelAdmin[Organisation]):
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
     list_display = ["name", "user", "prefix", "created_at", "last_used_at", "revoked_at"]
-    readonly_fields = ["prefix", "digest", "created_at", "last_used_at"]
+    # Whether a token was issued with a second factor is a fact of its issue, not a setting.
+    readonly_fields = ["prefix", "digest", "with_second_factor", "created_at", "last_used_at"]
 
 
 @admin.register(AuditEvent)

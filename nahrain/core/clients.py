@@ -55,7 +55,9 @@ def known_device(request: HttpRequest | None, username: str) -> str | None:
         data = signing.loads(value, salt=DEVICE_COOKIE_SALT, max_age=DEVICE_COOKIE_AGE)
     except signing.BadSignature:
         return None
-    if not isinstance(data, dict) or data.get("u") != username.casefold():
+    # Compared exactly: usernames differing in case alone are different accounts, and a cookie
+    # of one must not count another's guesses apart.
+    if not isinstance(data, dict) or data.get("u") != username:
         return None
     device = data.get("d")
     return device if isinstance(device, str) else None
@@ -64,7 +66,7 @@ def known_device(request: HttpRequest | None, username: str) -> str | None:
 def remember_device(request: HttpRequest, response: HttpResponseBase, user: User) -> None:
     """Give the browser a device cookie for ``user`` after a full sign-in (keeping its id if
     it already had one for that user)."""
-    username = user.get_username().casefold()
+    username = user.get_username()
     device = known_device(request, username) or secrets.token_hex(16)
     response.set_cookie(
         DEVICE_COOKIE,

@@ -226,8 +226,12 @@ def parse(
     round_number: int,
     population: str,
     resolve_governorate: Resolver,
+    column_map: dict[str, str] | None = None,
 ) -> ParsedFile:
-    """Read a master list into location records, with every problem of form found on the way."""
+    """Read a master list into location records, with every problem of form found on the way.
+
+    ``column_map`` maps headers the mapping cannot guess to what they hold (``--map``).
+    """
     if is_long_2014(table):
         return _parse_long_2014(table, codes=codes)
     return _parse_wide(
@@ -236,7 +240,54 @@ def parse(
         round_number=round_number,
         population=population,
         resolve_governorate=resolve_governorate,
+        column_map=column_map or {},
     )
+
+
+# HXL hashtags a wide master list may carry in the row under its headers (hxlstandard.org), and
+# the field each means. A file tagged so needs no mapping at all. ``+code`` columns of admin
+# units are p-codes; names and p-codes both resolve through the aliases.
+HXL_FIELDS: tuple[tuple[str, frozenset[str], str], ...] = (
+    ("#loc", frozenset({"code"}), "place_id"),
+    ("#loc", frozenset({"id"}), "place_id"),
+    ("#loc", frozenset({"name", "i_ar"}), "name_ar"),
+    ("#loc", frozenset({"name"}), "name_en"),
+    ("#adm1", frozenset({"code"}), "governorate"),
+    ("#adm1", frozenset({"name"}), "governorate"),
+    ("#adm2", frozenset({"code"}), "district"),
+    ("#adm2", frozenset({"name"}), "district"),
+    ("#adm3", frozenset({"code"}), "subdistrict"),
+    ("#adm3", frozenset({"name"}), "subdistrict"),
+    ("#geo", frozenset({"lat"}), "latitude"),
+    ("#geo", frozenset({"lon"}), "longitude"),
+)
+HXL_POPULATION = {"idp": "idps", "returnee": "returnees"}
+_HXL_CELL = re.compile(r"^\s*#[a-z][a-z0-9_]*(\s*\+\s*[a-z][a-z0-9_]*)*\s*$", re.IGNORECASE)
+
+
+def is_hxl_row(row: list[str]) -> bool:
+    """A row of HXL hashtags: every filled cell a hashtag, at least one filled."""
+    filled = [cell for cell in row if cell.strip()]
+    return bool(filled) and all(_HXL_CELL.match(cell) for cell in filled)
+
+
+def _hxl_target(tag: str, population: str) -> str:
+    """The field a hashtag means for this population's master list, or "" (ignored)."""
+    parts = [p.strip().lower() for p in tag.split("+")]
+    hashtag, attributes = parts[0], set(parts[1:])
+    if hashtag == "#affected":
+        others = set(HXL_POPULATION.values()) - {HXL_POPULATION.get(population, "")}
+        if attributes & others:
+            return ""
+        if "hh" in attributes:
+            return "field:households"
+        if "ind" in attributes:
+            return "field:individuals"
+        return ""
+    for name, wanted, field_name in HXL_FIELDS:
+        if hashtag == name and wanted <= attributes:
+            return f"field:{field_name}"
+    return ""
 
 
 def _parse_date(value: str) -> date | None:
@@ -403,12 +454,33 @@ def _parse_long_2014(table: Table, *, codes: RoundCodes) -> ParsedFile:
     return ParsedFile("dtm-2014-long", Population.IDP, columns, list(records.values()), problems)
 
 
+def _target_of(wanted: str, *, codes: RoundCodes, resolve_governorate: Resolver) -> str | None:
+    """What a ``--map`` value names: a field (``households``), a breakdown category
+    (``shelter:camp``, ``period:pre_jun_2014``), a governorate of origin (``origin:Anbar`` or
+    its p-code), or ``ignore``; None when it names nothing."""
+    wanted = wanted.strip()
+    if wanted.casefold() == "ignore":
+        return ""
+    if wanted in {spec.name for spec in WIDE_FIELDS}:
+        return f"field:{wanted}"
+    kind, _, code = wanted.partition(":")
+    if kind in ("shelter", "period"):
+        items = codes.shelter if kind == "shelter" else codes.period
+        return f"{kind}:{code}" if code in {item.code for item in items} else None
+    if kind == "origin" and code:
+        unit = resolve_governorate(code)
+        return f"origin:{unit.pcode}" if unit is not None else None
+    return None
+
+
 def _match_columns(
     header: list[str],
     *,
     codes: RoundCodes,
     round_number: int,
     resolve_governorate: Resolver,
+    hxl: list[str] | None = None,
+    population: str = "idp",
 ) -> list[Column]:
     field_keys = {header_key(h): f"field:{spec.name}" for spec in WIDE_FIELDS for h in spec.headers}
     item_keys: dict[str, str] = {}
@@ -420,6 +492,17 @@ def _match_columns(
         "individuals" if round_number >= ORIGIN_IN_INDIVIDUALS_FROM_ROUND else "households"
     )
     columns = []
+    if hxl is not None:
+        taken: set[str] = set()
+        for index, text in enumerate(header):
+            tag = hxl[index] if index < len(hxl) else ""
+            tagged = _hxl_target(tag, population) if tag.strip() else ""
+            # A p-code column and a name column of one unit: the first is read.
+            if tagged in taken:
+                tagged = ""
+            taken.add(tagged)
+            columns.append(Column(index, text, tagged))
+        return columns
     for index, text in enumerate(header):
         key = header_key(text)
         if not key:
@@ -452,13 +535,32 @@ def _parse_wide(
     round_number: int,
     population: str,
     resolve_governorate: Resolver,
+    column_map: dict[str, str],
 ) -> ParsedFile:
     file = table.file
     problems: list[Problem] = []
     cells = _Cells(file, problems)
     header, header_row = table.rows[0], table.row_numbers[0]
+    hxl = table.rows[1] if len(table.rows) > 1 and is_hxl_row(table.rows[1]) else None
+    first_data = 2 if hxl is not None else 1
     columns = _match_columns(
-        header, codes=codes, round_number=round_number, resolve_governorate=resolve_governorate
+        header,
+        codes=codes,
+        round_number=round_number,
+        resolve_governorate=resolve_governorate,
+        hxl=hxl,
+        population=population,
+    )
+    problems += _apply_column_map(
+        columns,
+        column_map,
+        file=file,
+        row=header_row,
+        codes=codes,
+        resolve=resolve_governorate,
+        origin_unit=(
+            "individuals" if round_number >= ORIGIN_IN_INDIVIDUALS_FROM_ROUND else "households"
+        ),
     )
     targets: dict[str, Column] = {}
     for column in columns:
@@ -519,7 +621,9 @@ def _parse_wide(
     }
     records = []
     seen: dict[str, int] = {}
-    for row_number, row in zip(table.row_numbers[1:], table.rows[1:], strict=True):
+    for row_number, row in zip(
+        table.row_numbers[first_data:], table.rows[first_data:], strict=True
+    ):
         if len(row) > len(header) and any(cell.strip() for cell in row[len(header) :]):
             problems.append(
                 Problem(
@@ -602,6 +706,46 @@ def _parse_wide(
         record.unreadable = len(problems) > reported
         records.append(record)
     return ParsedFile("dtm-wide", population, columns, records, problems)
+
+
+def _apply_column_map(
+    columns: list[Column],
+    column_map: dict[str, str],
+    *,
+    file: str,
+    row: int,
+    codes: RoundCodes,
+    resolve: Resolver,
+    origin_unit: str,
+) -> list[Problem]:
+    """Put the user's ``--map "HEADER=target"`` over the guessed mapping, in place; an origin
+    column so mapped counts in the round's unit (households before round 119)."""
+    problems = []
+    by_header = {header_key(c.header): c for c in columns}
+    for header, wanted in column_map.items():
+        column = by_header.get(header_key(header))
+        if column is None:
+            problems.append(
+                Problem(file, row, "", "map", f"--map names {header!r}, which no header is")
+            )
+            continue
+        target = _target_of(wanted, codes=codes, resolve_governorate=resolve)
+        if target is None:
+            problems.append(
+                Problem(
+                    file,
+                    row,
+                    column_letter(column.index),
+                    "map",
+                    f"--map gives {header!r} the meaning {wanted!r}, which is none of: a field "
+                    f"({', '.join(s.name for s in WIDE_FIELDS)}), shelter:CODE, period:CODE, "
+                    "origin:GOVERNORATE or ignore",
+                )
+            )
+            continue
+        column.target = target
+        column.unit = origin_unit if target.startswith("origin:") else ""
+    return problems
 
 
 def mapping_summary(parsed: ParsedFile) -> list[dict[str, str]]:

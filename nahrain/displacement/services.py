@@ -182,7 +182,7 @@ def round_import(
     say("reading", 0, 1)
     table = read_table(data, file=file)
     codes = codes_for_round(assessment_round.number)
-    resolver = PlaceResolver(aliases)
+    resolver = PlaceResolver(aliases, organisation_id=assessment_round.organisation_id)
     if resolver.index.unknown_pcodes:
         raise ImportRejected(
             [
@@ -256,9 +256,26 @@ def round_import(
         if locked.status == RoundStatus.PUBLISHED:
             raise RoundLocked(f"{locked} is published; correct it in a new version")
         say("locations", 0, len(parsed.records))
+        # Decided again under the organisation's lock: another import of the organisation may
+        # have created or published the same places since the check (its locations are one
+        # namespace), and the plan chooses between changing a place in place or at publication.
+        _organisation_lock(locked.organisation_id)
+        plan, late = places_plan(
+            assessment_round=locked,
+            records=parsed.records,
+            places=places,
+            file=file,
+            column_of=column_of,
+        )
+        if error_count(late):
+            raise ImportRejected(late)
         for spelling, pcode in (aliases or {}).items():
             geo_services.alias_learn(
-                actor=actor, name=spelling, unit=AdminUnit.objects.get(pcode=pcode), file=file
+                actor=actor,
+                name=spelling,
+                unit=AdminUnit.objects.get(pcode=pcode),
+                file=file,
+                organisation=locked.organisation,
             )
         locations = places_write(assessment_round=locked, plan=plan)
         say("writing", 0, len(parsed.records))
@@ -306,6 +323,11 @@ def round_import(
         )
     say("done", 1, 1)
     return report
+
+
+def _organisation_lock(organisation_id: Any) -> None:
+    """Serialise the writes of one organisation's locations (imports, merges, publication)."""
+    Organisation.objects.select_for_update().filter(pk=organisation_id).first()
 
 
 def _origins_to_pcodes(
@@ -459,6 +481,7 @@ def round_records_merge(
         locked = AssessmentRound.objects.select_for_update().get(pk=assessment_round.pk)
         if locked.status == RoundStatus.PUBLISHED:
             raise RoundLocked(f"{locked} is published; correct it in a new version")
+        _organisation_lock(locked.organisation_id)
         plan, problems = places_plan(
             assessment_round=locked,
             records=records,
@@ -595,6 +618,7 @@ def round_publish(*, actor: User | None, assessment_round: AssessmentRound) -> A
     problems = round_check(assessment_round=locked)
     if problems:
         raise ImportRejected(problems)
+    _organisation_lock(locked.organisation_id)
     places_publish(actor=actor, assessment_round=locked)
     locked.status = RoundStatus.PUBLISHED
     locked.published_at = timezone.now()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import Any
 
 from shapely.geometry import Point, shape
 from shapely.ops import nearest_points
@@ -39,13 +40,17 @@ class PlaceResolver:
     """Resolves governorate and district spellings once per distinct spelling, not per row,
     and remembers the spellings that name no unit, with the closest units as candidates.
 
-    ``aliases`` (spelling -> p-code) are used for this import as if they were recorded ones.
+    ``aliases`` (spelling -> p-code) are used for this import as if they were recorded ones;
+    with ``organisation_id``, so are the aliases that organisation taught.
     """
 
-    def __init__(self, aliases: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self, aliases: Mapping[str, str] | None = None, *, organisation_id: Any = None
+    ) -> None:
         self._governorates: dict[str, AdminUnit | None] = {}
         self._districts: dict[tuple[int, str], AdminUnit | None] = {}
         self._aliases = dict(aliases or {})
+        self._organisation_id = organisation_id
         self._index: geo_selectors.AdminUnitIndex | None = None
         self.unresolved: dict[tuple[str, int, str | None], Unresolved] = {}
 
@@ -54,7 +59,9 @@ class PlaceResolver:
         # Units and aliases are read once, on the first spelling: a national master list names
         # a hundred districts, each a query (or several) otherwise.
         if self._index is None:
-            self._index = geo_selectors.AdminUnitIndex(self._aliases)
+            self._index = geo_selectors.AdminUnitIndex(
+                self._aliases, organisation_id=self._organisation_id
+            )
         return self._index
 
     def _resolve(

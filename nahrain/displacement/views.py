@@ -183,6 +183,14 @@ def _preview(
         if not rejected.unresolved:
             # Nothing to teach: the file must be fixed and uploaded again, so it is not kept.
             _forget_upload(request, token)
+        else:
+            # What may be taught from this file: its own unknown spellings, nothing else.
+            pending = request.session.get(SESSION_UPLOADS, {})
+            if token in pending:
+                pending[token]["unresolved"] = [
+                    [u.text, u.level, u.within] for u in rejected.unresolved
+                ]
+                request.session[SESSION_UPLOADS] = pending
         return render(request, "displacement/import_preview.html", context)
     except services.RoundLocked as locked:
         messages.error(request, str(locked))
@@ -201,6 +209,12 @@ def round_upload_alias(
     assessment_round = access.access_round_for_change(request.user, round_uid)
     entry, data = _pending_upload(request, assessment_round, token)
     form = AliasForm(request.POST)
+    if form.is_valid() and [
+        form.cleaned_data["text"],
+        form.cleaned_data["level"],
+        form.cleaned_data["within"].strip().upper() or None,
+    ] not in entry.get("unresolved", []):
+        form.add_error(None, _("This file has no such unknown spelling."))
     if form.is_valid():
         try:
             geo_services.alias_learn(
@@ -208,6 +222,7 @@ def round_upload_alias(
                 name=form.cleaned_data["text"],
                 unit=form.cleaned_data["unit"],
                 file=entry["name"],
+                organisation=assessment_round.organisation,
             )
         except geo_services.AliasRefused as refused:
             messages.error(request, str(refused))

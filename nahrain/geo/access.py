@@ -31,12 +31,12 @@ def _get(location_uid: Any) -> Location:
 
 
 def access_location_by_uid(user: AnyUser, location_uid: Any) -> Location:
-    """A location the user may read: published ones (and reference ones, which have no owner)
-    to every signed-in user, the others to their owner's information managers, as drafts."""
+    """A location the user may read: published ones to every signed-in user, the others to
+    their owner's information managers, as drafts."""
     if not user.is_authenticated:
         raise Http404
     location = _get(location_uid)
-    if location.owner_id is None or location.published_at is not None:
+    if location.published_at is not None:
         return location
     if location.owner_id in _managed_organisations(user):
         return location

@@ -113,7 +113,7 @@ def location_out(location: Location) -> LocationOut:
         place_id=location.external_id,
         owner=location.owner.acronym if location.owner is not None else None,
         canonical=selectors.location_is_canonical(location),
-        published=location.published_at is not None or location.owner_id is None,
+        published=location.published_at is not None,
         name_en=location.name_en,
         name_ar=location.name_ar,
         admin_unit=location.admin_unit.pcode if location.admin_unit is not None else None,
@@ -141,9 +141,14 @@ def location_update(
     location = access.access_location_for_change(request.user, location_uid)
     unit = None
     if payload.admin_unit is not None:
-        unit = AdminUnit.objects.filter(pcode=payload.admin_unit.upper(), level__gte=1).first()
+        unit = AdminUnit.objects.filter(pcode=payload.admin_unit.upper(), level__gte=2).first()
         if unit is None:
-            return Status(422, DetailOut(detail=f"{payload.admin_unit!r} is not a known p-code"))
+            return Status(
+                422,
+                DetailOut(
+                    detail=f"{payload.admin_unit!r} is not the p-code of a district or subdistrict"
+                ),
+            )
     try:
         updated = services.location_update(
             actor=request.user,  # type: ignore[arg-type]

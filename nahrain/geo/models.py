@@ -73,7 +73,10 @@ class Alias(models.Model):
     """One spelling or code by which a unit is known; ``key`` is what matching compares.
 
     Learnt aliases (``source`` "learnt") record who taught the spelling, when, and from which
-    file; the others come with the gazetteer and the boundaries.
+    file; the others come with the gazetteer and the boundaries. An alias an organisation's
+    information manager taught (``organisation``) resolves that organisation's files alone: one
+    organisation cannot change how another's spellings are read. The operator's
+    (``nahrain geo alias add``) serve everyone.
     """
 
     unit = models.ForeignKey(AdminUnit, on_delete=models.CASCADE, related_name="aliases")
@@ -86,9 +89,23 @@ class Alias(models.Model):
     )
     created_at = models.DateTimeField(null=True, blank=True)
     file = models.CharField(max_length=200, blank=True)
+    organisation = models.ForeignKey(
+        "core.Organisation", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["unit", "key"], name="alias_unit_key")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "key"],
+                condition=models.Q(organisation__isnull=True),
+                name="alias_unit_key",
+            ),
+            models.UniqueConstraint(
+                fields=["unit", "key", "organisation"],
+                condition=models.Q(organisation__isnull=False),
+                name="alias_unit_key_organisation",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} → {self.unit.pcode}"
@@ -144,8 +161,8 @@ class Location(models.Model):
     the owner that counts a location is published (``published_at``), the owner alone sees it;
     after that, its name, point and unit change only when another round of the owner is
     published or by an explicit edit, with history. The steward's published locations are the
-    canonical master list that other organisations reference; a location with no owner is part
-    of the operator's reference list and canonical too.
+    canonical master list that other organisations reference; a published location with no
+    owner is part of the operator's reference list and canonical too.
     """
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)

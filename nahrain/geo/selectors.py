@@ -45,7 +45,10 @@ def admin_unit_candidates(
     text = text.strip()
     if not text:
         return []
-    aliases = Alias.objects.select_related("unit", "unit__parent", "unit__parent__parent")
+    # The spellings every organisation shares; those one organisation taught read its files only.
+    aliases = Alias.objects.filter(organisation__isnull=True).select_related(
+        "unit", "unit__parent", "unit__parent__parent"
+    )
     if level is not None:
         aliases = aliases.filter(unit__level=level)
     if within is not None:
@@ -80,7 +83,9 @@ def admin_unit_search(
     key = name_key(query)
     units: dict[int, AdminUnit] = {u.pk: u for u in exact}
     if key and len(units) < limit:
-        prefix = Alias.objects.filter(kind=AliasKind.NAME, key__startswith=key)
+        prefix = Alias.objects.filter(
+            kind=AliasKind.NAME, key__startswith=key, organisation__isnull=True
+        )
         if level is not None:
             prefix = prefix.filter(unit__level=level)
         ids = list(prefix.values_list("unit_id", flat=True).distinct()[: limit * 3])
@@ -165,16 +170,24 @@ class AdminUnitIndex:
     a hundred spellings or more a file. Build one per import; it does not see later changes.
 
     ``extra`` maps spellings to p-codes for this import alone (``--alias NAME=PCODE``), as if
-    they were aliases; unknown p-codes are the caller's to refuse (``unknown_pcodes``).
+    they were aliases; unknown p-codes are the caller's to refuse (``unknown_pcodes``). With
+    ``organisation_id``, the aliases that organisation taught count too.
     """
 
-    def __init__(self, extra: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self, extra: Mapping[str, str] | None = None, *, organisation_id: Any = None
+    ) -> None:
         self.units: dict[int, AdminUnit] = AdminUnit.objects.defer("geometry").in_bulk()
         for unit in self.units.values():
             if unit.parent_id is not None:
                 unit.parent = self.units[unit.parent_id]  # shared instances, no query later
         self.aliases: dict[tuple[str, str], set[int]] = {}
-        for key, kind, unit_id in Alias.objects.values_list("key", "kind", "unit_id"):
+        shared = Q(organisation__isnull=True)
+        if organisation_id is not None:
+            shared |= Q(organisation_id=organisation_id)
+        for key, kind, unit_id in Alias.objects.filter(shared).values_list(
+            "key", "kind", "unit_id"
+        ):
             self.aliases.setdefault((key, kind), set()).add(unit_id)
         by_pcode = {unit.pcode: unit for unit in self.units.values()}
         self.unknown_pcodes = sorted({p for p in (extra or {}).values() if p not in by_pcode})
@@ -265,12 +278,12 @@ def location_steward_id(kind: str) -> Any:
 
 def canonical_locations_q(kind: str) -> Q:
     """The canonical master list of a kind: the steward's published locations, and the
-    operator's reference locations (no owner)."""
+    operator's published reference locations (no owner)."""
     steward_id = location_steward_id(kind)
-    canonical = Q(owner__isnull=True)
+    owners = Q(owner__isnull=True)
     if steward_id is not None:
-        canonical |= Q(owner_id=steward_id, published_at__isnull=False)
-    return Q(kind=kind) & canonical
+        owners |= Q(owner_id=steward_id)
+    return Q(kind=kind, published_at__isnull=False) & owners
 
 
 def location_usable_q(*, organisation_id: Any, kind: str) -> Q:
@@ -314,13 +327,25 @@ def location_is_canonical(location: Location) -> bool:
     return Location.objects.filter(canonical_locations_q(location.kind), pk=location.pk).exists()
 
 
-ALIAS_COLUMNS = ("name", "pcode", "unit", "kind", "source", "file", "taught_by", "taught_at")
+ALIAS_COLUMNS = (
+    "name",
+    "pcode",
+    "unit",
+    "kind",
+    "source",
+    "file",
+    "taught_by",
+    "taught_at",
+    "organisation",
+)
 
 
 def alias_rows(*, learnt_only: bool = False) -> list[tuple[str, ...]]:
     """Aliases as rows of ``ALIAS_COLUMNS``, learnt ones with who taught them, when, from
     which file (reference data: no personal values beyond a username)."""
-    aliases = Alias.objects.select_related("unit", "created_by").order_by("unit__pcode", "name")
+    aliases = Alias.objects.select_related("unit", "created_by", "organisation").order_by(
+        "unit__pcode", "name"
+    )
     if learnt_only:
         aliases = aliases.filter(source=LEARNT)
     return [
@@ -333,6 +358,7 @@ def alias_rows(*, learnt_only: bool = False) -> list[tuple[str, ...]]:
             a.file,
             a.created_by.get_username() if a.created_by else "",
             a.created_at.isoformat() if a.created_at else "",
+            a.organisation.acronym if a.organisation else "",
         )
         for a in aliases
     ]

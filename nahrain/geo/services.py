@@ -12,6 +12,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from shapely.geometry import mapping, shape
 from shapely.validation import make_valid
@@ -429,6 +430,8 @@ def location_update(
         after["admin_unit"] = admin_unit.pk
     if "name_en" in after and not after["name_en"].strip():
         raise ValidationError({"name_en": "a location needs an English name"})
+    if ("latitude" in after) != ("longitude" in after):
+        raise ValidationError({"latitude": "give both the latitude and the longitude"})
     if not -90 <= after.get("latitude", 0) <= 90 or not -180 <= after.get("longitude", 0) <= 180:
         raise ValidationError({"latitude": "the point is not on the earth"})
     if location_changes_apply(actor=actor, changes=[(locked, after)], source="edit"):
@@ -452,29 +455,42 @@ class AliasRefused(ValueError):
 
 
 @transaction.atomic
-def alias_learn(*, actor: User | None, name: str, unit: AdminUnit, file: str = "") -> Alias:
-    """Record that ``name`` spells ``unit`` (a spelling a file used and a person mapped once).
+def alias_learn(
+    *,
+    actor: User | None,
+    name: str,
+    unit: AdminUnit,
+    file: str = "",
+    organisation: Organisation | None = None,
+) -> Alias:
+    """Record that ``name`` spells ``unit`` (a spelling a file used and a person mapped once),
+    for one organisation's files, or for everyone's when the operator records it
+    (``organisation`` None).
 
     Refused when the spelling already names another unit of the same level under the same
-    governorate: a learnt alias never makes a known name ambiguous. Recording it again changes
-    nothing.
+    governorate for those files: a learnt alias never makes a known name ambiguous. Recording
+    it again changes nothing.
     """
     name = " ".join(name.split())[:200]
     key = alias_key(name, AliasKind.NAME)
     if not key:
         raise AliasRefused("an alias needs a name")
-    clash = Alias.objects.filter(key=key, kind=AliasKind.NAME, unit__level=unit.level).exclude(
-        unit=unit
-    )
+    seen = Q(organisation__isnull=True)
+    if organisation is not None:
+        seen |= Q(organisation=organisation)
+    clash = Alias.objects.filter(
+        seen, key=key, kind=AliasKind.NAME, unit__level=unit.level
+    ).exclude(unit=unit)
     if unit.level >= 2:
         clash = clash.filter(unit__parent_id=unit.parent_id)
     other = clash.select_related("unit").first()
     if other is not None:
         raise AliasRefused(f"{name!r} already names {other.unit.name_en} ({other.unit.pcode})")
-    alias, created = Alias.objects.get_or_create(
+    alias, created = Alias.objects.filter(seen).get_or_create(
         unit=unit,
         key=key,
         defaults={
+            "organisation": organisation,
             "name": name,
             "kind": AliasKind.NAME,
             "source": LEARNT,
@@ -489,6 +505,7 @@ def alias_learn(*, actor: User | None, name: str, unit: AdminUnit, file: str = "
             action="alias.learn",
             object_type="admin_unit",
             object_id=unit.pcode,
+            organisation=organisation,
             detail={"alias": alias.pk, "file": file[:200]},
         )
     return alias

@@ -464,11 +464,14 @@ def _field(world: World) -> Any:
         from nahrain.geo.models import AdminUnit, Location
 
         _gazetteer(world)
+        from django.utils import timezone
+
         Location.objects.get_or_create(
             external_id="7001",
             defaults={
                 "name_en": "Zakho centre",
                 "admin_unit": AdminUnit.objects.get(pcode="IQG09Q04"),
+                "published_at": timezone.now(),
             },
         )
         layla, iom_org = world.personas.layla.user, world.personas.iom

@@ -3,8 +3,9 @@
 Before locations had owners, the first import of a place id fixed it for every organisation. A
 location counted (or moved) by one organisation's data alone becomes that organisation's, and
 published if one of its published rounds counts it. A location several organisations counted
-stays without owner: it joins the operator's reference list, canonical for all, as it was in
-effect before; its figures stay where they were counted.
+stays without owner; it joins the operator's reference list (canonical for all) only if a
+published round counts it, so that no draft's name or point becomes the reference. A location
+nothing counts stays without owner, unpublished: no one can name it until an operator does.
 """
 
 from django.db import migrations
@@ -32,12 +33,8 @@ def assign_owners(apps, schema_editor):
         orgs = owners[location.pk]
         if len(orgs) == 1:
             location.owner_id = next(iter(orgs))
-            location.published_at = now if location.pk in published else None
-        else:
-            location.published_at = now
+        location.published_at = now if location.pk in published else None
         location.save(update_fields=["owner", "published_at"])
-    # Locations no data counts are the operator's reference list.
-    Location.objects.exclude(pk__in=list(owners)).update(published_at=now)
 
 
 class Migration(migrations.Migration):

@@ -451,3 +451,28 @@ def test_a_running_import_shows_its_progress_and_a_failed_one_its_reason(
     assert not LocationAssessment.objects.filter(round=assessment_round).exists()
     # A job runs once.
     assert services.import_job_run(job_uid=str(job.uid)).status == "failed"
+
+
+def test_the_preview_teaches_only_the_spellings_its_file_left_unknown(
+    personas: Personas, gazetteer: None, uploads: Path
+) -> None:
+    from nahrain.geo.models import Alias
+
+    assessment_round = round_open(personas)
+    client = personas.layla.client()
+    upload(client, assessment_round, error_file(), name="bad.csv")
+    [token] = [path.name for path in uploads.iterdir()]
+    url = f"/dtm/rounds/{assessment_round.uid}/upload/{token}/alias/"
+    before = Alias.objects.count()
+    planted = client.post(
+        url, {"text": "Zakho road", "level": "2", "within": "IQG15", "other": "IQG15Q05"}
+    )
+    assert "This file has no such unknown spelling." in text(planted)
+    assert Alias.objects.count() == before
+    taught = client.post(
+        url, {"text": "Nowhere", "level": "2", "within": "IQG15", "other": "IQG15Q05"}
+    )
+    assert "is now read as" in text(taught)
+    alias = Alias.objects.get(name="Nowhere")
+    assert (alias.unit.pcode, alias.organisation) == ("IQG15Q05", personas.iom)
+    assert "Read it as this unit" not in text(taught)

@@ -247,7 +247,7 @@ def test_the_stewards_information_manager_edits_the_master_list_with_history(
 ) -> None:
     location = Location.objects.get(external_id="88001")
     url = f"/api/v1/geo/locations/{location.uid}"
-    body = {"name_ar": "طريق مخيم زاخو", "latitude": 37.15}
+    body = {"name_ar": "طريق مخيم زاخو", "latitude": 37.15, "longitude": ZAKHO.longitude}
     for refused in (world.nadia, world.personas.hana, world.personas.ahmed):
         response = refused.client().patch(url, body, content_type="application/json")
         assert response.status_code == 404
@@ -313,10 +313,15 @@ def test_the_place_page_links_to_the_location_its_keeper_corrects_with_history(
 def test_a_reference_place_known_only_to_its_governorate_counts_in_the_files_district(
     world: World,
 ) -> None:
+    from django.utils import timezone
+
     from nahrain.geo.models import AdminUnit
 
     Location.objects.create(
-        external_id="88001", name_en=ZAKHO.name, admin_unit=AdminUnit.objects.get(pcode="IQG09")
+        external_id="88001",
+        name_en=ZAKHO.name,
+        admin_unit=AdminUnit.objects.get(pcode="IQG09"),
+        published_at=timezone.now(),
     )
     nadia = world.nadia.client()
     elsewhere = api_import(nadia, world.round(world.nadia, 64).uid, wide_csv([BASRAH]))
@@ -360,3 +365,16 @@ def test_places_are_looked_up_in_batches_with_the_same_result(
     assert Location.objects.count() == len(PLACES)
     publish(layla, second)
     assert LocationChange.objects.count() == len(PLACES)
+
+
+def test_an_edit_cannot_leave_half_a_point_or_put_a_place_in_a_governorate(
+    world: World, master_list: AssessmentRound
+) -> None:
+    location = Location.objects.get(external_id="88001")
+    url = f"/api/v1/geo/locations/{location.uid}"
+    layla = world.layla.client()
+    for body in ({"latitude": 37.2}, {"admin_unit": "IQG09"}):
+        assert layla.patch(url, body, content_type="application/json").status_code == 422
+    location.refresh_from_db()
+    assert location.admin_unit is not None
+    assert (location.latitude, location.admin_unit.pcode) == (ZAKHO.latitude, "IQG09Q04")

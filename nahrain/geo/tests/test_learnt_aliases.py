@@ -64,7 +64,7 @@ def test_an_alias_is_taught_listed_exported_and_removed_with_its_provenance(
         "layla",
     ]
     exported = geo("alias", "export").splitlines()
-    assert exported[0] == "name,pcode,unit,kind,source,file,taught_by,taught_at"
+    assert exported[0] == "name,pcode,unit,kind,source,file,taught_by,taught_at,organisation"
     assert len(exported) - 1 == Alias.objects.count()
     assert AuditEvent.objects.filter(action="alias.learn", object_id="IQG14Q05").exists()
     geo("alias", "remove", "Al-Mejar Al-Kabi", "IQG14Q05")
@@ -82,3 +82,32 @@ def test_a_spelling_that_names_another_unit_is_not_taught(gazetteer: None) -> No
     # The same spelling in another governorate is no clash: districts are found within one.
     services.alias_learn(actor=None, name="Markaz", unit=zakho)
     services.alias_learn(actor=None, name="Markaz", unit=AdminUnit.objects.get(pcode="IQG14Q05"))
+
+
+def test_a_spelling_one_organisation_taught_reads_its_files_alone(
+    personas: Personas, gazetteer: None
+) -> None:
+    maysan = AdminUnit.objects.get(pcode="IQG14")
+    services.alias_learn(
+        actor=personas.layla.user,
+        name="Al-Mejar Al-Kabi",
+        unit=AdminUnit.objects.get(pcode="IQG14Q05"),
+        organisation=personas.iom,
+    )
+    mine = selectors.AdminUnitIndex(organisation_id=personas.iom.pk)
+    theirs = selectors.AdminUnitIndex(organisation_id=personas.intersos.pk)
+    assert mine.resolve("Al-Mejar Al-Kabi", level=2, within=maysan) is not None
+    assert theirs.resolve("Al-Mejar Al-Kabi", level=2, within=maysan) is None
+    assert selectors.admin_unit_candidates("Al-Mejar Al-Kabi", level=2) == []
+    # Another organisation may teach the same spelling otherwise, for its own files.
+    services.alias_learn(
+        actor=None,
+        name="Al-Mejar Al-Kabi",
+        unit=AdminUnit.objects.get(pcode="IQG14Q01"),
+        organisation=personas.intersos,
+    )
+    learnt = [line.split("\t") for line in geo("alias", "list", "--learnt").splitlines()]
+    assert sorted((row[1], row[-1]) for row in learnt) == [
+        ("IQG14Q01", "INTERSOS"),
+        ("IQG14Q05", "IOM"),
+    ]

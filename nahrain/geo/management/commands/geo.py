@@ -50,11 +50,16 @@ class Command(BaseCommand):
         add.add_argument("name")
         add.add_argument("pcode")
         add.add_argument("--user", help="Username to record as the one who taught it.")
+        add.add_argument(
+            "--organisation",
+            help="Acronym: the alias reads that organisation's files only (default: everyone's).",
+        )
         listing = verbs.add_parser("list", help="Aliases (tab-separated).")
         listing.add_argument("--learnt", action="store_true", help="Only those people taught.")
         remove = verbs.add_parser("remove", help="Forget a learnt alias.")
         remove.add_argument("name")
         remove.add_argument("pcode")
+        remove.add_argument("--organisation", help="Acronym of the organisation that taught it.")
         export = verbs.add_parser("export", help="Every alias as CSV.")
         export.add_argument("--output", type=Path, help="File to write (default: stdout).")
         steward = sub.add_parser(
@@ -114,6 +119,11 @@ class Command(BaseCommand):
         unit = AdminUnit.objects.filter(pcode=options["pcode"].upper()).first()
         if unit is None:
             raise CommandError(f"no unit has the p-code {options['pcode']!r}")
+        organisation = None
+        if options["organisation"]:
+            organisation = Organisation.objects.filter(acronym=options["organisation"]).first()
+            if organisation is None:
+                raise CommandError(f"no organisation {options['organisation']!r}")
         if verb == "add":
             actor = None
             if options["user"]:
@@ -122,13 +132,19 @@ class Command(BaseCommand):
                     raise CommandError(f"no user {options['user']!r}")
             try:
                 alias = services.alias_learn(
-                    actor=actor, name=options["name"], unit=unit, file="nahrain geo alias add"
+                    actor=actor,
+                    name=options["name"],
+                    unit=unit,
+                    file="nahrain geo alias add",
+                    organisation=organisation,
                 )
             except services.AliasRefused as refused:
                 raise CommandError(str(refused)) from None
             self.stdout.write(f"{alias.name}\t{unit.pcode}\t{unit.name_en}")
         elif verb == "remove":
-            found = unit.aliases.filter(key=alias_key(options["name"], AliasKind.NAME)).first()
+            found = unit.aliases.filter(
+                key=alias_key(options["name"], AliasKind.NAME), organisation=organisation
+            ).first()
             if found is None:
                 raise CommandError(f"{options['name']!r} is not an alias of {unit.pcode}")
             try:
