@@ -114,6 +114,7 @@ class EnrolmentLink(models.Model):
 class AttemptScope(models.TextChoices):
     WEB = "web", "web sign-in"
     COLLECT = "collect", "collector credentials"
+    CODE = "code", "second-factor codes from a known device"
 
 
 class AttemptCounter(models.Model):

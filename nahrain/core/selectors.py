@@ -11,7 +11,14 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from nahrain.core.access import AnyUser, is_platform_admin
-from nahrain.core.models import ApiToken, AttemptCounter, AuditEvent, Membership, Organisation
+from nahrain.core.models import (
+    ApiToken,
+    AttemptCounter,
+    AttemptScope,
+    AuditEvent,
+    Membership,
+    Organisation,
+)
 
 
 def organisation_list(*, user: AnyUser) -> QuerySet[Organisation]:
@@ -101,8 +108,16 @@ def recovery_codes_left(*, user: AnyUser) -> int:
     return device.token_set.count() if device is not None else 0
 
 
-def second_factor_wait(*, device: TOTPDevice | StaticDevice) -> float:
-    """Seconds before django-otp checks another code of this device (0 when it will)."""
+def second_factor_wait(
+    *, device: TOTPDevice | StaticDevice, known_device: str | None = None
+) -> float:
+    """Seconds before another code of this device is checked (0 when it will): django-otp's
+    wait of the device, or from the account's known browser, that browser's own."""
+    if known_device is not None:
+        counter = AttemptCounter.objects.filter(
+            scope=AttemptScope.CODE, key=f"device:{known_device}"
+        ).first()
+        return attempt_wait(counter=counter) if counter is not None else 0.0
     allowed, data = device.verify_is_allowed()
     if allowed or not data or "locked_until" not in data:
         return 0.0

@@ -23,6 +23,7 @@ from nahrain.core.context import current_request_id
 from nahrain.core.models import (
     ApiToken,
     AttemptCounter,
+    AttemptScope,
     AuditEvent,
     EnrolmentLink,
     Membership,
@@ -169,7 +170,9 @@ def api_token_create(*, user: User, name: str, with_second_factor: bool) -> tupl
     return token, secret
 
 
-def api_token_create_confirmed(*, user: User, name: str, code: str) -> tuple[ApiToken, str]:
+def api_token_create_confirmed(
+    *, user: User, name: str, code: str, known_device: str | None = None
+) -> tuple[ApiToken, str]:
     """Issue a token to a signed-in user; one who must use a second factor gives a current code
     of their authenticator again (a stolen half-open session cannot mint a lasting credential).
 
@@ -177,7 +180,7 @@ def api_token_create_confirmed(*, user: User, name: str, code: str) -> tuple[Api
     if not requires_second_factor(user):
         return api_token_create(user=user, name=name, with_second_factor=False)
     device = second_factor_device(user=user)
-    if device is None or not totp_verify(device=device, code=code):
+    if device is None or not totp_verify(device=device, code=code, known_device=known_device):
         raise SecondFactorRefused
     return api_token_create(user=user, name=name, with_second_factor=True)
 
@@ -239,26 +242,47 @@ def _cap_code_waits(device: TOTPDevice | StaticDevice) -> None:
         type(device).objects.filter(pk=device.pk).update(throttling_failure_count=CODE_FAILURES_CAP)
 
 
+def _code_verify(locked: TOTPDevice | StaticDevice, code: str, known_device: str | None) -> bool:
+    """Check a code on a locked device. From a browser unknown to the account, django-otp's
+    wait of the device applies. From the account's known browser (its device cookie), the
+    attempts are counted on that browser alone, like its passwords: someone else's wrong codes,
+    which make the device wait, do not keep its owner out."""
+    if known_device is None:
+        verified = bool(locked.verify_token(_clean_code(code)))
+        if not verified:
+            _cap_code_waits(locked)
+        return verified
+    keys = [f"device:{known_device}"]
+    if attempt_begin(scope=AttemptScope.CODE, keys=keys):
+        return False
+    count, at = locked.throttling_failure_count, locked.throttling_failure_timestamp
+    locked.throttling_failure_count = 0
+    if locked.verify_token(_clean_code(code)):
+        attempt_succeeded(scope=AttemptScope.CODE, keys=keys)
+        return True
+    # Counted on the browser: the device's own count stays what the other attempts made it.
+    type(locked).objects.filter(pk=locked.pk).update(
+        throttling_failure_count=count, throttling_failure_timestamp=at
+    )
+    return False
+
+
 @transaction.atomic
-def totp_verify(*, device: TOTPDevice, code: str) -> bool:
+def totp_verify(*, device: TOTPDevice, code: str, known_device: str | None = None) -> bool:
     """Check a code against an authenticator; django-otp refuses a code of a time step already
-    used (replay) and, after failures, any code before a wait of 2^(failures-1) seconds."""
+    used (replay) and, after failures, any code before a wait of 2^(failures-1) seconds (from
+    the account's known browser, its own count instead: ``_code_verify``)."""
     locked = TOTPDevice.objects.select_for_update().get(pk=device.pk)
-    verified = bool(locked.verify_token(_clean_code(code)))
-    if not verified:
-        _cap_code_waits(locked)
+    verified = _code_verify(locked, code, known_device)
     device.refresh_from_db()
     return verified
 
 
 @transaction.atomic
-def recovery_code_use(*, user: User, code: str) -> bool:
+def recovery_code_use(*, user: User, code: str, known_device: str | None = None) -> bool:
     """Spend one recovery code (each works once), throttled like the authenticator's codes."""
     device = StaticDevice.objects.select_for_update().filter(user=user, confirmed=True).first()
-    if device is None:
-        return False
-    if not device.verify_token(_clean_code(code)):
-        _cap_code_waits(device)
+    if device is None or not _code_verify(device, code, known_device):
         return False
     audit_record(
         actor=user,

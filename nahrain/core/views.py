@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST, require_safe
 from django_otp.models import Device
 
 from nahrain.core import access, selectors, services
-from nahrain.core.clients import remember_device
+from nahrain.core.clients import known_device, remember_device
 from nahrain.core.forms import (
     ApiTokenForm,
     CodeForm,
@@ -88,8 +88,11 @@ def two_factor(request: AuthenticatedHttpRequest) -> HttpResponse:
             {"needed": access.requires_second_factor(request.user)},
         )
     form = CodeForm(request.POST or None)
+    browser = known_device(request, request.user.get_username())
     if request.method == "POST" and form.is_valid():
-        if services.totp_verify(device=device, code=form.cleaned_data["code"]):
+        if services.totp_verify(
+            device=device, code=form.cleaned_data["code"], known_device=browser
+        ):
             services.audit_record(
                 actor=request.user,
                 action="second_factor.verify",
@@ -99,7 +102,10 @@ def two_factor(request: AuthenticatedHttpRequest) -> HttpResponse:
             return _second_factor_given(request, device)
         form.add_error("code", _("That code is not valid. Check your device's clock and retry."))
     return _code_page(
-        request, "core/two_factor.html", form, selectors.second_factor_wait(device=device)
+        request,
+        "core/two_factor.html",
+        form,
+        selectors.second_factor_wait(device=device, known_device=browser),
     )
 
 
@@ -107,8 +113,11 @@ def two_factor(request: AuthenticatedHttpRequest) -> HttpResponse:
 def recovery(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Give the second factor with a one-time recovery code (the phone is lost or broken)."""
     form = RecoveryCodeForm(request.POST or None)
+    browser = known_device(request, request.user.get_username())
     if request.method == "POST" and form.is_valid():
-        if services.recovery_code_use(user=request.user, code=form.cleaned_data["code"]):
+        if services.recovery_code_use(
+            user=request.user, code=form.cleaned_data["code"], known_device=browser
+        ):
             left = selectors.recovery_codes_left(user=request.user)
             messages.warning(
                 request,
@@ -122,7 +131,11 @@ def recovery(request: AuthenticatedHttpRequest) -> HttpResponse:
             return _second_factor_given(request, device)
         form.add_error("code", _("That recovery code is not valid, or it was used already."))
     device = selectors.recovery_device(user=request.user)
-    wait = selectors.second_factor_wait(device=device) if device is not None else 0.0
+    wait = (
+        selectors.second_factor_wait(device=device, known_device=browser)
+        if device is not None
+        else 0.0
+    )
     return _code_page(request, "core/recovery.html", form, wait)
 
 
@@ -217,17 +230,23 @@ def api_tokens(request: AuthenticatedHttpRequest) -> HttpResponse:
     form_class = ConfirmedApiTokenForm if confirm else ApiTokenForm
     form = form_class(request.POST or None)
     new_secret = None
+    browser = known_device(request, request.user.get_username())
     if request.method == "POST" and form.is_valid():
         try:
             _token, new_secret = services.api_token_create_confirmed(
                 user=request.user,
                 name=form.cleaned_data["name"],
                 code=form.cleaned_data.get("code", ""),
+                known_device=browser,
             )
             form = form_class()
         except services.SecondFactorRefused:
             device = selectors.second_factor_device(user=request.user)
-            wait = selectors.second_factor_wait(device=device) if device is not None else 0.0
+            wait = (
+                selectors.second_factor_wait(device=device, known_device=browser)
+                if device is not None
+                else 0.0
+            )
             form.add_error(
                 "code",
                 wait_message(wait)

@@ -447,3 +447,30 @@ def test_demo_setup_prints_the_demo_admins_enrolment_link(
 def _demo_password(printed: str, username: str) -> str:
     line = next(line for line in printed.splitlines() if line.strip().startswith(username + " "))
     return line.split()[1]
+
+
+def test_an_attacker_holding_the_password_cannot_keep_the_owner_out_of_her_known_browser(
+    nadia: Persona,
+) -> None:
+    laptop = Client()
+    sign_in(laptop, "nadia")
+    assert laptop.post(reverse("core:two_factor"), {"code": nadia.totp_code()}).status_code == 302
+    laptop.post(reverse("core:logout"))  # the laptop is now a browser the account knows
+    attacker = Client()
+    sign_in(attacker, "nadia")
+    for guess in range(20):
+        attacker.post(reverse("core:two_factor"), {"code": f"{guess:06d}"})
+    device = TOTPDevice.objects.get(user=nadia.user)
+    assert not device.verify_is_allowed()[0]  # the authenticator waits for everyone else
+    sign_in(laptop, "nadia")
+    right = laptop.post(reverse("core:two_factor"), {"code": nadia.totp_code(steps_ahead=1)})
+    assert right.status_code == 302
+    assert laptop.get(reverse("core:home")).status_code == 200
+    # Her own wrong codes on the laptop are counted there, and wait there, apart.
+    for guess in range(6):
+        laptop.post(reverse("core:logout"))
+        sign_in(laptop, "nadia")
+        laptop.post(reverse("core:two_factor"), {"code": f"{guess:06d}"})
+    waiting = laptop.post(reverse("core:two_factor"), {"code": "123456"})
+    assert "Try again in" in waiting.content.decode()
+    assert AttemptCounter.objects.filter(scope=AttemptScope.CODE).count() == 1

@@ -33,7 +33,7 @@ BASRAH = Place("88001", "Basrah", "Basrah", "Basrah riverside", 30.5081, 47.7835
 class World:
     personas: Personas
     mdm: Organisation
-    nadia: Persona  # MdM's information manager
+    mariam: Persona  # MdM's information manager
 
     @property
     def layla(self) -> Persona:
@@ -54,11 +54,11 @@ def world(personas: Personas, gazetteer: None) -> World:
     mdm = core_services.organisation_create(
         actor=None, name="Médecins du Monde", acronym="MdM", type=OrganisationType.INGO
     )
-    user = core_services.user_create(username="nadia", password=PASSWORD)
+    user = core_services.user_create(username="mariam", password=PASSWORD)
     core_services.membership_add(
         actor=None, user=user, organisation=mdm, role=Role.INFORMATION_MANAGER
     )
-    return World(personas=personas, mdm=mdm, nadia=Persona(user=user, organisation=mdm))
+    return World(personas=personas, mdm=mdm, mariam=Persona(user=user, organisation=mdm))
 
 
 @pytest.fixture
@@ -99,9 +99,9 @@ def rules(response: Any, kind: str = "warnings") -> list[str]:
 def test_another_organisations_draft_no_longer_decides_where_published_figures_go(
     world: World, steward: None
 ) -> None:
-    mdm_draft = world.round(world.nadia, 50)
-    nadia = world.nadia.client()
-    assert api_import(nadia, mdm_draft.uid, wide_csv([BASRAH])).status_code == 201
+    mdm_draft = world.round(world.mariam, 50)
+    mariam = world.mariam.client()
+    assert api_import(mariam, mdm_draft.uid, wide_csv([BASRAH])).status_code == 201
 
     iom_round = world.round(world.layla, 50)
     layla = world.layla.client()
@@ -115,9 +115,9 @@ def test_another_organisations_draft_no_longer_decides_where_published_figures_g
     totals = viewer.get(f"/api/v1/dtm/rounds/{iom_round.uid}/figures", {"level": 1}).json()
     assert {f["pcode"]: f["households"] for f in totals} == {"IQG09": 1000}
     # MdM's draft keeps its own place, name and district; IOM's never shows in it.
-    [own] = located(nadia, mdm_draft)
+    [own] = located(mariam, mdm_draft)
     assert (own["name_en"], own["adm1"]) == (BASRAH.name, "IQG02")
-    assert ZAKHO.name not in exported(nadia, mdm_draft)
+    assert ZAKHO.name not in exported(mariam, mdm_draft)
     assert BASRAH.name not in exported(viewer, iom_round)
 
 
@@ -132,12 +132,12 @@ def test_a_steward_draft_name_never_reaches_another_organisations_export(
         file="iom.csv",
         population="idp",
     )
-    mdm_draft = world.round(world.nadia, 51)
-    nadia = world.nadia.client()
-    response = api_import(nadia, mdm_draft.uid, wide_csv([BASRAH]))
+    mdm_draft = world.round(world.mariam, 51)
+    mariam = world.mariam.client()
+    response = api_import(mariam, mdm_draft.uid, wide_csv([BASRAH]))
     # IOM's place is a draft: MdM does not reference it, and is told nothing of it.
     assert response.status_code == 201 and rules(response) == []
-    assert ZAKHO.name not in exported(nadia, mdm_draft)
+    assert ZAKHO.name not in exported(mariam, mdm_draft)
     owners = set(Location.objects.filter(external_id="88001").values_list("owner__acronym"))
     assert owners == {("IOM",), ("MdM",)}
 
@@ -158,8 +158,8 @@ def master_list(world: World, steward: None) -> AssessmentRound:
 def test_a_reference_in_another_district_is_an_error_naming_both(
     world: World, master_list: AssessmentRound
 ) -> None:
-    mdm_draft = world.round(world.nadia, 60)
-    response = api_import(world.nadia.client(), mdm_draft.uid, wide_csv([BASRAH]))
+    mdm_draft = world.round(world.mariam, 60)
+    response = api_import(world.mariam.client(), mdm_draft.uid, wide_csv([BASRAH]))
     assert response.status_code == 422
     [error] = response.json()["errors"]
     assert error["rule"] == "master_list_district" and error["row"] == 2
@@ -173,8 +173,8 @@ def test_a_reference_with_another_name_is_counted_at_the_stewards_place_with_a_w
     world: World, master_list: AssessmentRound
 ) -> None:
     renamed = Place("88001", "Dahuk", "Zakho", "Zakho road camp", 37.20, 42.6818, 40)
-    mdm_draft = world.round(world.nadia, 60)
-    response = api_import(world.nadia.client(), mdm_draft.uid, wide_csv([renamed]))
+    mdm_draft = world.round(world.mariam, 60)
+    response = api_import(world.mariam.client(), mdm_draft.uid, wide_csv([renamed]))
     assert response.status_code == 201
     assert rules(response) == ["master_list_name", "master_list_point"]
     [fact] = LocationAssessment.objects.filter(round=mdm_draft).select_related("location")
@@ -189,9 +189,9 @@ def test_a_place_the_master_list_lacks_stays_its_importers_until_published(
     from nahrain.collect import xforms
 
     new = Place("99001", "Erbil", "Erbil", "MdM mobile clinic stop", 36.19, 44.01, 12)
-    mdm_round = world.round(world.nadia, 61)
-    nadia = world.nadia.client()
-    assert api_import(nadia, mdm_round.uid, wide_csv([new])).status_code == 201
+    mdm_round = world.round(world.mariam, 61)
+    mariam = world.mariam.client()
+    assert api_import(mariam, mdm_round.uid, wide_csv([new])).status_code == 201
     iom_list = xforms.media_files(organisation_id=world.personas.iom.pk)["locations.csv"]
     mdm_list = xforms.media_files(organisation_id=world.mdm.pk)["locations.csv"]
     assert b"99001" not in iom_list and b"99001" in mdm_list
@@ -200,7 +200,7 @@ def test_a_place_the_master_list_lacks_stays_its_importers_until_published(
     assert location.owner == world.mdm and location.published_at is None
     viewer = world.personas.ahmed.client()
     assert viewer.get(f"/api/v1/geo/locations/{location.uid}").status_code == 404
-    publish(nadia, mdm_round)
+    publish(mariam, mdm_round)
     location.refresh_from_db()
     assert location.published_at is not None
     assert viewer.get(f"/api/v1/geo/locations/{location.uid}").json()["canonical"] is False
@@ -225,7 +225,7 @@ def test_a_draft_renaming_a_published_place_changes_nothing_others_see_until_pub
     [before] = located(viewer, master_list)
     assert (before["name_en"], before["latitude"]) == (ZAKHO.name, ZAKHO.latitude)
     assert "Sumail new camp" not in exported(viewer, master_list)
-    assert "Sumail new camp" not in exported(world.nadia.client(), master_list)
+    assert "Sumail new camp" not in exported(world.mariam.client(), master_list)
     # The draft's own figures count where its file puts the place.
     [fact] = LocationAssessment.objects.filter(round=draft)
     assert fact.adm2 is not None and fact.adm2.pcode == "IQG09Q03"
@@ -248,7 +248,7 @@ def test_the_stewards_information_manager_edits_the_master_list_with_history(
     location = Location.objects.get(external_id="88001")
     url = f"/api/v1/geo/locations/{location.uid}"
     body = {"name_ar": "طريق مخيم زاخو", "latitude": 37.15, "longitude": ZAKHO.longitude}
-    for refused in (world.nadia, world.personas.hana, world.personas.ahmed):
+    for refused in (world.mariam, world.personas.hana, world.personas.ahmed):
         response = refused.client().patch(url, body, content_type="application/json")
         assert response.status_code == 404
     response = world.layla.client().patch(url, body, content_type="application/json")
@@ -264,11 +264,11 @@ def test_the_stewards_information_manager_edits_the_master_list_with_history(
 def test_a_master_list_row_counts_once_however_often_it_is_imported(
     world: World, master_list: AssessmentRound
 ) -> None:
-    mdm_draft = world.round(world.nadia, 62)
-    nadia = world.nadia.client()
+    mdm_draft = world.round(world.mariam, 62)
+    mariam = world.mariam.client()
     same = Place("88001", "Dahuk", "Zakho", ZAKHO.name, ZAKHO.latitude, ZAKHO.longitude, 30)
     for _ in range(2):
-        assert api_import(nadia, mdm_draft.uid, wide_csv([same])).status_code == 201
+        assert api_import(mariam, mdm_draft.uid, wide_csv([same])).status_code == 201
     assert LocationAssessment.objects.filter(round=mdm_draft).count() == 1
     assert Location.objects.filter(external_id="88001").count() == 1
     assert mdm_draft.status == RoundStatus.DRAFT
@@ -301,7 +301,7 @@ def test_the_place_page_links_to_the_location_its_keeper_corrects_with_history(
     assert "Correct this location" not in page
 
     form = {"name_en": "Zakho camp road", "name_ar": "", "admin_unit": "IQG09Q03"}
-    assert world.nadia.client().post(url, form).status_code == 404
+    assert world.mariam.client().post(url, form).status_code == 404
     refused = world.layla.client().post(url, {**form, "admin_unit": "IQG09"})
     assert "No district or subdistrict has this p-code." in refused.content.decode()
     assert world.layla.client().post(url, form).status_code == 302
@@ -323,13 +323,13 @@ def test_a_reference_place_known_only_to_its_governorate_counts_in_the_files_dis
         admin_unit=AdminUnit.objects.get(pcode="IQG09"),
         published_at=timezone.now(),
     )
-    nadia = world.nadia.client()
-    elsewhere = api_import(nadia, world.round(world.nadia, 64).uid, wide_csv([BASRAH]))
+    mariam = world.mariam.client()
+    elsewhere = api_import(mariam, world.round(world.mariam, 64).uid, wide_csv([BASRAH]))
     assert elsewhere.status_code == 422
     assert rules(elsewhere, "errors") == ["master_list_district"]
     assert "the server's reference list" in elsewhere.json()["errors"][0]["message"]
-    draft = world.round(world.nadia, 65)
-    assert api_import(nadia, draft.uid, wide_csv([ZAKHO])).status_code == 201
+    draft = world.round(world.mariam, 65)
+    assert api_import(mariam, draft.uid, wide_csv([ZAKHO])).status_code == 201
     [fact] = LocationAssessment.objects.filter(round=draft)
     assert fact.adm2 is not None and fact.adm2.pcode == "IQG09Q04"
     assert fact.location.owner is None
