@@ -167,6 +167,7 @@ def round_import(
     change_warning_share: float = DEFAULT_CHANGE_WARNING_SHARE,
     progress: Progress | None = None,
     aliases: dict[str, str] | None = None,
+    column_map: dict[str, str] | None = None,
 ) -> ImportReport:
     """Import a DTM master list into a round: all or nothing, replacing what the file covers.
 
@@ -174,7 +175,8 @@ def round_import(
     (``ImportRejected``, which also lists the spellings that named no unit, with candidates); a
     dry run checks everything and writes nothing. Importing a file again into the same round
     replaces that population's figures, so nothing is ever counted twice. ``aliases`` (spelling
-    -> p-code) resolve spellings the gazetteer lacks, and are recorded when the import commits.
+    -> p-code) resolve spellings the gazetteer lacks, and are recorded when the import commits;
+    ``column_map`` (header -> field) maps headers the mapping cannot guess.
     """
     if assessment_round.status == RoundStatus.PUBLISHED:
         raise RoundLocked(f"{assessment_round} is published; correct it in a new version")
@@ -196,6 +198,7 @@ def round_import(
         round_number=assessment_round.number,
         population=population or Population.IDP,
         resolve_governorate=resolver.governorate,
+        column_map=column_map,
     )
     population = parsed.population if population is None else population
     if parsed.format == "dtm-2014-long" and population != Population.IDP:

@@ -53,6 +53,16 @@ class Command(BaseCommand):
             help="Read a spelling the gazetteer lacks as this unit (repeatable); recorded as an "
             "alias when the import commits.",
         )
+        imp.add_argument(
+            "--map",
+            action="append",
+            default=[],
+            type=_column,
+            metavar="COLUMN=FIELD",
+            dest="column_map",
+            help="Read a header the mapping cannot guess as a field (households, place_id, ...), "
+            "shelter:CODE, period:CODE, origin:GOVERNORATE, or ignore (repeatable).",
+        )
         exp = sub.add_parser("export", help="Export a round's figures.")
         exp.add_argument("--round", type=int, required=True, dest="number")
         exp.add_argument("--version", type=int, help="Round version (default: the latest).")
@@ -171,6 +181,7 @@ class Command(BaseCommand):
             change_warning_share=options["change_warning"],
             progress=lambda stage, done, total: bar(done, total) if stage == "writing" else None,
             aliases=dict(options["alias"]),
+            column_map=dict(options["column_map"]),
         )
 
     def _export(self, organisation: Organisation, actor: User | None, options: Any) -> None:
@@ -217,8 +228,17 @@ class Command(BaseCommand):
             )
 
 
+def _split(value: str, form: str) -> tuple[str, str]:
+    left, sep, right = value.rpartition("=")
+    if not sep or not left.strip() or not right.strip():
+        raise ArgumentTypeError(f"{value!r} is not {form}")
+    return left.strip(), right.strip()
+
+
 def _alias(value: str) -> tuple[str, str]:
-    name, sep, pcode = value.rpartition("=")
-    if not sep or not name.strip() or not pcode.strip():
-        raise ArgumentTypeError(f"{value!r} is not NAME=PCODE")
-    return name.strip(), pcode.strip().upper()
+    name, pcode = _split(value, "NAME=PCODE")
+    return name, pcode.upper()
+
+
+def _column(value: str) -> tuple[str, str]:
+    return _split(value, "COLUMN=FIELD")
