@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -28,7 +29,9 @@ def dtm(*args: str) -> tuple[str, str]:
 
 def odd_headers(tmp_path: Path) -> Path:
     """A partner's list whose households and camp columns no spelling list knows."""
-    rows = [["Place ID", "Governorate", "District", "Location name", "Fam. (total)", "Tents"]]
+    rows: list[list[Any]] = [
+        ["Place ID", "Governorate", "District", "Location name", "Fam. (total)", "Tents"]
+    ]
     rows += [
         [p.place_id, p.governorate, p.district, p.name, p.households, p.households] for p in PLACES
     ]
