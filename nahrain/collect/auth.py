@@ -192,7 +192,10 @@ def authenticate(request: HttpRequest) -> AuthResult:
         collector = _basic(username, password)
         outcome = "ok" if collector is not None else "bad"
     # Only a right, fresh answer clears the counters: a replayed or stale header proves nothing
-    # about who sends it now (one captured header must not reset the waits of someone guessing).
+    # about who sends it now (one captured header must not reset the waits of someone guessing),
+    # so it only gives back the attempt it was charged.
     if outcome == "ok":
         core_services.attempt_succeeded(scope=AttemptScope.COLLECT, keys=keys)
+    elif outcome != "bad":
+        core_services.attempt_released(scope=AttemptScope.COLLECT, keys=keys)
     return AuthResult(collector, stale=outcome == "stale")

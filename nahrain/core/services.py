@@ -398,6 +398,15 @@ def attempt_begin(*, scope: str, keys: Sequence[str]) -> float:
 
 
 @transaction.atomic
+def attempt_released(*, scope: str, keys: Sequence[str]) -> None:
+    """The attempt proved nothing either way (a stale or replayed Digest header): give back the
+    one attempt each key was charged, clearing nothing else."""
+    AttemptCounter.objects.filter(scope=scope, key__in=keys, failures__gt=0).update(
+        failures=models.F("failures") - 1
+    )
+
+
+@transaction.atomic
 def attempt_succeeded(*, scope: str, keys: Sequence[str]) -> None:
     """The credentials were right: the account's or device's failures are cleared; an address
     only gets back the attempt it was charged (signing in to one's own account must not wipe

@@ -5,6 +5,7 @@ from datetime import date
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from nahrain.collect import services
 from nahrain.collect.models import Collector, FormVersion
@@ -34,9 +35,15 @@ def locations(db: None) -> list[Location]:
     geo_services.gazetteer_load()
     zakho = AdminUnit.objects.get(pcode="IQG09Q04")
     sumail = AdminUnit.objects.get(pcode="IQG09Q03")
+    # The operator's published reference list: every organisation's forms may name them.
+    now = timezone.now()
     return [
-        Location.objects.create(external_id="7001", name_en="Zakho centre", admin_unit=zakho),
-        Location.objects.create(external_id="7002", name_en="Sumail centre", admin_unit=sumail),
+        Location.objects.create(
+            external_id="7001", name_en="Zakho centre", admin_unit=zakho, published_at=now
+        ),
+        Location.objects.create(
+            external_id="7002", name_en="Sumail centre", admin_unit=sumail, published_at=now
+        ),
     ]
 
 

@@ -124,6 +124,7 @@ def test_publishing_again_refreshes_the_location_list(field: Field, personas: Pe
         external_id="7003",
         name_en="Amadiya centre",
         admin_unit=AdminUnit.objects.get(pcode="IQG09Q01"),
+        owner=personas.iom,
     )
     layla = personas.layla.client()
     assert layla.post("/collect/forms/publish/").status_code == 302
