@@ -1,23 +1,32 @@
-"""A real deployment, from the outside: ``nahrain serve`` started and stopped as systemd or
-docker would."""
+"""A real deployment, from the outside: the README's commands on an empty database, and
+``nahrain serve`` started and stopped as systemd or docker would."""
 
 from __future__ import annotations
 
+import contextlib
+import http.cookiejar
 import os
+import re
 import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.parse
 import urllib.request
+from base64 import b32decode
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from django_otp.oath import totp
 
-# Generous for a loaded CI machine; measured well under it (see the report printed on failure).
+from nahrain.testing.permissions import master_list_csv
+
+# Generous for a loaded CI machine: serve answered in about 8 s and stopped in about 3 s here.
 START_SECONDS = 60
 STOP_SECONDS = 20
 
@@ -110,8 +119,8 @@ class Server:
 
 @pytest.fixture
 def server(deployment: dict[str, str]) -> Iterator[Server]:
-    """``nahrain serve`` on a free loopback port, answering; killed with its group if a test
-    leaves it running."""
+    """``nahrain serve`` on a free loopback port, answering; killed with every process of its
+    session if a test leaves any running."""
     port = _free_port()
     env = {**deployment, "NAHRAIN_BASE_URL": f"http://127.0.0.1:{port}"}
     process = subprocess.Popen(
@@ -133,9 +142,10 @@ def server(deployment: dict[str, str]) -> Iterator[Server]:
             assert time.monotonic() < deadline, "nahrain serve did not answer"
             time.sleep(0.2)
     yield Server(process=process, url=url)
-    if process.poll() is None:
+    # Whatever a failing test left: the server's session holds all its processes, orphans too.
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
+    process.wait()
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc")
@@ -154,3 +164,119 @@ def test_serve_stops_with_gunicorn_and_the_worker_on_sigterm_and_sigint(
         time.sleep(0.05)
     print(f"nahrain serve and its {len(children)} processes gone {time.monotonic() - sent:.2f} s")
     assert server.process.returncode == 0
+
+
+class Browser:
+    """A person's browser: cookies, and the CSRF token of the last form it was shown."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        )
+        self.page = ""
+        self.url = ""
+
+    def get(self, url: str) -> str:
+        with self.opener.open(urllib.parse.urljoin(self.base, url), timeout=30) as answer:
+            self.url = answer.geturl()
+            self.page = answer.read().decode()
+        return self.page
+
+    def submit(self, fields: dict[str, str], url: str | None = None) -> str:
+        """Post a form of the page shown (to ``url``, or back to the page)."""
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', self.page)
+        assert token is not None, self.page
+        body = urllib.parse.urlencode({"csrfmiddlewaretoken": token[1], **fields}).encode()
+        target = urllib.parse.urljoin(self.url, url) if url else self.url
+        request = urllib.request.Request(  # noqa: S310 (the loopback server)
+            target, data=body, headers={"Referer": self.url}
+        )
+        with self.opener.open(request, timeout=30) as answer:
+            self.url = answer.geturl()
+            self.page = answer.read().decode()
+        return self.page
+
+
+def _link(output: str) -> str:
+    found = re.search(r"https?://\S+", output)
+    assert found is not None, output
+    return found[0]
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc")
+def test_the_readme_sets_up_a_deployment_from_an_empty_database(
+    deployment: dict[str, str], server: Server, tmp_path: Path
+) -> None:
+    env = {**deployment, "NAHRAIN_BASE_URL": server.url}
+    master_list = tmp_path / "master-list.csv"
+    master_list.write_bytes(master_list_csv())
+    importing = [
+        *("dtm", "--organisation", "IOM", "--user", "layla.im", "import", str(master_list)),
+        *("--round", "1", "--date", "2024-01-31", "--population", "idp"),
+    ]
+
+    refused = nahrain(env, *importing, ok=False)
+    assert "no organisation 'IOM': create it with nahrain org create" in refused.stderr
+
+    # The README's "Setting up a real deployment", in order.
+    nahrain(env, "geo", "load-gazetteer")
+    nahrain(
+        env,
+        *("org", "create", "--name", "International Organization for Migration"),
+        *("--acronym", "IOM", "--type", "un"),
+    )
+    assert "IOM" in nahrain(env, "org", "list").stdout
+    nahrain(env, "geo", "steward", "--organisation", "IOM")
+    admin_link = _link(
+        nahrain(
+            env,
+            *("user", "invite", "rana.admin", "--email", "rana@example.org"),
+            *("--organisation", "IOM", "--role", "org_admin"),
+        ).stdout
+    )
+    im_link = _link(
+        nahrain(
+            env,
+            *("user", "invite", "layla.im", "--email", "layla@example.org"),
+            *("--organisation", "IOM", "--role", "information_manager"),
+        ).stdout
+    )
+
+    # The information manager opens her link, chooses a password and is signed in.
+    layla = Browser(server.url)
+    layla.get(im_link)
+    too_short = layla.submit({"new_password1": "short", "new_password2": "short"})
+    assert "This password is too short" in too_short
+    password = "river Tigris at dawn 2024"
+    home = layla.submit({"new_password1": password, "new_password2": password})
+    assert layla.url == server.url + "/"
+    assert "Welcome, layla.im" in home
+    # The link was spent.
+    with pytest.raises(urllib.error.HTTPError) as spent:
+        Browser(server.url).get(im_link)
+    assert spent.value.code == 404
+    # She signs in again with the password she chose.
+    again = Browser(server.url)
+    again.get("/accounts/login/")
+    assert "Welcome, layla.im" in again.submit({"username": "layla.im", "password": password})
+
+    # The organisation admin is then taken to set up an authenticator app.
+    rana = Browser(server.url)
+    rana.get(admin_link)
+    enrol = rana.submit({"new_password1": password + "!", "new_password2": password + "!"})
+    assert "/accounts/2fa/enrol/" in rana.url
+    secret = re.search(r'<code dir="ltr">([A-Z2-7]+)</code>', enrol)
+    assert secret is not None, enrol
+    code = str(totp(b32decode(secret[1]))).zfill(6)
+    codes = rana.submit({"code": code})
+    assert "Recovery codes" in codes
+    # Signed in with both factors, she sees who is in her organisation.
+    home = rana.get("/")
+    members_url = re.search(r'href="(/organisations/[0-9a-f-]+/members/)"', home)
+    assert members_url is not None, home
+    members = rana.get(members_url[1])
+    assert "layla.im" in members and "Information manager" in members
+
+    imported = nahrain(env, *importing)
+    assert "1 locations (1 new)" in imported.stdout, imported.stdout
