@@ -250,3 +250,16 @@ def test_a_missing_organisation_is_named_with_how_to_create_it(
     assert str(refused.value).startswith(
         "no organisation 'IOM': create it with nahrain org create --name NAME --acronym IOM"
     )
+
+
+@pytest.mark.parametrize(
+    ("language", "heading"), [("ar", "أعضاء INTERSOS"), ("ckb", "ئەندامانی INTERSOS")]
+)
+def test_the_members_page_speaks_arabic_and_kurdish_right_to_left(
+    personas: Personas, language: str, heading: str
+) -> None:
+    client = personas.intersos_admin.client()
+    client.cookies["django_language"] = language
+    page = client.get(reverse("core:members", args=[personas.intersos.pk])).content.decode()
+    assert 'dir="rtl"' in page
+    assert heading in page
