@@ -7,6 +7,7 @@ import contextlib
 import http.cookiejar
 import os
 import re
+import shlex
 import shutil
 import signal
 import socket
@@ -42,10 +43,13 @@ def _environment(folder: Path) -> dict[str, str]:
     return env
 
 
-def nahrain(env: dict[str, str], *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
+def nahrain(
+    env: dict[str, str], *args: str, ok: bool = True, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
         [sys.executable, "-m", "nahrain.cli", *args],
         env=env,
+        cwd=cwd,
         capture_output=True,
         text=True,
         timeout=300,
@@ -198,6 +202,19 @@ class Browser:
         return self.page
 
 
+def _readme_commands() -> tuple[list[list[str]], list[str]]:
+    """The ``nahrain`` commands of the README's "Setting up a real deployment": the first
+    block's, and the master-list import of the second (without the leading ``nahrain``)."""
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text()
+    section = readme.split("## Setting up a real deployment", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```sh\n(.*?)```", section, flags=re.DOTALL)
+    commands = [
+        [shlex.split(line, comments=True)[1:] for line in block.splitlines()] for block in blocks
+    ]
+    assert len(commands) == 2 and len(commands[1]) == 1, blocks
+    return commands[0], commands[1][0]
+
+
 def _link(output: str) -> str:
     found = re.search(r"https?://\S+", output)
     assert found is not None, output
@@ -209,39 +226,23 @@ def test_the_readme_sets_up_a_deployment_from_an_empty_database(
     deployment: dict[str, str], server: Server, tmp_path: Path
 ) -> None:
     env = {**deployment, "NAHRAIN_BASE_URL": server.url}
-    master_list = tmp_path / "master-list.csv"
-    master_list.write_bytes(master_list_csv())
-    importing = [
-        *("dtm", "--organisation", "IOM", "--user", "layla.im", "import", str(master_list)),
-        *("--round", "1", "--date", "2024-01-31", "--population", "idp"),
-    ]
-
-    refused = nahrain(env, *importing, ok=False)
+    (tmp_path / "master-list.csv").write_bytes(master_list_csv())
+    setup, importing = _readme_commands()
+    assert importing[:2] == ["dtm", "--organisation"], importing
+    refused = nahrain(env, *importing, ok=False, cwd=tmp_path)
     assert "no organisation 'IOM': create it with nahrain org create" in refused.stderr
 
-    # The README's "Setting up a real deployment", in order.
-    nahrain(env, "geo", "load-gazetteer")
-    nahrain(
-        env,
-        *("org", "create", "--name", "International Organization for Migration"),
-        *("--acronym", "IOM", "--type", "un"),
-    )
-    assert "IOM" in nahrain(env, "org", "list").stdout
-    nahrain(env, "geo", "steward", "--organisation", "IOM")
-    admin_link = _link(
-        nahrain(
-            env,
-            *("user", "invite", "rana.admin", "--email", "rana@example.org"),
-            *("--organisation", "IOM", "--role", "org_admin"),
-        ).stdout
-    )
-    im_link = _link(
-        nahrain(
-            env,
-            *("user", "invite", "layla.im", "--email", "layla@example.org"),
-            *("--organisation", "IOM", "--role", "information_manager"),
-        ).stdout
-    )
+    # The README's "Setting up a real deployment", in order; the server is already running.
+    links = {}
+    for command in setup:
+        if command[0] == "serve":
+            continue
+        printed = nahrain(env, *command, cwd=tmp_path).stdout
+        if command[:2] == ["user", "invite"]:
+            links[command[2]] = _link(printed)
+        if command[:2] == ["org", "list"]:
+            assert "IOM" in printed
+    admin_link, im_link = links["rana.admin"], links["layla.im"]
 
     # The information manager opens her link, chooses a password and is signed in.
     layla = Browser(server.url)
@@ -278,5 +279,5 @@ def test_the_readme_sets_up_a_deployment_from_an_empty_database(
     members = rana.get(members_url[1])
     assert "layla.im" in members and "Information manager" in members
 
-    imported = nahrain(env, *importing)
+    imported = nahrain(env, *importing, cwd=tmp_path)
     assert "1 locations (1 new)" in imported.stdout, imported.stdout
