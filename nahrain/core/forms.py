@@ -98,13 +98,18 @@ class OrganisationForm(forms.ModelForm):  # type: ignore[type-arg]
 
 
 class InviteForm(forms.Form):
-    """Who to invite into an organisation; ``platform_admin`` is offered to platform admins
-    alone (the view drops it for the others)."""
+    """Who to invite into an organisation; making a platform admin is offered to platform
+    admins alone."""
 
     username = forms.CharField(label=_("Username"), max_length=150)
     email = forms.EmailField(label=_("E-mail address"))
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
     platform_admin = forms.BooleanField(label=_("Also a platform admin"), required=False)
+
+    def __init__(self, *args: Any, platform_admin: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not platform_admin:
+            del self.fields["platform_admin"]
 
 
 class GrantForm(forms.Form):

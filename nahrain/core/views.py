@@ -334,9 +334,7 @@ def invite(request: AuthenticatedHttpRequest, organisation_id: str) -> HttpRespo
     """An organisation's admins (and platform admins) create a user with a role there and get a
     one-time sign-in link to send them; only platform admins may make platform admins."""
     organisation = access.access_organisation_admin(request.user, organisation_id)
-    form = InviteForm(request.POST or None)
-    if not access.is_platform_admin(request.user):
-        del form.fields["platform_admin"]
+    form = InviteForm(request.POST or None, platform_admin=access.is_platform_admin(request.user))
     link = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -352,9 +350,7 @@ def invite(request: AuthenticatedHttpRequest, organisation_id: str) -> HttpRespo
             form.add_error("username", refused.messages)
         else:
             link = request.build_absolute_uri(reverse("core:invitation", kwargs={"token": token}))
-            form = InviteForm()
-            if not access.is_platform_admin(request.user):
-                del form.fields["platform_admin"]
+            form = InviteForm(platform_admin=access.is_platform_admin(request.user))
     return render(
         request, "core/invite.html", {"organisation": organisation, "form": form, "link": link}
     )
