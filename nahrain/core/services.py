@@ -323,7 +323,9 @@ def _clean_code(code: str) -> str:
 
 def _cap_code_waits(device: TOTPDevice | StaticDevice) -> None:
     if device.throttling_failure_count > CODE_FAILURES_CAP:
-        type(device).objects.filter(pk=device.pk).update(throttling_failure_count=CODE_FAILURES_CAP)
+        type(device).objects.filter(pk=device.pk).update(
+            throttling_failure_count=CODE_FAILURES_CAP
+        )
 
 
 @transaction.atomic
