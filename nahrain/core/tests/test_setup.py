@@ -202,6 +202,12 @@ def test_the_command_line_sets_up_organisations_users_and_roles(db: None) -> Non
     assert invitation.created_by is None
     assert Client().get(reverse("core:invitation", args=[token[1]])).status_code == 200
 
+    # A lost or expired link is replaced until a password is chosen, never after.
+    Invitation.objects.update(expires_at=timezone.now())
+    again = _run("user", "invitation-link", "shilan")
+    assert Client().get(_path(again.strip())).status_code == 200
+    assert Invitation.objects.filter(user__username="shilan").count() == 2
+
     printed = _run(
         *("user", "invite", "boss", "--email", "b@example.org", "--password"),
         *("--organisation", "INTERSOS", "--role", "org_admin"),
@@ -210,6 +216,8 @@ def test_the_command_line_sets_up_organisations_users_and_roles(db: None) -> Non
     assert password is not None
     assert authenticate(username="boss", password=password[1]) is not None
     assert "/accounts/2fa/enrol/" in printed
+    with pytest.raises(CommandError, match="has chosen a password already"):
+        _run("user", "invitation-link", "boss")
 
     _run("user", "grant", "shilan", "--organisation", "INTERSOS", "--role", "viewer")
     assert set(

@@ -64,6 +64,12 @@ class Command(BaseCommand):
             action="store_true",
             help="Print a generated password instead of a link (send it over a channel you trust).",
         )
+        again = sub.add_parser(
+            "invitation-link",
+            help="Print a new one-time sign-in link for an invited user who has not chosen a "
+            "password yet (the first expired or was lost).",
+        )
+        again.add_argument("username")
         _role_arguments(sub.add_parser("grant", help="Give a user a role in an organisation."))
         _role_arguments(sub.add_parser("revoke", help="Take a role in an organisation away."))
         link = sub.add_parser(
@@ -103,6 +109,13 @@ class Command(BaseCommand):
                 "They set up an authenticator app after signing in, at this one-time link:\n"
                 f"  {enrolment_url(user)}"
             )
+
+    def _invitation_link(self, options: dict[str, Any]) -> None:
+        user = _active_user(options["username"])
+        # Someone who has a password signs in with it: a link would let its holder replace it.
+        if user.has_usable_password():
+            raise CommandError(f"{user.get_username()} has chosen a password already")
+        self.stdout.write(invitation_url(services.invitation_create(actor=None, user=user)))
 
     def _grant(self, options: dict[str, Any]) -> None:
         organisation = organisation_named(options["organisation"])
