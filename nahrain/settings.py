@@ -176,6 +176,8 @@ NAHRAIN_TRUSTED_PROXY_HEADER = os.environ.get("NAHRAIN_TRUSTED_PROXY_HEADER", ""
 NAHRAIN_TRUSTED_PROXY_COUNT = int(os.environ.get("NAHRAIN_TRUSTED_PROXY_COUNT", "1"))
 # A one-time link to set up an authenticator app is valid this long.
 NAHRAIN_ENROLMENT_LINK_SECONDS = int(os.environ.get("NAHRAIN_ENROLMENT_LINK_SECONDS", "259200"))
+# A one-time sign-in link of an invited user is valid this long.
+NAHRAIN_INVITATION_SECONDS = int(os.environ.get("NAHRAIN_INVITATION_SECONDS", "259200"))
 # Where the server is reached, for links printed by the command line.
 NAHRAIN_BASE_URL = os.environ.get("NAHRAIN_BASE_URL", "http://127.0.0.1:8000")
 # Authenticator apps show this name beside the account.

@@ -14,9 +14,17 @@ from django.core import signing
 from django.http import Http404
 from django.utils import timezone
 
-from nahrain.core.models import ApiToken, EnrolmentLink, Membership, Organisation, Role
+from nahrain.core.models import (
+    ApiToken,
+    EnrolmentLink,
+    Invitation,
+    Membership,
+    Organisation,
+    Role,
+)
 
 ENROLMENT_LINK_SALT = "nahrain.core.enrolment-link"
+INVITATION_SALT = "nahrain.core.invitation"
 
 AnyUser = User | AnonymousUser
 
@@ -84,9 +92,25 @@ def access_organisation_members(user: AnyUser, organisation_id: Any) -> Organisa
 def access_organisation_admin(user: AnyUser, organisation_id: Any) -> Organisation:
     """Only an organisation's admins (and platform admins) may change its memberships."""
     organisation = access_organisation_members(user, organisation_id)
-    if is_platform_admin(user) or Role.ORG_ADMIN in user_roles(user, organisation):
+    if manages_members(user, organisation):
         return organisation
     raise Http404
+
+
+def manages_members(user: AnyUser, organisation: Organisation) -> bool:
+    """Whether the user invites people into the organisation and gives or takes away roles."""
+    return is_platform_admin(user) or Role.ORG_ADMIN in user_roles(user, organisation)
+
+
+def access_membership_admin(user: AnyUser, organisation_id: Any, membership_id: Any) -> Membership:
+    """A role in an organisation, to be taken away by one of its admins (or a platform admin)."""
+    organisation = access_organisation_admin(user, organisation_id)
+    try:
+        return Membership.objects.select_related("user", "organisation").get(
+            pk=_parse_uuid(membership_id), organisation=organisation
+        )
+    except Membership.DoesNotExist:
+        raise Http404 from None
 
 
 def access_api_token_by_id(user: AnyUser, token_id: Any) -> ApiToken:
@@ -113,4 +137,19 @@ def access_enrolment_link(user: AnyUser, token: str) -> EnrolmentLink:
             expires_at__gt=timezone.now(),
         )
     except (signing.BadSignature, EnrolmentLink.DoesNotExist):
+        raise Http404 from None
+
+
+def access_invitation(token: str) -> Invitation:
+    """An invitation opens for whoever holds its link (the invited person has no password yet),
+    once, until it expires; a forged, spent or expired link answers alike."""
+    try:
+        invitation_id = signing.loads(token, salt=INVITATION_SALT)
+        return Invitation.objects.select_related("user").get(
+            pk=_parse_uuid(invitation_id),
+            used_at__isnull=True,
+            expires_at__gt=timezone.now(),
+            user__is_active=True,
+        )
+    except (signing.BadSignature, Invitation.DoesNotExist):
         raise Http404 from None

@@ -10,7 +10,7 @@ from django.utils.translation import ngettext
 
 from nahrain.core import services
 from nahrain.core.clients import client_address, known_device
-from nahrain.core.models import AttemptScope
+from nahrain.core.models import AttemptScope, Organisation, Role
 
 
 def wait_message(seconds: float) -> str:
@@ -89,3 +89,29 @@ class ConfirmedApiTokenForm(ApiTokenForm):
 
 class EnrolmentLinkForm(forms.Form):
     username = forms.CharField(label=_("Username of the admin"), max_length=150)
+
+
+class OrganisationForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = Organisation
+        fields = ["name", "acronym", "type"]
+
+
+class InviteForm(forms.Form):
+    """Who to invite into an organisation; making a platform admin is offered to platform
+    admins alone."""
+
+    username = forms.CharField(label=_("Username"), max_length=150)
+    email = forms.EmailField(label=_("E-mail address"))
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+    platform_admin = forms.BooleanField(label=_("Also a platform admin"), required=False)
+
+    def __init__(self, *args: Any, platform_admin: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not platform_admin:
+            del self.fields["platform_admin"]
+
+
+class GrantForm(forms.Form):
+    username = forms.CharField(label=_("Username of a member"), max_length=150)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)

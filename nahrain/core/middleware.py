@@ -131,6 +131,7 @@ BEFORE_SECOND_FACTOR = frozenset(
         "core:two_factor",
         "core:recovery",
         "core:enrol",
+        "core:invitation",
         "set_language",
     }
 )

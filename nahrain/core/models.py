@@ -1,4 +1,5 @@
-"""Organisations, memberships and roles, API tokens, enrolment links, sign-in attempts, audit."""
+"""Organisations, memberships and roles, API tokens, enrolment links, invitations, sign-in
+attempts, audit."""
 
 from __future__ import annotations
 
@@ -157,3 +158,23 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}:{self.object_id}"
+
+
+class Invitation(models.Model):
+    """A one-time sign-in link for a new user, who has no usable password until they open it and
+    choose one; made by an organisation admin, a platform admin or the server's operator."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invitations"
+    )
+    # None: made by the server's operator on the command line.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"invitation of {self.user}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice
@@ -34,6 +35,18 @@ def membership_list(*, user: AnyUser, organisation: Organisation) -> QuerySet[Me
         Membership.objects.filter(organisation=organisation)
         .select_related("user")
         .order_by("user__username", "role")
+    )
+
+
+def organisation_member(*, organisation: Organisation, username: str) -> User | None:
+    """An active user holding some role in the organisation (roles are given on its pages to
+    its members alone: newcomers are invited)."""
+    return (
+        User.objects.filter(
+            username=username, is_active=True, memberships__organisation=organisation
+        )
+        .distinct()
+        .first()
     )
 
 

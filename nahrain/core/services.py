@@ -13,12 +13,18 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
 from django.core import signing
+from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from nahrain.core.access import ENROLMENT_LINK_SALT, requires_second_factor
+from nahrain.core.access import (
+    ENROLMENT_LINK_SALT,
+    INVITATION_SALT,
+    is_platform_admin,
+    requires_second_factor,
+)
 from nahrain.core.context import current_request_id
 from nahrain.core.models import (
     ApiToken,
@@ -26,6 +32,7 @@ from nahrain.core.models import (
     AttemptScope,
     AuditEvent,
     EnrolmentLink,
+    Invitation,
     Membership,
     Organisation,
 )
@@ -78,18 +85,22 @@ def organisation_create(*, actor: User | None, name: str, acronym: str, type: st
 def user_create(
     *,
     username: str,
-    password: str,
+    password: str | None,
     email: str = "",
     first_name: str = "",
     last_name: str = "",
     is_platform_admin: bool = False,
     validate: bool = True,
 ) -> User:
-    """Create a user; the password passes the configured validators unless ``validate`` is off."""
+    """Create a user; the password passes the configured validators unless ``validate`` is off.
+    With ``password`` None nobody can sign in as the user until an invitation gives one."""
     user = User(username=username, email=email, first_name=first_name, last_name=last_name)
-    if validate:
-        validate_password(password, user)
-    user.set_password(password)
+    if password is None:
+        user.set_unusable_password()
+    else:
+        if validate:
+            validate_password(password, user)
+        user.set_password(password)
     user.is_superuser = is_platform_admin
     user.is_staff = is_platform_admin
     user.full_clean()
@@ -134,6 +145,82 @@ def membership_remove(*, actor: User | None, membership: Membership) -> None:
         detail={"user_id": membership.user_id, "role": membership.role},
     )
     membership.delete()
+
+
+@transaction.atomic
+def user_invite(
+    *,
+    actor: User | None,
+    username: str,
+    email: str,
+    organisation: Organisation | None,
+    role: str | None,
+    platform_admin: bool = False,
+    password: str | None = None,
+) -> tuple[User, str]:
+    """Create a user with a role in an organisation (or a platform admin, which only a platform
+    admin or the server's operator, ``actor`` None, makes).
+
+    Without ``password`` the user has no usable password and the token of a one-time sign-in
+    link is returned (see ``invitation_create``); with one (validated) the token is empty."""
+    if platform_admin and actor is not None and not is_platform_admin(actor):
+        raise PermissionDenied("only a platform admin makes platform admins")
+    user = user_create(
+        username=username, password=password, email=email, is_platform_admin=platform_admin
+    )
+    if organisation is not None and role:
+        membership_add(actor=actor, user=user, organisation=organisation, role=role)
+    audit_record(
+        actor=actor,
+        action="user.invite",
+        object_type="user",
+        object_id=user.pk,
+        organisation=organisation,
+        detail={"role": role or "", "platform_admin": platform_admin, "link": password is None},
+    )
+    token = invitation_create(actor=actor, user=user) if password is None else ""
+    return user, token
+
+
+@transaction.atomic
+def invitation_create(*, actor: User | None, user: User) -> str:
+    """A signed one-time sign-in link token for ``user``, valid ``NAHRAIN_INVITATION_SECONDS``;
+    ``actor`` None is the server's operator."""
+    invitation = Invitation.objects.create(
+        user=user,
+        created_by=actor,
+        expires_at=timezone.now() + timedelta(seconds=settings.NAHRAIN_INVITATION_SECONDS),
+    )
+    audit_record(
+        actor=actor,
+        action="invitation.create",
+        object_type="user",
+        object_id=user.pk,
+        detail={"invitation_id": str(invitation.pk)},
+    )
+    return signing.dumps(str(invitation.pk), salt=INVITATION_SALT)
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: Invitation, password: str) -> User | None:
+    """Give the invited user the password they chose (it passes the validators) and spend the
+    link with every other open invitation of theirs; None when the link was spent meanwhile."""
+    open_invitation = Invitation.objects.filter(pk=invitation.pk, used_at__isnull=True)
+    if open_invitation.select_for_update().first() is None:
+        return None
+    user = invitation.user
+    validate_password(password, user)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    Invitation.objects.filter(user=user, used_at__isnull=True).update(used_at=timezone.now())
+    audit_record(
+        actor=user,
+        action="invitation.accept",
+        object_type="user",
+        object_id=user.pk,
+        detail={"invitation_id": str(invitation.pk)},
+    )
+    return user
 
 
 def _token_digest(secret: str) -> str:

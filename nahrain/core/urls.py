@@ -14,8 +14,17 @@ urlpatterns = [
     path("accounts/2fa/enrol/<str:token>/", views.enrol, name="enrol"),
     path("accounts/2fa/recovery-codes/", views.recovery_codes, name="recovery_codes"),
     path("accounts/enrolment-links/", views.enrolment_links, name="enrolment_links"),
+    path("accounts/invitation/<str:token>/", views.invitation, name="invitation"),
     path("accounts/tokens/", views.api_tokens, name="api_tokens"),
     path(
         "accounts/tokens/<uuid:token_id>/revoke/", views.api_token_revoke, name="api_token_revoke"
+    ),
+    path("organisations/new/", views.organisation_create, name="organisation_create"),
+    path("organisations/<uuid:organisation_id>/members/", views.members, name="members"),
+    path("organisations/<uuid:organisation_id>/invite/", views.invite, name="invite"),
+    path(
+        "organisations/<uuid:organisation_id>/members/<uuid:membership_id>/revoke/",
+        views.membership_revoke,
+        name="membership_revoke",
     ),
 ]

@@ -1,4 +1,4 @@
-"""Pages: sign-in and second factor, home, API tokens."""
+"""Pages: sign-in and second factor, home, API tokens, organisations, members and invitations."""
 
 from __future__ import annotations
 
@@ -7,15 +7,18 @@ from base64 import b32encode
 import django_otp
 import segno
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import SetPasswordForm
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_otp.models import Device
 
 from nahrain.core import access, selectors, services
@@ -25,6 +28,9 @@ from nahrain.core.forms import (
     CodeForm,
     ConfirmedApiTokenForm,
     EnrolmentLinkForm,
+    GrantForm,
+    InviteForm,
+    OrganisationForm,
     RecoveryCodeForm,
     ThrottledAuthenticationForm,
     wait_message,
@@ -271,3 +277,120 @@ def api_token_revoke(request: AuthenticatedHttpRequest, token_id: str) -> HttpRe
     services.api_token_revoke(actor=request.user, token=token)
     messages.success(request, _("Token revoked."))
     return redirect("core:api_tokens")
+
+
+# --- organisations, members, invitations -------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def organisation_create(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Platform admins register the organisations of the response."""
+    if not access.is_platform_admin(request.user):
+        raise Http404
+    form = OrganisationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        organisation = services.organisation_create(actor=request.user, **form.cleaned_data)
+        messages.success(request, _("Organisation %(acronym)s created.") % form.cleaned_data)
+        return redirect("core:members", organisation_id=organisation.pk)
+    return render(request, "core/organisation_create.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def members(request: AuthenticatedHttpRequest, organisation_id: str) -> HttpResponse:
+    """Who holds which role in an organisation (its members see it); its admins give a member
+    another role here (POST)."""
+    if request.method == "POST":
+        organisation = access.access_organisation_admin(request.user, organisation_id)
+    else:
+        organisation = access.access_organisation_members(request.user, organisation_id)
+    form = GrantForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        member = selectors.organisation_member(
+            organisation=organisation, username=form.cleaned_data["username"]
+        )
+        if member is None:
+            form.add_error(
+                "username", _("Nobody of that username is a member: invite them instead.")
+            )
+        else:
+            services.membership_add(
+                actor=request.user,
+                user=member,
+                organisation=organisation,
+                role=form.cleaned_data["role"],
+            )
+            messages.success(request, _("Role given."))
+            return redirect("core:members", organisation_id=organisation.pk)
+    return render(
+        request,
+        "core/members.html",
+        {
+            "organisation": organisation,
+            "memberships": selectors.membership_list(user=request.user, organisation=organisation),
+            "manages": access.manages_members(request.user, organisation),
+            "form": form,
+        },
+    )
+
+
+@login_required
+@require_POST
+def membership_revoke(
+    request: AuthenticatedHttpRequest, organisation_id: str, membership_id: str
+) -> HttpResponse:
+    membership = access.access_membership_admin(request.user, organisation_id, membership_id)
+    services.membership_remove(actor=request.user, membership=membership)
+    messages.success(request, _("Role taken away."))
+    return redirect("core:members", organisation_id=membership.organisation_id)
+
+
+@login_required
+@personal_data
+@require_http_methods(["GET", "POST"])
+def invite(request: AuthenticatedHttpRequest, organisation_id: str) -> HttpResponse:
+    """An organisation's admins (and platform admins) create a user with a role there and get a
+    one-time sign-in link to send them; only platform admins may make platform admins."""
+    organisation = access.access_organisation_admin(request.user, organisation_id)
+    form = InviteForm(request.POST or None, platform_admin=access.is_platform_admin(request.user))
+    link = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            _user, token = services.user_invite(
+                actor=request.user,
+                username=form.cleaned_data["username"],
+                email=form.cleaned_data["email"],
+                organisation=organisation,
+                role=form.cleaned_data["role"],
+                platform_admin=form.cleaned_data.get("platform_admin", False),
+            )
+        except ValidationError as refused:
+            form.add_error("username", refused.messages)
+        else:
+            link = request.build_absolute_uri(reverse("core:invitation", kwargs={"token": token}))
+            form = InviteForm(platform_admin=access.is_platform_admin(request.user))
+    return render(
+        request, "core/invite.html", {"organisation": organisation, "form": form, "link": link}
+    )
+
+
+@personal_data
+@require_http_methods(["GET", "POST"])
+def invitation(request: HttpRequest, token: str) -> HttpResponse:
+    """An invited person opens their one-time link, chooses a password and is signed in; one who
+    must use a second factor goes on to set up the authenticator through an enrolment link."""
+    invitation = access.access_invitation(token)
+    form = SetPasswordForm(invitation.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = services.invitation_accept(
+            invitation=invitation, password=form.cleaned_data["new_password1"]
+        )
+        if user is None:
+            raise Http404
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        if access.requires_second_factor(user):
+            enrolment = services.enrolment_link_create(actor=invitation.created_by, user=user)
+            return redirect("core:enrol", token=enrolment)
+        return redirect("core:home")
+    return render(request, "core/invitation.html", {"form": form, "invitee": invitation.user})

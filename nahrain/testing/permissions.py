@@ -12,6 +12,7 @@ A decision is made of a small vocabulary of grants, combined with ``|``:
 - ``MEMBER``: a member (any role) of the object's organisation
 - ``IM``: an information manager of the object's organisation
 - ``ANY_IM``: an information manager of any organisation (creating in one's own organisation)
+- ``ORG_ADMIN``: an organisation admin of the object's organisation
 - ``OWNER``: the user the object belongs to (an API token)
 - ``PUBLISHED``: any signed-in user, when the object is published (a DTM round)
 - ``PLATFORM_ADMIN``: a platform administrator
@@ -74,6 +75,7 @@ PUBLIC = Grant(frozenset({"PUBLIC"}))
 SIGNED_IN = Grant(frozenset({"SIGNED_IN"}))
 MEMBER = Grant(frozenset({"MEMBER"}))
 IM = Grant(frozenset({"IM"}))
+ORG_ADMIN = Grant(frozenset({"ORG_ADMIN"}))
 ANY_IM = Grant(frozenset({"ANY_IM"}))
 OWNER = Grant(frozenset({"OWNER"}))
 PUBLISHED = Grant(frozenset({"PUBLISHED"}))
@@ -132,6 +134,7 @@ def granted(grant: Grant, who: Who, target: Target) -> bool:
         or ("PLATFORM_ADMIN" in atoms and who.is_platform_admin)
         or ("MEMBER" in atoms and roles)
         or ("IM" in atoms and "information_manager" in roles)
+        or ("ORG_ADMIN" in atoms and "org_admin" in roles)
         or (
             "ANY_IM" in atoms
             and any("information_manager" in r for r in who.roles_by_organisation.values())
@@ -261,6 +264,63 @@ def enrolment_link(world: World) -> Target:
 def new_enrolment_link(world: World) -> Target:
     """An enrolment link to make for IOM's organisation admin."""
     return Target(form={"username": world.personas.iom_admin.user.get_username()})
+
+
+def new_organisation(world: World) -> Target:
+    """An organisation to register."""
+    return Target(form={"name": "Matrix Relief", "acronym": "MXR", "type": "nngo"})
+
+
+def member_of_iom(world: World) -> Target:
+    """IOM, with a role to give its data-entry member hana."""
+    return Target(
+        kwargs={"organisation_id": world.personas.iom.pk},
+        form={"username": world.personas.hana.user.get_username(), "role": "viewer"},
+        organisation_id=world.personas.iom.pk,
+    )
+
+
+def new_invitee(world: World) -> Target:
+    """IOM, with a newcomer to invite into it."""
+    return Target(
+        kwargs={"organisation_id": world.personas.iom.pk},
+        form={"username": "matrix.invitee", "email": "invitee@example.org", "role": "viewer"},
+        organisation_id=world.personas.iom.pk,
+    )
+
+
+def membership(world: World) -> Target:
+    """Hana's data-entry role at IOM."""
+    from nahrain.core.models import Membership
+
+    held = Membership.objects.get(user=world.personas.hana.user, organisation=world.personas.iom)
+    return Target(
+        kwargs={"organisation_id": world.personas.iom.pk, "membership_id": held.pk},
+        organisation_id=world.personas.iom.pk,
+    )
+
+
+def invitation(world: World) -> Target:
+    """A one-time sign-in link of a newcomer invited into IOM by the operator, with the password
+    they choose."""
+    from nahrain.core import services
+    from nahrain.core.models import Role
+
+    def make() -> str:
+        _user, token = services.user_invite(
+            actor=None,
+            username="matrix.newcomer",
+            email="newcomer@example.org",
+            organisation=world.personas.iom,
+            role=Role.VIEWER,
+        )
+        return token
+
+    password = "matrix newcomer chooses 42"  # noqa: S105 (a test account)
+    return Target(
+        kwargs={"token": world.once("invitation", make)},
+        form={"new_password1": password, "new_password2": password},
+    )
 
 
 def admin_unit(world: World) -> Target:
@@ -662,6 +722,46 @@ ENDPOINTS: tuple[Decision, ...] = (
         personal=True,
     ),
     page("core:api_tokens", GET=SIGNED_IN, POST=SIGNED_IN, build=new_token, personal=True),
+    # Setting up a deployment: platform admins register organisations; an organisation's admins
+    # (and platform admins) invite people into it and give or take away its roles; its members
+    # see who holds which. Whoever holds an invitation's link chooses the password, once.
+    page(
+        "core:organisation_create",
+        GET=PLATFORM_ADMIN,
+        POST=PLATFORM_ADMIN,
+        build=new_organisation,
+        ok={"POST": 302},
+    ),
+    page(
+        "core:members",
+        GET=MEMBER | PLATFORM_ADMIN,
+        POST=ORG_ADMIN | PLATFORM_ADMIN,
+        build=member_of_iom,
+        ok={"POST": 302},
+    ),
+    page(
+        "core:invite",
+        GET=ORG_ADMIN | PLATFORM_ADMIN,
+        POST=ORG_ADMIN | PLATFORM_ADMIN,
+        build=new_invitee,
+        personal=True,
+    ),
+    page(
+        "core:membership_revoke",
+        GET=NOBODY,
+        POST=ORG_ADMIN | PLATFORM_ADMIN,
+        build=membership,
+        ok={"POST": 302},
+    ),
+    page(
+        "core:invitation",
+        GET=PUBLIC,
+        POST=PUBLIC,
+        build=invitation,
+        ok={"POST": 302},
+        before_second_factor=True,
+        personal=True,
+    ),
     page("core:api_token_revoke", GET=NOBODY, POST=OWNER, build=token, ok={"POST": 302}),
     page("admin/login/", GET=PUBLIC, POST=PUBLIC, ok={"GET": 302, "POST": 302}),
     page(

@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from nahrain.collect import services
 from nahrain.collect.xforms import FormCompileError
-from nahrain.core.models import Organisation
+from nahrain.core.management.commands.org import organisation_named
 
 
 class Command(BaseCommand):
@@ -28,9 +28,7 @@ class Command(BaseCommand):
         account.add_argument("--name", default="")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        organisation = Organisation.objects.filter(acronym=options["organisation"]).first()
-        if organisation is None:
-            raise CommandError(f"no organisation {options['organisation']!r}")
+        organisation = organisation_named(options["organisation"])
         actor = User.objects.filter(username=options["user"]).first() if options["user"] else None
         if options["action"] == "publish-forms":
             try:

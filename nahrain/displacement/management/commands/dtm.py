@@ -11,6 +11,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError
 
+from nahrain.core.management.commands.org import organisation_named
 from nahrain.core.models import Organisation
 from nahrain.core.problems import ImportRejected
 from nahrain.core.progress import ProgressBar
@@ -84,9 +85,7 @@ class Command(BaseCommand):
         if action == "codelists":
             self.stdout.write(f"{codelists_load()} code list items loaded.")
             return
-        organisation = Organisation.objects.filter(acronym=options["organisation"]).first()
-        if organisation is None:
-            raise CommandError(f"no organisation {options['organisation']!r}")
+        organisation = organisation_named(options["organisation"])
         actor = None
         if options["user"]:
             actor = User.objects.filter(username=options["user"]).first()
