@@ -98,6 +98,19 @@ def _download(field: Field, form_id: str, into: Path) -> Path:
     return form
 
 
+def _run(node: str, form: Path, values: dict[str, Any], *args: str) -> bytes:
+    given = form.parent / "values.json"
+    given.write_text(json.dumps(values), encoding="utf-8")
+    filled = subprocess.run(
+        [node, str(ENGINE / "fill.mjs"), str(form), str(form.parent), str(given), *args],
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert filled.returncode == 0, filled.stderr.decode()
+    return filled.stdout
+
+
 def test_every_registered_form_has_engine_values() -> None:
     assert {h.form_id for h in handlers.all_handlers()} == set(VALUES)
 
@@ -107,16 +120,7 @@ def test_the_engine_fills_each_published_form_and_the_server_takes_it(
     form_id: str, field: Field, personas: Personas, node: str, tmp_path: Path
 ) -> None:
     form = _download(field, form_id, tmp_path)
-    values = tmp_path / "values.json"
-    values.write_text(json.dumps(VALUES[form_id]), encoding="utf-8")
-    filled = subprocess.run(
-        [node, str(ENGINE / "fill.mjs"), str(form), str(tmp_path), str(values)],
-        capture_output=True,
-        timeout=120,
-        check=False,
-    )
-    assert filled.returncode == 0, filled.stderr.decode()
-    response = field.phone.post(filled.stdout)
+    response = field.phone.post(_run(node, form, VALUES[form_id]))
     assert response.status_code == 201, response.content
     submission = Submission.objects.get(form__form_id=form_id)
     assert submission.problems == []
@@ -125,3 +129,29 @@ def test_the_engine_fills_each_published_form_and_the_server_takes_it(
     assert KeyInformant.objects.get(submission=submission).phone == "+964 750 123 4567"
     accepted = services.submission_accept(actor=personas.layla.user, submission=submission)
     assert accepted.status == SubmissionStatus.ACCEPTED and accepted.accepted
+
+
+def test_what_each_population_is_asked(field: Field, node: str, tmp_path: Path) -> None:
+    """IDPs give their periods of displacement and governorates of origin; returnees the
+    governorates they were last displaced in; nothing of it before the population is chosen."""
+    form = _download(field, "dtm_location_assessment", tmp_path)
+    names = ("period", "origin", "origin_of_idps", "origin_of_returnees")
+
+    def asked(population: str) -> dict[str, bool]:
+        given = {"population": population} if population else {}
+        relevance = json.loads(_run(node, form, given, "--relevance"))
+        return {name: relevance[name] for name in names}
+
+    assert asked("") == dict.fromkeys(names, False)
+    assert asked("idp") == {
+        "period": True,
+        "origin": True,
+        "origin_of_idps": True,
+        "origin_of_returnees": False,
+    }
+    assert asked("returnee") == {
+        "period": False,
+        "origin": True,
+        "origin_of_idps": False,
+        "origin_of_returnees": True,
+    }

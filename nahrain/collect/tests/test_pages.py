@@ -167,7 +167,7 @@ def test_command_line(personas: Personas, locations: list[Location]) -> None:
 
     out = StringIO()
     call_command("collect", "publish-forms", stdout=out)
-    assert "dtm_location_assessment 2026112301 md5:" in out.getvalue()
+    assert "dtm_location_assessment 2026113001 md5:" in out.getvalue()
     assert "districts.csv, governorates.csv, locations.csv" in out.getvalue()
     out = StringIO()
     call_command("collect", "--user", "layla", "collector", "rart09", stdout=out)

@@ -1,5 +1,6 @@
-// Load an XForm with its media in ODK Web Forms' engine, fill it and print the instance XML.
-// Usage: node fill.mjs FORM.xml MEDIA_DIR VALUES.json
+// Load an XForm with its media in ODK Web Forms' engine, fill it and print the instance XML,
+// or with --relevance whether each field is relevant once filled, as {name: true|false}.
+// Usage: node fill.mjs FORM.xml MEDIA_DIR VALUES.json [--relevance]
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { JSDOM } from 'jsdom';
@@ -13,7 +14,7 @@ for (const name of ['DOMParser', 'XMLSerializer', 'document', 'Node', 'Element',
 globalThis.__dirname = new URL('.', import.meta.url).pathname;
 const { loadForm } = await import('@getodk/xforms-engine');
 
-const [formPath, mediaDir, valuesPath] = process.argv.slice(2);
+const [formPath, mediaDir, valuesPath, mode] = process.argv.slice(2);
 const values = JSON.parse(readFileSync(valuesPath, 'utf8'));
 const result = await loadForm(readFileSync(formPath, 'utf8'), {
   fetchFormAttachment: async (url) => {
@@ -57,6 +58,16 @@ function fill(node, given) {
   }
 }
 fill(instance.root, values);
+if (mode === '--relevance') {
+  const relevance = {};
+  const walk = (node) => {
+    relevance[nameOf(node)] = node.currentState.relevant;
+    for (const child of node.currentState.children ?? []) walk(child);
+  };
+  walk(instance.root);
+  process.stdout.write(JSON.stringify(relevance));
+  process.exit(0);
+}
 const payload = await instance.root.prepareInstancePayload();
 if (payload.status !== 'ready') {
   console.error(`not ready: ${JSON.stringify(payload.violations)}`);
