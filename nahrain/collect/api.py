@@ -1,4 +1,4 @@
-"""JSON API of the review queue: list submissions, accept them into a round, reject them."""
+"""JSON API of the review queue: list submissions, accept them into the figures, reject them."""
 
 from __future__ import annotations
 
@@ -31,13 +31,13 @@ def submission_out(s: Submission) -> SubmissionOut:
         collector=s.collector.username if s.collector else None,
         status=s.status,
         complete=s.complete,
-        round_number=s.round_number,
+        batch=s.batch,
         received_at=s.received_at,
         reviewed_at=s.reviewed_at,
         reject_reason=s.reject_reason,
         data=s.data,
         problems=[ProblemOut(**p) for p in s.problems],
-        accepted_round=s.accepted_round.uid if s.accepted_round else None,
+        accepted=s.accepted,
     )
 
 
@@ -51,14 +51,12 @@ def not_acceptable(exc: services.NotAcceptable) -> NotAcceptableOut:
 def submission_list(
     request: HttpRequest,
     status: str = SubmissionStatus.RECEIVED,
-    round: int | None = None,
+    batch: str = "",
 ) -> list[SubmissionOut]:
-    """The review queue of the organisations the caller manages (``status=`` for others)."""
-    submissions = selectors.submission_queue(user=request.user, status=status, round_number=round)
-    return [
-        submission_out(s)
-        for s in submissions.select_related("form_version", "accepted_round")[:500]
-    ]
+    """The review queue of the organisations the caller manages (``status=`` for others;
+    ``batch=`` for one batch, which for DTM forms is the round number)."""
+    submissions = selectors.submission_queue(user=request.user, status=status, batch=batch)
+    return [submission_out(s) for s in submissions.select_related("form_version")[:500]]
 
 
 @router.get("/submissions/{uid}", response=SubmissionOut)

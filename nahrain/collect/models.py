@@ -43,17 +43,14 @@ class Collector(models.Model):
         return self.revoked_at is None
 
 
-class FormKind(models.TextChoices):
-    LOCATION_ASSESSMENT = "location_assessment", _("DTM location assessment")
-    EMERGENCY_TRACKING = "emergency_tracking", _("DTM emergency tracking event")
-
-
 class Form(models.Model):
-    """One form of an organisation, known to the apps by its ``form_id``; it has versions."""
+    """One form of an organisation, known to the apps by its ``form_id``; it has versions.
+
+    What the form means is its handler's (``collect.handlers``), found by the same ``form_id``.
+    """
 
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     form_id = models.CharField(max_length=100)
-    kind = models.CharField(max_length=30, choices=FormKind.choices)
     title = models.CharField(max_length=200)
 
     class Meta:
@@ -122,9 +119,10 @@ class SubmissionStatus(models.TextChoices):
 class Submission(models.Model):
     """One filled-in form, keyed by its instanceID: the database refuses a second one.
 
-    ``xml`` is the submission with the key informant's name and phone taken out (they live in
-    ``KeyInformant``); ``xml_md5`` is a keyed digest (HMAC-SHA-256 with the secret key, 32 hex
-    digits) of the XML as sent, so that a repeated send is recognised as the same submission.
+    ``xml`` is the submission with the fields its handler declares personal taken out (the
+    name and phone of whoever answered live in ``KeyInformant``); ``xml_md5`` is a keyed digest
+    (HMAC-SHA-256 with the secret key, 32 hex digits) of the XML as sent, so that a repeated
+    send is recognised as the same submission.
     """
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -143,7 +141,8 @@ class Submission(models.Model):
     # More parts of this submission are still to come (OpenRosa "*isIncomplete*").
     complete = models.BooleanField(default=True)
     data = models.JSONField(default=dict, help_text="Values read from the XML (no personal data).")
-    round_number = models.PositiveIntegerField(null=True, blank=True)
+    # The handler's grouping of submissions for the review queue (DTM: the round number).
+    batch = models.CharField(max_length=40, blank=True)
     problems = models.JSONField(default=list)
     status = models.CharField(
         max_length=12, choices=SubmissionStatus.choices, default=SubmissionStatus.RECEIVED
@@ -154,28 +153,16 @@ class Submission(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
     reject_reason = models.TextField(blank=True)
-    # Where an accepted submission went: the round (assessments) or the movement (tracking).
-    accepted_round = models.ForeignKey(
-        "displacement.AssessmentRound",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    accepted_movement = models.ForeignKey(
-        "displacement.MovementEvent",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    # Where an accepted submission went, as its handler names it: {"round": uid} for a DTM
+    # location assessment, {"movement": uid} for an emergency-tracking event.
+    accepted = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-received_at"]
         constraints = [
             models.UniqueConstraint(fields=["form", "instance_id"], name="submission_form_instance")
         ]
-        indexes = [models.Index(fields=["organisation", "status", "round_number"])]
+        indexes = [models.Index(fields=["organisation", "status", "batch"])]
 
     def __str__(self) -> str:
         return f"{self.form.form_id}/{self.instance_id}"
@@ -200,7 +187,8 @@ class SubmissionAttachment(models.Model):
 
 
 class KeyInformant(models.Model):
-    """A key informant's name and phone: personal data of the collecting organisation.
+    """The name and phone of whoever answered a form (DTM's key informant), as the form's
+    handler declares them: personal data of the collecting organisation.
 
     Kept apart from the figures and the submission's XML, read only by the organisation's
     information managers (each read audited), never exported.

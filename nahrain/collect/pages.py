@@ -49,13 +49,8 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     status = request.GET.get("status", SubmissionStatus.RECEIVED)
     if status not in SubmissionStatus.values:
         status = SubmissionStatus.RECEIVED
-    try:
-        round_number: int | None = int(request.GET["round"])
-    except (KeyError, ValueError):
-        round_number = None
-    submissions = selectors.submission_queue(
-        user=request.user, status=status, round_number=round_number
-    )[:200]
+    batch = request.GET.get("batch", "").strip()[:40]
+    submissions = selectors.submission_queue(user=request.user, status=status, batch=batch)[:200]
     return render(
         request,
         "collect/queue.html",
@@ -63,7 +58,7 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
             "submissions": submissions,
             "status": status,
             "statuses": SubmissionStatus.choices,
-            "round_number": round_number,
+            "batch": batch,
         },
     )
 

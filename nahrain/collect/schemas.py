@@ -27,13 +27,13 @@ class SubmissionOut(Schema):
     collector: str | None
     status: str
     complete: bool
-    round_number: int | None
+    batch: str
     received_at: datetime
     reviewed_at: datetime | None
     reject_reason: str
     data: dict[str, Any]
     problems: list[ProblemOut]
-    accepted_round: uuid.UUID | None
+    accepted: dict[str, str]
 
 
 class RejectIn(Schema):

@@ -29,16 +29,17 @@ def form_versions_for_collector(
 
 
 def submission_queue(
-    *, user: AnyUser, status: str = SubmissionStatus.RECEIVED, round_number: int | None = None
+    *, user: AnyUser, status: str = SubmissionStatus.RECEIVED, batch: str = ""
 ) -> QuerySet[Submission]:
-    """Submissions of the organisations the user manages, newest first."""
+    """Submissions of the organisations the user manages, newest first; ``batch`` is the
+    handlers' grouping (DTM: the round number)."""
     submissions = Submission.objects.select_related("form", "collector").filter(
         organisation_id__in=managed_organisation_ids(user)
     )
     if status:
         submissions = submissions.filter(status=status)
-    if round_number is not None:
-        submissions = submissions.filter(round_number=round_number)
+    if batch:
+        submissions = submissions.filter(batch=batch)
     return submissions.defer("xml")
 
 

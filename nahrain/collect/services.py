@@ -1,5 +1,6 @@
 """Writes of field data collection: collector accounts, form publishing, receiving submissions
-(idempotent by instanceID), and the review that accepts them into a round or rejects them."""
+(idempotent by instanceID), and the review that accepts or rejects them through each form's
+handler."""
 
 from __future__ import annotations
 
@@ -7,23 +8,22 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from typing import Any
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import User
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from nahrain.collect import xforms
-from nahrain.collect.checks import check_location_assessment
+from nahrain.collect import handlers, xforms
+
+# Raised by the handlers; the views catch it from here, with the other refusals.
+from nahrain.collect.handlers import NotAcceptable as NotAcceptable
 from nahrain.collect.models import (
     Collector,
     DigestNonce,
     Form,
-    FormKind,
     FormMedia,
     FormVersion,
     KeyInformant,
@@ -34,10 +34,6 @@ from nahrain.collect.models import (
 from nahrain.core.models import Organisation
 from nahrain.core.problems import Problem, Severity
 from nahrain.core.services import audit_record
-from nahrain.displacement import services as displacement_services
-from nahrain.displacement.models import AssessmentRound, MovementEvent, RoundStatus
-from nahrain.geo import selectors as geo_selectors
-from nahrain.geo.models import LocationKind
 
 
 class SubmissionRefused(Exception):
@@ -50,14 +46,6 @@ class SubmissionRefused(Exception):
 
 class SubmissionConflict(Exception):
     """Another submission with the same instanceID but different content was received before."""
-
-
-class NotAcceptable(Exception):
-    """A submission cannot go into the figures as it is; the problems say why."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
-        super().__init__("; ".join(str(p) for p in problems[:3]))
 
 
 # ---------------------------------------------------------------------------- collectors
@@ -160,26 +148,38 @@ def collector_revoke(*, actor: User, collector: Collector) -> Collector:
 
 @transaction.atomic
 def forms_publish(*, actor: User | None, organisation: Organisation) -> list[FormVersion]:
-    """Compile the XLSForms Nahrain ships with pyxform and publish them for an organisation.
+    """Compile the XLSForms of every registered form handler with pyxform and publish them for
+    an organisation.
 
-    A form whose compiled XForm is unchanged keeps its version; its media files (the location
-    list, from the master list in the database) are refreshed, which the manifest's hashes tell
-    the apps. A changed XForm must carry a new version string.
+    A form whose compiled XForm is unchanged keeps its version; its media files (what the
+    handler builds for the organisation, such as the location list) are refreshed, which the
+    manifest's hashes tell the apps. A changed XForm must carry a new version string.
     """
     published = []
-    media = xforms.media_files(organisation_id=organisation.pk)
-    for shipped in xforms.SHIPPED_FORMS:
-        source = shipped.path.read_text(encoding="utf-8")
+    for handler in handlers.all_handlers():
+        source = handler.xlsform.read_text(encoding="utf-8")
         compiled = xforms.compile_xlsform(source)
+        if compiled.form_id != handler.form_id:
+            raise xforms.FormCompileError(
+                f"{handler.xlsform.name} says form_id {compiled.form_id!r}, "
+                f"its handler {handler.form_id!r}"
+            )
+        media = handler.media(organisation.pk)
+        missing = sorted(set(compiled.media) - set(media))
+        if missing:
+            raise xforms.FormCompileError(
+                f"{handler.xlsform.name} loads {', '.join(missing)}, "
+                "which its handler does not make"
+            )
         form, _ = Form.objects.update_or_create(
             organisation=organisation,
             form_id=compiled.form_id,
-            defaults={"kind": shipped.kind, "title": compiled.title},
+            defaults={"title": compiled.title},
         )
         version = FormVersion.objects.filter(form=form, version=compiled.version).first()
         if version is not None and version.md5 != compiled.md5:
             raise xforms.FormCompileError(
-                f"{shipped.path.name} changed but still says version {compiled.version}: "
+                f"{handler.xlsform.name} changed but still says version {compiled.version}: "
                 "give it a new version in its settings sheet"
             )
         if version is None:
@@ -230,20 +230,19 @@ def _submission_file(submission: Submission) -> str:
     return f"submission {submission.instance_id}"
 
 
-def _check(form: Form, values: dict[str, Any], file: str) -> tuple[int | None, list[Problem]]:
-    """The round a submission names and the problems the shared validation finds in it."""
-    if form.kind != FormKind.LOCATION_ASSESSMENT:
-        return None, []
-    try:
-        round_number: int | None = int(str(values.get("round", "")))
-    except ValueError:
-        round_number = None
-    if round_number is not None and not 0 < round_number < 2**31:
-        round_number = None  # no such round; the check below reports it
-    _record, _places, problems = check_location_assessment(
-        values, file=file, round_number=round_number, organisation_id=form.organisation_id
-    )
-    return round_number, problems
+def _handler(form: Form) -> handlers.FormHandler:
+    handler = handlers.handler_for(form.form_id)
+    if handler is None:
+        # A form published by an app that is no longer installed.
+        raise SubmissionRefused(f"form {form.form_id!r} has no handler here", 404)
+    return handler
+
+
+def _layout(form_id: str) -> tuple[dict[str, str], frozenset[str]]:
+    handler = handlers.handler_for(form_id)
+    if handler is None:
+        return {}, frozenset()  # refused once the form is looked up
+    return dict(handler.personal), handler.repeats
 
 
 def _attachments_add(submission: Submission, attachments: list[Attachment]) -> int:
@@ -276,7 +275,7 @@ def submission_receive(
     submission it replaces leaves the review queue if it was still waiting there.
     """
     try:
-        instance = xforms.parse_instance(xml)
+        instance = xforms.parse_instance(xml, layout=_layout)
     except xforms.InstanceError as failed:
         raise SubmissionRefused(str(failed)) from failed
     form = Form.objects.filter(
@@ -289,6 +288,7 @@ def submission_receive(
         raise SubmissionRefused(
             f"form {instance.form_id!r} version {instance.version!r} is not published here", 404
         )
+    handler = _handler(form)
     # Keyed: the XML as sent holds the key informant's phone number, which an unkeyed digest
     # of a small guessable space would give away to whoever reads the table.
     digest = hmac.new(settings.SECRET_KEY.encode(), xml, hashlib.sha256).hexdigest()[:32]
@@ -296,6 +296,7 @@ def submission_receive(
         with transaction.atomic():
             submission = _submission_create(
                 collector=collector,
+                handler=handler,
                 form=form,
                 version=version,
                 instance=instance,
@@ -330,6 +331,7 @@ def submission_receive(
 def _submission_create(
     *,
     collector: Collector,
+    handler: handlers.FormHandler,
     form: Form,
     version: FormVersion,
     instance: xforms.Instance,
@@ -344,7 +346,8 @@ def _submission_create(
             .first()
         )
     file = f"submission {instance.instance_id}"
-    round_number, problems = _check(form, instance.values, file)
+    checked = handler.check(collector.organisation_id, instance.values, file)
+    problems = checked.problems
     submission = Submission.objects.create(
         form=form,
         form_version=version,
@@ -356,7 +359,7 @@ def _submission_create(
         xml_md5=digest,
         complete=not incomplete,
         data=instance.values,
-        round_number=round_number,
+        batch=checked.batch[:40],
         problems=[p.as_dict() for p in problems],
     )
     if instance.personal:
@@ -385,49 +388,26 @@ def _submission_create(
     return submission
 
 
-def draft_round_for(organisation_id: Any, number: int | None) -> AssessmentRound | None:
-    """The draft (or validated) round of that number that field figures go into, if any."""
-    if number is None:
-        return None
-    return (
-        AssessmentRound.objects.filter(organisation_id=organisation_id, number=number)
-        .exclude(status=RoundStatus.PUBLISHED)
-        .order_by("-version")
-        .first()
-    )
-
-
 @transaction.atomic
 def submission_accept(*, actor: User, submission: Submission) -> Submission:
-    """Accept a submission into the figures, after checking it again with the import's rules.
-
-    A location assessment sets that location's figures in the draft round it names (rollups
-    rebuilt at once); an emergency-tracking event records a movement. Raises ``NotAcceptable``
-    with the problems when it cannot go in.
-    """
+    """Accept a submission into the figures: its form's handler checks it again and does what
+    accepting means there (a DTM location assessment sets the location's figures in its draft
+    round). Raises ``NotAcceptable`` with the problems when it cannot go in."""
     locked = Submission.objects.select_for_update().select_related("form").get(pk=submission.pk)
     file = _submission_file(locked)
     if locked.status != SubmissionStatus.RECEIVED or not locked.complete:
         raise NotAcceptable(
             [Problem(file, None, "", "status", f"the submission is {locked.get_status_display()}")]
         )
-    if locked.form.kind == FormKind.LOCATION_ASSESSMENT:
-        _accept_assessment(actor, locked, file)
-    else:
-        _accept_movement(actor, locked, file)
+    try:
+        handler = _handler(locked.form)
+    except SubmissionRefused as refused:
+        raise NotAcceptable([Problem(file, None, "", "no_handler", str(refused))]) from refused
+    locked.accepted = handler.accept(actor, locked, file)
     locked.status = SubmissionStatus.ACCEPTED
     locked.reviewed_by = actor
     locked.reviewed_at = timezone.now()
-    locked.save(
-        update_fields=[
-            "status",
-            "reviewed_by",
-            "reviewed_at",
-            "accepted_round",
-            "accepted_movement",
-            "problems",
-        ]
-    )
+    locked.save(update_fields=["status", "reviewed_by", "reviewed_at", "accepted", "problems"])
     audit_record(
         actor=actor,
         action="submission.accept",
@@ -439,98 +419,13 @@ def submission_accept(*, actor: User, submission: Submission) -> Submission:
     return locked
 
 
-def _accept_assessment(actor: User, submission: Submission, file: str) -> None:
-    assessment_round = draft_round_for(submission.organisation_id, submission.round_number)
-    if assessment_round is None:
-        raise NotAcceptable(
-            [
-                Problem(
-                    file,
-                    None,
-                    "round",
-                    "no_draft_round",
-                    f"{submission.organisation} has no open draft of round "
-                    f"{submission.round_number}",
-                )
-            ]
-        )
-    record, places, problems = check_location_assessment(
-        submission.data,
-        file=file,
-        round_number=assessment_round.number,
-        organisation_id=submission.organisation_id,
-    )
-    submission.problems = [p.as_dict() for p in problems]
-    errors = [p for p in problems if p.severity is Severity.ERROR]
-    if errors:
-        raise NotAcceptable(errors)
-    displacement_services.round_records_merge(
-        actor=actor,
-        assessment_round=assessment_round,
-        records=[record],
-        places=places,
-        population=str(submission.data["population"]),
-        source=file,
-    )
-    submission.accepted_round = assessment_round
-
-
-def _accept_movement(actor: User, submission: Submission, file: str) -> None:
-    values = submission.data
-    problems = []
-    place_id = str(values.get("location", ""))
-    location = geo_selectors.locations_usable(
-        organisation_id=submission.organisation_id,
-        kind=LocationKind.DTM_PLACE,
-        external_ids=[place_id],
-    ).get(place_id)
-    if location is None or location.admin_unit is None:
-        problems.append(
-            Problem(file, None, "location", "unknown_location", "not in the location master list")
-        )
-    try:
-        households = int(str(values.get("households", "")))
-        individuals_text = str(values.get("individuals", "") or "")
-        individuals = int(individuals_text) if individuals_text else None
-        day = date.fromisoformat(str(values.get("date", "")))
-    except ValueError as failed:
-        problems.append(Problem(file, None, "", "non_integer", str(failed)))
-    if problems:
-        raise NotAcceptable(problems)
-    assert location is not None
-    previous = submission.deprecated
-    if previous is not None and previous.accepted_movement_id is not None:
-        # An edit of an accepted event replaces its movement: it must not be counted twice.
-        MovementEvent.objects.filter(pk=previous.accepted_movement_id).delete()
-    try:
-        submission.accepted_movement = displacement_services.movement_record(
-            actor=actor,
-            organisation=submission.organisation,
-            event=str(values.get("event", ""))[:120],
-            day=day,
-            location=location,
-            population=str(values.get("population", "")),
-            direction=str(values.get("direction", "")),
-            households=households,
-            individuals=individuals,
-            cause=str(values.get("cause", ""))[:200],
-        )
-    except ValidationError as invalid:
-        raise NotAcceptable(
-            [
-                Problem(file, None, name, "invalid", " ".join(messages))
-                for name, messages in invalid.message_dict.items()
-            ]
-        ) from invalid
-
-
 @transaction.atomic
 def submission_reject(*, actor: User, submission: Submission, reason: str) -> Submission:
     """Reject a submission with a reason; it stays on record and never reaches the figures."""
     reason = reason.strip()
     if not reason:
         raise ValueError("a rejection needs a reason")
-    locked = Submission.objects.select_for_update().get(pk=submission.pk)
+    locked = Submission.objects.select_for_update().select_related("form").get(pk=submission.pk)
     if locked.status != SubmissionStatus.RECEIVED:
         raise NotAcceptable(
             [
@@ -543,6 +438,9 @@ def submission_reject(*, actor: User, submission: Submission, reason: str) -> Su
                 )
             ]
         )
+    handler = handlers.handler_for(locked.form.form_id)
+    if handler is not None:  # without one there is nothing beyond the status to undo
+        handler.reject(actor, locked)
     locked.status = SubmissionStatus.REJECTED
     locked.reject_reason = reason[:2000]
     locked.reviewed_by = actor

@@ -1,49 +1,18 @@
-"""XLSForms shipped with Nahrain, compiling them with pyxform, their media files, and reading
-submitted instances."""
+"""Compiling XLSForms with pyxform, and reading submitted instances."""
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from xml.etree.ElementTree import Element
 
 import defusedxml.ElementTree as safe_xml
 from pyxform.xls2xform import convert
 
-from nahrain.collect.models import FormKind
-from nahrain.geo import selectors as geo_selectors
-from nahrain.geo.models import AdminUnit, LocationKind
-
-FORMS_DIR = Path(__file__).resolve().parent / "forms"
 # Root element of every instance; the form is told apart by its ``id`` attribute.
 INSTANCE_ROOT = "data"
-# Fields holding a key informant's personal data: taken out of the stored XML.
-PERSONAL_FIELDS = {"ki_name": "name", "ki_phone": "phone"}
-
-
-@dataclass(frozen=True)
-class ShippedForm:
-    form_id: str
-    kind: str
-    path: Path
-
-
-SHIPPED_FORMS = (
-    ShippedForm(
-        "dtm_location_assessment",
-        FormKind.LOCATION_ASSESSMENT,
-        FORMS_DIR / "dtm_location_assessment.md",
-    ),
-    ShippedForm(
-        "dtm_emergency_tracking",
-        FormKind.EMERGENCY_TRACKING,
-        FORMS_DIR / "dtm_emergency_tracking.md",
-    ),
-)
 
 
 class FormCompileError(Exception):
@@ -96,69 +65,6 @@ def compile_xlsform(source: str) -> Compiled:
     )
 
 
-def _csv(rows: list[list[str]]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerows(rows)
-    return out.getvalue().encode("utf-8")
-
-
-def media_files(*, organisation_id: Any) -> dict[str, bytes]:
-    """The location list as an organisation's forms load it: governorates, districts, and the
-    locations it may name (its own and the canonical master list's), as CSV.
-
-    ``name`` is the p-code (governorates, districts) or the master list's place id (locations);
-    the extra columns are what the forms filter on.
-    """
-    units = list(
-        AdminUnit.objects.filter(level__in=(1, 2, 3)).values_list(
-            "pk", "pcode", "level", "parent_id", "name_en", "name_ar"
-        )
-    )
-    by_pk = {pk: (pcode, level, parent) for pk, pcode, level, parent, _en, _ar in units}
-
-    def ancestor(pk: int | None, level: int) -> str:
-        while pk is not None and pk in by_pk:
-            pcode, unit_level, parent = by_pk[pk]
-            if unit_level == level:
-                return pcode
-            pk = parent
-        return ""
-
-    header = ["name", "label", "label::English (en)", "label::Arabic (ar)"]
-    governorates = [header] + [
-        [pcode, name_en, name_en, name_ar or name_en]
-        for _pk, pcode, level, _parent, name_en, name_ar in units
-        if level == 1
-    ]
-    districts = [[*header, "governorate"]] + [
-        [pcode, name_en, name_en, name_ar or name_en, ancestor(parent, 1)]
-        for _pk, pcode, level, parent, name_en, name_ar in units
-        if level == 2
-    ]
-    locations = [[*header, "governorate", "district"]]
-    usable = geo_selectors.locations_usable(
-        organisation_id=organisation_id, kind=LocationKind.DTM_PLACE
-    )
-    for external_id, name_en, name_ar, unit_id in sorted(
-        (loc.external_id, loc.name_en, loc.name_ar, loc.admin_unit_id)
-        for loc in usable.values()
-        if loc.admin_unit_id is not None
-    ):
-        district = ancestor(unit_id, 2)
-        if not district:
-            continue  # a location known only to its governorate cannot be chosen by district
-        label = f"{name_en} ({external_id})"
-        locations.append(
-            [external_id, label, label, name_ar or label, ancestor(unit_id, 1), district]
-        )
-    return {
-        "governorates.csv": _csv(governorates),
-        "districts.csv": _csv(districts),
-        "locations.csv": _csv(locations),
-    }
-
-
 class InstanceError(Exception):
     """The submitted XML is not an instance of a form this server knows."""
 
@@ -180,7 +86,7 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
-def _collect(element: Element, values: dict[str, Any]) -> None:
+def _collect(element: Element, values: dict[str, Any], repeats: frozenset[str]) -> None:
     """Leaves by name; a repeat (an element name seen more than once with children) as a list."""
     for child in element:
         name = _local(child.tag)
@@ -188,8 +94,8 @@ def _collect(element: Element, values: dict[str, Any]) -> None:
             if name == "meta":
                 continue
             inner: dict[str, Any] = {}
-            _collect(child, inner)
-            if name in REPEATS:
+            _collect(child, inner, repeats)
+            if name in repeats:
                 if not isinstance(values.get(name), list):
                     values[name] = []  # a malformed instance may have sent it as a value first
                 values[name].append(inner)
@@ -199,12 +105,13 @@ def _collect(element: Element, values: dict[str, Any]) -> None:
             values[name] = (child.text or "").strip()
 
 
-# Repeat groups of the shipped forms; other groups are flattened into their leaves.
-REPEATS = {"origin"}
+# The form's id -> its personal fields (field name -> where kept) and its repeat groups.
+Layout = Callable[[str], tuple[Mapping[str, str], frozenset[str]]]
 
 
-def parse_instance(xml: bytes) -> Instance:
-    """Read a submitted instance (untrusted XML, parsed with defusedxml)."""
+def parse_instance(xml: bytes, *, layout: Layout) -> Instance:
+    """Read a submitted instance (untrusted XML, parsed with defusedxml); ``layout`` tells
+    the form's personal fields and repeat groups from its id."""
     try:
         root = safe_xml.fromstring(xml)
     except Exception as failed:  # defusedxml raises ParseError and its own refusals
@@ -222,10 +129,11 @@ def parse_instance(xml: bytes) -> Instance:
         raise InstanceError("the instance has no meta/instanceID")
     if len(instance_id) > 100:
         raise InstanceError("the instanceID is longer than 100 characters")
+    personal_fields, repeats = layout(root.get("id", ""))
     values: dict[str, Any] = {}
     try:
-        _collect(root, values)
-        redacted = _redact(root, values)
+        _collect(root, values, repeats)
+        redacted = _redact(root, values, personal_fields)
     except RecursionError:
         # No form nests more than a few groups; thousands of levels are an attack.
         raise InstanceError("the XML nests too deeply") from None
@@ -241,15 +149,16 @@ def parse_instance(xml: bytes) -> Instance:
     )
 
 
-def _redact(root: Element, values: dict[str, Any]) -> tuple[dict[str, str], str]:
-    """Take the key informant's fields out of the instance: their values, and the XML without
-    them."""
+def _redact(
+    root: Element, values: dict[str, Any], personal_fields: Mapping[str, str]
+) -> tuple[dict[str, str], str]:
+    """Take the personal fields out of the instance: their values, and the XML without them."""
     personal: dict[str, str] = {}
     for element in root.iter():
-        key = PERSONAL_FIELDS.get(_local(element.tag))
+        key = personal_fields.get(_local(element.tag))
         if key is not None:
             personal[key] = (element.text or "").strip()
             element.text = None
-    for name in PERSONAL_FIELDS:
+    for name in personal_fields:
         values.pop(name, None)
     return personal, safe_xml.tostring(root, encoding="unicode")

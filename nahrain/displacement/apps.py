@@ -5,3 +5,9 @@ class DisplacementConfig(AppConfig):
     name = "nahrain.displacement"
     label = "displacement"
     verbose_name = "Displacement tracking"
+
+    def ready(self) -> None:
+        # DTM's field forms are served by ``collect``; they are declared here, with their app.
+        from nahrain.displacement.fieldforms import register_handlers
+
+        register_handlers()

@@ -4,6 +4,7 @@ publishing the forms."""
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import re
 import zlib
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
-from nahrain.collect import services, xforms
+from nahrain.collect import handlers, services, xforms
 from nahrain.collect.models import Collector, FormVersion, Submission, SubmissionStatus
 from nahrain.collect.pages import collect_settings_payload
 from nahrain.collect.tests.conftest import Field, assessment_values
@@ -137,23 +138,23 @@ def test_publishing_again_refreshes_the_location_list(field: Field, personas: Pe
 def test_changed_form_needs_a_new_version(
     field: Field, personas: Personas, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    shipped = xforms.SHIPPED_FORMS[1]
+    shipped = handlers.handler_for("dtm_emergency_tracking")
+    assert shipped is not None
+    source = shipped.xlsform.read_text(encoding="utf-8")
+    published = xforms.compile_xlsform(source).version
     changed = tmp_path / "changed.md"
-    changed.write_text(
-        shipped.path.read_text(encoding="utf-8").replace("| Cause ", "| Reason "),
-        encoding="utf-8",
-    )
-    monkeypatch.setattr(
-        xforms, "SHIPPED_FORMS", (xforms.ShippedForm(shipped.form_id, shipped.kind, changed),)
-    )
+    changed.write_text(source.replace("| Cause ", "| Reason "), encoding="utf-8")
+    monkeypatch.setattr(handlers, "_registry", {})
+    handlers.register(dataclasses.replace(shipped, xlsform=changed))
     with pytest.raises(xforms.FormCompileError, match="new version"):
         services.forms_publish(actor=personas.layla.user, organisation=personas.iom)
-    bumped = changed.read_text(encoding="utf-8").replace("2026112301", "2026112302")
-    changed.write_text(bumped, encoding="utf-8")
+    changed.write_text(
+        changed.read_text(encoding="utf-8").replace(published, "2099010101"), encoding="utf-8"
+    )
     (version,) = services.forms_publish(actor=personas.layla.user, organisation=personas.iom)
-    assert version.version == "2026112302"
+    assert version.version == "2099010101"
     listed = field.phone.get("/openrosa/formList?formID=dtm_emergency_tracking").content.decode()
-    assert "<version>2026112302</version>" in listed
+    assert "<version>2099010101</version>" in listed
     everything = field.phone.get(
         "/openrosa/formList?formID=dtm_emergency_tracking&listAllVersions=true"
     ).content.decode()
@@ -167,7 +168,7 @@ def test_command_line(personas: Personas, locations: list[Location]) -> None:
 
     out = StringIO()
     call_command("collect", "publish-forms", stdout=out)
-    assert "dtm_location_assessment 2026112301 md5:" in out.getvalue()
+    assert "dtm_location_assessment 2026113001 md5:" in out.getvalue()
     assert "districts.csv, governorates.csv, locations.csv" in out.getvalue()
     out = StringIO()
     call_command("collect", "--user", "layla", "collector", "rart09", stdout=out)

@@ -43,13 +43,13 @@ def test_accepted_submissions_change_the_round_totals(field: Field, personas: Pe
         period_y2024="",
         origin=[{"origin_governorate": "IQG15", "origin_households": 10}],
     )
-    queue = _api(layla, "get", f"/collect/submissions?round={ROUND}").json()
+    queue = _api(layla, "get", f"/collect/submissions?batch={ROUND}").json()
     assert {s["instance_id"] for s in queue} == {"uuid:z", "uuid:s"}
     totals_path = f"/dtm/rounds/{field.round.uid}/totals"
     assert _api(layla, "get", totals_path).json() == {}
     accepted = _api(layla, "post", f"/collect/submissions/{zakho.uid}/accept")
     assert accepted.status_code == 200, accepted.json()
-    assert accepted.json()["accepted_round"] == str(field.round.uid)
+    assert accepted.json()["accepted"] == {"round": str(field.round.uid)}
     assert _api(layla, "get", totals_path).json() == {
         "idp": {"households": 40, "individuals": 240, "locations": 1}
     }

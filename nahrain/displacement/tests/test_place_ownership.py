@@ -186,14 +186,14 @@ def test_a_reference_with_another_name_is_counted_at_the_stewards_place_with_a_w
 def test_a_place_the_master_list_lacks_stays_its_importers_until_published(
     world: World, master_list: AssessmentRound
 ) -> None:
-    from nahrain.collect import xforms
+    from nahrain.displacement import fieldforms
 
     new = Place("99001", "Erbil", "Erbil", "MdM mobile clinic stop", 36.19, 44.01, 12)
     mdm_round = world.round(world.mariam, 61)
     mariam = world.mariam.client()
     assert api_import(mariam, mdm_round.uid, wide_csv([new])).status_code == 201
-    iom_list = xforms.media_files(organisation_id=world.personas.iom.pk)["locations.csv"]
-    mdm_list = xforms.media_files(organisation_id=world.mdm.pk)["locations.csv"]
+    iom_list = fieldforms.media_files(organisation_id=world.personas.iom.pk)["locations.csv"]
+    mdm_list = fieldforms.media_files(organisation_id=world.mdm.pk)["locations.csv"]
     assert b"99001" not in iom_list and b"99001" in mdm_list
     assert b"88001" in iom_list and b"88001" in mdm_list  # the canonical list for both
     location = Location.objects.get(external_id="99001")
@@ -205,9 +205,8 @@ def test_a_place_the_master_list_lacks_stays_its_importers_until_published(
     assert location.published_at is not None
     assert viewer.get(f"/api/v1/geo/locations/{location.uid}").json()["canonical"] is False
     # Published, it is part of MdM's figures, not of the master list IOM stewards.
-    assert (
-        b"99001" not in xforms.media_files(organisation_id=world.personas.iom.pk)["locations.csv"]
-    )
+    iom_after = fieldforms.media_files(organisation_id=world.personas.iom.pk)["locations.csv"]
+    assert b"99001" not in iom_after
 
 
 # --- the owner's own changes wait for publication ----------------------------------------------

@@ -19,11 +19,10 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from nahrain.collect import xforms
 from nahrain.core import services as core_services
 from nahrain.core.models import Organisation, OrganisationType, Role
 from nahrain.core.problems import ImportRejected
-from nahrain.displacement import selectors, services
+from nahrain.displacement import fieldforms, selectors, services
 from nahrain.displacement.models import AssessmentRound, RoundStatus
 from nahrain.displacement.tests.builders import Place, wide_csv
 from nahrain.geo import services as geo_services
@@ -79,7 +78,7 @@ def _answers(im: Any, organisation: Organisation) -> tuple[str, set[float]]:
             actor=im, assessment_round=assessment_round, level="location", format="csv"
         )
         texts.append(data.decode())
-    texts.append(xforms.media_files(organisation_id=organisation.pk)["locations.csv"].decode())
+    texts.append(fieldforms.media_files(organisation_id=organisation.pk)["locations.csv"].decode())
     return "\n".join(texts), latitudes
 
 
