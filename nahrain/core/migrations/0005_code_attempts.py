@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("core", "0003_django_otp_attempts_enrolment_links"),
+        ("core", "0004_invitation"),
     ]
 
     operations = [
