@@ -23,6 +23,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.utils import timezone
 
+from nahrain.core.models import Organisation
 from nahrain.core.problems import Problem, Severity
 from nahrain.displacement.dtm_format import LocationRecord
 from nahrain.displacement.models import AssessmentRound, LocationAssessment, PendingLocationChange
@@ -107,6 +108,15 @@ def places_plan(
     parents = {u.parent_id for u in units.values() if u.level > 2 and u.parent_id}
     units.update(AdminUnit.objects.defer("geometry").in_bulk([p for p in parents if p]))
     by_id = {r.place_id: r for r in records}
+    keepers = dict(
+        Organisation.objects.filter(
+            pk__in={
+                loc.owner_id
+                for loc in existing.values()
+                if loc.owner_id is not None and loc.owner_id != organisation_id
+            }
+        ).values_list("pk", "acronym")
+    )
     for record in records:
         district = places[record.place_id].district
         location = existing.get(record.place_id)
@@ -115,7 +125,8 @@ def places_plan(
         if deepest is not None and deepest.level == 3 and deepest.parent_id == district.pk:
             unit_id = deepest.pk
         if location is not None and location.owner_id != organisation_id:
-            problems += _check_reference(record, location, district, units, file, column_of)
+            keeper = keepers.get(location.owner_id) if location.owner_id else None
+            problems += _check_reference(record, location, keeper, district, units, file, column_of)
             plan.locations[record.place_id] = location
             stored = units.get(location.admin_unit_id or 0)
             # A master-list place known only to its governorate counts in the file's district.
@@ -186,17 +197,14 @@ def _field_names(changes: dict[str, Any]) -> list[str]:
 def _check_reference(
     record: LocationRecord,
     location: Location,
+    keeper: str | None,
     district: AdminUnit,
     units: dict[int, AdminUnit],
     file: str,
     column_of: dict[str, str],
 ) -> list[Problem]:
     """A row naming another organisation's canonical location must agree with it."""
-    where = (
-        f"{location.owner.acronym}'s master list"
-        if location.owner is not None
-        else "the server's reference list"
-    )
+    where = f"{keeper}'s master list" if keeper is not None else "the server's reference list"
     problems = []
     stored = _district_of(units.get(location.admin_unit_id or 0), units)
     # Compared at the level the master list knows the place: district, or only governorate.

@@ -45,7 +45,7 @@ from nahrain.displacement.models import (
     RoundImport,
     RoundStatus,
 )
-from nahrain.displacement.places import places_plan, places_publish, places_write
+from nahrain.displacement.places import PlacePlan, places_plan, places_publish, places_write
 from nahrain.displacement.validation import (
     DEFAULT_CHANGE_WARNING_SHARE,
     PlaceResolver,
@@ -213,14 +213,6 @@ def round_import(
     problems = parsed.problems + problems
     problems += _origins_to_pcodes(parsed, resolver, file=file, column_of=column_of)
     problems += check_coordinates(parsed.records, places, file=file, column_of=column_of)
-    plan, place_problems = places_plan(
-        assessment_round=assessment_round,
-        records=parsed.records,
-        places=places,
-        file=file,
-        column_of=column_of,
-    )
-    problems += place_problems
     problems += check_change(
         parsed.records,
         _previous_households(assessment_round, population),
@@ -249,29 +241,37 @@ def round_import(
         r.individuals if r.individuals is not None else int(r.households * sizes[r.place_id])
         for r in parsed.records
     )
-    if error_count(problems):
-        raise ImportRejected(problems, unresolved=resolver.first_rows(parsed.records))
-    report.new_locations = len(plan.new)
-    if dry_run:
+
+    def plan_places(assessment_round: AssessmentRound) -> PlacePlan:
+        """Which location each row counts in; its problems join the report's, sorted."""
+        plan, place_problems = places_plan(
+            assessment_round=assessment_round,
+            records=parsed.records,
+            places=places,
+            file=file,
+            column_of=column_of,
+        )
+        problems.extend(place_problems)
+        problems.sort(key=lambda p: (p.row or 0, p.column, p.rule))
+        if error_count(problems):
+            raise ImportRejected(problems, unresolved=resolver.first_rows(parsed.records))
+        report.new_locations = len(plan.new)
+        return plan
+
+    if dry_run or error_count(problems):
+        # Every problem at once, those of places included; nothing is written.
+        plan_places(assessment_round)
         return report
     with transaction.atomic():
         locked = AssessmentRound.objects.select_for_update().get(pk=assessment_round.pk)
         if locked.status == RoundStatus.PUBLISHED:
             raise RoundLocked(f"{locked} is published; correct it in a new version")
         say("locations", 0, len(parsed.records))
-        # Decided again under the organisation's lock: another import of the organisation may
-        # have created or published the same places since the check (its locations are one
-        # namespace), and the plan chooses between changing a place in place or at publication.
+        # Decided under the organisation's lock: another import of the organisation may create
+        # or publish the same places meanwhile (its locations are one namespace), and the plan
+        # chooses between changing a place in place or at publication.
         _organisation_lock(locked.organisation_id)
-        plan, late = places_plan(
-            assessment_round=locked,
-            records=parsed.records,
-            places=places,
-            file=file,
-            column_of=column_of,
-        )
-        if error_count(late):
-            raise ImportRejected(late)
+        plan = plan_places(locked)
         for spelling, pcode in (aliases or {}).items():
             geo_services.alias_learn(
                 actor=actor,

@@ -298,9 +298,11 @@ def locations_usable(
 ) -> dict[str, Location]:
     """The location each id names for an organisation: its own where it has one, otherwise the
     canonical one; ids it may not use are absent."""
+    # The fields imports and forms compare and write: a national list names thousands of places,
+    # and building full instances (uid, timestamps) of them all was most of an import's check.
     rows = Location.objects.filter(
         location_usable_q(organisation_id=organisation_id, kind=kind)
-    ).select_related("owner")
+    ).only(*USABLE_FIELDS)
     if external_ids is None:
         batches = [rows]
     else:
@@ -320,6 +322,18 @@ def locations_usable(
 
 
 ID_BATCH = 20_000
+USABLE_FIELDS = (
+    "id",
+    "kind",
+    "owner_id",
+    "external_id",
+    "name_en",
+    "name_ar",
+    "admin_unit_id",
+    "latitude",
+    "longitude",
+    "published_at",
+)
 
 
 def location_is_canonical(location: Location) -> bool:
