@@ -22,7 +22,7 @@ import pytest
 
 from nahrain.collect import handlers, services
 from nahrain.collect.models import KeyInformant, Submission, SubmissionStatus
-from nahrain.collect.tests.conftest import ROUND, Field
+from nahrain.collect.tests.conftest import Field, assessment_values
 from nahrain.testing.personas import Personas
 
 ENGINE = Path(__file__).resolve().parent / "engine"
@@ -31,25 +31,7 @@ MANIFEST = "{http://openrosa.org/xforms/xformsManifest}"
 
 # What the engine fills in, per form; every registered form needs an entry.
 VALUES: dict[str, dict[str, Any]] = {
-    "dtm_location_assessment": {
-        "round": ROUND,
-        "governorate": "IQG09",
-        "district": "IQG09Q04",
-        "location": "7001",
-        "population": "idp",
-        "households": 40,
-        "shelter_camp": 25,
-        "shelter_host_families": 15,
-        "period_aug_2014": 30,
-        "period_y2024": 10,
-        "origin": [
-            {"origin_governorate": "IQG15", "origin_households": 32},
-            {"origin_governorate": "IQG01", "origin_households": 8},
-        ],
-        "needs": "food drinking_water",
-        "ki_name": "Khalid Hasan",
-        "ki_phone": "+964 750 123 4567",
-    },
+    "dtm_location_assessment": assessment_values(),
     "dtm_emergency_tracking": {
         "event": "Sinjar 2024",
         "date": "2024-07-02",
