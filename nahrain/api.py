@@ -132,11 +132,13 @@ def _routers() -> None:
     from nahrain.core.api import router as core_router
     from nahrain.displacement.api import router as dtm_router
     from nahrain.geo.api import router as geo_router
+    from nahrain.intake.api import router as intake_router
 
     api.add_router("/", core_router)
     api.add_router("/geo/", geo_router)
     api.add_router("/dtm/", dtm_router)
     api.add_router("/collect/", collect_router)
+    api.add_router("/intake/", intake_router)
 
 
 _routers()

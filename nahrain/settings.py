@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "nahrain.core",
     "nahrain.geo",
+    "nahrain.intake",
     "nahrain.displacement",
     "nahrain.collect",
 ]

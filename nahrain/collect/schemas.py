@@ -9,14 +9,7 @@ from typing import Any
 from ninja import Schema
 from pydantic import Field
 
-
-class ProblemOut(Schema):
-    file: str
-    row: int | None
-    column: str
-    rule: str
-    message: str
-    severity: str
+from nahrain.core.schemas import ProblemOut
 
 
 class SubmissionOut(Schema):

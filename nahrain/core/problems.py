@@ -57,10 +57,16 @@ class ImportRejected(Exception):
     """Raised with every error found; nothing of the import has been written."""
 
     def __init__(
-        self, problems: list[Problem], *, unresolved: list[Unresolved] | None = None
+        self,
+        problems: list[Problem],
+        *,
+        unresolved: list[Unresolved] | None = None,
+        mapping: list[dict[str, str]] | None = None,
     ) -> None:
         self.problems = problems
         self.unresolved = unresolved or []
+        # How the columns were read, when the file got that far: a person may correct it.
+        self.mapping = mapping or []
         errors = [p for p in problems if p.severity is Severity.ERROR]
         head = "; ".join(str(p) for p in errors[:3])
         more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""

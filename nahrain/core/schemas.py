@@ -49,3 +49,14 @@ class MeOut(Schema):
     username: str
     is_platform_admin: bool
     memberships: list[dict[str, str]]
+
+
+class ProblemOut(Schema):
+    """A problem of an input file or form: where it is and which rule it breaks."""
+
+    file: str
+    row: int | None
+    column: str
+    rule: str
+    message: str
+    severity: str

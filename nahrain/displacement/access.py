@@ -10,7 +10,7 @@ from django.http import Http404
 
 from nahrain.core.access import AnyUser
 from nahrain.core.models import Membership, Role
-from nahrain.displacement.models import AssessmentRound, ImportJob, RoundStatus
+from nahrain.displacement.models import AssessmentRound, RoundStatus
 
 
 def is_information_manager(user: AnyUser, organisation_id: Any) -> bool:
@@ -47,16 +47,3 @@ def access_round_for_change(user: AnyUser, round_uid: Any) -> AssessmentRound:
     if is_information_manager(user, assessment_round.organisation_id):
         return assessment_round
     raise Http404
-
-
-def access_import_job(user: AnyUser, job_uid: Any) -> ImportJob:
-    """An import job, for the information managers of its round's organisation only."""
-    if not user.is_authenticated:
-        raise Http404
-    try:
-        job = ImportJob.objects.select_related("round", "result").get(uid=job_uid)
-    except (ValueError, ImportJob.DoesNotExist):
-        raise Http404 from None
-    if not is_information_manager(user, job.round.organisation_id):
-        raise Http404
-    return job

@@ -9,5 +9,8 @@ class DisplacementConfig(AppConfig):
     def ready(self) -> None:
         # DTM's field forms are served by ``collect``; they are declared here, with their app.
         from nahrain.displacement.fieldforms import register_handlers
+        from nahrain.displacement.intake_specs import register_specs
 
         register_handlers()
+        # Master lists come in through the intake pipeline, as a spec declared here.
+        register_specs()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -12,14 +11,6 @@ from typing import Any
 from nahrain.displacement.models import CodeItem, CodeList, CodeListKind
 
 CODELISTS_PATH = Path(__file__).resolve().parent / "data" / "codelists.json"
-_NON_ALNUM = re.compile(r"[^0-9a-z\u0600-\u06ff]+")
-_NOISE_WORDS = re.compile(r"\b(wave|period)\b")
-
-
-def header_key(header: str) -> str:
-    """How column headers are compared: case, spacing, punctuation, "wave"/"period" ignored."""
-    text = _NOISE_WORDS.sub(" ", header.casefold())
-    return _NON_ALNUM.sub("", text)
 
 
 def codelists_load(

@@ -15,10 +15,24 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+from django.utils.translation import gettext_noop
+
 from nahrain.core.problems import ImportRejected, Problem, Severity
-from nahrain.displacement.codelists import RoundCodes, header_key
+from nahrain.displacement.codelists import RoundCodes
 from nahrain.displacement.models import Population
 from nahrain.geo.models import AdminUnit
+from nahrain.intake.columns import (
+    Column,
+    Extra,
+    Field,
+    apply_column_map,
+    check_mapping,
+    column_letter,
+    header_key,
+    is_hxl_row,
+    mapping_summary,
+    match_headers,
+)
 from nahrain.intake.readers import Table
 
 LONG_2014_COLUMNS = 41
@@ -34,64 +48,126 @@ HOUSEHOLD_SIZE_IN_CAMP_FROM_117 = Decimal(5)
 ORIGIN_IN_INDIVIDUALS_FROM_ROUND = 119
 
 
-@dataclass(frozen=True)
-class FieldSpec:
-    name: str
-    headers: tuple[str, ...]
-    required: bool = False
+def wide_fields(population: str = Population.IDP) -> tuple[Field, ...]:
+    """The fields of a wide master list, with the headers and HXL hashtags that name each; a
+    count tagged for the other population (``#affected+hh+returnees`` in an IDP list) is not
+    read."""
+    other = "returnees" if population == Population.IDP else "idps"
+    return (
+        Field(
+            "place_id",
+            gettext_noop("DTM location ID"),
+            (
+                "Place ID",
+                "Place id",
+                "PlaceID",
+                "Location ID",
+                "Loc ID",
+                "DTM ID",
+                "رقم الموقع",
+                "معرف الموقع",
+                "رمز الموقع",
+            ),
+            ("#loc+code", "#loc+id"),
+            required=True,
+        ),
+        Field(
+            "governorate",
+            gettext_noop("Governorate (name or p-code)"),
+            ("Governorate", "Governorate name", "Gov", "Province", "المحافظة", "اسم المحافظة"),
+            ("#adm1+code", "#adm1+name"),
+            required=True,
+        ),
+        Field(
+            "district",
+            gettext_noop("District (name or p-code)"),
+            ("District", "District name", "Qadaa", "القضاء", "اسم القضاء"),
+            ("#adm2+code", "#adm2+name"),
+            required=True,
+        ),
+        Field(
+            "subdistrict",
+            gettext_noop("Sub-district (name or p-code)"),
+            ("Sub District", "Subdistrict", "Nahya", "Sub-district name", "الناحية", "اسم الناحية"),
+            ("#adm3+code", "#adm3+name"),
+        ),
+        Field(
+            "name_en",
+            gettext_noop("Location name in English"),
+            (
+                "Location name",
+                "Location",
+                "Place",
+                "Place name",
+                "Location name (English)",
+                "Location name EN",
+            ),
+            ("#loc+name",),
+        ),
+        Field(
+            "name_ar",
+            gettext_noop("Location name in Arabic"),
+            (
+                "Location name (Arabic)",
+                "Arabic name",
+                "Place (Arabic)",
+                "Location name AR",
+                "Location name in Arabic",
+                "اسم الموقع",
+                "الموقع",
+            ),
+            ("#loc+name+i_ar",),
+        ),
+        Field(
+            "latitude",
+            gettext_noop("Latitude"),
+            ("Latitude", "Lat", "Y", "خط العرض"),
+            ("#geo+lat",),
+        ),
+        Field(
+            "longitude",
+            gettext_noop("Longitude"),
+            ("Longitude", "Long", "Lon", "Lng", "X", "خط الطول"),
+            ("#geo+lon",),
+        ),
+        Field(
+            "households",
+            gettext_noop("Households (families)"),
+            (
+                "Households",
+                "Families",
+                "HH",
+                "Number of families",
+                "IDP families",
+                "Returnee families",
+                "Total families",
+                "Total households",
+                "عدد العوائل",
+                "العوائل",
+                "عدد الأسر",
+                "الأسر",
+            ),
+            (f"#affected+hh-{other}",),
+            required=True,
+        ),
+        Field(
+            "individuals",
+            gettext_noop("Individuals"),
+            (
+                "Individuals",
+                "Ind",
+                "IDP individuals",
+                "Returnee individuals",
+                "Total individuals",
+                "عدد الأفراد",
+                "الأفراد",
+            ),
+            (f"#affected+ind-{other}",),
+        ),
+    )
 
 
-WIDE_FIELDS = (
-    FieldSpec(
-        "place_id",
-        ("Place ID", "Place id", "PlaceID", "Location ID", "Loc ID", "DTM ID"),
-        required=True,
-    ),
-    FieldSpec("governorate", ("Governorate", "Governorate name", "Gov", "Province"), required=True),
-    FieldSpec("district", ("District", "District name", "Qadaa"), required=True),
-    FieldSpec("subdistrict", ("Sub District", "Subdistrict", "Nahya", "Sub-district name")),
-    FieldSpec(
-        "name_en",
-        (
-            "Location name",
-            "Location",
-            "Place",
-            "Place name",
-            "Location name (English)",
-            "Location name EN",
-        ),
-    ),
-    FieldSpec(
-        "name_ar",
-        (
-            "Location name (Arabic)",
-            "Arabic name",
-            "Place (Arabic)",
-            "Location name AR",
-            "Location name in Arabic",
-        ),
-    ),
-    FieldSpec("latitude", ("Latitude", "Lat", "Y")),
-    FieldSpec("longitude", ("Longitude", "Long", "Lon", "Lng", "X")),
-    FieldSpec(
-        "households",
-        (
-            "Households",
-            "Families",
-            "HH",
-            "Number of families",
-            "IDP families",
-            "Returnee families",
-            "Total families",
-            "Total households",
-        ),
-        required=True,
-    ),
-    FieldSpec(
-        "individuals",
-        ("Individuals", "Ind", "IDP individuals", "Returnee individuals", "Total individuals"),
-    ),
-)
+WIDE_FIELDS = wide_fields()
 
 _ORIGIN_PREFIX = re.compile(
     r"^(origin|from|gov(ernorate)? of origin|origin gov(ernorate)?|last displacement|"
@@ -101,16 +177,6 @@ _ORIGIN_PREFIX = re.compile(
 _UNIT_SUFFIX = re.compile(
     r"\s*[\(\[]?\s*(hh|households|families|ind|individuals)\s*[\)\]]?\s*$", re.IGNORECASE
 )
-
-
-@dataclass
-class Column:
-    """Where a header of the file went: a field, a code-list item, an origin, or nowhere."""
-
-    index: int
-    header: str
-    target: str  # "field:households", "shelter:camp", "period:aug_2014", "origin:IQG01", ""
-    unit: str = ""  # for origin columns: "households" or "individuals"
 
 
 @dataclass
@@ -203,16 +269,6 @@ class _Cells:
         return number
 
 
-def column_letter(index: int) -> str:
-    """Spreadsheet column name of a 0-based index: 0 → A, 26 → AA."""
-    letters = ""
-    index += 1
-    while index:
-        index, remainder = divmod(index - 1, 26)
-        letters = chr(65 + remainder) + letters
-    return letters
-
-
 def is_long_2014(table: Table) -> bool:
     """The 2014 long format has no header row: 41 columns, the first a sequence number."""
     first = table.rows[0]
@@ -242,52 +298,6 @@ def parse(
         resolve_governorate=resolve_governorate,
         column_map=column_map or {},
     )
-
-
-# HXL hashtags a wide master list may carry in the row under its headers (hxlstandard.org), and
-# the field each means. A file tagged so needs no mapping at all. ``+code`` columns of admin
-# units are p-codes; names and p-codes both resolve through the aliases.
-HXL_FIELDS: tuple[tuple[str, frozenset[str], str], ...] = (
-    ("#loc", frozenset({"code"}), "place_id"),
-    ("#loc", frozenset({"id"}), "place_id"),
-    ("#loc", frozenset({"name", "i_ar"}), "name_ar"),
-    ("#loc", frozenset({"name"}), "name_en"),
-    ("#adm1", frozenset({"code"}), "governorate"),
-    ("#adm1", frozenset({"name"}), "governorate"),
-    ("#adm2", frozenset({"code"}), "district"),
-    ("#adm2", frozenset({"name"}), "district"),
-    ("#adm3", frozenset({"code"}), "subdistrict"),
-    ("#adm3", frozenset({"name"}), "subdistrict"),
-    ("#geo", frozenset({"lat"}), "latitude"),
-    ("#geo", frozenset({"lon"}), "longitude"),
-)
-HXL_POPULATION = {"idp": "idps", "returnee": "returnees"}
-_HXL_CELL = re.compile(r"^\s*#[a-z][a-z0-9_]*(\s*\+\s*[a-z][a-z0-9_]*)*\s*$", re.IGNORECASE)
-
-
-def is_hxl_row(row: list[str]) -> bool:
-    """A row of HXL hashtags: every filled cell a hashtag, at least one filled."""
-    filled = [cell for cell in row if cell.strip()]
-    return bool(filled) and all(_HXL_CELL.match(cell) for cell in filled)
-
-
-def _hxl_target(tag: str, population: str) -> str:
-    """The field a hashtag means for this population's master list, or "" (ignored)."""
-    parts = [p.strip().lower() for p in tag.split("+")]
-    hashtag, attributes = parts[0], set(parts[1:])
-    if hashtag == "#affected":
-        others = set(HXL_POPULATION.values()) - {HXL_POPULATION.get(population, "")}
-        if attributes & others:
-            return ""
-        if "hh" in attributes:
-            return "field:households"
-        if "ind" in attributes:
-            return "field:individuals"
-        return ""
-    for name, wanted, field_name in HXL_FIELDS:
-        if hashtag == name and wanted <= attributes:
-            return f"field:{field_name}"
-    return ""
 
 
 def _parse_date(value: str) -> date | None:
@@ -454,35 +464,14 @@ def _parse_long_2014(table: Table, *, codes: RoundCodes) -> ParsedFile:
     return ParsedFile("dtm-2014-long", Population.IDP, columns, list(records.values()), problems)
 
 
-def _target_of(wanted: str, *, codes: RoundCodes, resolve_governorate: Resolver) -> str | None:
-    """What a ``--map`` value names: a field (``households``), a breakdown category
-    (``shelter:camp``, ``period:pre_jun_2014``), a governorate of origin (``origin:Anbar`` or
-    its p-code), or ``ignore``; None when it names nothing."""
-    wanted = wanted.strip()
-    if wanted.casefold() == "ignore":
-        return ""
-    if wanted in {spec.name for spec in WIDE_FIELDS}:
-        return f"field:{wanted}"
-    kind, _, code = wanted.partition(":")
-    if kind in ("shelter", "period"):
-        items = codes.shelter if kind == "shelter" else codes.period
-        return f"{kind}:{code}" if code in {item.code for item in items} else None
-    if kind == "origin" and code:
-        unit = resolve_governorate(code)
-        return f"origin:{unit.pcode}" if unit is not None else None
-    return None
+def _extra_columns(
+    *, codes: RoundCodes, round_number: int, resolve_governorate: Resolver
+) -> tuple[Extra, Extra]:
+    """DTM's own columns, beyond the declared fields: shelter and period categories named by
+    the round's code lists, and governorates of origin named by the gazetteer.
 
-
-def _match_columns(
-    header: list[str],
-    *,
-    codes: RoundCodes,
-    round_number: int,
-    resolve_governorate: Resolver,
-    hxl: list[str] | None = None,
-    population: str = "idp",
-) -> list[Column]:
-    field_keys = {header_key(h): f"field:{spec.name}" for spec in WIDE_FIELDS for h in spec.headers}
+    Returns how a header is guessed and how a ``--map`` value is read: ``shelter:CODE``,
+    ``period:CODE``, ``origin:GOVERNORATE`` (a name or p-code)."""
     item_keys: dict[str, str] = {}
     for kind, items in (("shelter", codes.shelter), ("period", codes.period)):
         for item in items:
@@ -491,29 +480,12 @@ def _match_columns(
     default_unit = (
         "individuals" if round_number >= ORIGIN_IN_INDIVIDUALS_FROM_ROUND else "households"
     )
-    columns = []
-    if hxl is not None:
-        taken: set[str] = set()
-        for index, text in enumerate(header):
-            tag = hxl[index] if index < len(hxl) else ""
-            tagged = _hxl_target(tag, population) if tag.strip() else ""
-            # A p-code column and a name column of one unit: the first is read.
-            if tagged in taken:
-                tagged = ""
-            taken.add(tagged)
-            columns.append(Column(index, text, tagged))
-        return columns
-    for index, text in enumerate(header):
-        key = header_key(text)
-        if not key:
-            columns.append(Column(index, text, ""))
-            continue
-        target = field_keys.get(key) or item_keys.get(key)
+
+    def guess(text: str) -> tuple[str, str] | None:
+        target = item_keys.get(header_key(text))
         if target:
-            columns.append(Column(index, text, target))
-            continue
+            return target, ""
         # Governorate-of-origin columns: "Anbar", "Origin: Anbar", "From Ninewa (HH)".
-        has_prefix = bool(_ORIGIN_PREFIX.match(text.strip()))
         name = _ORIGIN_PREFIX.sub("", text.strip())
         unit_match = _UNIT_SUFFIX.search(name)
         unit = default_unit
@@ -521,11 +493,19 @@ def _match_columns(
             unit = "individuals" if unit_match.group(1).lower().startswith("ind") else "households"
             name = name[: unit_match.start()]
         governorate = resolve_governorate(name) if name else None
-        if governorate is not None and (has_prefix or unit_match or governorate):
-            columns.append(Column(index, text, f"origin:{governorate.pcode}", unit=unit))
-        else:
-            columns.append(Column(index, text, ""))
-    return columns
+        return (f"origin:{governorate.pcode}", unit) if governorate is not None else None
+
+    def mapped(wanted: str) -> tuple[str, str] | None:
+        kind, _, code = wanted.partition(":")
+        if kind in ("shelter", "period"):
+            items = codes.shelter if kind == "shelter" else codes.period
+            return (f"{kind}:{code}", "") if code in {item.code for item in items} else None
+        if kind == "origin" and code:
+            unit = resolve_governorate(code)
+            return (f"origin:{unit.pcode}", default_unit) if unit is not None else None
+        return None
+
+    return guess, mapped
 
 
 def _parse_wide(
@@ -543,53 +523,22 @@ def _parse_wide(
     header, header_row = table.rows[0], table.row_numbers[0]
     hxl = table.rows[1] if len(table.rows) > 1 and is_hxl_row(table.rows[1]) else None
     first_data = 2 if hxl is not None else 1
-    columns = _match_columns(
-        header,
-        codes=codes,
-        round_number=round_number,
-        resolve_governorate=resolve_governorate,
-        hxl=hxl,
-        population=population,
+    fields = wide_fields(population)
+    guess, mapped = _extra_columns(
+        codes=codes, round_number=round_number, resolve_governorate=resolve_governorate
     )
-    problems += _apply_column_map(
+    columns = match_headers(header, fields, hxl=hxl, extra=guess)
+    problems += apply_column_map(
         columns,
         column_map,
         file=file,
         row=header_row,
-        codes=codes,
-        resolve=resolve_governorate,
-        origin_unit=(
-            "individuals" if round_number >= ORIGIN_IN_INDIVIDUALS_FROM_ROUND else "households"
-        ),
+        fields=fields,
+        target_of=mapped,
+        others="shelter:CODE, period:CODE, origin:GOVERNORATE",
     )
-    targets: dict[str, Column] = {}
-    for column in columns:
-        if not column.target:
-            continue
-        if column.target in targets:
-            problems.append(
-                Problem(
-                    file,
-                    header_row,
-                    column_letter(column.index),
-                    "duplicate_column",
-                    f"{column.header!r} means the same as column "
-                    f"{column_letter(targets[column.target].index)} "
-                    f"({targets[column.target].header!r})",
-                )
-            )
-        targets[column.target] = column
-    for spec in WIDE_FIELDS:
-        if spec.required and f"field:{spec.name}" not in targets:
-            problems.append(
-                Problem(
-                    file,
-                    header_row,
-                    "",
-                    "missing_column",
-                    f"no column for {spec.name}; expected one of: {', '.join(spec.headers)}",
-                )
-            )
+    targets, mapping_problems = check_mapping(columns, fields, file=file, row=header_row)
+    problems += mapping_problems
     origin_units = {c.unit for c in columns if c.target.startswith("origin:")}
     if len(origin_units) > 1:
         problems.append(
@@ -598,7 +547,7 @@ def _parse_wide(
             )
         )
     if problems:
-        raise ImportRejected(problems)
+        raise ImportRejected(problems, mapping=mapping_summary(columns))
 
     def get(row: list[str], name: str) -> str:
         column = targets.get(f"field:{name}")
@@ -706,59 +655,6 @@ def _parse_wide(
         record.unreadable = len(problems) > reported
         records.append(record)
     return ParsedFile("dtm-wide", population, columns, records, problems)
-
-
-def _apply_column_map(
-    columns: list[Column],
-    column_map: dict[str, str],
-    *,
-    file: str,
-    row: int,
-    codes: RoundCodes,
-    resolve: Resolver,
-    origin_unit: str,
-) -> list[Problem]:
-    """Put the user's ``--map "HEADER=target"`` over the guessed mapping, in place; an origin
-    column so mapped counts in the round's unit (households before round 119)."""
-    problems = []
-    by_header = {header_key(c.header): c for c in columns}
-    for header, wanted in column_map.items():
-        column = by_header.get(header_key(header))
-        if column is None:
-            problems.append(
-                Problem(file, row, "", "map", f"--map names {header!r}, which no header is")
-            )
-            continue
-        target = _target_of(wanted, codes=codes, resolve_governorate=resolve)
-        if target is None:
-            problems.append(
-                Problem(
-                    file,
-                    row,
-                    column_letter(column.index),
-                    "map",
-                    f"--map gives {header!r} the meaning {wanted!r}, which is none of: a field "
-                    f"({', '.join(s.name for s in WIDE_FIELDS)}), shelter:CODE, period:CODE, "
-                    "origin:GOVERNORATE or ignore",
-                )
-            )
-            continue
-        column.target = target
-        column.unit = origin_unit if target.startswith("origin:") else ""
-    return problems
-
-
-def mapping_summary(parsed: ParsedFile) -> list[dict[str, str]]:
-    """The column mapping used, for the person importing to check."""
-    return [
-        {
-            "column": column_letter(c.index),
-            "header": c.header,
-            "mapped_to": c.target or "(ignored)",
-            "unit": c.unit,
-        }
-        for c in parsed.columns
-    ]
 
 
 def error_count(problems: list[Problem]) -> int:

@@ -7,6 +7,8 @@ from typing import Any
 from ninja import Schema
 from pydantic import Field
 
+from nahrain.core.schemas import ProblemOut
+
 MAX_COUNT = 100_000_000
 
 
@@ -26,15 +28,6 @@ class RoundOut(Schema):
     populations: list[str]
     published_at: datetime | None
     replaces: uuid.UUID | None
-
-
-class ProblemOut(Schema):
-    file: str
-    row: int | None
-    column: str
-    rule: str
-    message: str
-    severity: str
 
 
 class ImportReportOut(Schema):

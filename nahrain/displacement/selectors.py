@@ -14,12 +14,11 @@ from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet, Sum
 
 from nahrain.core.access import AnyUser
-from nahrain.core.models import AuditEvent, Membership, Role
+from nahrain.core.models import Membership, Role
 from nahrain.displacement.models import (
     AssessmentRound,
     Breakdown,
     CodeItem,
-    ImportJob,
     LocationAssessment,
     MovementEvent,
     Rollup,
@@ -477,18 +476,3 @@ def map_points(
         )
         place[population] = individuals
     return sorted(places.values(), key=lambda p: -(p["idp"] + p["returnee"]))
-
-
-def import_job_audit(*, job: ImportJob) -> AuditEvent | None:
-    """The audit entry an import job's write left (the job is already gated to its managers)."""
-    return (
-        AuditEvent.objects.filter(
-            action="round.import",
-            object_id=str(job.round.uid),
-            actor_id=job.created_by_id,
-            at__gte=job.result.imported_at if job.result is not None else job.created_at,
-        )
-        .select_related("actor")
-        .order_by("at")
-        .first()
-    )

@@ -3,23 +3,19 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from nahrain.core.models import Organisation
+from nahrain.core.models import AuditEvent, Organisation
 from nahrain.core.problems import ImportRejected, Problem, Severity
 from nahrain.core.services import audit_record
 from nahrain.displacement import bulk
@@ -29,16 +25,12 @@ from nahrain.displacement.dtm_format import (
     HOUSEHOLD_SIZE_IN_CAMP_FROM_117,
     LocationRecord,
     ParsedFile,
-    column_letter,
     error_count,
-    mapping_summary,
     parse,
 )
 from nahrain.displacement.models import (
     AssessmentRound,
     Dimension,
-    ImportJob,
-    ImportJobStatus,
     LocationAssessment,
     MovementEvent,
     Population,
@@ -57,6 +49,7 @@ from nahrain.displacement.validation import (
 from nahrain.geo import selectors as geo_selectors
 from nahrain.geo import services as geo_services
 from nahrain.geo.models import AdminUnit, Location
+from nahrain.intake.columns import column_letter, mapping_summary
 from nahrain.intake.readers import read_table
 
 Progress = Callable[[str, int, int], None]
@@ -79,8 +72,9 @@ class ImportReport:
     new_locations: int = 0
     mapping: list[dict[str, str]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
-    # The record a written (not dry-run) import left.
+    # The record and the audit entry a written (not dry-run) import left.
     record: RoundImport | None = None
+    audit: AuditEvent | None = None
 
     @property
     def errors(self) -> list[Problem]:
@@ -228,7 +222,7 @@ def round_import(
         dry_run=dry_run,
         locations=len(parsed.records),
         households=sum(r.households for r in parsed.records),
-        mapping=mapping_summary(parsed),
+        mapping=mapping_summary(parsed.columns),
         problems=problems,
     )
     sizes = {
@@ -254,7 +248,9 @@ def round_import(
         problems.extend(place_problems)
         problems.sort(key=lambda p: (p.row or 0, p.column, p.rule))
         if error_count(problems):
-            raise ImportRejected(problems, unresolved=resolver.first_rows(parsed.records))
+            raise ImportRejected(
+                problems, unresolved=resolver.first_rows(parsed.records), mapping=report.mapping
+            )
         report.new_locations = len(plan.new)
         return plan
 
@@ -310,7 +306,7 @@ def round_import(
             mapping=report.mapping,
             imported_by=actor,
         )
-        audit_record(
+        report.audit = audit_record(
             actor=actor,
             action="round.import",
             object_type="round",
@@ -770,104 +766,3 @@ def round_export(
         },
     )
     return data, name
-
-
-# Import jobs ----------------------------------------------------------------------------------
-
-
-def _jobs_dir() -> Path:
-    path = Path(settings.DATA_DIR) / "jobs"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def import_job_progress(job: ImportJob) -> dict[str, Any]:
-    """The job's last reported stage and counts ({} before it starts)."""
-    try:
-        return dict(json.loads((_jobs_dir() / f"{job.uid}.json").read_text()))
-    except (FileNotFoundError, ValueError):
-        return {}
-
-
-def _progress_writer(job: ImportJob) -> Progress:
-    path = _jobs_dir() / f"{job.uid}.json"
-    last = [0.0]
-
-    def write(stage: str, done: int, total: int) -> None:
-        now = time.monotonic()
-        if stage != "done" and done < total and now - last[0] < 0.25:
-            return
-        last[0] = now
-        scratch = path.with_suffix(".tmp")
-        scratch.write_text(json.dumps({"stage": stage, "done": done, "total": total}))
-        scratch.replace(path)  # atomic: the page never reads half a file
-
-    return write
-
-
-@transaction.atomic
-def import_job_start(
-    *,
-    actor: User,
-    assessment_round: AssessmentRound,
-    data: bytes,
-    file: str,
-    population: str | None,
-) -> ImportJob:
-    """Queue a checked upload for writing into its round by the task worker."""
-    job = ImportJob.objects.create(
-        round=assessment_round,
-        file=file[:200],
-        sha256=hashlib.sha256(data).hexdigest(),
-        population=population or "",
-        created_by=actor,
-    )
-    (_jobs_dir() / f"{job.uid}.upload").write_bytes(data)
-    from nahrain.displacement.tasks import import_job_run
-
-    # With the database task backend the task row commits with the job, or not at all.
-    import_job_run.enqueue(job_uid=str(job.uid))
-    return job
-
-
-def import_job_run(*, job_uid: str) -> ImportJob:
-    """Run a queued import job: all or nothing, as ``round_import``; the job records the
-    outcome and the upload is removed either way."""
-    job = ImportJob.objects.select_related("round", "created_by").get(uid=job_uid)
-    # Claimed in one statement: a worker handed the job twice runs it once.
-    claimed = ImportJob.objects.filter(pk=job.pk, status=ImportJobStatus.QUEUED).update(
-        status=ImportJobStatus.RUNNING
-    )
-    if not claimed:
-        return job
-    job.status = ImportJobStatus.RUNNING
-    upload = _jobs_dir() / f"{job.uid}.upload"
-    progress = _progress_writer(job)
-    try:
-        report = round_import(
-            actor=job.created_by,
-            assessment_round=job.round,
-            data=upload.read_bytes(),
-            file=job.file,
-            population=job.population or None,
-            progress=progress,
-        )
-    except (ImportRejected, RoundLocked, FileNotFoundError) as failed:
-        job.status = ImportJobStatus.FAILED
-        job.error = str(failed)[:2000]
-    except Exception:
-        # A fault of ours: the page must not wait for ever; the worker logs the traceback.
-        job.status = ImportJobStatus.FAILED
-        job.error = "The import stopped on an internal error; nothing was written."
-        job.finished_at = timezone.now()
-        job.save(update_fields=["status", "error", "finished_at"])
-        raise
-    else:
-        job.status = ImportJobStatus.DONE
-        job.result = report.record
-        logger.info("import job %s: %s locations", job.uid, report.locations)
-    finally:
-        upload.unlink(missing_ok=True)
-    job.finished_at = timezone.now()
-    job.save(update_fields=["status", "error", "result", "finished_at"])
-    return job

@@ -15,21 +15,9 @@ urlpatterns = [
     ),
     path("overview/<str:pcode>/", dashboard_views.overview, name="overview_unit"),
     path("compare/", dashboard_views.compare, name="compare"),
-    path("jobs/<uuid:job_uid>/", views.import_job, name="import_job"),
     path("map/shapes/<int:level>.json", dashboard_views.map_shapes, name="map_shapes"),
     path("map/points.json", dashboard_views.map_points, name="map_points"),
     path("rounds/<uuid:round_uid>/", views.round_detail, name="round"),
-    path("rounds/<uuid:round_uid>/upload/", views.round_upload, name="upload"),
-    path(
-        "rounds/<uuid:round_uid>/upload/<str:token>/confirm/",
-        views.round_upload_confirm,
-        name="upload_confirm",
-    ),
-    path(
-        "rounds/<uuid:round_uid>/upload/<str:token>/alias/",
-        views.round_upload_alias,
-        name="upload_alias",
-    ),
     path("rounds/<uuid:round_uid>/export/", views.round_export, name="export"),
     path("rounds/<uuid:round_uid>/<str:action>/", views.round_lifecycle, name="lifecycle"),
 ]

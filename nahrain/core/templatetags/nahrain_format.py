@@ -13,7 +13,7 @@ from typing import Any
 from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent
 from django import template
-from django.utils.translation import get_language, get_language_bidi
+from django.utils.translation import get_language, get_language_bidi, gettext
 
 register = template.Library()
 
@@ -88,3 +88,12 @@ def local_name(item: Any) -> str:
             return str(get(f"{prefix}_ar", "") or english)
         return str(english)
     return str(item)
+
+
+@register.filter
+def figure(value: Any) -> str:
+    """A figure of an import's summary: a count with the language's grouping, or a word the
+    importer wrote in English (translated when the catalogue has it)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return num(value)
+    return gettext(str(value))

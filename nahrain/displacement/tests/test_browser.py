@@ -47,7 +47,7 @@ def test_an_information_manager_previews_errors_then_imports_a_round(
     page.wait_for_url(f"{base}/")
     page.goto(f"{base}/dtm/rounds/{assessment_round.uid}/")
 
-    page.get_by_label("Master list (CSV or XLSX)").set_input_files(str(bad))
+    page.get_by_label("File (CSV or XLSX)").set_input_files(str(bad))
     page.get_by_role("button", name="Check the file").click()
     errors = page.locator("table.problems").first
     assert "negative" in errors.inner_text()
@@ -56,16 +56,16 @@ def test_an_information_manager_previews_errors_then_imports_a_round(
     assert not LocationAssessment.objects.exists()
 
     page.goto(f"{base}/dtm/rounds/{assessment_round.uid}/")
-    page.get_by_label("Master list (CSV or XLSX)").set_input_files(str(good))
+    page.get_by_label("File (CSV or XLSX)").set_input_files(str(good))
     page.get_by_role("button", name="Check the file").click()
-    assert "field:households" in page.content()
+    assert page.locator('[data-target="field:households"]').inner_text() == "Households (families)"
     screenshot(page, "import-preview-en")
     page.get_by_role("button", name="Confirm the import").click()
-    page.wait_for_url(f"{base}/dtm/jobs/**")
+    page.wait_for_url(f"{base}/intake/jobs/**")
     page.get_by_text("Audit entry").wait_for()
     assert page.locator('[data-figure="job-locations"]').inner_text() == "4"
     screenshot(page, "import-done-en")
-    page.get_by_role("link", name="Back to the round").click()
+    page.get_by_role("link", name="Back").click()
     page.wait_for_url(f"{base}/dtm/rounds/{assessment_round.uid}/")
     assert LocationAssessment.objects.filter(round=assessment_round).count() == 4
     screenshot(page, "round-en")
@@ -92,7 +92,7 @@ def test_an_information_manager_teaches_a_spelling_on_the_preview_and_imports_th
     base = live_server.url
     sign_in(page, base, "layla")
     page.goto(f"{base}/dtm/rounds/{assessment_round.uid}/")
-    page.get_by_label("Master list (CSV or XLSX)").set_input_files(
+    page.get_by_label("File (CSV or XLSX)").set_input_files(
         str(shared / "data" / "dtm-iraq-2014" / "DTM_Dataset_-_01092014_final_0.csv")
     )
     page.get_by_role("button", name="Check the file").click()
@@ -111,7 +111,7 @@ def test_an_information_manager_teaches_a_spelling_on_the_preview_and_imports_th
         personas.layla.user,
     )
     page.get_by_role("button", name="Confirm the import").click()
-    page.wait_for_url(f"{base}/dtm/jobs/**")
+    page.wait_for_url(f"{base}/intake/jobs/**")
     page.get_by_text("Audit entry").wait_for()
     facts = LocationAssessment.objects.filter(round=assessment_round)
     assert facts.aggregate(s=Sum("individuals"))["s"] == 1_709_178

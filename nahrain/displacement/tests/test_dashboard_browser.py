@@ -149,7 +149,7 @@ def test_an_information_manager_reads_the_dashboards_in_english_and_arabic(
     bad = tmp_path / "round-92.csv"
     bad.write_bytes(csv_from_rows(rows_with_errors))
     page.goto(f"{base}/dtm/rounds/{draft.uid}/")
-    page.get_by_label("Master list (CSV or XLSX)").set_input_files(str(bad))
+    page.get_by_label("File (CSV or XLSX)").set_input_files(str(bad))
     page.get_by_role("button", name="Check the file").click()
     problems = page.locator("table.problems").first.inner_text()
     assert "3\tG\tnegative" in problems and "5\tA\trequired" in problems

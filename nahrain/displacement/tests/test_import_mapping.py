@@ -87,9 +87,10 @@ def test_a_map_naming_nothing_is_an_error_naming_the_choices(
             stderr=err,
         )
     assert (
-        "[map] --map gives 'Fam. (total)' the meaning 'familes', which is none of" in err.getvalue()
+        "[map] the mapping gives 'Fam. (total)' the meaning 'familes', which is none of"
+        in err.getvalue()
     )
-    assert "[map] --map names 'Nothing', which no header is" in err.getvalue()
+    assert "[map] the mapping names 'Nothing', which no header is" in err.getvalue()
 
 
 def test_our_own_hxl_export_imports_back_with_no_mapping(

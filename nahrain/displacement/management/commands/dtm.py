@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from argparse import ArgumentParser, ArgumentTypeError
+from argparse import ArgumentParser
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ from nahrain.displacement import services
 from nahrain.displacement.codelists import codelists_load
 from nahrain.displacement.exports import FORMATS, LEVELS
 from nahrain.displacement.models import AssessmentRound, Population
+from nahrain.intake.cli import add_map_argument, alias_pair, refusal
 
 
 class Command(BaseCommand):
@@ -49,20 +50,15 @@ class Command(BaseCommand):
             "--alias",
             action="append",
             default=[],
-            type=_alias,
+            type=alias_pair,
             metavar="NAME=PCODE",
             help="Read a spelling the gazetteer lacks as this unit (repeatable); recorded as an "
             "alias when the import commits.",
         )
-        imp.add_argument(
-            "--map",
-            action="append",
-            default=[],
-            type=_column,
-            metavar="COLUMN=FIELD",
-            dest="column_map",
-            help="Read a header the mapping cannot guess as a field (households, place_id, ...), "
-            "shelter:CODE, period:CODE, origin:GOVERNORATE, or ignore (repeatable).",
+        add_map_argument(
+            imp,
+            meanings="a field (households, place_id, ...), shelter:CODE, period:CODE or "
+            "origin:GOVERNORATE",
         )
         exp = sub.add_parser("export", help="Export a round's figures.")
         exp.add_argument("--round", type=int, required=True, dest="number")
@@ -94,19 +90,7 @@ class Command(BaseCommand):
         try:
             getattr(self, f"_{action}")(organisation, actor, options)
         except ImportRejected as rejected:
-            for problem in rejected.problems:
-                self.stderr.write(str(problem))
-            for unknown in rejected.unresolved:
-                closest = ", ".join(f"{name} = {pcode}" for pcode, name in unknown.candidates)
-                self.stderr.write(
-                    f"unknown {'governorate' if unknown.level == 1 else 'district'} "
-                    f"{unknown.text!r} (first in row {unknown.row}); map it with "
-                    f'--alias "{unknown.text}=PCODE"' + (f"; closest: {closest}" if closest else "")
-                )
-            raise CommandError(
-                f"rejected with {len([p for p in rejected.problems if p.severity == 'error'])} "
-                "error(s); nothing was written"
-            ) from None
+            raise refusal(rejected, self.stderr.write) from None
         except services.RoundLocked as locked:
             raise CommandError(str(locked)) from None
 
@@ -225,19 +209,3 @@ class Command(BaseCommand):
                 f"{r.number}\tv{r.version}\t{r.reference_date}\t{r.status}\t"
                 f"{','.join(r.populations)}\t{r.uid}"
             )
-
-
-def _split(value: str, form: str) -> tuple[str, str]:
-    left, sep, right = value.rpartition("=")
-    if not sep or not left.strip() or not right.strip():
-        raise ArgumentTypeError(f"{value!r} is not {form}")
-    return left.strip(), right.strip()
-
-
-def _alias(value: str) -> tuple[str, str]:
-    name, pcode = _split(value, "NAME=PCODE")
-    return name, pcode.upper()
-
-
-def _column(value: str) -> tuple[str, str]:
-    return _split(value, "COLUMN=FIELD")

@@ -12,11 +12,15 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError
 
+from nahrain.core.management.commands.org import organisation_named
 from nahrain.core.models import Organisation
 from nahrain.core.problems import ImportRejected
 from nahrain.core.progress import ProgressBar
 from nahrain.geo import selectors, services
+from nahrain.geo.intake_specs import ALIASES_SPEC
 from nahrain.geo.models import AdminUnit, AliasKind, LocationKind, alias_key
+from nahrain.intake.cli import add_map_argument, outcome_lines, refusal
+from nahrain.intake.spec import Intake
 
 
 class Command(BaseCommand):
@@ -60,6 +64,16 @@ class Command(BaseCommand):
         remove.add_argument("name")
         remove.add_argument("pcode")
         remove.add_argument("--organisation", help="Acronym of the organisation that taught it.")
+        imported = verbs.add_parser(
+            "import",
+            help="Teach the spellings of a file (columns: spelling, p-code; what export writes "
+            "reads back) for one organisation's files, all or nothing.",
+        )
+        imported.add_argument("file", type=Path)
+        imported.add_argument("--organisation", required=True, help="Acronym.")
+        imported.add_argument("--user", help="Username to record as the one who taught them.")
+        imported.add_argument("--dry-run", action="store_true", help="Check, write nothing.")
+        add_map_argument(imported, meanings="a field (name, pcode, kind)")
         export = verbs.add_parser("export", help="Every alias as CSV.")
         export.add_argument("--output", type=Path, help="File to write (default: stdout).")
         steward = sub.add_parser(
@@ -101,6 +115,9 @@ class Command(BaseCommand):
         if verb in ("add", "remove"):
             self._alias_change(verb, options)
             return
+        if verb == "import":
+            self._alias_import(options)
+            return
         rows = selectors.alias_rows(learnt_only=verb == "list" and options["learnt"])
         if verb == "list":
             for row in rows:
@@ -115,24 +132,38 @@ class Command(BaseCommand):
         else:
             self.stdout.write(buffer.getvalue(), ending="")
 
+    def _alias_import(self, options: dict[str, Any]) -> None:
+        path: Path = options["file"]
+        if not path.exists():
+            raise CommandError(f"{path}: no such file")
+        intake = Intake(
+            actor=_actor(options["user"]),
+            target=organisation_named(options["organisation"]),
+            data=path.read_bytes(),
+            file=path.name,
+            column_map=dict(options["column_map"]),
+        )
+        spec = ALIASES_SPEC
+        try:
+            outcome = spec.check(intake) if options["dry_run"] else spec.commit(intake)
+        except ImportRejected as rejected:
+            raise refusal(rejected, self.stderr.write) from None
+        for line in outcome_lines(outcome):
+            self.stdout.write(line)
+        if options["dry_run"]:
+            self.stdout.write("dry run: nothing was written")
+
     def _alias_change(self, verb: str, options: dict[str, Any]) -> None:
         unit = AdminUnit.objects.filter(pcode=options["pcode"].upper()).first()
         if unit is None:
             raise CommandError(f"no unit has the p-code {options['pcode']!r}")
         organisation = None
         if options["organisation"]:
-            organisation = Organisation.objects.filter(acronym=options["organisation"]).first()
-            if organisation is None:
-                raise CommandError(f"no organisation {options['organisation']!r}")
+            organisation = organisation_named(options["organisation"])
         if verb == "add":
-            actor = None
-            if options["user"]:
-                actor = User.objects.filter(username=options["user"]).first()
-                if actor is None:
-                    raise CommandError(f"no user {options['user']!r}")
             try:
                 alias = services.alias_learn(
-                    actor=actor,
+                    actor=_actor(options["user"]),
                     name=options["name"],
                     unit=unit,
                     file="nahrain geo alias add",
@@ -187,3 +218,13 @@ class Command(BaseCommand):
             f"{prefix}{what}: {result.created} created, {result.updated} updated, "
             f"{result.unchanged} unchanged"
         )
+
+
+def _actor(username: str | None) -> User | None:
+    """The user to record as the one who did it (none given: the operator, unnamed)."""
+    if not username:
+        return None
+    actor = User.objects.filter(username=username).first()
+    if actor is None:
+        raise CommandError(f"no user {username!r}")
+    return actor

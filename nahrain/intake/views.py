@@ -1,0 +1,283 @@
+"""Pages of the intake pipeline, the same for every importer: upload → preview (the mapping,
+every problem, unknown spellings to teach, headers to map, the problems file) → confirm → the
+job's progress → its result and audit entry."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
+
+from nahrain.core.http import AuthenticatedHttpRequest
+from nahrain.core.problems import ImportRejected, Problem, Severity
+from nahrain.geo import services as geo_services
+from nahrain.intake import access, services
+from nahrain.intake.columns import header_key
+from nahrain.intake.forms import AliasForm, UploadForm
+from nahrain.intake.models import Job, Upload
+from nahrain.intake.problems_file import (
+    CONTENT_TYPES,
+    problems_csv,
+    problems_from,
+    problems_xlsx,
+)
+from nahrain.intake.readers import MAX_BYTES, too_large
+from nahrain.intake.spec import Outcome, Spec
+
+FORMATS = ("csv", "xlsx")
+
+
+def _render_refused(
+    request: AuthenticatedHttpRequest, spec: Spec, target: Any, file: str, errors: list[Problem]
+) -> HttpResponse:
+    context = {"spec": spec, "target": target, "file": file, "errors": errors, "warnings": []}
+    return render(request, "intake/preview.html", _with_target(spec, target, context))
+
+
+def _with_target(spec: Spec, target: Any, context: dict[str, Any]) -> dict[str, Any]:
+    context.update(target_url=spec.target_url(target), target_label=spec.target_label(target))
+    return context
+
+
+@login_required
+@require_POST
+def upload(request: AuthenticatedHttpRequest, spec_name: str, target_uid: str) -> HttpResponse:
+    """Keep the file for its preview (or say at once why it cannot be read)."""
+    spec = access.access_spec(spec_name)
+    target = spec.target_for_change(request.user, target_uid)
+    form = UploadForm(request.POST, request.FILES)
+    options_form = spec.options_form(request.POST) if spec.options_form else None
+    name = getattr(request.FILES.get("file"), "name", "") or ""
+    invalid = [f for f in (form, options_form) if f is not None and not f.is_valid()]
+    if invalid:
+        # An empty or missing file, or an unknown option: said on the page like any problem.
+        problems = [
+            Problem(name, None, field, error.code or "invalid", " ".join(error.messages))
+            for f in invalid
+            for field, errors in f.errors.as_data().items()
+            for error in errors
+        ]
+        return _render_refused(request, spec, target, name, problems)
+    uploaded = form.cleaned_data["file"]
+    # Refused before it is read into memory: Django keeps a large upload on disk until then.
+    if (uploaded.size or 0) > MAX_BYTES:
+        return _render_refused(
+            request, spec, target, name, too_large(name, uploaded.size or 0).errors
+        )
+    kept = services.upload_keep(
+        actor=request.user,
+        spec=spec,
+        target=target,
+        target_uid=target_uid,
+        data=uploaded.read(),
+        file=name,
+        options=options_form.cleaned_data if options_form is not None else {},
+    )
+    return redirect("intake:preview", upload_uid=kept.uid)
+
+
+def _check(
+    request: AuthenticatedHttpRequest, kept: Upload, spec: Spec, target: Any
+) -> tuple[Outcome | None, ImportRejected | None, str]:
+    """The dry run: its outcome, or the refusal with every problem; or a refusal message."""
+    try:
+        return (
+            services.upload_check(upload=kept, spec=spec, target=target, actor=request.user),
+            None,
+            "",
+        )
+    except ImportRejected as rejected:
+        return None, rejected, ""
+    except spec.refusals as refused:
+        return None, None, str(refused)
+
+
+@login_required
+@require_safe
+def preview(request: AuthenticatedHttpRequest, upload_uid: uuid.UUID) -> HttpResponse:
+    kept, spec, target = access.access_upload(request.user, upload_uid)
+    outcome, rejected, refusal = _check(request, kept, spec, target)
+    if refusal:
+        services.upload_forget(upload=kept)
+        messages.error(request, refusal)
+        return redirect(spec.target_url(target))
+    mapping = outcome.mapping if outcome is not None else (rejected.mapping if rejected else [])
+    chosen = {header_key(h): t for h, t in kept.column_map.items()}
+    choices = [
+        *((f.name, gettext(f.label)) for f in spec.fields),
+        *spec.extra_targets(target),
+    ]
+    # What each column is read as, in words: a field's label, or the spec's own target's.
+    words = {f"field:{value}": label for value, label in choices} | dict(choices)
+    context: dict[str, Any] = {
+        "spec": spec,
+        "target": target,
+        "upload": kept,
+        "file": kept.file,
+        "outcome": outcome,
+        "mapping": [
+            {
+                **m,
+                "chosen": chosen.get(header_key(m["header"]), ""),
+                "read_as": words.get(m["mapped_to"], ""),
+            }
+            for m in mapping
+        ],
+        "map_choices": choices,
+        "errors": rejected.errors if rejected else [],
+        "warnings": (
+            outcome.warnings
+            if outcome is not None
+            else [p for p in rejected.problems if p.severity is Severity.WARNING]
+            if rejected
+            else []
+        ),
+        "unresolved": rejected.unresolved if rejected and spec.learns_aliases else [],
+        "formats": FORMATS,
+    }
+    return render(request, "intake/preview.html", _with_target(spec, target, context))
+
+
+@login_required
+@require_POST
+def preview_map(request: AuthenticatedHttpRequest, upload_uid: uuid.UUID) -> HttpResponse:
+    """Read the file's headers as the user chose (each column: the guess, a field or ignore),
+    then check it again."""
+    kept, spec, target = access.access_upload(request.user, upload_uid)
+    allowed = {f.name for f in spec.fields} | {v for v, _ in spec.extra_targets(target)}
+    column_map = {}
+    for header, chosen in zip(
+        request.POST.getlist("header"), request.POST.getlist("target"), strict=False
+    ):
+        if chosen and (chosen in allowed or chosen == "ignore"):
+            column_map[header] = chosen
+    services.upload_map(upload=kept, column_map=column_map)
+    return redirect("intake:preview", upload_uid=kept.uid)
+
+
+@login_required
+@require_POST
+def preview_alias(request: AuthenticatedHttpRequest, upload_uid: uuid.UUID) -> HttpResponse:
+    """Teach a spelling of the previewed file (an alias, recorded with who, when and which
+    file), then check the file again."""
+    kept, spec, _target = access.access_upload(request.user, upload_uid)
+    form = AliasForm(request.POST)
+    if form.is_valid() and (
+        not spec.learns_aliases
+        or [
+            form.cleaned_data["text"],
+            form.cleaned_data["level"],
+            form.cleaned_data["within"].strip().upper() or None,
+        ]
+        not in kept.unresolved
+    ):
+        form.add_error(None, _("This file has no such unknown spelling."))
+    if form.is_valid():
+        try:
+            geo_services.alias_learn(
+                actor=request.user,
+                name=form.cleaned_data["text"],
+                unit=form.cleaned_data["unit"],
+                file=kept.file,
+                organisation=kept.organisation,
+            )
+        except geo_services.AliasRefused as refused:
+            messages.error(request, str(refused))
+        else:
+            messages.success(
+                request,
+                _("“%(text)s” is now read as %(unit)s.")
+                % {"text": form.cleaned_data["text"], "unit": form.cleaned_data["unit"].name},
+            )
+    else:
+        messages.error(
+            request, " ".join(str(e) for e in form.non_field_errors()) or _("Choose a unit.")
+        )
+    return redirect("intake:preview", upload_uid=kept.uid)
+
+
+def _problems_response(
+    *, data: bytes, file: str, problems: list[Problem], format: str
+) -> HttpResponse:
+    stem = file.rsplit(".", 1)[0] or "upload"
+    if format == "xlsx":
+        body = problems_xlsx(data=data, file=file, problems=problems)
+    else:
+        body = problems_csv(problems)
+    response = HttpResponse(body, content_type=CONTENT_TYPES[format])
+    response["Content-Disposition"] = f'attachment; filename="{stem}-problems.{format}"'
+    return response
+
+
+@login_required
+@require_safe
+def preview_problems(
+    request: AuthenticatedHttpRequest, upload_uid: uuid.UUID, format: str
+) -> HttpResponse:
+    """The problems of the previewed file, to fix it in and upload again."""
+    kept, spec, target = access.access_upload(request.user, upload_uid)
+    if format not in FORMATS:
+        return HttpResponse(status=404)
+    outcome, rejected, _refusal = _check(request, kept, spec, target)
+    problems = rejected.problems if rejected else (outcome.problems if outcome else [])
+    return _problems_response(
+        data=bytes(kept.data), file=kept.file, problems=problems, format=format
+    )
+
+
+@login_required
+@require_POST
+def confirm(request: AuthenticatedHttpRequest, upload_uid: uuid.UUID) -> HttpResponse:
+    """Queue the previewed file; the worker checks it again and writes it all or nothing."""
+    kept, _spec, _target = access.access_upload(request.user, upload_uid)
+    job = services.job_start(actor=request.user, upload=kept)
+    return redirect("intake:job", job_uid=job.uid)
+
+
+STAGES = {
+    "reading": gettext_lazy("Reading the file"),
+    "checking": gettext_lazy("Checking every row"),
+    "locations": gettext_lazy("Finding the locations"),
+    "writing": gettext_lazy("Writing the figures"),
+    "figures": gettext_lazy("Adding up the totals"),
+    "done": gettext_lazy("Done"),
+}
+
+
+@login_required
+@require_safe
+def job(request: AuthenticatedHttpRequest, job_uid: uuid.UUID) -> HttpResponse:
+    """A running import: its progress (polled by htmx), then the result and its audit entry."""
+    found, spec, target = access.access_job(request.user, job_uid)
+    template = "intake/_job.html" if request.headers.get("HX-Request") else "intake/job.html"
+    problems = problems_from(found.problems)
+    context = {
+        "job": found,
+        "spec": spec,
+        "stage": STAGES.get(found.stage, found.stage),
+        "errors": [p for p in problems if p.severity is Severity.ERROR],
+        "warnings": [p for p in problems if p.severity is Severity.WARNING],
+        "formats": FORMATS,
+    }
+    return render(request, template, _with_target(spec, target, context))
+
+
+@login_required
+@require_safe
+def job_problems(
+    request: AuthenticatedHttpRequest, job_uid: uuid.UUID, format: str
+) -> HttpResponse:
+    found, _spec, _target = access.access_job(request.user, job_uid)
+    if format not in FORMATS:
+        return HttpResponse(status=404)
+    data = Job.objects.filter(pk=found.pk).values_list("data", flat=True).first() or b""
+    return _problems_response(
+        data=bytes(data), file=found.file, problems=problems_from(found.problems), format=format
+    )
