@@ -13,11 +13,11 @@ from nahrain.collect.models import Submission, SubmissionStatus
 from nahrain.collect.schemas import (
     KeyInformantOut,
     NotAcceptableOut,
-    ProblemOut,
     RejectIn,
     SubmissionOut,
 )
 from nahrain.core.http import no_store
+from nahrain.core.schemas import ProblemOut
 
 router = Router(tags=["collect"])
 

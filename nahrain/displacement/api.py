@@ -12,6 +12,7 @@ from pydantic import Field
 
 from nahrain.core.access import access_organisation_by_id
 from nahrain.core.problems import ImportRejected, Problem, Severity
+from nahrain.core.schemas import ProblemOut
 from nahrain.displacement import access, selectors, services
 from nahrain.displacement.exports import FORMATS, LEVELS
 from nahrain.displacement.models import AssessmentRound, Population
@@ -23,7 +24,6 @@ from nahrain.displacement.schemas import (
     LocationFigureOut,
     MovementIn,
     MovementOut,
-    ProblemOut,
     RejectedOut,
     RoundIn,
     RoundOut,
