@@ -92,7 +92,11 @@ def upload_forget(*, upload: Upload) -> None:
 
 @transaction.atomic
 def job_start(*, actor: User, upload: Upload) -> Job:
-    """Queue a confirmed upload for the task worker; the upload becomes the job."""
+    """Queue a confirmed upload for the task worker; the upload becomes the job. Confirmed twice
+    at once (a double click, two tabs), the second finds it gone: one job, never two."""
+    deleted, _ = Upload.objects.filter(pk=upload.pk).delete()
+    if not deleted:
+        raise Upload.DoesNotExist("this upload was confirmed already")
     job = Job.objects.create(
         spec=upload.spec,
         target=upload.target,
@@ -104,7 +108,6 @@ def job_start(*, actor: User, upload: Upload) -> Job:
         column_map=upload.column_map,
         created_by=actor,
     )
-    upload.delete()
     from nahrain.intake.tasks import job_run
 
     # With the database task backend the task row commits with the job, or not at all.

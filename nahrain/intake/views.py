@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext as _
@@ -237,7 +237,10 @@ def preview_problems(
 def confirm(request: AuthenticatedHttpRequest, upload_uid: uuid.UUID) -> HttpResponse:
     """Queue the previewed file; the worker checks it again and writes it all or nothing."""
     kept, _spec, _target = access.access_upload(request.user, upload_uid)
-    job = services.job_start(actor=request.user, upload=kept)
+    try:
+        job = services.job_start(actor=request.user, upload=kept)
+    except Upload.DoesNotExist:
+        raise Http404 from None
     return redirect("intake:job", job_uid=job.uid)
 
 

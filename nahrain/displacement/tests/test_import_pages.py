@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import io
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -366,7 +368,7 @@ def test_a_running_import_shows_its_progress_and_a_refused_one_its_problems(
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_progress_is_seen_while_the_import_is_still_writing(
     personas: Personas, gazetteer: None
 ) -> None:
@@ -395,3 +397,30 @@ def test_progress_is_seen_while_the_import_is_still_writing(
     finally:
         progress.close()
         onlooker.close()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_preview_confirmed_twice_at_once_makes_one_job(
+    personas: Personas, gazetteer: None
+) -> None:
+    """A double click, or two tabs: each confirmation on its own connection, at the same moment."""
+    assessment_round = round_open(personas)
+    preview = previewed(personas.layla.client(), assessment_round, wide_csv())
+    kept = Upload.objects.get()
+    barrier = threading.Barrier(2)
+
+    def confirm(_: int) -> str:
+        try:
+            barrier.wait(timeout=30)
+            services.job_start(actor=personas.layla.user, upload=kept)
+            return "queued"
+        except Upload.DoesNotExist:
+            return "gone"
+        finally:
+            connections["default"].close()
+
+    with ThreadPoolExecutor(2) as pool:
+        assert sorted(pool.map(confirm, range(2))) == ["gone", "queued"]
+    assert Job.objects.count() == 1 and RoundImport.objects.count() == 1
+    assert personas.layla.client().get(preview).status_code == 404
