@@ -26,12 +26,14 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from nahrain.collect import services as collect_services
 from nahrain.collect.models import Submission
+from nahrain.collect.tests import permissions as collect_matrix
 from nahrain.collect.tests.conftest import assessment_values
 from nahrain.collect.tests.odk import Collect, fill_instance, multipart
 from nahrain.core import services
 from nahrain.core.management.commands.demo import Command as DemoCommand
 from nahrain.core.models import ApiToken, AttemptCounter, AttemptScope, AuditEvent
-from nahrain.testing import permissions as p
+from nahrain.displacement.tests import permissions as dtm_matrix
+from nahrain.testing.permissions import World
 from nahrain.testing.personas import PASSWORD, Persona, Personas
 
 pytestmark = pytest.mark.django_db
@@ -52,8 +54,8 @@ def bearer(secret: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def world(personas: Personas, nadia: Persona) -> p.World:
-    return p.World(personas, nadia)
+def world(personas: Personas, nadia: Persona) -> World:
+    return World(personas, nadia)
 
 
 # --- 1. the second factor is part of being signed in ------------------------------------------
@@ -85,11 +87,11 @@ def test_nothing_under_accounts_but_the_second_factor_pages_opens_before_it(
 
 
 def test_an_admin_token_issued_without_a_second_factor_reads_and_validates_nothing(
-    world: p.World, nadia: Persona, personas: Personas
+    world: World, nadia: Persona, personas: Personas
 ) -> None:
     old = nadia.token(with_second_factor=False)  # as every token was issued before the fix
-    submission = p.submission(world).kwargs["uid"]
-    draft = p.draft_round(world).kwargs["round_uid"]
+    submission = collect_matrix.submission(world).kwargs["uid"]
+    draft = dtm_matrix.draft_round(world).kwargs["round_uid"]
     for method, url in (
         ("GET", f"/api/v1/organisations/{personas.iom.pk}/members"),
         ("GET", f"/api/v1/collect/submissions/{submission}/key-informant"),
@@ -267,9 +269,9 @@ def test_behind_the_trusted_proxy_each_client_address_is_counted_apart(
 
 
 def test_fifty_bad_digest_headers_delay_neither_web_sign_in_nor_another_collector(
-    world: p.World, personas: Personas
+    world: World, personas: Personas
 ) -> None:
-    p._field(world)
+    collect_matrix.field_set_up(world)
     target, password = collect_services.collector_create(
         actor=personas.layla.user, organisation=personas.iom, username="rart09"
     )
@@ -295,9 +297,9 @@ def test_fifty_bad_digest_headers_delay_neither_web_sign_in_nor_another_collecto
 
 
 def test_a_captured_digest_header_is_refused_for_a_second_submission(
-    world: p.World, personas: Personas
+    world: World, personas: Personas
 ) -> None:
-    assessment, _collector = p._field(world)
+    assessment, _collector = collect_matrix.field_set_up(world)
     account, password = collect_services.collector_create(
         actor=personas.layla.user, organisation=personas.iom, username="rart08"
     )
@@ -330,8 +332,8 @@ def test_a_captured_digest_header_is_refused_for_a_second_submission(
 # --- 6. personal data is not cached -----------------------------------------------------------
 
 
-def test_the_key_informant_page_and_api_are_not_cached(world: p.World, personas: Personas) -> None:
-    uid = p.submission(world).kwargs["uid"]
+def test_the_key_informant_page_and_api_are_not_cached(world: World, personas: Personas) -> None:
+    uid = collect_matrix.submission(world).kwargs["uid"]
     page = personas.layla.client().post(reverse("collect:key_informant", kwargs={"uid": uid}))
     assert page.status_code == 200
     assert "no-store" in page["Cache-Control"]

@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 from django_otp.oath import totp
 
-from nahrain.testing.permissions import master_list_csv
+from nahrain.displacement.tests.permissions import master_list_csv
 
 # Generous for a loaded CI machine: serve answered in about 8 s and stopped in about 3 s here.
 START_SECONDS = 60

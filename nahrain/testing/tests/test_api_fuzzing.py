@@ -30,7 +30,11 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from nahrain.testing import permissions as p
+from nahrain.collect.tests import permissions as collect_matrix
+from nahrain.core.tests import permissions as core_matrix
+from nahrain.displacement.tests import permissions as dtm_matrix
+from nahrain.geo.tests import permissions as geo_matrix
+from nahrain.testing.permissions import World
 from nahrain.testing.personas import Personas
 from nahrain.testing.report import record
 
@@ -67,20 +71,20 @@ def in_process_requests() -> Iterator[None]:
         request_finished.connect(close_old_connections)
 
 
-def _real_path_parameters(world: p.World) -> dict[str, list[Any]]:
+def _real_path_parameters(world: World) -> dict[str, list[Any]]:
     """Identifiers of objects that exist, so that requests reach past the 404 of a random id."""
-    draft = p.draft_round(world).kwargs["round_uid"]
-    published = p.published_round(world).kwargs["round_uid"]
+    draft = dtm_matrix.draft_round(world).kwargs["round_uid"]
+    published = dtm_matrix.published_round(world).kwargs["round_uid"]
     return {
         "round_uid": [draft, published],
         "other_uid": [published, draft],
         "organisation_id": [world.personas.iom.pk, world.personas.dama.pk],
-        "token_id": [p.token(world).kwargs["token_id"]],
+        "token_id": [core_matrix.token(world).kwargs["token_id"]],
         "pcode": ["IQG09", "IQ", "iqg09q01"],
-        "uid": [p.submission(world).kwargs["uid"]],
+        "uid": [collect_matrix.submission(world).kwargs["uid"]],
         "location_uid": [
-            p.published_place(world).kwargs["location_uid"],
-            p.draft_place(world).kwargs["location_uid"],
+            geo_matrix.published_place(world).kwargs["location_uid"],
+            geo_matrix.draft_place(world).kwargs["location_uid"],
         ],
     }
 
@@ -139,7 +143,7 @@ def test_generated_requests_get_no_server_error_and_answers_that_fit_the_schema(
     personas: Personas, tmp_path: Path, settings: Any
 ) -> None:
     settings.DATA_DIR = tmp_path
-    world = p.World(personas)
+    world = World(personas)
     real = _real_path_parameters(world)
     tokens = {
         role: getattr(personas, name).token() if name else None for role, name in ROLES.items()

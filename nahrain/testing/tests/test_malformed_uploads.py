@@ -32,9 +32,10 @@ from nahrain.displacement.models import (
     Rollup,
     RoundImport,
 )
+from nahrain.displacement.tests import permissions as dtm_matrix
 from nahrain.geo.models import AdminUnit, Alias, Location
 from nahrain.intake.readers import MAX_BYTES, formula_like
-from nahrain.testing import permissions as p
+from nahrain.testing.permissions import World
 from nahrain.testing.personas import Personas
 from nahrain.testing.report import record
 
@@ -288,8 +289,8 @@ def test_malformed_uploads_get_a_clear_error_and_write_nothing(
     personas: Personas, tmp_path: Path, settings: Any
 ) -> None:
     settings.DATA_DIR = tmp_path
-    world = p.World(personas)
-    round_uid = p.draft_round(world).kwargs["round_uid"]
+    world = World(personas)
+    round_uid = dtm_matrix.draft_round(world).kwargs["round_uid"]
     api_client = Client(headers={"Authorization": f"Bearer {personas.layla.token()}"})
     page_client = personas.layla.client()
     failures: list[str] = []

@@ -1,5 +1,6 @@
 """The permission matrix: every endpoint x every persona x method against the designed answer
-of nahrain/testing/permissions.py, and every URL pattern covered by a decision."""
+of the rows each app keeps in its tests/permissions.py (collected and checked by
+nahrain/testing/permissions.py), and every URL pattern covered by a decision."""
 
 from __future__ import annotations
 
@@ -7,12 +8,14 @@ import base64
 import copy
 import json
 import re
+import types
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.apps import apps as django_apps
 from django.db import transaction
 from django.http import HttpResponse
 from django.test import Client
@@ -23,7 +26,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from nahrain.api import api
 from nahrain.core.models import AuditEvent, Membership
 from nahrain.testing import permissions as p
-from nahrain.testing.permissions import ADMIN, ENDPOINTS, Decision, Expected, Target, Who, World
+from nahrain.testing.permissions import ADMIN, Decision, Expected, Table, Target, Who, World
 from nahrain.testing.personas import PASSWORD, Persona, Personas
 from nahrain.testing.report import record
 
@@ -317,14 +320,15 @@ def test_every_persona_gets_the_designed_answer_from_every_endpoint(
     TOTPDevice.objects.update(key=p.MATRIX_TOTP_KEY)
     world = World(personas, nadia)
     actors = _actors(personas, nadia)
-    for decision in ENDPOINTS:
+    endpoints = p.endpoints()
+    for decision in endpoints:
         for build in decision.builders:
             build(world)  # heavy objects are made once, outside the rolled-back cells
     openapi_paths: dict[str, dict[str, Any]] = api.get_openapi_schema()["paths"]
     patterns = list(p.walk(get_resolver().url_patterns))
     assert not p.undecided(get_resolver().url_patterns, openapi_paths)
     matrix = Matrix(world, actors)
-    by_key = {d.key: d for d in ENDPOINTS}
+    by_key = {d.key: d for d in endpoints}
     routes = {pat.name: pat.route for pat in patterns if pat.name}
 
     # API operations: the declared method against its decision, every other method 405.
@@ -342,7 +346,7 @@ def test_every_persona_gets_the_designed_answer_from_every_endpoint(
             matrix.cells_of(decision, method, api_url)
 
     # Pages: GET and POST.
-    for decision in ENDPOINTS:
+    for decision in endpoints:
         if decision.api:
             continue
         name = decision.key
@@ -384,44 +388,89 @@ def _view(request: Any) -> HttpResponse:
     return HttpResponse("")
 
 
-def test_an_undecided_page_fails_the_coverage_check_with_the_line_to_add() -> None:
+def test_an_undecided_page_fails_the_coverage_check_naming_its_apps_table() -> None:
     paths = api.get_openapi_schema()["paths"]
+    # A new page in displacement's URL configuration.
+    urlconf = types.ModuleType("nahrain.displacement.urls")
+    urlconf.urlpatterns = [path("secret/", _view, name="secret")]  # type: ignore[attr-defined]
     patterns = [
         *get_resolver().url_patterns,
         URLResolver(
-            RegexPattern(r"^dtm/"),
-            [path("secret/", _view, name="secret")],
-            app_name="displacement",
-            namespace="displacement",
+            RegexPattern(r"^dtm/"), urlconf, app_name="displacement", namespace="displacement"
         ),
     ]
     problems = p.undecided(patterns, paths)
-    assert len(problems) == 1
-    assert "'displacement:secret'" in problems[0]
-    assert 'page("displacement:secret", GET=SIGNED_IN, POST=NOBODY)' in problems[0]
-    assert "nahrain/testing/permissions.py" in problems[0]
+    assert problems == [
+        "No permission decision for 'displacement:secret' (URL pattern '^dtm/secret/'). Add this "
+        "line to ENDPOINTS in nahrain/displacement/tests/permissions.py, with the grant it should "
+        "have:\n"
+        '    page("displacement:secret", GET=SIGNED_IN, POST=NOBODY),  # or PUBLIC, MEMBER, IM, '
+        "OWNER..."
+    ]
 
 
-def test_an_undecided_api_operation_fails_the_coverage_check_with_the_line_to_add() -> None:
+def test_an_undecided_api_operation_fails_the_coverage_check_naming_its_apps_table() -> None:
     paths = dict(api.get_openapi_schema()["paths"])
-    paths["/api/v1/dtm/rounds"] = {**paths["/api/v1/dtm/rounds"], "delete": {}}
+    delete = {"operationId": "nahrain_displacement_api_round_delete"}
+    paths["/api/v1/dtm/rounds"] = {**paths["/api/v1/dtm/rounds"], "delete": delete}
     problems = p.undecided(get_resolver().url_patterns, paths)
     assert problems == [
         "No permission decision for 'DELETE /api/v1/dtm/rounds' (URL pattern "
-        "'api/v1/dtm/rounds'). Add this line to ENDPOINTS in nahrain/testing/permissions.py, "
-        "with the grant it should have:\n"
+        "'api/v1/dtm/rounds'). Add this line to ENDPOINTS in "
+        "nahrain/displacement/tests/permissions.py, with the grant it should have:\n"
         '    api("DELETE /api/v1/dtm/rounds", SIGNED_IN),  # or PUBLIC, MEMBER, IM, OWNER, '
         "PLATFORM_ADMIN..."
     ]
 
 
+def test_a_project_wide_page_belongs_in_cores_table() -> None:
+    paths = api.get_openapi_schema()["paths"]
+    patterns = [*get_resolver().url_patterns, path("status/", _view, name="status")]
+    problems = p.undecided(patterns, paths)
+    assert len(problems) == 1
+    assert "'status'" in problems[0]
+    assert "nahrain/core/tests/permissions.py" in problems[0]
+
+
+def test_an_app_without_a_table_fails_the_coverage_check_for_each_of_its_endpoints() -> None:
+    paths = api.get_openapi_schema()["paths"]
+    without_collect = [table for table in p.tables() if table.app != "nahrain.collect"]
+    problems = p.undecided(get_resolver().url_patterns, paths, without_collect)
+    collect_rows = next(t for t in p.tables() if t.app == "nahrain.collect").rows
+    assert len(problems) == len(collect_rows)
+    assert all("nahrain/collect/tests/permissions.py" in problem for problem in problems)
+
+
+def test_the_tables_are_those_of_the_installed_apps_that_have_one() -> None:
+    with_table = [
+        config.name
+        for config in django_apps.get_app_configs()
+        if (Path(config.path) / "tests" / "permissions.py").exists()
+    ]
+    assert [table.app for table in p.tables()] == with_table
+    assert {"nahrain.core", "nahrain.geo", "nahrain.displacement", "nahrain.collect"} <= set(
+        with_table
+    )
+
+
 def test_a_decision_without_an_endpoint_fails_the_coverage_check() -> None:
     paths = api.get_openapi_schema()["paths"]
-    stale = p.api("GET /api/v1/gone", p.SIGNED_IN)
-    problems = p.undecided(get_resolver().url_patterns, paths, (*ENDPOINTS, stale))
+    stale = Table("nahrain.displacement", (p.api("GET /api/v1/gone", p.SIGNED_IN),))
+    problems = p.undecided(get_resolver().url_patterns, paths, (*p.tables(), stale))
     assert problems == [
-        "ENDPOINTS in nahrain/testing/permissions.py decides 'GET /api/v1/gone', which no URL "
-        "pattern serves any more: remove that line."
+        "ENDPOINTS in nahrain/displacement/tests/permissions.py decides 'GET /api/v1/gone', "
+        "which no URL pattern serves any more: remove that line."
+    ]
+
+
+def test_a_key_decided_by_two_apps_fails_the_coverage_check() -> None:
+    paths = api.get_openapi_schema()["paths"]
+    again = Table("nahrain.geo", (p.api("GET /api/v1/dtm/rounds", p.PUBLIC),))
+    problems = p.undecided(get_resolver().url_patterns, paths, (*p.tables(), again))
+    assert problems == [
+        "'GET /api/v1/dtm/rounds' is decided in nahrain/displacement/tests/permissions.py and "
+        "again in nahrain/geo/tests/permissions.py: keep the line in the table of the app that "
+        "serves it."
     ]
 
 
