@@ -7,10 +7,11 @@ import uuid
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from nahrain.core.http import no_store
 from nahrain.core.problems import ImportRejected, Problem, Severity
 from nahrain.core.schemas import ProblemOut
 from nahrain.intake import access, services
@@ -128,10 +129,11 @@ def spec_list(request: HttpRequest) -> list[SpecOut]:
 
 
 @router.get("/jobs/{job_uid}", response=JobOut)
-def job_detail(request: HttpRequest, job_uid: uuid.UUID) -> JobOut:
+def job_detail(request: HttpRequest, job_uid: uuid.UUID, response: HttpResponse) -> JobOut:
     """A job's progress (stage, rows done of all), then its outcome: the figures it wrote and
     its warnings, or every problem that refused the file."""
     job, _spec, _target = access.access_job(request.user, job_uid)
+    no_store(response)  # problems quote the file's cells
     return job_out(job)
 
 
@@ -145,6 +147,7 @@ def intake_upload(
     spec_name: str,
     target_uid: str,
     file: File[UploadedFile],
+    response: HttpResponse,
 ) -> Status[Any]:
     """Check a file (``dry_run=true``, the default: nothing is written) or queue it to be
     written all or nothing (``dry_run=false``: 202 with the job to follow). Repeat
@@ -152,6 +155,7 @@ def intake_upload(
     ``population``) are form fields too."""
     spec = access.access_spec(spec_name)
     target = spec.target_for_change(request.user, target_uid)
+    no_store(response)  # problems quote the file's cells
     if (file.size or 0) > MAX_BYTES:
         return Status(413, DetailOut(detail=f"files are limited to {MAX_BYTES} bytes"))
     name = file.name or "upload"

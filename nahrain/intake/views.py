@@ -15,7 +15,7 @@ from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from nahrain.core.http import AuthenticatedHttpRequest
+from nahrain.core.http import AuthenticatedHttpRequest, personal_data
 from nahrain.core.problems import ImportRejected, Problem, Severity
 from nahrain.geo import services as geo_services
 from nahrain.intake import access, services
@@ -101,6 +101,7 @@ def _check(
 
 @login_required
 @require_safe
+@personal_data
 def preview(request: AuthenticatedHttpRequest, upload_uid: uuid.UUID) -> HttpResponse:
     kept, spec, target = access.access_upload(request.user, upload_uid)
     outcome, rejected, refusal = _check(request, kept, spec, target)
@@ -218,6 +219,7 @@ def _problems_response(
 
 @login_required
 @require_safe
+@personal_data
 def preview_problems(
     request: AuthenticatedHttpRequest, upload_uid: uuid.UUID, format: str
 ) -> HttpResponse:
@@ -256,6 +258,7 @@ STAGES = {
 
 @login_required
 @require_safe
+@personal_data
 def job(request: AuthenticatedHttpRequest, job_uid: uuid.UUID) -> HttpResponse:
     """A running import: its progress (polled by htmx), then the result and its audit entry."""
     found, spec, target = access.access_job(request.user, job_uid)
@@ -274,6 +277,7 @@ def job(request: AuthenticatedHttpRequest, job_uid: uuid.UUID) -> HttpResponse:
 
 @login_required
 @require_safe
+@personal_data
 def job_problems(
     request: AuthenticatedHttpRequest, job_uid: uuid.UUID, format: str
 ) -> HttpResponse:

@@ -1,22 +1,16 @@
 """DTM's rows of the permission matrix (nahrain/testing/permissions.py): rounds and their
-lifecycle, uploads, dashboards, exports and movements, with the builders of the objects they act
-on (IOM's rounds, each holding a one-place master list)."""
+lifecycle, the synchronous import API, dashboards, exports and movements, with the builders of
+the objects they act on (IOM's rounds, each holding a one-place master list). Uploading a master
+list through the pages is the intake pipeline's (nahrain/intake/tests/permissions.py)."""
 
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 from datetime import date
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
-from django.test import Client
-
 from nahrain.displacement import services
-from nahrain.displacement.models import ImportJob
-from nahrain.displacement.views import SESSION_UPLOADS
 from nahrain.geo.tests.permissions import gazetteer
 from nahrain.testing.permissions import (
     ANY_IM,
@@ -113,34 +107,6 @@ def upload_file(world: World) -> Target:
     return target
 
 
-PENDING_TOKEN = "0" * 32
-
-
-def pending_upload(world: World) -> Target:
-    """A previewed upload waiting in the persona's session for confirmation."""
-    target = draft_round(world)
-    target.kwargs["token"] = PENDING_TOKEN
-    data = master_list_csv()
-
-    def prepare(client: Client) -> None:
-        folder = Path(settings.DATA_DIR) / "uploads"
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / PENDING_TOKEN).write_bytes(data)
-        session = client.session
-        session[SESSION_UPLOADS] = {
-            PENDING_TOKEN: {
-                "round": str(target.kwargs["round_uid"]),
-                "name": "upload.csv",
-                "population": "idp",
-                "sha256": hashlib.sha256(data).hexdigest(),
-            }
-        }
-        session.save()
-
-    target.prepare = prepare
-    return target
-
-
 def new_round(world: World) -> Target:
     """A round to create for IOM."""
     payload = {
@@ -198,21 +164,6 @@ def map_level(world: World) -> Target:
     return Target(kwargs={"level": 1})
 
 
-def import_job(world: World) -> Target:
-    """An import job queued on IOM's draft round."""
-    target = draft_round(world)
-    job = world.once(
-        "import_job",
-        lambda: ImportJob.objects.create(
-            round_id=imported_round(world).pk,
-            file="upload.csv",
-            sha256="0" * 64,
-            created_by=world.personas.layla.user,
-        ),
-    )
-    return Target(kwargs={"job_uid": job.uid}, organisation_id=target.organisation_id)
-
-
 # --- the rows ---------------------------------------------------------------------------------
 
 ROUNDS = (draft_round, published_round)
@@ -234,11 +185,6 @@ ENDPOINTS: tuple[Decision, ...] = (
         denied=403,
     ),
     page("displacement:round", GET=READ_ROUND, POST=NOBODY, build=ROUNDS),
-    page("displacement:upload", GET=IM, POST=IM, build=upload_file, ok={"GET": 302}),
-    page("displacement:upload_alias", GET=NOBODY, POST=IM, build=pending_upload),
-    page(
-        "displacement:upload_confirm", GET=NOBODY, POST=IM, build=pending_upload, ok={"POST": 302}
-    ),
     page("displacement:export", GET=READ_ROUND, POST=NOBODY, build=ROUNDS, audit=EXPORTED),
     page("displacement:lifecycle", GET=NOBODY, POST=IM, build=round_action, ok={"POST": 302}),
     page("displacement:overview", GET=READ_ROUND, POST=NOBODY, build=ROUNDS_IN_QUERY),
@@ -249,7 +195,6 @@ ENDPOINTS: tuple[Decision, ...] = (
     page("displacement:map_points", GET=READ_ROUND, POST=NOBODY, build=ROUNDS_IN_QUERY),
     # Outlines are reference data, the same for every round.
     page("displacement:map_shapes", GET=SIGNED_IN, POST=NOBODY, build=map_level),
-    page("displacement:import_job", GET=IM, POST=NOBODY, build=import_job),
     api("GET /api/v1/dtm/rounds", SIGNED_IN),
     api("POST /api/v1/dtm/rounds", IM, new_round, ok=201),
     api("GET /api/v1/dtm/rounds/{round_uid}", READ_ROUND, ROUNDS),

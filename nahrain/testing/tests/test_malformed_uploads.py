@@ -270,7 +270,12 @@ def _check_api(client: Client, round_uid: Any, upload: Upload, failures: list[st
 
 def _check_page(client: Client, round_uid: Any, upload: Upload, failures: list[str]) -> None:
     before = _counts()
-    response = client.post(f"/dtm/rounds/{round_uid}/upload/", _upload_form(upload))
+    # Kept, then checked on the preview page the upload leads to.
+    response = client.post(
+        f"/intake/displacement.master_list/{round_uid}/",
+        _upload_form(upload, population="idp"),
+        follow=True,
+    )
     what = f"page, {upload.kind} ({upload.name}, {len(upload.data)} bytes)"
     if response.status_code != 200:
         failures.append(f"{what}: expected the preview page, got {response.status_code}")
