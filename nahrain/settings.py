@@ -76,6 +76,8 @@ INSTALLED_APPS = [
     "nahrain.geo",
     "nahrain.displacement",
     "nahrain.collect",
+    # Last: it loads every other app's slice of the generated Iraq response.
+    "nahrain.demo",
 ]
 
 MIDDLEWARE = [
