@@ -77,6 +77,8 @@ INSTALLED_APPS = [
     "nahrain.intake",
     "nahrain.displacement",
     "nahrain.collect",
+    # Last: it loads every other app's slice of the generated Iraq response.
+    "nahrain.demo",
 ]
 
 MIDDLEWARE = [

@@ -1,4 +1,5 @@
-"""Demo organisations and users: the organisations of the response and one user per persona."""
+"""Core's slice of the demo: the organisations of the response and one user per persona, whose
+new passwords (and the platform admin's enrolment link) end the command's output."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from dataclasses import dataclass
 from django.contrib.auth.models import User
 from django.db import transaction
 
-from nahrain.core import services
+from nahrain.core import selectors, services
+from nahrain.core.management.commands.user import enrolment_url
 from nahrain.core.models import Organisation, OrganisationType, Role
+from nahrain.demo.slices import Demo, Slice
 
 ORGANISATIONS = [
     ("International Organization for Migration", "IOM", OrganisationType.UN_AGENCY),
@@ -78,3 +81,22 @@ def demo_accounts_create() -> dict[str, str]:
             )
         passwords[demo.username] = password
     return passwords
+
+
+def demo_load(demo: Demo) -> None:
+    passwords = demo_accounts_create()
+    demo.summary.append("\nDemo accounts (passwords are new on every run):")
+    for user in USERS:
+        where = f"{user.role} at {user.organisation}" if user.organisation else "platform admin"
+        demo.summary.append(f"  {user.username:<14} {passwords[user.username]:<18} {where}")
+    for admin in (u for u in USERS if u.platform_admin):
+        account = User.objects.get(username=admin.username)
+        if selectors.second_factor_device(user=account):
+            continue
+        demo.summary.append(
+            f"{admin.username} sets up an authenticator app (TOTP) once, after signing in "
+            f"with the password, at this one-time link:\n  {enrolment_url(account)}"
+        )
+
+
+SLICE = Slice(name="core", load=demo_load)

@@ -17,7 +17,8 @@ byte, on every machine.
 - **Governorate shares** move between the key dates of ``HOST_SHARES``, ``ORIGIN_SHARES`` and
   ``RETURN_SHARES``: displacement mainly from Anbar, Ninewa, Salah al-Din, Diyala and Kirkuk;
   hosting in Dahuk, Erbil, Sulaymaniyah, Kirkuk, Baghdad and Anbar; returns mostly to Ninewa,
-  Anbar and Salah al-Din from 2017.
+  Anbar and Salah al-Din from 2017. The tables name the governorates; the gazetteer gives their
+  p-codes.
 - **Breakdowns** use the code lists in force in each round (shelter lists of 2014, 2015, 2019
   and 2021; only the periods of displacement that had begun by the round's date).
 - **Rounds**: numbered as DTM numbered them at the published dates (round 7 on 26 October 2014,
@@ -87,25 +88,25 @@ ROUND_DATES: tuple[tuple[int, date], ...] = (
     (136, date(2024, 12, 31)),
 )
 
-# Governorate p-codes of the gazetteer.
-ANBAR, BABIL, BAGHDAD, BASRAH, DAHUK, DIYALA, ERBIL = (
-    "IQG01",
-    "IQG07",
-    "IQG08",
-    "IQG02",
-    "IQG09",
-    "IQG10",
-    "IQG11",
+# Governorates by name; the gazetteer gives their p-codes (``governorates``), so a name cannot
+# point at another governorate the way hand-copied codes did.
+ANBAR, BABIL, BAGHDAD, DAHUK, DIYALA, ERBIL = (
+    "Anbar",
+    "Babil",
+    "Baghdad",
+    "Dahuk",
+    "Diyala",
+    "Erbil",
 )
 KERBALA, KIRKUK, NINEWA, SALAH_AL_DIN, SULAYMANIYAH, NAJAF = (
-    "IQG12",
-    "IQG13",
-    "IQG15",
-    "IQG16",
-    "IQG17",
-    "IQG14",
+    "Kerbala",
+    "Kirkuk",
+    "Ninewa",
+    "Salah al-Din",
+    "Sulaymaniyah",
+    "Najaf",
 )
-Shares = dict[str, float]
+Shares = dict[str, float]  # governorate (by name in the tables below, by p-code once resolved)
 # Where out-of-camp IDPs lived (share of them by governorate of the location); governorates
 # not named share what is left evenly.
 HOST_SHARES: tuple[tuple[date, Shares], ...] = (
@@ -362,6 +363,17 @@ class Place:
 
 
 @dataclass(frozen=True)
+class Governorates:
+    """The share tables keyed by p-code: each governorate's name resolved through the
+    gazetteer (``governorates``)."""
+
+    host: tuple[tuple[date, Shares], ...]
+    origin: tuple[tuple[date, Shares], ...]
+    returns: tuple[tuple[date, Shares], ...]
+    last_displacement: Shares
+
+
+@dataclass(frozen=True)
 class RoundPlan:
     number: int
     reference_date: date
@@ -419,6 +431,43 @@ def round_plans(scale: Scale) -> list[RoundPlan]:
 def _shares(points: tuple[tuple[date, Shares], ...], day: date) -> Shares:
     keys = sorted({k for _, shares in points for k in shares})
     return {k: _interpolate([(d, s.get(k, 0.0)) for d, s in points], day) for k in keys}
+
+
+# --- governorates ---------------------------------------------------------------------------
+
+
+def governorate_pcodes() -> dict[str, str]:
+    """The p-code of each governorate the share tables name, as the gazetteer resolves the name
+    (its aliases included); a name the gazetteer does not resolve to one governorate is an
+    error, not a guess."""
+    tables = [shares for _, shares in (*HOST_SHARES, *ORIGIN_SHARES, *RETURN_SHARES)]
+    names = sorted({name for shares in (*tables, LAST_DISPLACEMENT) for name in shares})
+    index = geo_selectors.AdminUnitIndex()
+    pcodes = {}
+    for name in names:
+        unit = index.resolve(name, level=1)
+        if unit is None:
+            raise LookupError(f"no one governorate named {name!r}: is the gazetteer loaded?")
+        pcodes[name] = unit.pcode
+    return pcodes
+
+
+def governorates() -> Governorates:
+    """The share tables by p-code (each table's order kept: it decides the random draws)."""
+    pcodes = governorate_pcodes()
+
+    def keyed(shares: Shares) -> Shares:
+        return {pcodes[name]: share for name, share in shares.items()}
+
+    def table(points: tuple[tuple[date, Shares], ...]) -> tuple[tuple[date, Shares], ...]:
+        return tuple((day, keyed(shares)) for day, shares in points)
+
+    return Governorates(
+        host=table(HOST_SHARES),
+        origin=table(ORIGIN_SHARES),
+        returns=table(RETURN_SHARES),
+        last_displacement=keyed(LAST_DISPLACEMENT),
+    )
 
 
 # --- locations -------------------------------------------------------------------------------
@@ -537,11 +586,16 @@ def frame_places(folder: Path, *, rng: random.Random, by_pcode: dict[str, Distri
 
 
 def synthetic_places(
-    count: int, *, rng: random.Random, districts: list[District], start: int = 0
+    count: int,
+    *,
+    rng: random.Random,
+    districts: list[District],
+    governorates: Governorates,
+    start: int = 0,
 ) -> list[Place]:
     """Locations around district label points, more of them where more IDPs lived or returned."""
-    hosting = _shares(HOST_SHARES, date(2017, 1, 1))
-    returning = _shares(RETURN_SHARES, date(2019, 1, 1))
+    hosting = _shares(governorates.host, date(2017, 1, 1))
+    returning = _shares(governorates.returns, date(2019, 1, 1))
     weights = [
         0.02 + hosting.get(d.governorate_pcode, 0.0) + returning.get(d.governorate_pcode, 0.0)
         for d in districts
@@ -569,7 +623,9 @@ def synthetic_places(
     return places
 
 
-def places_for(*, scale: Scale, seed: int, frames: Path | None) -> list[Place]:
+def places_for(
+    *, scale: Scale, seed: int, frames: Path | None, governorates: Governorates
+) -> list[Place]:
     """The scale's locations: the frames' (a share of them at the small scale) topped up with
     synthesised ones, or only synthesised ones without the frames."""
     rng = random.Random(f"{seed}:places")  # noqa: S311 (demo data, not secrets)
@@ -591,7 +647,9 @@ def places_for(*, scale: Scale, seed: int, frames: Path | None) -> list[Place]:
             real.sort(key=lambda p: p.place_id)
         places = real
     missing = max(0, scale.locations - len(places))
-    return places + synthetic_places(missing, rng=rng, districts=all_districts)
+    return places + synthetic_places(
+        missing, rng=rng, districts=all_districts, governorates=governorates
+    )
 
 
 # --- one round -------------------------------------------------------------------------------
@@ -668,14 +726,17 @@ def _location_weights(
     return weights
 
 
-def round_generate(*, plan: RoundPlan, places: list[Place], seed: int) -> GeneratedRound:
+def round_generate(
+    *, plan: RoundPlan, places: list[Place], seed: int, governorates: Governorates
+) -> GeneratedRound:
     """One round's master lists (IDPs, and returnees once counted) as wide CSV files."""
     rng = random.Random(f"{seed}:round:{plan.number}")  # noqa: S311
     codes = codes_for_round(plan.number)
     periods = [(i.code, i.start, i.end) for i in codes.period]
     origin_in_individuals = plan.number >= ORIGIN_IN_INDIVIDUALS_FROM_ROUND
     pcodes = {p.district.governorate_pcode for p in places}
-    pcodes |= set(LAST_DISPLACEMENT) | {g for _, shares in ORIGIN_SHARES for g in shares}
+    pcodes |= set(governorates.last_displacement)
+    pcodes |= {g for _, shares in governorates.origin for g in shares}
     names = dict(AdminUnit.objects.filter(pcode__in=pcodes).values_list("pcode", "name_en"))
     files: dict[str, bytes] = {}
 
@@ -691,14 +752,18 @@ def round_generate(*, plan: RoundPlan, places: list[Place], seed: int) -> Genera
             continue
         size = _size(plan, group[0].camp)
         weights = _location_weights(
-            group, _shares(HOST_SHARES, plan.reference_date), seed=seed, plan=plan, salt="idp"
+            group,
+            _shares(governorates.host, plan.reference_date),
+            seed=seed,
+            plan=plan,
+            salt="idp",
         )
         for place, value in zip(group, _allocate(round(total / size), weights), strict=True):
             if value:
                 households[place.place_id] = value
     shelter_mix = _shelter_shares(plan, [i.code for i in codes.shelter])
     period_mix = _period_shares(plan, periods)
-    origin_mix = _shares(ORIGIN_SHARES, plan.reference_date)
+    origin_mix = _shares(governorates.origin, plan.reference_date)
     shelter_codes = [i.code for i in codes.shelter]
     period_codes = [code for code, *_ in periods if code in period_mix]
     origin_codes = sorted(origin_mix)
@@ -743,7 +808,7 @@ def round_generate(*, plan: RoundPlan, places: list[Place], seed: int) -> Genera
     if plan.returnees and returnee_places:
         weights = _location_weights(
             returnee_places,
-            _shares(RETURN_SHARES, plan.reference_date),
+            _shares(governorates.returns, plan.reference_date),
             seed=seed,
             plan=plan,
             salt="returnee",
@@ -751,7 +816,8 @@ def round_generate(*, plan: RoundPlan, places: list[Place], seed: int) -> Genera
         size = int(HOUSEHOLD_SIZE)
         allocated = _allocate(round(plan.returnees / size), weights)
         last_codes = sorted(
-            set(LAST_DISPLACEMENT) | {p.district.governorate_pcode for p in returnee_places}
+            set(governorates.last_displacement)
+            | {p.district.governorate_pcode for p in returnee_places}
         )
         header = [
             *header[:9],
@@ -762,7 +828,10 @@ def round_generate(*, plan: RoundPlan, places: list[Place], seed: int) -> Genera
             if not hh:
                 continue
             own = place.district.governorate_pcode
-            mix = {g: s * (1 - OWN_GOVERNORATE_SHARE) for g, s in LAST_DISPLACEMENT.items()}
+            mix = {
+                g: s * (1 - OWN_GOVERNORATE_SHARE)
+                for g, s in governorates.last_displacement.items()
+            }
             mix[own] = mix.get(own, 0.0) + OWN_GOVERNORATE_SHARE
             last = _split(hh, mix, rng)
             unit = size if origin_in_individuals else 1
@@ -810,9 +879,10 @@ def _csv(header: list[str], rows: Iterable[list[object]]) -> bytes:
 
 def history_files(*, scale: Scale, seed: int, frames: Path | None) -> Iterable[GeneratedRound]:
     """Every round of the history as files, in order (no database writes)."""
-    places = places_for(scale=scale, seed=seed, frames=frames)
+    resolved = governorates()
+    places = places_for(scale=scale, seed=seed, frames=frames, governorates=resolved)
     for plan in round_plans(scale):
-        yield round_generate(plan=plan, places=places, seed=seed)
+        yield round_generate(plan=plan, places=places, seed=seed, governorates=resolved)
 
 
 def history_generate(
@@ -839,7 +909,8 @@ def history_generate(
     existing = set(
         AssessmentRound.objects.filter(organisation=organisation).values_list("number", flat=True)
     )
-    places = places_for(scale=scale, seed=seed, frames=frames)
+    resolved = governorates()
+    places = places_for(scale=scale, seed=seed, frames=frames, governorates=resolved)
     report.locations = len(places)
     for plan in round_plans(scale):
         start = time.perf_counter()
@@ -852,7 +923,9 @@ def history_generate(
         else:
             files = {
                 str(k): v
-                for k, v in round_generate(plan=plan, places=places, seed=seed).files.items()
+                for k, v in round_generate(
+                    plan=plan, places=places, seed=seed, governorates=resolved
+                ).files.items()
             }
         # A round is loaded whole or not at all: an interrupted run leaves no half-filled
         # draft that the next run would skip as already there.

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 from datetime import timedelta
-from pathlib import Path
 from unittest import mock
 
 import pytest
@@ -30,7 +29,6 @@ from nahrain.collect.tests import permissions as collect_matrix
 from nahrain.collect.tests.conftest import assessment_values
 from nahrain.collect.tests.odk import Collect, fill_instance, multipart
 from nahrain.core import services
-from nahrain.core.management.commands.demo import Command as DemoCommand
 from nahrain.core.models import ApiToken, AttemptCounter, AttemptScope, AuditEvent
 from nahrain.displacement.tests import permissions as dtm_matrix
 from nahrain.testing.permissions import World
@@ -427,28 +425,6 @@ def test_a_platform_admin_makes_an_enrolment_link_for_an_organisation_admin(
     refused = root.post(reverse("core:enrolment_links"), {"username": "layla"})
     assert refused.context["link"] is None
     assert personas.iom_admin.client().get(reverse("core:enrolment_links")).status_code == 404
-
-
-def test_demo_setup_prints_the_demo_admins_enrolment_link(
-    db: None, capsys: pytest.CaptureFixture[str], tmp_path: Path
-) -> None:
-    with mock.patch.object(DemoCommand, "_history"):
-        call_command("demo", "setup", "--boundaries", str(tmp_path))
-    printed = capsys.readouterr().out
-    link = next(line.strip() for line in printed.splitlines() if "/accounts/2fa/enrol/" in line)
-    admin = Client()
-    sign_in_demo = admin.post(
-        reverse("core:login"),
-        {"username": "admin", "password": _demo_password(printed, "admin")},
-    )
-    assert sign_in_demo.status_code == 302
-    assert "<svg" not in admin.get(reverse("core:two_factor")).content.decode()
-    assert admin.get(link.removeprefix("http://127.0.0.1:8000")).status_code == 200
-
-
-def _demo_password(printed: str, username: str) -> str:
-    line = next(line for line in printed.splitlines() if line.strip().startswith(username + " "))
-    return line.split()[1]
 
 
 def test_an_attacker_holding_the_password_cannot_keep_the_owner_out_of_her_known_browser(

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 
 from nahrain.displacement import bulk, generator, selectors
 from nahrain.displacement.codelists import codes_for_round
-from nahrain.displacement.models import AssessmentRound, Rollup, RoundStatus
+from nahrain.displacement.models import AssessmentRound, Population, Rollup, RoundStatus
+from nahrain.geo.models import AdminUnit
+from nahrain.geo.selectors import AdminUnitIndex
 from nahrain.testing.personas import Personas
 
 SMALL = generator.SCALES["small"]
@@ -59,7 +62,8 @@ def test_small_history_follows_the_published_trajectory(
         f.pcode: f.individuals
         for f in selectors.figures(assessment_round=r109, level=1, population="returnee")
     }
-    top = {generator.NINEWA, generator.ANBAR, generator.SALAH_AL_DIN}
+    pcodes = generator.governorate_pcodes()
+    top = {pcodes[g] for g in (generator.NINEWA, generator.ANBAR, generator.SALAH_AL_DIN)}
     assert sum(returns.get(g, 0) for g in top) > 0.75 * sum(returns.values())
     # Displacement mainly from Anbar, Ninewa, Salah al-Din, Diyala and Kirkuk.
     origins = {
@@ -69,11 +73,14 @@ def test_small_history_follows_the_published_trajectory(
         )
     }
     main = {
-        generator.ANBAR,
-        generator.NINEWA,
-        generator.SALAH_AL_DIN,
-        generator.DIYALA,
-        generator.KIRKUK,
+        pcodes[g]
+        for g in (
+            generator.ANBAR,
+            generator.NINEWA,
+            generator.SALAH_AL_DIN,
+            generator.DIYALA,
+            generator.KIRKUK,
+        )
     }
     assert sum(origins.get(g, 0) for g in main) > 0.85 * sum(origins.values())
     # Shelter and period breakdowns use the code lists valid in each round.
@@ -123,6 +130,11 @@ def test_same_seed_same_files_other_seed_other_files(gazetteer: None) -> None:
     assert files_digest(8) != first
 
 
+@pytest.mark.shared_data
+def test_same_seed_same_files_on_the_real_locations(gazetteer: None, shared: Path) -> None:
+    assert files_digest(2, shared / generator.FRAMES) == files_digest(2, shared / generator.FRAMES)
+
+
 def assert_generating_again_leaves_existing_rounds_alone(personas: Personas) -> None:
     again = generator.history_generate(
         actor=personas.layla.user, organisation=personas.iom, scale=SMALL, seed=1
@@ -143,22 +155,35 @@ def test_national_scale_plans_130_rounds_from_2014_to_2024() -> None:
     assert peak.reference_date.isoformat() == "2016-03-31" and peak.idps == 3_418_000
 
 
-@pytest.mark.shared_data
-def test_demo_command_loads_real_locations_and_the_real_2014_round(db: None, shared: Path) -> None:
-    call_command("demo", "generate", "--scale", "small", "--no-boundaries", "--seed", "2")
-    iom = AssessmentRound.objects.filter(organisation__acronym="IOM")
-    assert iom.count() == len(generator.ROUND_DATES)
-    r7 = iom.get(number=7)
-    assert national(r7, "idp") == 1_898_844
-    r109 = iom.get(number=109)
-    from nahrain.displacement.models import LocationAssessment
+def test_each_governorate_of_the_shares_is_the_one_named(gazetteer: None) -> None:
+    """Name -> p-code -> name: the shares reach the governorates they name. Hand-copied codes
+    once sent Sulaymaniyah's IDPs to Thi Qar (IQG17) and Najaf's to Maysan (IQG14)."""
+    pcodes = generator.governorate_pcodes()
+    index = AdminUnitIndex()
+    constants = {
+        attribute: value
+        for attribute, value in vars(generator).items()
+        if attribute.isupper() and isinstance(value, str) and value in pcodes
+    }
+    assert set(constants.values()) == set(pcodes)
+    for attribute, name in constants.items():
+        # The constant's own name says the same governorate as its value...
+        named = index.resolve(attribute.replace("_", " "), level=1)
+        assert named is not None and named.pcode == pcodes[name], attribute
+        # ...and the name the files print for the p-code leads back to it.
+        printed = AdminUnit.objects.get(pcode=pcodes[name]).name_en
+        back = index.resolve(printed, level=1)
+        assert back is not None and back.pcode == pcodes[name], (name, printed)
+    assert pcodes[generator.SULAYMANIYAH] == "IQG06" and pcodes[generator.NAJAF] == "IQG04"
 
-    places = set(
-        LocationAssessment.objects.filter(round=r109).values_list(
-            "location__external_id", flat=True
-        )
+
+def test_the_idps_sulaymaniyah_hosts_are_counted_there_not_in_thi_qar(gazetteer: None) -> None:
+    r109 = next(
+        r for r in generator.history_files(scale=SMALL, seed=1, frames=None) if r.plan.number == 109
     )
-    frame = (shared / generator.FRAMES / "Strata_clusters_population.csv").read_text()
-    real = {line.split(",")[0] for line in frame.splitlines()[1:]}
-    assert len(places & real) > 0.9 * len(places)
-    assert files_digest(2, shared / generator.FRAMES) == files_digest(2, shared / generator.FRAMES)
+    hosted: dict[str, int] = {}
+    for row in csv.DictReader(io.StringIO(r109.files[Population.IDP].decode())):
+        hosted[row["Governorate"]] = hosted.get(row["Governorate"], 0) + int(row["Individuals"])
+    total = sum(hosted.values())
+    assert hosted["Al-Sulaymaniyah"] > 0.04 * total
+    assert hosted.get("Thi Qar", 0) < 0.02 * total
