@@ -34,6 +34,7 @@ from nahrain.collect.tests import permissions as collect_matrix
 from nahrain.core.tests import permissions as core_matrix
 from nahrain.displacement.tests import permissions as dtm_matrix
 from nahrain.geo.tests import permissions as geo_matrix
+from nahrain.intake.tests import permissions as intake_matrix
 from nahrain.testing.permissions import World
 from nahrain.testing.personas import Personas
 from nahrain.testing.report import record
@@ -86,6 +87,9 @@ def _real_path_parameters(world: World) -> dict[str, list[Any]]:
             geo_matrix.published_place(world).kwargs["location_uid"],
             geo_matrix.draft_place(world).kwargs["location_uid"],
         ],
+        "job_uid": [intake_matrix.job(world).kwargs["job_uid"]],
+        "spec_name": ["displacement.master_list", "geo.aliases"],
+        "target_uid": [str(draft), str(world.personas.iom.pk)],
     }
 
 
