@@ -191,7 +191,7 @@ def round_import(
         codes=codes,
         round_number=assessment_round.number,
         population=population or Population.IDP,
-        resolve_governorate=resolver.governorate,
+        resolve_governorate=resolver.governorate_of_header,
         column_map=column_map,
     )
     population = parsed.population if population is None else population

@@ -102,6 +102,11 @@ class PlaceResolver:
             self._governorates[text] = self._resolve(text, level=1)
         return self._governorates[text]
 
+    def governorate_of_header(self, text: str) -> AdminUnit | None:
+        """The governorate a column header names (an origin column), if any: most headers name
+        none, and they are not spellings to teach."""
+        return self.index.resolve(text, level=1)
+
     def district(self, governorate: AdminUnit, text: str) -> AdminUnit | None:
         key = (governorate.pk, text)
         if key not in self._districts:

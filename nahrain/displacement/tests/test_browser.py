@@ -54,6 +54,22 @@ def test_an_information_manager_previews_errors_then_imports_a_round(
     assert page.get_by_role("button", name="Confirm the import").count() == 0
     screenshot(page, "import-errors-en")
     assert not LocationAssessment.objects.exists()
+    # On a phone, in Arabic: right to left, nothing wider than the screen (the mapping table
+    # scrolls within itself), the problems file one tap away.
+    preview = page.url
+    with page.expect_navigation():
+        page.select_option("#language-select", "ar")
+    page.goto(preview)
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    with page.expect_download() as download:
+        page.get_by_role("link", name="الملف مع تعليم المشاكل (XLSX)").click()
+    assert download.value.suggested_filename == "round-60-bad-problems.xlsx"
+    screenshot(page, "import-errors-ar-390")
+    with page.expect_navigation():
+        page.select_option("#language-select", "en")
+    page.set_viewport_size({"width": 1280, "height": 800})
 
     page.goto(f"{base}/dtm/rounds/{assessment_round.uid}/")
     page.get_by_label("File (CSV or XLSX)").set_input_files(str(good))
