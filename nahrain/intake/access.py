@@ -11,9 +11,11 @@ import uuid
 from typing import Any
 
 from django.http import Http404
+from django.utils import timezone
 
 from nahrain.core.access import AnyUser
 from nahrain.intake.models import Job, Upload
+from nahrain.intake.services import UPLOAD_KEPT
 from nahrain.intake.spec import Spec, spec_named
 
 
@@ -35,7 +37,11 @@ def access_upload(user: AnyUser, upload_uid: Any) -> tuple[Upload, Spec, Any]:
     """A kept upload of this user's, with its spec and target (through the spec's gate)."""
     if not user.is_authenticated:
         raise Http404
-    upload = Upload.objects.filter(uid=_uid(upload_uid), created_by_id=user.pk).first()
+    # Kept a day: an older one is gone even before anything deletes it.
+    fresh = timezone.now() - UPLOAD_KEPT
+    upload = Upload.objects.filter(
+        uid=_uid(upload_uid), created_by_id=user.pk, created_at__gte=fresh
+    ).first()
     if upload is None:
         raise Http404
     spec = access_spec(upload.spec)

@@ -39,6 +39,8 @@ _ARABIC_FOLD = str.maketrans(
     }
 )
 _ARABIC_MARKS = re.compile(r"[\u064b-\u0652]")
+# A mapping may name a column by its letter ("column:C"), when two columns share a header.
+_COLUMN_REFERENCE = re.compile(r"^column:([A-Za-z]{1,3})$")
 _HXL_CELL = re.compile(r"^\s*#[a-z][a-z0-9_]*(\s*\+\s*[a-z][a-z0-9_]*)*\s*$", re.IGNORECASE)
 
 
@@ -48,6 +50,14 @@ def header_key(header: str) -> str:
     text = _ARABIC_MARKS.sub("", header.casefold().translate(_ARABIC_FOLD))
     text = _NOISE_WORDS.sub(" ", text)
     return _NON_ALNUM.sub("", text)
+
+
+def column_index(letters: str) -> int:
+    """0-based index of a spreadsheet column name: A → 0, AA → 26."""
+    number = 0
+    for letter in letters.upper():
+        number = number * 26 + ord(letter) - 64
+    return number - 1
 
 
 def column_letter(index: int) -> str:
@@ -169,14 +179,35 @@ def apply_column_map(
     are, for the message when a mapping names nothing."""
     names = {f.name for f in fields}
     problems = []
-    by_header = {header_key(c.header): c for c in columns}
+    by_header: dict[str, list[Column]] = {}
+    for c in columns:
+        by_header.setdefault(header_key(c.header), []).append(c)
     for header, wanted in column_map.items():
-        column = by_header.get(header_key(header))
-        if column is None:
+        reference = _COLUMN_REFERENCE.match(header.strip())
+        if reference:
+            index = column_index(reference.group(1))
+            headed = [columns[index]] if index < len(columns) else []
+        else:
+            headed = by_header.get(header_key(header), [])
+        if len(headed) > 1:
+            letters = ", ".join(column_letter(c.index) for c in headed)
+            problems.append(
+                Problem(
+                    file,
+                    row,
+                    letters,
+                    "map",
+                    f"the mapping names {header!r}, which heads columns {letters}: name one by "
+                    f"its letter, column:{column_letter(headed[-1].index)}={wanted}",
+                )
+            )
+            continue
+        if not headed:
             problems.append(
                 Problem(file, row, "", "map", f"the mapping names {header!r}, which no header is")
             )
             continue
+        column = headed[0]
         wanted = wanted.strip()
         found: tuple[str, str] | None
         if wanted.casefold() == "ignore":

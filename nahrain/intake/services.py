@@ -11,7 +11,9 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from nahrain.core.problems import ImportRejected
 from nahrain.intake.models import Job, JobStatus, Upload
@@ -20,6 +22,15 @@ from nahrain.intake.spec import Intake, Outcome, Spec, spec_named
 logger = logging.getLogger(__name__)
 
 UPLOAD_KEPT = timedelta(hours=24)
+# A job running this long has lost its worker: a national master list writes in seconds.
+JOB_STALE = timedelta(hours=1)
+# Stored in English and shown in the reader's language (the page translates it).
+WORKER_LOST = gettext_noop(
+    "The import stopped before it finished (its worker ended); nothing was written. "
+    "Upload the file again."
+)
+INTERNAL_ERROR = gettext_noop("The import stopped on an internal error; nothing was written.")
+NO_LONGER_ALLOWED = gettext_noop("You may no longer import into this; nothing was written.")
 PROGRESS_EVERY_SECONDS = 0.25
 # Problems kept with a job, for its page and problems file; a refused file rarely has more.
 JOB_PROBLEMS_KEPT = 10_000
@@ -40,11 +51,8 @@ def upload_keep(
     file: str,
     options: dict[str, Any],
 ) -> Upload:
-    """Keep an uploaded file for its preview; uploads nobody confirmed go after a day, and so
-    do the bytes of refused jobs, kept for their problems file."""
-    horizon = timezone.now() - UPLOAD_KEPT
-    Upload.objects.filter(created_at__lt=horizon).delete()
-    Job.objects.filter(finished_at__lt=horizon).exclude(data=b"").update(data=b"")
+    """Keep an uploaded file for its preview."""
+    stale_forget()
     return Upload.objects.create(
         spec=spec.name,
         target=target_uid,
@@ -54,6 +62,18 @@ def upload_keep(
         sha256=_sha256(data),
         options=options,
         created_by=actor,
+    )
+
+
+def stale_forget() -> None:
+    """Forget what is kept no longer: uploads nobody confirmed within a day, the bytes of jobs
+    refused a day ago (kept for their problems file), and jobs whose worker died while writing
+    (all or nothing: their transaction never committed)."""
+    now = timezone.now()
+    Upload.objects.filter(created_at__lt=now - UPLOAD_KEPT).delete()
+    Job.objects.filter(finished_at__lt=now - UPLOAD_KEPT).exclude(data=b"").update(data=b"")
+    Job.objects.filter(status=JobStatus.RUNNING, started_at__lt=now - JOB_STALE).update(
+        status=JobStatus.FAILED, error=WORKER_LOST, finished_at=now
     )
 
 
@@ -142,6 +162,9 @@ class JobProgress:
         now = time.monotonic()
         if stage != "done" and done < total and now - self._last < PROGRESS_EVERY_SECONDS:
             return
+        importing = connections[DEFAULT_DB_ALIAS]
+        if importing.vendor == "sqlite" and importing.in_atomic_block:
+            return  # the import holds SQLite's one write lock: the report would only wait
         self._last = now
         try:
             with self._cursor_connection().cursor() as cursor:
@@ -161,6 +184,7 @@ class JobProgress:
 def job_run(*, job_uid: str) -> Job:
     """Run a queued job: the spec's commit, all or nothing. The job records the outcome (figures,
     warnings, or the problems that refused the file) and lets go of the file's bytes either way."""
+    stale_forget()
     job = Job.objects.select_related("created_by").get(uid=job_uid)
     # Claimed in one statement: a worker handed the job twice runs it once.
     claimed = Job.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(
@@ -175,7 +199,10 @@ def job_run(*, job_uid: str) -> Job:
         if spec is None or job.created_by is None:
             raise LookupError(f"no import spec {job.spec!r} or no one who confirmed it")
         # Confirmed by someone who could; checked again, in case their role has gone since.
-        target = spec.target_for_change(job.created_by, job.target)
+        try:
+            target = spec.target_for_change(job.created_by, job.target)
+        except Http404:
+            raise _Refused(NO_LONGER_ALLOWED) from None
         outcome = spec.commit(
             Intake(
                 actor=job.created_by,
@@ -193,11 +220,11 @@ def job_run(*, job_uid: str) -> Job:
         job.problems = [p.as_dict() for p in rejected.problems[:JOB_PROBLEMS_KEPT]]
     except Exception as failed:
         job.status = JobStatus.FAILED
-        if spec is not None and isinstance(failed, spec.refusals):
+        if isinstance(failed, _Refused) or (spec is not None and isinstance(failed, spec.refusals)):
             job.error = str(failed)[:2000]
         else:
             # A fault of ours: the page must not wait for ever; the worker logs the traceback.
-            job.error = "The import stopped on an internal error; nothing was written."
+            job.error = INTERNAL_ERROR
             _job_finish(job)
             raise
     else:
@@ -212,22 +239,16 @@ def job_run(*, job_uid: str) -> Job:
     return job
 
 
+class _Refused(Exception):
+    """A job refused before its spec ran, with the reason to show."""
+
+
 def _job_finish(job: Job) -> None:
     job.finished_at = timezone.now()
+    fields = ["status", "error", "summary", "problems", "audit", "finished_at"]
     if job.status == JobStatus.DONE:
+        # The stage a failed job last reported stays: it says how far it got.
         job.stage, job.done, job.total = "done", 1, 1
         job.data = b""  # a refused file's bytes stay a day, for its problems file
-    job.save(
-        update_fields=[
-            "status",
-            "stage",
-            "done",
-            "total",
-            "error",
-            "summary",
-            "problems",
-            "audit",
-            "finished_at",
-            "data",
-        ]
-    )
+        fields += ["stage", "done", "total", "data"]
+    job.save(update_fields=fields)

@@ -4,6 +4,7 @@ job's progress → its result and audit entry."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -11,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.timezone import now
 from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
@@ -19,9 +21,8 @@ from nahrain.core.http import AuthenticatedHttpRequest, personal_data
 from nahrain.core.problems import ImportRejected, Problem, Severity
 from nahrain.geo import services as geo_services
 from nahrain.intake import access, services
-from nahrain.intake.columns import header_key
 from nahrain.intake.forms import AliasForm, UploadForm
-from nahrain.intake.models import Job, Upload
+from nahrain.intake.models import Job, JobStatus, Upload
 from nahrain.intake.problems_file import (
     CONTENT_TYPES,
     problems_csv,
@@ -32,6 +33,7 @@ from nahrain.intake.readers import MAX_BYTES, too_large
 from nahrain.intake.spec import Outcome, Spec
 
 FORMATS = ("csv", "xlsx")
+LETTER = re.compile(r"[A-Z]{1,3}")
 
 
 def _render_refused(
@@ -110,7 +112,6 @@ def preview(request: AuthenticatedHttpRequest, upload_uid: uuid.UUID) -> HttpRes
         messages.error(request, refusal)
         return redirect(spec.target_url(target))
     mapping = outcome.mapping if outcome is not None else (rejected.mapping if rejected else [])
-    chosen = {header_key(h): t for h, t in kept.column_map.items()}
     choices = [
         *((f.name, gettext(f.label)) for f in spec.fields),
         *spec.extra_targets(target),
@@ -126,7 +127,7 @@ def preview(request: AuthenticatedHttpRequest, upload_uid: uuid.UUID) -> HttpRes
         "mapping": [
             {
                 **m,
-                "chosen": chosen.get(header_key(m["header"]), ""),
+                "chosen": kept.column_map.get(f"column:{m['column']}", ""),
                 "read_as": words.get(m["mapped_to"], ""),
             }
             for m in mapping
@@ -154,11 +155,12 @@ def preview_map(request: AuthenticatedHttpRequest, upload_uid: uuid.UUID) -> Htt
     kept, spec, target = access.access_upload(request.user, upload_uid)
     allowed = {f.name for f in spec.fields} | {v for v, _ in spec.extra_targets(target)}
     column_map = {}
-    for header, chosen in zip(
-        request.POST.getlist("header"), request.POST.getlist("target"), strict=False
+    # By column letter, not header: two columns may share a header.
+    for letter, chosen in zip(
+        request.POST.getlist("column"), request.POST.getlist("target"), strict=False
     ):
-        if chosen and (chosen in allowed or chosen == "ignore"):
-            column_map[header] = chosen
+        if LETTER.fullmatch(letter) and chosen and (chosen in allowed or chosen == "ignore"):
+            column_map[f"column:{letter}"] = chosen
     services.upload_map(upload=kept, column_map=column_map)
     return redirect("intake:preview", upload_uid=kept.uid)
 
@@ -262,6 +264,10 @@ STAGES = {
 def job(request: AuthenticatedHttpRequest, job_uid: uuid.UUID) -> HttpResponse:
     """A running import: its progress (polled by htmx), then the result and its audit entry."""
     found, spec, target = access.access_job(request.user, job_uid)
+    started = found.started_at
+    if found.status == JobStatus.RUNNING and started and started < now() - services.JOB_STALE:
+        # Its worker ended mid-way (the next worker or upload records it): shown as it is.
+        found.status, found.error = JobStatus.FAILED, services.WORKER_LOST
     template = "intake/_job.html" if request.headers.get("HX-Request") else "intake/job.html"
     problems = problems_from(found.problems)
     context = {

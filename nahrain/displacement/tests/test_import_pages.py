@@ -281,9 +281,9 @@ def test_a_header_nahrain_cannot_guess_is_mapped_on_the_preview(
     html = text(client.get(preview))
     assert "missing_column" in html and "Confirm the import" not in html
     assert '<td data-target="(ignored)"><span class="muted">not read</span></td>' in html
-    headers = [row[0] for row in re.findall(r'name="header" value="([^"]*)"', html)]
-    assert len(re.findall(r'name="header" value="', html)) == len(rows[0]) and headers
-    mapping = {"header": [str(h) for h in rows[0]], "target": [""] * len(rows[0])}
+    letters = re.findall(r'name="column" value="([A-Z]+)"', html)
+    assert letters[:3] == ["A", "B", "C"] and len(letters) == len(rows[0])
+    mapping = {"column": letters, "target": [""] * len(rows[0])}
     mapping["target"][6] = "households"
     assert client.post(f"{preview}map/", mapping).status_code == 302
     html = text(client.get(preview))

@@ -80,7 +80,7 @@ def kept_upload(world: World) -> Target:
 
     return Target(
         kwargs={"upload_uid": KEPT_UPLOAD},
-        form={"header": ["Families"], "target": ["households"], "text": "x", "level": "2"},
+        form={"column": ["E"], "target": ["households"], "text": "x", "level": "2"},
         organisation_id=round_target.organisation_id,
         owner=layla,
         prepare=keep,

@@ -77,3 +77,19 @@ def test_a_field_claimed_twice_or_a_required_field_missing_is_a_problem_of_the_h
         (1, "", "missing_column"),
     ]
     assert "Place ID" in problems[1].message and "#loc+code" in problems[1].message
+
+
+def test_two_columns_under_one_header_are_mapped_by_their_letter() -> None:
+    columns = match_headers(["Place ID", "HH", "HH"], FIELDS)
+    problems = apply_column_map(columns, {"HH": "households"}, file="f.csv", row=1, fields=FIELDS)
+    assert [(p.column, p.rule) for p in problems] == [("B, C", "map")]
+    assert "column:C=households" in problems[0].message
+    assert [c.target for c in columns] == ["field:place_id", "", ""]
+    assert not apply_column_map(
+        columns,
+        {"column:b": "households", "column:C": "ignore"},
+        file="f.csv",
+        row=1,
+        fields=FIELDS,
+    )
+    assert [c.target for c in columns] == ["field:place_id", "field:households", ""]

@@ -44,3 +44,12 @@ def test_the_list_opens_in_excel_as_utf8_and_runs_no_formula() -> None:
     assert text.startswith("\ufefffile,row,column,severity,rule,message")
     assert "f.csv,4,B,error,negative,-5 is negative" not in text  # "-5..." would be a formula
     assert "f.csv,4,B,error,negative,'-5 is negative" in text
+
+
+def test_characters_a_spreadsheet_cannot_hold_are_left_out_not_a_server_error() -> None:
+    data = b"Place ID,Name\n1,Zakho\x07\n"
+    problems = [Problem("f.csv", 2, "B", "odd", "Zakho\x07 \x1b[0m")]
+    workbook = load_workbook(io.BytesIO(problems_xlsx(data=data, file="f.csv", problems=problems)))
+    assert workbook.worksheets[0]["B2"].value == "Zakho"
+    assert workbook.worksheets[1]["F2"].value == "Zakho [0m"
+    assert "\x07" not in problems_csv(problems).decode("utf-8")
