@@ -18,8 +18,8 @@ from nahrain.core.access import AnyUser, access_organisation_by_id, user_roles
 from nahrain.core.models import Organisation, Role
 from nahrain.core.problems import ImportRejected, Problem, Severity
 from nahrain.core.services import audit_record
-from nahrain.geo import services
-from nahrain.geo.models import LEARNT, AdminUnit, Alias
+from nahrain.geo import selectors, services
+from nahrain.geo.models import AdminUnit, Alias, AliasKind, alias_key
 from nahrain.intake.columns import (
     Field,
     apply_column_map,
@@ -53,10 +53,6 @@ FIELDS = (
 )
 
 
-class _DryRun(Exception):
-    """Undoes a checked file's writes: the dry run does everything but keep them."""
-
-
 def _organisation(user: AnyUser, uid: str) -> Organisation:
     """Spellings are taught for an organisation's files by its information managers."""
     organisation = access_organisation_by_id(user, uid)
@@ -81,7 +77,6 @@ def _aliases(intake: Intake, *, dry_run: bool) -> Outcome:
     if problems:
         raise ImportRejected(problems, mapping=mapping)
     units = {u.pcode: u for u in AdminUnit.objects.defer("geometry")}
-    learnt = Alias.objects.filter(source=LEARNT, organisation=organisation)
     rows = list(zip(table.row_numbers, table.rows, strict=True))[2 if hxl else 1 :]
 
     def cell(row: list[str], name: str) -> str:
@@ -89,28 +84,68 @@ def _aliases(intake: Intake, *, dry_run: bool) -> Outcome:
         return row[column.index].strip() if column and column.index < len(row) else ""
 
     letter = {name: column_letter(c.index) for name, c in ((t[6:], c) for t, c in targets.items())}
-    skipped = new = 0
+    skipped = 0
+    # Checked without writing (a dry run writes nothing), each spelling against the aliases
+    # already read for the organisation's files and against the file's earlier rows.
+    taught: list[tuple[str, AdminUnit]] = []
+    in_file: dict[tuple[str, int, int | None], tuple[AdminUnit, int]] = {}
+    new = 0
+    for done, (number, row) in enumerate(rows, start=1):
+        intake.progress("checking", done, len(rows))
+        name, pcode = " ".join(cell(row, "name").split()), cell(row, "pcode").upper()
+        if cell(row, "kind") not in ("", "name"):
+            skipped += 1
+            continue
+        key = alias_key(name, AliasKind.NAME)
+        if not key:
+            problems.append(Problem(file, number, letter["name"], "required", "no name"))
+            continue
+        unit = units.get(pcode)
+        if unit is None:
+            problems.append(
+                Problem(file, number, letter["pcode"], "unknown_pcode", f"no unit {pcode!r}")
+            )
+            continue
+        place = (key, unit.level, unit.parent_id if unit.level >= 2 else None)
+        earlier = in_file.get(place)
+        other = selectors.alias_clash(key=key, unit=unit, organisation=organisation)
+        if other is None and earlier is not None and earlier[0] != unit:
+            other_unit, other_row = earlier
+            problems.append(
+                Problem(
+                    file,
+                    number,
+                    letter["name"],
+                    "alias_clash",
+                    f"{name!r} is {other_unit.pcode} in row {other_row}, {unit.pcode} here",
+                )
+            )
+            continue
+        if other is not None:
+            problems.append(
+                Problem(
+                    file,
+                    number,
+                    letter["name"],
+                    "alias_clash",
+                    f"{name!r} already names {other.unit.name_en} ({other.unit.pcode})",
+                )
+            )
+            continue
+        if earlier is None:
+            in_file[place] = (unit, number)
+            known = Alias.objects.filter(
+                selectors.aliases_read_by(organisation), key=key, unit=unit
+            ).exists()
+            new += not known
+            taught.append((name, unit))
+    if any(p.severity is Severity.ERROR for p in problems):
+        raise ImportRejected(problems, mapping=mapping)
     audit = None
-    try:
+    if not dry_run:
         with transaction.atomic():
-            before = learnt.count()
-            for done, (number, row) in enumerate(rows, start=1):
-                intake.progress("writing", done, len(rows))
-                name, pcode = cell(row, "name"), cell(row, "pcode").upper()
-                if cell(row, "kind") not in ("", "name"):
-                    skipped += 1
-                    continue
-                if not name:
-                    problems.append(Problem(file, number, letter["name"], "required", "no name"))
-                    continue
-                unit = units.get(pcode)
-                if unit is None:
-                    problems.append(
-                        Problem(
-                            file, number, letter["pcode"], "unknown_pcode", f"no unit {pcode!r}"
-                        )
-                    )
-                    continue
+            for done, (name, unit) in enumerate(taught, start=1):
+                intake.progress("writing", done, len(taught))
                 try:
                     services.alias_learn(
                         actor=intake.actor,
@@ -119,26 +154,19 @@ def _aliases(intake: Intake, *, dry_run: bool) -> Outcome:
                         file=file,
                         organisation=organisation,
                     )
-                except services.AliasRefused as refused:
-                    problems.append(
-                        Problem(file, number, letter["name"], "alias_clash", str(refused))
-                    )
-            if any(p.severity is Severity.ERROR for p in problems):
-                raise ImportRejected(problems, mapping=mapping)
-            new = learnt.count() - before
-            if not dry_run:
-                audit = audit_record(
-                    actor=intake.actor,
-                    action="alias.import",
-                    object_type="organisation",
-                    object_id=organisation.pk,
-                    organisation=organisation,
-                    detail={"file": file[:200], "rows": len(rows), "new": new},
-                )
-            if dry_run:
-                raise _DryRun
-    except _DryRun:
-        pass
+                except services.AliasRefused as refused:  # taught by someone meanwhile
+                    raise ImportRejected(
+                        [Problem(file, None, letter["name"], "alias_clash", str(refused))],
+                        mapping=mapping,
+                    ) from None
+            audit = audit_record(
+                actor=intake.actor,
+                action="alias.import",
+                object_type="organisation",
+                object_id=organisation.pk,
+                organisation=organisation,
+                detail={"file": file[:200], "rows": len(rows), "new": new},
+            )
     return Outcome(
         summary=[
             (gettext_noop("Spellings in the file"), len(rows) - skipped),

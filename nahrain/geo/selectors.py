@@ -14,6 +14,7 @@ from django.db.models import Count, Max, Q, QuerySet
 from shapely.geometry import shape
 
 from nahrain.core.access import AnyUser
+from nahrain.core.models import Organisation
 from nahrain.geo import pointindex
 from nahrain.geo.models import LEARNT, AdminUnit, Alias, AliasKind, Location, LocationSteward
 from nahrain.geo.normalize import code_key, name_key
@@ -339,6 +340,26 @@ USABLE_FIELDS = (
 def location_is_canonical(location: Location) -> bool:
     """Whether a location is in the canonical master list of its kind."""
     return Location.objects.filter(canonical_locations_q(location.kind), pk=location.pk).exists()
+
+
+def aliases_read_by(organisation: Organisation | None) -> Q:
+    """The aliases that read an organisation's files: everyone's, and its own."""
+    seen = Q(organisation__isnull=True)
+    if organisation is not None:
+        seen |= Q(organisation=organisation)
+    return seen
+
+
+def alias_clash(*, key: str, unit: AdminUnit, organisation: Organisation | None) -> Alias | None:
+    """The alias that already gives this spelling (its key) to another unit of the same level
+    (under the same governorate, for districts and below) in an organisation's files: a learnt
+    alias never makes a known name ambiguous."""
+    clash = Alias.objects.filter(
+        aliases_read_by(organisation), key=key, kind=AliasKind.NAME, unit__level=unit.level
+    ).exclude(unit=unit)
+    if unit.level >= 2:
+        clash = clash.filter(unit__parent_id=unit.parent_id)
+    return clash.select_related("unit").first()
 
 
 ALIAS_COLUMNS = (

@@ -12,7 +12,6 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from shapely.geometry import mapping, shape
 from shapely.validation import make_valid
@@ -20,6 +19,7 @@ from shapely.validation import make_valid
 from nahrain.core.models import Organisation
 from nahrain.core.problems import ImportRejected, Problem
 from nahrain.core.services import audit_record
+from nahrain.geo import selectors
 from nahrain.geo.models import (
     LEARNT,
     AdminUnit,
@@ -475,18 +475,10 @@ def alias_learn(
     key = alias_key(name, AliasKind.NAME)
     if not key:
         raise AliasRefused("an alias needs a name")
-    seen = Q(organisation__isnull=True)
-    if organisation is not None:
-        seen |= Q(organisation=organisation)
-    clash = Alias.objects.filter(
-        seen, key=key, kind=AliasKind.NAME, unit__level=unit.level
-    ).exclude(unit=unit)
-    if unit.level >= 2:
-        clash = clash.filter(unit__parent_id=unit.parent_id)
-    other = clash.select_related("unit").first()
+    other = selectors.alias_clash(key=key, unit=unit, organisation=organisation)
     if other is not None:
         raise AliasRefused(f"{name!r} already names {other.unit.name_en} ({other.unit.pcode})")
-    alias, created = Alias.objects.filter(seen).get_or_create(
+    alias, created = Alias.objects.filter(selectors.aliases_read_by(organisation)).get_or_create(
         unit=unit,
         key=key,
         defaults={

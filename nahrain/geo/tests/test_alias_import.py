@@ -54,6 +54,9 @@ def test_what_one_organisation_exported_another_imports(
     checked, _ = geo("alias", "import", str(exported), "--organisation", "INTERSOS", "--dry-run")
     assert "New aliases: 1" in checked and "dry run: nothing was written" in checked
     assert learnt(personas.intersos) == set()
+    assert not AuditEvent.objects.filter(
+        action__startswith="alias.", organisation=personas.intersos
+    ).exists()
 
     out, err = geo(
         "alias", "import", str(exported), "--organisation", "INTERSOS", "--user", "layla"
@@ -92,11 +95,14 @@ def test_one_bad_row_refuses_the_whole_file_naming_its_row_and_column(
         "Mejar Kabi,IQG14Q05\n"
         ",IQG14Q05\n"
         "Somewhere,IQG99Q99\n"
-        "Mosul,IQG14Q05\n"  # names another district of the same level already: never ambiguous
+        "Al-Amara,IQG14Q05\n"  # another district of Maysan already: never made ambiguous
+        "Mejar Kabi,IQG14Q01\n"  # the file itself gives it two districts
     )
     _, err = geo("alias", "import", str(bad), "--organisation", "IOM")
     assert "bad.csv, row 3, column A: error [required]" in err
     assert "bad.csv, row 4, column B: error [unknown_pcode]" in err
+    assert "bad.csv, row 5, column A: error [alias_clash] 'Al-Amara' already names" in err
+    assert "row 6, column A: error [alias_clash] 'Mejar Kabi' is IQG14Q05 in row 2" in err
     assert "rejected with" in err and "nothing was written" in err
     assert learnt(personas.iom) == set()
     unmapped = tmp_path / "unmapped.csv"
