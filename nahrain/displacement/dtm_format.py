@@ -48,6 +48,13 @@ HOUSEHOLD_SIZE_IN_CAMP_FROM_117 = Decimal(5)
 ORIGIN_IN_INDIVIDUALS_FROM_ROUND = 119
 
 
+# HXL attributes that make a count a part of the whole (women, children...): such a column is
+# not the total.
+PART_OF_A_COUNT = "".join(
+    f"-{a}" for a in ("f", "m", "children", "adults", "elderly", "infants", "adolescents")
+)
+
+
 def wide_fields(population: str = Population.IDP) -> tuple[Field, ...]:
     """The fields of a wide master list, with the headers and HXL hashtags that name each; a
     count tagged for the other population (``#affected+hh+returnees`` in an IDP list) is not
@@ -147,7 +154,7 @@ def wide_fields(population: str = Population.IDP) -> tuple[Field, ...]:
                 "عدد الأسر",
                 "الأسر",
             ),
-            (f"#affected+hh-{other}",),
+            (f"#affected+hh-{other}{PART_OF_A_COUNT}",),
             required=True,
         ),
         Field(
@@ -162,7 +169,7 @@ def wide_fields(population: str = Population.IDP) -> tuple[Field, ...]:
                 "عدد الأفراد",
                 "الأفراد",
             ),
-            (f"#affected+ind-{other}",),
+            (f"#affected+ind-{other}{PART_OF_A_COUNT}",),
         ),
     )
 

@@ -26,6 +26,11 @@ from nahrain.geo.models import AdminUnit
 from nahrain.intake.spec import Intake, Outcome, Spec, register
 
 MASTER_LIST = "displacement.master_list"
+# Words kept with a job in English, shown in the reader's language.
+POPULATIONS: dict[str, str] = {
+    Population.IDP: gettext_noop("IDPs"),
+    Population.RETURNEE: gettext_noop("Returnees"),
+}
 # The formats a master list comes in, as the page names them.
 FORMATS = {
     "dtm-wide": gettext_noop("One row per location"),
@@ -50,10 +55,9 @@ def _import(intake: Intake, *, dry_run: bool) -> Outcome:
         aliases=intake.aliases or None,
         column_map=intake.column_map or None,
     )
-    population = Population(report.population).label
     summary: list[tuple[str, str | int]] = [
         (gettext_noop("Format"), FORMATS.get(report.format, report.format)),
-        (gettext_noop("Population"), str(population)),
+        (gettext_noop("Population"), POPULATIONS[report.population]),
         (gettext_noop("Locations"), report.locations),
         (gettext_noop("New locations"), report.new_locations),
         (gettext_noop("Households"), report.households),

@@ -33,6 +33,11 @@ def _uid(value: Any) -> uuid.UUID:
         raise Http404 from None
 
 
+def target_uid(value: str) -> str:
+    """What a file goes into is named by a UUID (a round, an organisation), kept in one form."""
+    return str(_uid(value))
+
+
 def access_upload(user: AnyUser, upload_uid: Any) -> tuple[Upload, Spec, Any]:
     """A kept upload of this user's, with its spec and target (through the spec's gate)."""
     if not user.is_authenticated:

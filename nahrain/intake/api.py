@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext
 from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
@@ -116,7 +117,7 @@ def spec_list(request: HttpRequest) -> list[SpecOut]:
             fields=[
                 FieldOut(
                     name=f.name,
-                    label=f.label,
+                    label=gettext(f.label),
                     headers=list(f.headers),
                     hxl=list(f.hxl),
                     required=f.required,
@@ -154,6 +155,7 @@ def intake_upload(
     ``map=HEADER=FIELD`` for headers the spec cannot guess; the spec's options (a master list's
     ``population``) are form fields too."""
     spec = access.access_spec(spec_name)
+    target_uid = access.target_uid(target_uid)
     target = spec.target_for_change(request.user, target_uid)
     no_store(response)  # problems quote the file's cells
     if (file.size or 0) > MAX_BYTES:

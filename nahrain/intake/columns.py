@@ -35,10 +35,15 @@ _ARABIC_FOLD = str.maketrans(
         "\u0625": "\u0627",  # alef with hamza below -> alef
         "\u0629": "\u0647",  # ta marbuta -> heh
         "\u0649": "\u064a",  # alef maqsura -> yeh
+        "\u0671": "\u0627",  # alef wasla -> alef
+        "\u0624": "\u0648",  # waw with hamza -> waw
+        "\u0626": "\u064a",  # yeh with hamza -> yeh
+        "\u06cc": "\u064a",  # Farsi and Kurdish yeh -> yeh
+        "\u06a9": "\u0643",  # keheh (Kurdish keyboards) -> kaf
         "\u0640": None,  # tatweel
     }
 )
-_ARABIC_MARKS = re.compile(r"[\u064b-\u0652]")
+_ARABIC_MARKS = re.compile(r"[\u064b-\u0652\u0670]")
 # A mapping may name a column by its letter ("column:C"), when two columns share a header.
 _COLUMN_REFERENCE = re.compile(r"^column:([A-Za-z]{1,3})$")
 _HXL_CELL = re.compile(r"^\s*#[a-z][a-z0-9_]*(\s*\+\s*[a-z][a-z0-9_]*)*\s*$", re.IGNORECASE)

@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
 from django.utils.timezone import now
 from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext as _
@@ -53,6 +54,7 @@ def _with_target(spec: Spec, target: Any, context: dict[str, Any]) -> dict[str, 
 def upload(request: AuthenticatedHttpRequest, spec_name: str, target_uid: str) -> HttpResponse:
     """Keep the file for its preview (or say at once why it cannot be read)."""
     spec = access.access_spec(spec_name)
+    target_uid = access.target_uid(target_uid)
     target = spec.target_for_change(request.user, target_uid)
     form = UploadForm(request.POST, request.FILES)
     options_form = spec.options_form(request.POST) if spec.options_form else None
@@ -215,7 +217,11 @@ def _problems_response(
     else:
         body = problems_csv(problems)
     response = HttpResponse(body, content_type=CONTENT_TYPES[format])
-    response["Content-Disposition"] = f'attachment; filename="{stem}-problems.{format}"'
+    # An Arabic file name, or one with a quote, is said the way RFC 6266 allows.
+    response["Content-Disposition"] = (
+        content_disposition_header(as_attachment=True, filename=f"{stem}-problems.{format}")
+        or "attachment"
+    )
     return response
 
 

@@ -124,3 +124,14 @@ def test_our_own_hxl_export_imports_back_with_no_mapping(
         for f in LocationAssessment.objects.filter(round=again).select_related("location")
     }
     assert after == before
+
+
+def test_a_part_of_a_count_is_never_read_as_the_whole() -> None:
+    from nahrain.displacement.dtm_format import wide_fields
+    from nahrain.intake.columns import hxl_field
+
+    fields = wide_fields("idp")
+    assert hxl_field("#affected+ind+idps", fields) == "individuals"
+    assert hxl_field("#affected+ind+idps+f", fields) == ""  # women and girls only
+    assert hxl_field("#affected+hh+idps+children", fields) == ""
+    assert hxl_field("#affected+ind+returnees", fields) == ""

@@ -367,8 +367,10 @@ def test_a_running_import_shows_its_progress_and_a_refused_one_its_problems(
     marked = client.get(f"/intake/jobs/{job.uid}/problems.xlsx")
     assert "[negative]" in load_workbook(io.BytesIO(marked.content)).active["G3"].comment.text  # type: ignore[index]
     assert not LocationAssessment.objects.filter(round=assessment_round).exists()
-    # A job runs once.
+    # A job runs once: handed to a worker again, it is left as it was.
+    Job.objects.filter(pk=job.pk).update(problems=[])
     assert services.job_run(job_uid=str(job.uid)).status == "failed"
+    assert Job.objects.get(pk=job.pk).problems == []
 
 
 @pytest.mark.postgres

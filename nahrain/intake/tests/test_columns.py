@@ -26,6 +26,10 @@ def test_headers_match_whatever_their_case_spacing_and_arabic_letter_forms() -> 
     assert header_key("رقم الموقع") == header_key("رقم  الموقع")
     assert header_key("إسم") == header_key("اسم")  # alef with hamza is alef
     assert header_key("Pre-June14 Wave") == header_key("Pre June14")
+    # Typed on a Kurdish keyboard: Farsi yeh and keheh are the Arabic letters.
+    assert header_key(
+        "\u0639\u062f\u062f \u0627\u0644\u0623\u0641\u0631\u0627\u062f\u06cc"
+    ) == header_key("\u0639\u062f\u062f \u0627\u0644\u0623\u0641\u0631\u0627\u062f\u064a")
 
 
 def test_a_hashtag_means_the_field_whose_pattern_it_matches_most_closely() -> None:
