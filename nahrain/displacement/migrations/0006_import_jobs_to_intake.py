@@ -6,11 +6,21 @@ is marked failed with a message saying to upload the file again: its worker task
 version before.
 """
 
+from pathlib import Path
+
+from django.conf import settings
 from django.db import migrations
+from django.utils import timezone
 
 UPGRADED = (
     "Nahrain was upgraded while this import waited; nothing was written. Upload the file again."
 )
+# The words the intake pipeline keeps for a master list's format (displacement.intake_specs).
+FORMATS = {
+    "dtm-wide": "One row per location",
+    "dtm-2014-long": "The 2014 list: one row per location, origin and date",
+}
+POPULATIONS = {"idp": "IDPs", "returnee": "Returnees"}
 
 
 def copy_jobs(apps, schema_editor):
@@ -24,7 +34,8 @@ def copy_jobs(apps, schema_editor):
         if old.result is not None:
             result = old.result
             summary = [
-                ["Format", result.format],
+                ["Format", FORMATS.get(result.format, result.format)],
+                ["Population", POPULATIONS.get(result.population, result.population)],
                 ["Locations", result.locations],
                 ["Households", result.households],
                 ["Individuals", result.individuals],
@@ -39,7 +50,7 @@ def copy_jobs(apps, schema_editor):
                 .order_by("at")
                 .first()
             )
-        Job.objects.create(
+        job = Job.objects.create(
             uid=old.uid,
             spec="displacement.master_list",
             target=str(old.round.uid),
@@ -55,8 +66,15 @@ def copy_jobs(apps, schema_editor):
             error=old.error if finished else UPGRADED,
             audit=audit,
             created_by_id=old.created_by_id,
-            finished_at=old.finished_at,
+            finished_at=old.finished_at if finished else timezone.now(),
         )
+        # Set afterwards: the field fills itself in on creation.
+        Job.objects.filter(pk=job.pk).update(created_at=old.created_at)
+    # Uploads and progress files of the version before: nothing of a job stays on a local disk.
+    for folder in ("jobs", "uploads"):
+        for leftover in (Path(settings.DATA_DIR) / folder).glob("*"):
+            if leftover.is_file():
+                leftover.unlink()
 
 
 class Migration(migrations.Migration):

@@ -430,3 +430,43 @@ def test_a_preview_confirmed_twice_at_once_makes_one_job(
         assert sorted(pool.map(confirm, range(2))) == ["gone", "queued"]
     assert Job.objects.count() == 1 and RoundImport.objects.count() == 1
     assert personas.layla.client().get(preview).status_code == 404
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_past_import_jobs_move_to_the_intake_pipeline_on_upgrade(
+    personas: Personas, gazetteer: None, settings: Any, tmp_path: Any
+) -> None:
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+    from django.utils import timezone
+
+    settings.DATA_DIR = tmp_path
+    (tmp_path / "jobs").mkdir()
+    (tmp_path / "jobs" / "waiting.upload").write_bytes(b"Place ID,...")
+    before = [("displacement", "0005_location_owners"), ("intake", "0001_initial")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps
+    rounds = old.get_model("displacement", "AssessmentRound")
+    ImportJob = old.get_model("displacement", "ImportJob")
+    assessment_round = rounds.objects.create(
+        organisation_id=personas.iom.pk, number=7, reference_date="2014-10-26"
+    )
+    long_ago = timezone.now() - timezone.timedelta(days=30)
+    waiting = ImportJob.objects.create(
+        round=assessment_round, file="w.csv", sha256="0" * 64, created_by_id=personas.layla.user.pk
+    )
+    ImportJob.objects.filter(pk=waiting.pk).update(created_at=long_ago)
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    moved = Job.objects.get(uid=waiting.uid)
+    assert (moved.status, moved.spec, moved.target) == (
+        "failed",
+        "displacement.master_list",
+        str(assessment_round.uid),
+    )
+    assert "upgraded" in moved.error and moved.finished_at is not None
+    assert moved.created_at == long_ago
+    assert not list((tmp_path / "jobs").iterdir())
