@@ -127,6 +127,8 @@ def test_an_organisation_admin_invites_on_a_phone_in_arabic(
     page.locator("#id_role").select_option("viewer")
     page.get_by_role("button", name="إنشاء رابط").click()
     assert "/accounts/invitation/" in page.locator("code.secret").inner_text()
+    # Measured once the stylesheet applies: the link may be in the page before it is.
+    page.wait_for_load_state("load")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     screenshot(page, "invite-ar")
     assert page.record.console_errors == []
