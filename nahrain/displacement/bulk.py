@@ -6,7 +6,10 @@ about 4,000 locations and 150,000 breakdown rows, so the import writes through t
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import gc
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from django.db import connection
@@ -39,6 +42,36 @@ ROLLUP_COLUMNS = (
 )
 
 
+_paused = 0
+_paused_lock = threading.Lock()
+_was_enabled = False
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Hold Python's cyclic garbage collector off while a load builds its rows.
+
+    An import keeps tens of thousands of objects alive (records, places) while it makes and
+    writes a hundred thousand rows: the collector's thresholds then start full collections,
+    each a scan of every object of the process (80 ms and more), though the import leaves
+    almost no cycles (its objects are freed by reference counting when it returns). Nested
+    and concurrent loads share one pause; the collector is back on when the last one ends.
+    """
+    global _paused, _was_enabled
+    with _paused_lock:
+        if _paused == 0:
+            _was_enabled = gc.isenabled()
+            gc.disable()
+        _paused += 1
+    try:
+        yield
+    finally:
+        with _paused_lock:
+            _paused -= 1
+            if _paused == 0 and _was_enabled:
+                gc.enable()
+
+
 def copy_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
     """Write rows into a table: COPY on PostgreSQL, one executemany on other databases."""
     count = 0
@@ -51,13 +84,19 @@ def copy_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]])
                     copy.write_row(row)
                     count += 1
         else:
-            placeholders = ", ".join(["%s"] * len(columns))
-            batch = list(rows)
-            cursor.executemany(
-                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})",  # noqa: S608
-                batch,
-            )
-            count = len(batch)
+            # Through the driver's own executemany, which takes one row at a time from the
+            # iterable and lets it go once written. Django's keeps every row alive until the
+            # last (its cursor peeks at the first one through a tee): 150,000 rows held, and
+            # the cyclic garbage collector scanning them, cost an import a tenth of its time.
+            placeholders = ", ".join(["?"] * len(columns))
+            connection.validate_no_broken_transaction()
+            with connection.wrap_database_errors:
+                raw = connection.connection.executemany(
+                    f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})",  # noqa: S608
+                    rows,
+                )
+            count = raw.rowcount
+            raw.close()
     return count
 
 

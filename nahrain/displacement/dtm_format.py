@@ -564,12 +564,13 @@ def _parse_wide(
 
     # Column letters and breakdown targets worked out once, not once a cell.
     breakdown_columns = []
+    origin_unit: str | None = None  # each row's: the unit of the last origin column
     for column in columns:
         kind, _, code = column.target.partition(":")
         if kind in ("shelter", "period", "origin"):
-            breakdown_columns.append(
-                (column.index, kind, code, column_letter(column.index), column)
-            )
+            breakdown_columns.append((column.index, kind, code, column_letter(column.index)))
+            if kind == "origin":
+                origin_unit = column.unit
     field_letters = {
         target: column_letter(column.index)
         for target, column in targets.items()
@@ -651,14 +652,19 @@ def _parse_wide(
                 column=field_letters["field:individuals"],
             )
         parts = {"shelter": record.shelter, "period": record.period, "origin": record.origin}
-        for index, kind, code, letter, column in breakdown_columns:
-            value = cells.count(
-                row[index] if index < len(row) else "", row=row_number, column=letter
+        width = len(row)
+        for index, kind, code, letter in breakdown_columns:
+            text = row[index] if index < width else ""
+            # A plain count (nearly every cell) is read here; _Cells.count reads the rest.
+            value = (
+                int(text)
+                if text.isdigit() and text.isascii()
+                else cells.count(text, row=row_number, column=letter)
             )
             if value:
                 parts[kind][code] = value
-            if kind == "origin":
-                record.origin_unit = column.unit
+        if origin_unit is not None:
+            record.origin_unit = origin_unit
         record.unreadable = len(problems) > reported
         records.append(record)
     return ParsedFile("dtm-wide", population, columns, records, problems)

@@ -258,7 +258,7 @@ def round_import(
         # Every problem at once, those of places included; nothing is written.
         plan_places(assessment_round)
         return report
-    with transaction.atomic():
+    with bulk.collector_paused(), transaction.atomic():
         locked = AssessmentRound.objects.select_for_update().get(pk=assessment_round.pk)
         if locked.status == RoundStatus.PUBLISHED:
             raise RoundLocked(f"{locked} is published; correct it in a new version")
@@ -393,8 +393,9 @@ def _facts_write(
     chains = _unit_chains()
     rows: list[tuple[Any, ...]] = []
     chain_of: dict[str, tuple[int, int | None, int | None]] = {}
-    # (governorate, district, subdistrict, dimension, category) -> households, individuals, rows
-    grouped: dict[tuple[Any, ...], list[int]] = {}
+    # (governorate, district, subdistrict) -> (dimension, category) -> households,
+    # individuals, rows; the totals under ("total", "").
+    grouped: dict[tuple[int, int | None, int | None], dict[tuple[str, str], list[int]]] = {}
     for record in records:
         location = locations[record.place_id]
         chain = chain_of[record.place_id] = chains[units[record.place_id]]
@@ -416,45 +417,64 @@ def _facts_write(
                 adm3,
             )
         )
-        sums = grouped.setdefault((*chain, "total", ""), [0, 0, 0])
+        at_place = grouped.get(chain)
+        if at_place is None:
+            at_place = grouped[chain] = {("total", ""): [0, 0, 0]}
+        sums = at_place["total", ""]
         sums[0] += record.households
         sums[1] += individuals
         sums[2] += 1
     bulk.copy_rows(LocationAssessment._meta.db_table, bulk.ASSESSMENT_COLUMNS, rows)
     ids = bulk.assessment_ids(round_id=assessment_round.pk, population=population)
 
-    def breakdown_rows() -> Any:
+    def breakdown_rows() -> Iterator[tuple[Any, ...]]:
+        # Streamed: each row is made, summed and written, then let go (150,000 of them).
         for done, record in enumerate(records, start=1):
             assessment_id = ids[locations[record.place_id].pk]
-            chain = chain_of[record.place_id]
-            for row in _breakdown_values(record, sizes[record.place_id]):
-                sums = grouped.setdefault((*chain, row[0], row[1]), [0, 0, 0])
-                sums[0] += row[2]
-                sums[1] += row[3]
+            at_place = grouped[chain_of[record.place_id]]
+            for dimension, category, households, individuals in _breakdown_values(
+                record, sizes[record.place_id]
+            ):
+                sums = at_place.get((dimension, category))
+                if sums is None:
+                    sums = at_place[dimension, category] = [0, 0, 0]
+                sums[0] += households
+                sums[1] += individuals
                 sums[2] += 1
-                yield (assessment_id, *row)
+                yield assessment_id, dimension, category, households, individuals
             if done % 500 == 0:
                 progress("writing", done, len(records))
 
     from nahrain.displacement.models import Breakdown
 
     bulk.copy_rows(Breakdown._meta.db_table, bulk.BREAKDOWN_COLUMNS, breakdown_rows())
-    return [(population, *key, *sums) for key, sums in grouped.items()]
+    return [
+        (population, *chain, dimension, category, *sums)
+        for chain, at_place in grouped.items()
+        for (dimension, category), sums in at_place.items()
+    ]
 
 
-def _breakdown_values(record: LocationRecord, size: Decimal) -> Iterator[tuple[str, str, int, int]]:
+_SHELTER, _PERIOD, _ORIGIN = Dimension.SHELTER.value, Dimension.PERIOD.value, Dimension.ORIGIN.value
+
+
+def _breakdown_values(record: LocationRecord, size: Decimal) -> list[tuple[str, str, int, int]]:
     """(dimension, category, households, individuals) of each breakdown cell of a record."""
     if size == int(size):
         # Whole household sizes (all of DTM's) multiply as ints: Decimal is slow.
         size = int(size)  # type: ignore[assignment]
-    for dimension in (Dimension.SHELTER, Dimension.PERIOD):
-        for category, households in getattr(record, dimension.value).items():
-            yield dimension.value, category, households, int(households * size)
-    for category, value in record.origin.items():
-        if record.origin_unit == "individuals":
-            yield Dimension.ORIGIN.value, category, round(value / size), value
-        else:
-            yield Dimension.ORIGIN.value, category, value, int(value * size)
+    values = [
+        (_SHELTER, c, households, int(households * size))
+        for c, households in record.shelter.items()
+    ]
+    values += [
+        (_PERIOD, c, households, int(households * size)) for c, households in record.period.items()
+    ]
+    if record.origin_unit == "individuals":
+        values += [(_ORIGIN, c, round(value / size), value) for c, value in record.origin.items()]
+    else:
+        values += [(_ORIGIN, c, value, int(value * size)) for c, value in record.origin.items()]
+    return values
 
 
 def round_records_merge(

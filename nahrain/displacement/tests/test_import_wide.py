@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gc
 import io
 from datetime import date
 from typing import Any
@@ -11,7 +12,7 @@ import pytest
 from openpyxl import Workbook
 
 from nahrain.core.problems import ImportRejected
-from nahrain.displacement import selectors, services
+from nahrain.displacement import bulk, selectors, services
 from nahrain.displacement.models import AssessmentRound, Breakdown, LocationAssessment
 from nahrain.testing.personas import Personas
 
@@ -346,3 +347,39 @@ def test_breakdowns_that_do_not_add_up_name_the_row_and_the_first_column(
         )
     assert [(p.row, p.column, p.rule) for p in rejected.value.errors] == [(4, "I", "breakdown_sum")]
     assert not LocationAssessment.objects.exists()
+
+
+def test_the_collector_is_held_off_while_an_import_writes_and_back_on_after(
+    personas: Personas, gazetteer: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[bool] = []
+    write = services._facts_write
+
+    def watched(*args: Any, **kwargs: Any) -> Any:
+        seen.append(gc.isenabled())
+        return write(*args, **kwargs)
+
+    monkeypatch.setattr(services, "_facts_write", watched)
+    assert gc.isenabled()
+    services.round_import(
+        actor=personas.layla.user,
+        assessment_round=make_round(personas, 60),
+        data=csv_bytes(round_60_idps()),
+        file="r60.csv",
+        population="idp",
+    )
+    assert seen == [False] and gc.isenabled()
+    # Nested and failing loads share one pause; a collector that was off stays off.
+    with pytest.raises(RuntimeError), bulk.collector_paused():
+        with bulk.collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+        raise RuntimeError
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with bulk.collector_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
