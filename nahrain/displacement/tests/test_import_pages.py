@@ -8,6 +8,7 @@ import io
 import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -452,7 +453,7 @@ def test_past_import_jobs_move_to_the_intake_pipeline_on_upgrade(
     assessment_round = rounds.objects.create(
         organisation_id=personas.iom.pk, number=7, reference_date="2014-10-26"
     )
-    long_ago = timezone.now() - timezone.timedelta(days=30)
+    long_ago = timezone.now() - timedelta(days=30)
     waiting = ImportJob.objects.create(
         round=assessment_round, file="w.csv", sha256="0" * 64, created_by_id=personas.layla.user.pk
     )
