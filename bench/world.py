@@ -16,7 +16,6 @@ from nahrain.displacement.dtm_format import ORIGIN_IN_INDIVIDUALS_FROM_ROUND
 from nahrain.displacement.models import (
     AssessmentRound,
     Breakdown,
-    ImportJob,
     LocationAssessment,
     PendingLocationChange,
     Rollup,
@@ -98,7 +97,6 @@ def facts_clear(organisations: list[Organisation]) -> None:
     rounds: the next series of loads starts from empty tables (the locations stay)."""
     # Tables that point at the import tables go with them (TRUNCATE refuses otherwise).
     tables = [
-        ImportJob._meta.db_table,
         PendingLocationChange._meta.db_table,
         Breakdown._meta.db_table,
         LocationAssessment._meta.db_table,
