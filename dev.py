@@ -87,7 +87,7 @@ def test() -> None:
     step("ruff")
     run(BIN / "ruff", "check", ".")
     step("mypy --strict")
-    run(BIN / "mypy", "nahrain", "conftest.py")
+    run(BIN / "mypy", "nahrain", "conftest.py", "bench")
     step("Migrations match the models")
     run(BIN / "nahrain", "makemigrations", "--check", "--dry-run", "--verbosity", "1")
     step("pytest")

@@ -14,6 +14,7 @@ import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -169,7 +170,8 @@ ORDER BY 1, 2
 def fetch(sql: str, params: list[Any]) -> list[Row]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.fetchall()
+        rows: list[Row] = cursor.fetchall()
+        return rows
 
 
 @dataclass
@@ -226,13 +228,11 @@ def queries(
         result.append(
             Query(
                 name=f"figures level {level} total",
-                selector=lambda level=level: selectors.figures(
-                    assessment_round=latest, level=level, dimension="total"
+                selector=partial(
+                    selectors.figures, assessment_round=latest, level=level, dimension="total"
                 ),
-                sql=lambda level=level: fetch(ROLLUP_FIGURES, [rid, "total", level]),
-                facts=lambda level=level: fetch(
-                    FACT_TOTALS.format(level=level, join=UNIT_JOIN[level]), [rid]
-                ),
+                sql=partial(fetch, ROLLUP_FIGURES, [rid, "total", level]),
+                facts=partial(fetch, FACT_TOTALS.format(level=level, join=UNIT_JOIN[level]), [rid]),
                 normal=_figure_tuples,
             )
         )
@@ -247,11 +247,11 @@ def queries(
         result.append(
             Query(
                 name=f"figures level 1 {dimension}",
-                selector=lambda dimension=dimension: selectors.figures(
-                    assessment_round=latest, level=1, dimension=dimension
+                selector=partial(
+                    selectors.figures, assessment_round=latest, level=1, dimension=dimension
                 ),
-                sql=lambda dimension=dimension: fetch(ROLLUP_FIGURES, [rid, dimension, 1]),
-                facts=lambda sql=fact_sql, params=fact_params: fetch(sql, params),
+                sql=partial(fetch, ROLLUP_FIGURES, [rid, dimension, 1]),
+                facts=partial(fetch, fact_sql, fact_params),
                 normal=_figure_tuples,
             )
         )

@@ -157,9 +157,9 @@ def main(argv: list[str] | None = None) -> int:
             generated[database] = {"scale": scale, "migrate": migrate, "generate": generate}
             say(f"  generated in {generate['wall_s']:.0f} s, peak {generate['peak_rss_mb']:.0f} MB")
             say(f"{database}: API under load (bench/api.py)")
-            api = [python, "bench/api.py", "--database-url", url, "--data-dir"]
-            api += [str(folder / "data"), "--seconds", str(seconds)]
-            done = subprocess.run(api, cwd=ROOT, env=env, check=False)
+            api_command = [python, "bench/api.py", "--database-url", url, "--data-dir"]
+            api_command += [str(folder / "data"), "--seconds", str(seconds)]
+            done = subprocess.run(api_command, cwd=ROOT, env=env, check=False)
             if done.returncode:
                 return done.returncode
         finally:

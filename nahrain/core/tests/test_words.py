@@ -38,7 +38,7 @@ def test_no_translation_uses_a_harmful_word(path: Path) -> None:
         catalogue = read_po(handle, locale=path.parts[-3])
     found = []
     for message in catalogue:
-        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        strings = [message.string] if isinstance(message.string, str) else [*(message.string or ())]
         for string in strings:
             if harm := harm_in(string or ""):
                 found.append(f"{message.id!r}: {harm}")
