@@ -1,11 +1,23 @@
-"""Access gates for rounds: published rounds are open to every signed-in user and API token;
-drafts only to the information managers of the publishing organisation."""
+"""Who may see which rounds, and which version of a round a view shows: the one rule every gate,
+selector and hand-written statement of the displacement app reads (docs/DTM.md, "Who sees which
+round").
+
+- A caller may see every published round, and every round (draft, validated, any version) of an
+  organisation they are an information manager of (``rounds_visible``).
+- A published view (the overview's headline, the trend, the previous round, the comparison's
+  defaults, the series API, the round picker's published entries) shows each round's newest
+  published version and nothing else (``rounds_current``): a correction still in draft never
+  replaces the version it corrects, and a draft never enters a trend.
+- Only a round the caller picks by name is shown as it is, draft or not; the views built around
+  it then show that round in the place of the version it corrects (``rounds_current(picked=)``).
+"""
 
 from __future__ import annotations
 
 import uuid
 from typing import Any
 
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from nahrain.core.access import AnyUser
@@ -21,24 +33,56 @@ def is_information_manager(user: AnyUser, organisation_id: Any) -> bool:
     ).exists()
 
 
-def _get(round_uid: Any) -> AssessmentRound:
+def managed_organisations(user: AnyUser) -> QuerySet[Membership, Any]:
+    """The ids of the organisations the user manages data for (a subquery, never evaluated)."""
+    if not user.is_authenticated:
+        return Membership.objects.none().values("organisation_id")
+    return Membership.objects.filter(user_id=user.pk, role=Role.INFORMATION_MANAGER).values(
+        "organisation_id"
+    )
+
+
+def rounds_visible(user: AnyUser) -> QuerySet[AssessmentRound]:
+    """Every round the user may open: published, or of an organisation they manage data for."""
+    if not user.is_authenticated:
+        return AssessmentRound.objects.none()
+    return AssessmentRound.objects.filter(
+        Q(status=RoundStatus.PUBLISHED) | Q(organisation_id__in=managed_organisations(user))
+    )
+
+
+def rounds_current(
+    user: AnyUser, *, picked: AssessmentRound | None = None
+) -> QuerySet[AssessmentRound]:
+    """The rounds a published view shows: each round's newest published version; with a round
+    the user picked (which must have come through a gate), that round in the place of the
+    version it corrects, whatever its status."""
+    if not user.is_authenticated:
+        return AssessmentRound.objects.none()
+    superseded = AssessmentRound.objects.filter(
+        replaces=OuterRef("pk"), status=RoundStatus.PUBLISHED
+    )
+    current = Q(status=RoundStatus.PUBLISHED) & ~Q(Exists(superseded))
+    if picked is not None:
+        # The versions of a round share its organisation and number (a unique constraint).
+        same_round = Q(organisation_id=picked.organisation_id, number=picked.number)
+        current = (current & ~same_round) | Q(pk=picked.pk)
+    return AssessmentRound.objects.filter(current)
+
+
+def _get(round_uid: Any) -> uuid.UUID:
     try:
-        uid = round_uid if isinstance(round_uid, uuid.UUID) else uuid.UUID(str(round_uid))
-        return AssessmentRound.objects.select_related("organisation").get(uid=uid)
-    except (ValueError, AssessmentRound.DoesNotExist):
+        return round_uid if isinstance(round_uid, uuid.UUID) else uuid.UUID(str(round_uid))
+    except ValueError:
         raise Http404 from None
 
 
 def access_round_by_uid(user: AnyUser, round_uid: Any) -> AssessmentRound:
     """A round the user may read: published, or a draft of an organisation they manage data for."""
-    if not user.is_authenticated:
+    found = rounds_visible(user).select_related("organisation").filter(uid=_get(round_uid)).first()
+    if found is None:
         raise Http404
-    assessment_round = _get(round_uid)
-    if assessment_round.status == RoundStatus.PUBLISHED:
-        return assessment_round
-    if is_information_manager(user, assessment_round.organisation_id):
-        return assessment_round
-    raise Http404
+    return found
 
 
 def access_round_for_change(user: AnyUser, round_uid: Any) -> AssessmentRound:

@@ -66,8 +66,7 @@ def rejected(exc: ImportRejected) -> RejectedOut:
 def _within(pcode: str | None) -> AdminUnit | None:
     if not pcode:
         return None
-    # Boundaries are megabytes of JSON: a figure query needs only the unit's key.
-    unit = AdminUnit.objects.defer("geometry").filter(pcode=pcode.upper()).first()
+    unit = selectors.unit_by_pcode(pcode)
     if unit is None:
         raise Http404
     return unit

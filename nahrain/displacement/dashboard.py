@@ -355,9 +355,10 @@ def location_unit(location: Location, assessment_round: AssessmentRound) -> Admi
 
 
 def drillable(pcode: str) -> AdminUnit | None:
-    """A governorate, district or subdistrict by p-code (boundaries never loaded)."""
+    """A governorate, district or subdistrict by p-code, in any case as everywhere (boundaries
+    never loaded)."""
     return (
-        AdminUnit.objects.filter(Q(pcode=pcode), level__in=(1, 2, 3))
+        AdminUnit.objects.filter(Q(pcode=pcode.strip().upper()), level__in=(1, 2, 3))
         .select_related("parent", "parent__parent")
         .defer("geometry", "parent__geometry", "parent__parent__geometry")
         .first()

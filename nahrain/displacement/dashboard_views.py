@@ -178,14 +178,17 @@ def _panels(
     rows = dashboard.table_rows(assessment_round=assessment_round, within=unit)
     return {
         "round": assessment_round,
-        "rounds": selectors.round_current_list(user=request.user),
+        "rounds": selectors.round_choices(user=request.user, picked=assessment_round),
         "unit": unit,
         "crumbs": dashboard.breadcrumb(unit),
         "headlines": headlines,
         "previous": previous,
         "chart": dashboard.trend_chart(
             selectors.series(
-                user=request.user, within=unit, organisation_id=assessment_round.organisation_id
+                user=request.user,
+                within=unit,
+                organisation_id=assessment_round.organisation_id,
+                picked=assessment_round,
             ),
             current=assessment_round.reference_date,
         ),
@@ -253,7 +256,7 @@ def overview_location(request: AuthenticatedHttpRequest, place_id: str) -> HttpR
         "displacement/location.html",
         {
             "round": assessment_round,
-            "rounds": selectors.round_current_list(user=request.user),
+            "rounds": selectors.round_choices(user=request.user, picked=assessment_round),
             "location": location,
             "crumbs": dashboard.breadcrumb(district),
             "facts": facts,
@@ -263,6 +266,7 @@ def overview_location(request: AuthenticatedHttpRequest, place_id: str) -> HttpR
                     user=request.user,
                     location_id=location.pk,
                     organisation_id=assessment_round.organisation_id,
+                    picked=assessment_round,
                 ),
                 current=assessment_round.reference_date,
             ),
@@ -327,10 +331,10 @@ def map_points(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_GET
 def compare(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Two rounds side by side: each unit before and after, and a map of the change."""
-    rounds = selectors.round_current_list(user=request.user)
-    other = _round(request, "other") or (rounds[0] if rounds else None)
+    other = _round(request, "other")
     if other is None:
         return render(request, "displacement/overview_empty.html", {"unit": None})
+    rounds = selectors.round_choices(user=request.user, picked=other)
     base = _round(request, "base") if request.GET.get("base") else None
     if base is None:
         base = selectors.round_previous(user=request.user, assessment_round=other) or other

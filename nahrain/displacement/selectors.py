@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import Prefetch, Q, QuerySet, Sum
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 
 from nahrain.core.access import AnyUser
-from nahrain.core.models import Membership, Role
+from nahrain.displacement import access
 from nahrain.displacement.models import (
     AssessmentRound,
     Breakdown,
@@ -26,31 +26,49 @@ from nahrain.displacement.models import (
 )
 from nahrain.geo.models import AdminUnit, Location
 
+NEWEST_FIRST = ("-reference_date", "-number", "-version")
+
 
 def round_list(*, user: AnyUser) -> QuerySet[AssessmentRound]:
-    """Published rounds, and the drafts of organisations the user is an information manager of."""
-    if not user.is_authenticated:
-        return AssessmentRound.objects.none()
-    managed = Membership.objects.filter(user_id=user.pk, role=Role.INFORMATION_MANAGER).values(
-        "organisation_id"
-    )
-    return (
-        AssessmentRound.objects.filter(
-            Q(status=RoundStatus.PUBLISHED) | Q(organisation_id__in=managed)
-        )
+    """Every round the user may open (every version), newest first."""
+    return access.rounds_visible(user).select_related("organisation").order_by(*NEWEST_FIRST)
+
+
+def round_current_list(
+    *, user: AnyUser, picked: AssessmentRound | None = None
+) -> list[AssessmentRound]:
+    """The rounds a published view shows (newest first), with ``picked`` in the place of the
+    version it corrects (see ``access.rounds_current``)."""
+    return list(
+        access.rounds_current(user, picked=picked)
         .select_related("organisation")
-        .order_by("-reference_date", "-number", "-version")
+        .order_by(*NEWEST_FIRST)
     )
 
 
 def round_latest_published(*, user: AnyUser) -> AssessmentRound | None:
-    """The newest published round that no published correction replaces."""
+    """The newest round of the published views (never a draft, never a draft correction)."""
     return (
-        round_list(user=user)
-        .filter(status=RoundStatus.PUBLISHED)
-        .exclude(replaced_by__status=RoundStatus.PUBLISHED)
-        .first()
+        access.rounds_current(user).select_related("organisation").order_by(*NEWEST_FIRST).first()
     )
+
+
+def round_choices(*, user: AnyUser, picked: AssessmentRound | None = None) -> list[AssessmentRound]:
+    """What a round picker offers: the rounds of the published views, and the rounds not yet
+    published the user may open (an information manager's drafts and draft corrections), which
+    are only ever shown when picked."""
+    unpublished = access.rounds_visible(user).exclude(status=RoundStatus.PUBLISHED)
+    return list(
+        (access.rounds_current(user, picked=picked) | unpublished)
+        .select_related("organisation")
+        .order_by(*NEWEST_FIRST)
+    )
+
+
+def unit_by_pcode(pcode: str) -> AdminUnit | None:
+    """The unit a ``within=`` names, p-codes read in any case (``iqg09`` is ``IQG09``), without
+    its boundary (megabytes of JSON; a figure query needs only the unit's key)."""
+    return AdminUnit.objects.defer("geometry").filter(pcode=pcode.strip().upper()).first()
 
 
 @dataclass(frozen=True)
@@ -177,33 +195,24 @@ def location_figures(
 
 
 def series(
-    *, user: AnyUser, within: AdminUnit | None = None, organisation_id: Any = None
+    *,
+    user: AnyUser,
+    within: AdminUnit | None = None,
+    organisation_id: Any = None,
+    picked: AssessmentRound | None = None,
 ) -> list[dict[str, Any]]:
-    """Individuals and households per population across every round the user may see
-    (the current version of each), for the country or one unit."""
-    # A round drops out only for a correction the caller can see: a viewer keeps the published
-    # original while its correction is still a draft. The visibility rule is round_list's,
-    # written out in SQL so that the series costs one statement.
+    """Individuals and households per population across the rounds of the published views
+    (``picked`` in the place of the version it corrects), for the country or one unit."""
     if not user.is_authenticated:
         return []
-    rounds, rollup = AssessmentRound._meta.db_table, Rollup._meta.db_table
-    managed = (
-        f"SELECT organisation_id FROM {Membership._meta.db_table} "  # noqa: S608
-        "WHERE user_id = %s AND role = %s"
-    )
-    visible = f"(v.status = %s OR v.organisation_id IN ({managed}))"
-    replaced = (
-        f"EXISTS (SELECT 1 FROM {rounds} c WHERE c.replaces_id = v.id "  # noqa: S608
-        f"AND {visible.replace('v.', 'c.')})"
-    )
-    visible_params = [RoundStatus.PUBLISHED, user.pk, Role.INFORMATION_MANAGER]
-    where = [f"{visible}", f"NOT {replaced}"]
-    params: list[Any] = [*visible_params, *visible_params]
+    # The rounds come from the one rule, compiled into this statement as a subquery, so that
+    # the series costs one statement and cannot disagree with the pages.
+    chosen = access.rounds_current(user, picked=picked)
     if organisation_id is not None:
-        where.append("v.organisation_id = %s")
-        # Raw SQL gets the key as the column stores it (a UUID is 32 hex digits on SQLite).
-        key = AssessmentRound._meta.get_field("organisation").target_field
-        params.append(key.get_db_prep_value(organisation_id, connection))
+        chosen = chosen.filter(organisation_id=organisation_id)
+    chosen_sql, chosen_params = chosen.values("pk").query.sql_with_params()
+    rounds, rollup = AssessmentRound._meta.db_table, Rollup._meta.db_table
+    params: list[Any] = list(chosen_params)
     level = within.level if within is not None else 0
     unit_filter = ""
     if within is not None:
@@ -216,7 +225,7 @@ def series(
             f"SELECT rd.number, rd.reference_date, rd.uid, r.population, "  # noqa: S608
             f"SUM(r.households), SUM(r.individuals) FROM {rollup} r "
             f"JOIN {rounds} rd ON rd.id = r.round_id "
-            f"WHERE r.round_id IN (SELECT v.id FROM {rounds} v WHERE {' AND '.join(where)}) "
+            f"WHERE r.round_id IN ({chosen_sql}) "
             f"AND r.dimension = 'total' AND r.level = {int(level)}{unit_filter} "
             "GROUP BY rd.id, rd.number, rd.reference_date, rd.uid, r.population "
             "ORDER BY rd.reference_date, rd.number, rd.id, r.population",
@@ -325,13 +334,26 @@ def code_labels(*, kind: str) -> dict[str, CodeItem]:
     return labels
 
 
+def movements_visible(user: AnyUser) -> QuerySet[MovementEvent]:
+    """Movements have no publish step of their own: an organisation's movements are published
+    with the round that takes them in, the first of its published rounds dated on or after the
+    movement. Until then only the organisation's information managers see them, as a draft."""
+    if not user.is_authenticated:
+        return MovementEvent.objects.none()
+    covering = access.rounds_current(user).filter(
+        organisation_id=OuterRef("organisation_id"), reference_date__gte=OuterRef("date")
+    )
+    return MovementEvent.objects.filter(
+        Q(Exists(covering)) | Q(organisation_id__in=access.managed_organisations(user))
+    )
+
+
 def movement_totals(
     *, user: AnyUser, event: str | None = None, level: int = 1
 ) -> list[dict[str, Any]]:
-    """Households and individuals arriving and leaving, per event and area (emergency tracking)."""
-    if not user.is_authenticated:
-        return []
-    rows = MovementEvent.objects.all()
+    """Households and individuals arriving and leaving, per event and area (emergency tracking):
+    the movements the user may see (``movements_visible``)."""
+    rows = movements_visible(user)
     if event:
         rows = rows.filter(event=event)
     unit_field = "adm1" if level == 1 else "adm2"
@@ -359,15 +381,9 @@ def movement_totals(
 # Dashboards -------------------------------------------------------------------------------------
 
 
-def round_current_list(*, user: AnyUser) -> list[AssessmentRound]:
-    """The rounds a dashboard may show: those the user may see, less any replaced by a correction
-    the user may also see (newest first)."""
-    visible = round_list(user=user)
-    return list(visible.exclude(replaced_by__in=visible))
-
-
 def round_previous(*, user: AnyUser, assessment_round: AssessmentRound) -> AssessmentRound | None:
-    """The round of the same organisation the user may see that came just before this one."""
+    """The round of the same organisation, in the published views, just before this one (a
+    draft is never the previous round, even of a draft)."""
     for candidate in round_current_list(user=user):
         if candidate.organisation_id == assessment_round.organisation_id and (
             candidate.reference_date,
@@ -417,13 +433,18 @@ def location_facts(
 
 
 def location_series(
-    *, user: AnyUser, location_id: int, organisation_id: Any = None
+    *,
+    user: AnyUser,
+    location_id: int,
+    organisation_id: Any = None,
+    picked: AssessmentRound | None = None,
 ) -> list[dict[str, Any]]:
-    """One location's households and individuals in every round the user may see (of one
-    organisation, when given: two organisations' counts of a place are not one series)."""
+    """One location's households and individuals in the rounds of the published views, with
+    ``picked`` (of one organisation, when given: two organisations' counts of a place are not
+    one series)."""
     rounds = {
         r.pk: r
-        for r in round_current_list(user=user)
+        for r in round_current_list(user=user, picked=picked)
         if organisation_id is None or r.organisation_id == organisation_id
     }
     rows = LocationAssessment.objects.filter(

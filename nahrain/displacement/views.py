@@ -19,7 +19,6 @@ from nahrain.displacement import access, selectors, services
 from nahrain.displacement.exports import FORMATS, LEVELS
 from nahrain.displacement.forms import ImportOptionsForm, RoundForm
 from nahrain.displacement.models import RoundStatus
-from nahrain.geo.models import AdminUnit
 from nahrain.intake.forms import UploadForm
 
 
@@ -100,7 +99,7 @@ def round_export(request: AuthenticatedHttpRequest, round_uid: uuid.UUID) -> Htt
 
     within = None
     if request.GET.get("within"):
-        within = AdminUnit.objects.defer("geometry").filter(pcode=request.GET["within"]).first()
+        within = selectors.unit_by_pcode(request.GET["within"])
         if within is None:
             raise Http404
     data, name = services.round_export(

@@ -765,7 +765,18 @@ def test_the_information_manager_records_movements_and_they_sum_per_event_and_go
     audit = AuditEvent.objects.filter(action="movement.record")
     assert audit.count() == 4 and {e.actor for e in audit} == {personas.layla.user}
 
+    # Not published until a round of IOM's dated on or after them is: drafts to everyone else.
     reader = personas.ahmed.client()
+    assert reader.get("/api/v1/dtm/movements/totals").json() == []
+    assert len(client.get("/api/v1/dtm/movements/totals").json()) == 3
+    covering = services.round_create(
+        actor=personas.layla.user,
+        organisation=personas.iom,
+        number=NEXT_ROUND,
+        reference_date=date(2017, 3, 1),
+    )
+    assert reader.get("/api/v1/dtm/movements/totals").json() == []
+    AssessmentRound.objects.filter(pk=covering.pk).update(status=RoundStatus.PUBLISHED)
     totals = reader.get("/api/v1/dtm/movements/totals", {"event": "Sinjar flooding"}).json()
     assert {(t["pcode"], t["direction"]): (t["households"], t["individuals"]) for t in totals} == {
         ("IQG09", "arrival"): (15, 80),

@@ -15,7 +15,7 @@ from django.test import Client
 
 from nahrain.core.models import AuditEvent
 from nahrain.displacement import services
-from nahrain.displacement.models import AssessmentRound
+from nahrain.displacement.models import AssessmentRound, RoundStatus
 from nahrain.displacement.tests.builders import (
     NEXT_ROUND,
     PLACES,
@@ -331,5 +331,9 @@ def test_a_round_from_another_date_is_the_previous_one(personas: Personas, gazet
     )
     from nahrain.displacement import selectors
 
+    # A draft is never the previous round, not even to its information manager.
+    assert selectors.round_previous(user=personas.layla.user, assessment_round=later) is None
+    # (Published by hand: this is about order, not about what publishing checks.)
+    AssessmentRound.objects.filter(pk=first.pk).update(status=RoundStatus.PUBLISHED)
     assert selectors.round_previous(user=personas.layla.user, assessment_round=later) == first
     assert selectors.round_previous(user=personas.layla.user, assessment_round=first) is None

@@ -202,3 +202,17 @@ def test_the_export_page_refuses_unknown_levels_and_formats(
     assert client.get(url, {"level": "adm7", "format": "csv"}).status_code == 404
     assert client.get(url, {"level": "adm1", "format": "exe"}).status_code == 404
     assert not AuditEvent.objects.filter(action="round.export").exists()
+
+
+def test_within_is_read_in_any_case_on_the_page_export_as_on_the_api(
+    personas: Personas, published: AssessmentRound
+) -> None:
+    client = personas.ahmed.client()
+    query = {"level": "adm2", "format": "csv"}
+    page = f"/dtm/rounds/{published.uid}/export/"
+    api = f"/api/v1/dtm/rounds/{published.uid}/export"
+    for pcode in ("iqg09", "IQG09", " Iqg09 "):
+        assert client.get(page, {**query, "within": pcode}).status_code == 200, pcode
+        assert client.get(api, {**query, "within": pcode}).status_code == 200, pcode
+    assert client.get(page, {**query, "within": "iqg99"}).status_code == 404
+    assert client.get(api, {**query, "within": "iqg99"}).status_code == 404
