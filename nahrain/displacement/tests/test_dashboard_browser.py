@@ -216,22 +216,75 @@ def test_the_pages_of_a_generated_iraq_history_read_well_in_english_and_arabic(
     totals = selectors.totals(assessment_round=latest)
     base = live_server.url
     sign_in(page, base, "ahmed")
-    for language in ("en", "ar"):
-        if language == "ar":
+    overflowing: dict[str, list[str]] = {}
+    for language in ("en", "ar", "ckb"):
+        if language != "en":
             with page.expect_navigation():
-                page.select_option("#language-select", "ar")
+                page.select_option("#language-select", language)
         for name, address in (
             ("overview", "/dtm/overview/"),
             ("governorate", f"/dtm/overview/IQG15/?round={latest.uid}"),
+            ("place", f"/dtm/overview/place/{_busiest_place(latest)}/?round={latest.uid}"),
             ("compare", f"/dtm/compare/?base={previous.uid}&other={latest.uid}"),
+            ("round", f"/dtm/rounds/{latest.uid}/"),
         ):
-            page.goto(base + address)
-            page.wait_for_selector("#map path.leaflet-interactive")
-            page.wait_for_load_state("networkidle")
-            assert accessibility_violations(page) == []
-            screenshot(page, f"{name}-{language}")
+            for width in (1366, 390):
+                page.set_viewport_size({"width": width, "height": 900})
+                page.goto(base + address)
+                if name not in ("round", "place"):
+                    page.wait_for_selector("#map path.leaflet-interactive")
+                page.wait_for_load_state("networkidle")
+                found = page.evaluate(OVERFLOWING)
+                if found:
+                    overflowing[f"{name} {language} {width}px"] = found
+                if width == 1366 and name != "place" and language != "ckb":
+                    assert accessibility_violations(page) == []
+                    if name != "round":
+                        screenshot(page, f"{name}-{language}")
+                if width == 390 and name == "overview":
+                    screenshot(page, f"{name}-{language}-390")
+                    shelter = screenshot(page, f"{name}-{language}-390-shelter")
+                    page.locator("table.bars").first.screenshot(path=str(shelter))
+        page.set_viewport_size({"width": 1366, "height": 900})
         page.goto(base + "/dtm/overview/")
         shown = page.locator('[data-figure="idp-individuals"]').first.inner_text()
         assert int(re.sub(r"\D", "", shown)) == totals["idp"]["individuals"]
+    Path("/tmp/overflow.json").write_text(__import__("json").dumps(overflowing, indent=1))
+    assert overflowing == {}
     assert page.record.console_errors == []
     assert page.record.outside_requests == []
+
+
+# Elements whose content is wider than their box and is cut or spills out (a box that scrolls
+# its content, the map's own panes and drawings aside), and the page wider than the screen.
+OVERFLOWING = """() => {
+  const found = [];
+  const width = document.documentElement.clientWidth;
+  if (document.documentElement.scrollWidth > width + 1) {
+    found.push(`page ${document.documentElement.scrollWidth}px wide`);
+  }
+  for (const element of document.querySelectorAll("main *")) {
+    if (element.closest("#map, svg, .leaflet-container, .visually-hidden")) continue;
+    const style = getComputedStyle(element);
+    if (["auto", "scroll"].includes(style.overflowX) || style.display === "inline") continue;
+    if (element.clientWidth > 0 && element.scrollWidth > element.clientWidth + 1) {
+      const name = element.id ? `#${element.id}` : `.${[...element.classList].join(".")}`;
+      const tag = element.tagName.toLowerCase();
+      found.push(`${tag}${name} ${element.scrollWidth}>${element.clientWidth}`);
+    }
+  }
+  return found.slice(0, 12);
+}"""
+
+
+def _busiest_place(assessment_round: Any) -> str:
+    from nahrain.displacement.models import LocationAssessment
+
+    busiest = (
+        LocationAssessment.objects.filter(round=assessment_round)
+        .order_by("-individuals")
+        .select_related("location")
+        .first()
+    )
+    assert busiest is not None
+    return str(busiest.location.external_id)
