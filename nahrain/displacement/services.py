@@ -700,8 +700,7 @@ def round_publish(
     if problems:
         raise ImportRejected(problems)
     _organisation_lock(locked.organisation_id)
-    # Checked under the organisation's lock, so two look-alike rounds published at once
-    # cannot both miss each other.
+    # Rounds in every state count, so two look-alike rounds are caught whichever goes first.
     duplicates = round_duplicates(assessment_round=locked)
     if duplicates and not confirm_duplicate:
         raise PublishUnconfirmed(duplicates)

@@ -5,11 +5,14 @@ pages, the API and ``nahrain dtm`` (issue #13)."""
 from __future__ import annotations
 
 import io
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.test import Client
 
 from nahrain.core.models import AuditEvent
@@ -92,6 +95,30 @@ def test_a_round_number_that_exists_is_409_from_the_api(
     assert response.status_code == 409
     assert response.json()["detail"] == f"IOM already has a round {ROUND}"
     assert AssessmentRound.objects.filter(number=ROUND).count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_clients_opening_one_round_number_at_once_get_201_and_409(
+    personas: Personas,
+) -> None:
+    """Both may find the number free; the database's unique constraint then refuses one."""
+    payload = {"organisation_id": str(personas.iom.pk), "number": 8, "reference_date": "2014-11-01"}
+    clients = [personas.layla.client(), personas.layla.client()]
+    barrier = threading.Barrier(len(clients))
+
+    def create(client: Client) -> int:
+        try:
+            barrier.wait(timeout=30)
+            return client.post(
+                "/api/v1/dtm/rounds", payload, content_type="application/json"
+            ).status_code
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(len(clients)) as pool:
+        assert sorted(pool.map(create, clients)) == [201, 409]
+    assert AssessmentRound.objects.filter(number=8).count() == 1
 
 
 def test_the_same_number_in_another_organisation_is_its_own_round(
