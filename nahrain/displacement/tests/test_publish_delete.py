@@ -180,6 +180,10 @@ def test_publishing_a_round_with_the_date_of_another_warns_and_asks_to_confirm(
     assert "Is this a duplicate?" in text and "has the same reference date." in text
     assert "same national totals" not in text
     assert 'name="confirm_duplicate"' in text
+    for language, question in (("ar", "هل هذه نسخة مكررة؟"), ("ckb", "ئایا ئەمە دووبارەیە؟")):
+        reader = personas.layla.client()
+        reader.cookies["django_language"] = language
+        assert question in reader.get(page).content.decode(), language
 
     refused = layla.post(page)
     assert refused.status_code == 200
