@@ -24,6 +24,7 @@ from nahrain.displacement.schemas import (
     LocationFigureOut,
     MovementIn,
     MovementOut,
+    PublishRefusedOut,
     RejectedOut,
     RoundIn,
     RoundOut,
@@ -77,23 +78,43 @@ def round_list(request: HttpRequest) -> list[RoundOut]:
     return [round_out(r) for r in selectors.round_list(user=request.user)]
 
 
-@router.post("/rounds", response={201: RoundOut, 404: DetailOut})
+@router.post("/rounds", response={201: RoundOut, 404: DetailOut, 409: DetailOut})
 def round_create(request: HttpRequest, payload: RoundIn) -> Status[Any]:
+    """Open a draft round; 409 if the organisation has a round of that number (a published
+    round is changed through ``/correct``)."""
     organisation = access_organisation_by_id(request.user, payload.organisation_id)
     if not access.is_information_manager(request.user, organisation.pk):
         raise Http404
-    created = services.round_create(
-        actor=request.user,  # type: ignore[arg-type]
-        organisation=organisation,
-        number=payload.number,
-        reference_date=payload.reference_date,
-    )
+    try:
+        created = services.round_create(
+            actor=request.user,  # type: ignore[arg-type]
+            organisation=organisation,
+            number=payload.number,
+            reference_date=payload.reference_date,
+        )
+    except services.RoundExists as exc:
+        return Status(409, DetailOut(detail=str(exc)))
     return Status(201, round_out(created))
 
 
 @router.get("/rounds/{round_uid}", response=RoundOut)
 def round_detail(request: HttpRequest, round_uid: uuid.UUID) -> RoundOut:
     return round_out(access.access_round_by_uid(request.user, round_uid))
+
+
+@router.delete("/rounds/{round_uid}", response={204: None, 409: DetailOut})
+def round_delete(request: HttpRequest, round_uid: uuid.UUID) -> Status[Any]:
+    """Delete a round never published (a draft, or a correction: the published version stays),
+    with its figures and imports; 409 for a published round."""
+    assessment_round = access.access_round_for_change(request.user, round_uid)
+    try:
+        services.round_delete(
+            actor=request.user,  # type: ignore[arg-type]
+            assessment_round=assessment_round,
+        )
+    except services.RoundLocked as exc:
+        return Status(409, DetailOut(detail=str(exc)))
+    return Status(204, None)
 
 
 @router.post(
@@ -167,9 +188,31 @@ def round_validate(request: HttpRequest, round_uid: uuid.UUID) -> Status[Any]:
     return _lifecycle(request, round_uid, "validate")
 
 
-@router.post("/rounds/{round_uid}/publish", response=LIFECYCLE_RESPONSES)
-def round_publish(request: HttpRequest, round_uid: uuid.UUID) -> Status[Any]:
-    return _lifecycle(request, round_uid, "publish")
+@router.post(
+    "/rounds/{round_uid}/publish",
+    response={200: RoundOut, 409: PublishRefusedOut, 422: RejectedOut},
+)
+def round_publish(
+    request: HttpRequest, round_uid: uuid.UUID, confirm_duplicate: bool = False
+) -> Status[Any]:
+    """Publish a validated round. 409, with the reasons as warnings, when another round of the
+    organisation has its reference date or its national totals, unless ``confirm_duplicate``."""
+    assessment_round = access.access_round_for_change(request.user, round_uid)
+    try:
+        published = services.round_publish(
+            actor=request.user,  # type: ignore[arg-type]
+            assessment_round=assessment_round,
+            confirm_duplicate=confirm_duplicate,
+        )
+    except ImportRejected as exc:
+        return Status(422, rejected(exc))
+    except services.PublishUnconfirmed as exc:
+        detail = f"{exc}; publish with confirm_duplicate=true if it is not a duplicate"
+        return Status(
+            409,
+            PublishRefusedOut(detail=detail, warnings=[problem_out(p) for p in exc.problems]),
+        )
+    return Status(200, round_out(published))
 
 
 @router.post("/rounds/{round_uid}/correct", response=LIFECYCLE_RESPONSES)

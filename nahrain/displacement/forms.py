@@ -13,6 +13,15 @@ class RoundForm(forms.Form):
     )
 
 
+class PublishForm(forms.Form):
+    """Publishing a round that looks like another asks the person to say it is not a copy."""
+
+    confirm_duplicate = forms.BooleanField(
+        label=_("I have checked: this round is not a copy of the rounds listed above."),
+        required=False,
+    )
+
+
 class ImportOptionsForm(forms.Form):
     """What a master list is of, chosen with the upload."""
 

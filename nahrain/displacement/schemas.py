@@ -50,6 +50,13 @@ class RejectedOut(Schema):
     warnings: list[ProblemOut]
 
 
+class PublishRefusedOut(Schema):
+    """Why publishing waits for a confirmation: the rounds this one looks like."""
+
+    detail: str
+    warnings: list[ProblemOut]
+
+
 class FigureOut(Schema):
     pcode: str
     name_en: str

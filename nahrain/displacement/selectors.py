@@ -168,6 +168,96 @@ def totals(
     return result
 
 
+@dataclass
+class PopulationChange:
+    """One population's national totals in a round and in the round before it."""
+
+    population: str
+    households: int
+    individuals: int
+    previous_households: int | None
+    previous_individuals: int | None
+
+    @property
+    def change(self) -> int | None:
+        """Individuals gained (or lost, below zero) since the previous round."""
+        if self.previous_individuals is None:
+            return None
+        return self.individuals - self.previous_individuals
+
+
+@dataclass
+class Publication:
+    """What publishing a round would change, and what makes it look like a duplicate."""
+
+    round: AssessmentRound
+    previous: AssessmentRound | None
+    changes: list[PopulationChange]
+    same_date: list[AssessmentRound]
+    same_totals: list[AssessmentRound]
+
+
+def _national(round_ids: list[int]) -> dict[int, dict[str, tuple[int, int]]]:
+    """Round id -> population -> (households, individuals), from the country rollup rows."""
+    found: dict[int, dict[str, tuple[int, int]]] = defaultdict(dict)
+    for round_id, population, households, individuals in Rollup.objects.filter(
+        round_id__in=round_ids, level=0, dimension="total"
+    ).values_list("round_id", "population", "households", "individuals"):
+        found[round_id][population] = (households, individuals)
+    return found
+
+
+def round_publication(*, assessment_round: AssessmentRound) -> Publication:
+    """For the organisation's information managers, before they publish: the round's national
+    totals against the published round before it (the version a correction replaces), and the
+    other rounds of the organisation with the same reference date or the same national totals.
+    Versions of the round's own number are left out: a correction shares its date, and its
+    totals until the corrected file is imported."""
+    organisation_rounds = AssessmentRound.objects.filter(
+        organisation_id=assessment_round.organisation_id
+    )
+    previous = assessment_round.replaces
+    if previous is None:
+        previous = (
+            organisation_rounds.filter(status=RoundStatus.PUBLISHED)
+            .exclude(replaced_by__status=RoundStatus.PUBLISHED)
+            .filter(
+                Q(reference_date__lt=assessment_round.reference_date)
+                | Q(
+                    reference_date=assessment_round.reference_date,
+                    number__lt=assessment_round.number,
+                )
+            )
+            .order_by("-reference_date", "-number")
+            .first()
+        )
+    others = list(
+        organisation_rounds.exclude(number=assessment_round.number).order_by("number", "version")
+    )
+    national = _national(
+        [assessment_round.pk, *[r.pk for r in others], *([previous.pk] if previous else [])]
+    )
+    own = national.get(assessment_round.pk, {})
+    before = national.get(previous.pk, {}) if previous is not None else {}
+    changes = [
+        PopulationChange(
+            population=population,
+            households=households,
+            individuals=individuals,
+            previous_households=before[population][0] if population in before else None,
+            previous_individuals=before[population][1] if population in before else None,
+        )
+        for population, (households, individuals) in sorted(own.items())
+    ]
+    return Publication(
+        round=assessment_round,
+        previous=previous,
+        changes=changes,
+        same_date=[r for r in others if r.reference_date == assessment_round.reference_date],
+        same_totals=[r for r in others if own and national.get(r.pk) == own],
+    )
+
+
 def location_figures(
     *,
     assessment_round: AssessmentRound,

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -60,6 +60,21 @@ class RoundLocked(Exception):
     """A published round is read-only: corrections go into a new version."""
 
 
+class RoundExists(Exception):
+    """The organisation already has a round of that number: a correction is a new version of
+    it, never a second round 7."""
+
+
+class PublishUnconfirmed(Exception):
+    """The round looks like another round of its organisation (the same reference date, or the
+    same national totals: the same list uploaded twice); publishing waits for the person to
+    confirm that it is not a duplicate."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(p.message for p in problems))
+
+
 @dataclass
 class ImportReport:
     file: str
@@ -94,15 +109,24 @@ def round_create(
     reference_date: date,
     populations: list[str] | None = None,
 ) -> AssessmentRound:
-    """Open a new draft round for an organisation."""
+    """Open a new draft round for an organisation (``RoundExists`` if the number is taken)."""
+    taken = RoundExists(f"{organisation.acronym} already has a round {number}")
+    if AssessmentRound.objects.filter(organisation=organisation, number=number).exists():
+        raise taken
     assessment_round = AssessmentRound(
         organisation=organisation,
         number=number,
         reference_date=reference_date,
         populations=populations or [],
     )
-    assessment_round.full_clean()
-    assessment_round.save()
+    # The unique constraint is checked above and, against a concurrent creation, by the
+    # database: full_clean's own check would only repeat the query.
+    assessment_round.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            assessment_round.save()
+    except IntegrityError:
+        raise taken from None
     audit_record(
         actor=actor,
         action="round.create",
@@ -616,9 +640,47 @@ def round_check(*, assessment_round: AssessmentRound) -> list[Problem]:
     return problems
 
 
+def round_duplicates(*, assessment_round: AssessmentRound) -> list[Problem]:
+    """Warnings that the round may repeat another round of its organisation: the same
+    reference date, or the same national totals (a list uploaded twice under two numbers)."""
+    from nahrain.displacement.selectors import round_publication
+
+    publication = round_publication(assessment_round=assessment_round)
+    name = f"round {assessment_round.number}"
+
+    def warning(rule: str, message: str) -> Problem:
+        return Problem(name, None, "", rule, message, Severity.WARNING)
+
+    return [
+        *(
+            warning(
+                "same_date",
+                f"round {other.number} ({other.status}) has the same reference date, "
+                f"{other.reference_date:%Y-%m-%d}",
+            )
+            for other in publication.same_date
+        ),
+        *(
+            warning(
+                "same_totals",
+                f"round {other.number} ({other.status}, {other.reference_date:%Y-%m-%d}) has "
+                "the same national totals: is this the same list?",
+            )
+            for other in publication.same_totals
+        ),
+    ]
+
+
 @transaction.atomic
-def round_publish(*, actor: User | None, assessment_round: AssessmentRound) -> AssessmentRound:
-    """Publish a validated round: open to every signed-in user, read-only from now on."""
+def round_publish(
+    *, actor: User | None, assessment_round: AssessmentRound, confirm_duplicate: bool = False
+) -> AssessmentRound:
+    """Publish a validated round: open to every signed-in user, read-only from now on.
+
+    A round with the reference date or the national totals of another round of its
+    organisation is published only with ``confirm_duplicate`` (``PublishUnconfirmed``
+    otherwise), as it is most often a list uploaded twice.
+    """
     locked = AssessmentRound.objects.select_for_update().get(pk=assessment_round.pk)
     if locked.status == RoundStatus.PUBLISHED:
         return locked
@@ -638,6 +700,10 @@ def round_publish(*, actor: User | None, assessment_round: AssessmentRound) -> A
     if problems:
         raise ImportRejected(problems)
     _organisation_lock(locked.organisation_id)
+    # Rounds in every state count, so two look-alike rounds are caught whichever goes first.
+    duplicates = round_duplicates(assessment_round=locked)
+    if duplicates and not confirm_duplicate:
+        raise PublishUnconfirmed(duplicates)
     places_publish(actor=actor, assessment_round=locked)
     locked.status = RoundStatus.PUBLISHED
     locked.published_at = timezone.now()
@@ -652,6 +718,36 @@ def round_publish(*, actor: User | None, assessment_round: AssessmentRound) -> A
         detail={"number": locked.number, "version": locked.version},
     )
     return locked
+
+
+@transaction.atomic
+def round_delete(*, actor: User | None, assessment_round: AssessmentRound) -> None:
+    """Delete a round that was never published (a mistaken draft, or a correction not wanted:
+    the published version stays), with its figures, imports and pending place changes.
+
+    Locations its imports created stay with the organisation: other rounds may count them, and
+    no one else sees them until a round counting them is published.
+    """
+    from nahrain.displacement.models import PendingLocationChange, Rollup
+
+    locked = AssessmentRound.objects.select_for_update().get(pk=assessment_round.pk)
+    if locked.status == RoundStatus.PUBLISHED:
+        raise RoundLocked(f"{locked} is published: correct it in a new version, never delete it")
+    for population in Population.values:
+        bulk.facts_delete(round_id=locked.pk, population=population)
+    # Facts go by SQL (millions of rows in a national round); what is left is small.
+    Rollup.objects.filter(round=locked).delete()
+    PendingLocationChange.objects.filter(round=locked).delete()
+    locked.imports.all().delete()
+    audit_record(
+        actor=actor,
+        action="round.delete",
+        object_type="round",
+        object_id=locked.uid,
+        organisation=locked.organisation,
+        detail={"number": locked.number, "version": locked.version, "status": locked.status},
+    )
+    locked.delete()
 
 
 @transaction.atomic

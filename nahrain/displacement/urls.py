@@ -19,5 +19,7 @@ urlpatterns = [
     path("map/points.json", dashboard_views.map_points, name="map_points"),
     path("rounds/<uuid:round_uid>/", views.round_detail, name="round"),
     path("rounds/<uuid:round_uid>/export/", views.round_export, name="export"),
+    path("rounds/<uuid:round_uid>/publish/", views.round_publish, name="publish"),
+    path("rounds/<uuid:round_uid>/delete/", views.round_delete, name="delete"),
     path("rounds/<uuid:round_uid>/<str:action>/", views.round_lifecycle, name="lifecycle"),
 ]

@@ -10,14 +10,15 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST, require_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from nahrain.core.http import AuthenticatedHttpRequest
 from nahrain.core.models import Membership, Role
 from nahrain.core.problems import ImportRejected
 from nahrain.displacement import access, selectors, services
 from nahrain.displacement.exports import FORMATS, LEVELS
-from nahrain.displacement.forms import ImportOptionsForm, RoundForm
+from nahrain.displacement.forms import ImportOptionsForm, PublishForm, RoundForm
 from nahrain.displacement.models import RoundStatus
 from nahrain.intake.forms import UploadForm
 
@@ -32,13 +33,23 @@ def round_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         raise PermissionDenied
     form = RoundForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        created = services.round_create(
-            actor=request.user,
-            organisation=managed[0].organisation,
-            number=form.cleaned_data["number"],
-            reference_date=form.cleaned_data["reference_date"],
-        )
-        return redirect("displacement:round", round_uid=created.uid)
+        try:
+            created = services.round_create(
+                actor=request.user,
+                organisation=managed[0].organisation,
+                number=form.cleaned_data["number"],
+                reference_date=form.cleaned_data["reference_date"],
+            )
+        except services.RoundExists:
+            form.add_error(
+                "number",
+                _(
+                    "This round number exists already. To change a published round, open a "
+                    "correction on its page; to start a draft again, delete the draft first."
+                ),
+            )
+        else:
+            return redirect("displacement:round", round_uid=created.uid)
     return render(
         request,
         "displacement/round_list.html",
@@ -74,7 +85,8 @@ def round_detail(request: AuthenticatedHttpRequest, round_uid: uuid.UUID) -> Htt
 def round_lifecycle(
     request: AuthenticatedHttpRequest, round_uid: uuid.UUID, action: str
 ) -> HttpResponse:
-    if action not in ("validate", "publish", "correct"):
+    # Publishing and deleting ask first: their own pages (round_publish, round_delete).
+    if action not in ("validate", "correct"):
         raise Http404
     assessment_round = access.access_round_for_change(request.user, round_uid)
     try:
@@ -85,6 +97,72 @@ def round_lifecycle(
         messages.error(request, str(failed))
         return redirect("displacement:round", round_uid=assessment_round.uid)
     return redirect("displacement:round", round_uid=changed.uid)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def round_publish(request: AuthenticatedHttpRequest, round_uid: uuid.UUID) -> HttpResponse:
+    """Publishing asks first: what it changes, and whether the round looks like another."""
+    assessment_round = access.access_round_for_change(request.user, round_uid)
+    if assessment_round.status != RoundStatus.VALIDATED:
+        messages.error(request, _("Only a validated round can be published."))
+        return redirect("displacement:round", round_uid=assessment_round.uid)
+    # Bound on every POST: an unticked box sends no field at all.
+    form = PublishForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.round_publish(
+                actor=request.user,
+                assessment_round=assessment_round,
+                confirm_duplicate=form.cleaned_data["confirm_duplicate"],
+            )
+        except services.PublishUnconfirmed:
+            form.add_error(
+                "confirm_duplicate",
+                _("Confirm that this round is not a copy of the rounds listed above."),
+            )
+        except ImportRejected as failed:
+            messages.error(request, str(failed))
+            return redirect("displacement:round", round_uid=assessment_round.uid)
+        else:
+            return redirect("displacement:round", round_uid=assessment_round.uid)
+    return render(
+        request,
+        "displacement/round_publish.html",
+        {
+            "publication": selectors.round_publication(assessment_round=assessment_round),
+            "form": form,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def round_delete(request: AuthenticatedHttpRequest, round_uid: uuid.UUID) -> HttpResponse:
+    """Deleting a draft asks first; a published round is never deleted."""
+    assessment_round = access.access_round_for_change(request.user, round_uid)
+    if assessment_round.status == RoundStatus.PUBLISHED:
+        messages.error(request, _("A published round is never deleted: open a correction."))
+        return redirect("displacement:round", round_uid=assessment_round.uid)
+    if request.method == "POST":
+        services.round_delete(actor=request.user, assessment_round=assessment_round)
+        messages.success(
+            request,
+            _("Round %(number)s (v%(version)s) was deleted.")
+            % {"number": assessment_round.number, "version": assessment_round.version},
+        )
+        if assessment_round.replaces is not None:
+            return redirect("displacement:round", round_uid=assessment_round.replaces.uid)
+        return redirect("displacement:rounds")
+    return render(
+        request,
+        "displacement/round_delete.html",
+        {
+            "round": assessment_round,
+            "totals": selectors.totals(assessment_round=assessment_round),
+            "imports": assessment_round.imports.count(),
+        },
+    )
 
 
 @login_required

@@ -32,15 +32,20 @@ MASTER_LIST_HEADER = ["Place ID", "Governorate", "District", "Location name", "F
 MASTER_LIST_ROW = ["9101", "Dahuk", "Zakho", "Zakho centre", "12", "12"]
 
 
-def master_list_csv() -> bytes:
-    """A one-place wide-format IDP master list that imports cleanly."""
+def master_list_csv(families: int | None = None) -> bytes:
+    """A one-place wide-format IDP master list that imports cleanly (``families`` in camp, 12
+    unless said)."""
+    row = list(MASTER_LIST_ROW)
+    if families is not None:
+        row[4] = row[5] = str(families)
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerows([MASTER_LIST_HEADER, MASTER_LIST_ROW])
+    csv.writer(buffer, lineterminator="\r\n").writerows([MASTER_LIST_HEADER, row])
     return buffer.getvalue().encode()
 
 
 def imported_round(world: World, number: int = 41, status: str = "draft") -> Any:
-    """IOM's round ``number`` holding the one-place master list, taken to ``status``."""
+    """IOM's round ``number`` holding the one-place master list, taken to ``status``; each
+    round counts its own number of families, so that none looks like a copy of another."""
 
     def make() -> Any:
         gazetteer(world)
@@ -54,7 +59,7 @@ def imported_round(world: World, number: int = 41, status: str = "draft") -> Any
         services.round_import(
             actor=layla,
             assessment_round=assessment_round,
-            data=master_list_csv(),
+            data=master_list_csv(families=number),
             file="matrix.csv",
             population="idp",
         )
@@ -187,6 +192,8 @@ ENDPOINTS: tuple[Decision, ...] = (
     page("displacement:round", GET=READ_ROUND, POST=NOBODY, build=ROUNDS),
     page("displacement:export", GET=READ_ROUND, POST=NOBODY, build=ROUNDS, audit=EXPORTED),
     page("displacement:lifecycle", GET=NOBODY, POST=IM, build=round_action, ok={"POST": 302}),
+    page("displacement:publish", GET=IM, POST=IM, build=validated_round, ok={"POST": 302}),
+    page("displacement:delete", GET=IM, POST=IM, build=draft_round, ok={"POST": 302}),
     page("displacement:overview", GET=READ_ROUND, POST=NOBODY, build=ROUNDS_IN_QUERY),
     page("displacement:overview_unit", GET=READ_ROUND, POST=NOBODY, build=UNIT_OF_ROUNDS),
     page("displacement:overview_table", GET=READ_ROUND, POST=NOBODY, build=UNIT_OF_ROUNDS_TABLE),
@@ -198,6 +205,7 @@ ENDPOINTS: tuple[Decision, ...] = (
     api("GET /api/v1/dtm/rounds", SIGNED_IN),
     api("POST /api/v1/dtm/rounds", IM, new_round, ok=201),
     api("GET /api/v1/dtm/rounds/{round_uid}", READ_ROUND, ROUNDS),
+    api("DELETE /api/v1/dtm/rounds/{round_uid}", IM, draft_round, ok=204),
     api("POST /api/v1/dtm/rounds/{round_uid}/imports", IM, upload_file, ok=201),
     api("POST /api/v1/dtm/rounds/{round_uid}/validate", IM, draft_round),
     api("POST /api/v1/dtm/rounds/{round_uid}/publish", IM, validated_round),

@@ -320,7 +320,7 @@ def test_the_pages_validate_publish_and_correct_for_the_information_manager_only
 def test_the_pages_refuse_an_unknown_action_and_a_get(
     personas: Personas, published: AssessmentRound, layla: Client
 ) -> None:
-    assert layla.post(f"/dtm/rounds/{published.uid}/delete/").status_code == 404
+    assert layla.post(f"/dtm/rounds/{published.uid}/archive/").status_code == 404
     assert layla.get(f"/dtm/rounds/{published.uid}/correct/").status_code == 405
     assert not AssessmentRound.objects.filter(replaces=published).exists()
 
@@ -331,6 +331,6 @@ def test_publishing_an_unvalidated_round_on_its_page_says_why(
     draft = round_imported(personas)
     response = layla.post(f"/dtm/rounds/{draft.uid}/publish/", follow=True)
     assert response.status_code == 200
-    assert "not_validated" in response.content.decode()
+    assert "Only a validated round can be published." in response.content.decode()
     draft.refresh_from_db()
     assert draft.status == RoundStatus.DRAFT

@@ -23,7 +23,7 @@ from nahrain.intake.cli import add_map_argument, alias_pair, refusal
 
 
 class Command(BaseCommand):
-    help = "DTM rounds: import master lists, validate, publish, export."
+    help = "DTM rounds: import master lists, validate, publish, export, delete drafts."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--organisation", default="IOM", help="Acronym (default: IOM).")
@@ -70,9 +70,17 @@ class Command(BaseCommand):
             ("validate", "Validate a round."),
             ("publish", "Publish a round."),
             ("correct", "Open a correction of a published round."),
+            ("delete", "Delete a round never published (a draft or a correction)."),
         ):
             p = sub.add_parser(name, help=text)
             p.add_argument("--round", type=int, required=True, dest="number")
+            if name == "publish":
+                p.add_argument(
+                    "--confirm-duplicate",
+                    action="store_true",
+                    help="Publish although another round has the same reference date or the "
+                    "same national totals.",
+                )
         sub.add_parser("rounds", help="List the rounds.")
         sub.add_parser("codelists", help="Reload the shelter and period code lists.")
 
@@ -91,8 +99,15 @@ class Command(BaseCommand):
             getattr(self, f"_{action}")(organisation, actor, options)
         except ImportRejected as rejected:
             raise refusal(rejected, self.stderr.write) from None
-        except services.RoundLocked as locked:
-            raise CommandError(str(locked)) from None
+        except (services.RoundLocked, services.RoundExists) as refused:
+            raise CommandError(str(refused)) from None
+        except services.PublishUnconfirmed as unconfirmed:
+            for problem in unconfirmed.problems:
+                self.stderr.write(str(problem))
+            raise CommandError(
+                "not published: it may be a duplicate; check, then publish again with "
+                "--confirm-duplicate"
+            ) from None
 
     def _round(
         self, organisation: Organisation, number: int, version: int | None = None
@@ -191,9 +206,16 @@ class Command(BaseCommand):
 
     def _publish(self, organisation: Organisation, actor: User | None, options: Any) -> None:
         r = services.round_publish(
-            actor=actor, assessment_round=self._round(organisation, options["number"])
+            actor=actor,
+            assessment_round=self._round(organisation, options["number"]),
+            confirm_duplicate=options["confirm_duplicate"],
         )
         self.stdout.write(f"{r}: published")
+
+    def _delete(self, organisation: Organisation, actor: User | None, options: Any) -> None:
+        r = self._round(organisation, options["number"])
+        services.round_delete(actor=actor, assessment_round=r)
+        self.stdout.write(f"{r}: deleted")
 
     def _correct(self, organisation: Organisation, actor: User | None, options: Any) -> None:
         r = services.round_correct(
