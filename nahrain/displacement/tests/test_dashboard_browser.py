@@ -249,7 +249,6 @@ def test_the_pages_of_a_generated_iraq_history_read_well_in_english_and_arabic(
         page.goto(base + "/dtm/overview/")
         shown = page.locator('[data-figure="idp-individuals"]').first.inner_text()
         assert int(re.sub(r"\D", "", shown)) == totals["idp"]["individuals"]
-    Path("/tmp/overflow.json").write_text(__import__("json").dumps(overflowing, indent=1))
     assert overflowing == {}
     assert page.record.console_errors == []
     assert page.record.outside_requests == []

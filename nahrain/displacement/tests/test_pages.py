@@ -95,7 +95,7 @@ def governorate_rows(html: str) -> dict[str, tuple[str, int, int]]:
     """p-code -> (population, households, individuals) from the governorate table."""
     pattern = re.compile(
         r'<tr><td><code dir="ltr">(IQG\d\d)</code></td><td>[^<]*</td><td>(\w+)</td>'
-        r"<td>([\d,]+)</td><td>([\d,]+)</td></tr>"
+        r'<td class="n">([\d,]+)</td><td class="n">([\d,]+)</td></tr>'
     )
     return {
         pcode: (population, int(hh.replace(",", "")), int(ind.replace(",", "")))
@@ -110,7 +110,11 @@ def test_the_round_page_shows_the_totals_and_the_governorate_table(
     assert response.status_code == 200
     html = text(response)
     assert f"Round {published.number}" in html and "Published" in html
-    totals = re.search(r"<td>IDPs</td><td>([\d,]+)</td><td>([\d,]+)</td><td>(\d+)</td>", html)
+    totals = re.search(
+        r'<td>IDPs</td><td class="n">([\d,]+)</td><td class="n">([\d,]+)</td>'
+        r'<td class="n">([\d,]+)</td>',
+        html,
+    )
     assert totals is not None
     assert [int(v.replace(",", "")) for v in totals.groups()] == [
         national_households(PLACES),
@@ -119,7 +123,7 @@ def test_the_round_page_shows_the_totals_and_the_governorate_table(
     ]
     rows = governorate_rows(html)
     assert {pcode: ind for pcode, (_pop, _hh, ind) in rows.items()} == by_governorate(PLACES)
-    assert {pop for pop, _hh, _ind in rows.values()} == {"idp"}
+    assert {pop for pop, _hh, _ind in rows.values()} == {"IDPs"}  # words, not codes
     # A viewer gets the figures and the download, not the import form.
     assert f'action="/dtm/rounds/{published.uid}/export/"' in html
     assert "Check the file" not in html and "Open a correction" not in html
