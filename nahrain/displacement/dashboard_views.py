@@ -355,8 +355,12 @@ def compare(request: AuthenticatedHttpRequest) -> HttpResponse:
         inside = _inside(unit, level)
         comparison["units"] = [row for row in comparison["units"] if row["pcode"] in inside]
     units = sorted(comparison["units"], key=lambda row: row["individuals_change"])
+    # A round that did not count the population has no "before" to compare with: not zero.
+    measured = population in base.populations and population in other.populations
     for row in units:
         row["unit"] = names.get(row["pcode"])
+        before_here = row["individuals_before"]
+        row["share"] = row["individuals_change"] / before_here if before_here else None
     within = {"within": unit.pcode} if unit is not None else {}
     before = sum(r["individuals_before"] for r in units)
     after = sum(r["individuals_after"] for r in units)
@@ -375,6 +379,8 @@ def compare(request: AuthenticatedHttpRequest) -> HttpResponse:
             "total_before": before,
             "total_after": after,
             "total_change": after - before,
+            "total_share": (after - before) / before if before else None,
+            "measured": measured,
             "map_config": {
                 "level": level,
                 "mode": "change",

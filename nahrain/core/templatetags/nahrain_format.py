@@ -60,6 +60,21 @@ def percent(value: Any) -> str:
 
 
 @register.filter
+def signed_percent(value: Any) -> str:
+    """A change as a percentage with its sign: +25.0% / MINUS 3.2%."""
+    if value is None:
+        return NOTHING
+    text = percent(abs(value))
+    if value > 0:
+        text = f"+{text}"
+    elif value < 0:
+        text = f"{MINUS}{text}"
+    if value and get_language_bidi():
+        return f"\u2066{text}\u2069"
+    return text
+
+
+@register.filter
 def longdate(value: datetime.date | None) -> str:
     """A date written out in the language: 30 June 2024 / 30 حزيران 2024."""
     if value is None:

@@ -251,15 +251,30 @@ def test_comparing_two_rounds_shows_each_units_change(personas: Personas, gazett
     rows = re.findall(r'<tr data-key="([^"]+)">(.*?)</tr>', html, re.S)
     shown = {key: re.findall(r'class="n[^"]*">([^<]+)<', body) for key, body in rows}
     for unit in compared["units"]:
-        before, after, change = (number(v) for v in shown[unit["pcode"]])
+        before, after, change = (number(v) for v in shown[unit["pcode"]][:3])
         assert (before, after, change) == (
             unit["individuals_before"],
             unit["individuals_after"],
             unit["individuals_change"],
         )
+        # The change in %, of the figure before; and each area leads to its own page.
+        if unit["individuals_before"]:
+            share = 100 * unit["individuals_change"] / unit["individuals_before"]
+            assert shown[unit["pcode"]][3].replace("\u2212", "-") == f"{share:+.1f}%".replace(
+                "+0.0%", "0.0%"
+            )
+        assert f'href="/dtm/overview/{unit["pcode"]}/?round={second.uid}"' in html
     assert number(re.search(r'data-figure="change">([^<]+)<', html).group(1)) == (  # type: ignore[union-attr]
         sum(u["individuals_change"] for u in compared["units"])
     )
+    # Rounds that never counted returnees have no change of returnees to show: not zero.
+    returnees = text(
+        client.get(
+            "/dtm/compare/",
+            {"base": str(first.uid), "other": str(second.uid), "population": "returnee"},
+        )
+    )
+    assert 'data-figure="change">not measured<' in returnees and "change-share" not in returnees
     # With no rounds chosen, the newest is compared with the one before it.
     default = text(client.get("/dtm/compare/"))
     assert (
