@@ -71,12 +71,13 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "ninja",
     "django_tasks",
-    "django_tasks_db",
     "nahrain.core",
     "nahrain.geo",
     "nahrain.intake",
     "nahrain.displacement",
     "nahrain.collect",
+    # After intake, whose db_worker command (the same, failing the jobs of dead workers) wins.
+    "django_tasks_db",
     # Last: it loads every other app's slice of the generated Iraq response.
     "nahrain.demo",
 ]

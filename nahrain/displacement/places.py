@@ -171,9 +171,10 @@ def _defer_shared_updates(plan: PlacePlan, assessment_round: AssessmentRound) ->
     ids = {plan.locations[p].pk: p for p in plan.updates}
     keys = list(ids)
     shared: set[int] = set()
-    for i in range(0, len(keys), geo_selectors.ID_BATCH):
+    size = geo_selectors.id_batch()
+    for i in range(0, len(keys), size):
         shared.update(
-            LocationAssessment.objects.filter(location_id__in=keys[i : i + geo_selectors.ID_BATCH])
+            LocationAssessment.objects.filter(location_id__in=keys[i : i + size])
             .exclude(round_id=assessment_round.pk)
             .values_list("location_id", flat=True)
             .distinct()
@@ -295,9 +296,10 @@ def places_write(*, assessment_round: AssessmentRound, plan: PlacePlan) -> dict[
             updated, ["name_en", "name_ar", "admin_unit", "latitude", "longitude"], batch_size=1000
         )
     known = [locations[p].pk for p in plan.locations]
-    for i in range(0, len(known), geo_selectors.ID_BATCH):
+    size = geo_selectors.id_batch()
+    for i in range(0, len(known), size):
         PendingLocationChange.objects.filter(
-            round=assessment_round, location_id__in=known[i : i + geo_selectors.ID_BATCH]
+            round=assessment_round, location_id__in=known[i : i + size]
         ).delete()
     PendingLocationChange.objects.bulk_create(
         [

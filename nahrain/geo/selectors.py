@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import difflib
 import json
+import sqlite3
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 import shapely
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import Count, Max, Q, QuerySet
 from shapely.geometry import shape
 
@@ -307,12 +309,11 @@ def locations_usable(
     if external_ids is None:
         batches = [rows]
     else:
-        # In batches: SQLite refuses a statement with more than 250,000 parameters, and a
+        # In batches: SQLite refuses a statement with more parameters than its limit, and a
         # national master list names a few thousand places at most, a generated one more.
         ids = list(dict.fromkeys(external_ids))
-        batches = [
-            rows.filter(external_id__in=ids[i : i + ID_BATCH]) for i in range(0, len(ids), ID_BATCH)
-        ]
+        size = id_batch()
+        batches = [rows.filter(external_id__in=ids[i : i + size]) for i in range(0, len(ids), size)]
     found: dict[str, Location] = {}
     for batch in batches:
         for location in batch:
@@ -323,6 +324,21 @@ def locations_usable(
 
 
 ID_BATCH = 20_000
+# Room left in a batched statement for its parameters other than the ids.
+OTHER_PARAMS = 100
+
+
+def id_batch() -> int:
+    """How many ids one ``IN (...)`` of a batched query takes: ``ID_BATCH``, or fewer where
+    SQLite's limit on a statement's parameters is lower (250,000 in common builds, 32,766 by
+    default, 999 before 3.32; Django's ``max_query_params`` assumes the least)."""
+    if connection.vendor != "sqlite":
+        return ID_BATCH
+    connection.ensure_connection()
+    limit: int = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    return max(1, min(ID_BATCH, limit - OTHER_PARAMS))
+
+
 USABLE_FIELDS = (
     "id",
     "kind",

@@ -83,6 +83,10 @@ class Job(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The worker process that claimed it (intake.workers): a job whose process is gone is failed.
+    worker_host = models.CharField(max_length=200, blank=True)
+    worker_pid = models.PositiveIntegerField(null=True, blank=True)
+    worker_started = models.PositiveBigIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -93,3 +97,21 @@ class Job(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (JobStatus.DONE, JobStatus.FAILED)
+
+
+class Worker(models.Model):
+    """A task worker process and when it was last seen alive (its heartbeat), for telling, from
+    another machine, that the worker of a running job has died."""
+
+    host = models.CharField(max_length=200)
+    pid = models.PositiveIntegerField()
+    started = models.PositiveBigIntegerField()  # the process's start time, in clock ticks
+    seen_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["host", "pid", "started"], name="intake_worker_process")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.host} {self.pid}"

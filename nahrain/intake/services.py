@@ -16,14 +16,18 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from nahrain.core.problems import ImportRejected
-from nahrain.intake.models import Job, JobStatus, Upload
+from nahrain.intake import workers
+from nahrain.intake.models import Job, JobStatus, Upload, Worker
 from nahrain.intake.spec import Intake, Outcome, Spec, spec_named
 
 logger = logging.getLogger(__name__)
 
 UPLOAD_KEPT = timedelta(hours=24)
-# A job running this long has lost its worker: a national master list writes in seconds.
+# A job claimed before workers were recorded on jobs, running this long, has lost its worker: a
+# national master list writes in seconds.
 JOB_STALE = timedelta(hours=1)
+# Workers unseen this long are forgotten (their jobs were failed long before).
+WORKER_FORGOTTEN = timedelta(days=1)
 # Stored in English and shown in the reader's language (the page translates it).
 WORKER_LOST = gettext_noop(
     "The import stopped before it finished (its worker ended); nothing was written. "
@@ -67,14 +71,56 @@ def upload_keep(
 
 def stale_forget() -> None:
     """Forget what is kept no longer: uploads nobody confirmed within a day, the bytes of jobs
-    refused a day ago (kept for their problems file), and jobs whose worker died while writing
-    (all or nothing: their transaction never committed)."""
+    refused a day ago (kept for their problems file), and jobs claimed before workers were
+    recorded that have run for an hour (the workers fail the others: ``jobs_orphaned_fail``)."""
     now = timezone.now()
     Upload.objects.filter(created_at__lt=now - UPLOAD_KEPT).delete()
     Job.objects.filter(finished_at__lt=now - UPLOAD_KEPT).exclude(data=b"").update(data=b"")
-    Job.objects.filter(status=JobStatus.RUNNING, started_at__lt=now - JOB_STALE).update(
+    Job.objects.filter(
+        status=JobStatus.RUNNING, worker_host="", started_at__lt=now - JOB_STALE
+    ).update(status=JobStatus.FAILED, error=WORKER_LOST, finished_at=now)
+
+
+def worker_seen() -> None:
+    """The calling worker's heartbeat; workers silent for a day are forgotten."""
+    me = workers.this_process()
+    now = timezone.now()
+    Worker.objects.update_or_create(
+        host=me.host, pid=me.pid, started=me.started, defaults={"seen_at": now}
+    )
+    Worker.objects.filter(seen_at__lt=now - WORKER_FORGOTTEN).delete()
+
+
+def jobs_orphaned_fail() -> int:
+    """Fail the running jobs whose worker process has died (all or nothing: their transaction
+    never committed); run by every worker as it starts and with each heartbeat. A job whose
+    worker may still be alive is never failed: see ``intake.workers`` for how that is told."""
+    now = timezone.now()
+    here = workers.this_process().host
+    seen = set(
+        Worker.objects.filter(seen_at__gte=now - workers.SILENT).values_list(
+            "host", "pid", "started"
+        )
+    )
+    gone = []
+    for pk, host, pid, started in (
+        Job.objects.filter(status=JobStatus.RUNNING)
+        .exclude(worker_host="")
+        .values_list("pk", "worker_host", "worker_pid", "worker_started")
+    ):
+        if host == here:
+            alive = workers.alive_here(workers.Process(host, pid or 0, started or 0))
+        else:
+            alive = (host, pid, started) in seen
+        if not alive:
+            gone.append(pk)
+    if not gone:
+        return 0
+    failed = Job.objects.filter(pk__in=gone, status=JobStatus.RUNNING).update(
         status=JobStatus.FAILED, error=WORKER_LOST, finished_at=now
     )
+    logger.warning("%s import job(s) failed: their worker ended while writing", failed)
+    return failed
 
 
 def upload_check(*, upload: Upload, spec: Spec, target: Any, actor: User) -> Outcome:
@@ -186,9 +232,15 @@ def job_run(*, job_uid: str) -> Job:
     warnings, or the problems that refused the file) and lets go of the file's bytes either way."""
     stale_forget()
     job = Job.objects.select_related("created_by").get(uid=job_uid)
-    # Claimed in one statement: a worker handed the job twice runs it once.
+    # Claimed in one statement: a worker handed the job twice runs it once. The process is
+    # recorded so that, should it die, the next worker to check fails the job.
+    me = workers.this_process()
     claimed = Job.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(
-        status=JobStatus.RUNNING, started_at=timezone.now()
+        status=JobStatus.RUNNING,
+        started_at=timezone.now(),
+        worker_host=me.host,
+        worker_pid=me.pid,
+        worker_started=me.started,
     )
     if not claimed:
         return job

@@ -271,8 +271,13 @@ def job(request: AuthenticatedHttpRequest, job_uid: uuid.UUID) -> HttpResponse:
     """A running import: its progress (polled by htmx), then the result and its audit entry."""
     found, spec, target = access.access_job(request.user, job_uid)
     started = found.started_at
-    if found.status == JobStatus.RUNNING and started and started < now() - services.JOB_STALE:
-        # Its worker ended mid-way (the next worker or upload records it): shown as it is.
+    if (
+        found.status == JobStatus.RUNNING
+        and not found.worker_host
+        and started
+        and started < now() - services.JOB_STALE
+    ):
+        # Claimed before workers were recorded, its worker ended mid-way: shown as it is.
         found.status, found.error = JobStatus.FAILED, services.WORKER_LOST
     template = "intake/_job.html" if request.headers.get("HX-Request") else "intake/job.html"
     problems = problems_from(found.problems)
