@@ -73,23 +73,20 @@ FROM displacement_locationassessment WHERE round_id = %s
 GROUP BY population ORDER BY population
 """
 
-MANAGED = """
-SELECT organisation_id FROM core_membership WHERE user_id = %s AND role = 'information_manager'
-"""
-# Rounds the user may see (published, or drafts of an organisation they manage), less those
-# replaced by a correction the user may also see.
-VISIBLE_ROUNDS = f"""
-(rd.status = 'published' OR rd.organisation_id IN ({MANAGED}))
+# The rounds a published view shows (displacement.access.rounds_current): published, less those
+# replaced by a published correction.
+CURRENT_ROUNDS = """
+rd.status = 'published'
 AND NOT EXISTS (
     SELECT 1 FROM displacement_assessmentround c WHERE c.replaces_id = rd.id
-    AND (c.status = 'published' OR c.organisation_id IN ({MANAGED})))
+    AND c.status = 'published')
 """
 ROLLUP_SERIES = f"""
 SELECT rd.number, rd.reference_date, rd.uid, r.population,
        SUM(r.households), SUM(r.individuals)
 FROM displacement_rollup r JOIN displacement_assessmentround rd ON rd.id = r.round_id
 WHERE r.dimension = 'total' AND r.level = 0
-  AND r.round_id IN (SELECT rd.id FROM displacement_assessmentround rd WHERE {VISIBLE_ROUNDS})
+  AND r.round_id IN (SELECT rd.id FROM displacement_assessmentround rd WHERE {CURRENT_ROUNDS})
 GROUP BY rd.number, rd.reference_date, rd.uid, r.population
 ORDER BY rd.reference_date, rd.number
 """
@@ -98,7 +95,7 @@ SELECT rd.number, rd.reference_date, rd.uid, a.population,
        SUM(a.households), SUM(a.individuals)
 FROM displacement_locationassessment a
 JOIN displacement_assessmentround rd ON rd.id = a.round_id
-WHERE a.round_id IN (SELECT rd.id FROM displacement_assessmentround rd WHERE {VISIBLE_ROUNDS})
+WHERE a.round_id IN (SELECT rd.id FROM displacement_assessmentround rd WHERE {CURRENT_ROUNDS})
 GROUP BY rd.number, rd.reference_date, rd.uid, a.population
 ORDER BY rd.reference_date, rd.number
 """
@@ -271,8 +268,8 @@ def queries(
         Query(
             name="series (all rounds)",
             selector=lambda: selectors.series(user=user),
-            sql=lambda: fetch(ROLLUP_SERIES, [user.pk, user.pk]),
-            facts=lambda: fetch(FACT_SERIES, [user.pk, user.pk]),
+            sql=lambda: fetch(ROLLUP_SERIES, []),
+            facts=lambda: fetch(FACT_SERIES, []),
             normal=lambda points: sorted(
                 (p["round"], p["population"], p["households"], p["individuals"]) for p in points
             ),
