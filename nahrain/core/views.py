@@ -137,6 +137,20 @@ def _safe_next(request: HttpRequest, default: str) -> str:
     return default
 
 
+@require_http_methods(["GET", "POST"])
+def admin_login(request: HttpRequest) -> HttpResponse:
+    """Where Django's admin sends whoever it does not let in. Visitors sign in on Nahrain's own
+    page; a signed-in user who is no platform admin goes home and is told why, where sending
+    them to sign in would bring them straight back to the admin, and round again."""
+    if not request.user.is_authenticated:
+        query = request.META.get("QUERY_STRING", "")
+        return HttpResponseRedirect(reverse("core:login") + (f"?{query}" if query else ""))
+    if request.user.is_active and request.user.is_staff:
+        return HttpResponseRedirect(_safe_next(request, reverse("admin:index")))
+    messages.error(request, _("Administration is open to platform admins only."))
+    return redirect("core:home")
+
+
 def _second_factor_given(request: AuthenticatedHttpRequest, device: Device) -> HttpResponse:
     """Mark the session as fully signed in (a new session key, as at any change of privilege)
     and the browser as a known device of the account."""
