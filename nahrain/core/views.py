@@ -21,6 +21,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_otp.models import Device
 
@@ -102,13 +103,17 @@ class PasswordResetView(auth_views.PasswordResetView):
         if wait:
             form.add_error(None, wait_message(wait, requests=True))
             return self.form_invalid(form)
+        minutes = settings.PASSWORD_RESET_TIMEOUT // 60
         messages.info(
             self.request,
-            _(
+            ngettext(
                 "If an account has this e-mail address, a link to choose a new password is on "
-                "its way. It works once, within %(hours)d hours."
+                "its way. It works once, within %(minutes)d minute.",
+                "If an account has this e-mail address, a link to choose a new password is on "
+                "its way. It works once, within %(minutes)d minutes.",
+                minutes,
             )
-            % {"hours": settings.PASSWORD_RESET_TIMEOUT // 3600},
+            % {"minutes": minutes},
         )
         return super().form_valid(form)
 

@@ -103,6 +103,9 @@ def test_an_unknown_address_gets_the_same_answer_and_no_mail(personas: Personas)
     assert known.status_code == unknown.status_code == 302  # type: ignore[attr-defined]
     assert known["Location"] == unknown["Location"]  # type: ignore[index]
     assert len(mail.outbox) == 1
+    told = Client().post(reverse("core:password_reset"), {"email": "x@example.org"}, follow=True)
+    assert "a link to choose a new password is on its way" in told.content.decode()
+    assert "It works once, within 120 minutes." in told.content.decode()
 
 
 def test_requests_for_one_address_wait_after_five_whether_or_not_it_exists(
