@@ -113,6 +113,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "nahrain.collect.context_processors.navigation",
             ],
         },
     },
@@ -182,6 +183,12 @@ NAHRAIN_TRUSTED_PROXY_COUNT = int(os.environ.get("NAHRAIN_TRUSTED_PROXY_COUNT", 
 NAHRAIN_ENROLMENT_LINK_SECONDS = int(os.environ.get("NAHRAIN_ENROLMENT_LINK_SECONDS", "259200"))
 # A one-time sign-in link of an invited user is valid this long.
 NAHRAIN_INVITATION_SECONDS = int(os.environ.get("NAHRAIN_INVITATION_SECONDS", "259200"))
+# A password reset link sent by e-mail is valid this long (and spent once used).
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("NAHRAIN_PASSWORD_RESET_SECONDS", "7200"))
+# Mail (password reset links) is printed on the console unless settings_production's SMTP
+# settings are given.
+EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Nahrain <nahrain@localhost>")
 # Where the server is reached, for links printed by the command line.
 NAHRAIN_BASE_URL = os.environ.get("NAHRAIN_BASE_URL", "http://127.0.0.1:8000")
 # Authenticator apps show this name beside the account.

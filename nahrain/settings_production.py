@@ -12,7 +12,7 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from nahrain.settings import *  # noqa: F403
-from nahrain.settings import STORAGES
+from nahrain.settings import STORAGES, _env_bool
 
 if not os.environ.get("SECRET_KEY"):
     raise ImproperlyConfigured("SECRET_KEY must be set in the environment in production.")
@@ -32,3 +32,16 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
+
+# Mail (password reset links) goes out through SMTP once EMAIL_HOST is set; without it, it is
+# printed on the console like in the demo, and whoever reads the server's log can use the links.
+if os.environ.get("EMAIL_HOST"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = os.environ["EMAIL_HOST"]
+    EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
+    EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+    # STARTTLS on the submission port by default; EMAIL_USE_SSL=1 for implicit TLS (port 465).
+    EMAIL_USE_SSL = _env_bool("EMAIL_USE_SSL")
+    EMAIL_USE_TLS = _env_bool("EMAIL_USE_TLS", default=not EMAIL_USE_SSL)
+    EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))

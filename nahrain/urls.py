@@ -1,12 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from nahrain.api import api
+from nahrain.core.views import admin_login
 
 urlpatterns = [
     # The admin signs in through Nahrain's own throttled, two-factor sign-in.
-    path("admin/login/", RedirectView.as_view(pattern_name="core:login", query_string=True)),
+    path("admin/login/", admin_login),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),

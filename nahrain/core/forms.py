@@ -4,7 +4,9 @@ import math
 from typing import Any
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, PasswordResetForm
+from django.contrib.auth.models import User
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -13,9 +15,16 @@ from nahrain.core.clients import client_address, known_device
 from nahrain.core.models import AttemptScope, Organisation, Role
 
 
-def wait_message(seconds: float) -> str:
-    """What a person is told while attempts of theirs must wait."""
+def wait_message(seconds: float, *, requests: bool = False) -> str:
+    """What a person is told while attempts of theirs (or ``requests``, for reset links that
+    are no failures) must wait."""
     whole = max(1, math.ceil(seconds))
+    if requests:
+        return ngettext(
+            "Too many requests. Try again in %(seconds)d second.",
+            "Too many requests. Try again in %(seconds)d seconds.",
+            whole,
+        ) % {"seconds": whole}
     return ngettext(
         "Too many failed attempts. Try again in %(seconds)d second.",
         "Too many failed attempts. Try again in %(seconds)d seconds.",
@@ -55,6 +64,68 @@ class ThrottledAuthenticationForm(AuthenticationForm):
         if username:
             services.attempt_succeeded(scope=AttemptScope.WEB, keys=self.keys)
         return cleaned
+
+
+class ThrottledPasswordChangeForm(PasswordChangeForm):
+    """Django's form; a wrong current password counts as a failed sign-in of this browser (or of
+    the account and address), so a session left open on a shared computer cannot be used to
+    guess the password faster than the sign-in page allows."""
+
+    def __init__(self, user: User, *args: Any, request: HttpRequest, **kwargs: Any) -> None:
+        super().__init__(user, *args, **kwargs)
+        self.request = request
+
+    def clean_old_password(self) -> str:
+        username = self.user.get_username()
+        keys = sign_in_keys(
+            username=username,
+            address=client_address(self.request),
+            device=known_device(self.request, username),
+        )
+        wait = services.attempt_begin(scope=AttemptScope.WEB, keys=keys)
+        if wait:
+            raise forms.ValidationError(wait_message(wait), code="throttled")
+        old_password: str = super().clean_old_password()
+        services.attempt_succeeded(scope=AttemptScope.WEB, keys=keys)
+        return old_password
+
+
+def reset_request_keys(*, email: str, address: str | None) -> list[str]:
+    """What one password reset request is counted against: the address it is sent to, and the
+    client asking (whether or not an account has that address, so the wait reveals nothing)."""
+    keys = [f"email:{email.casefold()[:190]}"]
+    if address:
+        keys.append(f"address:{address}")
+    return keys
+
+
+class AuditedPasswordResetForm(PasswordResetForm):
+    """Django's form (it mails active users with a usable password and that address, and
+    answers the same when there is none); each mail sent is audited, naming the user alone."""
+
+    def send_mail(
+        self,
+        subject_template_name: str,
+        email_template_name: str,
+        context: dict[str, Any],
+        from_email: str | None,
+        to_email: str,
+        html_email_template_name: str | None = None,
+    ) -> None:
+        super().send_mail(
+            subject_template_name,
+            email_template_name,
+            context,
+            from_email,
+            to_email,
+            html_email_template_name,
+        )
+        services.audit_record(
+            actor=None,
+            action="password_reset.request",
+            object_type="user",
+            object_id=context["user"].pk,
+        )
 
 
 class CodeForm(forms.Form):

@@ -116,6 +116,7 @@ class AttemptScope(models.TextChoices):
     WEB = "web", "web sign-in"
     COLLECT = "collect", "collector credentials"
     CODE = "code", "second-factor codes from a known device"
+    RESET = "reset", "password reset requests"
 
 
 class AttemptCounter(models.Model):

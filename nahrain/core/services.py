@@ -223,6 +223,23 @@ def invitation_accept(*, invitation: Invitation, password: str) -> User | None:
     return user
 
 
+@transaction.atomic
+def password_set(*, user: User, password: str, reset: bool) -> User:
+    """Give ``user`` a new password that passes the validators: one they changed while signed in
+    (``reset`` False) or chose through a reset link sent by e-mail. The old password stops
+    working at once, with it every other session of the user and any reset link still open."""
+    validate_password(password, user)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    audit_record(
+        actor=user,
+        action="password.reset" if reset else "password.change",
+        object_type="user",
+        object_id=user.pk,
+    )
+    return user
+
+
 def _token_digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 

@@ -1,30 +1,35 @@
-"""Pages: sign-in and second factor, home, API tokens, organisations, members and invitations."""
+"""Pages: sign-in and second factor, passwords, home, API tokens, organisations, members and
+invitations."""
 
 from __future__ import annotations
 
 from base64 import b32encode
+from typing import Any
 
 import django_otp
 import segno
+from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import SetPasswordForm
+from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_otp.models import Device
 
 from nahrain.core import access, selectors, services
-from nahrain.core.clients import known_device, remember_device
+from nahrain.core.clients import client_address, known_device, remember_device
 from nahrain.core.forms import (
     ApiTokenForm,
+    AuditedPasswordResetForm,
     CodeForm,
     ConfirmedApiTokenForm,
     EnrolmentLinkForm,
@@ -33,9 +38,12 @@ from nahrain.core.forms import (
     OrganisationForm,
     RecoveryCodeForm,
     ThrottledAuthenticationForm,
+    ThrottledPasswordChangeForm,
+    reset_request_keys,
     wait_message,
 )
 from nahrain.core.http import AuthenticatedHttpRequest, personal_data
+from nahrain.core.models import AttemptScope
 
 
 class LoginView(auth_views.LoginView):
@@ -55,11 +63,97 @@ class LoginView(auth_views.LoginView):
         return response
 
 
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """A signed-in user chooses a new password with the current one. The second-factor gate
+    keeps half-signed-in sessions away: an admin changes it only after giving the code."""
+
+    template_name = "core/password_change.html"
+    form_class = ThrottledPasswordChangeForm
+    success_url = reverse_lazy("core:home")
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "request": self.request}
+
+    def form_valid(self, form: PasswordChangeForm) -> HttpResponse:
+        user = services.password_set(
+            user=form.user, password=form.cleaned_data["new_password1"], reset=False
+        )
+        # This session stays signed in (and keeps its second factor); every other one ends.
+        update_session_auth_hash(self.request, user)
+        messages.success(self.request, _("Your password is changed."))
+        return HttpResponseRedirect(self.get_success_url())
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Ask for a link to choose a new password, sent to the account's e-mail address. The answer
+    is the same whether or not an account has the address; requests for one address, and from
+    one client, wait longer and longer, as sign-ins do."""
+
+    template_name = "core/password_reset.html"
+    email_template_name = "core/password_reset_email.txt"
+    subject_template_name = "core/password_reset_subject.txt"
+    form_class = AuditedPasswordResetForm
+    success_url = reverse_lazy("core:login")
+
+    def form_valid(self, form: AuditedPasswordResetForm) -> HttpResponse:
+        keys = reset_request_keys(
+            email=form.cleaned_data["email"], address=client_address(self.request)
+        )
+        wait = services.attempt_begin(scope=AttemptScope.RESET, keys=keys)
+        if wait:
+            form.add_error(None, wait_message(wait, requests=True))
+            return self.form_invalid(form)
+        minutes = settings.PASSWORD_RESET_TIMEOUT // 60
+        messages.info(
+            self.request,
+            ngettext(
+                "If an account has this e-mail address, a link to choose a new password is on "
+                "its way. It works once, within %(minutes)d minute.",
+                "If an account has this e-mail address, a link to choose a new password is on "
+                "its way. It works once, within %(minutes)d minutes.",
+                minutes,
+            )
+            % {"minutes": minutes},
+        )
+        return super().form_valid(form)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """The link from the e-mail: choose a new password, then sign in with it. It does not sign
+    in by itself, so an admin still gives the second factor, and it is spent once used (the
+    token is made from the password it replaces)."""
+
+    template_name = "core/password_reset_confirm.html"
+    success_url = reverse_lazy("core:login")
+
+    def form_valid(self, form: SetPasswordForm[User]) -> HttpResponse:
+        services.password_set(
+            user=form.user, password=form.cleaned_data["new_password1"], reset=True
+        )
+        del self.request.session[auth_views.INTERNAL_RESET_SESSION_TOKEN]
+        messages.success(self.request, _("Your password is changed. Sign in with it."))
+        return HttpResponseRedirect(self.get_success_url())
+
+
 def _safe_next(request: HttpRequest, default: str) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return target
     return default
+
+
+@require_http_methods(["GET", "POST"])
+def admin_login(request: HttpRequest) -> HttpResponse:
+    """Where Django's admin sends whoever it does not let in. Visitors sign in on Nahrain's own
+    page; a signed-in user who is no platform admin goes home and is told why, where sending
+    them to sign in would bring them straight back to the admin, and round again."""
+    if not request.user.is_authenticated:
+        query = request.META.get("QUERY_STRING", "")
+        return HttpResponseRedirect(reverse("core:login") + (f"?{query}" if query else ""))
+    if request.user.is_active and request.user.is_staff:
+        return HttpResponseRedirect(_safe_next(request, reverse("admin:index")))
+    messages.error(request, _("Administration is open to platform admins only."))
+    return redirect("core:home")
 
 
 def _second_factor_given(request: AuthenticatedHttpRequest, device: Device) -> HttpResponse:

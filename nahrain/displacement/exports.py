@@ -13,6 +13,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 
 from nahrain.displacement import selectors
@@ -21,6 +22,14 @@ from nahrain.geo.models import AdminUnit
 from nahrain.intake.readers import neutralise
 
 LEVELS = {"adm0": 0, "adm1": 1, "adm2": 2, "adm3": 3, "location": 4}
+# What the export's level is called on the page (the values stay in URLs and file names).
+LEVEL_NAMES = {
+    "adm0": gettext_lazy("Country"),
+    "adm1": gettext_lazy("Governorates"),
+    "adm2": gettext_lazy("Districts"),
+    "adm3": gettext_lazy("Sub-districts"),
+    "location": gettext_lazy("Locations"),
+}
 FORMATS = ("csv", "hxl", "xlsx", "geojson")
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",

@@ -17,7 +17,7 @@ from nahrain.core.http import AuthenticatedHttpRequest
 from nahrain.core.models import Membership, Role
 from nahrain.core.problems import ImportRejected
 from nahrain.displacement import access, selectors, services
-from nahrain.displacement.exports import FORMATS, LEVELS
+from nahrain.displacement.exports import FORMATS, LEVEL_NAMES, LEVELS
 from nahrain.displacement.forms import ImportOptionsForm, PublishForm, RoundForm
 from nahrain.displacement.models import RoundStatus
 from nahrain.intake.forms import UploadForm
@@ -74,7 +74,7 @@ def round_detail(request: AuthenticatedHttpRequest, round_uid: uuid.UUID) -> Htt
             "can_correct": can_change and assessment_round.status == RoundStatus.PUBLISHED,
             "options_form": ImportOptionsForm(),
             "upload_form": UploadForm(),
-            "levels": list(LEVELS),
+            "levels": list(LEVEL_NAMES.items()),
             "formats": FORMATS,
         },
     )

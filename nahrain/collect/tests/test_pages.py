@@ -174,3 +174,25 @@ def test_command_line(personas: Personas, locations: list[Location]) -> None:
     call_command("collect", "--user", "layla", "collector", "rart09", stdout=out)
     username, password = out.getvalue().split()
     assert Collect(Client(), username, password).get("/openrosa/formList").status_code == 200
+
+
+NAVIGATION = {
+    "en": ("Review queue", "Collectors"),
+    "ar": ("قائمة المراجعة", "جامعو البيانات"),
+    "ckb": ("ڕیزی پێداچوونەوە", "کۆکەرەوانی داتا"),
+}
+
+
+@pytest.mark.parametrize("language", sorted(NAVIGATION))
+def test_information_managers_find_the_queue_and_collectors_in_the_top_bar(
+    personas: Personas, language: str
+) -> None:
+    queue, collectors = NAVIGATION[language]
+    for persona, shown in ((personas.layla, True), (personas.hana, False), (personas.ahmed, False)):
+        client = persona.client()
+        client.cookies["django_language"] = language
+        page = client.get("/").content.decode()
+        assert (queue in page) is shown
+        assert (collectors in page) is shown
+        assert ('href="/collect/"' in page) is shown
+        assert ('href="/collect/collectors/"' in page) is shown

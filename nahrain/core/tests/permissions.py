@@ -4,6 +4,9 @@ sign-in and language switch, the API's schema). The builders make the objects th
 
 from __future__ import annotations
 
+from django.contrib.auth.tokens import default_token_generator
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django_otp.oath import totp
 
 from nahrain.core import services
@@ -23,6 +26,7 @@ from nahrain.testing.permissions import (
     api,
     page,
 )
+from nahrain.testing.personas import PASSWORD
 
 # --- builders ---------------------------------------------------------------------------------
 
@@ -119,6 +123,33 @@ def invitation(world: World) -> Target:
     )
 
 
+def new_password(world: World) -> Target:
+    """A new password, given with the current one every persona shares."""
+    password = "matrix chooses a new one 42"
+    return Target(
+        form={"old_password": PASSWORD, "new_password1": password, "new_password2": password}
+    )
+
+
+def reset_request(world: World) -> Target:
+    """A reset link asked for layla's address."""
+    world.personas.layla.user.email = "layla@example.org"
+    world.personas.layla.user.save(update_fields=["email"])
+    return Target(form={"email": "layla@example.org"})
+
+
+def reset_link(world: World) -> Target:
+    """Layla's reset link, as the e-mail gives it: any visit keeps the token in the session and
+    sends on to the form (302), so that the token leaves the address bar before the page shows."""
+    user = world.personas.layla.user
+    return Target(
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        }
+    )
+
+
 # --- the rows ---------------------------------------------------------------------------------
 
 ENDPOINTS: tuple[Decision, ...] = (
@@ -143,6 +174,23 @@ ENDPOINTS: tuple[Decision, ...] = (
         build=enrolment_link,
         before_second_factor=True,
         personal=True,
+    ),
+    # Passwords: changed by a fully signed-in user; reset by anyone holding the e-mailed link,
+    # which signs nobody in (the second factor is still asked at the next sign-in).
+    page(
+        "core:password_change",
+        GET=SIGNED_IN,
+        POST=SIGNED_IN,
+        build=new_password,
+        ok={"POST": 302},
+    ),
+    page("core:password_reset", GET=PUBLIC, POST=PUBLIC, build=reset_request, ok={"POST": 302}),
+    page(
+        "core:password_reset_confirm",
+        GET=PUBLIC,
+        POST=PUBLIC,
+        build=reset_link,
+        ok={"GET": 302, "POST": 302},
     ),
     page("core:recovery_codes", GET=SIGNED_IN, POST=SIGNED_IN, personal=True),
     page(

@@ -137,7 +137,8 @@ def test_an_upload_shows_the_preview_and_writes_nothing_until_confirmed(
     # The job's page shows the result and the audit entry; others cannot see it.
     result = text(client.get(f"/intake/jobs/{job.uid}/"))
     assert f'data-figure="job-locations">{len(PLACES)}<' in result
-    assert "round.import" in result and "hx-trigger" not in result
+    assert "Import: DTM master list (IDPs or returnees per location)" in result
+    assert "round.import" not in result and "hx-trigger" not in result
     assert personas.ahmed.client().get(f"/intake/jobs/{job.uid}/").status_code == 404
     assert personas.omar.client().get(f"/intake/jobs/{job.uid}/").status_code == 404
     assert client.get(f"/intake/jobs/{RANDOM_UID}/").status_code == 404
