@@ -352,3 +352,17 @@ def test_a_round_from_another_date_is_the_previous_one(personas: Personas, gazet
     AssessmentRound.objects.filter(pk=first.pk).update(status=RoundStatus.PUBLISHED)
     assert selectors.round_previous(user=personas.layla.user, assessment_round=later) == first
     assert selectors.round_previous(user=personas.layla.user, assessment_round=first) is None
+
+
+def test_a_change_of_figures_and_the_language_button_are_two_words(
+    personas: Personas, gazetteer: None
+) -> None:
+    """One English word, two meanings: a difference between rounds and the button that applies
+    the language chosen. Each has its own Arabic and Sorani word."""
+    first, second = two_published_rounds(personas)
+    client = personas.ahmed.client()
+    for language, difference, button in (("ar", "التغيّر", "تغيير"), ("ckb", "گۆڕان", "گۆڕین")):
+        client.cookies["django_language"] = language
+        html = text(client.get("/dtm/compare/", {"base": str(first.uid), "other": str(second.uid)}))
+        assert f"<h2>{difference}</h2>" in html
+        assert f'class="secondary">{button}</button>' in html
