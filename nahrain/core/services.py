@@ -182,23 +182,44 @@ def user_invite(
     return user, token
 
 
+def _one_time_link(
+    *,
+    model: type[Invitation] | type[EnrolmentLink],
+    actor: User | None,
+    user: User,
+    seconds: int,
+    action: str,
+    detail_key: str,
+    salt: str,
+) -> str:
+    """A one-time link of ``user``'s (an invitation, an enrolment link), valid ``seconds``,
+    recorded and audited; its signed token."""
+    link = model.objects.create(
+        user=user, created_by=actor, expires_at=timezone.now() + timedelta(seconds=seconds)
+    )
+    audit_record(
+        actor=actor,
+        action=action,
+        object_type="user",
+        object_id=user.pk,
+        detail={detail_key: str(link.pk)},
+    )
+    return signing.dumps(str(link.pk), salt=salt)
+
+
 @transaction.atomic
 def invitation_create(*, actor: User | None, user: User) -> str:
     """A signed one-time sign-in link token for ``user``, valid ``NAHRAIN_INVITATION_SECONDS``;
     ``actor`` None is the server's operator."""
-    invitation = Invitation.objects.create(
-        user=user,
-        created_by=actor,
-        expires_at=timezone.now() + timedelta(seconds=settings.NAHRAIN_INVITATION_SECONDS),
-    )
-    audit_record(
+    return _one_time_link(
+        model=Invitation,
         actor=actor,
+        user=user,
+        seconds=settings.NAHRAIN_INVITATION_SECONDS,
         action="invitation.create",
-        object_type="user",
-        object_id=user.pk,
-        detail={"invitation_id": str(invitation.pk)},
+        detail_key="invitation_id",
+        salt=INVITATION_SALT,
     )
-    return signing.dumps(str(invitation.pk), salt=INVITATION_SALT)
 
 
 @transaction.atomic
@@ -421,19 +442,15 @@ def recovery_codes_generate(*, user: User) -> list[str]:
 def enrolment_link_create(*, actor: User | None, user: User) -> str:
     """A signed one-time link token letting ``user`` set up an authenticator app, valid for
     ``NAHRAIN_ENROLMENT_LINK_SECONDS``; ``actor`` None is the server's operator."""
-    link = EnrolmentLink.objects.create(
-        user=user,
-        created_by=actor,
-        expires_at=timezone.now() + timedelta(seconds=settings.NAHRAIN_ENROLMENT_LINK_SECONDS),
-    )
-    audit_record(
+    return _one_time_link(
+        model=EnrolmentLink,
         actor=actor,
+        user=user,
+        seconds=settings.NAHRAIN_ENROLMENT_LINK_SECONDS,
         action="enrolment_link.create",
-        object_type="user",
-        object_id=user.pk,
-        detail={"link_id": str(link.pk)},
+        detail_key="link_id",
+        salt=ENROLMENT_LINK_SALT,
     )
-    return signing.dumps(str(link.pk), salt=ENROLMENT_LINK_SALT)
 
 
 @transaction.atomic

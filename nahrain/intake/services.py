@@ -23,9 +23,6 @@ from nahrain.intake.spec import Intake, Outcome, Spec, spec_named
 logger = logging.getLogger(__name__)
 
 UPLOAD_KEPT = timedelta(hours=24)
-# A job claimed before workers were recorded on jobs, running this long, has lost its worker: a
-# national master list writes in seconds.
-JOB_STALE = timedelta(hours=1)
 # Workers unseen this long are forgotten (their jobs were failed long before).
 WORKER_FORGOTTEN = timedelta(days=1)
 # Stored in English and shown in the reader's language (the page translates it).
@@ -70,15 +67,12 @@ def upload_keep(
 
 
 def stale_forget() -> None:
-    """Forget what is kept no longer: uploads nobody confirmed within a day, the bytes of jobs
-    refused a day ago (kept for their problems file), and jobs claimed before workers were
-    recorded that have run for an hour (the workers fail the others: ``jobs_orphaned_fail``)."""
+    """Forget what is kept no longer: uploads nobody confirmed within a day and the bytes of jobs
+    refused a day ago (kept for their problems file). Jobs whose worker died are the workers'
+    to fail (``jobs_orphaned_fail``)."""
     now = timezone.now()
     Upload.objects.filter(created_at__lt=now - UPLOAD_KEPT).delete()
     Job.objects.filter(finished_at__lt=now - UPLOAD_KEPT).exclude(data=b"").update(data=b"")
-    Job.objects.filter(
-        status=JobStatus.RUNNING, worker_host="", started_at__lt=now - JOB_STALE
-    ).update(status=JobStatus.FAILED, error=WORKER_LOST, finished_at=now)
 
 
 def worker_seen() -> None:

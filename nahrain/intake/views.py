@@ -13,7 +13,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
-from django.utils.timezone import now
 from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
@@ -23,7 +22,7 @@ from nahrain.core.problems import ImportRejected, Problem, Severity
 from nahrain.geo import services as geo_services
 from nahrain.intake import access, services
 from nahrain.intake.forms import AliasForm, UploadForm
-from nahrain.intake.models import Job, JobStatus, Upload
+from nahrain.intake.models import Job, Upload
 from nahrain.intake.problems_file import (
     CONTENT_TYPES,
     problems_csv,
@@ -270,15 +269,6 @@ STAGES = {
 def job(request: AuthenticatedHttpRequest, job_uid: uuid.UUID) -> HttpResponse:
     """A running import: its progress (polled by htmx), then the result and its audit entry."""
     found, spec, target = access.access_job(request.user, job_uid)
-    started = found.started_at
-    if (
-        found.status == JobStatus.RUNNING
-        and not found.worker_host
-        and started
-        and started < now() - services.JOB_STALE
-    ):
-        # Claimed before workers were recorded, its worker ended mid-way: shown as it is.
-        found.status, found.error = JobStatus.FAILED, services.WORKER_LOST
     template = "intake/_job.html" if request.headers.get("HX-Request") else "intake/job.html"
     problems = problems_from(found.problems)
     context = {

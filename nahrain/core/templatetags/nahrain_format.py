@@ -35,12 +35,11 @@ def num(value: Any) -> str:
     return str(format_decimal(value, locale=_locale(), numbering_system="default"))
 
 
-@register.filter
-def signed(value: Any) -> str:
-    """A change with its sign, a true minus sign for a fall: +1,204 / MINUS 3,310."""
+def _with_sign(value: Any, written: Any) -> str:
+    """``written(abs(value))`` with the value's sign, a true minus sign for a fall."""
     if value is None:
         return NOTHING
-    text = num(abs(value))
+    text = str(written(abs(value)))
     if value > 0:
         text = f"+{text}"
     elif value < 0:
@@ -49,6 +48,12 @@ def signed(value: Any) -> str:
         # Isolated left to right, or the sign would wander to the number's far end in Arabic.
         return f"\u2066{text}\u2069"
     return text
+
+
+@register.filter
+def signed(value: Any) -> str:
+    """A change with its sign, a true minus sign for a fall: +1,204 / MINUS 3,310."""
+    return _with_sign(value, num)
 
 
 @register.filter
@@ -62,16 +67,7 @@ def percent(value: Any) -> str:
 @register.filter
 def signed_percent(value: Any) -> str:
     """A change as a percentage with its sign: +25.0% / MINUS 3.2%."""
-    if value is None:
-        return NOTHING
-    text = percent(abs(value))
-    if value > 0:
-        text = f"+{text}"
-    elif value < 0:
-        text = f"{MINUS}{text}"
-    if value and get_language_bidi():
-        return f"\u2066{text}\u2069"
-    return text
+    return _with_sign(value, percent)
 
 
 @register.filter
