@@ -1,0 +1,432 @@
+"""Writes of the sites app: keyword-only, typed, one transaction each, audited.
+
+The population rule (docs/SITES.md, "One population figure"): a site's current population is its
+newest dated figure plus the arrivals minus the departures dated after that figure's day
+(movements on the day of a headcount are taken to be in it). Every movement write takes the
+site's row lock first, so that concurrent writes to one site apply one after another and the
+rollups (the site's population, its week, its governorate's week) always equal the events' sum.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import F, Sum
+
+from nahrain.core.models import Organisation
+from nahrain.core.services import audit_record
+from nahrain.geo.models import AdminUnit
+from nahrain.geo.selectors import admin_unit_ancestors
+from nahrain.sites.models import (
+    Movement,
+    MovementKind,
+    MovementPlace,
+    PopulationSource,
+    Site,
+    SitePopulation,
+    SiteStatus,
+    SiteStatusChange,
+)
+
+
+class SiteRuleBroken(ValidationError):
+    """A write that would break a rule of the site (a population below zero, a transfer to
+    itself): refused with a message for the person who made it."""
+
+
+def governorate_of(unit: AdminUnit) -> AdminUnit:
+    """The governorate (level 1) a unit lies in; a governorate is its own."""
+    chain = admin_unit_ancestors(unit)
+    if len(chain) < 2:
+        raise SiteRuleBroken("A site lies in a governorate: give at least its governorate.")
+    return chain[1]
+
+
+def week_of(day: date) -> date:
+    """The Monday that starts the (ISO) week of a day: the weeks of the CCCM weekly figures."""
+    return day - timedelta(days=day.weekday())
+
+
+# --- sites ------------------------------------------------------------------------------------
+
+SITE_FIELDS = (
+    "name_en",
+    "name_ar",
+    "name_ckb",
+    "type",
+    "latitude",
+    "longitude",
+    "location",
+    "managing_agency",
+    "partners",
+    "opened_on",
+    "capacity_plots",
+    "capacity_shelters",
+    "capacity_people",
+    "area_m2",
+)
+
+
+@transaction.atomic
+def site_create(
+    *,
+    actor: User | None,
+    organisation: Organisation,
+    code: str,
+    name_en: str,
+    type: str,
+    admin_unit: AdminUnit,
+    status: str = SiteStatus.OPEN,
+    status_on: date | None = None,
+    **attributes: Any,
+) -> Site:
+    """A new site of ``organisation``, with its first status in its history."""
+    unknown = set(attributes) - set(SITE_FIELDS)
+    if unknown:
+        raise TypeError(f"site_create() got unexpected fields {sorted(unknown)}")
+    site = Site(
+        organisation=organisation,
+        code=code.strip(),
+        name_en=name_en.strip(),
+        type=type,
+        admin_unit=admin_unit,
+        governorate=governorate_of(admin_unit),
+        status=status,
+        status_since=status_on,
+        **attributes,
+    )
+    site.full_clean()
+    site.save()
+    SiteStatusChange.objects.create(
+        site=site, status=status, on=status_on or date.today(), actor=actor
+    )
+    audit_record(
+        actor=actor,
+        action="site.create",
+        object_type="site",
+        object_id=site.uid,
+        organisation=organisation,
+    )
+    return site
+
+
+@transaction.atomic
+def site_update(
+    *, actor: User | None, site: Site, admin_unit: AdminUnit | None = None, **attributes: Any
+) -> Site:
+    """Change a site's profile (names, type, place, agency, capacity); not its status, which
+    has a history of its own (``site_status_set``)."""
+    unknown = set(attributes) - set(SITE_FIELDS)
+    if unknown:
+        raise TypeError(f"site_update() got unexpected fields {sorted(unknown)}")
+    site = Site.objects.select_for_update().get(pk=site.pk)
+    changed = sorted(k for k, v in attributes.items() if getattr(site, k) != v)
+    for key, value in attributes.items():
+        setattr(site, key, value)
+    if admin_unit is not None and admin_unit.pk != site.admin_unit_id:
+        site.admin_unit = admin_unit
+        site.governorate = governorate_of(admin_unit)
+        changed.append("admin_unit")
+    site.full_clean()
+    site.save()
+    if changed:
+        audit_record(
+            actor=actor,
+            action="site.update",
+            object_type="site",
+            object_id=site.uid,
+            organisation=site.organisation,
+            detail={"fields": changed},
+        )
+    return site
+
+
+@transaction.atomic
+def site_status_set(
+    *, actor: User | None, site: Site, status: str, on: date, reason: str = ""
+) -> Site:
+    """Move a site to a status on a date, with its reason, kept in its history. The newest
+    dated step is the site's status; a step dated before it only fills in the history."""
+    if status not in SiteStatus.values:
+        raise SiteRuleBroken(f"Unknown status {status!r}.")
+    site = Site.objects.select_for_update().get(pk=site.pk)
+    SiteStatusChange.objects.create(
+        site=site, status=status, on=on, reason=reason.strip(), actor=actor
+    )
+    newest = site.status_changes.order_by("-on", "-at", "-pk").first()
+    assert newest is not None
+    site.status, site.status_since = newest.status, newest.on
+    if site.status == SiteStatus.CLOSED:
+        site.closed_on = site.status_since
+    elif site.status in (SiteStatus.OPEN, SiteStatus.REOPENED):
+        site.closed_on = None
+        site.opened_on = site.opened_on or site.status_since
+    site.save(update_fields=["status", "status_since", "closed_on", "opened_on", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="site.status",
+        object_type="site",
+        object_id=site.uid,
+        organisation=site.organisation,
+        detail={"status": status, "on": on.isoformat()},
+    )
+    return site
+
+
+# --- population -------------------------------------------------------------------------------
+
+
+def _population_refresh(site: Site) -> None:
+    """Recompute a locked site's population from its newest figure and the movements since."""
+    base = site.populations.order_by("-on", "-pk").first()
+    movements = site.movements.all()
+    individuals = households = 0
+    if base is not None:
+        movements = movements.filter(on__gt=base.on)
+        individuals, households = base.individuals, base.households or 0
+    for kind, sign in ((MovementKind.ARRIVAL, 1), (MovementKind.DEPARTURE, -1)):
+        sums = movements.filter(kind=kind).aggregate(i=Sum("individuals"), h=Sum("households"))
+        individuals += sign * (sums["i"] or 0)
+        households += sign * (sums["h"] or 0)
+    site.population_individuals = individuals
+    site.population_households = households
+    if base is not None:
+        site.population_source, site.population_date = base.source, base.on
+    else:
+        site.population_source, site.population_date = PopulationSource.MOVEMENTS, None
+    site.save(
+        update_fields=[
+            "population_individuals",
+            "population_households",
+            "population_source",
+            "population_date",
+            "updated_at",
+        ]
+    )
+
+
+@transaction.atomic
+def population_record(
+    *,
+    actor: User | None,
+    site: Site,
+    on: date,
+    source: str,
+    individuals: int,
+    households: int | None = None,
+    note: str = "",
+) -> SitePopulation:
+    """A dated population figure (replacing the same source's figure of the same day)."""
+    if source not in PopulationSource.values or source == PopulationSource.MOVEMENTS:
+        raise SiteRuleBroken(f"Unknown population source {source!r}.")
+    if individuals < 0 or (households is not None and households < 0):
+        raise SiteRuleBroken("A population figure cannot be negative.")
+    site = Site.objects.select_for_update().get(pk=site.pk)
+    figure, _created = SitePopulation.objects.update_or_create(
+        site=site,
+        on=on,
+        source=source,
+        defaults={
+            "individuals": individuals,
+            "households": households,
+            "note": note,
+            "actor": actor,
+        },
+    )
+    _population_refresh(site)
+    audit_record(
+        actor=actor,
+        action="site.population",
+        object_type="site",
+        object_id=site.uid,
+        organisation=site.organisation,
+        detail={"on": on.isoformat(), "source": source, "individuals": individuals},
+    )
+    return figure
+
+
+# --- movements --------------------------------------------------------------------------------
+
+_WEEK_UPSERT = """
+INSERT INTO {table} ({owner}, week, arrivals_households, arrivals_individuals,
+                     departures_households, departures_individuals)
+VALUES (%s, %s, %s, %s, %s, %s)
+ON CONFLICT ({owner}, week) DO UPDATE SET
+    arrivals_households = {table}.arrivals_households + excluded.arrivals_households,
+    arrivals_individuals = {table}.arrivals_individuals + excluded.arrivals_individuals,
+    departures_households = {table}.departures_households + excluded.departures_households,
+    departures_individuals = {table}.departures_individuals + excluded.departures_individuals
+"""
+
+
+def _weeks_add(movement: Movement, sign: int = 1) -> None:
+    """Add a movement to its site's and its governorate's week (``sign`` -1 takes it out)."""
+    households, individuals = sign * movement.households, sign * movement.individuals
+    arriving = movement.kind == MovementKind.ARRIVAL
+    values = (
+        households if arriving else 0,
+        individuals if arriving else 0,
+        0 if arriving else households,
+        0 if arriving else individuals,
+    )
+    week = week_of(movement.on)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _WEEK_UPSERT.format(table="sites_siteweek", owner="site_id"),
+            [movement.site_id, week, *values],
+        )
+        cursor.execute(
+            _WEEK_UPSERT.format(table="sites_governorateweek", owner="governorate_id"),
+            [movement.site.governorate_id, week, *values],
+        )
+
+
+def _movement_apply(locked: Site, movement: Movement) -> None:
+    """Count a saved movement in the rollups of its (locked) site."""
+    sign = 1 if movement.kind == MovementKind.ARRIVAL else -1
+    if locked.population_date is None or movement.on > locked.population_date:
+        new_individuals = locked.population_individuals + sign * movement.individuals
+        new_households = locked.population_households + sign * movement.households
+        if new_individuals < 0 or new_households < 0:
+            raise SiteRuleBroken(
+                "More people would leave than the site holds: record its headcount first, "
+                "or check the figures of this departure."
+            )
+        Site.objects.filter(pk=locked.pk).update(
+            population_individuals=F("population_individuals") + sign * movement.individuals,
+            population_households=F("population_households") + sign * movement.households,
+        )
+        locked.population_individuals = new_individuals
+        locked.population_households = new_households
+    _weeks_add(movement)
+
+
+def _validated(movement: Movement) -> Movement:
+    if movement.individuals < movement.households:
+        raise SiteRuleBroken("A household has at least one person: individuals ≥ households.")
+    if movement.other_site_id is not None and movement.other_site_id == movement.site_id:
+        raise SiteRuleBroken("A site cannot send households to itself.")
+    movement.full_clean(exclude=["site", "other_site", "admin_unit", "closure", "actor"])
+    return movement
+
+
+@transaction.atomic
+def movement_record(
+    *,
+    actor: User | None,
+    site: Site,
+    kind: str,
+    on: date,
+    households: int,
+    individuals: int,
+    place: str = MovementPlace.UNKNOWN,
+    other_site: Site | None = None,
+    admin_unit: AdminUnit | None = None,
+    reason: str = "",
+    key: str | None = None,
+) -> Movement:
+    """Households arriving at or leaving a site. A ``key`` (a form's instance id, a file's row)
+    makes the same movement sent twice count once: the first one is returned."""
+    if key:
+        existing = Movement.objects.filter(key=key).first()
+        if existing is not None:
+            return existing
+    locked = Site.objects.select_for_update().get(pk=site.pk)
+    if key:  # sent twice at the same moment: the second waited on the lock
+        existing = Movement.objects.filter(key=key).first()
+        if existing is not None:
+            return existing
+    movement = _validated(
+        Movement(
+            site=locked,
+            kind=kind,
+            on=on,
+            households=households,
+            individuals=individuals,
+            place=place,
+            other_site=other_site,
+            admin_unit=admin_unit,
+            reason=reason,
+            key=key or None,
+            actor=actor,
+        )
+    )
+    movement.save()
+    _movement_apply(locked, movement)
+    audit_record(
+        actor=actor,
+        action=f"site.{kind}",
+        object_type="site",
+        object_id=locked.uid,
+        organisation=locked.organisation,
+        detail={"movement": str(movement.uid), "households": households},
+    )
+    return movement
+
+
+@transaction.atomic
+def transfer_record(
+    *,
+    actor: User | None,
+    from_site: Site,
+    to_site: Site,
+    on: date,
+    households: int,
+    individuals: int,
+    reason: str = "",
+    key: str | None = None,
+) -> tuple[Movement, Movement]:
+    """Households moving from one site to another: a departure and an arrival sharing one
+    transfer id, written together. Both sites are locked in a fixed order (by id), so that two
+    transfers between the same pair in opposite directions cannot deadlock."""
+    if from_site.pk == to_site.pk:
+        raise SiteRuleBroken("A site cannot send households to itself.")
+    if key:
+        out = Movement.objects.filter(key=f"{key}:out").first()
+        back = Movement.objects.filter(key=f"{key}:in").first()
+        if out is not None and back is not None:
+            return out, back
+    locked = {
+        s.pk: s
+        for s in Site.objects.select_for_update()
+        .filter(pk__in=[from_site.pk, to_site.pk])
+        .order_by("pk")
+    }
+    transfer = uuid.uuid4()
+    moves = []
+    for kind, site, other, suffix in (
+        (MovementKind.DEPARTURE, locked[from_site.pk], locked[to_site.pk], "out"),
+        (MovementKind.ARRIVAL, locked[to_site.pk], locked[from_site.pk], "in"),
+    ):
+        movement = _validated(
+            Movement(
+                site=site,
+                kind=kind,
+                on=on,
+                households=households,
+                individuals=individuals,
+                place=MovementPlace.ANOTHER_SITE,
+                other_site=other,
+                reason=reason,
+                transfer=transfer,
+                key=f"{key}:{suffix}" if key else None,
+                actor=actor,
+            )
+        )
+        movement.save()
+        _movement_apply(site, movement)
+        moves.append(movement)
+    audit_record(
+        actor=actor,
+        action="site.transfer",
+        object_type="site",
+        object_id=from_site.uid,
+        organisation=from_site.organisation,
+        detail={"to": str(to_site.uid), "transfer": str(transfer), "households": households},
+    )
+    return moves[0], moves[1]
