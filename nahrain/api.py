@@ -133,12 +133,14 @@ def _routers() -> None:
     from nahrain.displacement.api import router as dtm_router
     from nahrain.geo.api import router as geo_router
     from nahrain.intake.api import router as intake_router
+    from nahrain.sites.api import router as sites_router
 
     api.add_router("/", core_router)
     api.add_router("/geo/", geo_router)
     api.add_router("/dtm/", dtm_router)
     api.add_router("/collect/", collect_router)
     api.add_router("/intake/", intake_router)
+    api.add_router("/sites/", sites_router)
 
 
 _routers()

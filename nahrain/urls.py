@@ -12,6 +12,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("geo/", include("nahrain.geo.urls")),
     path("dtm/", include("nahrain.displacement.urls")),
+    path("sites/", include("nahrain.sites.urls")),
     path("intake/", include("nahrain.intake.urls")),
     path("openrosa/", include("nahrain.collect.openrosa_urls")),
     path("collect/", include("nahrain.collect.urls")),

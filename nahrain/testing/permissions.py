@@ -20,6 +20,10 @@ A decision is made of a small vocabulary of grants, combined with ``|``:
 - ``MEMBER``: a member (any role) of the object's organisation
 - ``IM``: an information manager of the object's organisation
 - ``ANY_IM``: an information manager of any organisation (creating in one's own organisation)
+- ``SITE_STAFF``: a site manager or an information manager of the object's organisation (who
+  write its sites)
+- ``ANY_SITE_STAFF``: a site manager or information manager of any organisation (creating a
+  site in one's own organisation)
 - ``ORG_ADMIN``: an organisation admin of the object's organisation
 - ``OWNER``: the user the object belongs to (an API token)
 - ``PUBLISHED``: any signed-in user, when the object is published (a DTM round)
@@ -82,6 +86,8 @@ MEMBER = Grant(frozenset({"MEMBER"}))
 IM = Grant(frozenset({"IM"}))
 ORG_ADMIN = Grant(frozenset({"ORG_ADMIN"}))
 ANY_IM = Grant(frozenset({"ANY_IM"}))
+SITE_STAFF = Grant(frozenset({"SITE_STAFF"}))
+ANY_SITE_STAFF = Grant(frozenset({"ANY_SITE_STAFF"}))
 OWNER = Grant(frozenset({"OWNER"}))
 PUBLISHED = Grant(frozenset({"PUBLISHED"}))
 PLATFORM_ADMIN = Grant(frozenset({"PLATFORM_ADMIN"}))
@@ -126,6 +132,9 @@ class Target:
     prepare: Callable[[Client], None] | None = None
 
 
+SITE_STAFF_ROLES = frozenset({"site_manager", "information_manager"})
+
+
 def granted(grant: Grant, who: Who, target: Target) -> bool:
     """True when the grant lets this persona use the endpoint on this target."""
     atoms = grant.atoms
@@ -143,6 +152,11 @@ def granted(grant: Grant, who: Who, target: Target) -> bool:
         or (
             "ANY_IM" in atoms
             and any("information_manager" in r for r in who.roles_by_organisation.values())
+        )
+        or ("SITE_STAFF" in atoms and bool(roles & SITE_STAFF_ROLES))
+        or (
+            "ANY_SITE_STAFF" in atoms
+            and any(r & SITE_STAFF_ROLES for r in who.roles_by_organisation.values())
         )
         or ("OWNER" in atoms and target.owner is not None and target.owner.pk == who.user.pk)
         or ("PUBLISHED" in atoms and target.published)
