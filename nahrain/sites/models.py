@@ -88,9 +88,10 @@ class Site(models.Model):
         _("planned capacity (people)"), null=True, blank=True
     )
     area_m2 = models.PositiveIntegerField(_("area (m²)"), null=True, blank=True)
-    # The rollup: the newest figure plus the movements since (services keep it).
-    population_individuals = models.IntegerField(_("individuals"), default=0)
-    population_households = models.IntegerField(_("households"), default=0)
+    # The rollup: the newest figure plus the movements since (services keep it). A figure given
+    # in households alone (CCCM lists often are) leaves individuals unknown (null), never guessed.
+    population_individuals = models.IntegerField(_("individuals"), null=True, blank=True, default=0)
+    population_households = models.IntegerField(_("households"), null=True, blank=True, default=0)
     population_source = models.CharField(
         max_length=16, choices=PopulationSource.choices, blank=True
     )
@@ -140,7 +141,8 @@ class SitePopulation(models.Model):
     site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="populations")
     on = models.DateField()
     source = models.CharField(max_length=16, choices=PopulationSource.choices)
-    individuals = models.PositiveIntegerField()
+    # Either may be unknown (a CCCM list in households alone), not both.
+    individuals = models.PositiveIntegerField(null=True, blank=True)
     households = models.PositiveIntegerField(null=True, blank=True)
     note = models.CharField(max_length=200, blank=True)  # the file or form it came from
     actor = models.ForeignKey(
@@ -152,6 +154,10 @@ class SitePopulation(models.Model):
         ordering = ["site", "on", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["site", "on", "source"], name="site_population_once"),
+            models.CheckConstraint(
+                condition=models.Q(individuals__isnull=False) | models.Q(households__isnull=False),
+                name="site_population_given",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -185,14 +185,18 @@ def _population_refresh(site: Site) -> None:
     """Recompute a locked site's population from its newest figure and the movements since."""
     base = site.populations.order_by("-on", "-pk").first()
     movements = site.movements.all()
-    individuals = households = 0
+    individuals: int | None = 0
+    households: int | None = 0
     if base is not None:
         movements = movements.filter(on__gt=base.on)
-        individuals, households = base.individuals, base.households or 0
+        individuals, households = base.individuals, base.households
     for kind, sign in ((MovementKind.ARRIVAL, 1), (MovementKind.DEPARTURE, -1)):
         sums = movements.filter(kind=kind).aggregate(i=Sum("individuals"), h=Sum("households"))
-        individuals += sign * (sums["i"] or 0)
-        households += sign * (sums["h"] or 0)
+        # An unknown count stays unknown: movements are not added to a figure nobody gave.
+        if individuals is not None:
+            individuals += sign * (sums["i"] or 0)
+        if households is not None:
+            households += sign * (sums["h"] or 0)
     site.population_individuals = individuals
     site.population_households = households
     if base is not None:
@@ -217,14 +221,17 @@ def population_record(
     site: Site,
     on: date,
     source: str,
-    individuals: int,
+    individuals: int | None,
     households: int | None = None,
     note: str = "",
 ) -> SitePopulation:
-    """A dated population figure (replacing the same source's figure of the same day)."""
+    """A dated population figure, in individuals, households or both (replacing the same
+    source's figure of the same day)."""
     if source not in PopulationSource.values or source == PopulationSource.MOVEMENTS:
         raise SiteRuleBroken(f"Unknown population source {source!r}.")
-    if individuals < 0 or (households is not None and households < 0):
+    if individuals is None and households is None:
+        raise SiteRuleBroken("A population figure gives individuals, households or both.")
+    if (individuals or 0) < 0 or (households or 0) < 0:
         raise SiteRuleBroken("A population figure cannot be negative.")
     site = Site.objects.select_for_update().get(pk=site.pk)
     figure, _created = SitePopulation.objects.update_or_create(
@@ -245,7 +252,7 @@ def population_record(
         object_type="site",
         object_id=site.uid,
         organisation=site.organisation,
-        detail={"on": on.isoformat(), "source": source, "individuals": individuals},
+        detail={"on": on.isoformat(), "source": source},
     )
     return figure
 
@@ -286,13 +293,18 @@ def _weeks_add(movement: Movement, sign: int = 1) -> None:
         )
 
 
+def _plus(count: int | None, change: int) -> int | None:
+    return None if count is None else count + change
+
+
 def _movement_apply(locked: Site, movement: Movement) -> None:
     """Count a saved movement in the rollups of its (locked) site."""
     sign = 1 if movement.kind == MovementKind.ARRIVAL else -1
     if locked.population_date is None or movement.on > locked.population_date:
-        new_individuals = locked.population_individuals + sign * movement.individuals
-        new_households = locked.population_households + sign * movement.households
-        if new_individuals < 0 or new_households < 0:
+        # A count nobody gave (null) stays null: F() + n on NULL is NULL in SQL too.
+        new_individuals = _plus(locked.population_individuals, sign * movement.individuals)
+        new_households = _plus(locked.population_households, sign * movement.households)
+        if (new_individuals or 0) < 0 or (new_households or 0) < 0:
             raise SiteRuleBroken(
                 "More people would leave than the site holds: record its headcount first, "
                 "or check the figures of this departure."
