@@ -184,6 +184,9 @@ NAHRAIN_TRUSTED_PROXY_COUNT = int(os.environ.get("NAHRAIN_TRUSTED_PROXY_COUNT", 
 NAHRAIN_ENROLMENT_LINK_SECONDS = int(os.environ.get("NAHRAIN_ENROLMENT_LINK_SECONDS", "259200"))
 # A one-time sign-in link of an invited user is valid this long.
 NAHRAIN_INVITATION_SECONDS = int(os.environ.get("NAHRAIN_INVITATION_SECONDS", "259200"))
+# The licence exports of figures state (e.g. "CC BY-IGO 3.0"); unset, they say it is not
+# stated and whom to ask, rather than guess one for an organisation's data.
+NAHRAIN_EXPORT_LICENCE = os.environ.get("NAHRAIN_EXPORT_LICENCE", "")
 # A password reset link sent by e-mail is valid this long (and spent once used).
 PASSWORD_RESET_TIMEOUT = int(os.environ.get("NAHRAIN_PASSWORD_RESET_SECONDS", "7200"))
 # Mail (password reset links) is printed on the console unless settings_production's SMTP

@@ -48,10 +48,23 @@ HOUSEHOLD_SIZE_IN_CAMP_FROM_117 = Decimal(5)
 ORIGIN_IN_INDIVIDUALS_FROM_ROUND = 119
 
 
-# HXL attributes that make a count a part of the whole (women, children...): such a column is
-# not the total.
+# HXL attributes that make a count a part of the whole (women, children...; a shelter type, a
+# period or a governorate of origin, as Nahrain's own exports tag their breakdowns): such a
+# column is not the total.
 PART_OF_A_COUNT = "".join(
-    f"-{a}" for a in ("f", "m", "children", "adults", "elderly", "infants", "adolescents")
+    f"-{a}"
+    for a in (
+        "f",
+        "m",
+        "children",
+        "adults",
+        "elderly",
+        "infants",
+        "adolescents",
+        "shelter",
+        "period",
+        "origin",
+    )
 )
 
 

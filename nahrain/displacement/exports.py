@@ -1,8 +1,11 @@
 """Exports of a round's figures: CSV, HXL-tagged CSV (for HDX), XLSX and GeoJSON.
 
 One table per level (country, governorate, district, subdistrict, location) with IDP and
-returnee households and individuals side by side. Cells that a spreadsheet would run as a
-formula are neutralised.
+returnee households and individuals side by side, then every breakdown the round holds (by
+shelter type, period of displacement and governorate of origin), in the order of the round's
+code lists. The XLSX file adds a sheet saying what the figures are (source, round, date,
+status, methodology, licence) and one explaining every column. Cells that a spreadsheet would
+run as a formula are neutralised.
 """
 
 from __future__ import annotations
@@ -10,14 +13,16 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 
 from nahrain.displacement import selectors
-from nahrain.displacement.models import AssessmentRound
+from nahrain.displacement.codelists import codes_for_round
+from nahrain.displacement.models import AssessmentRound, Breakdown, Dimension, RoundStatus
 from nahrain.geo.models import AdminUnit
 from nahrain.intake.readers import neutralise
 
@@ -59,8 +64,62 @@ def _unit_columns(level: int) -> list[tuple[str, str]]:
     return columns
 
 
+POPULATION_TAGS = {"idp": "idps", "returnee": "returnees"}
+POPULATION_WORDS = {"idp": "IDP", "returnee": "Returnee"}
+MEASURES = (("households", "hh"), ("individuals", "ind"))
+BREAKDOWNS = (Dimension.SHELTER, Dimension.PERIOD, Dimension.ORIGIN)
+
+
+def _category_attribute(category: str) -> str:
+    """A code as an HXL attribute: lower-case letters, digits and underscores."""
+    return "".join(c if c.isalnum() else "_" for c in category.lower())
+
+
+def breakdown_columns(assessment_round: AssessmentRound) -> list[tuple[str, str, str]]:
+    """(column name, HXL tag, meaning) of every breakdown the round holds, for each population:
+    shelter types and periods in the order of the round's code lists, governorates of origin
+    by p-code. The same columns at every level, so that files of one round line up."""
+    present: dict[tuple[str, str], set[str]] = {}
+    for dimension in BREAKDOWNS:
+        for figure in selectors.figures(assessment_round=assessment_round, dimension=dimension):
+            present.setdefault((figure.population, dimension), set()).add(figure.category)
+    codes = codes_for_round(assessment_round.number)
+    order = {
+        Dimension.SHELTER: {item.code: (n, item.label_en) for n, item in enumerate(codes.shelter)},
+        Dimension.PERIOD: {item.code: (n, item.label_en) for n, item in enumerate(codes.period)},
+    }
+    origin_names = dict(AdminUnit.objects.filter(level=1).values_list("pcode", "name_en"))
+    columns = []
+    for population in POPULATION_TAGS:
+        for dimension in BREAKDOWNS:
+            categories = present.get((population, dimension), set())
+            if dimension == Dimension.ORIGIN:
+                labelled = sorted((c, origin_names.get(c, c)) for c in categories)
+            else:
+                known = order[dimension]
+                labelled = [
+                    (c, known.get(c, (len(known), c))[1])
+                    for c in sorted(categories, key=lambda c: (known.get(c, (len(known),))[0], c))
+                ]
+            for category, label in labelled:
+                for measure, tag in MEASURES:
+                    name = f"{population}_{dimension}_{_category_attribute(category)}_{measure}"
+                    hxl = (
+                        f"#affected+{POPULATION_TAGS[population]}+{tag}+{dimension}"
+                        f"+{_category_attribute(category)}"
+                    )
+                    what = {
+                        Dimension.SHELTER: f"in {label}",
+                        Dimension.PERIOD: f"displaced {label}",
+                        Dimension.ORIGIN: f"from {label}",
+                    }[dimension]
+                    columns.append((name, hxl, f"{POPULATION_WORDS[population]} {measure} {what}"))
+    return columns
+
+
 def columns_for(level: int) -> list[tuple[str, str]]:
-    """(column name, HXL tag) of an export at a level (4 = locations)."""
+    """(column name, HXL tag) of an export's place and total columns at a level (4 =
+    locations); the breakdown columns follow them (``breakdown_columns``)."""
     if level == 4:
         return [
             ("place_id", "#loc+code"),
@@ -91,6 +150,15 @@ def rows_for(
         row[f"{figure.population}_households"] = figure.households
         row[f"{figure.population}_individuals"] = figure.individuals
         row["locations"] = max(row["locations"], figure.locations)
+    for dimension in BREAKDOWNS:
+        for figure in selectors.figures(
+            assessment_round=assessment_round, level=level, dimension=dimension, within=within
+        ):
+            unit_row = units.get(figure.pcode)
+            if unit_row is not None:
+                key = f"{figure.population}_{dimension}_{_category_attribute(figure.category)}"
+                unit_row[f"{key}_households"] = figure.households
+                unit_row[f"{key}_individuals"] = figure.individuals
     chains = _chains(list(units))
     rows = []
     for pcode, figures in sorted(units.items()):
@@ -146,6 +214,20 @@ def _location_rows(
                     row[f"adm{level}_name_ar"] = unit.name_ar
         row[f"{fact.population}_households"] = fact.households
         row[f"{fact.population}_individuals"] = fact.individuals
+    parts = Breakdown.objects.filter(
+        assessment__round=assessment_round, assessment__location_id__in=list(rows)
+    ).values_list(
+        "assessment__location_id",
+        "assessment__population",
+        "dimension",
+        "category",
+        "households",
+        "individuals",
+    )
+    for location_id, population, dimension, category, households, individuals in parts:
+        key = f"{population}_{dimension}_{_category_attribute(category)}"
+        rows[location_id][f"{key}_households"] = households
+        rows[location_id][f"{key}_individuals"] = individuals
     return sorted(rows.values(), key=lambda r: str(r["place_id"]))
 
 
@@ -155,32 +237,40 @@ def _cell(value: Any) -> Any:
     return "" if value is None else value
 
 
-def to_csv(rows: list[dict[str, Any]], level: int, *, hxl: bool = False) -> bytes:
-    columns = columns_for(level)
+Columns = list[tuple[str, str, str]]  # (name, HXL tag, meaning)
+
+
+def to_csv(rows: list[dict[str, Any]], columns: Columns, *, hxl: bool = False) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([name for name, _ in columns])
+    writer.writerow([name for name, _, _ in columns])
     if hxl:
-        writer.writerow([tag for _, tag in columns])
+        writer.writerow([tag for _, tag, _ in columns])
     for row in rows:
-        writer.writerow([_cell(row.get(name)) for name, _ in columns])
+        writer.writerow([_cell(row.get(name)) for name, _, _ in columns])
     # UTF-8 with a BOM so that Excel opens Arabic names correctly.
     return buffer.getvalue().encode("utf-8-sig")
 
 
-def to_xlsx(rows: list[dict[str, Any]], level: int) -> bytes:
-    columns = columns_for(level)
+def to_xlsx(rows: list[dict[str, Any]], columns: Columns, about: list[tuple[str, str]]) -> bytes:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("figures")
-    sheet.append([name for name, _ in columns])
+    sheet.append([name for name, _, _ in columns])
     for row in rows:
-        sheet.append([_cell(row.get(name)) for name, _ in columns])
+        sheet.append([_cell(row.get(name)) for name, _, _ in columns])
+    about_sheet = workbook.create_sheet("about")
+    for what, value in about:
+        about_sheet.append([what, _cell(value)])
+    columns_sheet = workbook.create_sheet("columns")
+    columns_sheet.append(["column", "HXL tag", "meaning"])
+    for name, tag, meaning in columns:
+        columns_sheet.append([name, tag, _cell(meaning)])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
 
 
-def to_geojson(rows: list[dict[str, Any]], level: int) -> bytes:
+def to_geojson(rows: list[dict[str, Any]], level: int, about: list[tuple[str, str]]) -> bytes:
     """Boundaries where loaded (points otherwise) for units; points for locations."""
     features = []
     geometries: dict[str, tuple[Any, float | None, float | None]] = {}
@@ -200,17 +290,52 @@ def to_geojson(rows: list[dict[str, Any]], level: int) -> bytes:
         if geometry is None and lat is not None and lon is not None:
             geometry = {"type": "Point", "coordinates": [lon, lat]}
         features.append({"type": "Feature", "geometry": geometry, "properties": row})
-    return json.dumps(
-        {"type": "FeatureCollection", "features": features}, ensure_ascii=False, default=str
-    ).encode("utf-8")
+    collection = {"type": "FeatureCollection", "metadata": dict(about), "features": features}
+    return json.dumps(collection, ensure_ascii=False, default=str).encode("utf-8")
 
 
-WRITERS: dict[str, Callable[[list[dict[str, Any]], int], bytes]] = {
-    "csv": to_csv,
-    "hxl": lambda rows, level: to_csv(rows, level, hxl=True),
-    "xlsx": to_xlsx,
-    "geojson": to_geojson,
-}
+# What DTM Iraq's figures are, in the words of its own methodology (iraqdtm.iom.int).
+METHODOLOGY = (
+    "Figures of IDPs and returnees per location, collected by IOM DTM's Rapid Assessment and "
+    "Response Teams through a network of key informants (community leaders, local authorities, "
+    "security forces) and verified by visits to the locations. Households (families) and "
+    "individuals are counted per location; a location's breakdowns (shelter type, period of "
+    "displacement, governorate of origin) are the key informants' estimates. Figures of a "
+    "round are a snapshot at its reference date, not a registration of persons."
+)
+
+
+def about(
+    assessment_round: AssessmentRound, level: str, within: AdminUnit | None
+) -> list[tuple[str, str]]:
+    """What a file holds: source, round, date, status, methodology and licence."""
+    published = assessment_round.status == RoundStatus.PUBLISHED
+    return [
+        ("source", assessment_round.organisation.name),
+        ("round", str(assessment_round.number)),
+        ("version", str(assessment_round.version)),
+        ("reference date", assessment_round.reference_date.isoformat()),
+        (
+            "status",
+            "published" if published else f"{assessment_round.status}: NOT PUBLISHED, do not share",
+        ),
+        (
+            "published at",
+            assessment_round.published_at.isoformat()
+            if published and assessment_round.published_at
+            else "",
+        ),
+        ("level", str(LEVEL_NAMES[level])),
+        ("within", f"{within.pcode} {within.name_en}" if within is not None else "whole country"),
+        ("exported at", timezone.now().isoformat(timespec="seconds")),
+        ("methodology", METHODOLOGY),
+        (
+            "licence",
+            settings.NAHRAIN_EXPORT_LICENCE
+            or f"not stated: ask {assessment_round.organisation.name} before publishing",
+        ),
+        ("software", "Nahrain"),
+    ]
 
 
 def export(
@@ -223,12 +348,22 @@ def export(
     """The export file's bytes and its file name."""
     number = LEVELS[level]
     rows = rows_for(assessment_round=assessment_round, level=number, within=within)
-    data = WRITERS[format](rows, number)
+    columns: Columns = [(name, tag, name.replace("_", " ")) for name, tag in columns_for(number)]
+    columns += breakdown_columns(assessment_round)
+    described = about(assessment_round, level, within)
+    if format == "xlsx":
+        data = to_xlsx(rows, columns, described)
+    elif format == "geojson":
+        data = to_geojson(rows, number, described)
+    else:
+        data = to_csv(rows, columns, hxl=format == "hxl")
     suffix = f"-v{assessment_round.version}" if assessment_round.version > 1 else ""
     if within is not None:
         suffix += f"-{within.pcode}"
+    # The HXL file is a CSV too: its own name, so that a download does not replace the other.
+    kind = "-hxl" if format == "hxl" else ""
     name = (
         f"dtm-round{assessment_round.number}{suffix}-{level}-"
-        f"{assessment_round.reference_date:%Y%m%d}.{EXTENSIONS[format]}"
+        f"{assessment_round.reference_date:%Y%m%d}{kind}.{EXTENSIONS[format]}"
     )
     return data, name

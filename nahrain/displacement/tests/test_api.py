@@ -456,7 +456,8 @@ def test_every_format_and_level_downloads_with_its_type_and_file_name(
         response = export(client, published, level, format)
         assert response.status_code == 200, level
         assert response["Content-Type"] == CONTENT_TYPES[format], level
-        expected = f"dtm-round{published.number}-{level}-{day}.{EXTENSIONS[format]}"
+        kind = "-hxl" if format == "hxl" else ""
+        expected = f"dtm-round{published.number}-{level}-{day}{kind}.{EXTENSIONS[format]}"
         assert response["Content-Disposition"] == f'attachment; filename="{expected}"'
         assert response.content, level
         event = AuditEvent.objects.filter(action="round.export").latest("id")
@@ -529,6 +530,46 @@ def test_the_xlsx_export_opens_and_its_totals_equal_the_apis(
     locations = xlsx_table(export(client, published, "location", "xlsx").content)
     assert sorted(r["place_id"] for r in locations) == sorted(p.place_id for p in PLACES)
     assert sum(r["idp_individuals"] for r in locations) == totals["individuals"]
+
+
+def test_exports_carry_every_breakdown_at_every_level_and_say_what_they_hold(
+    personas: Personas, published: AssessmentRound
+) -> None:
+    client = personas.ahmed.client()
+    camp = {p.place_id: p.shelter()[0] for p in PLACES}
+    anbar = {p.place_id: p.origin()[0] for p in PLACES}
+    locations = xlsx_table(export(client, published, "location", "xlsx").content)
+    assert {r["place_id"]: r["idp_shelter_camp_households"] for r in locations} == camp
+    assert {r["place_id"]: r["idp_origin_iqg01_households"] for r in locations} == anbar
+    [country] = xlsx_table(export(client, published, "adm0", "xlsx").content)
+    assert country["idp_shelter_camp_households"] == sum(camp.values())
+    governorates = csv_table(export(client, published, "adm1", "csv").content)
+    assert sum(int(r["idp_origin_iqg01_households"]) for r in governorates) == sum(anbar.values())
+    # The same breakdown columns at every level, and the HXL file tags them as parts of a count.
+    header, tags = list(
+        csv.reader(
+            io.StringIO(export(client, published, "adm2", "hxl").content.decode("utf-8-sig"))
+        )
+    )[:2]
+    assert [h for h in header if "_shelter_" in h] == [h for h in country if "_shelter_" in h]
+    assert tags[header.index("idp_shelter_camp_individuals")] == "#affected+idps+ind+shelter+camp"
+    book = load_workbook(io.BytesIO(export(client, published, "adm1", "xlsx").content))
+    about = {row[0].value: str(row[1].value) for row in book["about"].iter_rows()}
+    assert about["source"] == published.organisation.name
+    assert about["reference date"] == published.reference_date.isoformat()
+    assert about["status"] == "published"
+    assert "key informants" in about["methodology"]
+    assert about["licence"].startswith("not stated")
+    meanings = {row[0].value: row[2].value for row in book["columns"].iter_rows(min_row=2)}
+    assert meanings["idp_origin_iqg01_households"] == "IDP households from Al-Anbar"
+
+
+def test_a_draft_export_says_it_is_not_published(
+    personas: Personas, draft: AssessmentRound
+) -> None:
+    book = load_workbook(io.BytesIO(export(personas.layla.client(), draft, "adm1", "xlsx").content))
+    about = {row[0].value: str(row[1].value) for row in book["about"].iter_rows()}
+    assert "NOT PUBLISHED" in about["status"]
 
 
 @pytest.mark.parametrize(("level", "units"), [("adm0", 1), ("adm1", 4), ("adm2", 5)])
