@@ -19,8 +19,8 @@ from django.views.decorators.http import require_GET
 
 from nahrain.core.http import AuthenticatedHttpRequest
 from nahrain.core.templatetags.nahrain_format import local_name
-from nahrain.displacement import access, dashboard, selectors
-from nahrain.displacement.exports import FORMATS
+from nahrain.displacement import access, dashboard, selectors, services
+from nahrain.displacement.exports import COMPARE_FORMATS, CONTENT_TYPES, FORMATS
 from nahrain.displacement.models import AssessmentRound, LocationAssessment
 from nahrain.geo import selectors as geo_selectors
 from nahrain.geo.models import AdminUnit, Location
@@ -362,6 +362,24 @@ def compare(request: AuthenticatedHttpRequest) -> HttpResponse:
         before_here = row["individuals_before"]
         row["share"] = row["individuals_change"] / before_here if before_here else None
     within = {"within": unit.pcode} if unit is not None else {}
+    download = request.GET.get("format")
+    if download is not None:
+        if download not in COMPARE_FORMATS:
+            raise Http404
+        data, name = services.compare_export(
+            actor=request.user,
+            base=base,
+            other=other,
+            population=population,
+            units=units,
+            measured=measured,
+            within=unit,
+            format=download,
+        )
+        response = HttpResponse(data, content_type=CONTENT_TYPES[download])
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+    query = {"base": str(base.uid), "other": str(other.uid), "population": population, **within}
     before = sum(r["individuals_before"] for r in units)
     after = sum(r["individuals_after"] for r in units)
     return render(
@@ -381,6 +399,10 @@ def compare(request: AuthenticatedHttpRequest) -> HttpResponse:
             "total_change": after - before,
             "total_share": (after - before) / before if before else None,
             "measured": measured,
+            "downloads": [
+                {"format": f, "href": "?" + urlencode({**query, "format": f})}
+                for f in COMPARE_FORMATS
+            ],
             "map_config": {
                 "level": level,
                 "mode": "change",

@@ -367,3 +367,62 @@ def export(
         f"{assessment_round.reference_date:%Y%m%d}{kind}.{EXTENSIONS[format]}"
     )
     return data, name
+
+
+COMPARE_FORMATS = ("csv", "xlsx")
+
+
+def compare_file(
+    *,
+    base: AssessmentRound,
+    other: AssessmentRound,
+    population: str,
+    units: list[dict[str, Any]],
+    measured: bool,
+    within: AdminUnit | None,
+    format: str,
+) -> tuple[bytes, str]:
+    """The comparison on screen as a file: each unit's households and individuals in both
+    rounds, the change and the change in %; empty where a round did not count the population
+    (not measured is not zero)."""
+    columns: Columns = [
+        ("pcode", "#adm+code", "p-code of the area"),
+        ("name", "#adm+name", "name of the area"),
+        ("name_ar", "#adm+name+i_ar", "name of the area in Arabic"),
+        ("households_before", "", f"households in round {base.number}"),
+        ("households_after", "", f"households in round {other.number}"),
+        ("individuals_before", "", f"individuals in round {base.number}"),
+        ("individuals_after", "", f"individuals in round {other.number}"),
+        ("individuals_change", "", "change in individuals"),
+        ("change_percent", "", "change in individuals, % of the earlier round"),
+    ]
+    rows = []
+    for unit in units:
+        share = unit.get("share")
+        rows.append(
+            {
+                **unit,
+                "name": unit["unit"].name_en if unit.get("unit") else unit["pcode"],
+                "name_ar": unit["unit"].name_ar if unit.get("unit") else "",
+                "individuals_change": unit["individuals_change"] if measured else None,
+                "change_percent": round(100 * share, 1) if measured and share is not None else None,
+            }
+        )
+    if format == "xlsx":
+        described = [
+            ("earlier round", f"{base.number} ({base.reference_date.isoformat()})"),
+            ("later round", f"{other.number} ({other.reference_date.isoformat()})"),
+            ("population", POPULATION_WORDS.get(population, population)),
+            (
+                "within",
+                f"{within.pcode} {within.name_en}" if within is not None else "whole country",
+            ),
+            ("measured", "yes" if measured else "no: one round did not count this population"),
+            ("source", other.organisation.name),
+        ]
+        data = to_xlsx(rows, columns, described)
+    else:
+        data = to_csv(rows, columns)
+    where = f"-{within.pcode}" if within is not None else ""
+    name = f"dtm-compare-round{base.number}-round{other.number}-{population}{where}.{format}"
+    return data, name

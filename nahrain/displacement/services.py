@@ -882,3 +882,42 @@ def round_export(
         },
     )
     return data, name
+
+
+def compare_export(
+    *,
+    actor: User | None,
+    base: AssessmentRound,
+    other: AssessmentRound,
+    population: str,
+    units: list[dict[str, Any]],
+    measured: bool,
+    within: AdminUnit | None,
+    format: str,
+) -> tuple[bytes, str]:
+    """Download a comparison of two rounds (audited like every export)."""
+    from nahrain.displacement.exports import compare_file
+
+    data, name = compare_file(
+        base=base,
+        other=other,
+        population=population,
+        units=units,
+        measured=measured,
+        within=within,
+        format=format,
+    )
+    audit_record(
+        actor=actor,
+        action="round.compare_export",
+        object_type="round",
+        object_id=other.uid,
+        organisation=other.organisation,
+        detail={
+            "base": str(base.uid),
+            "population": population,
+            "format": format,
+            **({"within": within.pcode} if within is not None else {}),
+        },
+    )
+    return data, name

@@ -282,6 +282,38 @@ def test_comparing_two_rounds_shows_each_units_change(personas: Personas, gazett
     )
 
 
+def test_the_comparison_downloads_as_shown_and_is_audited(
+    personas: Personas, gazetteer: None
+) -> None:
+    first, second = two_published_rounds(personas)
+    client = personas.ahmed.client()
+    query = {"base": str(first.uid), "other": str(second.uid), "within": "IQG09"}
+    html = text(client.get("/dtm/compare/", query))
+    links = re.findall(r'href="(\?[^"]*format=[^"]+)"', html)
+    assert len(links) == 2
+    response = client.get(
+        "/dtm/compare/" + next(x for x in links if "csv" in x).replace("&amp;", "&")
+    )
+    assert response.status_code == 200
+    name = f"dtm-compare-round{first.number}-round{second.number}-idp-IQG09.csv"
+    assert response["Content-Disposition"] == f'attachment; filename="{name}"'
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    compared = api(client, f"/rounds/{first.uid}/compare/{second.uid}", level=2, population="idp")
+    inside = {u["pcode"]: u for u in compared["units"] if u["pcode"] in {r["pcode"] for r in rows}}
+    assert {r["pcode"] for r in rows} == set(inside) and rows
+    for row in rows:
+        unit = inside[row["pcode"]]
+        assert int(row["individuals_change"]) == unit["individuals_change"]
+        assert int(row["individuals_before"]) == unit["individuals_before"]
+    event = AuditEvent.objects.filter(action="round.compare_export").latest("pk")
+    assert event.actor == personas.ahmed.user and event.detail["within"] == "IQG09"
+    # Returnees were never counted: the change is left empty, not written as zero.
+    returnees = client.get("/dtm/compare/", {**query, "population": "returnee", "format": "csv"})
+    table = list(csv.DictReader(io.StringIO(returnees.content.decode("utf-8-sig"))))
+    assert all(r["individuals_change"] == "" for r in table)
+    assert client.get("/dtm/compare/", {**query, "format": "pdf"}).status_code == 404
+
+
 def test_the_map_reads_points_and_simplified_outlines(personas: Personas, gazetteer: None) -> None:
     _first, second = two_published_rounds(personas)
     client = personas.ahmed.client()
