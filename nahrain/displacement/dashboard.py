@@ -9,6 +9,7 @@ comes from the same selectors as the API's.
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -362,4 +363,60 @@ def drillable(pcode: str) -> AdminUnit | None:
         .select_related("parent", "parent__parent")
         .defer("geometry", "parent__geometry", "parent__parent__geometry")
         .first()
+    )
+
+
+@dataclass
+class FlowTable:
+    """The flow matrix for people: origins as rows, the governorates they are counted in as
+    columns, both by size; the largest single flows in words."""
+
+    columns: list[AdminUnit | None]
+    rows: list[dict[str, Any]]  # unit, cells (one per column), total
+    column_totals: list[int]
+    total: int
+    largest: list[dict[str, Any]]  # origin, current, individuals, share
+
+
+def flow_table(matrix: dict[str, dict[str, int]], *, largest: int = 10) -> FlowTable:
+    units = {u.pcode: u for u in AdminUnit.objects.filter(level=1)}
+    by_current: dict[str, int] = defaultdict(int)
+    for cells in matrix.values():
+        for current, individuals in cells.items():
+            by_current[current] += individuals
+    columns = sorted(by_current, key=lambda pcode: (-by_current[pcode], pcode))
+    origins = sorted(matrix, key=lambda pcode: (-sum(matrix[pcode].values()), pcode))
+    total = sum(by_current.values())
+    flows = sorted(
+        (
+            (individuals, origin, current)
+            for origin, cells in matrix.items()
+            for current, individuals in cells.items()
+            if individuals
+        ),
+        reverse=True,
+    )[:largest]
+    return FlowTable(
+        columns=[units.get(pcode) for pcode in columns],
+        rows=[
+            {
+                "unit": units.get(origin),
+                "pcode": origin,
+                "cells": [matrix[origin].get(current, 0) for current in columns],
+                "total": sum(matrix[origin].values()),
+            }
+            for origin in origins
+        ],
+        column_totals=[by_current[current] for current in columns],
+        total=total,
+        largest=[
+            {
+                "origin": units.get(origin),
+                "current": units.get(current),
+                "individuals": individuals,
+                "share": individuals / total if total else None,
+                "within": origin == current,
+            }
+            for individuals, origin, current in flows
+        ],
     )

@@ -430,6 +430,50 @@ def compare(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
+@login_required
+@require_GET
+def origins(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Where the displaced come from: governorate of origin (of last displacement, for
+    returnees) against the governorate they are counted in, as a table and a map of origins."""
+    assessment_round = _round(request)
+    if assessment_round is None:
+        return render(request, "displacement/overview_empty.html", {"unit": None})
+    population = request.GET.get("population", "idp")
+    if population not in dashboard.POPULATIONS:
+        population = "idp"
+    matrix = selectors.flow_matrix(assessment_round=assessment_round, population=population)
+    flows = dashboard.flow_table(matrix)
+    figures = {
+        row["unit"].pcode: {
+            "name": local_name(row["unit"]),
+            "idp": row["total"] if population == "idp" else 0,
+            "returnee": row["total"] if population == "returnee" else 0,
+        }
+        for row in flows.rows
+        if row["unit"] is not None
+    }
+    return render(
+        request,
+        "displacement/origins.html",
+        {
+            "round": assessment_round,
+            "rounds": selectors.round_choices(user=request.user, picked=assessment_round),
+            "population": population,
+            "measured": population in assessment_round.populations,
+            "flows": flows,
+            "map_config": {
+                "level": 1,
+                "shapes": reverse("displacement:map_shapes", args=[1]),
+                "outline": None,
+                "points": None,
+                "place": None,
+                "fixed_population": population,
+                "figures": figures,
+            },
+        },
+    )
+
+
 def _inside(unit: AdminUnit, level: int) -> set[str]:
     """The p-codes of the units of ``level`` inside ``unit``."""
     if level <= unit.level:

@@ -15,6 +15,7 @@ urlpatterns = [
     ),
     path("overview/<str:pcode>/", dashboard_views.overview, name="overview_unit"),
     path("compare/", dashboard_views.compare, name="compare"),
+    path("origins/", dashboard_views.origins, name="origins"),
     path("map/shapes/<int:level>.json", dashboard_views.map_shapes, name="map_shapes"),
     path("map/points.json", dashboard_views.map_points, name="map_points"),
     path("rounds/<uuid:round_uid>/", views.round_detail, name="round"),

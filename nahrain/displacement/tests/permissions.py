@@ -195,6 +195,7 @@ ENDPOINTS: tuple[Decision, ...] = (
     page("displacement:publish", GET=IM, POST=IM, build=validated_round, ok={"POST": 302}),
     page("displacement:delete", GET=IM, POST=IM, build=draft_round, ok={"POST": 302}),
     page("displacement:overview", GET=READ_ROUND, POST=NOBODY, build=ROUNDS_IN_QUERY),
+    page("displacement:origins", GET=READ_ROUND, POST=NOBODY, build=ROUNDS_IN_QUERY),
     page("displacement:overview_unit", GET=READ_ROUND, POST=NOBODY, build=UNIT_OF_ROUNDS),
     page("displacement:overview_table", GET=READ_ROUND, POST=NOBODY, build=UNIT_OF_ROUNDS_TABLE),
     page("displacement:overview_location", GET=READ_ROUND, POST=NOBODY, build=PLACE_OF_ROUNDS),

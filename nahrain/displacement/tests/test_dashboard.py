@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from datetime import date
 from typing import Any
@@ -312,6 +313,32 @@ def test_the_comparison_downloads_as_shown_and_is_audited(
     table = list(csv.DictReader(io.StringIO(returnees.content.decode("utf-8-sig"))))
     assert all(r["individuals_change"] == "" for r in table)
     assert client.get("/dtm/compare/", {**query, "format": "pdf"}).status_code == 404
+
+
+def test_the_origins_page_shows_the_flow_matrix_as_the_api_gives_it(
+    personas: Personas, gazetteer: None
+) -> None:
+    _first, second = two_published_rounds(personas)
+    client = personas.ahmed.client()
+    flows = api(client, f"/rounds/{second.uid}/flows", population="idp")
+    html = text(client.get("/dtm/origins/", {"round": str(second.uid)}))
+    rows = re.findall(r'<tr data-key="([^"]+)">(.*?)</tr>', html, re.S)
+    totals = {key: number(re.findall(r"<strong>([^<]+)</strong>", body)[-1]) for key, body in rows}
+    assert totals == {origin: sum(cells.values()) for origin, cells in flows.items()}
+    total = number(re.search(r'data-figure="total"><strong>([^<]+)<', html).group(1))  # type: ignore[union-attr]
+    assert total == sum(sum(cells.values()) for cells in flows.values())
+    assert len(re.findall(r"<li>", html.split("data-flows")[1].split("</ol>")[0])) == min(
+        10, sum(1 for cells in flows.values() for v in cells.values() if v)
+    )
+    config = json.loads(re.search(r'id="map-config"[^>]*>(.*?)</script>', html, re.S).group(1))  # type: ignore[union-attr]
+    assert {pcode: f["idp"] for pcode, f in config["figures"].items()} == totals
+    # The overview leads here; a round that never counted returnees says so.
+    overview = text(client.get("/dtm/overview/", {"round": str(second.uid)}))
+    assert f'href="/dtm/origins/?round={second.uid}"' in overview
+    returnees = text(
+        client.get("/dtm/origins/", {"round": str(second.uid), "population": "returnee"})
+    )
+    assert "did not count this population" in returnees
 
 
 def test_the_map_reads_points_and_simplified_outlines(personas: Personas, gazetteer: None) -> None:

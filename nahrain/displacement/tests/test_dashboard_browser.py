@@ -226,6 +226,7 @@ def test_the_pages_of_a_generated_iraq_history_read_well_in_english_and_arabic(
             ("governorate", f"/dtm/overview/IQG15/?round={latest.uid}"),
             ("place", f"/dtm/overview/place/{_busiest_place(latest)}/?round={latest.uid}"),
             ("compare", f"/dtm/compare/?base={previous.uid}&other={latest.uid}"),
+            ("origins", f"/dtm/origins/?round={latest.uid}"),
             ("round", f"/dtm/rounds/{latest.uid}/"),
         ):
             for width in (1366, 390):
@@ -241,6 +242,8 @@ def test_the_pages_of_a_generated_iraq_history_read_well_in_english_and_arabic(
                     assert accessibility_violations(page) == []
                     if name != "round":
                         screenshot(page, f"{name}-{language}")
+                if width == 390 and name == "origins" and language == "ar":
+                    screenshot(page, "origins-ar-390")
                 if width == 390 and name == "overview":
                     screenshot(page, f"{name}-{language}-390")
                     shelter = screenshot(page, f"{name}-{language}-390-shelter")

@@ -14,7 +14,8 @@
   const SEQUENTIAL = ["#eff6fb", "#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c"];
   const DIVERGING = ["#b35806", "#f1a340", "#fee0b6", "#d8daeb", "#998ec3", "#542788"];
   const POINTS_FROM_ZOOM = 9;
-  let population = "idp";
+  // A page about one population (the origins of returnees) fixes it; others let the reader pick.
+  let population = config.fixed_population || "idp";
 
   const map = L.map(element, {
     attributionControl: false,
