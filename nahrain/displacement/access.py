@@ -3,7 +3,10 @@ selector and hand-written statement of the displacement app reads (docs/DTM.md, 
 round").
 
 - A caller may see every published round, and every round (draft, validated, any version) of an
-  organisation they are an information manager of (``rounds_visible``).
+  organisation they are an information manager of (``rounds_visible``). Published figures are
+  public (DESIGN.md, section 6): a caller who is not signed in sees the published rounds, which
+  only the public page of published figures serves to them (every other page and the API ask
+  for a sign-in first).
 - A published view (the overview's headline, the trend, the previous round, the comparison's
   defaults, the series API, the round picker's published entries) shows each round's newest
   published version and nothing else (``rounds_current``): a correction still in draft never
@@ -45,7 +48,7 @@ def managed_organisations(user: AnyUser) -> QuerySet[Membership, Any]:
 def rounds_visible(user: AnyUser) -> QuerySet[AssessmentRound]:
     """Every round the user may open: published, or of an organisation they manage data for."""
     if not user.is_authenticated:
-        return AssessmentRound.objects.none()
+        return AssessmentRound.objects.filter(status=RoundStatus.PUBLISHED)
     return AssessmentRound.objects.filter(
         Q(status=RoundStatus.PUBLISHED) | Q(organisation_id__in=managed_organisations(user))
     )
@@ -57,8 +60,6 @@ def rounds_current(
     """The rounds a published view shows: each round's newest published version; with a round
     the user picked (which must have come through a gate), that round in the place of the
     version it corrects, whatever its status."""
-    if not user.is_authenticated:
-        return AssessmentRound.objects.none()
     superseded = AssessmentRound.objects.filter(
         replaces=OuterRef("pk"), status=RoundStatus.PUBLISHED
     )

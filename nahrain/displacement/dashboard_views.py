@@ -9,6 +9,7 @@ import uuid
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AnonymousUser
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -472,6 +473,80 @@ def origins(request: AuthenticatedHttpRequest) -> HttpResponse:
             },
         },
     )
+
+
+@require_GET
+def public(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The published figures for anyone, signed in or not, to read and link to: a round's
+    national figures, its governorates, the trend across published rounds and downloads.
+    Drafts never appear: the one rule gives a caller who is not signed in published rounds
+    alone, whoever asks: a draft named in the address is not found."""
+    uid = request.GET.get("round")
+    try:
+        assessment_round = (
+            access.access_round_by_uid(AnonymousUser(), uuid.UUID(uid))
+            if uid
+            else selectors.round_latest_published(user=AnonymousUser())
+        )
+    except ValueError:
+        raise Http404 from None
+    if assessment_round is None:
+        return render(request, "displacement/public.html", {"round": None})
+    headlines, previous = dashboard.headlines(
+        user=AnonymousUser(), assessment_round=assessment_round, within=None
+    )
+    rounds = selectors.round_current_list(user=AnonymousUser())
+    response = render(
+        request,
+        "displacement/public.html",
+        {
+            "round": assessment_round,
+            "rounds": rounds,
+            "headlines": headlines,
+            "previous": previous,
+            "rows": dashboard.table_rows(assessment_round=assessment_round, within=None),
+            "chart": dashboard.trend_chart(
+                selectors.series(
+                    user=AnonymousUser(), organisation_id=assessment_round.organisation_id
+                ),
+                current=assessment_round.reference_date,
+            ),
+            "downloads": [
+                {
+                    "format": format,
+                    "href": reverse("displacement:public_export")
+                    + "?"
+                    + urlencode({"round": str(assessment_round.uid), "format": format}),
+                }
+                for format in ("csv", "hxl", "xlsx")
+            ],
+        },
+    )
+    return response
+
+
+@require_GET
+def public_export(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """A published round's governorate figures as a file, for anyone (audited, with no actor
+    when nobody is signed in)."""
+    format = request.GET.get("format", "csv")
+    try:
+        assessment_round = access.access_round_by_uid(
+            AnonymousUser(), uuid.UUID(request.GET.get("round", ""))
+        )
+    except ValueError:
+        raise Http404 from None
+    if format not in FORMATS:
+        raise Http404
+    data, name = services.round_export(
+        actor=request.user if request.user.is_authenticated else None,
+        assessment_round=assessment_round,
+        level="adm1",
+        format=format,
+    )
+    response = HttpResponse(data, content_type=CONTENT_TYPES[format])
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 def _inside(unit: AdminUnit, level: int) -> set[str]:

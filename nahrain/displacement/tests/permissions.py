@@ -16,6 +16,7 @@ from nahrain.testing.permissions import (
     ANY_IM,
     IM,
     NOBODY,
+    PUBLIC,
     PUBLISHED,
     SIGNED_IN,
     Builder,
@@ -196,6 +197,9 @@ ENDPOINTS: tuple[Decision, ...] = (
     page("displacement:delete", GET=IM, POST=IM, build=draft_round, ok={"POST": 302}),
     page("displacement:overview", GET=READ_ROUND, POST=NOBODY, build=ROUNDS_IN_QUERY),
     page("displacement:origins", GET=READ_ROUND, POST=NOBODY, build=ROUNDS_IN_QUERY),
+    # Published figures are public (a draft named there is not found: test_pages.py).
+    page("displacement:public", GET=PUBLIC, POST=NOBODY, build=ROUNDS_IN_QUERY[1]),
+    page("displacement:public_export", GET=PUBLIC, POST=NOBODY, build=ROUNDS_IN_QUERY[1]),
     page("displacement:overview_unit", GET=READ_ROUND, POST=NOBODY, build=UNIT_OF_ROUNDS),
     page("displacement:overview_table", GET=READ_ROUND, POST=NOBODY, build=UNIT_OF_ROUNDS_TABLE),
     page("displacement:overview_location", GET=READ_ROUND, POST=NOBODY, build=PLACE_OF_ROUNDS),

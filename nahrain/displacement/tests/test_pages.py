@@ -248,3 +248,25 @@ def test_within_is_read_in_any_case_on_the_page_export_as_on_the_api(
         assert client.get(api, {**query, "within": pcode}).status_code == 200, pcode
     assert client.get(page, {**query, "within": "iqg99"}).status_code == 404
     assert client.get(api, {**query, "within": "iqg99"}).status_code == 404
+
+
+def test_anyone_reads_the_published_figures_on_the_public_page_and_never_a_draft(
+    personas: Personas, gazetteer: None
+) -> None:
+    published = round_imported(personas, publish=True)
+    draft = round_imported(personas, number=NEXT_ROUND)
+    visitor = Client()
+    html = visitor.get("/dtm/public/").content.decode()
+    assert f"round {published.number}" in html
+    figure = re.search(r'data-figure="idp-individuals">([^<]+)<', html)
+    assert figure is not None
+    shown = int(re.sub(r"\D", "", figure.group(1)))
+    assert shown == national_individuals(PLACES)
+    # A draft named in the address is not found, as if it did not exist, nor downloaded.
+    assert visitor.get("/dtm/public/", {"round": str(draft.uid)}).status_code == 404
+    assert f'value="{draft.uid}"' not in html
+    assert visitor.get("/dtm/public/export/", {"round": str(draft.uid)}).status_code == 404
+    download = visitor.get("/dtm/public/export/", {"round": str(published.uid), "format": "hxl"})
+    assert download.status_code == 200 and b"#affected+idps+ind" in download.content
+    event = AuditEvent.objects.filter(action="round.export").latest("pk")
+    assert event.actor is None and event.detail["level"] == "adm1"
