@@ -101,6 +101,9 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "nahrain.urls"
+# A refused form (no or a stale security token) answers in Nahrain's look and the reader's
+# language.
+CSRF_FAILURE_VIEW = "nahrain.core.views.csrf_failure"
 WSGI_APPLICATION = "nahrain.wsgi.application"
 
 TEMPLATES = [

@@ -488,3 +488,10 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
             return redirect("core:enrol", token=enrolment)
         return redirect("core:home")
     return render(request, "core/invitation.html", {"form": form, "invitee": invitation.user})
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form sent without its security token (a page left open past its session, cookies off,
+    a form from another site): said in the reader's language and look, with what to do, rather
+    than Django's bare English page. The reason stays in the server's log, not on the page."""
+    return render(request, "403_csrf.html", status=403)

@@ -51,3 +51,17 @@ def test_the_admin_sends_visitors_to_sign_in_and_lets_platform_admins_in(
     assert visitor.redirect_chain[-1][0] == "/accounts/login/?next=%2Fadmin%2F"
     assert personas.root.client().get("/admin/").status_code == 200
     assert personas.root.client().get("/admin/login/?next=/admin/")["Location"] == "/admin/"
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_a_form_sent_without_its_security_token_is_refused_in_nahrains_words(
+    personas: Personas, language: str
+) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(personas.layla.user)
+    client.cookies["django_language"] = language
+    response = client.post("/dtm/", {"number": "1", "reference_date": "2024-01-31"})
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert 'class="topbar"' in page and "CSRF" not in page
+    assert {"en": "The form could not be sent", "ar": "تعذّر إرسال النموذج"}[language] in page
