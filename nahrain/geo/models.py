@@ -13,6 +13,14 @@ from django.utils.translation import gettext_lazy as _
 from nahrain.geo.normalize import code_key, name_key
 
 
+LEVEL_NAMES = {
+    0: _("Country"),
+    1: _("Governorate"),
+    2: _("District"),
+    3: _("Subdistrict"),
+}
+
+
 class AdminUnit(models.Model):
     """A country (level 0), governorate (1), district (2) or subdistrict (3), keyed by p-code."""
 
@@ -49,6 +57,12 @@ class AdminUnit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pcode} {self.name_en}"
+
+    @property
+    def level_name(self) -> str:
+        """What a unit of this level is called in Iraq (OCHA's admin 0 to 3), in the reader's
+        language: the subdistrict (ناحية) is named like the others."""
+        return str(LEVEL_NAMES.get(self.level, self.level))
 
     @property
     def name(self) -> str:
