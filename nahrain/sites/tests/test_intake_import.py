@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
@@ -106,7 +107,7 @@ def test_the_49_camps_of_the_round_109_frame_import_with_their_july_and_january_
     assert state() == before
 
 
-def write_csv(path: Path, rows: list[list[object]]) -> Path:
+def write_csv(path: Path, rows: Sequence[Sequence[object]]) -> Path:
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\r\n").writerows(rows)
     path.write_text(buffer.getvalue(), encoding="utf-8")
