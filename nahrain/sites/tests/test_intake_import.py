@@ -315,3 +315,31 @@ def test_a_list_with_mistakes_names_each_by_row_column_and_rule_and_writes_nothi
     )
     assert "New sites: 1" in sites_import(str(good), "--organisation", "IOM", "--dry-run")
     assert not Site.objects.exists()
+
+
+def test_a_spelling_no_unit_has_is_taught_once_and_read_in_later_lists(
+    personas: Personas, gazetteer: None, tmp_path: Path
+) -> None:
+    from nahrain.geo.models import Alias
+
+    path = write_csv(
+        tmp_path / "camps.csv",
+        [["Site code", "Site name", "Governorate", "District"], ["S-1", "Darkar", "Dohuk", "Zaxo"]],
+    )
+    errors = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("sites", "import", str(path), "--organisation", "IOM", stderr=errors)
+    assert "[unknown_district]" in errors.getvalue()
+    assert '--alias "Zaxo=PCODE"' in errors.getvalue()
+    sites_import(str(path), "--organisation", "IOM", "--alias", "Zaxo=IQG09Q04")
+    assert Site.objects.get(code="S-1").admin_unit.pcode == "IQG09Q04"
+    assert Alias.objects.filter(name="Zaxo", unit__pcode="IQG09Q04").exists()
+    later = write_csv(
+        tmp_path / "later.csv",
+        [
+            ["Site code", "Site name", "Governorate", "District"],
+            ["S-2", "Bersive", "Dohuk", "Zaxo"],
+        ],
+    )
+    sites_import(str(later), "--organisation", "IOM")
+    assert Site.objects.get(code="S-2").admin_unit.pcode == "IQG09Q04"
