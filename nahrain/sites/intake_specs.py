@@ -15,12 +15,13 @@ CCCM)``) is mapped column by column to ``households@YYYY-MM-DD`` or ``individual
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext, gettext_lazy, gettext_noop
@@ -192,11 +193,13 @@ FIELDS = (
         ("#loc+code+dtm",),
     ),
 )
-FIELD_NAMES = {f.name for f in FIELDS}
 # A population column at a date: "households@2019-07-31", "individuals@2020-01-31".
 DATED = re.compile(r"^(households|individuals)@(\d{4}-\d{2}-\d{2})$")
 DATED_HELP = "households@YYYY-MM-DD, individuals@YYYY-MM-DD"
 INTEGERS = ("capacity_people", "capacity_shelters", "capacity_plots", "area_m2")
+# The largest count a column holds (PositiveIntegerField), and the longest texts (the model's).
+MAX_COUNT = 2_147_483_647
+TEXTS = ("code", "name_en", "name_ar", "name_ckb", "managing_agency")
 
 
 def _choice_keys(choices: list[tuple[str, Any]], *more: tuple[str, str]) -> dict[str, str]:
@@ -240,7 +243,10 @@ def _target_of(wanted: str) -> tuple[str, str] | None:
 
 
 def _number(text: str) -> float:
-    return float(text.replace(",", "").replace(" ", ""))
+    value = float(text.replace(",", "").replace(" ", ""))
+    if not math.isfinite(value):  # "nan" and "inf" are floats to Python, not figures
+        raise ValueError(text)
+    return value
 
 
 def _organisation(user: AnyUser, uid: str) -> Organisation:
@@ -287,7 +293,7 @@ class _Reader:
             value = _number(text)
         except ValueError:
             value = -1.0
-        if value < 0 or value != int(value):
+        if value < 0 or value > MAX_COUNT or value != int(value):
             where = column_letter(column.index) if column else ""
             self.problems.append(
                 Problem(
@@ -429,6 +435,10 @@ class _Reader:
             self.error(number, "code", "required", "no site code")
         if not name:
             self.error(number, "name_en", "required", "no site name")
+        for text in TEXTS:
+            longest = getattr(Site._meta.get_field(text), "max_length", 0) or 0
+            if len(self.cell(row, text)) > longest:
+                self.error(number, text, "too_long", f"longer than {longest} characters")
         attributes: dict[str, Any] = {
             "name_en": name,
             "type": self.choice(number, row, "type", TYPES, self.default_type),
@@ -541,50 +551,52 @@ def _figure_changed(
     ).exists()
 
 
-def _write(
-    intake: Intake, rows: list[SiteRow], existing: dict[str, Site], say: Callable[[int], None]
-) -> None:
-    organisation: Organisation = intake.target
-    for done, site_row in enumerate(rows, start=1):
-        say(done)
-        site = existing.get(site_row.code)
-        unit = site_row.admin_unit
-        if site is None:
-            attributes = {
-                k: v for k, v in site_row.attributes.items() if k not in ("name_en", "type")
-            }
-            site = services.site_create(
-                actor=intake.actor,
-                organisation=organisation,
-                code=site_row.code,
-                name_en=site_row.attributes["name_en"],
-                type=site_row.attributes["type"],
-                admin_unit=unit,
-                status=site_row.status or SiteStatus.OPEN,
-                location=site_row.location,
-                **attributes,
+def _write_row(intake: Intake, site_row: SiteRow, existing: dict[str, Site]) -> None:
+    """Write one checked row; a rule a service still finds broken refuses the whole file."""
+    try:
+        _write_site(intake, site_row, existing)
+    except ValidationError as error:
+        raise ImportRejected(
+            [Problem(intake.file, site_row.row, "", "invalid", " ".join(error.messages))]
+        ) from None
+
+
+def _write_site(intake: Intake, site_row: SiteRow, existing: dict[str, Site]) -> None:
+    site = existing.get(site_row.code)
+    unit = site_row.admin_unit
+    if site is None:
+        attributes = {k: v for k, v in site_row.attributes.items() if k not in ("name_en", "type")}
+        site = services.site_create(
+            actor=intake.actor,
+            organisation=intake.target,
+            code=site_row.code,
+            name_en=site_row.attributes["name_en"],
+            type=site_row.attributes["type"],
+            admin_unit=unit,
+            status=site_row.status or SiteStatus.OPEN,
+            location=site_row.location,
+            **attributes,
+        )
+    else:
+        changes = _changes(site, site_row)
+        if changes or unit.pk != site.admin_unit_id:
+            site = services.site_update(actor=intake.actor, site=site, admin_unit=unit, **changes)
+        if site_row.status and site_row.status != site.status:
+            # A list says what a site's status is now: the step is dated the day it is read.
+            site = services.site_status_set(
+                actor=intake.actor, site=site, status=site_row.status, on=date.today()
             )
-        else:
-            changes = _changes(site, site_row)
-            if changes or unit.pk != site.admin_unit_id:
-                site = services.site_update(
-                    actor=intake.actor, site=site, admin_unit=unit, **changes
-                )
-            if site_row.status and site_row.status != site.status:
-                site = services.site_status_set(
-                    actor=intake.actor, site=site, status=site_row.status, on=date.today()
-                )
-        for key, figure in sorted(site_row.figures.items()):
-            if _figure_changed(site, key, figure):
-                services.population_record(
-                    actor=intake.actor,
-                    site=site,
-                    on=key[0],
-                    source=key[1],
-                    individuals=figure[0],
-                    households=figure[1],
-                    note=intake.file[:200],
-                )
+    for key, figure in sorted(site_row.figures.items()):
+        if _figure_changed(site, key, figure):
+            services.population_record(
+                actor=intake.actor,
+                site=site,
+                on=key[0],
+                source=key[1],
+                individuals=figure[0],
+                households=figure[1],
+                note=intake.file[:200],
+            )
 
 
 def _import(intake: Intake, *, dry_run: bool) -> Outcome:
@@ -674,7 +686,9 @@ def _import(intake: Intake, *, dry_run: bool) -> Outcome:
                     file=file,
                     organisation=organisation,
                 )
-            _write(intake, rows, existing, lambda done: intake.progress("writing", done, len(rows)))
+            for done, site_row in enumerate(rows, start=1):
+                intake.progress("writing", done, len(rows))
+                _write_row(intake, site_row, existing)
             audit = audit_record(
                 actor=intake.actor,
                 action="sites.import",

@@ -289,6 +289,8 @@ def test_a_list_with_mistakes_names_each_by_row_column_and_rule_and_writes_nothi
             ["S-1", "Twice", "Duhok", "Zakho", "Camp", "100", "2020-01-31", ""],
             ["S-7", "Odd type", "Duhok", "Zakho", "Caravan park", "100", "2020-01-31", "137"],
             ["S-8", "Undated", "Duhok", "Zakho", "Camp", "100", "", ""],
+            ["S-9", "Not a number", "Duhok", "Zakho", "Camp", "nan", "2020-01-31", ""],
+            ["S" * 41, "Long code", "Duhok", "Zakho", "Camp", "", "", ""],
         ],
     )
     errors = io.StringIO()
@@ -304,6 +306,8 @@ def test_a_list_with_mistakes_names_each_by_row_column_and_rule_and_writes_nothi
         "bad.csv, row 8, column E: error [unknown_type]",
         "bad.csv, row 8, column H: error [not_a_coordinate]",
         "bad.csv, row 9, column F: error [no_population_date]",
+        "bad.csv, row 10, column F: error [not_a_count]",
+        "bad.csv, row 11, column A: error [too_long]",
     ):
         assert expected in said
     assert "Atlantis" in said and "--alias" in said
