@@ -20,8 +20,8 @@ router = Router(tags=["sites"])
 # --- exports and the reconciliation with DTM ---------------------------------------------------
 
 
-@router.get("/export.{format}", response={200: None})
-def site_export(request: HttpRequest, format: Literal["csv", "xlsx", "hxl"]) -> Any:
+@router.get("/export", response={200: None})
+def site_export(request: HttpRequest, format: Literal["csv", "xlsx", "hxl"] = "csv") -> Any:
     """Every site's public profile and figures as CSV, XLSX or HXL-tagged CSV (audited)."""
     data, name = services.site_export(actor=request.user, format=format)  # type: ignore[arg-type]
     response = HttpResponse(data, content_type=exports.CONTENT_TYPES[format])

@@ -58,14 +58,14 @@ ENDPOINTS: tuple[Decision, ...] = ()
 def site_table(world: World) -> Target:
     """The site table (IOM's camp in it) as an HXL-tagged CSV."""
     iom_camp(world)
-    return Target(kwargs={"format": "hxl"})
+    return Target(kwargs={"format": "hxl"}, query={"format": "hxl"})
 
 
 EXPORTED = {"GET": "sites.export"}
 
 ENDPOINTS += (
     page("sites:export", GET=SIGNED_IN, POST=NOBODY, build=site_table, audit=EXPORTED),
-    api("GET /api/v1/sites/export.{format}", SIGNED_IN, site_table, audit="sites.export"),
+    api("GET /api/v1/sites/export", SIGNED_IN, site_table, audit="sites.export"),
     # The sites' figures are everyone's; the round is read as its own pages read it.
     page("sites:reconciliation", GET=READ_ROUND, POST=NOBODY, build=ROUNDS_IN_QUERY),
     api("GET /api/v1/sites/reconciliation", READ_ROUND, ROUNDS_IN_QUERY),

@@ -102,7 +102,7 @@ def test_the_site_table_downloads_as_csv_xlsx_and_hxl_with_its_tags(
     assert xlsx["IQ-DHK-CHM"][header.index("households")] == 5039
     assert str(xlsx["IQ-ANB-IS1"][header.index("managing_agency")]).startswith("'=")
 
-    api = bearer_client(personas.ahmed.token()).get("/api/v1/sites/export.hxl")
+    api = bearer_client(personas.ahmed.token()).get("/api/v1/sites/export", {"format": "hxl"})
     assert api.status_code == 200 and rows_of(api.content, hxl=True) == (tags, rows)
     assert AuditEvent.objects.filter(action="sites.export").count() == 4
     assert client.get("/sites/export.pdf/").status_code == 404
