@@ -10,7 +10,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from django.db.models import QuerySet, Sum
+from django.db.models import OuterRef, QuerySet, Subquery, Sum
 
 from nahrain.core.access import AnyUser
 from nahrain.displacement.codelists import codes_for_round
@@ -195,20 +195,26 @@ def _in_camp(assessment_round: AssessmentRound) -> dict[int, tuple[int, int, int
     }
 
 
-def _figures_on(sites: list[Site], day: date) -> dict[int, SitePopulation]:
-    """Each site's newest figure dated on or before ``day``."""
-    newest: dict[int, SitePopulation] = {}
-    for figure in SitePopulation.objects.filter(site__in=sites, on__lte=day).order_by("on", "pk"):
-        newest[figure.site_id] = figure
-    return newest
+def _figures_on(sites: QuerySet[Site], day: date) -> dict[int, SitePopulation]:
+    """Each site's newest figure dated on or before ``day``: one row a site, however many
+    figures its history holds."""
+    newest = (
+        SitePopulation.objects.filter(site=OuterRef("pk"), on__lte=day)
+        .order_by("-on", "-pk")
+        .values("pk")[:1]
+    )
+    ids = sites.annotate(figure=Subquery(newest)).filter(figure__isnull=False)
+    figures = SitePopulation.objects.filter(pk__in=ids.values("figure"))
+    return {figure.site_id: figure for figure in figures}
 
 
 def reconciliation(*, user: AnyUser | None, assessment_round: AssessmentRound) -> Reconciliation:
     """Every site the user may read against the round's in-camp figures, per site and per
     governorate, and the round's camp locations no site is linked to. The round must have
     come through its gate (``displacement.access.access_round_by_uid``)."""
-    sites = list(_sites_read_by(user).select_related("governorate", "location"))
-    figures = _figures_on(sites, assessment_round.reference_date)
+    readable = _sites_read_by(user)
+    sites = list(readable.select_related("governorate", "location"))
+    figures = _figures_on(readable, assessment_round.reference_date)
     in_camp = _in_camp(assessment_round)
     report = Reconciliation(assessment_round, reconciliation_tolerance())
     by_governorate: dict[int, GovernorateReconciled] = {}

@@ -16,6 +16,8 @@ from django.core.management import call_command
 from nahrain.displacement import services as dtm_services
 from nahrain.displacement.models import AssessmentRound
 from nahrain.displacement.tests.builders import ROUND, Place, wide_csv
+from nahrain.sites import services
+from nahrain.sites.models import Site
 from nahrain.sites.selectors import reconciliation_tolerance
 from nahrain.sites.tests.test_intake_import import (
     FRAME_MAP,
@@ -81,6 +83,15 @@ def test_the_report_lists_every_camp_with_its_january_households_and_dtms_in_cam
     assessment_round = published_round(personas, camp_places(rows))
     output = sites_import(str(frame_path(shared)), "--organisation", "IOM", *FRAME_MAP)
     assert "Sites linked to a DTM location: 49" in output
+    # A headcount after the round's date is not the figure the round is compared with.
+    services.population_record(
+        actor=personas.omar.user,
+        site=Site.objects.get(code="chamishku"),
+        on=date(2020, 3, 1),
+        source="headcount",
+        individuals=27000,
+        households=4990,
+    )
 
     response = personas.ahmed.client().get(
         "/api/v1/sites/reconciliation", {"round": str(assessment_round.uid)}
