@@ -189,3 +189,17 @@ def test_the_page_previews_maps_and_confirms_and_the_api_writes_with_dated_colum
     )
     assert figures == {date(2019, 7, 31): 2836, date(2020, 1, 31): 2831}
     assert Site.objects.count() == 2
+
+
+def test_the_import_form_is_offered_to_those_who_may_import_in_each_language(
+    personas: Personas, two_sites: list[Site]
+) -> None:
+    action = f'action="/intake/sites.master_list/{personas.iom.pk}/"'
+    for language in ("en", "ar", "ckb"):
+        client = personas.omar.client()
+        client.cookies["django_language"] = language
+        page = client.get("/sites/reconciliation/")
+        assert page.status_code == 200
+        assert action in page.content.decode()
+        assert ('dir="rtl"' in page.content.decode()) is (language != "en")
+    assert action not in personas.ahmed.client().get("/sites/reconciliation/").content.decode()
