@@ -18,8 +18,8 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import Http404
 
-from nahrain.core.access import AnyUser
-from nahrain.core.models import Membership, Role
+from nahrain.core.access import AnyUser, access_organisation_by_id, user_roles
+from nahrain.core.models import Membership, Organisation, Role
 from nahrain.sites.models import ClosurePlan, ServiceGap, ShelterUnit, Site
 
 WRITER_ROLES = (Role.SITE_MANAGER, Role.INFORMATION_MANAGER)
@@ -130,3 +130,11 @@ def access_closure_for_change(user: AnyUser, closure_uid: Any) -> ClosurePlan:
     if found is None:
         raise Http404
     return found
+
+
+def access_organisation_for_site_import(user: AnyUser, organisation_id: Any) -> Organisation:
+    """An organisation whose site master list the user may import: they write its sites."""
+    organisation = access_organisation_by_id(user, organisation_id)
+    if not set(WRITER_ROLES) & user_roles(user, organisation):
+        raise Http404
+    return organisation

@@ -442,3 +442,28 @@ def transfer_record(
         detail={"to": str(to_site.uid), "transfer": str(transfer), "households": households},
     )
     return moves[0], moves[1]
+
+
+# --- exports ----------------------------------------------------------------------------------
+
+
+def site_export(*, actor: User | None, format: str) -> tuple[bytes, str]:
+    """The site table as a file (every site's public profile the actor reads; the operator on
+    the command line, ``None``, reads them all), audited: a list of every camp leaves the
+    system with each download, and that is on record."""
+    from nahrain.sites.exports import EXTENSIONS, SITE_COLUMNS, table_file
+    from nahrain.sites.selectors import site_export_rows
+
+    rows = site_export_rows(user=actor)
+    data = table_file(rows, SITE_COLUMNS, format)
+    audit_record(
+        actor=actor,
+        action="sites.export",
+        object_type="site",
+        object_id="",
+        detail={"format": format, "sites": len(rows)},
+    )
+    return (
+        data,
+        f"sites-{date.today():%Y%m%d}{'-hxl' if format == 'hxl' else ''}.{EXTENSIONS[format]}",
+    )

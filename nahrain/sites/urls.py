@@ -1,4 +1,6 @@
-from django.urls import URLPattern
+from django.urls import URLPattern, path
+
+from nahrain.sites import views
 
 app_name = "sites"
 
@@ -8,6 +10,11 @@ urlpatterns: list[URLPattern] = []
 
 
 # --- exports and the reconciliation with DTM ---------------------------------------------------
+
+urlpatterns += [
+    path("export.<str:format>/", views.export, name="export"),
+    path("reconciliation/", views.reconciliation, name="reconciliation"),
+]
 
 
 # --- shelters, movements, closures --------------------------------------------------------------

@@ -7,10 +7,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from nahrain.displacement.tests.permissions import READ_ROUND, ROUNDS_IN_QUERY
 from nahrain.geo.models import AdminUnit
 from nahrain.geo.tests.permissions import gazetteer
 from nahrain.sites import services
-from nahrain.testing.permissions import Decision, Target, World
+from nahrain.testing.permissions import NOBODY, SIGNED_IN, Decision, Target, World, api, page
 
 # --- builders ---------------------------------------------------------------------------------
 
@@ -52,6 +53,23 @@ ENDPOINTS: tuple[Decision, ...] = ()
 
 
 # --- exports and the reconciliation with DTM ---------------------------------------------------
+
+
+def site_table(world: World) -> Target:
+    """The site table (IOM's camp in it) as an HXL-tagged CSV."""
+    iom_camp(world)
+    return Target(kwargs={"format": "hxl"}, query={"format": "hxl"})
+
+
+EXPORTED = {"GET": "sites.export"}
+
+ENDPOINTS += (
+    page("sites:export", GET=SIGNED_IN, POST=NOBODY, build=site_table, audit=EXPORTED),
+    api("GET /api/v1/sites/export", SIGNED_IN, site_table, audit="sites.export"),
+    # The sites' figures are everyone's; the round is read as its own pages read it.
+    page("sites:reconciliation", GET=READ_ROUND, POST=NOBODY, build=ROUNDS_IN_QUERY),
+    api("GET /api/v1/sites/reconciliation", READ_ROUND, ROUNDS_IN_QUERY),
+)
 
 
 # --- shelters, movements, closures --------------------------------------------------------------
