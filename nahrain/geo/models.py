@@ -12,7 +12,6 @@ from django.utils.translation import gettext_lazy as _
 
 from nahrain.geo.normalize import code_key, name_key
 
-
 LEVEL_NAMES = {
     0: _("Country"),
     1: _("Governorate"),
