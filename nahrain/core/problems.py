@@ -7,9 +7,12 @@ file can find and fix it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any
+
+from django.utils.translation import gettext_lazy as _
 
 
 class Severity(StrEnum):
@@ -75,3 +78,29 @@ class ImportRejected(Exception):
     @property
     def errors(self) -> list[Problem]:
         return [p for p in self.problems if p.severity is Severity.ERROR]
+
+
+# What each rule means, in words a person reads in their own language (the message beside it
+# keeps the file's own values, in English). Each app adds the rules it raises from its
+# ``AppConfig.ready`` (``rule_words_add``); these are the ones every importer shares.
+_RULE_WORDS: dict[str, Any] = {
+    "required": _("A value is missing"),
+    "non_integer": _("Not a whole number"),
+    "negative": _("A count below zero"),
+    "duplicate": _("Given twice"),
+    "invalid": _("Not a valid value"),
+    "empty": _("Nothing to import"),
+    "date": _("Not a date"),
+    "status": _("Not allowed at this stage"),
+}
+
+
+def rule_words_add(words: Mapping[str, Any]) -> None:
+    """Say what an app's problem rules mean (lazy translations)."""
+    _RULE_WORDS.update(words)
+
+
+def rule_words(rule: str) -> str:
+    """The rule in the reader's language; empty for a rule nobody described."""
+    text = _RULE_WORDS.get(rule)
+    return "" if text is None else str(text)

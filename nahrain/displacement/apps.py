@@ -7,6 +7,11 @@ class DisplacementConfig(AppConfig):
     verbose_name = "Displacement tracking"
 
     def ready(self) -> None:
+        # What this app's problem rules mean, in the reader's language.
+        from nahrain.core.problems import rule_words_add
+        from nahrain.displacement.problem_words import WORDS
+
+        rule_words_add(WORDS)
         # DTM's field forms are served by ``collect``; they are declared here, with their app.
         from nahrain.displacement.fieldforms import register_handlers
         from nahrain.displacement.intake_specs import register_specs

@@ -7,6 +7,11 @@ class SitesConfig(AppConfig):
     verbose_name = "Camp and site management"
 
     def ready(self) -> None:
+        # What this app's problem rules mean, in the reader's language.
+        from nahrain.core.problems import rule_words_add
+        from nahrain.sites.problem_words import WORDS
+
+        rule_words_add(WORDS)
         # Site master lists come in through the intake pipeline, as a spec declared here.
         from nahrain.sites.intake_specs import register_specs
 

@@ -108,3 +108,11 @@ def figure(value: Any) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         return num(value)
     return gettext(str(value))
+
+
+@register.filter
+def rule_words(rule: str) -> str:
+    """A problem's rule in the reader's language (nahrain.core.problems)."""
+    from nahrain.core.problems import rule_words as words
+
+    return words(rule)

@@ -176,8 +176,10 @@ def test_a_file_with_errors_shows_them_row_by_row_with_a_problems_file(
     assert response.status_code == 200  # the errors are the page's content (the API says 422)
     html = text(response)
     assert "2 errors: nothing will be imported until they are fixed." in html
-    assert "<td>3</td><td>G</td><td><code>negative</code></td>" in html
-    assert "<td>5</td><td>C</td><td><code>unknown_district</code></td>" in html
+    # Each rule in words (the reader's language), never its code.
+    assert "<td>3</td><td>G</td><td>A count below zero</td>" in html
+    assert "<td>5</td><td>C</td><td>Not a known district</td>" in html
+    assert "unknown_district" not in html
     assert "Confirm the import" not in html and "/confirm/" not in html
     # The unknown district may be taught here, and nothing else.
     assert html.count('class="alias"') == 1 and "<bdi>Nowhere</bdi>" in html
