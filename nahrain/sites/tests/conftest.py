@@ -26,7 +26,7 @@ def chameshku(personas: Personas, gazetteer: None) -> Site:
         name_en="Chameshku",
         name_ar="جمشكو",
         type=SiteType.CAMP,
-        admin_unit=AdminUnit.objects.get(pcode="IQG09Q02"),
+        admin_unit=AdminUnit.objects.get(pcode="IQG09Q04"),
         status_on=date(2014, 9, 1),
         capacity_people=30000,
     )

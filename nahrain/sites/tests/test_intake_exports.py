@@ -69,7 +69,7 @@ def test_the_site_table_downloads_as_csv_xlsx_and_hxl_with_its_tags(
         "2020-01-31",
         "CCCM estimate",
     )
-    assert (chameshku["adm1_pcode"], chameshku["adm2_pcode"]) == ("IQG09", "IQG09Q02")
+    assert (chameshku["adm1_pcode"], chameshku["adm2_pcode"]) == ("IQG09", "IQG09Q04")
     assert (chameshku["type"], chameshku["status"]) == ("Formal camp", "Open")
     assert by_code["IQ-ANB-IS1"]["managing_agency"] == '\'=HYPERLINK("http://evil")'
     assert by_code["IQ-ANB-IS1"]["adm2_pcode"] == ""
@@ -160,7 +160,8 @@ def test_the_page_previews_maps_and_confirms_and_the_api_writes_with_dated_colum
     )
     preview = client.get(answer["Location"])
     assert preview.status_code == 200
-    assert "missing_column" in preview.content.decode()  # no code column until "camp" is mapped
+    # No code column until "camp" is mapped.
+    assert "A column the file needs is missing" in preview.content.decode()
     upload_uid = answer["Location"].rstrip("/").rsplit("/", 1)[-1]
     client.post(f"/intake/uploads/{upload_uid}/map/", {"column": ["D"], "target": ["code"]})
     assert "Sites in the file" in client.get(answer["Location"]).content.decode()
