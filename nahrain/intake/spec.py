@@ -76,6 +76,10 @@ class Spec:
     # Targets a header may be mapped to beyond the fields, for this object: (value, label).
     extra_targets: Callable[[Any], list[tuple[str, str]]] = lambda target: []
     options_form: type[forms.Form] | None = None  # choices made with the upload (a population)
+    # Targets that take a date, as (prefix, label): a column is read as "<prefix>@YYYY-MM-DD"
+    # (a CCCM list's "Population (July CCCM)" as households on 31 July 2019). The preview offers
+    # each with a date to give; the spec's own reading accepts them (``apply_column_map``).
+    dated_targets: tuple[tuple[str, Any], ...] = ()
     # Exceptions that refuse a file with a message for the user (a published round is locked).
     refusals: tuple[type[Exception], ...] = ()
     # Whether the preview offers to teach unknown place spellings (geo aliases).

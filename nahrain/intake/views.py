@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import date
 from typing import Any
 
 from django.contrib import messages
@@ -19,6 +20,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from nahrain.core.http import AuthenticatedHttpRequest, personal_data
 from nahrain.core.problems import ImportRejected, Problem, Severity
+from nahrain.core.templatetags.nahrain_format import longdate
 from nahrain.geo import services as geo_services
 from nahrain.intake import access, services
 from nahrain.intake.forms import AliasForm, UploadForm
@@ -102,6 +104,17 @@ def _check(
         return None, None, str(refused)
 
 
+def _dated(spec: Spec, value: str) -> tuple[str, date] | None:
+    """(prefix, date) of a dated target such as "households@2019-07-31", if the spec has it."""
+    prefix, at, day = value.partition("@")
+    if not at or prefix not in {p for p, _label in spec.dated_targets}:
+        return None
+    try:
+        return prefix, date.fromisoformat(day)
+    except ValueError:
+        return None
+
+
 @login_required
 @require_safe
 @personal_data
@@ -116,9 +129,23 @@ def preview(request: AuthenticatedHttpRequest, upload_uid: uuid.UUID) -> HttpRes
     choices = [
         *((f.name, gettext(f.label)) for f in spec.fields),
         *spec.extra_targets(target),
+        *((f"{prefix}@", gettext(label)) for prefix, label in spec.dated_targets),
     ]
     # What each column is read as, in words: a field's label, or the spec's own target's.
     words = {f"field:{value}": label for value, label in choices} | dict(choices)
+
+    def read_as(mapped_to: str) -> str:
+        dated = _dated(spec, mapped_to.removeprefix("dated:"))
+        if dated is not None:
+            return f"{words[dated[0] + '@']} {longdate(dated[1])}"
+        return words.get(mapped_to, "")
+
+    def chosen(column: str) -> tuple[str, str]:
+        """The user's choice for a column, and its date for a dated one."""
+        value = kept.column_map.get(f"column:{column}", "")
+        dated = _dated(spec, value)
+        return (dated[0] + "@", dated[1].isoformat()) if dated is not None else (value, "")
+
     context: dict[str, Any] = {
         "spec": spec,
         "target": target,
@@ -128,11 +155,13 @@ def preview(request: AuthenticatedHttpRequest, upload_uid: uuid.UUID) -> HttpRes
         "mapping": [
             {
                 **m,
-                "chosen": kept.column_map.get(f"column:{m['column']}", ""),
-                "read_as": words.get(m["mapped_to"], ""),
+                "chosen": chosen(m["column"])[0],
+                "chosen_date": chosen(m["column"])[1],
+                "read_as": read_as(m["mapped_to"]),
             }
             for m in mapping
         ],
+        "dated": [f"{prefix}@" for prefix, _label in spec.dated_targets],
         "map_choices": choices,
         "errors": rejected.errors if rejected else [],
         "warnings": (
@@ -157,10 +186,22 @@ def preview_map(request: AuthenticatedHttpRequest, upload_uid: uuid.UUID) -> Htt
     allowed = {f.name for f in spec.fields} | {v for v, _ in spec.extra_targets(target)}
     column_map = {}
     # By column letter, not header: two columns may share a header.
-    for letter, chosen in zip(
-        request.POST.getlist("column"), request.POST.getlist("target"), strict=False
+    for letter, chosen, day in zip(
+        request.POST.getlist("column"),
+        request.POST.getlist("target"),
+        request.POST.getlist("target_date") or [""] * len(request.POST.getlist("column")),
+        strict=False,
     ):
-        if LETTER.fullmatch(letter) and chosen and (chosen in allowed or chosen == "ignore"):
+        if not LETTER.fullmatch(letter) or not chosen:
+            continue
+        if chosen.endswith("@") and _dated(spec, chosen + day.strip()) is not None:
+            column_map[f"column:{letter}"] = chosen + day.strip()
+        elif chosen.endswith("@"):
+            messages.error(
+                request,
+                _("Give the date of the figures in column %(column)s.") % {"column": letter},
+            )
+        elif chosen in allowed or chosen == "ignore":
             column_map[f"column:{letter}"] = chosen
     services.upload_map(upload=kept, column_map=column_map)
     return redirect("intake:preview", upload_uid=kept.uid)

@@ -730,6 +730,10 @@ MASTER_LIST_SPEC = Spec(
     commit=lambda intake: _import(intake, dry_run=False),
     options_form=SiteImportOptionsForm,
     learns_aliases=True,
+    dated_targets=(
+        ("households", gettext_noop("Households on a date")),
+        ("individuals", gettext_noop("Individuals on a date")),
+    ),
 )
 
 

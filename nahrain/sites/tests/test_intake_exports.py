@@ -150,7 +150,7 @@ def test_only_the_organisations_site_managers_and_information_managers_import_it
     assert not Site.objects.exists()  # a check (dry run) writes nothing
 
 
-def test_the_page_previews_maps_and_confirms_and_the_api_writes_with_dated_columns(
+def test_the_page_and_the_api_both_map_dated_population_columns(
     personas: Personas, gazetteer: None
 ) -> None:
     client = personas.layla.client()
@@ -163,12 +163,31 @@ def test_the_page_previews_maps_and_confirms_and_the_api_writes_with_dated_colum
     # No code column until "camp" is mapped.
     assert "A column the file needs is missing" in preview.content.decode()
     upload_uid = answer["Location"].rstrip("/").rsplit("/", 1)[-1]
-    client.post(f"/intake/uploads/{upload_uid}/map/", {"column": ["D"], "target": ["code"]})
-    assert "Sites in the file" in client.get(answer["Location"]).content.decode()
+    # A dated column without its date is refused with a word; then each gets its date.
+    client.post(
+        f"/intake/uploads/{upload_uid}/map/",
+        {"column": ["D", "E"], "target": ["code", "households@"], "target_date": ["", ""]},
+    )
+    refused = client.get(answer["Location"]).content.decode()
+    assert "Give the date of the figures in column E." in refused
+    client.post(
+        f"/intake/uploads/{upload_uid}/map/",
+        {
+            "column": ["D", "E", "F"],
+            "target": ["code", "households@", "households@"],
+            "target_date": ["", "2019-07-31", "2020-01-31"],
+        },
+    )
+    mapped = client.get(answer["Location"]).content.decode()
+    assert "Sites in the file" in mapped
+    assert "Households on a date July 31, 2019" in mapped
+    assert 'value="2020-01-31"' in mapped
     client.post(f"/intake/uploads/{upload_uid}/confirm/")
     assert Site.objects.count() == 2  # the job ran (tasks run at once in tests)
-    # With no date for the population columns, the page wrote the sites and no figure.
-    assert not SitePopulation.objects.exists()
+    figures = dict(
+        SitePopulation.objects.filter(site__code="chamishku").values_list("on", "households")
+    )
+    assert figures == {date(2019, 7, 31): 5041, date(2020, 1, 31): 5039}
 
     written = bearer_client(personas.omar.token()).post(
         f"/api/v1/intake/sites.master_list/{personas.iom.pk}",
