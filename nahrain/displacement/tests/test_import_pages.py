@@ -224,7 +224,7 @@ def test_the_preview_lists_warnings_and_still_offers_the_confirmation(
     preview = previewed(client, following, changed)
     html = text(client.get(preview))
     assert "Warnings" in html
-    assert "<td>2</td><td>G</td><td><code>large_change</code></td>" in html
+    assert "<td>2</td><td>G</td><td>A large change since the previous round</td>" in html
     assert client.post(f"{preview}confirm/").status_code == 302
     [warning] = RoundImport.objects.get(round=following).warnings
     assert (warning["row"], warning["rule"]) == (2, "large_change")
@@ -283,7 +283,7 @@ def test_a_header_nahrain_cannot_guess_is_mapped_on_the_preview(
     client = personas.layla.client()
     preview = previewed(client, assessment_round, csv_from_rows(rows))
     html = text(client.get(preview))
-    assert "missing_column" in html and "Confirm the import" not in html
+    assert "A column the file needs is missing" in html and "Confirm the import" not in html
     assert '<td data-target="(ignored)"><span class="muted">not read</span></td>' in html
     letters = re.findall(r'name="column" value="([A-Z]+)"', html)
     assert letters[:3] == ["A", "B", "C"] and len(letters) == len(rows[0])
@@ -367,7 +367,7 @@ def test_a_running_import_shows_its_progress_and_a_refused_one_its_problems(
     assert job.finished_at is not None and [p["rule"] for p in job.problems] == ["negative"]
     failed = text(client.get(f"/intake/jobs/{job.uid}/"))
     assert "1 error: nothing was imported." in failed and "hx-trigger" not in failed
-    assert "<td>3</td><td>G</td><td><code>negative</code></td>" in failed
+    assert "<td>3</td><td>G</td><td>A count below zero</td>" in failed
     marked = client.get(f"/intake/jobs/{job.uid}/problems.xlsx")
     assert "[negative]" in load_workbook(io.BytesIO(marked.content)).active["G3"].comment.text  # type: ignore[index]
     assert not LocationAssessment.objects.filter(round=assessment_round).exists()
