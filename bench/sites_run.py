@@ -208,13 +208,15 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
         f"{len(rows.site_weeks)} site weeks, {len(rows.governorate_weeks)} governorate weeks"
     )
     world.checkpoint()
-    raw_s = sites_world.raw_write(rows)
+    raw = sites_world.raw_write(rows)
+    raw_s = raw["total"]
     raw_digest, raw_problems = sites_world.digest(), sites_world.problems()
-    say(f"raw write: {raw_s:.2f}s ({rows.count() / raw_s:,.0f} rows/s)")
+    say(f"raw write: {raw_s:.2f}s ({rows.count() / raw_s:,.0f} rows/s), stages {raw}")
     sites_world.clear()
-    load_s = sites_world.load(rows)
+    loaded = sites_world.load(rows)
+    load_s = loaded["total"]
     load_digest, load_problems = sites_world.digest(), sites_world.problems()
-    say(f"set-based load: {load_s:.2f}s ({rows.count() / load_s:,.0f} rows/s)")
+    say(f"set-based load: {load_s:.2f}s ({rows.count() / load_s:,.0f} rows/s), stages {loaded}")
     if raw_problems or load_problems:
         raise AssertionError(f"raw write: {raw_problems}; load: {load_problems}")
     if raw_digest != load_digest:
@@ -239,6 +241,8 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
         "load_rows_per_s": rows.count() / load_s,
         "raw_rows_per_s": rows.count() / raw_s,
         "ratio": raw_s / load_s,
+        "load_stages_s": loaded,
+        "raw_stages_s": raw,
         "digest": load_digest,
     }
     world.analyze()
