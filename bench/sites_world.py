@@ -472,7 +472,7 @@ def _sums(prefix: str) -> str:
     )
 
 
-def rollups_derive() -> None:
+def rollups_derive(stages: Stages) -> None:
     """The rollups from the events, set-based: each site's and governorate's weeks, each
     site's population (its newest figure plus the movements after its day) and units."""
     with connection.cursor() as cursor:
@@ -481,6 +481,7 @@ def rollups_derive() -> None:
             f"SELECT site_id, {_week(M_ON)}, {_sums('m.')} FROM {MOVEMENT} m "
             f"GROUP BY site_id, {_week(M_ON)}"
         )
+        stages.lap("site weeks")
         cursor.execute(
             f"INSERT INTO {GOVERNORATE_WEEK} ({', '.join(GOVERNORATE_WEEK_COLUMNS)}) "
             f"SELECT s.governorate_id, w.week, "
@@ -488,6 +489,7 @@ def rollups_derive() -> None:
             + f" FROM {SITE_WEEK} w JOIN {SITE} s ON s.id = w.site_id "
             "GROUP BY s.governorate_id, w.week"
         )
+        stages.lap("governorate weeks")
         net = ", ".join(
             f"COALESCE(SUM(CASE WHEN m.kind = '{MovementKind.ARRIVAL}' THEN m.{c} "
             f"ELSE -m.{c} END), 0) AS net_{c}"
@@ -505,23 +507,21 @@ def rollups_derive() -> None:
             'GROUP BY p.id, p.site_id, p.households, p.individuals, p.source, p."on") f '
             f"WHERE f.site_id = {SITE}.id"
         )
-        cursor.execute(
-            f"UPDATE {UNIT} SET occupied = TRUE WHERE id IN "
-            f'(SELECT unit_id FROM {ALLOCATION} WHERE "end" IS NULL)'
-        )
+        stages.lap("site populations")
         cursor.execute(
             f"UPDATE {SITE} SET units_total = u.total, units_occupied = u.occupied "
             "FROM (SELECT site_id, COUNT(*) AS total, "
             "SUM(CASE WHEN occupied THEN 1 ELSE 0 END) AS occupied "
             f"FROM {UNIT} GROUP BY site_id) u WHERE u.site_id = {SITE}.id"
         )
+        stages.lap("site units")
 
 
 def load(data: Rows) -> dict[str, float]:
     """The events by COPY, the rollups derived in SQL: the set-based load."""
     # The site rows go in as the app creates them: no population, no units yet.
+    # A unit's occupied flag comes with it, as the loader knows the allocations it writes.
     empty = [(*r[:19], 0, 0, "", None, 0, 0, *r[25:]) for r in data.sites]
-    units = [(*r[:-1], False) for r in data.units]
 
     def write(stages: Stages) -> None:
         _insert(SITE, SITE_COLUMNS, empty)
@@ -529,15 +529,14 @@ def load(data: Rows) -> dict[str, float]:
             Rows(
                 statuses=data.statuses,
                 figures=data.figures,
-                units=units,
+                units=data.units,
                 allocations=data.allocations,
                 movements=data.movements,
             )
         )
         stages.lap("copy")
-        rollups_derive()
+        rollups_derive(stages)
         _identities()
-        stages.lap("rollups")
 
     return _timed(write)
 
