@@ -79,6 +79,12 @@ CLOSED_2020 = {
     "aaf": date(2020, 12, 20),
 }
 JADAH_5 = "qayyarah.jadah.5"
+# Transfers into Jad'ah 5 modelled on the late-2019 consolidation that grew it (the households
+# and days are the demo's): (from, to, day, households), written by ``transfer_record``.
+TRANSFERS_2019 = (
+    ("haa.1", JADAH_5, date(2019, 11, 12), 180),
+    ("haa.2", JADAH_5, date(2019, 12, 3), 220),
+)
 CLOSURE_ANNOUNCED = date(2023, 4, 2)
 CLOSURE_PLANNED = date(2023, 4, 16)  # two weeks' notice
 CLOSURE_INTENTIONS = {
@@ -311,10 +317,13 @@ def camps_load(
         sites.append(site)
         moves.figures.append((site, JULY_2019, camp.july, "CCCM camp list, July 2019"))
         moves.figures.append((site, JANUARY_2020, camp.january, "CCCM camp list, January 2020"))
+        # The transfers are movements of their own: the weekly series makes up the rest.
+        transferred = sum(h for _, to, _, h in TRANSFERS_2019 if to == camp.code)
+        transferred -= sum(h for origin, _, _, h in TRANSFERS_2019 if origin == camp.code)
         moves.series(
             site,
             start=camp.july,
-            end=camp.january,
+            end=camp.january - transferred,
             first=JULY_2019 + timedelta(days=1),
             last=JANUARY_2020,
         )
@@ -456,6 +465,19 @@ def demo_load(demo: Demo) -> None:
                 households=households,
                 note=note,
             )
+        by_code = {site.code: site for site in camps}
+        for origin, to, on, households in TRANSFERS_2019:
+            if camps:
+                # Before the January figure: they fill the weeks, not today's population.
+                services.transfer_record(
+                    actor=actor,
+                    from_site=by_code[f"{CODE_PREFIX}{origin.upper()}"],
+                    to_site=by_code[f"{CODE_PREFIX}{to.upper()}"],
+                    on=on,
+                    households=households,
+                    individuals=households * HOUSEHOLD_SIZE,
+                    key=f"demo:{origin}:{to}:{on.isoformat()}",
+                )
         units = 0
         haj_ali = next((s for s in camps if s.code.endswith("HAJ.ALI")), None)
         if haj_ali is not None:

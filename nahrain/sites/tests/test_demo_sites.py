@@ -62,12 +62,22 @@ def test_the_frame_camps_their_figures_closures_and_rollups(
             demo.JANUARY_2020: int(row["Population (Jan CCCM)"]),
         }, camp.code
         assert camp.population_individuals is None  # the list gives households alone
+        # The movements between the two lists take the camp from one figure to the other.
+        july, january = int(row["Population (July CCCM)"]), int(row["Population (Jan CCCM)"])
+        between = _net(camp, demo.JULY_2019) - _net(camp, demo.JANUARY_2020)
+        assert july + between == january, camp.code
     jadah5 = camps.get(code=f"{demo.CODE_PREFIX}QAYYARAH.JADAH.5")
     assert (
         frame[jadah5.code]["Population (July CCCM)"],
         frame[jadah5.code]["Population (Jan CCCM)"],
     ) == ("2756", "4526")
     assert jadah5.managing_agency == "IOM"
+    consolidation = Movement.objects.filter(
+        site=jadah5, transfer__isnull=False, kind=MovementKind.ARRIVAL, on__year=2019
+    )
+    assert consolidation.aggregate(h=Sum("households"))["h"] == sum(
+        t[3] for t in demo.TRANSFERS_2019
+    )
     assert camps.get(code=f"{demo.CODE_PREFIX}HAJ.ALI").managing_agency == "IOM"
     assert camps.get(code=f"{demo.CODE_PREFIX}CHAMISHKU").managing_agency == demo.PARTNER
 
