@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 from pathlib import Path
 
@@ -36,11 +37,39 @@ class Term:
 
 @dataclass(frozen=True)
 class Glossary:
-    version: str
+    version: date  # the day the glossary was last reviewed
     terms: tuple[Term, ...]
     # word -> why it is never written, in any language
     forbidden_everywhere: dict[str, str]
     months: dict[str, tuple[str, ...]]
+    # month names a page in the language must not show (Egyptian Arabic, Kurdish solar, ...)
+    foreign_months: dict[str, tuple[str, ...]]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A term as a reader of one language sees it on the glossary page."""
+
+    id: str
+    name: str
+    english: str
+    definition: str
+    sources: tuple[str, ...]
+
+
+def entries(language: str) -> list[Entry]:
+    """The glossary in the language (English for a language it does not have)."""
+    language = language if language in LANGUAGES else "en"
+    return [
+        Entry(
+            id=term.id,
+            name=term.term[language],
+            english=term.term["en"],
+            definition=term.definition[language],
+            sources=tuple(s for s in term.sources if s.startswith("https://")),
+        )
+        for term in glossary().terms
+    ]
 
 
 @cache
@@ -61,8 +90,11 @@ def glossary() -> Glossary:
         for item in data["terms"]
     )
     return Glossary(
-        version=data["version"],
+        version=date.fromisoformat(data["version"]),
         terms=terms,
         forbidden_everywhere={w["word"]: w["why"] for w in data["forbidden_everywhere"]},
         months={lang: tuple(names) for lang, names in data["calendar"]["months"].items()},
+        foreign_months={
+            lang: tuple(names) for lang, names in data["calendar"]["foreign_months"].items()
+        },
     )

@@ -26,7 +26,9 @@ def translations(path: Path) -> Iterator[tuple[str, str]]:
         if not message.id:
             continue
         ids = [message.id] if isinstance(message.id, str) else list(message.id)
-        strings = [message.string] if isinstance(message.string, str) else list(message.string or ())
+        strings = (
+            [message.string] if isinstance(message.string, str) else list(message.string or ())
+        )
         for string in strings:
             if string:
                 yield " ".join(ids), string
