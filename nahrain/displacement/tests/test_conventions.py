@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -125,6 +126,20 @@ def test_the_checker_catches_every_other_convention() -> None:
     assert departures("30ی ڕێبەندانی 2024", "ckb")
     assert departures("30 June 2024", "ckb")
     assert departures("30 حزيران 2024، 1,898,844 · 12.5%", "ar") == []
+
+
+def test_no_template_formats_a_date_with_django() -> None:
+    """Django's |date and |time write Egyptian Arabic and Sorani solar months and numeric short
+    dates: every page dates with longdate / longdatetime, including pages no test renders."""
+    package = Path(__file__).resolve().parents[2]
+    templates = sorted(package.glob("**/templates/**/*.html"))
+    assert len(templates) > 20
+    django_dates = re.compile(r"\|\s*(date|time|naturaltime|naturalday|timesince|timeuntil)\b")
+    found = {
+        str(path.relative_to(package)): django_dates.findall(path.read_text(encoding="utf-8"))
+        for path in templates
+    }
+    assert {path: uses for path, uses in found.items() if uses} == {}
 
 
 # --- the pages --------------------------------------------------------------------------------
