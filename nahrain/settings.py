@@ -230,6 +230,8 @@ LANGUAGES = [
     ("ckb", _("Central Kurdish")),
 ]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+# One date and number convention per language (Western digits and separators, day month year).
+FORMAT_MODULE_PATH = ["nahrain.formats"]
 USE_I18N = True
 TIME_ZONE = "Asia/Baghdad"
 USE_TZ = True

@@ -20,8 +20,8 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_otp.models import Device
 
@@ -42,6 +42,7 @@ from nahrain.core.forms import (
     reset_request_keys,
     wait_message,
 )
+from nahrain.core.glossary import entries, glossary
 from nahrain.core.http import AuthenticatedHttpRequest, personal_data
 from nahrain.core.models import AttemptScope
 
@@ -307,6 +308,18 @@ def enrolment_links(request: AuthenticatedHttpRequest) -> HttpResponse:
             token = services.enrolment_link_create(actor=request.user, user=user)
             link = request.build_absolute_uri(reverse("core:enrol", kwargs={"token": token}))
     return render(request, "core/enrolment_links.html", {"form": form, "link": link})
+
+
+@require_safe
+def glossary_page(request: HttpRequest) -> HttpResponse:
+    """The field's terms and what they mean, in the reader's language: public, as the figures
+    they explain are published to people who never sign in."""
+    language = (get_language() or "en").split("-")[0]
+    return render(
+        request,
+        "core/glossary.html",
+        {"entries": entries(language), "version": glossary().version},
+    )
 
 
 @login_required

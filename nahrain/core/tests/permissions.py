@@ -154,6 +154,8 @@ def reset_link(world: World) -> Target:
 
 ENDPOINTS: tuple[Decision, ...] = (
     page("core:home", GET=SIGNED_IN, POST=NOBODY),
+    # The glossary explains published figures to anyone, signed in or not.
+    page("core:glossary", GET=PUBLIC, POST=NOBODY),
     # Signed-in users are sent on from the sign-in page.
     page(
         "core:login",

@@ -132,3 +132,23 @@ def test_an_organisation_admin_invites_on_a_phone_in_arabic(
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     screenshot(page, "invite-ar")
     assert page.record.console_errors == []
+
+
+def test_a_reader_opens_the_glossary_from_the_footer_on_a_phone_in_kurdish(
+    live_server: Any, page: Any
+) -> None:
+    """No sign-in: the glossary explains figures to people without an account."""
+    base = live_server.url
+    page.set_viewport_size(PHONE)
+    page.goto(f"{base}/accounts/login/")
+    with page.expect_navigation():
+        page.select_option("#language-select", "ckb")
+    with page.expect_navigation():
+        page.locator("footer a[href='/glossary/']").click()
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    assert page.locator("#critical_shelter").inner_text().startswith("شوێنی حەوانەوەی نالەبار")
+    assert page.locator("#subdistrict").inner_text().startswith("ناحیە")
+    page.wait_for_load_state("load")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    screenshot(page, "glossary-ckb")
+    assert page.record.console_errors == []

@@ -194,6 +194,19 @@ def round_imported(
     return assessment_round
 
 
+def two_published_rounds(personas: Personas) -> tuple[AssessmentRound, AssessmentRound]:
+    """IOM's rounds 90 and 91, both published; round 91 has more IDPs in Zakho and fewer in
+    Mosul."""
+    first = round_imported(personas, publish=True)
+    second = round_imported(
+        personas,
+        with_households(PLACES, {"7001": 150, "7004": 180}),
+        number=NEXT_ROUND,
+        publish=True,
+    )
+    return first, second
+
+
 # --- HTTP -------------------------------------------------------------------------------------
 
 RANDOM_UID = uuid.UUID("3f2b8c1e-9d4a-4e6b-8a7c-5d1e2f3a4b5c")

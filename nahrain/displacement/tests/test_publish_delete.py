@@ -146,7 +146,7 @@ def test_the_publish_page_shows_the_totals_against_the_previous_published_round(
     text = shown.content.decode()
     assert "becomes the latest published round of" in text
     assert f"against round {ROUND}" in text
-    assert str(national_individuals(GROWN)) in text and "+180" in text
+    assert f"{national_individuals(GROWN):,}" in text and "+180" in text
     assert "Is this a duplicate?" not in text
     assert status_of(draft) == RoundStatus.VALIDATED  # looking publishes nothing
 
