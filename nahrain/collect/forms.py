@@ -19,7 +19,9 @@ class CollectorForm(forms.Form):
 
 
 class RejectForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), max_length=2000, widget=forms.Textarea)
+    reason = forms.CharField(
+        label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 def _field_name(key: str) -> str:
@@ -27,9 +29,15 @@ def _field_name(key: str) -> str:
     return key.replace(".", "__")
 
 
-def _field(answer: Answer) -> forms.Field:
+def _field(answer: Answer, options: list[tuple[str, str]]) -> forms.Field:
     question = answer.question
     common: dict[str, Any] = {"label": answer.label, "required": False}
+    if options:
+        # A value the list no longer has stays choosable, so that leaving it is no error.
+        kept = [] if answer.value in {code for code, _name in options} else [answer.value]
+        return forms.ChoiceField(
+            choices=[("", "—"), *((v, v) for v in kept if v), *options], **common
+        )
     if question.type == "integer":
         return forms.IntegerField(**common)
     if question.type == "decimal":
@@ -56,13 +64,14 @@ class CorrectionForm(forms.Form):
         for block in sheet.blocks:
             for answer in block.answers:
                 name = _field_name(answer.key)
-                field = _field(answer)
+                options = sheet.options.get(answer.question.itemset, [])
+                field = _field(answer, options)
                 multiple = answer.question.type == "select all that apply"
                 field.initial = answer.value.split() if multiple else answer.value
                 described = [f"{name}-problems"] if answer.problems else []
                 if answer.original is not None:
                     described.append(f"{name}-sent")
-                if answer.shown != answer.value:
+                if answer.named and not options:
                     described.append(f"{name}-shown")
                 if described:
                     field.widget.attrs["aria-describedby"] = " ".join(described)
@@ -86,9 +95,16 @@ class CorrectionForm(forms.Form):
                     )
 
     def changes(self) -> dict[str, str]:
-        """The answers as the reviewer left them, by answer key, as the form stores values."""
+        """The answers as the reviewer left them, by answer key, as the form stores values.
+
+        Only the answers the post carries: a field left out of it is not a field emptied. A
+        page lists its fields in ``answered``, since a browser posts no unticked checkbox.
+        """
+        posted = set(self.data) | set(self.data.get("answered", "").split())
         values = {}
         for name, key in self.keys.items():
+            if name not in posted:
+                continue
             value = self.cleaned_data.get(name)
             if isinstance(value, list):
                 values[key] = " ".join(value)

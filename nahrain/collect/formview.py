@@ -8,6 +8,7 @@ a form loads from its CSV media, such as p-codes and place ids).
 
 from __future__ import annotations
 
+import csv
 import functools
 import io
 import re
@@ -157,6 +158,11 @@ class Answer:
         return self.value == ""
 
     @property
+    def named(self) -> bool:
+        """A code the reader reads a name for (a p-code, a place id)."""
+        return bool(self.question.itemset) and self.shown != self.value
+
+    @property
     def quiet(self) -> bool:
         """Unanswered, optional and blameless: collapsed out of the reader's way."""
         flagged = self.problems or (self.bound is not None and self.bound.errors)
@@ -187,6 +193,9 @@ class Sheet:
     # Problems naming no question of the form, shown above it.
     general: list[str]
     errors: int
+    # The choices of a short list a form loads from a file (governorates, districts), by file:
+    # what a reviewer picks a correction from by name. Longer lists are typed as codes.
+    options: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
 
 
 def flat_values(values: Mapping[str, Any], sections: tuple[Section, ...]) -> dict[str, str]:
@@ -296,11 +305,11 @@ def review_sheet(submission: Submission) -> Sheet:
     handler = handler_for(submission.form.form_id)
     values = flat_values(submission.data, sections)
     sent = parse_instance(submission.xml.encode("utf-8"), layout=instance_layout)
-    codes: dict[str, set[str]] = {}
-    for section in sections:
-        for q in section.questions:
-            if q.itemset:
-                codes.setdefault(q.itemset, set())
+    listed = _media_codes(submission, {q.itemset for s in sections for q in s.questions})
+    codes = {
+        itemset: set(names) if len(names) <= SHORT_LIST else set()
+        for itemset, names in listed.items()
+    }
     originals = flat_values(sent.values, sections)
     for key, value in (*values.items(), *originals.items()):
         itemset = _question(sections, key).itemset
@@ -313,7 +322,7 @@ def review_sheet(submission: Submission) -> Sheet:
         problems = [p.as_dict() for p in checked.problems]
         names = handler.names(submission.organisation_id, codes)
         personal = frozenset(handler.personal)
-    return sheet(
+    answered = sheet(
         sections,
         values=values,
         original=originals,
@@ -321,6 +330,27 @@ def review_sheet(submission: Submission) -> Sheet:
         names=names,
         personal=personal,
     )
+    for itemset, known in listed.items():
+        if 0 < len(known) <= SHORT_LIST:
+            shown = names.get(itemset, {})
+            answered.options[itemset] = sorted(
+                ((code, shown.get(code, code)) for code in known), key=lambda o: o[1]
+            )
+    return answered
+
+
+# Lists up to this long are offered by name; a location list of thousands is not.
+SHORT_LIST = 300
+
+
+def _media_codes(submission: Submission, itemsets: set[str]) -> dict[str, list[str]]:
+    """The codes (the ``name`` column) of each CSV the form loads, as published with its
+    version."""
+    found: dict[str, list[str]] = {}
+    for media in submission.form_version.media.filter(filename__in=itemsets - {""}):
+        rows = csv.DictReader(io.StringIO(bytes(media.data).decode("utf-8")))
+        found[media.filename] = [row["name"] for row in rows if row.get("name")]
+    return found
 
 
 def _question(sections: tuple[Section, ...], key: str) -> Question:

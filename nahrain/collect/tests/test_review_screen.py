@@ -44,7 +44,7 @@ def _as_posted(submission: Submission, **changes: str | list[str]) -> dict[str, 
     """What the review form posts when the reviewer changes only ``changes`` (by field name)."""
     form = CorrectionForm(formview.review_sheet(submission))
     posted: dict[str, Any] = {name: field.initial for name, field in form.fields.items()}
-    posted.update(changes)
+    posted.update(changes, answered=" ".join(form.fields))
     return {name: value for name, value in posted.items() if value not in ("", [])}
 
 
@@ -83,9 +83,9 @@ def test_an_arabic_reviewer_reads_the_form_with_names_and_the_errors_beside_them
     assert order == sorted(order)
     # Names, not codes: governorate, district and place from the gazetteer and master list,
     # the population and the needs from the form's choices.
-    assert '<p class="answer-shown" id="governorate-shown">دهوك</p>' in html
-    assert '<p class="answer-shown" id="district-shown">زاخو</p>' in html
-    assert "مركز زاخو (7001)" in html
+    assert '<option value="IQG09" selected>دهوك</option>' in html
+    assert '<option value="IQG09Q04" selected>زاخو</option>' in html
+    assert '<option value="7001" selected>مركز زاخو (7001)</option>' in html
     assert '<option value="idp" selected>النازحون</option>' in html
     # No field name or code as the text a reader reads.
     assert "Zakho centre" not in html
@@ -162,6 +162,11 @@ def test_a_correction_inside_a_repeat_and_to_a_choice(field: Field, personas: Pe
         "origin.1.origin_households",
         "needs",
     ]
+    # A post that carries one answer changes that one: what it leaves out is not emptied.
+    one = layla.post(f"/collect/submissions/{submission.uid}/correct/", {"individuals": "250"})
+    assert one.status_code == 302
+    submission.refresh_from_db()
+    assert submission.data["individuals"] == "250" and submission.data["needs"] == "food health"
 
 
 def test_a_reviewer_of_another_organisation_finds_nothing(field: Field, personas: Personas) -> None:
