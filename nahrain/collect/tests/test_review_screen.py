@@ -185,3 +185,41 @@ def test_a_reviewer_of_another_organisation_finds_nothing(field: Field, personas
     submission.refresh_from_db()
     assert submission.data["households"] == "45"
     assert not AuditEvent.objects.filter(action="submission.correct").exists()
+
+
+def test_any_form_reads_as_itself_the_emergency_tracking_event(
+    field: Field, personas: Personas
+) -> None:
+    """The screen is the registered form's, whatever it is: another form, other questions."""
+    values = {
+        "event": "Sinjar 2024",
+        "date": "2024-07-02",
+        "governorate": "IQG09",
+        "district": "IQG09Q04",
+        "location": "7001",
+        "population": "idp",
+        "direction": "arrival",
+        "households": 12,
+        "cause": "Insecurity",
+    }
+    xml = fill_instance(field.tracking.xml, values, instance_id="uuid:event")
+    assert field.phone.post(xml).status_code == 201
+    event = Submission.objects.get(instance_id="uuid:event")
+    layla = personas.layla.client()
+    page = f"/collect/submissions/{event.uid}/"
+    html = layla.get(page).content.decode()
+    order = [
+        html.index(label) for label in ("Emergency", "Date of the movement", "Movement", "Cause")
+    ]
+    assert order == sorted(order)
+    assert '<option value="arrival" selected>Arrival</option>' in html
+    assert 'type="date" name="date" value="2024-07-02"' in html
+    # The one unanswered optional question, individuals, is folded away.
+    assert html.count("<details") == 1 and 'id="id_individuals"' in html.split("<details")[1]
+    posted = _as_posted(event, households="14")
+    assert layla.post(f"{page}correct/", posted).status_code == 302
+    event.refresh_from_db()
+    assert event.data["households"] == "14" and event.data["date"] == "2024-07-02"
+    assert layla.post(f"{page}accept/").status_code == 302
+    event.refresh_from_db()
+    assert event.status == SubmissionStatus.ACCEPTED
