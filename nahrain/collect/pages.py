@@ -107,9 +107,14 @@ def submission_correct(request: AuthenticatedHttpRequest, uid: uuid.UUID) -> Htt
     form = CorrectionForm(sheet, request.POST)
     if not form.is_valid():
         return _review_page(request, submission, sheet, form)
-    changed = services.submission_correct(
-        actor=request.user, submission=submission, values=form.changes()
-    )
+    try:
+        changed = services.submission_correct(
+            actor=request.user, submission=submission, values=form.changes()
+        )
+    except services.NotAcceptable as failed:  # reviewed by someone else in the meantime
+        for problem in failed.problems:
+            messages.error(request, problem.message)
+        return redirect("collect:submission", uid=submission.uid)
     messages.success(
         request,
         ngettext(

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from nahrain.collect import formview
+from nahrain.collect import formview, services
 from nahrain.collect.forms import CorrectionForm
 from nahrain.collect.models import Submission, SubmissionStatus
 from nahrain.collect.tests.conftest import Field, assessment_values
@@ -163,10 +163,21 @@ def test_a_correction_inside_a_repeat_and_to_a_choice(field: Field, personas: Pe
         "needs",
     ]
     # A post that carries one answer changes that one: what it leaves out is not emptied.
-    one = layla.post(f"/collect/submissions/{submission.uid}/correct/", {"individuals": "250"})
+    # Nor can a post put the key informant's name among the values: it is kept apart.
+    one = layla.post(
+        f"/collect/submissions/{submission.uid}/correct/",
+        {"individuals": "250", "ki_name": "Khalid Hasan", "key_informant__0__ki_name": "K"},
+    )
     assert one.status_code == 302
     submission.refresh_from_db()
     assert submission.data["individuals"] == "250" and submission.data["needs"] == "food health"
+    assert "Khalid" not in json.dumps(submission.data) and "ki_name" not in submission.data
+    assert (
+        services.submission_correct(
+            actor=personas.layla.user, submission=submission, values={"ki_name": "Khalid Hasan"}
+        )
+        == []
+    )
 
 
 def test_a_reviewer_of_another_organisation_finds_nothing(field: Field, personas: Personas) -> None:
