@@ -42,6 +42,9 @@ class Checked:
 MediaFn = Callable[[Any], dict[str, bytes]]
 # (organisation id, values, file name for the problems) -> Checked
 CheckFn = Callable[[Any, dict[str, Any], str], Checked]
+# (organisation id, {media file: codes a submission names from it}) -> {media file: {code: its
+# name in the reader's language}}: what the review screen shows for the form's coded answers.
+NamesFn = Callable[[Any, dict[str, set[str]]], dict[str, dict[str, str]]]
 # (actor, locked submission, file name) -> what accepting produced, as {name: id}; raises
 # NotAcceptable. The submission's ``problems`` may be refreshed by it.
 AcceptFn = Callable[["User", "Submission", str], dict[str, str]]
@@ -57,6 +60,12 @@ def _no_problems(organisation_id: Any, values: dict[str, Any], file: str) -> Che
     return Checked([])
 
 
+def _codes_as_they_are(
+    organisation_id: Any, codes: dict[str, set[str]]
+) -> dict[str, dict[str, str]]:
+    return {}
+
+
 def _nothing_on_reject(actor: User, submission: Submission) -> None:
     return None
 
@@ -70,7 +79,8 @@ class FormHandler:
     data of the person who answered to where they are kept apart (``"name"`` or ``"phone"`` of
     the submission's informant): they are taken out of the stored XML and values. ``repeats``
     names the form's repeat groups, read as lists; other groups are flattened into their
-    leaves.
+    leaves. ``names`` gives the names of the codes the form loads from its media files (p-codes,
+    place ids) for the review screen.
     """
 
     form_id: str
@@ -79,6 +89,7 @@ class FormHandler:
     media: MediaFn = _no_media
     check: CheckFn = _no_problems
     reject: RejectFn = _nothing_on_reject
+    names: NamesFn = _codes_as_they_are
     personal: Mapping[str, str] = field(default_factory=dict)
     repeats: frozenset[str] = frozenset()
 
@@ -98,6 +109,14 @@ def register(handler: FormHandler) -> None:
 
 def handler_for(form_id: str) -> FormHandler | None:
     return _registry.get(form_id)
+
+
+def instance_layout(form_id: str) -> tuple[dict[str, str], frozenset[str]]:
+    """A form's personal fields and repeat groups, as reading its instances needs them."""
+    handler = handler_for(form_id)
+    if handler is None:
+        return {}, frozenset()  # refused once the form is looked up
+    return dict(handler.personal), handler.repeats
 
 
 def all_handlers() -> list[FormHandler]:

@@ -15,11 +15,12 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 
-from nahrain.collect import access, selectors, services
-from nahrain.collect.forms import CollectorForm, RejectForm
-from nahrain.collect.models import Collector, Form, SubmissionStatus
+from nahrain.collect import access, formview, selectors, services
+from nahrain.collect.forms import CollectorForm, CorrectionForm, RejectForm
+from nahrain.collect.models import Collector, Form, Submission, SubmissionStatus
 from nahrain.collect.xforms import FormCompileError
 from nahrain.core.http import AuthenticatedHttpRequest, no_store, personal_data
 from nahrain.core.models import Organisation
@@ -63,22 +64,69 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
-@login_required
-@require_safe
-def submission_detail(request: AuthenticatedHttpRequest, uid: uuid.UUID) -> HttpResponse:
-    submission = access.access_submission_for_review(request.user, uid)
+def _review_page(
+    request: AuthenticatedHttpRequest,
+    submission: Submission,
+    sheet: formview.Sheet | None = None,
+    correction: CorrectionForm | None = None,
+) -> HttpResponse:
+    """The submission as its form: answers in the form's order and groups, problems beside
+    them; while it waits for review, every answer is a field the reviewer may correct."""
+    can_review = submission.status == SubmissionStatus.RECEIVED and submission.complete
+    if sheet is None:
+        sheet = formview.review_sheet(submission)
+        correction = CorrectionForm(sheet) if can_review else None
     return render(
         request,
         "collect/submission.html",
         {
             "submission": submission,
+            "sheet": sheet,
+            "correction": correction,
             "reject_form": RejectForm(),
-            "can_review": submission.status == SubmissionStatus.RECEIVED and submission.complete,
+            "can_review": can_review,
             "has_informant": hasattr(submission, "key_informant"),
-            "values": sorted((k, v) for k, v in submission.data.items() if not isinstance(v, list)),
-            "origins": submission.data.get("origin", []),
         },
+        status=200 if correction is None or not correction.is_bound else 400,
     )
+
+
+@login_required
+@require_safe
+def submission_detail(request: AuthenticatedHttpRequest, uid: uuid.UUID) -> HttpResponse:
+    return _review_page(request, access.access_submission_for_review(request.user, uid))
+
+
+@login_required
+@require_POST
+def submission_correct(request: AuthenticatedHttpRequest, uid: uuid.UUID) -> HttpResponse:
+    submission = access.access_submission_for_review(request.user, uid)
+    if submission.status != SubmissionStatus.RECEIVED or not submission.complete:
+        raise Http404  # nothing to correct: it has been reviewed, or parts are still to come
+    sheet = formview.review_sheet(submission)
+    form = CorrectionForm(sheet, request.POST)
+    if not form.is_valid():
+        return _review_page(request, submission, sheet, form)
+    try:
+        changed = services.submission_correct(
+            actor=request.user, submission=submission, values=form.changes()
+        )
+    except services.NotAcceptable as failed:  # reviewed by someone else in the meantime
+        for problem in failed.problems:
+            messages.error(request, problem.message)
+        return redirect("collect:submission", uid=submission.uid)
+    messages.success(
+        request,
+        ngettext(
+            "%(count)s answer corrected; the submission was checked again.",
+            "%(count)s answers corrected; the submission was checked again.",
+            len(changed),
+        )
+        % {"count": len(changed)}
+        if changed
+        else _("Nothing was changed."),
+    )
+    return redirect("collect:submission", uid=submission.uid)
 
 
 @login_required
@@ -89,7 +137,7 @@ def submission_accept(request: AuthenticatedHttpRequest, uid: uuid.UUID) -> Http
         services.submission_accept(actor=request.user, submission=submission)
     except services.NotAcceptable as failed:
         for problem in failed.problems:
-            messages.error(request, str(problem))
+            messages.error(request, _("Not accepted: %(problem)s") % {"problem": problem.message})
         return redirect("collect:submission", uid=submission.uid)
     messages.success(request, _("Accepted into the figures."))
     return redirect("collect:queue")

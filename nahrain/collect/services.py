@@ -4,9 +4,11 @@ handler."""
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import hmac
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -15,8 +17,9 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from nahrain.collect import handlers, xforms
+from nahrain.collect import formview, handlers, xforms
 
 # Raised by the handlers; the views catch it from here, with the other refusals.
 from nahrain.collect.handlers import NotAcceptable as NotAcceptable
@@ -171,7 +174,7 @@ def forms_publish(*, actor: User | None, organisation: Organisation) -> list[For
                 f"{handler.xlsform.name} loads {', '.join(missing)}, "
                 "which its handler does not make"
             )
-        form, _ = Form.objects.update_or_create(
+        form, _created = Form.objects.update_or_create(
             organisation=organisation,
             form_id=compiled.form_id,
             defaults={"title": compiled.title},
@@ -238,13 +241,6 @@ def _handler(form: Form) -> handlers.FormHandler:
     return handler
 
 
-def _layout(form_id: str) -> tuple[dict[str, str], frozenset[str]]:
-    handler = handlers.handler_for(form_id)
-    if handler is None:
-        return {}, frozenset()  # refused once the form is looked up
-    return dict(handler.personal), handler.repeats
-
-
 def _attachments_add(submission: Submission, attachments: list[Attachment]) -> int:
     known = set(submission.attachments.values_list("filename", flat=True))
     added = 0
@@ -275,7 +271,7 @@ def submission_receive(
     submission it replaces leaves the review queue if it was still waiting there.
     """
     try:
-        instance = xforms.parse_instance(xml, layout=_layout)
+        instance = xforms.parse_instance(xml, layout=handlers.instance_layout)
     except xforms.InstanceError as failed:
         raise SubmissionRefused(str(failed)) from failed
     form = Form.objects.filter(
@@ -388,6 +384,22 @@ def _submission_create(
     return submission
 
 
+def _not_waiting(submission: Submission) -> NotAcceptable:
+    """The refusal to review a submission that no longer waits for it."""
+    status = submission.get_status_display()
+    return NotAcceptable(
+        [
+            Problem(
+                _submission_file(submission),
+                None,
+                "",
+                "status",
+                _("The submission is “%(status)s”.") % {"status": status},
+            )
+        ]
+    )
+
+
 @transaction.atomic
 def submission_accept(*, actor: User, submission: Submission) -> Submission:
     """Accept a submission into the figures: its form's handler checks it again and does what
@@ -396,13 +408,20 @@ def submission_accept(*, actor: User, submission: Submission) -> Submission:
     locked = Submission.objects.select_for_update().select_related("form").get(pk=submission.pk)
     file = _submission_file(locked)
     if locked.status != SubmissionStatus.RECEIVED or not locked.complete:
-        raise NotAcceptable(
-            [Problem(file, None, "", "status", f"the submission is {locked.get_status_display()}")]
-        )
+        raise _not_waiting(locked)
     try:
         handler = _handler(locked.form)
     except SubmissionRefused as refused:
         raise NotAcceptable([Problem(file, None, "", "no_handler", str(refused))]) from refused
+    # Checked again whatever the handler's accept does: the review screen offers "accept" only
+    # without errors, and no other path may take a submission with errors into the figures.
+    errors = [
+        p
+        for p in handler.check(locked.organisation_id, locked.data, file).problems
+        if p.severity is Severity.ERROR
+    ]
+    if errors:
+        raise NotAcceptable(errors)
     locked.accepted = handler.accept(actor, locked, file)
     locked.status = SubmissionStatus.ACCEPTED
     locked.reviewed_by = actor
@@ -419,6 +438,77 @@ def submission_accept(*, actor: User, submission: Submission) -> Submission:
     return locked
 
 
+def _value_set(data: dict[str, object], key: str, value: str) -> None:
+    """Set the value an answer key names: ``name``, or ``repeat.index.name`` in a repeat."""
+    if "." not in key:
+        data[key] = value
+        return
+    repeat, index, name = key.split(".")
+    entries = data[repeat]
+    assert isinstance(entries, list)
+    entries[int(index)][name] = value
+
+
+@transaction.atomic
+def submission_correct(
+    *, actor: User, submission: Submission, values: Mapping[str, str]
+) -> list[str]:
+    """Correct answers of a submission waiting for review, then check it again (its problems
+    and batch follow the corrected values). Returns the keys of the answers that changed.
+
+    ``values`` maps answer keys (``name``, or ``repeat.index.name`` in a repeat) to the new
+    values; keys the form does not have, and its personal fields (kept apart, never here), are
+    ignored. What was sent stays in the submission's XML, so the original of every corrected
+    value is kept. The audit entry names the corrected questions but holds no value: free text
+    may name a person.
+    """
+    locked = (
+        Submission.objects.select_for_update()
+        .select_related("form", "form_version", "organisation")
+        .get(pk=submission.pk)
+    )
+    file = _submission_file(locked)
+    if locked.status != SubmissionStatus.RECEIVED:
+        raise _not_waiting(locked)
+    handler = _handler(locked.form)
+    current = formview.flat_values(locked.data, formview.form_layout(locked.form_version.xlsform))
+    changed = [
+        key
+        for key, value in values.items()
+        if key in current
+        and key.rsplit(".", 1)[-1] not in handler.personal
+        and current[key] != value.strip()
+    ]
+    if not changed:
+        return []
+    data = copy.deepcopy(locked.data)
+    for key in changed:
+        _value_set(data, key, values[key].strip())
+    checked = handler.check(locked.organisation_id, data, file)
+    locked.data = data
+    locked.problems = [p.as_dict() for p in checked.problems]
+    locked.batch = checked.batch[:40]
+    # The fields written here; an empty list of problems is what a clean submission has, and
+    # the model's other fields (reviewer, ...) are still unset while it waits.
+    locked.clean_fields(
+        exclude=[f.name for f in Submission._meta.fields if f.name not in ("data", "batch")]
+    )
+    locked.save(update_fields=["data", "problems", "batch"])
+    audit_record(
+        actor=actor,
+        action="submission.correct",
+        object_type="submission",
+        object_id=locked.uid,
+        organisation=locked.organisation,
+        detail={
+            "form_id": locked.form.form_id,
+            "fields": changed,
+            "errors": sum(1 for p in checked.problems if p.severity is Severity.ERROR),
+        },
+    )
+    return changed
+
+
 @transaction.atomic
 def submission_reject(*, actor: User, submission: Submission, reason: str) -> Submission:
     """Reject a submission with a reason; it stays on record and never reaches the figures."""
@@ -427,17 +517,7 @@ def submission_reject(*, actor: User, submission: Submission, reason: str) -> Su
         raise ValueError("a rejection needs a reason")
     locked = Submission.objects.select_for_update().select_related("form").get(pk=submission.pk)
     if locked.status != SubmissionStatus.RECEIVED:
-        raise NotAcceptable(
-            [
-                Problem(
-                    _submission_file(locked),
-                    None,
-                    "",
-                    "status",
-                    f"the submission is {locked.get_status_display()}",
-                )
-            ]
-        )
+        raise _not_waiting(locked)
     handler = handlers.handler_for(locked.form.form_id)
     if handler is not None:  # without one there is nothing beyond the status to undo
         handler.reject(actor, locked)

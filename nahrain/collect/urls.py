@@ -7,6 +7,7 @@ app_name = "collect"
 urlpatterns = [
     path("", pages.queue, name="queue"),
     path("submissions/<uuid:uid>/", pages.submission_detail, name="submission"),
+    path("submissions/<uuid:uid>/correct/", pages.submission_correct, name="correct"),
     path("submissions/<uuid:uid>/accept/", pages.submission_accept, name="accept"),
     path("submissions/<uuid:uid>/reject/", pages.submission_reject, name="reject"),
     path("submissions/<uuid:uid>/key-informant/", pages.key_informant, name="key_informant"),

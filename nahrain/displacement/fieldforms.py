@@ -14,9 +14,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from nahrain.collect.handlers import Checked, FormHandler, NotAcceptable, register
 from nahrain.core.problems import Problem, Severity
+from nahrain.core.templatetags.nahrain_format import local_name
 from nahrain.displacement import services as displacement_services
 from nahrain.displacement.codelists import codes_for_round
 from nahrain.displacement.dtm_format import LocationRecord
@@ -54,10 +56,20 @@ def _count(values: dict[str, Any], name: str, problems: list[Problem], file: str
     try:
         number = int(text)
     except ValueError:
-        problems.append(Problem(file, None, name, "non_integer", f"{text!r} is not a whole number"))
+        problems.append(
+            Problem(
+                file,
+                None,
+                name,
+                "non_integer",
+                _("“%(value)s” is not a whole number") % {"value": text},
+            )
+        )
         return None
     if number < 0:
-        problems.append(Problem(file, None, name, "negative", f"{number} is negative"))
+        problems.append(
+            Problem(file, None, name, "negative", _("%(value)s is negative") % {"value": number})
+        )
         return None
     return number
 
@@ -67,7 +79,9 @@ def location_record(values: dict[str, Any], *, file: str) -> tuple[LocationRecor
     problems: list[Problem] = []
     households = _count(values, "households", problems, file)
     if households is None and not problems:
-        problems.append(Problem(file, None, "households", "required", "households are missing"))
+        problems.append(
+            Problem(file, None, "households", "required", _("The number of households is missing."))
+        )
     record = LocationRecord(
         row=1,
         place_id=str(values.get("location", "")),
@@ -107,7 +121,13 @@ def check_location_assessment(
     population = str(values.get("population", ""))
     if population not in ("idp", "returnee"):
         problems.append(
-            Problem(file, None, "population", "population", f"{population!r} is not idp/returnee")
+            Problem(
+                file,
+                None,
+                "population",
+                "population",
+                _("“%(value)s” is neither IDPs nor returnees") % {"value": population},
+            )
         )
     places, checked = check_records(
         [record],
@@ -133,7 +153,7 @@ def check_location_assessment(
                 None,
                 "location",
                 "unknown_location",
-                f"{record.place_id!r} is not in the location master list",
+                _("“%(place)s” is not in the location master list") % {"place": record.place_id},
             )
         )
     elif place is not None:
@@ -149,7 +169,8 @@ def check_location_assessment(
                     None,
                     "location",
                     "outside_district",
-                    f"{record.place_id!r} does not lie in {place.district.name_en}",
+                    _("“%(place)s” does not lie in %(district)s")
+                    % {"place": local_name(location), "district": local_name(place.district)},
                 )
             )
     if round_number is not None:
@@ -164,7 +185,14 @@ def check_location_assessment(
                             None,
                             f"{dimension}_{code}",
                             "unknown_category",
-                            f"{code!r} is not in the {dimension} list of round {round_number}",
+                            (
+                                _("“%(code)s” is not a shelter type of round %(round)s")
+                                if dimension == "shelter"
+                                else _(
+                                    "“%(code)s” is not a period of displacement of round %(round)s"
+                                )
+                            )
+                            % {"code": code, "round": round_number},
                         )
                     )
     return record, places, problems
@@ -246,6 +274,24 @@ def _media(organisation_id: Any) -> dict[str, bytes]:
     return media_files(organisation_id=organisation_id)
 
 
+def code_names(organisation_id: Any, codes: dict[str, set[str]]) -> dict[str, dict[str, str]]:
+    """The names, in the reader's language, of the p-codes and place ids a submission names
+    from the location list: what a reviewer reads instead of the codes."""
+    pcodes = codes.get("governorates.csv", set()) | codes.get("districts.csv", set())
+    units = {unit.pcode: local_name(unit) for unit in AdminUnit.objects.filter(pcode__in=pcodes)}
+    places = locations_usable(
+        organisation_id=organisation_id,
+        kind=LocationKind.DTM_PLACE,
+        external_ids=sorted(codes.get("locations.csv", set())),
+    )
+    return {
+        "governorates.csv": units,
+        "districts.csv": units,
+        # The place id stays beside the name: places of one name are many, the id is the key.
+        "locations.csv": {pid: f"{local_name(loc)} ({pid})" for pid, loc in places.items()},
+    }
+
+
 # ---------------------------------------------------------------------------- location assessment
 
 
@@ -291,7 +337,8 @@ def _accept_assessment(actor: User, submission: Submission, file: str) -> dict[s
                     None,
                     "round",
                     "no_draft_round",
-                    f"{submission.organisation} has no open draft of round {round_number}",
+                    _("%(organisation)s has no open draft of round %(round)s")
+                    % {"organisation": submission.organisation, "round": round_number},
                 )
             ]
         )
@@ -331,7 +378,13 @@ def _accept_movement(actor: User, submission: Submission, file: str) -> dict[str
     ).get(place_id)
     if location is None or location.admin_unit is None:
         problems.append(
-            Problem(file, None, "location", "unknown_location", "not in the location master list")
+            Problem(
+                file,
+                None,
+                "location",
+                "unknown_location",
+                _("“%(place)s” is not in the location master list") % {"place": place_id},
+            )
         )
     try:
         households = int(str(values.get("households", "")))
@@ -377,6 +430,7 @@ LOCATION_ASSESSMENT = FormHandler(
     media=_media,
     check=_check_assessment,
     accept=_accept_assessment,
+    names=code_names,
     personal=KEY_INFORMANT,
     repeats=frozenset({"origin"}),
 )
@@ -385,6 +439,7 @@ EMERGENCY_TRACKING = FormHandler(
     xlsform=XLSFORMS / "dtm_emergency_tracking.md",
     media=_media,
     accept=_accept_movement,
+    names=code_names,
     personal=KEY_INFORMANT,
 )
 

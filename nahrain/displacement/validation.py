@@ -11,10 +11,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from django.utils.translation import gettext as _
 from shapely.geometry import Point, shape
 from shapely.ops import nearest_points
 
 from nahrain.core.problems import Problem, Severity, Unresolved
+from nahrain.core.templatetags.nahrain_format import local_name
 from nahrain.displacement.dtm_format import LocationRecord
 from nahrain.geo import selectors as geo_selectors
 from nahrain.geo.models import AdminUnit
@@ -135,7 +137,8 @@ def check_records(
                     row,
                     column_of.get("governorate", ""),
                     "unknown_governorate",
-                    f"{record.governorate!r} is not a known governorate name or code"
+                    _("“%(value)s” is not a known governorate name or code")
+                    % {"value": record.governorate}
                     + resolver.hint(record.governorate, 1),
                 )
             )
@@ -148,7 +151,8 @@ def check_records(
                         row,
                         column_of.get("district", ""),
                         "unknown_district",
-                        f"{record.district!r} is not a known district of {governorate.name_en}"
+                        _("“%(value)s” is not a known district of %(governorate)s")
+                        % {"value": record.district, "governorate": local_name(governorate)}
                         + resolver.hint(record.district, 2, governorate),
                     )
                 )
@@ -161,15 +165,12 @@ def check_records(
                     row,
                     column_of.get("period", ""),
                     "period_for_returnees",
-                    "periods of displacement are counted for IDPs only",
+                    _("Periods of displacement are counted for IDPs only."),
                 )
             )
         if record.unreadable:
             continue
-        for dimension, total_name, total in (
-            ("shelter", "households", record.households),
-            ("period", "households", record.households),
-        ):
+        for dimension, total in (("shelter", record.households), ("period", record.households)):
             parts: dict[str, int] = getattr(record, dimension)
             if parts and sum(parts.values()) != total:
                 problems.append(
@@ -178,8 +179,15 @@ def check_records(
                         row,
                         column_of.get(dimension, ""),
                         "breakdown_sum",
-                        f"{dimension} columns add up to {sum(parts.values())}, "
-                        f"{total_name} is {total}",
+                        (
+                            _("The shelter types add up to %(sum)s households, not %(total)s.")
+                            if dimension == "shelter"
+                            else _(
+                                "The periods of displacement add up to %(sum)s households, "
+                                "not %(total)s."
+                            )
+                        )
+                        % {"sum": sum(parts.values()), "total": total},
                     )
                 )
         if record.origin:
@@ -195,7 +203,7 @@ def check_records(
                         row,
                         column_of.get("individuals", ""),
                         "required",
-                        "origin columns are in individuals, so the individuals column is needed",
+                        _("The origins are counted in individuals: individuals are needed."),
                     )
                 )
             elif sum(record.origin.values()) != total:
@@ -205,8 +213,12 @@ def check_records(
                         row,
                         column_of.get("origin", ""),
                         "breakdown_sum",
-                        f"origin columns add up to {sum(record.origin.values())}, "
-                        f"{record.origin_unit} is {total}",
+                        (
+                            _("The origins add up to %(sum)s households, not %(total)s.")
+                            if record.origin_unit == "households"
+                            else _("The origins add up to %(sum)s individuals, not %(total)s.")
+                        )
+                        % {"sum": sum(record.origin.values()), "total": total},
                     )
                 )
     return places, problems

@@ -82,6 +82,15 @@ def submission(world: World) -> Target:
     )
 
 
+def correction(world: World) -> Target:
+    """One answer of IOM's waiting submission corrected (the households it already has, so that
+    a row granted twice changes nothing the next row reads)."""
+    target = submission(world)
+    return Target(
+        kwargs=target.kwargs, organisation_id=target.organisation_id, form={"households": "40"}
+    )
+
+
 def new_collector(world: World) -> Target:
     return Target(form={"username": "matrix02", "display_name": "Matrix"})
 
@@ -103,6 +112,7 @@ ENDPOINTS: tuple[Decision, ...] = (
     # review pages for information managers
     page("collect:queue", GET=ANY_IM, POST=NOBODY),
     page("collect:submission", GET=IM, POST=NOBODY, build=submission),
+    page("collect:correct", GET=NOBODY, POST=IM, build=correction, ok={"POST": 302}),
     page("collect:accept", GET=NOBODY, POST=IM, build=submission, ok={"POST": 302}),
     page("collect:reject", GET=NOBODY, POST=IM, build=submission, ok={"POST": 302}),
     page(

@@ -111,7 +111,8 @@ def test_problems_found_by_the_import_validation(field: Field, personas: Persona
 
 
 def test_no_draft_round_means_no_acceptance(field: Field, personas: Personas) -> None:
-    other_round = _receive(field, "uuid:r9", round=9)
+    # A round whose code lists the answers match, so that the draft is what is missing.
+    other_round = _receive(field, "uuid:r9", round=ROUND + 1)
     refused = _api(
         personas.layla.client(), "post", f"/collect/submissions/{other_round.uid}/accept"
     )

@@ -46,7 +46,7 @@ def test_an_unknown_spelling_is_named_with_its_closest_district_and_no_round_is_
     lists: Path,
 ) -> None:
     err = rejected("import", str(lists / SEP_1), "--round", "5", "--date", "2014-09-01")
-    assert f"{CUT_SHORT!r} is not a known district of Maysan; closest: Al-Mejar Al-Kabir" in err
+    assert f"“{CUT_SHORT}” is not a known district of Maysan; closest: Al-Mejar Al-Kabir" in err
     assert f"unknown district {CUT_SHORT!r}" in err and f'--alias "{CUT_SHORT}=PCODE"' in err
     assert not AssessmentRound.objects.exists()
 
