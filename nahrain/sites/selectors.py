@@ -372,7 +372,7 @@ class SiteProfile:
 
 
 def site_profile(*, user: AnyUser, site: Site) -> SiteProfile:
-    """One site's page, in five queries: its status history, its population figures, its
+    """One site's page, in six queries: its status history, its population figures, its
     movements by month and by week (SiteWeek), its latest monitoring round and its open gaps.
     ``site`` comes through a gate (``access_site_by_uid``); ``user`` scopes nothing more, since
     every figure here is of the site's public profile."""
