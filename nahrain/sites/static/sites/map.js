@@ -83,7 +83,7 @@
             marker.bindTooltip(tooltip(p));
             marker.on("click", () => window.location.assign(config.site.replace(config.placeholder, p.uid)));
             layer.addLayer(marker);
-            if (focused) map.setView([lat, lon], 10);
+            if (focused) map.setView([lat, lon], 8, { animate: false });
           });
         layer.addTo(map);
         element.dataset.sites = String(features.length);
