@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
 from nahrain.core.access import AnyUser
@@ -292,16 +292,24 @@ def cccm_dashboard(*, user: AnyUser) -> CccmDashboard:
     for row in board.gaps_by_sector:
         row["width"] = round(100 * row["gaps"] / top, 1) if top else 0
 
-    latest = MonitoringRound.objects.filter(site=OuterRef("pk")).order_by("-on", "-pk")
-    red = list(
-        visible.annotate(
-            latest_red=Subquery(latest.values("red")[:1]),
-            monitored_on=Subquery(latest.values("on")[:1]),
-        )
-        .filter(latest_red__gt=0)
-        .order_by("-latest_red", "name_en")
-        .values("uid", "code", *UNIT_NAMES, "latest_red", "monitored_on")
+    # Each site's latest round (no later one, or a later one on the same day), when it has a
+    # critical indicator: one anti-join over the rounds, not a subquery per site.
+    newer = MonitoringRound.objects.filter(site_id=OuterRef("site_id")).filter(
+        Q(on__gt=OuterRef("on")) | Q(on=OuterRef("on"), pk__gt=OuterRef("pk"))
     )
+    red = [
+        {
+            "uid": row["site__uid"],
+            "code": row["site__code"],
+            **_names(row, "site__"),
+            "latest_red": row["red"],
+            "monitored_on": row["on"],
+        }
+        for row in MonitoringRound.objects.filter(site__in=visible, red__gt=0)
+        .filter(~Exists(newer))
+        .order_by("-red", "site__name_en")
+        .values("site__uid", "site__code", *(f"site__{n}" for n in UNIT_NAMES), "red", "on")
+    ]
     board.red_sites_count = len(red)
     board.red_sites = red[:RED_SITES_SHOWN]
     return board
@@ -311,7 +319,9 @@ def site_points(*, user: AnyUser) -> dict[str, Any]:
     """Every visible site as a GeoJSON point. A site without coordinates is placed at its admin
     unit's (else its governorate's) centroid from the gazetteer and marked ``approximate``;
     one without either is left off the map (the list still has it)."""
-    types, statuses = dict(SiteType.choices), dict(SiteStatus.choices)
+    # The labels in the reader's language, translated once rather than once a site.
+    types = {code: str(label) for code, label in SiteType.choices}
+    statuses = {code: str(label) for code, label in SiteStatus.choices}
     features = []
     for row in sites_visible(user).values(
         "uid",
@@ -345,9 +355,9 @@ def site_points(*, user: AnyUser) -> dict[str, Any]:
                     "code": row["code"],
                     **{name: row[name] for name in UNIT_NAMES},
                     "type": row["type"],
-                    "type_label": str(types.get(row["type"], row["type"])),
+                    "type_label": types.get(row["type"], row["type"]),
                     "status": row["status"],
-                    "status_label": str(statuses.get(row["status"], row["status"])),
+                    "status_label": statuses.get(row["status"], row["status"]),
                     "lived_in": row["status"] in LIVED_IN,
                     "individuals": row["population_individuals"],
                     "capacity": row["capacity_people"],
