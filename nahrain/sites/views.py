@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from django.contrib import messages
@@ -173,7 +174,7 @@ def site_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = SiteCreateForm(
         request.POST or None,
         organisations=organisations,
-        initial={"organisation": organisations.first()},
+        initial={"organisation": organisations.first(), "status_on": date.today()},
     )
     written = _written(
         request,
@@ -234,7 +235,7 @@ def site_edit(request: AuthenticatedHttpRequest, site_uid: uuid.UUID) -> HttpRes
 @require_http_methods(GET_OR_POST)
 def site_status(request: AuthenticatedHttpRequest, site_uid: uuid.UUID) -> HttpResponse:
     site = access.access_site_for_change(request.user, site_uid)
-    form = SiteStatusForm(request.POST or None, initial={"status": site.status})
+    form = SiteStatusForm(request.POST or None, initial={"status": site.status, "on": date.today()})
     written = _written(
         request,
         form,
