@@ -3,13 +3,156 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from nahrain.sites.models import PopulationSource, SiteType
+from nahrain.core.models import Organisation
+from nahrain.geo.selectors import admin_unit_candidates
+from nahrain.sites.models import PopulationSource, SiteStatus, SiteType
 
 # --- sites: list, dashboard, site page ----------------------------------------------------------
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+# Iraq's extent with a margin: a point outside it is a swapped or mistyped coordinate.
+LATITUDES, LONGITUDES = (28.5, 38.0), (38.0, 49.5)
+
+
+class SiteFilterForm(forms.Form):
+    """The site list's filters (GET): every one may be left empty."""
+
+    q = forms.CharField(label=_("Name or site code"), required=False, max_length=100)
+    type = forms.ChoiceField(
+        label=_("Type"), choices=[("", _("All types")), *SiteType.choices], required=False
+    )
+    status = forms.ChoiceField(
+        label=_("Status"), choices=[("", _("All statuses")), *SiteStatus.choices], required=False
+    )
+    governorate = forms.ChoiceField(label=_("Governorate"), required=False)
+
+    def __init__(self, *args: Any, governorates: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["governorate"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", _("All governorates")), *governorates]
+
+
+class SiteForm(forms.Form):
+    """A site's profile as the CCCM Cluster's site list writes it; its place is picked by p-code
+    or name (in any of the three languages) from the gazetteer."""
+
+    name_en = forms.CharField(label=_("Site name (English)"), max_length=200)
+    name_ar = forms.CharField(label=_("Site name (Arabic)"), max_length=200, required=False)
+    name_ckb = forms.CharField(label=_("Site name (Kurdish)"), max_length=200, required=False)
+    type = forms.ChoiceField(label=_("Site type"), choices=SiteType.choices)
+    admin_unit = forms.CharField(
+        label=_("Governorate, district or sub-district"),
+        help_text=_("Its p-code (IQG09Q02) or its name; the lowest one known."),
+        max_length=200,
+        widget=forms.TextInput(attrs={"list": "admin-units", "autocomplete": "off"}),
+    )
+    latitude = forms.FloatField(
+        label=_("Latitude"),
+        required=False,
+        min_value=LATITUDES[0],
+        max_value=LATITUDES[1],
+        help_text=_(
+            "Decimal degrees (WGS 84). Without coordinates the map places the site at its "
+            "area's centre."
+        ),
+    )
+    longitude = forms.FloatField(
+        label=_("Longitude"), required=False, min_value=LONGITUDES[0], max_value=LONGITUDES[1]
+    )
+    managing_agency = forms.CharField(
+        label=_("Camp management agency"), max_length=200, required=False
+    )
+    partners = forms.CharField(
+        label=_("Partners on site"),
+        help_text=_("One per line."),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    opened_on = forms.DateField(label=_("Opened on"), required=False, widget=DATE)
+    capacity_plots = forms.IntegerField(label=_("Planned plots"), required=False, min_value=0)
+    capacity_shelters = forms.IntegerField(label=_("Planned shelters"), required=False, min_value=0)
+    capacity_people = forms.IntegerField(
+        label=_("Planned capacity (individuals)"), required=False, min_value=0
+    )
+    area_m2 = forms.IntegerField(label=_("Site area (m²)"), required=False, min_value=0)
+
+    def clean_admin_unit(self) -> Any:
+        text = self.cleaned_data["admin_unit"]
+        candidates = admin_unit_candidates(text)
+        if not candidates:
+            raise forms.ValidationError(
+                _("No governorate, district or sub-district has this p-code or name.")
+            )
+        if len(candidates) > 1:
+            raise forms.ValidationError(
+                _("Several areas have this name (%(pcodes)s): give the p-code."),
+                params={"pcodes": ", ".join(u.pcode for u in candidates)},
+            )
+        return candidates[0]
+
+    def clean_partners(self) -> list[str]:
+        lines = (line.strip() for line in self.cleaned_data["partners"].splitlines())
+        return list(dict.fromkeys(line for line in lines if line))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if (data.get("latitude") is None) != (data.get("longitude") is None):
+            raise forms.ValidationError(_("Give both the latitude and the longitude, or neither."))
+        return data
+
+    def attributes(self) -> dict[str, Any]:
+        """The profile fields as site_create and site_update take them."""
+        data = dict(self.cleaned_data)
+        for name in ("admin_unit", "code", "organisation", "status", "status_on"):
+            data.pop(name, None)
+        for name in ("name_en", "name_ar", "name_ckb", "managing_agency"):
+            data[name] = data[name].strip()
+        return data
+
+
+class SiteCreateForm(SiteForm):
+    """A new site: also its code, the organisation that holds it and its first status."""
+
+    field_order = ["organisation", "code"]
+
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation holding the record"),
+        queryset=Organisation.objects.none(),
+        empty_label=None,
+    )
+    code = forms.CharField(
+        label=_("Site code"),
+        max_length=40,
+        help_text=_("The CCCM Cluster's code where the site has one."),
+    )
+    status = forms.ChoiceField(
+        label=_("Status"), choices=SiteStatus.choices, initial=SiteStatus.OPEN
+    )
+    status_on = forms.DateField(label=_("Status since"), widget=DATE)
+
+    def __init__(self, *args: Any, organisations: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["organisation"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = organisations
+
+
+class SiteStatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("New status"), choices=SiteStatus.choices)
+    on = forms.DateField(label=_("Since"), widget=DATE)
+    reason = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Who decided it and why: a closure notice, a consolidation plan..."),
+    )
 
 
 # --- exports and the reconciliation with DTM ---------------------------------------------------

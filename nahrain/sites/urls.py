@@ -8,6 +8,16 @@ urlpatterns: list[URLPattern] = []
 
 # --- sites: list, dashboard, site page ----------------------------------------------------------
 
+urlpatterns += [
+    path("", views.dashboard, name="dashboard"),
+    path("map/sites.json", views.map_data, name="map_data"),
+    path("list/", views.site_list, name="list"),
+    path("new/", views.site_new, name="site_new"),
+    path("<uuid:site_uid>/", views.site_detail, name="site"),
+    path("<uuid:site_uid>/edit/", views.site_edit, name="site_edit"),
+    path("<uuid:site_uid>/status/", views.site_status, name="site_status"),
+]
+
 
 # --- exports and the reconciliation with DTM ---------------------------------------------------
 

@@ -2,19 +2,257 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import content_disposition_header
-from django.views.decorators.http import require_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.gzip import gzip_page
+from django.views.decorators.http import require_http_methods, require_safe
 
 from nahrain.core.http import AuthenticatedHttpRequest
+from nahrain.core.models import Organisation
+from nahrain.core.templatetags.nahrain_format import local_name
 from nahrain.displacement import access as displacement_access
 from nahrain.displacement import selectors as displacement_selectors
 from nahrain.displacement.models import AssessmentRound
-from nahrain.sites import exports, selectors, services
+from nahrain.geo.models import AdminUnit
+from nahrain.sites import access, exports, selectors, services
+from nahrain.sites.charts import movement_chart
+from nahrain.sites.forms import SiteCreateForm, SiteFilterForm, SiteForm, SiteStatusForm
+from nahrain.sites.models import Site, SiteStatus, SiteType
 
 # --- sites: list, dashboard, site page ----------------------------------------------------------
+
+SITES_PER_PAGE = 50
+GET_OR_POST = ["GET", "HEAD", "POST"]
+
+
+def _governorates() -> list[dict[str, Any]]:
+    return list(
+        AdminUnit.objects.filter(level=1).order_by("pcode").values("pcode", *selectors.UNIT_NAMES)
+    )
+
+
+PLACEHOLDER = uuid.UUID(int=0)
+
+
+def _map_config(focus: Site | None = None) -> dict[str, Any]:
+    """Where the map script reads the sites and the outlines, and how it links to a site."""
+    return {
+        "data": reverse("sites:map_data"),
+        "site": reverse("sites:site", kwargs={"site_uid": PLACEHOLDER}),
+        "placeholder": str(PLACEHOLDER),
+        "outlines": reverse("displacement:map_shapes", kwargs={"level": 1}),
+        "focus": str(focus.uid) if focus else None,
+    }
+
+
+@login_required
+@require_safe
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The national CCCM dashboard."""
+    board = selectors.cccm_dashboard(user=request.user)
+    return render(
+        request,
+        "sites/dashboard.html",
+        {
+            "board": board,
+            "chart": movement_chart(board.months),
+            "statuses": SiteStatus.choices,
+            "types": SiteType.choices,
+            "map_config": _map_config(),
+            "can_create": access.writing_organisations(request.user).exists(),
+        },
+    )
+
+
+@login_required
+@require_safe
+@gzip_page
+def map_data(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Every visible site as GeoJSON points, for the dashboard's map."""
+    response = JsonResponse(selectors.site_points(user=request.user))
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+@login_required
+@require_safe
+def site_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    governorates = _governorates()
+    form = SiteFilterForm(
+        request.GET or None,
+        governorates=[(g["pcode"], local_name(g)) for g in governorates],
+    )
+    filters = selectors.SiteFilters()
+    if form.is_bound and form.is_valid():
+        filters = selectors.SiteFilters(**form.cleaned_data)
+    sites = selectors.site_list(user=request.user, filters=filters)
+    page = Paginator(sites, SITES_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "sites/site_list.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "can_create": access.writing_organisations(request.user).exists(),
+        },
+    )
+
+
+@login_required
+@require_safe
+def site_detail(request: AuthenticatedHttpRequest, site_uid: uuid.UUID) -> HttpResponse:
+    site = access.access_site_by_uid(request.user, site_uid)
+    profile = selectors.site_profile(user=request.user, site=site)
+    return render(
+        request,
+        "sites/site.html",
+        {
+            "profile": profile,
+            "site": site,
+            "chart": movement_chart(profile.months),
+            "map_config": _map_config(site),
+            "types": SiteType.choices,
+            "can_change": access.writes_site(request.user, site),
+        },
+    )
+
+
+def _refused(form: Any, error: ValidationError) -> None:
+    """Put a service's refusal on the form: on its fields where it names them."""
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def _written(
+    request: AuthenticatedHttpRequest, form: Any, write: Callable[[], Site], done: str
+) -> HttpResponse | None:
+    """On a valid POST, make the write and go to the site's page with ``done`` said; on a
+    refusal, put it on the form (None: show the form again)."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        site = write()
+    except ValidationError as error:
+        _refused(form, error)
+        return None
+    messages.success(request, done)
+    return redirect("sites:site", site_uid=site.uid)
+
+
+def _admin_units() -> list[dict[str, Any]]:
+    """The choices of the place field's list: governorates, districts and sub-districts."""
+    return list(
+        AdminUnit.objects.filter(level__gte=1)
+        .order_by("pcode")
+        .values("pcode", *selectors.UNIT_NAMES)
+    )
+
+
+@login_required
+@require_http_methods(GET_OR_POST)
+def site_new(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """A new site, held by one of the organisations whose sites the user writes."""
+    organisations = Organisation.objects.filter(
+        pk__in=access.writing_organisations(request.user)
+    ).order_by("acronym")
+    if not organisations.exists():
+        raise Http404
+    form = SiteCreateForm(
+        request.POST or None,
+        organisations=organisations,
+        initial={"organisation": organisations.first(), "status_on": date.today()},
+    )
+    written = _written(
+        request,
+        form,
+        lambda: services.site_create(
+            actor=request.user,
+            organisation=form.cleaned_data["organisation"],
+            code=form.cleaned_data["code"],
+            admin_unit=form.cleaned_data["admin_unit"],
+            status=form.cleaned_data["status"],
+            status_on=form.cleaned_data["status_on"],
+            **form.attributes(),
+        ),
+        _("The site was created."),
+    )
+    if written:
+        return written
+    return render(
+        request,
+        "sites/site_form.html",
+        {"form": form, "site": None, "admin_units": _admin_units()},
+    )
+
+
+def _profile_initial(site: Site) -> dict[str, Any]:
+    initial = {name: getattr(site, name) for name in services.SITE_FIELDS if name != "location"}
+    initial["partners"] = "\n".join(site.partners or [])
+    initial["admin_unit"] = site.admin_unit.pcode
+    return initial
+
+
+@login_required
+@require_http_methods(GET_OR_POST)
+def site_edit(request: AuthenticatedHttpRequest, site_uid: uuid.UUID) -> HttpResponse:
+    site = access.access_site_for_change(request.user, site_uid)
+    form = SiteForm(request.POST or None, initial=_profile_initial(site))
+    written = _written(
+        request,
+        form,
+        lambda: services.site_update(
+            actor=request.user,
+            site=site,
+            admin_unit=form.cleaned_data["admin_unit"],
+            **form.attributes(),
+        ),
+        _("The site's profile was saved."),
+    )
+    if written:
+        return written
+    return render(
+        request,
+        "sites/site_form.html",
+        {"form": form, "site": site, "admin_units": _admin_units()},
+    )
+
+
+@login_required
+@require_http_methods(GET_OR_POST)
+def site_status(request: AuthenticatedHttpRequest, site_uid: uuid.UUID) -> HttpResponse:
+    site = access.access_site_for_change(request.user, site_uid)
+    form = SiteStatusForm(request.POST or None, initial={"status": site.status, "on": date.today()})
+    written = _written(
+        request,
+        form,
+        lambda: services.site_status_set(actor=request.user, site=site, **form.cleaned_data),
+        _("The site's status was recorded."),
+    )
+    if written:
+        return written
+    return render(
+        request,
+        "sites/site_status.html",
+        {"form": form, "site": site, "history": site.status_changes.order_by("-on", "-at")},
+    )
 
 
 # --- exports and the reconciliation with DTM ---------------------------------------------------

@@ -11,7 +11,17 @@ from nahrain.displacement.tests.permissions import READ_ROUND, ROUNDS_IN_QUERY
 from nahrain.geo.models import AdminUnit
 from nahrain.geo.tests.permissions import gazetteer
 from nahrain.sites import services
-from nahrain.testing.permissions import NOBODY, SIGNED_IN, Decision, Target, World, api, page
+from nahrain.testing.permissions import (
+    ANY_SITE_STAFF,
+    NOBODY,
+    SIGNED_IN,
+    SITE_STAFF,
+    Decision,
+    Target,
+    World,
+    api,
+    page,
+)
 
 # --- builders ---------------------------------------------------------------------------------
 
@@ -50,6 +60,86 @@ def site(world: World) -> Target:
 ENDPOINTS: tuple[Decision, ...] = ()
 
 # --- sites: list, dashboard, site page ----------------------------------------------------------
+
+
+def new_site(world: World) -> Target:
+    """A camp to create for IOM, by form or by API."""
+    gazetteer(world)
+    profile = {"code": "IQ-MATRIX-NEW", "name_en": "New camp", "type": "camp"}
+    return Target(
+        json={**profile, "admin_unit": "IQG09"},
+        form={
+            **profile,
+            "organisation": str(world.personas.iom.pk),
+            "admin_unit": "IQG09",
+            "status": "open",
+            "status_on": "2020-01-01",
+        },
+        organisation_id=world.personas.iom.pk,
+    )
+
+
+def site_profile_change(world: World) -> Target:
+    """IOM's camp, and a new planned capacity for it."""
+    target = site(world)
+    target.json = {"capacity_people": 6000}
+    target.form = {
+        "name_en": "Matrix camp",
+        "type": "camp",
+        "admin_unit": "IQG09",
+        "capacity_people": "6000",
+    }
+    return target
+
+
+def site_status_change(world: World) -> Target:
+    """IOM's camp, closing."""
+    target = site(world)
+    target.json = {"status": "closing", "on": "2020-01-01", "reason": "Matrix"}
+    target.form = dict(target.json)
+    return target
+
+
+SITE_WRITTEN = {"POST": 302}
+
+ENDPOINTS += (
+    page("sites:dashboard", GET=SIGNED_IN, POST=NOBODY),
+    page("sites:map_data", GET=SIGNED_IN, POST=NOBODY),
+    page("sites:list", GET=SIGNED_IN, POST=NOBODY),
+    page("sites:site", GET=SIGNED_IN, POST=NOBODY, build=site),
+    page(
+        "sites:site_new",
+        GET=ANY_SITE_STAFF,
+        POST=ANY_SITE_STAFF,
+        build=new_site,
+        ok=SITE_WRITTEN,
+        audit={"POST": "site.create"},
+    ),
+    page(
+        "sites:site_edit",
+        GET=SITE_STAFF,
+        POST=SITE_STAFF,
+        build=site_profile_change,
+        ok=SITE_WRITTEN,
+        audit={"POST": "site.update"},
+    ),
+    page(
+        "sites:site_status",
+        GET=SITE_STAFF,
+        POST=SITE_STAFF,
+        build=site_status_change,
+        ok=SITE_WRITTEN,
+        audit={"POST": "site.status"},
+    ),
+    api("GET /api/v1/sites/", SIGNED_IN),
+    api("POST /api/v1/sites/", ANY_SITE_STAFF, new_site, ok=201, audit="site.create"),
+    api("GET /api/v1/sites/dashboard", SIGNED_IN),
+    api("GET /api/v1/sites/{site_uid}", SIGNED_IN, site),
+    api("PATCH /api/v1/sites/{site_uid}", SITE_STAFF, site_profile_change, audit="site.update"),
+    api(
+        "POST /api/v1/sites/{site_uid}/status", SITE_STAFF, site_status_change, audit="site.status"
+    ),
+)
 
 
 # --- exports and the reconciliation with DTM ---------------------------------------------------
