@@ -143,7 +143,7 @@ def dashboard(request: HttpRequest) -> dict[str, Any]:
     }
 
 
-@router.get("/{site_uid}", response=SiteDetailOut)
+@router.get("/{uuid:site_uid}", response=SiteDetailOut)
 def site_detail(request: HttpRequest, site_uid: uuid.UUID) -> dict[str, Any]:
     """A site's profile, status history, population figures, monthly movements and latest
     monitoring counts."""
@@ -162,7 +162,7 @@ def site_detail(request: HttpRequest, site_uid: uuid.UUID) -> dict[str, Any]:
     }
 
 
-@router.patch("/{site_uid}", response={200: SiteOut, **UNPROCESSABLE})
+@router.patch("/{uuid:site_uid}", response={200: SiteOut, **UNPROCESSABLE})
 def site_update(request: HttpRequest, site_uid: uuid.UUID, payload: SiteProfileIn) -> Status[Any]:
     """Change the fields given of a site's profile (its status has its own operation)."""
     site = access.access_site_for_change(request.user, site_uid)
@@ -180,7 +180,7 @@ def site_update(request: HttpRequest, site_uid: uuid.UUID, payload: SiteProfileI
     return Status(200, site_out(access.access_site_by_uid(request.user, updated.uid)))
 
 
-@router.post("/{site_uid}/status", response={200: SiteOut, **UNPROCESSABLE})
+@router.post("/{uuid:site_uid}/status", response={200: SiteOut, **UNPROCESSABLE})
 def site_status(request: HttpRequest, site_uid: uuid.UUID, payload: SiteStatusIn) -> Status[Any]:
     """Record a status on a date with its reason; the newest dated one is the site's."""
     site = access.access_site_for_change(request.user, site_uid)
