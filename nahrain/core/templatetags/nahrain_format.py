@@ -107,6 +107,19 @@ def longdate(value: datetime.date | None) -> str:
 
 
 @register.filter
+def monthyear(value: datetime.date | None) -> str:
+    """A month written out in the language: June 2024 / حزيران 2024 / حوزەیرانی 2024."""
+    if value is None or value == "":
+        return NOTHING
+    language = _language()
+    months = glossary().months
+    month = months.get(language, months["en"])[value.month - 1]
+    if language == "ckb":
+        return f"{month}\u06cc {value.year}"
+    return f"{month} {value.year}"
+
+
+@register.filter
 def longdatetime(value: datetime.datetime | None) -> str:
     """A moment in Iraq's time, its date written out and a 24-hour clock:
     30 حزيران 2024، 14:05."""
