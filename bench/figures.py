@@ -114,17 +114,20 @@ WHERE a.round_id = %s AND b.dimension = 'origin' AND a.population = 'idp'
 GROUP BY b.category, u.pcode
 """
 
+# What the place tables, exports and API show of each place: the place, its figures and the
+# codes and names of its governorate, district and subdistrict.
 LOCATIONS_IN_DISTRICT = """
-SELECT l.external_id, l.name_en, l.name_ar, l.latitude, l.longitude,
-       a.population, a.households, a.individuals, a.household_size,
-       g.pcode, g.name_en, d.pcode, d.name_en, s.pcode, s.name_en
+SELECT a.id, a.location_id, l.external_id, l.name_en, l.name_ar, l.latitude, l.longitude,
+       a.population, a.households, a.individuals,
+       g.pcode, g.name_en, g.name_ar, d.pcode, d.name_en, d.name_ar,
+       s.pcode, s.name_en, s.name_ar
 FROM displacement_locationassessment a
 JOIN geo_location l ON l.id = a.location_id
 JOIN geo_adminunit g ON g.id = a.adm1_id
 LEFT JOIN geo_adminunit d ON d.id = a.adm2_id
 LEFT JOIN geo_adminunit s ON s.id = a.adm3_id
 WHERE a.round_id = %s AND a.adm2_id = %s
-ORDER BY a.individuals DESC, l.external_id
+ORDER BY a.individuals DESC, l.external_id, a.population, a.id
 """
 
 LOCATIONS_IN_ROUND = LOCATIONS_IN_DISTRICT.replace(" AND a.adm2_id = %s", "")
@@ -299,8 +302,7 @@ def queries(
             ),
             sql=lambda: fetch(LOCATIONS_IN_DISTRICT, [rid, district.pk]),
             facts=None,
-            normal=lambda rows: [(r.location.external_id, r.individuals) for r in rows],
-            sql_normal=lambda rows: [(r[0], r[7]) for r in rows],
+            normal=lambda rows: [tuple(r) for r in rows],
         )
     )
     result.append(
@@ -309,8 +311,7 @@ def queries(
             selector=lambda: list(selectors.location_figures(assessment_round=latest)),
             sql=lambda: fetch(LOCATIONS_IN_ROUND, [rid]),
             facts=None,
-            normal=lambda rows: [(r.location.external_id, r.individuals) for r in rows],
-            sql_normal=lambda rows: [(r[0], r[7]) for r in rows],
+            normal=lambda rows: [tuple(r) for r in rows],
         )
     )
     base, other = previous.pk, latest.pk

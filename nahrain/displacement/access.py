@@ -17,9 +17,12 @@ round").
 
 from __future__ import annotations
 
+import functools
 import uuid
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
@@ -69,6 +72,29 @@ def rounds_current(
         same_round = Q(organisation_id=picked.organisation_id, number=picked.number)
         current = (current & ~same_round) | Q(pk=picked.pk)
     return AssessmentRound.objects.filter(current)
+
+
+def rounds_current_sql(
+    user: AnyUser, *, picked: AssessmentRound | None = None
+) -> tuple[str, tuple[Any, ...]]:
+    """``rounds_current`` compiled to a statement selecting the rounds' ids, and its parameters,
+    for hand-written statements to nest. Building and compiling the queryset cost several times
+    the statement that nests it (the series), and without a picked round the rule reads
+    nothing of the caller (a test holds every persona to this), so that statement is compiled
+    once per database."""
+    if picked is not None:
+        return _compiled(rounds_current(user, picked=picked))
+    return _published_views_sql(connection.alias, connection.vendor)
+
+
+def _compiled(rounds: QuerySet[AssessmentRound]) -> tuple[str, tuple[Any, ...]]:
+    sql, params = rounds.values("pk").query.sql_with_params()
+    return sql, tuple(params)
+
+
+@functools.cache
+def _published_views_sql(alias: str, vendor: str) -> tuple[str, tuple[Any, ...]]:
+    return _compiled(rounds_current(AnonymousUser()))
 
 
 def _get(round_uid: Any) -> uuid.UUID:

@@ -270,17 +270,19 @@ def round_locations(
         assessment_round=assessment_round,
         population=query.population,
         within=_within(query.within),
-    )[query.offset : query.offset + query.limit]
+        limit=query.limit,
+        offset=query.offset,
+    )
     return [
         LocationFigureOut(
-            place_id=r.location.external_id,
-            name_en=r.location.name_en,
-            name_ar=r.location.name_ar,
-            adm1=r.adm1.pcode,
-            adm2=r.adm2.pcode if r.adm2 else None,
-            adm3=r.adm3.pcode if r.adm3 else None,
-            latitude=r.location.latitude,
-            longitude=r.location.longitude,
+            place_id=r.place_id,
+            name_en=r.name_en,
+            name_ar=r.name_ar,
+            adm1=r.adm1_pcode,
+            adm2=r.adm2_pcode,
+            adm3=r.adm3_pcode,
+            latitude=r.latitude,
+            longitude=r.longitude,
             population=r.population,
             households=r.households,
             individuals=r.individuals,

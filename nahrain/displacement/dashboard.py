@@ -252,14 +252,7 @@ def table_rows(
     rows: dict[str, dict[str, Any]] = {}
     if level == 4:
         for fact in selectors.location_figures(assessment_round=assessment_round, within=within):
-            row = rows.setdefault(
-                fact.location.external_id,
-                _row(
-                    key=fact.location.external_id,
-                    names=fact.location,
-                    locations=1,
-                ),
-            )
+            row = rows.setdefault(fact.place_id, _row(key=fact.place_id, names=fact, locations=1))
             row[f"{fact.population}_individuals"] = fact.individuals
             row[f"{fact.population}_households"] = fact.households
     else:

@@ -195,23 +195,26 @@ def _location_rows(
 ) -> list[dict[str, Any]]:
     rows: dict[int, dict[str, Any]] = {}
     for fact in selectors.location_figures(assessment_round=assessment_round, within=within):
-        location = fact.location
-        row = rows.get(location.pk)
+        row = rows.get(fact.location_id)
         if row is None:
-            row = rows[location.pk] = {
-                "place_id": location.external_id,
-                "location_name": location.name_en,
-                "location_name_ar": location.name_ar,
-                "latitude": location.latitude,
-                "longitude": location.longitude,
+            row = rows[fact.location_id] = {
+                "place_id": fact.place_id,
+                "location_name": fact.name_en,
+                "location_name_ar": fact.name_ar,
+                "latitude": fact.latitude,
+                "longitude": fact.longitude,
                 "reference_date": date,
                 **{name: 0 for name, _ in FIGURE_COLUMNS[:4]},
             }
-            for level, unit in ((1, fact.adm1), (2, fact.adm2), (3, fact.adm3)):
-                if unit is not None:
-                    row[f"adm{level}_pcode"] = unit.pcode
-                    row[f"adm{level}_name"] = unit.name_en
-                    row[f"adm{level}_name_ar"] = unit.name_ar
+            for level, pcode, name_en, name_ar in (
+                (1, fact.adm1_pcode, fact.adm1_name_en, fact.adm1_name_ar),
+                (2, fact.adm2_pcode, fact.adm2_name_en, fact.adm2_name_ar),
+                (3, fact.adm3_pcode, fact.adm3_name_en, fact.adm3_name_ar),
+            ):
+                if pcode is not None:
+                    row[f"adm{level}_pcode"] = pcode
+                    row[f"adm{level}_name"] = name_en
+                    row[f"adm{level}_name_ar"] = name_ar
         row[f"{fact.population}_households"] = fact.households
         row[f"{fact.population}_individuals"] = fact.individuals
     parts = Breakdown.objects.filter(

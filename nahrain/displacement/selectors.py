@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 
 from nahrain.core.access import AnyUser
 from nahrain.displacement import access
@@ -258,30 +258,75 @@ def round_publication(*, assessment_round: AssessmentRound) -> Publication:
     )
 
 
+class LocationFigure(NamedTuple):
+    """One population's figures at one place in a round, with the place and the units it was
+    counted in (codes and names): plain values, as a round holds thousands of them and the
+    pages, exports and API read every one (docs/PERFORMANCE.md)."""
+
+    id: int  # of the location assessment
+    location_id: int
+    place_id: str  # the location's external id
+    name_en: str
+    name_ar: str
+    latitude: float | None
+    longitude: float | None
+    population: str
+    households: int
+    individuals: int
+    adm1_pcode: str
+    adm1_name_en: str
+    adm1_name_ar: str
+    adm2_pcode: str | None
+    adm2_name_en: str | None
+    adm2_name_ar: str | None
+    adm3_pcode: str | None
+    adm3_name_en: str | None
+    adm3_name_ar: str | None
+
+
 def location_figures(
     *,
     assessment_round: AssessmentRound,
     population: str | None = None,
     within: AdminUnit | None = None,
-) -> QuerySet[LocationAssessment]:
-    """Per-location figures of a round (a round holds a few thousand), with the place."""
-    # The admin units are a hundred or so shared by thousands of rows: prefetched, each is
-    # built once instead of once a row (and never with its boundary).
-    units = AdminUnit.objects.defer("geometry")
-    rows = (
-        LocationAssessment.objects.filter(round=assessment_round)
-        .select_related("location")
-        .prefetch_related(
-            Prefetch("adm1", queryset=units),
-            Prefetch("adm2", queryset=units),
-            Prefetch("adm3", queryset=units),
-        )
-    )
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[LocationFigure]:
+    """Per-location figures of a round, most individuals first (then by place id), with the
+    place and its units: one hand-written statement read into tuples, since building a model
+    instance for each row and its place cost several times the query (docs/PERFORMANCE.md)."""
+    assessment, location = LocationAssessment._meta.db_table, Location._meta.db_table
+    unit = AdminUnit._meta.db_table
+    where = ["a.round_id = %s"]
+    params: list[Any] = [assessment_round.pk]
     if population:
-        rows = rows.filter(population=population)
+        where.append("a.population = %s")
+        params.append(population)
     if within is not None and within.level in (1, 2, 3):
-        rows = rows.filter(**{f"adm{within.level}": within})
-    return rows.order_by("-individuals", "location__external_id")
+        where.append(f"a.adm{int(within.level)}_id = %s")
+        params.append(within.pk)
+    page = ""
+    if limit is not None:
+        page = " LIMIT %s OFFSET %s"
+        params += [limit, offset]
+    elif offset:
+        raise ValueError("an offset needs a limit")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT a.id, a.location_id, l.external_id, l.name_en, l.name_ar, "  # noqa: S608
+            "l.latitude, l.longitude, a.population, a.households, a.individuals, "
+            "u1.pcode, u1.name_en, u1.name_ar, u2.pcode, u2.name_en, u2.name_ar, "
+            "u3.pcode, u3.name_en, u3.name_ar "
+            f"FROM {assessment} a JOIN {location} l ON l.id = a.location_id "
+            f"JOIN {unit} u1 ON u1.id = a.adm1_id "
+            f"LEFT JOIN {unit} u2 ON u2.id = a.adm2_id "
+            f"LEFT JOIN {unit} u3 ON u3.id = a.adm3_id "
+            f"WHERE {' AND '.join(where)} "
+            # Ties broken down to the row, so that pages of the API never overlap.
+            f"ORDER BY a.individuals DESC, l.external_id, a.population, a.id{page}",
+            params,
+        )
+        return list(map(LocationFigure._make, cursor.fetchall()))
 
 
 def series(
@@ -295,17 +340,17 @@ def series(
     (``picked`` in the place of the version it corrects), for the country or one unit."""
     # The rounds come from the one rule, compiled into this statement as a subquery, so that
     # the series costs one statement and cannot disagree with the pages.
-    chosen = access.rounds_current(user, picked=picked)
-    if organisation_id is not None:
-        chosen = chosen.filter(organisation_id=organisation_id)
-    chosen_sql, chosen_params = chosen.values("pk").query.sql_with_params()
+    chosen_sql, chosen_params = access.rounds_current_sql(user, picked=picked)
     rounds, rollup = AssessmentRound._meta.db_table, Rollup._meta.db_table
     params: list[Any] = list(chosen_params)
     level = within.level if within is not None else 0
-    unit_filter = ""
+    filters = ""
     if within is not None:
-        unit_filter = " AND r.unit_id = %s"
+        filters = " AND r.unit_id = %s"
         params.append(within.pk)
+    if organisation_id is not None:
+        filters += " AND rd.organisation_id = %s"
+        params.append(organisation_id)
     # The rounds are chosen first and the rollups read through their index: joining first
     # would have the planner scan every total of every round.
     with connection.cursor() as cursor:
@@ -314,7 +359,7 @@ def series(
             f"SUM(r.households), SUM(r.individuals) FROM {rollup} r "
             f"JOIN {rounds} rd ON rd.id = r.round_id "
             f"WHERE r.round_id IN ({chosen_sql}) "
-            f"AND r.dimension = 'total' AND r.level = {int(level)}{unit_filter} "
+            f"AND r.dimension = 'total' AND r.level = {int(level)}{filters} "
             "GROUP BY rd.id, rd.number, rd.reference_date, rd.uid, r.population "
             "ORDER BY rd.reference_date, rd.number, rd.id, r.population",
             params,

@@ -71,9 +71,9 @@ def _answers(im: Any, organisation: Organisation) -> tuple[str, set[float]]:
     texts, latitudes = [], set()
     for assessment_round in selectors.round_list(user=im):
         for fact in selectors.location_figures(assessment_round=assessment_round):
-            texts += [fact.location.name_en, fact.location.name_ar]
-            if fact.location.latitude is not None:
-                latitudes.add(fact.location.latitude)
+            texts += [fact.name_en, fact.name_ar]
+            if fact.latitude is not None:
+                latitudes.add(fact.latitude)
         data, _name = services.round_export(
             actor=im, assessment_round=assessment_round, level="location", format="csv"
         )
@@ -87,14 +87,14 @@ def _published_rows(viewer: Any) -> dict[tuple[Any, str], tuple[Any, ...]]:
     rows = {}
     for assessment_round in selectors.round_list(user=viewer):
         for fact in selectors.location_figures(assessment_round=assessment_round):
-            rows[(assessment_round.organisation_id, f"{assessment_round.uid}/{fact.pk}")] = (
-                fact.location.external_id,
-                fact.adm1_id,
-                fact.adm2_id,
+            rows[(assessment_round.organisation_id, f"{assessment_round.uid}/{fact.id}")] = (
+                fact.place_id,
+                fact.adm1_pcode,
+                fact.adm2_pcode,
                 fact.population,
                 fact.households,
-                fact.location.name_en,
-                fact.location.latitude,
+                fact.name_en,
+                fact.latitude,
             )
     return rows
 

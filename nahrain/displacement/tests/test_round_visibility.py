@@ -9,6 +9,7 @@ from datetime import date
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection
 from django.http import Http404
 
 from nahrain.core.access import AnyUser
@@ -77,6 +78,14 @@ def test_every_path_agrees_with_the_one_rule(
     }
     choices = selectors.round_choices(user=user)
     assert set(choices) == current | {r for r in visible if r.status != RoundStatus.PUBLISHED}
+    # The rule as SQL for hand-written statements, compiled once for every caller: what it
+    # selects, and that it is what the rule compiles to for this caller.
+    compiled = access.rounds_current_sql(user)
+    sql, params = access.rounds_current(user).values("pk").query.sql_with_params()
+    assert compiled == (sql, tuple(params))
+    with connection.cursor() as cursor:
+        cursor.execute(*compiled)
+        assert {pk for (pk,) in cursor.fetchall()} == {r.pk for r in current}
 
 
 def test_a_picked_draft_correction_takes_the_place_of_the_version_it_corrects(
