@@ -6,6 +6,7 @@ caller, for lists), so nothing here can show a draft to someone who may not see 
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -365,12 +366,11 @@ def series(
             params,
         )
         rows = cursor.fetchall()
-    uid = AssessmentRound._meta.get_field("uid")
     day = AssessmentRound._meta.get_field("reference_date")
     return [
         {
             "round": number,
-            "round_uid": str(uid.to_python(round_uid)),
+            "round_uid": _uid_text(round_uid),
             "date": day.to_python(reference_date),
             "population": population,
             "households": int(households),
@@ -378,6 +378,15 @@ def series(
         }
         for number, reference_date, round_uid, population, households, individuals in rows
     ]
+
+
+def _uid_text(value: Any) -> str:
+    """A uid as the API writes it, from what the driver returns: a UUID (PostgreSQL) or its 32
+    hex digits (SQLite, as Django stores it there), cut into groups directly, since building a
+    UUID for each point was a third of the series' time."""
+    if isinstance(value, str) and len(value) == 32:
+        return f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}".lower()
+    return str(value if isinstance(value, uuid.UUID) else uuid.UUID(str(value)))
 
 
 def round_compare(
