@@ -351,7 +351,8 @@ def series(
         params.append(within.pk)
     if organisation_id is not None:
         filters += " AND rd.organisation_id = %s"
-        params.append(organisation_id)
+        owner = AssessmentRound._meta.get_field("organisation")
+        params.append(owner.get_db_prep_value(organisation_id, connection))
     # The rounds are chosen first and the rollups read through their index: joining first
     # would have the planner scan every total of every round.
     with connection.cursor() as cursor:
