@@ -144,7 +144,7 @@ def test_an_information_manager_reads_the_dashboards_in_english_and_arabic(
     page.get_by_label("File (CSV or XLSX)").set_input_files(str(bad))
     page.get_by_role("button", name="Check the file").click()
     problems = page.locator("table.problems").first.inner_text()
-    assert "3\tG\tnegative" in problems and "5\tA\trequired" in problems
+    assert "3\tG\tA count below zero" in problems and "5\tA\tA value is missing" in problems
     assert accessibility_violations(page) == []
     screenshot(page, "import-errors-en")
 
