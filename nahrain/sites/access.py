@@ -20,7 +20,7 @@ from django.http import Http404
 
 from nahrain.core.access import AnyUser
 from nahrain.core.models import Membership, Role
-from nahrain.sites.models import ClosurePlan, ServiceGap, ShelterUnit, Site
+from nahrain.sites.models import ClosurePlan, MonitoringRound, ServiceGap, ShelterUnit, Site
 
 WRITER_ROLES = (Role.SITE_MANAGER, Role.INFORMATION_MANAGER)
 
@@ -125,6 +125,18 @@ def access_closure_for_change(user: AnyUser, closure_uid: Any) -> ClosurePlan:
     found = (
         ClosurePlan.objects.select_related("site")
         .filter(uid=_uuid(closure_uid), site__in=sites_writable(user))
+        .first()
+    )
+    if found is None:
+        raise Http404
+    return found
+
+
+def access_monitoring_by_uid(user: AnyUser, round_uid: Any) -> MonitoringRound:
+    """A monitoring round: as public as its site's profile."""
+    found = (
+        MonitoringRound.objects.select_related("site")
+        .filter(uid=_uuid(round_uid), site__in=sites_visible(user))
         .first()
     )
     if found is None:
