@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from nahrain.core.access import AnyUser
 from nahrain.core.templatetags.nahrain_format import local_name
+from nahrain.geo.models import AdminUnit
 from nahrain.sites import services
 from nahrain.sites.access import sites_visible
 from nahrain.sites.models import (
@@ -193,3 +194,12 @@ def risk_ranking(*, user: AnyUser, governorate: str = "") -> list[RiskRow]:
     assessments = RiskAssessment.objects.in_bulk([s.latest for s in listed])
     rows = [RiskRow(site=s, assessment=assessments[s.latest]) for s in listed]
     return sorted(rows, key=lambda r: (-r.assessment.score, -r.families, r.site.name_en))
+
+
+def governorates_with_sites(*, user: AnyUser) -> list[AdminUnit]:
+    """The governorates that have sites the user sees, for the pages' filters."""
+    return list(
+        AdminUnit.objects.filter(
+            pk__in=sites_visible(user).values("governorate_id").distinct()
+        ).order_by("pcode")
+    )
