@@ -13,6 +13,7 @@ from django.test import Client
 from nahrain.geo.models import AdminUnit
 from nahrain.sites import selectors, services
 from nahrain.sites.models import MonitoringRound, Rating, Sector, Site, SiteType
+from nahrain.sites.tests.test_monitor_rules import EXAMPLE
 from nahrain.testing.personas import Personas
 
 COUNTS = {
@@ -187,17 +188,8 @@ def informal(personas: Personas, code: str, name: str) -> Site:
     )
 
 
-ANSWERS = {
-    "makeshift_share": 50,
-    "tent_share": 20,
-    "unfinished_share": 0,
-    "families": 60,
-    "eviction_risk": "notice_given",
-    "wash_access": "partial",
-    "protection": "concerns",
-    "services_access": "one",
-    "female_headed_share": 30,
-}
+# The worked example of test_monitor_rules (49.5).
+ANSWERS = EXAMPLE
 
 
 def test_informal_sites_are_ranked_by_their_latest_score(

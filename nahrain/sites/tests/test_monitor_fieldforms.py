@@ -19,6 +19,7 @@ from nahrain.collect.tests.odk import fill_instance
 from nahrain.geo.models import AdminUnit
 from nahrain.sites import services
 from nahrain.sites.models import MonitoringRound, Rating, RiskAssessment, Site, SiteType
+from nahrain.sites.tests.test_monitor_rules import EXAMPLE
 from nahrain.testing.personas import Personas
 
 # collect's fixtures: its field set-up (published forms, a collector and its phone) and node.
@@ -73,17 +74,7 @@ def monitoring_values(camp: Site) -> dict[str, Any]:
     }
 
 
-RASP_ANSWERS = {
-    "makeshift_share": "50",
-    "tent_share": "20",
-    "unfinished_share": "0",
-    "families": "60",
-    "eviction_risk": "notice_given",
-    "wash_access": "partial",
-    "protection": "concerns",
-    "services_access": "one",
-    "female_headed_share": "30",
-}
+RASP_ANSWERS = {code: str(answer) for code, answer in EXAMPLE.items()}
 
 
 def test_the_site_lists_name_the_organisation_sites(field: Field, sites: dict[str, Site]) -> None:

@@ -9,6 +9,7 @@ from datetime import date
 from nahrain.geo.models import AdminUnit
 from nahrain.sites import services
 from nahrain.sites.models import MonitoringRound, ServiceGap, Site, SiteType
+from nahrain.sites.tests.test_monitor_rules import EXAMPLE
 from nahrain.testing.personas import Personas
 
 
@@ -100,18 +101,7 @@ def test_risk_from_the_page_and_the_ranking(personas: Personas, gazetteer: None)
     assert omar.get(f"/sites/{site.uid}/risk/new/").status_code == 200
     answer = omar.post(
         f"/sites/{site.uid}/risk/new/",
-        {
-            "on": "2026-11-01",
-            "makeshift_share": "50",
-            "tent_share": "20",
-            "unfinished_share": "0",
-            "families": "60",
-            "eviction_risk": "notice_given",
-            "wash_access": "partial",
-            "protection": "concerns",
-            "services_access": "one",
-            "female_headed_share": "30",
-        },
+        {"on": "2026-11-01", **{code: str(answer) for code, answer in EXAMPLE.items()}},
     )
     assert answer.status_code == 302
     ranking = personas.ahmed.client().get("/sites/risk/").content.decode()
