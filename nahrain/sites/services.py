@@ -796,6 +796,11 @@ def risk_assess(
         existing = RiskAssessment.objects.filter(key=key).first()
         if existing is not None:
             return existing
+    site = Site.objects.select_for_update().get(pk=site.pk)
+    if key:  # sent twice at the same moment: the second waited on the lock
+        existing = RiskAssessment.objects.filter(key=key).first()
+        if existing is not None:
+            return existing
     if site.type not in INFORMAL_TYPES:
         raise SiteRuleBroken("Risk is assessed for informal settlements and collective centres.")
     formula = rasp_formula()

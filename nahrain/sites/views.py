@@ -57,7 +57,15 @@ def monitoring_new(request: AuthenticatedHttpRequest, site_uid: uuid.UUID) -> Ht
             _refusal(form, exc)
         else:
             return redirect("sites:monitoring", round_uid=monitoring.uid)
-    return render(request, "sites/monitor_new.html", {"site": site, "form": form})
+    return render(
+        request,
+        "sites/monitor_new.html",
+        {
+            "site": site,
+            "form": form,
+            "latest": selectors.monitoring_latest(user=request.user, site=site),
+        },
+    )
 
 
 @login_required

@@ -4,6 +4,7 @@ risk ranking's order, and writes refused to a reader."""
 
 from __future__ import annotations
 
+import math
 from datetime import date
 from typing import Any
 
@@ -91,11 +92,18 @@ def test_a_population_counted_by_the_team_is_the_denominator(
         actor=personas.omar.user,
         site=counted,
         on=date(2026, 11, 2),
-        raw={"water_litres_per_day": 15000},
+        raw={"water_litres_per_day": 15000, "showers": 0},
         population=2000,
     )
     assert monitoring.population == 2000
-    assert monitoring.values.get().value == 7.5
+    assert monitoring.values.get(indicator__code="water_lpd").value == 7.5
+    # No shower at all: stored as infinitely many people per shower, critical; the API says
+    # null rather than a number JSON cannot carry.
+    showers = monitoring.values.get(indicator__code="people_per_shower")
+    assert (math.isinf(showers.value), showers.rating) == (True, Rating.RED)
+    listed = api(personas.ahmed).get(f"/api/v1/sites/{counted.uid}/monitoring").json()
+    values = {v["indicator"]: (v["value"], v["rating"]) for v in listed[0]["values"]}
+    assert values["people_per_shower"] == (None, Rating.RED)
 
 
 def test_bad_counts_are_refused(personas: Personas, counted: Site) -> None:

@@ -44,6 +44,7 @@ def test_a_round_from_the_page_and_a_gap_in_one_click(personas: Personas, chames
         1,
         2,
     )
+    assert "Last visit:" in omar.get(f"/sites/{chameshku.uid}/monitoring/new/").content.decode()
     page = omar.get(answer["Location"]).content.decode()
     assert "Critical" in page and "Meets the standard" in page  # words, not colour alone
     assert "15 or more (critical below 7.5)" in page
