@@ -724,6 +724,8 @@ def gap_update(
     if partner is not None:
         gap.partner = partner.strip()
     if due_on is not None:
+        if due_on < gap.raised_on:
+            raise SiteRuleBroken("The due date cannot be before the day the gap was raised.")
         gap.due_on = due_on
     if status == GapStatus.TAKEN and not gap.partner:
         raise SiteRuleBroken("Name the partner that took the gap on.")

@@ -161,6 +161,7 @@ def test_a_gap_lifecycle_keeps_open_gaps(personas: Personas, counted: Site) -> N
         )
 
     assert follow("taken").status_code == 422  # taken on by whom?
+    assert follow("taken", partner="NRC", due_on="2026-11-01").status_code == 422  # before raised
     assert follow("taken", partner="NRC", note="Six showers by the 20th").json()["open_gaps"] == 2
     assert follow("closed", note="Showers built").json()["open_gaps"] == 1
     counted.refresh_from_db()

@@ -49,6 +49,11 @@ def test_a_round_from_the_page_and_a_gap_in_one_click(personas: Personas, chames
     assert "Critical" in page and "Meets the standard" in page  # words, not colour alone
     assert "15 or more (critical below 7.5)" in page
     assert "Sphere Handbook 2018, Water supply standard 2.1" in page
+    arabic = personas.ahmed.client()
+    arabic.cookies["django_language"] = "ar"
+    in_arabic = arabic.get(answer["Location"]).content.decode()
+    assert 'dir="rtl"' in in_arabic and "المياه المتاحة للفرد يومياً" in in_arabic
+    assert "Raise a gap" not in in_arabic  # a reader raises none
     raise_link = f"/sites/{chameshku.uid}/gaps/new/?round={monitoring.uid}&amp;indicator=water_lpd"
     assert raise_link in page
     suggested = omar.get(raise_link.replace("&amp;", "&"))
