@@ -751,7 +751,7 @@ INFORMAL_TYPES = (SiteType.INFORMAL_SETTLEMENT, SiteType.COLLECTIVE_CENTRE)
 def _criterion_score(criterion: dict[str, Any], answer: Any) -> float:
     code, scale = criterion["code"], criterion["scale"]
     if scale == "choice":
-        if answer not in criterion["choices"]:
+        if not isinstance(answer, str) or answer not in criterion["choices"]:
             raise SiteRuleBroken(f"{code}: one of {', '.join(criterion['choices'])}.")
         return float(criterion["choices"][answer])
     try:

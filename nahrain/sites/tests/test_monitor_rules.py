@@ -174,7 +174,14 @@ def test_risk_score_at_the_ends_and_a_band_edge() -> None:
 
 @pytest.mark.parametrize(
     "change",
-    [{"eviction_risk": "maybe"}, {"tent_share": 120}, {"families": -1}, {"colour": "red"}],
+    [
+        {"eviction_risk": "maybe"},
+        {"eviction_risk": ["none"]},
+        {"tent_share": 120},
+        {"tent_share": {"a": 1}},
+        {"families": -1},
+        {"colour": "red"},
+    ],
 )
 def test_risk_answers_out_of_scale_are_refused(change: dict[str, object]) -> None:
     with pytest.raises(services.SiteRuleBroken):
