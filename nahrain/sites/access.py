@@ -20,7 +20,7 @@ from django.http import Http404
 
 from nahrain.core.access import AnyUser, access_organisation_by_id, user_roles
 from nahrain.core.models import Membership, Organisation, Role
-from nahrain.sites.models import ClosurePlan, ServiceGap, ShelterUnit, Site
+from nahrain.sites.models import ClosurePlan, MonitoringRound, ServiceGap, ShelterUnit, Site
 
 WRITER_ROLES = (Role.SITE_MANAGER, Role.INFORMATION_MANAGER)
 
@@ -138,3 +138,15 @@ def access_organisation_for_site_import(user: AnyUser, organisation_id: Any) -> 
     if not set(WRITER_ROLES) & user_roles(user, organisation):
         raise Http404
     return organisation
+
+
+def access_monitoring_by_uid(user: AnyUser, round_uid: Any) -> MonitoringRound:
+    """A monitoring round: as public as its site's profile."""
+    found = (
+        MonitoringRound.objects.select_related("site")
+        .filter(uid=_uuid(round_uid), site__in=sites_visible(user))
+        .first()
+    )
+    if found is None:
+        raise Http404
+    return found

@@ -16,3 +16,7 @@ class SitesConfig(AppConfig):
         from nahrain.sites.intake_specs import register_specs
 
         register_specs()
+        # The site monitoring and RASP field forms are served by ``collect``, declared here.
+        from nahrain.sites.fieldforms_monitoring import register_monitoring_handlers
+
+        register_monitoring_handlers()

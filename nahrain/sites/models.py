@@ -394,7 +394,8 @@ class Indicator(models.Model):
 
     ``better`` says which way is good: "higher" (litres per person) or "lower" (people per
     latrine); a value as good as ``green`` or better is green, one worse than ``red`` is red,
-    the rest amber. Yes/no indicators have green 1 and red 0 with ``better`` "higher".
+    the rest amber. Yes/no indicators have ``better`` "yes" (green 1, red 0): yes is green,
+    no is red, never amber.
     """
 
     code = models.CharField(max_length=40)
@@ -407,7 +408,7 @@ class Indicator(models.Model):
     unit_en = models.CharField(max_length=60, blank=True)
     unit_ar = models.CharField(max_length=60, blank=True)
     unit_ckb = models.CharField(max_length=60, blank=True)
-    better = models.CharField(max_length=6)  # "higher" or "lower"
+    better = models.CharField(max_length=6)  # "higher", "lower" or "yes"
     green = models.FloatField(null=True, blank=True)
     red = models.FloatField(null=True, blank=True)
     source = models.CharField(max_length=300)

@@ -16,21 +16,33 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import F, Sum
+from django.db.models import F, Q, Sum
+from django.utils.translation import gettext_lazy as _
 
 from nahrain.core.models import Organisation
 from nahrain.core.services import audit_record
 from nahrain.geo.models import AdminUnit
 from nahrain.geo.selectors import admin_unit_ancestors
+from nahrain.sites.codelists import rasp_formula
 from nahrain.sites.models import (
+    GapStatus,
+    GapUpdate,
+    Indicator,
+    MonitoringRound,
+    MonitoringValue,
     Movement,
     MovementKind,
     MovementPlace,
     PopulationSource,
+    Rating,
+    RiskAssessment,
+    Sector,
+    ServiceGap,
     Site,
     SitePopulation,
     SiteStatus,
     SiteStatusChange,
+    SiteType,
 )
 
 
@@ -467,3 +479,374 @@ def site_export(*, actor: User | None, format: str) -> tuple[bytes, str]:
         data,
         f"sites-{date.today():%Y%m%d}{'-hxl' if format == 'hxl' else ''}.{EXTENSIONS[format]}",
     )
+
+
+# --- monitoring, gaps, risk ----------------------------------------------------------------------
+
+# The raw counts of a monitoring round (the cluster's site monitoring tool), as the form, the
+# page and the API take them: "count" and "m2"/"litres" are numbers ≥ 0, "yesno" is 1 or 0.
+RAW_FIELDS: tuple[tuple[str, str, Any], ...] = (
+    ("water_litres_per_day", "litres", _("Water delivered to the site per day (litres)")),
+    ("latrines_female", "count", _("Functioning latrines for women")),
+    ("latrines_male", "count", _("Functioning latrines for men")),
+    ("showers", "count", _("Functioning showers")),
+    ("taps", "count", _("Functioning taps")),
+    ("covered_m2", "m2", _("Covered living space, all shelters (m²)")),
+    ("site_area_m2", "m2", _("Site area (m²)")),
+    ("tents", "count", _("Tents")),
+    ("tents_to_replace", "count", _("Tents needing replacement")),
+    ("lights", "count", _("Communal lights")),
+    ("lights_working", "count", _("Communal lights working")),
+    ("safe_spaces", "count", _("Safe spaces for women and girls")),
+    ("fire_breaks", "yesno", _("Fire breaks in place")),
+    ("complaints_mechanism", "yesno", _("Complaints and feedback mechanism in place")),
+    ("health_facility_within_reach", "yesno", _("Primary health care within one hour's walk")),
+    ("children_school_age", "count", _("School-age children")),
+    ("children_attending_school", "count", _("Children attending school")),
+)
+RAW_KINDS = {key: kind for key, kind, _label in RAW_FIELDS}
+
+
+def _per(numerator: float | None, denominator: float | None, scale: float = 1) -> float | None:
+    """numerator / denominator (times scale); None when either is unknown or nothing divides.
+
+    A per-facility ratio with no facility (people per latrine with none working) is infinite,
+    which every threshold rates red: it is never hidden as "not computed"."""
+    if numerator is None or denominator is None:
+        return None
+    if denominator == 0:
+        return float("inf") if numerator > 0 else None
+    return scale * numerator / denominator
+
+
+def _sum(*values: float | None) -> float | None:
+    return None if any(v is None for v in values) else sum(v for v in values if v is not None)
+
+
+def indicator_values(raw: dict[str, float], population: int | None) -> dict[str, float]:
+    """Each indicator's value computed from a round's raw counts and the site population used
+    (data/monitoring.json documents each as ``computed_as``); indicators whose counts were not
+    given are left out, not guessed."""
+    get = raw.get
+    pop = float(population) if population else None
+    latrines = _sum(get("latrines_female"), get("latrines_male"))
+    safe_spaces = get("safe_spaces")
+    values = {
+        "water_lpd": _per(get("water_litres_per_day"), pop),
+        "people_per_latrine": _per(pop, latrines),
+        "female_latrine_share": _per(get("latrines_female"), latrines, 100),
+        "people_per_tap": _per(pop, get("taps")),
+        "people_per_shower": _per(pop, get("showers")),
+        "covered_m2_pp": _per(get("covered_m2"), pop),
+        "tents_replace_share": _per(get("tents_to_replace"), get("tents"), 100),
+        "site_m2_pp": _per(get("site_area_m2"), pop),
+        "fire_breaks": get("fire_breaks"),
+        "lights_working_share": _per(get("lights_working"), get("lights"), 100),
+        "complaints_mechanism": get("complaints_mechanism"),
+        "safe_space": None if safe_spaces is None else float(safe_spaces > 0),
+        "health_access": get("health_facility_within_reach"),
+        "school_attendance": _per(
+            get("children_attending_school"), get("children_school_age"), 100
+        ),
+    }
+    return {code: float(v) for code, v in values.items() if v is not None}
+
+
+def rate(indicator: Indicator, value: float) -> str:
+    """Green when the value is as good as the green threshold or better, red when it is worse
+    than the red one, amber in between; a yes/no indicator is green for yes and red for no."""
+    if indicator.better == "yes":
+        return Rating.GREEN if value >= (indicator.green or 1) else Rating.RED
+    if indicator.green is None and indicator.red is None:
+        return Rating.UNRATED
+    higher = indicator.better == "higher"
+    if indicator.green is not None and (
+        value >= indicator.green if higher else value <= indicator.green
+    ):
+        return Rating.GREEN
+    if indicator.red is not None and (value < indicator.red if higher else value > indicator.red):
+        return Rating.RED
+    return Rating.AMBER
+
+
+def indicators_in_force(on: date) -> dict[str, Indicator]:
+    """The version of each indicator valid on a day (``valid_to`` is the first day it no longer
+    applies)."""
+    found: dict[str, Indicator] = {}
+    for indicator in (
+        Indicator.objects.select_related("sector")
+        .filter(valid_from__lte=on)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=on))
+        .order_by("code", "-valid_from")
+    ):
+        found.setdefault(indicator.code, indicator)
+    return found
+
+
+def _raw_cleaned(raw: dict[str, Any]) -> dict[str, float]:
+    unknown = set(raw) - set(RAW_KINDS)
+    if unknown:
+        raise SiteRuleBroken(f"Unknown monitoring counts: {', '.join(sorted(unknown))}.")
+    cleaned: dict[str, float] = {}
+    for key, value in raw.items():
+        if value is None or value == "":
+            continue
+        if RAW_KINDS[key] == "yesno":
+            value = 1.0 if value in (True, 1, "1", "yes", "true") else 0.0
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise SiteRuleBroken(f"{key}: a number is expected.") from None
+        if number < 0 or number != number:  # NaN is not a count either
+            raise SiteRuleBroken(f"{key}: a count cannot be negative.")
+        cleaned[key] = number
+    for part, whole in (
+        ("tents_to_replace", "tents"),
+        ("lights_working", "lights"),
+        ("children_attending_school", "children_school_age"),
+    ):
+        if part in cleaned and whole in cleaned and cleaned[part] > cleaned[whole]:
+            raise SiteRuleBroken(f"{part} cannot be more than {whole}.")
+    return cleaned
+
+
+@transaction.atomic
+def monitoring_record(
+    *,
+    actor: User | None,
+    site: Site,
+    on: date,
+    raw: dict[str, Any],
+    population: int | None = None,
+    key: str | None = None,
+) -> MonitoringRound:
+    """A monitoring round: its raw counts, each indicator computed against the site population
+    (``population`` when the team counted it, else the site's current figure; the one used is
+    stored) and rated with the indicator version valid on the round's day. A ``key`` (a form's
+    instance id) makes a round sent twice count once."""
+    if key:
+        existing = MonitoringRound.objects.filter(key=key).first()
+        if existing is not None:
+            return existing
+    locked = Site.objects.select_for_update().get(pk=site.pk)
+    if key:  # sent twice at the same moment: the second waited on the lock
+        existing = MonitoringRound.objects.filter(key=key).first()
+        if existing is not None:
+            return existing
+    if population is not None and population < 0:
+        raise SiteRuleBroken("A population cannot be negative.")
+    counts = _raw_cleaned(raw)
+    if "site_area_m2" not in counts and locked.area_m2:
+        counts["site_area_m2"] = float(locked.area_m2)  # kept, so the ratio can be recomputed
+    used = population if population is not None else locked.population_individuals
+    monitoring = MonitoringRound(
+        site=locked, on=on, raw=counts, population=used, key=key or None, actor=actor
+    )
+    monitoring.full_clean(exclude=["site", "actor"])
+    monitoring.save()
+    in_force = indicators_in_force(on)
+    tally = {Rating.GREEN: 0, Rating.AMBER: 0, Rating.RED: 0, Rating.UNRATED: 0}
+    values = []
+    for code, value in indicator_values(counts, used).items():
+        indicator = in_force.get(code)
+        if indicator is None:  # no version of it in force on that day
+            continue
+        rating = rate(indicator, value)
+        tally[Rating(rating)] += 1
+        values.append(
+            MonitoringValue(round=monitoring, indicator=indicator, value=value, rating=rating)
+        )
+    MonitoringValue.objects.bulk_create(values)
+    monitoring.red, monitoring.amber = tally[Rating.RED], tally[Rating.AMBER]
+    monitoring.green = tally[Rating.GREEN]
+    monitoring.save(update_fields=["red", "amber", "green"])
+    audit_record(
+        actor=actor,
+        action="site.monitoring",
+        object_type="site",
+        object_id=locked.uid,
+        organisation=locked.organisation,
+        detail={"round": str(monitoring.uid), "red": monitoring.red},
+    )
+    return monitoring
+
+
+def _open_gaps_refresh(locked: Site) -> None:
+    """Site.open_gaps: the gaps not closed yet (open, or taken on by a partner)."""
+    locked.open_gaps = locked.gaps.exclude(status=GapStatus.CLOSED).count()
+    locked.save(update_fields=["open_gaps", "updated_at"])
+
+
+@transaction.atomic
+def gap_raise(
+    *,
+    actor: User | None,
+    site: Site,
+    sector: Sector,
+    description: str,
+    raised_on: date,
+    partner: str = "",
+    due_on: date | None = None,
+    monitoring_value: MonitoringValue | None = None,
+) -> ServiceGap:
+    """A service gap at a site, by hand or from a monitoring value (its round and indicator are
+    kept, so that the gap links back to the figure that showed it)."""
+    if not description.strip():
+        raise SiteRuleBroken("Describe the gap.")
+    if due_on is not None and due_on < raised_on:
+        raise SiteRuleBroken("The due date cannot be before the day the gap was raised.")
+    locked = Site.objects.select_for_update().get(pk=site.pk)
+    if monitoring_value is not None and monitoring_value.round.site_id != locked.pk:
+        raise SiteRuleBroken("That monitoring figure is of another site.")
+    partner = partner.strip()
+    gap = ServiceGap(
+        site=locked,
+        sector=sector,
+        description=description.strip(),
+        raised_on=raised_on,
+        partner=partner,
+        due_on=due_on,
+        # Raised with a partner already named, the gap is taken on from the start.
+        status=GapStatus.TAKEN if partner else GapStatus.OPEN,
+        monitoring_round=monitoring_value.round if monitoring_value else None,
+        indicator=monitoring_value.indicator if monitoring_value else None,
+        actor=actor,
+    )
+    gap.full_clean(exclude=["site", "sector", "monitoring_round", "indicator", "actor"])
+    gap.save()
+    GapUpdate.objects.create(gap=gap, on=raised_on, status=gap.status, note="", actor=actor)
+    _open_gaps_refresh(locked)
+    audit_record(
+        actor=actor,
+        action="site.gap",
+        object_type="site",
+        object_id=locked.uid,
+        organisation=locked.organisation,
+        detail={"gap": str(gap.uid), "sector": sector.code},
+    )
+    return gap
+
+
+@transaction.atomic
+def gap_update(
+    *,
+    actor: User | None,
+    gap: ServiceGap,
+    on: date,
+    status: str,
+    note: str = "",
+    partner: str | None = None,
+    due_on: date | None = None,
+) -> GapUpdate:
+    """A follow-up on a gap: a note, and the status it leaves (open, taken on by a partner,
+    closed; a closed gap may be reopened). Taking a gap on needs the partner that does."""
+    if status not in GapStatus.values:
+        raise SiteRuleBroken(f"Unknown status {status!r}.")
+    locked = Site.objects.select_for_update().get(pk=gap.site_id)
+    gap = ServiceGap.objects.select_for_update().get(pk=gap.pk)
+    if on < gap.raised_on:
+        raise SiteRuleBroken("A follow-up cannot be dated before the gap was raised.")
+    if partner is not None:
+        gap.partner = partner.strip()
+    if due_on is not None:
+        if due_on < gap.raised_on:
+            raise SiteRuleBroken("The due date cannot be before the day the gap was raised.")
+        gap.due_on = due_on
+    if status == GapStatus.TAKEN and not gap.partner:
+        raise SiteRuleBroken("Name the partner that took the gap on.")
+    gap.status = status
+    gap.closed_on = on if status == GapStatus.CLOSED else None
+    gap.save(update_fields=["partner", "due_on", "status", "closed_on"])
+    update = GapUpdate.objects.create(gap=gap, on=on, status=status, note=note.strip(), actor=actor)
+    _open_gaps_refresh(locked)
+    audit_record(
+        actor=actor,
+        action="site.gap_update",
+        object_type="site",
+        object_id=locked.uid,
+        organisation=locked.organisation,
+        detail={"gap": str(gap.uid), "status": status},
+    )
+    return update
+
+
+INFORMAL_TYPES = (SiteType.INFORMAL_SETTLEMENT, SiteType.COLLECTIVE_CENTRE)
+
+
+def _criterion_score(criterion: dict[str, Any], answer: Any) -> float:
+    code, scale = criterion["code"], criterion["scale"]
+    if scale == "choice":
+        if not isinstance(answer, str) or answer not in criterion["choices"]:
+            raise SiteRuleBroken(f"{code}: one of {', '.join(criterion['choices'])}.")
+        return float(criterion["choices"][answer])
+    try:
+        number = float(answer)
+    except (TypeError, ValueError):
+        raise SiteRuleBroken(f"{code}: a number is expected.") from None
+    if scale == "share":
+        if not 0 <= number <= 100:
+            raise SiteRuleBroken(f"{code}: a percentage from 0 to 100.")
+        return number / 100
+    if number < 0:
+        raise SiteRuleBroken(f"{code}: a count cannot be negative.")
+    reached = [band["score"] for band in criterion["bands"] if number >= band["from"]]
+    return float(reached[-1])
+
+
+def risk_score(answers: dict[str, Any], formula: dict[str, Any]) -> float:
+    """The score of a set of answers, 0 to 100: each criterion's 0 to 1 score times its weight, over
+    the weights' sum (100 in data/rasp.json), rounded to one decimal."""
+    criteria = formula["criteria"]
+    missing = [c["code"] for c in criteria if answers.get(c["code"]) in (None, "")]
+    if missing:
+        raise SiteRuleBroken(f"Answer every criterion: {', '.join(missing)} missing.")
+    unknown = set(answers) - {c["code"] for c in criteria}
+    if unknown:
+        raise SiteRuleBroken(f"Unknown criteria: {', '.join(sorted(unknown))}.")
+    weights = sum(c["weight"] for c in criteria)
+    total = sum(c["weight"] * _criterion_score(c, answers[c["code"]]) for c in criteria)
+    return float(round(100 * total / weights, 1))
+
+
+@transaction.atomic
+def risk_assess(
+    *,
+    actor: User | None,
+    site: Site,
+    on: date,
+    answers: dict[str, Any],
+    key: str | None = None,
+) -> RiskAssessment:
+    """A RASP-style assessment of an informal site: the answers, the score and the version of
+    the formula (data/rasp.json) that gave it. A ``key`` makes a form sent twice count once."""
+    if key:
+        existing = RiskAssessment.objects.filter(key=key).first()
+        if existing is not None:
+            return existing
+    site = Site.objects.select_for_update().get(pk=site.pk)
+    if key:  # sent twice at the same moment: the second waited on the lock
+        existing = RiskAssessment.objects.filter(key=key).first()
+        if existing is not None:
+            return existing
+    if site.type not in INFORMAL_TYPES:
+        raise SiteRuleBroken("Risk is assessed for informal settlements and collective centres.")
+    formula = rasp_formula()
+    score = risk_score(answers, formula)
+    assessment = RiskAssessment.objects.create(
+        site=site,
+        on=on,
+        answers=answers,
+        score=score,
+        formula=formula["version"],
+        key=key or None,
+        actor=actor,
+    )
+    audit_record(
+        actor=actor,
+        action="site.risk",
+        object_type="site",
+        object_id=site.uid,
+        organisation=site.organisation,
+        detail={"assessment": str(assessment.uid), "score": score},
+    )
+    return assessment

@@ -49,9 +49,13 @@ def locations(db: None) -> list[Location]:
 
 @pytest.fixture
 def field(personas: Personas, locations: list[Location]) -> Field:
-    assessment, tracking = services.forms_publish(
-        actor=personas.layla.user, organisation=personas.iom
-    )
+    # Other apps' forms (the sites app's) are published beside DTM's: picked by id.
+    published = {
+        version.form.form_id: version
+        for version in services.forms_publish(actor=personas.layla.user, organisation=personas.iom)
+    }
+    assessment = published["dtm_location_assessment"]
+    tracking = published["dtm_emergency_tracking"]
     collector, password = services.collector_create(
         actor=personas.layla.user, organisation=personas.iom, username="rart01"
     )

@@ -46,7 +46,12 @@ def field_set_up(world: World) -> Any:
             },
         )
         layla, iom_org = world.personas.layla.user, world.personas.iom
-        assessment, _tracking = services.forms_publish(actor=layla, organisation=iom_org)
+        # Other apps' forms (the sites app's) are published beside DTM's: picked by id.
+        assessment = next(
+            version
+            for version in services.forms_publish(actor=layla, organisation=iom_org)
+            if version.form.form_id == "dtm_location_assessment"
+        )
         collector, _password = services.collector_create(
             actor=layla, organisation=iom_org, username="matrix01"
         )

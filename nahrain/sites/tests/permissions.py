@@ -11,6 +11,7 @@ from nahrain.displacement.tests.permissions import READ_ROUND, ROUNDS_IN_QUERY
 from nahrain.geo.models import AdminUnit
 from nahrain.geo.tests.permissions import gazetteer
 from nahrain.sites import services
+from nahrain.sites.models import Sector
 from nahrain.testing.permissions import (
     ANY_SITE_STAFF,
     NOBODY,
@@ -58,6 +59,7 @@ def site(world: World) -> Target:
 # --- the rows ---------------------------------------------------------------------------------
 
 ENDPOINTS: tuple[Decision, ...] = ()
+
 
 # --- sites: list, dashboard, site page ----------------------------------------------------------
 
@@ -166,3 +168,131 @@ ENDPOINTS += (
 
 
 # --- monitoring, gaps, risk ----------------------------------------------------------------------
+
+
+def monitored(world: World) -> Any:
+    """A monitoring round of IOM's camp, with a critical value (no complaints mechanism)."""
+
+    def make() -> Any:
+        camp = iom_camp(world)
+        return services.monitoring_record(
+            actor=world.personas.omar.user,
+            site=camp,
+            on=date(2019, 7, 2),
+            raw={"water_litres_per_day": 36000, "complaints_mechanism": 0},
+        )
+
+    return world.once("iom camp monitored", make)
+
+
+def new_monitoring(world: World) -> Target:
+    target = site(world)
+    target.json = {"on": "2019-08-01", "counts": {"taps": 12, "fire_breaks": True}}
+    target.form = {"on": "2019-08-01", "key": "matrix-page", "taps": "12", "fire_breaks": "1"}
+    return target
+
+
+def monitoring_round(world: World) -> Target:
+    monitoring = monitored(world)
+    return Target(
+        kwargs={"round_uid": monitoring.uid}, organisation_id=monitoring.site.organisation_id
+    )
+
+
+def new_gap(world: World) -> Target:
+    target = site(world)
+    target.json = {"sector": "wash", "description": "Taps broken", "raised_on": "2019-08-01"}
+    target.form = {
+        "sector": str(Sector.objects.get(code="wash").pk),
+        "description": "Taps broken",
+        "raised_on": "2019-08-01",
+    }
+    return target
+
+
+def open_gap(world: World) -> Any:
+    def make() -> Any:
+        camp = iom_camp(world)
+        return services.gap_raise(
+            actor=world.personas.omar.user,
+            site=camp,
+            sector=Sector.objects.get(code="cccm"),
+            description="No complaints box",
+            raised_on=date(2019, 7, 2),
+            due_on=date(2019, 8, 1),
+        )
+
+    return world.once("iom camp gap", make)
+
+
+def gap(world: World) -> Target:
+    found = open_gap(world)
+    update = {"on": "2019-07-20", "status": "closed", "note": "Box installed"}
+    return Target(
+        kwargs={"gap_uid": found.uid},
+        json=update,
+        form=update,
+        organisation_id=found.site.organisation_id,
+    )
+
+
+RISK_ANSWERS = {
+    "makeshift_share": 40,
+    "tent_share": 10,
+    "unfinished_share": 0,
+    "families": 35,
+    "eviction_risk": "threatened",
+    "wash_access": "partial",
+    "protection": "none",
+    "services_access": "one",
+    "female_headed_share": 20,
+}
+
+
+def informal_site(world: World) -> Target:
+    """IOM's informal settlement, to assess (the answers both as JSON and as a form)."""
+
+    def make() -> Any:
+        gazetteer(world)
+        return services.site_create(
+            actor=world.personas.omar.user,
+            organisation=world.personas.iom,
+            code="IQ-MATRIX-IS",
+            name_en="Matrix informal site",
+            type="informal_settlement",
+            admin_unit=AdminUnit.objects.get(pcode="IQG09"),
+        )
+
+    found = world.once("iom informal site", make)
+    return Target(
+        kwargs={"site_uid": found.uid},
+        json={"on": "2019-08-01", "answers": RISK_ANSWERS},
+        form={"on": "2019-08-01", **{k: str(v) for k, v in RISK_ANSWERS.items()}},
+        organisation_id=found.organisation_id,
+    )
+
+
+ENDPOINTS += (
+    page(
+        "sites:monitoring_new",
+        GET=SITE_STAFF,
+        POST=SITE_STAFF,
+        build=new_monitoring,
+        ok={"POST": 302},
+    ),
+    page("sites:monitoring", GET=SIGNED_IN, POST=NOBODY, build=monitoring_round),
+    page("sites:gap_new", GET=SITE_STAFF, POST=SITE_STAFF, build=new_gap, ok={"POST": 302}),
+    page("sites:gap", GET=SIGNED_IN, POST=SITE_STAFF, build=gap, ok={"POST": 302}),
+    page("sites:gaps", GET=SIGNED_IN, POST=NOBODY),
+    page("sites:risk_new", GET=SITE_STAFF, POST=SITE_STAFF, build=informal_site, ok={"POST": 302}),
+    page("sites:risk_ranking", GET=SIGNED_IN, POST=NOBODY),
+    api("GET /api/v1/sites/indicators", SIGNED_IN),
+    api("POST /api/v1/sites/{site_uid}/monitoring", SITE_STAFF, new_monitoring, ok=201),
+    api("GET /api/v1/sites/{site_uid}/monitoring", SIGNED_IN, site),
+    api("GET /api/v1/sites/gaps", SIGNED_IN),
+    api("GET /api/v1/sites/{site_uid}/gaps", SIGNED_IN, site),
+    api("POST /api/v1/sites/{site_uid}/gaps", SITE_STAFF, new_gap, ok=201),
+    api("POST /api/v1/sites/gaps/{gap_uid}/updates", SITE_STAFF, gap, ok=201),
+    api("POST /api/v1/sites/{site_uid}/risk", SITE_STAFF, informal_site, ok=201),
+    api("GET /api/v1/sites/risk", SIGNED_IN),
+)
