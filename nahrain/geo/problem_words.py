@@ -7,7 +7,7 @@ WORDS = {
     "feature": _("A shape the file cannot give"),
     "geometry": _("Not a valid boundary"),
     "level": _("Not the level being imported"),
-    "malformed": _("Not a valid GeoJSON file"),
+    "malformed": _("The file is damaged or not of the kind its name says"),
     "parent": _("Not inside a known unit"),
     "unknown_pcode": _("Not a known p-code"),
 }

@@ -10,4 +10,8 @@ WORDS = {
     "format": _("Not a file type Nahrain reads"),
     "too_large": _("The file is too large"),
     "zip_bomb": _("The file unpacks to far more than it holds"),
+    "malformed": _("The file is damaged or not of the kind its name says"),
+    "binary": _("Not a text file"),
+    "truncated": _("The file looks cut off"),
+    "unclosed_quote": _("A quotation mark is never closed"),
 }

@@ -163,60 +163,6 @@ def dashboard(request: HttpRequest) -> dict[str, Any]:
     }
 
 
-@router.get("/{uuid:site_uid}", response=SiteDetailOut)
-def site_detail(request: HttpRequest, site_uid: uuid.UUID) -> dict[str, Any]:
-    """A site's profile, status history, population figures, monthly movements and latest
-    monitoring counts."""
-    site = access.access_site_by_uid(request.user, site_uid)
-    profile = selectors.site_profile(user=request.user, site=site)
-    latest = profile.latest_round
-    return {
-        **site_out(site),
-        "status_history": [StatusChangeOut.from_orm(c) for c in profile.history],
-        "population_figures": [PopulationFigureOut.from_orm(f) for f in profile.figures],
-        "months": profile.months,
-        "monitored_on": latest.on if latest else None,
-        "red": latest.red if latest else None,
-        "amber": latest.amber if latest else None,
-        "green": latest.green if latest else None,
-    }
-
-
-@router.patch("/{uuid:site_uid}", response={200: SiteOut, **UNPROCESSABLE})
-def site_update(request: HttpRequest, site_uid: uuid.UUID, payload: SiteProfileIn) -> Status[Any]:
-    """Change the fields given of a site's profile (its status has its own operation)."""
-    site = access.access_site_for_change(request.user, site_uid)
-    fields = payload.dict(exclude_unset=True)
-    pcode = fields.pop("admin_unit", None)
-    try:
-        updated = services.site_update(
-            actor=request.user,  # type: ignore[arg-type]
-            site=site,
-            admin_unit=_admin_unit(pcode) if pcode else None,
-            **fields,
-        )
-    except ValidationError as error:
-        return _refused(error)
-    return Status(200, site_out(access.access_site_by_uid(request.user, updated.uid)))
-
-
-@router.post("/{uuid:site_uid}/status", response={200: SiteOut, **UNPROCESSABLE})
-def site_status(request: HttpRequest, site_uid: uuid.UUID, payload: SiteStatusIn) -> Status[Any]:
-    """Record a status on a date with its reason; the newest dated one is the site's."""
-    site = access.access_site_for_change(request.user, site_uid)
-    try:
-        services.site_status_set(
-            actor=request.user,  # type: ignore[arg-type]
-            site=site,
-            status=payload.status,
-            on=payload.on,
-            reason=payload.reason,
-        )
-    except ValidationError as error:
-        return _refused(error)
-    return Status(200, site_out(access.access_site_by_uid(request.user, site.uid)))
-
-
 # --- exports and the reconciliation with DTM ---------------------------------------------------
 
 
@@ -540,3 +486,60 @@ def risk_list(request: HttpRequest, governorate: str = "") -> list[RiskOut]:
     """Informal sites ranked by their latest risk score (ties: more families first)."""
     rows = selectors.risk_ranking(user=request.user, governorate=governorate)
     return [_risk_out(row.assessment) for row in rows]
+
+
+# --- a site by its address: last, since a path such as /gaps would otherwise be read as one ---
+
+
+@router.get("/{site_uid}", response=SiteDetailOut)
+def site_detail(request: HttpRequest, site_uid: uuid.UUID) -> dict[str, Any]:
+    """A site's profile, status history, population figures, monthly movements and latest
+    monitoring counts."""
+    site = access.access_site_by_uid(request.user, site_uid)
+    profile = selectors.site_profile(user=request.user, site=site)
+    latest = profile.latest_round
+    return {
+        **site_out(site),
+        "status_history": [StatusChangeOut.from_orm(c) for c in profile.history],
+        "population_figures": [PopulationFigureOut.from_orm(f) for f in profile.figures],
+        "months": profile.months,
+        "monitored_on": latest.on if latest else None,
+        "red": latest.red if latest else None,
+        "amber": latest.amber if latest else None,
+        "green": latest.green if latest else None,
+    }
+
+
+@router.patch("/{site_uid}", response={200: SiteOut, **UNPROCESSABLE})
+def site_update(request: HttpRequest, site_uid: uuid.UUID, payload: SiteProfileIn) -> Status[Any]:
+    """Change the fields given of a site's profile (its status has its own operation)."""
+    site = access.access_site_for_change(request.user, site_uid)
+    fields = payload.dict(exclude_unset=True)
+    pcode = fields.pop("admin_unit", None)
+    try:
+        updated = services.site_update(
+            actor=request.user,  # type: ignore[arg-type]
+            site=site,
+            admin_unit=_admin_unit(pcode) if pcode else None,
+            **fields,
+        )
+    except ValidationError as error:
+        return _refused(error)
+    return Status(200, site_out(access.access_site_by_uid(request.user, updated.uid)))
+
+
+@router.post("/{site_uid}/status", response={200: SiteOut, **UNPROCESSABLE})
+def site_status(request: HttpRequest, site_uid: uuid.UUID, payload: SiteStatusIn) -> Status[Any]:
+    """Record a status on a date with its reason; the newest dated one is the site's."""
+    site = access.access_site_for_change(request.user, site_uid)
+    try:
+        services.site_status_set(
+            actor=request.user,  # type: ignore[arg-type]
+            site=site,
+            status=payload.status,
+            on=payload.on,
+            reason=payload.reason,
+        )
+    except ValidationError as error:
+        return _refused(error)
+    return Status(200, site_out(access.access_site_by_uid(request.user, site.uid)))

@@ -20,4 +20,5 @@ WORDS = {
     "not_a_count": _("Not a whole number of zero or more"),
     "not_linked": _("Linked to no DTM location"),
     "type": _("Not a known type of site"),
+    "unknown_site": _("Not a site of this organisation"),
 }

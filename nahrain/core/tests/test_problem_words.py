@@ -11,7 +11,8 @@ from nahrain.core.problems import rule_words
 SOURCE = Path(__file__).resolve().parents[2]
 # Problem(file, row, column, "rule", ...) and helpers that take the rule as a keyword.
 RAISED = re.compile(
-    r'Problem\(\s*(?:[^,()]+(?:\([^)]*\))?,){3}\s*"([a-z_]+)"|rule="([a-z_]+)"', re.S
+    r'(?:Problem|_rejected)\(\s*(?:[^,()]+(?:\([^)]*\))?,){3}\s*"([a-z_]+)"|rule="([a-z_]+)"',
+    re.S,
 )
 
 

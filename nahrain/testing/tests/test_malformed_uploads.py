@@ -18,12 +18,14 @@ from typing import Any
 import pytest
 from django.db import transaction
 from django.test import Client
+from django.utils.html import escape
 from hypothesis import HealthCheck, given
 from hypothesis import settings as run_settings
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
 from nahrain.core.models import AuditEvent
+from nahrain.core.problems import rule_words
 from nahrain.displacement.models import (
     AssessmentRound,
     Breakdown,
@@ -286,7 +288,9 @@ def _check_page(client: Client, round_uid: Any, upload: Upload, failures: list[s
     if upload.must_reject and not errors:
         failures.append(f"{what}: the preview shows no error")
     for error in errors:
-        if not (error.rule and error.message) or (error.rule and error.rule not in response.text):
+        # The rule in words (the reader's language), beside the message.
+        said = escape(rule_words(error.rule))
+        if not (error.rule and error.message and said) or said not in response.text:
             failures.append(f"{what}: the page does not show the rule of {error}")
 
 
