@@ -20,7 +20,7 @@ from django.http import Http404
 
 from nahrain.core.access import AnyUser
 from nahrain.core.models import Membership, Role
-from nahrain.sites.models import ClosurePlan, ServiceGap, ShelterUnit, Site
+from nahrain.sites.models import Allocation, ClosurePlan, ServiceGap, ShelterUnit, Site
 
 WRITER_ROLES = (Role.SITE_MANAGER, Role.INFORMATION_MANAGER)
 
@@ -125,6 +125,30 @@ def access_closure_for_change(user: AnyUser, closure_uid: Any) -> ClosurePlan:
     found = (
         ClosurePlan.objects.select_related("site")
         .filter(uid=_uuid(closure_uid), site__in=sites_writable(user))
+        .first()
+    )
+    if found is None:
+        raise Http404
+    return found
+
+
+def access_closure_by_uid(user: AnyUser, closure_uid: Any) -> ClosurePlan:
+    """A closure plan and its outcome: aggregate figures, read like the site's profile."""
+    found = (
+        ClosurePlan.objects.select_related("site__organisation", "site__governorate")
+        .filter(uid=_uuid(closure_uid), site__in=sites_visible(user))
+        .first()
+    )
+    if found is None:
+        raise Http404
+    return found
+
+
+def access_allocation_for_change(user: AnyUser, allocation_uid: Any) -> Allocation:
+    """A household's allocation: personal data, its site's writers alone."""
+    found = (
+        Allocation.objects.select_related("unit__site")
+        .filter(uid=_uuid(allocation_uid), unit__site__in=sites_writable(user))
         .first()
     )
     if found is None:
