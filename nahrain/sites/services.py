@@ -250,6 +250,12 @@ def population_record(
         },
     )
     _population_refresh(site)
+    if (site.population_individuals or 0) < 0 or (site.population_households or 0) < 0:
+        # A late or corrected figure below the departures recorded after its day.
+        raise SiteRuleBroken(
+            "More people left after this figure's day than it counts: check the figure or "
+            "the departures recorded since."
+        )
     audit_record(
         actor=actor,
         action="site.population",
@@ -393,6 +399,15 @@ def movement_record(
     return movement
 
 
+def _transfer_sent(key: str | None) -> tuple[Movement, Movement] | None:
+    """The transfer already recorded under ``key``, if any."""
+    if not key:
+        return None
+    out = Movement.objects.filter(key=f"{key}:out").first()
+    back = Movement.objects.filter(key=f"{key}:in").first()
+    return (out, back) if out is not None and back is not None else None
+
+
 @transaction.atomic
 def transfer_record(
     *,
@@ -410,17 +425,18 @@ def transfer_record(
     transfers between the same pair in opposite directions cannot deadlock."""
     if from_site.pk == to_site.pk:
         raise SiteRuleBroken("A site cannot send households to itself.")
-    if key:
-        out = Movement.objects.filter(key=f"{key}:out").first()
-        back = Movement.objects.filter(key=f"{key}:in").first()
-        if out is not None and back is not None:
-            return out, back
+    sent = _transfer_sent(key)
+    if sent is not None:
+        return sent
     locked = {
         s.pk: s
         for s in Site.objects.select_for_update()
         .filter(pk__in=[from_site.pk, to_site.pk])
         .order_by("pk")
     }
+    sent = _transfer_sent(key)  # sent twice at the same moment: the second waited on the locks
+    if sent is not None:
+        return sent
     transfer = uuid.uuid4()
     moves = []
     for kind, site, other, suffix in (
@@ -443,8 +459,12 @@ def transfer_record(
             )
         )
         movement.save()
-        _movement_apply(site, movement)
         moves.append(movement)
+    # The governorates' weeks are shared by every site of a governorate, so they are taken in
+    # one order (by governorate): otherwise a transfer from Duhok to Ninewa and one from Ninewa
+    # to Duhok between two other sites each hold one week row and wait on the other's.
+    for movement in sorted(moves, key=lambda m: (m.site.governorate_id, m.site_id)):
+        _movement_apply(locked[movement.site_id], movement)
     audit_record(
         actor=actor,
         action="site.transfer",
