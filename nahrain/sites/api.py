@@ -7,9 +7,10 @@ from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Router, Status
 
+from nahrain.core.http import no_store
 from nahrain.geo.models import AdminUnit
 from nahrain.sites import access, selectors, services
 from nahrain.sites.models import Allocation, Movement, ShelterUnit
@@ -231,10 +232,11 @@ def site_unit_create(request: HttpRequest, site_uid: uuid.UUID, payload: UnitsIn
 
 @router.post("/units/{unit_uid}/allocations", response={201: AllocationOut, 400: RefusedOut})
 def unit_allocation_create(
-    request: HttpRequest, unit_uid: uuid.UUID, payload: AllocationIn
+    request: HttpRequest, unit_uid: uuid.UUID, payload: AllocationIn, response: HttpResponse
 ) -> Status[Any]:
     """Allocate a unit to a household (the site's staff); 400 when it is occupied."""
     unit = access.access_unit_for_change(request.user, unit_uid)
+    no_store(response)  # the household's registration number
     try:
         allocation = services.allocation_create(
             actor=request.user,  # type: ignore[arg-type]
@@ -250,10 +252,11 @@ def unit_allocation_create(
 
 @router.post("/allocations/{allocation_uid}/vacate", response={200: AllocationOut, 400: RefusedOut})
 def allocation_vacate(
-    request: HttpRequest, allocation_uid: uuid.UUID, payload: VacateIn
+    request: HttpRequest, allocation_uid: uuid.UUID, payload: VacateIn, response: HttpResponse
 ) -> Status[Any]:
     """A household leaving its unit (departure or closure), with the date."""
     allocation = access.access_allocation_for_change(request.user, allocation_uid)
+    no_store(response)  # the household's registration number
     try:
         ended = services.allocation_end(
             actor=request.user,  # type: ignore[arg-type]

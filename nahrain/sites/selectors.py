@@ -20,6 +20,8 @@ from nahrain.sites.models import (
     MovementKind,
     MovementPlace,
     MovementReason,
+    ShelterCondition,
+    ShelterKind,
     ShelterUnit,
     Site,
     SiteStatus,
@@ -45,6 +47,14 @@ class UnitsRow:
     @property
     def vacant(self) -> int:
         return self.total - self.occupied
+
+    @property
+    def kind_label(self) -> str:
+        return str(ShelterKind(self.kind).label)
+
+    @property
+    def condition_label(self) -> str:
+        return str(ShelterCondition(self.condition).label)
 
 
 def site_units_summary(*, user: AnyUser, site: Site) -> list[UnitsRow]:
