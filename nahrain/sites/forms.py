@@ -31,7 +31,10 @@ DATE = forms.DateInput(attrs={"type": "date"})
 
 # --- shelters, movements, closures --------------------------------------------------------------
 
-COUNT = {"min_value": 0, "max_value": 100_000_000}
+
+def count_field(label: Any, *, required: bool = True) -> forms.IntegerField:
+    """A count of households or people, bounded by what the database columns hold."""
+    return forms.IntegerField(label=label, required=required, min_value=0, max_value=100_000_000)
 
 
 def _local(item: Any, field: str = "name") -> str:
@@ -50,13 +53,18 @@ class UnitChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
         return _local(obj)
 
 
+class ClosureChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return _("Closure planned for %(date)s") % {"date": formats.date_format(obj.planned_on)}
+
+
 class MovementForm(forms.Form):
     """An arrival or a departure, in the words of a CCCM movement log."""
 
     kind = forms.ChoiceField(label=_("Movement"), choices=MovementKind.choices)
     on = forms.DateField(label=_("Date"), widget=DATE)
-    households = forms.IntegerField(label=_("Households"), **COUNT)
-    individuals = forms.IntegerField(label=_("Individuals"), **COUNT)
+    households = count_field(_("Households"))
+    individuals = count_field(_("Individuals"))
     place = forms.ChoiceField(
         label=_("Arriving from / leaving to"),
         choices=MovementPlace.choices,
@@ -71,7 +79,7 @@ class MovementForm(forms.Form):
         required=False,
     )
     reason = forms.CharField(label=_("Reason"), max_length=40, required=False)
-    closure = forms.ModelChoiceField(
+    closure = ClosureChoice(
         label=_("Departure under the closure plan"),
         queryset=ClosurePlan.objects.none(),
         required=False,
@@ -81,12 +89,6 @@ class MovementForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["closure"].queryset = ClosurePlan.objects.filter(  # type: ignore[attr-defined]
             site=site, cancelled_on__isnull=True
-        )
-        self.fields["closure"].label_from_instance = lambda c: (
-            _(  # type: ignore[attr-defined]
-                "Closure planned for %(date)s"
-            )
-            % {"date": formats.date_format(c.planned_on)}
         )
         self.fields["other_site"].queryset = sites.exclude(pk=site.pk).order_by("name_en")  # type: ignore[attr-defined]
         reasons = list(MovementReason.objects.all())
@@ -121,8 +123,8 @@ class PopulationForm(forms.Form):
         label=_("Source"),
         choices=[c for c in PopulationSource.choices if c[0] != PopulationSource.MOVEMENTS],
     )
-    individuals = forms.IntegerField(label=_("Individuals"), required=False, **COUNT)
-    households = forms.IntegerField(label=_("Households"), required=False, **COUNT)
+    individuals = count_field(_("Individuals"), required=False)
+    households = count_field(_("Households"), required=False)
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
     def clean(self) -> dict[str, Any]:
@@ -139,7 +141,7 @@ class UnitsForm(forms.Form):
     kind = forms.ChoiceField(label=_("Shelter type"), choices=ShelterKind.choices)
     first = forms.IntegerField(label=_("From number"), min_value=0, max_value=1_000_000)
     last = forms.IntegerField(label=_("To number"), min_value=0, max_value=1_000_000)
-    prefix = forms.CharField(
+    code_prefix = forms.CharField(
         label=_("Before each number"), max_length=20, required=False, help_text=_("e.g. T-")
     )
     condition = forms.ChoiceField(
@@ -155,7 +157,7 @@ class ClosureForm(forms.Form):
 
     announced_on = forms.DateField(label=_("Announced on"), widget=DATE)
     planned_on = forms.DateField(label=_("Planned closure date"), widget=DATE)
-    households = forms.IntegerField(label=_("Households to move"), **COUNT)
+    households = count_field(_("Households to move"))
     note = forms.CharField(
         label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
@@ -163,8 +165,8 @@ class ClosureForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for code, label in MovementPlace.choices:
-            self.fields[f"intend_{code}"] = forms.IntegerField(
-                label=_("Intending: %(place)s") % {"place": label}, required=False, **COUNT
+            self.fields[f"intend_{code}"] = count_field(
+                _("Intending: %(place)s") % {"place": label}, required=False
             )
 
     def intentions(self) -> dict[str, int]:

@@ -144,7 +144,7 @@ def units(request: AuthenticatedHttpRequest, site_uid: uuid.UUID) -> HttpRespons
                 actor=request.user,
                 site=site,
                 kind=data["kind"],
-                codes=services.unit_codes(data["first"], data["last"], data["prefix"]),
+                codes=services.unit_codes(data["first"], data["last"], data["code_prefix"]),
                 block=data["block"],
                 condition=data["condition"],
                 accessible=data["accessible"],

@@ -154,8 +154,11 @@ def test_concurrent_movements_and_transfers_sum_up(personas: Personas) -> None:
         site_movements = movements.aggregate(i=Sum("individuals"))["i"]
         assert total["a"] + total["d"] == site_movements
     for governorate in GovernorateWeek.objects.values_list("governorate", flat=True).distinct():
-        for week in GovernorateWeek.objects.filter(governorate=governorate):
-            sums = SiteWeek.objects.filter(site__governorate=governorate, week=week.week).aggregate(
-                a=Sum("arrivals_households"), d=Sum("departures_households")
+        for area_week in GovernorateWeek.objects.filter(governorate=governorate):
+            sums = SiteWeek.objects.filter(
+                site__governorate=governorate, week=area_week.week
+            ).aggregate(a=Sum("arrivals_households"), d=Sum("departures_households"))
+            assert (area_week.arrivals_households, area_week.departures_households) == (
+                sums["a"],
+                sums["d"],
             )
-            assert (week.arrivals_households, week.departures_households) == (sums["a"], sums["d"])
