@@ -49,7 +49,8 @@ def locations(db: None) -> list[Location]:
 
 @pytest.fixture
 def field(personas: Personas, locations: list[Location]) -> Field:
-    assessment, tracking = services.forms_publish(
+    # The DTM forms come first (apps register in INSTALLED_APPS order); the others follow.
+    assessment, tracking, *_others = services.forms_publish(
         actor=personas.layla.user, organisation=personas.iom
     )
     collector, password = services.collector_create(

@@ -46,7 +46,7 @@ def field_set_up(world: World) -> Any:
             },
         )
         layla, iom_org = world.personas.layla.user, world.personas.iom
-        assessment, _tracking = services.forms_publish(actor=layla, organisation=iom_org)
+        assessment, *_others = services.forms_publish(actor=layla, organisation=iom_org)
         collector, _password = services.collector_create(
             actor=layla, organisation=iom_org, username="matrix01"
         )
