@@ -17,6 +17,7 @@ from nahrain.sites.models import Allocation, Movement, ShelterUnit
 from nahrain.sites.schemas import (
     AllocationIn,
     AllocationOut,
+    CancelIn,
     ClosureIn,
     ClosureOut,
     RefusedOut,
@@ -308,6 +309,23 @@ def site_closure_create(
     except ValidationError as exc:
         return refused(exc)
     return Status(201, closure_out(request, closure.uid))
+
+
+@router.post("/closures/{closure_uid}/cancel", response={200: ClosureOut, 400: RefusedOut})
+def site_closure_cancel(
+    request: HttpRequest, closure_uid: uuid.UUID, payload: CancelIn
+) -> Status[Any]:
+    """Cancel a closure plan (the site's staff); departures counted against it stay linked."""
+    closure = access.access_closure_for_change(request.user, closure_uid)
+    try:
+        services.closure_cancel(
+            actor=request.user,  # type: ignore[arg-type]
+            closure=closure,
+            on=payload.on,
+        )
+    except ValidationError as exc:
+        return refused(exc)
+    return Status(200, closure_out(request, closure.uid))
 
 
 @router.get("/closures/{closure_uid}", response=ClosureOut)

@@ -135,6 +135,10 @@ class ClosureIn(Schema):
     note: str = Field("", max_length=2000)
 
 
+class CancelIn(Schema):
+    on: date
+
+
 class ClosureOut(Schema):
     uid: uuid.UUID
     site_uid: uuid.UUID

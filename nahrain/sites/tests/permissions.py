@@ -184,6 +184,13 @@ def iom_closure(world: World) -> Target:
     return Target(kwargs={"closure_uid": closure.uid}, organisation_id=closure.site.organisation_id)
 
 
+def closure_cancel_body(world: World) -> Target:
+    target = iom_closure(world)
+    return Target(
+        kwargs=target.kwargs, organisation_id=target.organisation_id, json={"on": "2019-09-20"}
+    )
+
+
 def movement_form(world: World) -> Target:
     target = movement_body(world)
     return Target(
@@ -319,6 +326,12 @@ ENDPOINTS += (
         audit="site.closure",
     ),
     api(f"GET {SITES}/closures/{{closure_uid}}", SIGNED_IN, iom_closure),
+    api(
+        f"POST {SITES}/closures/{{closure_uid}}/cancel",
+        SITE_STAFF,
+        closure_cancel_body,
+        audit="site.closure_cancel",
+    ),
 )
 
 
