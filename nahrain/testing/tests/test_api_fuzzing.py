@@ -35,6 +35,7 @@ from nahrain.core.tests import permissions as core_matrix
 from nahrain.displacement.tests import permissions as dtm_matrix
 from nahrain.geo.tests import permissions as geo_matrix
 from nahrain.intake.tests import permissions as intake_matrix
+from nahrain.sites.tests import permissions as sites_matrix
 from nahrain.testing.permissions import World
 from nahrain.testing.personas import Personas
 from nahrain.testing.report import record
@@ -90,6 +91,10 @@ def _real_path_parameters(world: World) -> dict[str, list[Any]]:
         "job_uid": [intake_matrix.job(world).kwargs["job_uid"]],
         "spec_name": ["displacement.master_list", "geo.aliases"],
         "target_uid": [str(draft), str(world.personas.iom.pk)],
+        "site_uid": [sites_matrix.site(world).kwargs["site_uid"]],
+        "unit_uid": [sites_matrix.iom_unit(world).uid],
+        "allocation_uid": [sites_matrix.vacate_body(world).kwargs["allocation_uid"]],
+        "closure_uid": [sites_matrix.iom_closure(world).kwargs["closure_uid"]],
     }
 
 
