@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import date
-from typing import Any
+from functools import wraps
+from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -48,6 +50,23 @@ def refused(exc: ValidationError) -> Status[Any]:
     return Status(400, RefusedOut(detail=" ".join(exc.messages)))
 
 
+V = TypeVar("V", bound=Callable[..., Any])
+
+
+def rules_answered(view: V) -> V:
+    """A write that breaks a rule of the site (``SiteRuleBroken``, or a field the model
+    refuses) is answered 400 with the reason, as every write endpoint here answers it."""
+
+    @wraps(view)
+    def answered(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return view(*args, **kwargs)
+        except ValidationError as exc:
+            return refused(exc)
+
+    return answered  # type: ignore[return-value]
+
+
 def movement_out(m: Movement) -> SiteMovementOut:
     return SiteMovementOut(
         uid=m.uid,
@@ -89,6 +108,7 @@ def unit_out(u: ShelterUnit) -> UnitOut:
 @router.post(
     "/{site_uid}/movements", response={201: SiteMovementOut, 400: RefusedOut, 404: RefusedOut}
 )
+@rules_answered
 def site_movement_create(
     request: HttpRequest, site_uid: uuid.UUID, payload: SiteMovementIn
 ) -> Status[Any]:
@@ -110,66 +130,55 @@ def site_movement_create(
         unit = AdminUnit.objects.defer("geometry").filter(pcode=payload.admin_unit).first()
         if unit is None:
             raise Http404
-    try:
-        movement = services.movement_record(
-            actor=request.user,  # type: ignore[arg-type]
-            site=site,
-            kind=payload.kind,
-            on=payload.on,
-            households=payload.households,
-            individuals=payload.individuals,
-            place=payload.place,
-            other_site=other,
-            admin_unit=unit,
-            reason=payload.reason,
-            key=payload.key,
-            closure=closure,
-        )
-    except ValidationError as exc:
-        return refused(exc)
+    movement = services.movement_record(
+        actor=request.user,  # type: ignore[arg-type]
+        site=site,
+        kind=payload.kind,
+        on=payload.on,
+        households=payload.households,
+        individuals=payload.individuals,
+        place=payload.place,
+        other_site=other,
+        admin_unit=unit,
+        reason=payload.reason,
+        key=payload.key,
+        closure=closure,
+    )
     return Status(201, movement_out(movement))
 
 
 @router.post("/transfers", response={201: list[SiteMovementOut], 400: RefusedOut})
+@rules_answered
 def site_transfer_create(request: HttpRequest, payload: SiteTransferIn) -> Status[Any]:
     """Households moving from one site to another: the staff of both sites (a transfer changes
     both populations); to another agency's site, each records its own departure or arrival."""
     from_site = access.access_site_for_change(request.user, payload.from_site_uid)
     to_site = access.access_site_for_change(request.user, payload.to_site_uid)
-    try:
-        moves = services.transfer_record(
-            actor=request.user,  # type: ignore[arg-type]
-            from_site=from_site,
-            to_site=to_site,
-            on=payload.on,
-            households=payload.households,
-            individuals=payload.individuals,
-            reason=payload.reason,
-            key=payload.key,
-        )
-    except ValidationError as exc:
-        return refused(exc)
+    moves = services.transfer_record(
+        actor=request.user,  # type: ignore[arg-type]
+        from_site=from_site,
+        to_site=to_site,
+        on=payload.on,
+        households=payload.households,
+        individuals=payload.individuals,
+        reason=payload.reason,
+        key=payload.key,
+    )
     return Status(201, [movement_out(m) for m in moves])
 
 
 @router.post("/{site_uid}/population", response={201: SitePopulationOut, 400: RefusedOut})
+@rules_answered
 def site_population_create(
     request: HttpRequest, site_uid: uuid.UUID, payload: SitePopulationIn
 ) -> Status[Any]:
     """A dated headcount or estimate; the site's population is recomputed from it."""
     site = access.access_site_for_change(request.user, site_uid)
-    try:
-        services.population_record(
-            actor=request.user,  # type: ignore[arg-type]
-            site=site,
-            on=payload.on,
-            source=payload.source,
-            individuals=payload.individuals,
-            households=payload.households,
-            note=payload.note,
-        )
-    except ValidationError as exc:
-        return refused(exc)
+    services.population_record(
+        actor=request.user,  # type: ignore[arg-type]
+        site=site,
+        **payload.dict(),  # the figure's fields are the service's
+    )
     site.refresh_from_db()
     return Status(
         201,
@@ -209,64 +218,55 @@ def site_unit_list(request: HttpRequest, site_uid: uuid.UUID) -> list[UnitOut]:
 
 
 @router.post("/{site_uid}/units", response={201: list[UnitOut], 400: RefusedOut})
+@rules_answered
 def site_unit_create(request: HttpRequest, site_uid: uuid.UUID, payload: UnitsIn) -> Status[Any]:
     """One unit (``code``) or a block's run (``first`` to ``last``, with a ``prefix``)."""
     site = access.access_site_for_change(request.user, site_uid)
-    try:
-        if payload.first is not None and payload.last is not None:
-            codes = services.unit_codes(payload.first, payload.last, payload.prefix)
-        else:
-            codes = [payload.code] if payload.code.strip() else []
-        units = services.units_create(
-            actor=request.user,  # type: ignore[arg-type]
-            site=site,
-            kind=payload.kind,
-            codes=codes,
-            block=payload.block,
-            condition=payload.condition,
-            accessible=payload.accessible,
-        )
-    except ValidationError as exc:
-        return refused(exc)
+    if payload.first is not None and payload.last is not None:
+        codes = services.unit_codes(payload.first, payload.last, payload.prefix)
+    else:
+        codes = [payload.code] if payload.code.strip() else []
+    units = services.units_create(
+        actor=request.user,  # type: ignore[arg-type]
+        site=site,
+        kind=payload.kind,
+        codes=codes,
+        block=payload.block,
+        condition=payload.condition,
+        accessible=payload.accessible,
+    )
     return Status(201, [unit_out(u) for u in units])
 
 
 @router.post("/units/{unit_uid}/allocations", response={201: AllocationOut, 400: RefusedOut})
+@rules_answered
 def unit_allocation_create(
     request: HttpRequest, unit_uid: uuid.UUID, payload: AllocationIn, response: HttpResponse
 ) -> Status[Any]:
     """Allocate a unit to a household (the site's staff); 400 when it is occupied."""
     unit = access.access_unit_for_change(request.user, unit_uid)
     no_store(response)  # the household's registration number
-    try:
-        allocation = services.allocation_create(
-            actor=request.user,  # type: ignore[arg-type]
-            unit=unit,
-            start=payload.start,
-            individuals=payload.individuals,
-            household=payload.household,
-        )
-    except ValidationError as exc:
-        return refused(exc)
+    allocation = services.allocation_create(
+        actor=request.user,  # type: ignore[arg-type]
+        unit=unit,
+        **payload.dict(),
+    )
     return Status(201, allocation_out(allocation))
 
 
 @router.post("/allocations/{allocation_uid}/vacate", response={200: AllocationOut, 400: RefusedOut})
+@rules_answered
 def allocation_vacate(
     request: HttpRequest, allocation_uid: uuid.UUID, payload: VacateIn, response: HttpResponse
 ) -> Status[Any]:
     """A household leaving its unit (departure or closure), with the date."""
     allocation = access.access_allocation_for_change(request.user, allocation_uid)
     no_store(response)  # the household's registration number
-    try:
-        ended = services.allocation_end(
-            actor=request.user,  # type: ignore[arg-type]
-            allocation=allocation,
-            end=payload.end,
-            ended_by=payload.ended_by,
-        )
-    except ValidationError as exc:
-        return refused(exc)
+    ended = services.allocation_end(
+        actor=request.user,  # type: ignore[arg-type]
+        allocation=allocation,
+        **payload.dict(),
+    )
     return Status(200, allocation_out(ended))
 
 
@@ -291,40 +291,32 @@ def closure_out(request: HttpRequest, closure_uid: uuid.UUID) -> ClosureOut:
 
 
 @router.post("/{site_uid}/closures", response={201: ClosureOut, 400: RefusedOut})
+@rules_answered
 def site_closure_create(
     request: HttpRequest, site_uid: uuid.UUID, payload: ClosureIn
 ) -> Status[Any]:
     """A closure plan: dates, households to move and their stated intentions by destination."""
     site = access.access_site_for_change(request.user, site_uid)
-    try:
-        closure = services.closure_create(
-            actor=request.user,  # type: ignore[arg-type]
-            site=site,
-            announced_on=payload.announced_on,
-            planned_on=payload.planned_on,
-            households=payload.households,
-            intentions=payload.intentions,
-            note=payload.note,
-        )
-    except ValidationError as exc:
-        return refused(exc)
+    closure = services.closure_create(
+        actor=request.user,  # type: ignore[arg-type]
+        site=site,
+        **payload.dict(),  # the plan's fields are the service's
+    )
     return Status(201, closure_out(request, closure.uid))
 
 
 @router.post("/closures/{closure_uid}/cancel", response={200: ClosureOut, 400: RefusedOut})
+@rules_answered
 def site_closure_cancel(
     request: HttpRequest, closure_uid: uuid.UUID, payload: CancelIn
 ) -> Status[Any]:
     """Cancel a closure plan (the site's staff); departures counted against it stay linked."""
     closure = access.access_closure_for_change(request.user, closure_uid)
-    try:
-        services.closure_cancel(
-            actor=request.user,  # type: ignore[arg-type]
-            closure=closure,
-            on=payload.on,
-        )
-    except ValidationError as exc:
-        return refused(exc)
+    services.closure_cancel(
+        actor=request.user,  # type: ignore[arg-type]
+        closure=closure,
+        **payload.dict(),
+    )
     return Status(200, closure_out(request, closure.uid))
 
 
