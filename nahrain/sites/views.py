@@ -154,7 +154,6 @@ def units(request: AuthenticatedHttpRequest, site_uid: uuid.UUID) -> HttpRespons
         else:
             messages.success(request, _("%(count)d units added.") % {"count": len(created)})
             return redirect("sites:units", site_uid=site.uid)
-    site.refresh_from_db()
     units = selectors.site_units(user=request.user, site=site)
     allocations = selectors.site_allocations(user=request.user, site=site)
     return render(

@@ -156,3 +156,15 @@ def test_the_api_counts_a_key_once_and_answers_the_closure(personas: Personas, c
         content_type="application/json",
     )
     assert refused.status_code == 400 and "More people" in refused.json()["detail"]
+
+
+@pytest.mark.parametrize("language", ["ar", "ckb"])
+def test_the_pages_read_right_to_left_with_local_names(
+    personas: Personas, camp: Site, language: str
+) -> None:
+    client = personas.omar.client()
+    client.cookies["django_language"] = language
+    for url in _pages(camp):
+        page = client.get(url).content.decode()
+        assert 'dir="rtl"' in page, url
+    assert "جمشكو" in client.get(reverse("sites:units", args=[camp.uid])).content.decode()
