@@ -20,7 +20,14 @@ from django.http import Http404
 
 from nahrain.core.access import AnyUser, access_organisation_by_id, user_roles
 from nahrain.core.models import Membership, Organisation, Role
-from nahrain.sites.models import ClosurePlan, MonitoringRound, ServiceGap, ShelterUnit, Site
+from nahrain.sites.models import (
+    Allocation,
+    ClosurePlan,
+    MonitoringRound,
+    ServiceGap,
+    ShelterUnit,
+    Site,
+)
 
 WRITER_ROLES = (Role.SITE_MANAGER, Role.INFORMATION_MANAGER)
 
@@ -145,6 +152,30 @@ def access_monitoring_by_uid(user: AnyUser, round_uid: Any) -> MonitoringRound:
     found = (
         MonitoringRound.objects.select_related("site")
         .filter(uid=_uuid(round_uid), site__in=sites_visible(user))
+        .first()
+    )
+    if found is None:
+        raise Http404
+    return found
+
+
+def access_closure_by_uid(user: AnyUser, closure_uid: Any) -> ClosurePlan:
+    """A closure plan and its outcome: aggregate figures, read like the site's profile."""
+    found = (
+        ClosurePlan.objects.select_related("site__organisation", "site__governorate")
+        .filter(uid=_uuid(closure_uid), site__in=sites_visible(user))
+        .first()
+    )
+    if found is None:
+        raise Http404
+    return found
+
+
+def access_allocation_for_change(user: AnyUser, allocation_uid: Any) -> Allocation:
+    """A household's allocation: personal data, its site's writers alone."""
+    found = (
+        Allocation.objects.select_related("unit__site")
+        .filter(uid=_uuid(allocation_uid), unit__site__in=sites_writable(user))
         .first()
     )
     if found is None:

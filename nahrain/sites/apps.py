@@ -20,3 +20,7 @@ class SitesConfig(AppConfig):
         from nahrain.sites.fieldforms_monitoring import register_monitoring_handlers
 
         register_monitoring_handlers()
+        # The CCCM field forms (movement log, headcount) are served by ``collect``.
+        from nahrain.sites.fieldforms import register_handlers
+
+        register_handlers()

@@ -25,6 +25,8 @@ from nahrain.geo.models import AdminUnit
 from nahrain.geo.selectors import admin_unit_ancestors
 from nahrain.sites.codelists import rasp_formula
 from nahrain.sites.models import (
+    Allocation,
+    ClosurePlan,
     GapStatus,
     GapUpdate,
     Indicator,
@@ -38,6 +40,8 @@ from nahrain.sites.models import (
     RiskAssessment,
     Sector,
     ServiceGap,
+    ShelterCondition,
+    ShelterUnit,
     Site,
     SitePopulation,
     SiteStatus,
@@ -258,6 +262,12 @@ def population_record(
         },
     )
     _population_refresh(site)
+    if (site.population_individuals or 0) < 0 or (site.population_households or 0) < 0:
+        # A late or corrected figure below the departures recorded after its day.
+        raise SiteRuleBroken(
+            "More people left after this figure's day than it counts: check the figure or "
+            "the departures recorded since."
+        )
     audit_record(
         actor=actor,
         action="site.population",
@@ -353,9 +363,13 @@ def movement_record(
     admin_unit: AdminUnit | None = None,
     reason: str = "",
     key: str | None = None,
+    closure: ClosurePlan | None = None,
 ) -> Movement:
     """Households arriving at or leaving a site. A ``key`` (a form's instance id, a file's row)
-    makes the same movement sent twice count once: the first one is returned."""
+    makes the same movement sent twice count once: the first one is returned. A departure may
+    be counted against one of the site's closure plans (``closure_outcome`` compares them)."""
+    if closure is not None and (closure.site_id != site.pk or kind != MovementKind.DEPARTURE):
+        raise SiteRuleBroken("Only departures from the site itself count against its closure.")
     if key:
         existing = Movement.objects.filter(key=key).first()
         if existing is not None:
@@ -365,6 +379,9 @@ def movement_record(
         existing = Movement.objects.filter(key=key).first()
         if existing is not None:
             return existing
+    # Read under the site's lock, which a cancellation takes too.
+    if closure is not None and ClosurePlan.objects.get(pk=closure.pk).cancelled_on is not None:
+        raise SiteRuleBroken("This closure was cancelled: departures no longer count against it.")
     movement = _validated(
         Movement(
             site=locked,
@@ -377,6 +394,7 @@ def movement_record(
             admin_unit=admin_unit,
             reason=reason,
             key=key or None,
+            closure=closure,
             actor=actor,
         )
     )
@@ -391,6 +409,15 @@ def movement_record(
         detail={"movement": str(movement.uid), "households": households},
     )
     return movement
+
+
+def _transfer_sent(key: str | None) -> tuple[Movement, Movement] | None:
+    """The transfer already recorded under ``key``, if any."""
+    if not key:
+        return None
+    out = Movement.objects.filter(key=f"{key}:out").first()
+    back = Movement.objects.filter(key=f"{key}:in").first()
+    return (out, back) if out is not None and back is not None else None
 
 
 @transaction.atomic
@@ -410,17 +437,18 @@ def transfer_record(
     transfers between the same pair in opposite directions cannot deadlock."""
     if from_site.pk == to_site.pk:
         raise SiteRuleBroken("A site cannot send households to itself.")
-    if key:
-        out = Movement.objects.filter(key=f"{key}:out").first()
-        back = Movement.objects.filter(key=f"{key}:in").first()
-        if out is not None and back is not None:
-            return out, back
+    sent = _transfer_sent(key)
+    if sent is not None:
+        return sent
     locked = {
         s.pk: s
         for s in Site.objects.select_for_update()
         .filter(pk__in=[from_site.pk, to_site.pk])
         .order_by("pk")
     }
+    sent = _transfer_sent(key)  # sent twice at the same moment: the second waited on the locks
+    if sent is not None:
+        return sent
     transfer = uuid.uuid4()
     moves = []
     for kind, site, other, suffix in (
@@ -443,8 +471,12 @@ def transfer_record(
             )
         )
         movement.save()
-        _movement_apply(site, movement)
         moves.append(movement)
+    # The governorates' weeks are shared by every site of a governorate, so they are taken in
+    # one order (by governorate): otherwise a transfer from Duhok to Ninewa and one from Ninewa
+    # to Duhok between two other sites each hold one week row and wait on the other's.
+    for movement in sorted(moves, key=lambda m: (m.site.governorate_id, m.site_id)):
+        _movement_apply(locked[movement.site_id], movement)
     audit_record(
         actor=actor,
         action="site.transfer",
@@ -850,3 +882,259 @@ def risk_assess(
         detail={"assessment": str(assessment.uid), "score": score},
     )
     return assessment
+
+
+# --- shelters, movements, closures --------------------------------------------------------------
+
+# A block is created in one go ("block B, tents 1-120"); beyond this it is a typing slip.
+UNITS_AT_ONCE = 2000
+ENDED_BY = ("departure", "transfer", "closure")
+
+
+def _units_refresh(locked: Site) -> None:
+    """Recount a locked site's units, occupied and unusable (destroyed) units from its units:
+    counted, not incremented, so that the figures cannot drift from the rows."""
+    units = ShelterUnit.objects.filter(site=locked)
+    locked.units_total = units.count()
+    locked.units_occupied = units.filter(occupied=True).count()
+    locked.units_unusable = units.filter(condition=ShelterCondition.DESTROYED).count()
+    locked.save(update_fields=["units_total", "units_occupied", "units_unusable", "updated_at"])
+
+
+def _unit_audit(actor: User | None, site: Site, action: str, detail: dict[str, Any]) -> None:
+    audit_record(
+        actor=actor,
+        action=f"site.{action}",
+        object_type="site",
+        object_id=site.uid,
+        organisation=site.organisation,
+        detail=detail,
+    )
+
+
+@transaction.atomic
+def units_create(
+    *,
+    actor: User | None,
+    site: Site,
+    kind: str,
+    codes: list[str],
+    block: str = "",
+    condition: str = ShelterCondition.GOOD,
+    accessible: bool = False,
+    covered_m2: float | None = None,
+) -> list[ShelterUnit]:
+    """Shelter units of one kind in one block of a site (one code, or a block's whole run:
+    ``unit_codes(1, 120)``). A code the block already has is refused, naming it."""
+    if not codes:
+        raise SiteRuleBroken("Give at least one unit.")
+    if len(codes) > UNITS_AT_ONCE:
+        raise SiteRuleBroken(f"At most {UNITS_AT_ONCE} units at once.")
+    locked = Site.objects.select_for_update().get(pk=site.pk)
+    block = block.strip()
+    codes = [c.strip() for c in codes]
+    taken = sorted(
+        ShelterUnit.objects.filter(site=locked, block=block, code__in=codes).values_list(
+            "code", flat=True
+        )
+    )
+    if len(set(codes)) != len(codes):
+        raise SiteRuleBroken("A unit is given twice.")
+    if taken:
+        raise SiteRuleBroken(f"Block {block!r} already has units {', '.join(taken)}.")
+    units = [
+        ShelterUnit(
+            site=locked,
+            block=block,
+            code=code,
+            kind=kind,
+            condition=condition,
+            accessible=accessible,
+            covered_m2=covered_m2,
+        )
+        for code in codes
+    ]
+    for unit in units:
+        unit.full_clean(exclude=["site"], validate_unique=False, validate_constraints=False)
+    ShelterUnit.objects.bulk_create(units)
+    _units_refresh(locked)
+    _unit_audit(actor, locked, "units", {"block": block, "kind": kind, "units": len(units)})
+    return units
+
+
+def unit_codes(first: int, last: int, prefix: str = "") -> list[str]:
+    """The codes of a run of units, "tents 1-120": ``prefix`` + each number."""
+    if first < 0 or last < first:
+        raise SiteRuleBroken("The last unit number comes after the first.")
+    if last - first + 1 > UNITS_AT_ONCE:
+        raise SiteRuleBroken(f"At most {UNITS_AT_ONCE} units at once.")
+    return [f"{prefix}{n}" for n in range(first, last + 1)]
+
+
+@transaction.atomic
+def unit_update(
+    *,
+    actor: User | None,
+    unit: ShelterUnit,
+    condition: str | None = None,
+    accessible: bool | None = None,
+    covered_m2: float | None = None,
+) -> ShelterUnit:
+    """A unit's condition (good, damaged, destroyed), accessibility or covered area. A destroyed
+    unit still lived in stays allocated: the household is moved or leaves, it is not evicted by
+    a change of condition."""
+    locked = Site.objects.select_for_update().get(pk=unit.site_id)
+    unit = ShelterUnit.objects.get(pk=unit.pk)
+    if condition is not None:
+        unit.condition = condition
+    if accessible is not None:
+        unit.accessible = accessible
+    if covered_m2 is not None:
+        unit.covered_m2 = covered_m2
+    unit.full_clean(exclude=["site"], validate_constraints=False)
+    unit.save()
+    _units_refresh(locked)
+    _unit_audit(actor, locked, "unit", {"unit": str(unit.uid), "condition": unit.condition})
+    return unit
+
+
+def _allocate(
+    actor: User | None,
+    locked: Site,
+    unit: ShelterUnit,
+    start: date,
+    individuals: int,
+    household: str,
+) -> Allocation:
+    """Allocate a unit of a locked site: the site's lock serialises every allocation in it, so
+    the open-allocation check cannot race (the unique constraint backs it)."""
+    unit = ShelterUnit.objects.get(pk=unit.pk)
+    if unit.site_id != locked.pk:
+        raise SiteRuleBroken("Households move between units of one site: record a transfer.")
+    if unit.occupied or unit.allocations.filter(end__isnull=True).exists():
+        raise SiteRuleBroken(f"Unit {unit} is occupied: vacate it first.")
+    if unit.condition == ShelterCondition.DESTROYED:
+        raise SiteRuleBroken(f"Unit {unit} is destroyed.")
+    if individuals < 1:
+        raise SiteRuleBroken("A household has at least one person.")
+    allocation = Allocation(
+        unit=unit, household=household.strip(), individuals=individuals, start=start, actor=actor
+    )
+    allocation.full_clean(exclude=["unit", "actor"], validate_constraints=False)
+    allocation.save()
+    ShelterUnit.objects.filter(pk=unit.pk).update(occupied=True)
+    return allocation
+
+
+def _vacate(allocation: Allocation, end: date, ended_by: str) -> None:
+    if allocation.end is not None:
+        raise SiteRuleBroken("This household has already left the unit.")
+    if end < allocation.start:
+        raise SiteRuleBroken("A household leaves a unit after it moved in.")
+    if ended_by not in ENDED_BY:
+        raise SiteRuleBroken(f"Unknown reason for leaving {ended_by!r}.")
+    allocation.end, allocation.ended_by = end, ended_by
+    allocation.save(update_fields=["end", "ended_by"])
+    ShelterUnit.objects.filter(pk=allocation.unit_id).update(occupied=False)
+
+
+@transaction.atomic
+def allocation_create(
+    *,
+    actor: User | None,
+    unit: ShelterUnit,
+    start: date,
+    individuals: int,
+    household: str = "",
+) -> Allocation:
+    """A household moving into a unit on a date. ``household`` is the site's own registration
+    number, optional: a site run on counts alone allocates without one."""
+    locked = Site.objects.select_for_update().get(pk=unit.site_id)
+    allocation = _allocate(actor, locked, unit, start, individuals, household)
+    _units_refresh(locked)
+    _unit_audit(actor, locked, "allocate", {"allocation": str(allocation.uid)})
+    return allocation
+
+
+@transaction.atomic
+def allocation_end(
+    *, actor: User | None, allocation: Allocation, end: date, ended_by: str
+) -> Allocation:
+    """A household leaving its unit on a date, and why (departure, closure). The site's
+    population is moved by the departure's movement, not by this: occupancy and headcount are
+    kept apart, as sites run on counts alone have movements but no allocations."""
+    locked = Site.objects.select_for_update().get(pk=allocation.unit.site_id)
+    allocation = Allocation.objects.select_related("unit").get(pk=allocation.pk)
+    _vacate(allocation, end, ended_by)
+    _units_refresh(locked)
+    _unit_audit(actor, locked, "vacate", {"allocation": str(allocation.uid), "by": ended_by})
+    return allocation
+
+
+@transaction.atomic
+def allocation_transfer(
+    *, actor: User | None, allocation: Allocation, to_unit: ShelterUnit, on: date
+) -> Allocation:
+    """A household moving to another unit of the same site on a date: its allocation ends
+    ("transfer") and a new one starts, with the same household number and size."""
+    locked = Site.objects.select_for_update().get(pk=allocation.unit.site_id)
+    allocation = Allocation.objects.select_related("unit").get(pk=allocation.pk)
+    if to_unit.pk == allocation.unit_id:
+        raise SiteRuleBroken("The household already lives in this unit.")
+    _vacate(allocation, on, "transfer")
+    moved = _allocate(actor, locked, to_unit, on, allocation.individuals, allocation.household)
+    _units_refresh(locked)
+    _unit_audit(actor, locked, "unit_transfer", {"from": str(allocation.uid), "to": str(moved.uid)})
+    return moved
+
+
+@transaction.atomic
+def closure_create(
+    *,
+    actor: User | None,
+    site: Site,
+    announced_on: date,
+    planned_on: date,
+    households: int,
+    intentions: dict[str, int] | None = None,
+    note: str = "",
+) -> ClosurePlan:
+    """A closure plan: announced on a date, planned for a date, the households to move and
+    their stated intentions by destination (households per ``MovementPlace`` code)."""
+    intentions = {k: v for k, v in (intentions or {}).items() if v}
+    unknown = set(intentions) - set(MovementPlace.values)
+    if unknown:
+        raise SiteRuleBroken(f"Unknown destinations {sorted(unknown)}.")
+    if any(v < 0 for v in intentions.values()) or households < 0:
+        raise SiteRuleBroken("Households cannot be negative.")
+    if sum(intentions.values()) > households:
+        raise SiteRuleBroken("More stated intentions than households to move.")
+    if planned_on < announced_on:
+        raise SiteRuleBroken("A closure is planned after it is announced.")
+    locked = Site.objects.select_for_update().get(pk=site.pk)
+    closure = ClosurePlan(
+        site=locked,
+        announced_on=announced_on,
+        planned_on=planned_on,
+        households=households,
+        intentions=intentions,
+        note=note.strip(),
+        actor=actor,
+    )
+    closure.full_clean(exclude=["site", "actor"])
+    closure.save()
+    _unit_audit(actor, locked, "closure", {"closure": str(closure.uid), "on": str(planned_on)})
+    return closure
+
+
+@transaction.atomic
+def closure_cancel(*, actor: User | None, closure: ClosurePlan, on: date) -> ClosurePlan:
+    """Cancel a closure plan; the departures counted against it stay, and stay linked."""
+    Site.objects.select_for_update().get(pk=closure.site_id)
+    closure = ClosurePlan.objects.select_related("site__organisation").get(pk=closure.pk)
+    if closure.cancelled_on is not None:
+        raise SiteRuleBroken("This closure is already cancelled.")
+    closure.cancelled_on = on
+    closure.save(update_fields=["cancelled_on"])
+    _unit_audit(actor, closure.site, "closure_cancel", {"closure": str(closure.uid)})
+    return closure

@@ -96,6 +96,9 @@ def _real_path_parameters(world: World) -> dict[str, list[Any]]:
             sites_matrix.informal_site(world).kwargs["site_uid"],
         ],
         "gap_uid": [sites_matrix.gap(world).kwargs["gap_uid"]],
+        "unit_uid": [sites_matrix.iom_unit(world).uid],
+        "allocation_uid": [sites_matrix.vacate_body(world).kwargs["allocation_uid"]],
+        "closure_uid": [sites_matrix.iom_closure(world).kwargs["closure_uid"]],
     }
 
 
