@@ -455,7 +455,9 @@ def demo_load(demo: Demo) -> None:
             demo.write(f"Sites: {frame} not found; no camps from the CCCM list.")
         others = others_load(actor=actor, organisation=iom, moves=moves)
         moves.write([*camps, *others])
-        for site, on, households, note in moves.figures:
+        # Newest first: each site's newest figure becomes its base at once, so that an older
+        # figure is never, even for a moment, the base of the departures after a newer one.
+        for site, on, households, note in sorted(moves.figures, key=lambda f: f[1], reverse=True):
             services.population_record(
                 actor=actor,
                 site=site,
