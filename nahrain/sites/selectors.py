@@ -405,10 +405,14 @@ class SiteProfile:
     gaps: list[ServiceGap]
     units_vacant: int
     occupancy: float | None  # share of planned capacity the population fills
+    closures: list[ClosurePlan]
+
+
+CLOSURES_SHOWN = 5
 
 
 def site_profile(*, user: AnyUser, site: Site) -> SiteProfile:
-    """One site's page, in six queries: its status history, its population figures, its
+    """One site's page, in seven queries: its status history, its population figures, its
     movements by month and by week (SiteWeek), its latest monitoring round and its open gaps.
     ``site`` comes through a gate (``access_site_by_uid``); ``user`` scopes nothing more, since
     every figure here is of the site's public profile."""
@@ -432,6 +436,7 @@ def site_profile(*, user: AnyUser, site: Site) -> SiteProfile:
             .order_by("due_on", "raised_on", "pk")[:GAPS_SHOWN]
         ),
         units_vacant=max(site.units_total - site.units_occupied - site.units_unusable, 0),
+        closures=list(site.closures.order_by("-announced_on", "-pk")[:CLOSURES_SHOWN]),
         occupancy=(
             individuals / site.capacity_people
             if individuals is not None and site.capacity_people
