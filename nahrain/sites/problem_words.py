@@ -21,4 +21,6 @@ WORDS = {
     "not_linked": _("Linked to no DTM location"),
     "type": _("Not a known type of site"),
     "unknown_site": _("Not a site of this organisation"),
+    "refused": _("Refused by a rule of the site"),
+    "edited": _("An edit of a movement already counted"),
 }
