@@ -109,6 +109,11 @@ def _accept_movement(actor: User, submission: Submission, file: str) -> dict[str
             [Problem(file, None, "", "edited", "the movement was accepted already")]
         )
     site, day, counts = _read(submission, file)
+    if counts["households"] is None or counts["individuals"] is None:
+        # A log without its counts is not a movement of nobody: it is refused, to be completed.
+        raise NotAcceptable(
+            [Problem(file, None, "households", "required", "households and individuals are needed")]
+        )
     values = submission.data
     governorate = AdminUnit.objects.filter(
         level=1, pcode=str(values.get("governorate", "") or "")
@@ -119,8 +124,8 @@ def _accept_movement(actor: User, submission: Submission, file: str) -> dict[str
             site=site,
             kind=str(values.get("kind", "")),
             on=day,
-            households=counts["households"] or 0,
-            individuals=counts["individuals"] or 0,
+            households=counts["households"],
+            individuals=counts["individuals"],
             place=str(values.get("place", "") or "unknown"),
             admin_unit=governorate,
             reason=str(values.get("reason", "") or "")[:40],

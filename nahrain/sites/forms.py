@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from typing import Any
 
@@ -29,12 +30,12 @@ from nahrain.sites.models import (
     SiteType,
 )
 
-DATE = forms.DateInput(attrs={"type": "date"})
+# A date picker; its value in ISO form, which every browser's date input reads.
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 # --- sites: list, dashboard, site page ----------------------------------------------------------
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 # Iraq's extent with a margin: a point outside it is a swapped or mistyped coordinate.
 LATITUDES, LONGITUDES = (28.5, 38.0), (38.0, 49.5)
 
@@ -234,7 +235,18 @@ class ClosureChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
         return _("Closure planned for %(date)s") % {"date": formats.date_format(obj.planned_on)}
 
 
-class MovementForm(forms.Form):
+class OnceForm(forms.Form):
+    """A form whose sending records once: the key is made when the form is shown, so that the
+    same form sent twice (a double click, a resend after a lost answer) counts once."""
+
+    key = forms.CharField(max_length=100, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["key"].initial = f"page:{uuid.uuid4()}"
+
+
+class MovementForm(OnceForm):
     """An arrival or a departure, in the words of a CCCM movement log."""
 
     kind = forms.ChoiceField(label=_("Movement"), choices=MovementKind.choices)
@@ -277,7 +289,7 @@ class MovementForm(forms.Form):
             )
 
 
-class TransferForm(forms.Form):
+class TransferForm(OnceForm):
     """Households moved from this site to another one the same staff run."""
 
     to_site = SiteChoice(label=_("To camp or site"), queryset=Site.objects.none())
@@ -351,7 +363,6 @@ class ClosureForm(forms.Form):
 
 # --- monitoring, gaps, risk ----------------------------------------------------------------------
 
-DATE = forms.DateInput(attrs={"type": "date"})
 YES_NO = [("", _("Not checked")), ("1", _("Yes")), ("0", _("No"))]
 
 

@@ -586,7 +586,9 @@ def _write_site(intake: Intake, site_row: SiteRow, existing: dict[str, Site]) ->
             site = services.site_status_set(
                 actor=intake.actor, site=site, status=site_row.status, on=date.today()
             )
-    for key, figure in sorted(site_row.figures.items()):
+    # Newest first: a newer figure becomes the base at once, so that an older one never counts,
+    # even for a moment, the departures recorded after the newer one's day.
+    for key, figure in sorted(site_row.figures.items(), reverse=True):
         if _figure_changed(site, key, figure):
             services.population_record(
                 actor=intake.actor,

@@ -3,7 +3,7 @@ shelter units and who occupies them, arrivals and departures with their weekly r
 plans, monitoring rounds against thresholds kept as data, service gaps, and informal-site risk.
 
 A site's current population is a rollup kept by the writes: the newest population figure
-(registration, headcount, DTM, CCCM estimate) plus every movement dated on or after it
+(registration, headcount, DTM, CCCM estimate) plus every movement dated after its day
 (docs/SITES.md, "One population figure").
 """
 

@@ -11,7 +11,20 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import TruncMonth
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -33,9 +46,9 @@ from nahrain.sites.models import (
     Indicator,
     MonitoringRound,
     MonitoringValue,
+    Movement,
     MovementKind,
     MovementPlace,
-    MovementReason,
     RiskAssessment,
     Sector,
     ServiceGap,
@@ -45,6 +58,7 @@ from nahrain.sites.models import (
     Site,
     SitePopulation,
     SiteStatus,
+    SiteStatusChange,
     SiteType,
     SiteWeek,
 )
@@ -533,25 +547,29 @@ def reconciliation_tolerance() -> Tolerance:
 
 @dataclass
 class SiteReconciled:
-    """One site against DTM: its newest figure on or before the round's reference date, and
-    the round's in-camp IDPs at the location the site is counted in."""
+    """One site against DTM: its population on the round's reference date (its newest figure
+    on or before that day, with the arrivals and departures after the figure's day up to it,
+    the population rule of docs/SITES.md; nobody once it was closed), and the round's in-camp
+    IDPs at the location the site is counted in."""
 
     site: Site
     figure: SitePopulation | None
     dtm_households: int | None
     dtm_individuals: int | None
+    households: int | None = None
+    individuals: int | None = None
 
     @property
     def difference_households(self) -> int | None:
-        if self.figure is None or self.figure.households is None or self.dtm_households is None:
+        if self.households is None or self.dtm_households is None:
             return None
-        return self.figure.households - self.dtm_households
+        return self.households - self.dtm_households
 
     @property
     def difference_individuals(self) -> int | None:
-        if self.figure is None or self.figure.individuals is None or self.dtm_individuals is None:
+        if self.individuals is None or self.dtm_individuals is None:
             return None
-        return self.figure.individuals - self.dtm_individuals
+        return self.individuals - self.dtm_individuals
 
     @property
     def flagged(self) -> bool:
@@ -631,13 +649,49 @@ def _figures_on(sites: QuerySet[Site], day: date) -> dict[int, SitePopulation]:
     return {figure.site_id: figure for figure in figures}
 
 
+def _movements_to(sites: QuerySet[Site], day: date) -> dict[int, tuple[int, int]]:
+    """Each site's arrivals minus departures (households, individuals) after its newest figure
+    on or before ``day`` (all of them for a site with no figure) up to ``day``: one grouped
+    statement, never the movements themselves."""
+    base_on = (
+        SitePopulation.objects.filter(site=OuterRef("site"), on__lte=day)
+        .order_by("-on", "-pk")
+        .values("on")[:1]
+    )
+    signed = Case(When(kind=MovementKind.DEPARTURE, then=Value(-1)), default=Value(1))
+    rows = (
+        Movement.objects.filter(site__in=sites, on__lte=day)
+        .annotate(base_on=Subquery(base_on))
+        .filter(Q(base_on__isnull=True) | Q(on__gt=F("base_on")))
+        .values("site_id")
+        .annotate(h=Sum(F("households") * signed), i=Sum(F("individuals") * signed))
+    )
+    return {row["site_id"]: (row["h"] or 0, row["i"] or 0) for row in rows}
+
+
+def _plus(count: int | None, change: int) -> int | None:
+    return None if count is None else count + change
+
+
 def reconciliation(*, user: AnyUser | None, assessment_round: AssessmentRound) -> Reconciliation:
     """Every site the user may read against the round's in-camp figures, per site and per
     governorate, and the round's camp locations no site is linked to. The round must have
     come through its gate (``displacement.access.access_round_by_uid``)."""
     readable = _sites_read_by(user)
-    sites = list(readable.select_related("governorate", "location"))
-    figures = _figures_on(readable, assessment_round.reference_date)
+    day = assessment_round.reference_date
+    # The status each site had on the day, from its history (a site closed since counted then).
+    status_then = (
+        SiteStatusChange.objects.filter(site=OuterRef("pk"), on__lte=day)
+        .order_by("-on", "-at", "-pk")
+        .values("status")[:1]
+    )
+    sites = list(
+        readable.select_related("governorate", "location").annotate(
+            status_then=Subquery(status_then)
+        )
+    )
+    figures = _figures_on(readable, day)
+    moved = _movements_to(readable, day)
     in_camp = _in_camp(assessment_round)
     report = Reconciliation(assessment_round, reconciliation_tolerance())
     by_governorate: dict[int, GovernorateReconciled] = {}
@@ -649,14 +703,28 @@ def reconciliation(*, user: AnyUser | None, assessment_round: AssessmentRound) -
     for site in sites:
         dtm = in_camp.get(site.location_id) if site.location_id else None
         figure = figures.get(site.pk)
+        households: int | None = figure.households if figure is not None else 0
+        individuals: int | None = figure.individuals if figure is not None else 0
+        change = moved.get(site.pk, (0, 0))
+        households, individuals = _plus(households, change[0]), _plus(individuals, change[1])
+        if site.status_then == SiteStatus.CLOSED:
+            households = individuals = 0  # a site closed by then holds nobody
+        if figure is None and site.pk not in moved and households == 0:
+            households = individuals = None  # nothing known of the site by then
         report.sites.append(
-            SiteReconciled(site, figure, dtm[0] if dtm else None, dtm[1] if dtm else None)
+            SiteReconciled(
+                site,
+                figure,
+                dtm[0] if dtm else None,
+                dtm[1] if dtm else None,
+                households=households,
+                individuals=individuals,
+            )
         )
         totals = governorate(site.governorate)
         totals.sites += 1
-        if figure is not None:
-            totals.site_households += figure.households or 0
-            totals.site_individuals += figure.individuals or 0
+        totals.site_households += households or 0
+        totals.site_individuals += individuals or 0
         linked.add(site.location_id)
     units = AdminUnit.objects.defer("geometry").in_bulk({g for _h, _i, g in in_camp.values()})
     locations = Location.objects.in_bulk(list(in_camp))
@@ -699,8 +767,8 @@ def reconciliation_rows(report: Reconciliation) -> list[dict[str, Any]]:
             "governorate_pcode": r.site.governorate.pcode,
             "governorate": r.site.governorate.name_en,
             "dtm_place_id": r.site.location.external_id if r.site.location else "",
-            "site_households": r.figure.households if r.figure else None,
-            "site_individuals": r.figure.individuals if r.figure else None,
+            "site_households": r.households,
+            "site_individuals": r.individuals,
             "site_figure_date": r.figure.on if r.figure else None,
             "site_figure_source": r.figure.get_source_display() if r.figure else "",
             "dtm_households": r.dtm_households,
@@ -770,14 +838,6 @@ def site_weeks(*, user: AnyUser, site: Site, since: date | None = None) -> Query
     return weeks.filter(week__gte=since) if since else weeks
 
 
-WEEK_FIGURES = (
-    "arrivals_households",
-    "arrivals_individuals",
-    "departures_households",
-    "departures_individuals",
-)
-
-
 def area_weeks(
     *, user: AnyUser, governorate: AdminUnit | None = None, since: date | None = None
 ) -> list[dict[str, Any]]:
@@ -790,13 +850,7 @@ def area_weeks(
         weeks = weeks.filter(governorate=governorate)
     if since is not None:
         weeks = weeks.filter(week__gte=since)
-    return list(weeks.values("week").annotate(**{f: Sum(f) for f in WEEK_FIGURES}).order_by("week"))
-
-
-def movement_reasons(kind: str | None = None) -> QuerySet[MovementReason]:
-    """The movement reasons code list, as loaded (empty until it is)."""
-    reasons = MovementReason.objects.all()
-    return reasons.filter(kind=kind) if kind else reasons
+    return list(weeks.values("week").annotate(**WEEK_SUMS).order_by("week"))
 
 
 @dataclass

@@ -279,6 +279,39 @@ def population_record(
     return figure
 
 
+def reconciliation_export(*, actor: User | None, report: Any) -> tuple[bytes, str]:
+    """The reconciliation of sites with a DTM round as a CSV file (formula cells neutralised),
+    audited like every export."""
+    from nahrain.sites.exports import table_file
+    from nahrain.sites.selectors import RECONCILIATION_COLUMNS, reconciliation_rows
+
+    rows = reconciliation_rows(report)
+    data = table_file(rows, [(name, "") for name in RECONCILIATION_COLUMNS], "csv")
+    assessment_round = report.assessment_round
+    audit_record(
+        actor=actor,
+        action="sites.reconciliation_export",
+        object_type="round",
+        object_id=assessment_round.uid,
+        organisation=assessment_round.organisation,
+        detail={"sites": len(rows)},
+    )
+    return data, f"sites-dtm-round{assessment_round.number}-reconciliation.csv"
+
+
+def households_read(*, actor: User, site: Site, households: int) -> None:
+    """Record that the households of a site (their registration numbers: personal data) were
+    shown to someone: every read of a personal record is audited (DESIGN.md, section 6)."""
+    audit_record(
+        actor=actor,
+        action="site.households.read",
+        object_type="site",
+        object_id=site.uid,
+        organisation=site.organisation,
+        detail={"households": households},
+    )
+
+
 # --- movements --------------------------------------------------------------------------------
 
 _WEEK_UPSERT = """
@@ -349,6 +382,15 @@ def _validated(movement: Movement) -> Movement:
     return movement
 
 
+def _keyed(key: str, site: Site) -> Movement | None:
+    """The movement already recorded under a key; a key used for another site is refused
+    rather than answered with that site's movement (the caller's would be lost unseen)."""
+    existing = Movement.objects.filter(key=key).first()
+    if existing is not None and existing.site_id != site.pk:
+        raise SiteRuleBroken("This key was already used for a movement of another site.")
+    return existing
+
+
 @transaction.atomic
 def movement_record(
     *,
@@ -371,12 +413,12 @@ def movement_record(
     if closure is not None and (closure.site_id != site.pk or kind != MovementKind.DEPARTURE):
         raise SiteRuleBroken("Only departures from the site itself count against its closure.")
     if key:
-        existing = Movement.objects.filter(key=key).first()
+        existing = _keyed(key, site)
         if existing is not None:
             return existing
     locked = Site.objects.select_for_update().get(pk=site.pk)
     if key:  # sent twice at the same moment: the second waited on the lock
-        existing = Movement.objects.filter(key=key).first()
+        existing = _keyed(key, site)
         if existing is not None:
             return existing
     # Read under the site's lock, which a cancellation takes too.

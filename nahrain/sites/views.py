@@ -311,10 +311,8 @@ def reconciliation(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.GET.get("format") == "csv":
         if report is None:
             raise Http404
-        rows = selectors.reconciliation_rows(report)
-        columns = [(name, "") for name in selectors.RECONCILIATION_COLUMNS]
-        name = f"sites-dtm-round{report.assessment_round.number}-reconciliation.csv"
-        return _download(exports.table_file(rows, columns, "csv"), name, "csv")
+        data, name = services.reconciliation_export(actor=request.user, report=report)
+        return _download(data, name, "csv")
     context = {
         "report": report,
         "assessment_round": assessment_round,
@@ -324,8 +322,6 @@ def reconciliation(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 # --- shelters, movements, closures --------------------------------------------------------------
-
-GET_POST = require_http_methods(["GET", "POST"])
 
 
 def _moves_form(
@@ -337,7 +333,7 @@ def _moves_form(
 
 
 @login_required
-@GET_POST
+@require_http_methods(GET_OR_POST)
 def movement_new(request: AuthenticatedHttpRequest, site_uid: uuid.UUID) -> HttpResponse:
     """Record an arrival or a departure (the site's staff; 404 for anyone else)."""
     site = access.access_site_for_change(request.user, site_uid)
@@ -357,6 +353,7 @@ def movement_new(request: AuthenticatedHttpRequest, site_uid: uuid.UUID) -> Http
                 admin_unit=data["governorate"],
                 reason=data["reason"],
                 closure=data["closure"],
+                key=data["key"],
             )
         except ValidationError as exc:
             _refused(form, exc)
@@ -367,7 +364,7 @@ def movement_new(request: AuthenticatedHttpRequest, site_uid: uuid.UUID) -> Http
 
 
 @login_required
-@GET_POST
+@require_http_methods(GET_OR_POST)
 def transfer_new(request: AuthenticatedHttpRequest, site_uid: uuid.UUID) -> HttpResponse:
     """Households moved to another site the same staff run (a transfer writes both sites)."""
     site = access.access_site_for_change(request.user, site_uid)
@@ -383,6 +380,7 @@ def transfer_new(request: AuthenticatedHttpRequest, site_uid: uuid.UUID) -> Http
                 households=data["households"],
                 individuals=data["individuals"],
                 reason=data["reason"],
+                key=data["key"],
             )
         except ValidationError as exc:
             _refused(form, exc)
@@ -393,7 +391,7 @@ def transfer_new(request: AuthenticatedHttpRequest, site_uid: uuid.UUID) -> Http
 
 
 @login_required
-@GET_POST
+@require_http_methods(GET_OR_POST)
 def population_new(request: AuthenticatedHttpRequest, site_uid: uuid.UUID) -> HttpResponse:
     """A dated headcount or estimate, the new base of the site's population."""
     site = access.access_site_for_change(request.user, site_uid)
@@ -419,7 +417,7 @@ def population_new(request: AuthenticatedHttpRequest, site_uid: uuid.UUID) -> Ht
 
 
 @login_required
-@GET_POST
+@require_http_methods(GET_OR_POST)
 @personal_data  # the site's own staff see household numbers here
 def units(request: AuthenticatedHttpRequest, site_uid: uuid.UUID) -> HttpResponse:
     """Vacancy at a glance, the unit table and, for the site's staff, the form adding a block's
@@ -449,6 +447,8 @@ def units(request: AuthenticatedHttpRequest, site_uid: uuid.UUID) -> HttpRespons
             return redirect("sites:units", site_uid=site.uid)
     units = selectors.site_units(user=request.user, site=site)
     allocations = selectors.site_allocations(user=request.user, site=site)
+    if allocations:
+        services.households_read(actor=request.user, site=site, households=len(allocations))
     return render(
         request,
         "sites/moves_units.html",
@@ -465,7 +465,7 @@ def units(request: AuthenticatedHttpRequest, site_uid: uuid.UUID) -> HttpRespons
 
 
 @login_required
-@GET_POST
+@require_http_methods(GET_OR_POST)
 def closure_new(request: AuthenticatedHttpRequest, site_uid: uuid.UUID) -> HttpResponse:
     """A closure plan for the site (its staff)."""
     site = access.access_site_for_change(request.user, site_uid)
@@ -510,12 +510,8 @@ def closure(request: AuthenticatedHttpRequest, closure_uid: uuid.UUID) -> HttpRe
 # --- monitoring, gaps, risk ----------------------------------------------------------------------
 
 
-def _refusal(form: Any, exc: ValidationError) -> None:
-    form.add_error(None, " ".join(exc.messages))
-
-
 @login_required
-@require_http_methods(["GET", "HEAD", "POST"])
+@require_http_methods(GET_OR_POST)
 def monitoring_new(request: AuthenticatedHttpRequest, site_uid: uuid.UUID) -> HttpResponse:
     site = access.access_site_for_change(request.user, site_uid)
     form = MonitoringForm(
@@ -534,7 +530,7 @@ def monitoring_new(request: AuthenticatedHttpRequest, site_uid: uuid.UUID) -> Ht
                 key=form.cleaned_data["key"],
             )
         except ValidationError as exc:
-            _refusal(form, exc)
+            _refused(form, exc)
         else:
             return redirect("sites:monitoring", round_uid=monitoring.uid)
     return render(
@@ -578,7 +574,7 @@ def _gap_value(site: Site, round_uid: Any, indicator: str) -> MonitoringValue | 
 
 
 @login_required
-@require_http_methods(["GET", "HEAD", "POST"])
+@require_http_methods(GET_OR_POST)
 def gap_new(request: AuthenticatedHttpRequest, site_uid: uuid.UUID) -> HttpResponse:
     """Raise a gap by hand, or in one click from a monitoring value (``?round=&indicator=``):
     the sector and a description quoting the figure are filled in."""
@@ -606,7 +602,7 @@ def gap_new(request: AuthenticatedHttpRequest, site_uid: uuid.UUID) -> HttpRespo
                 monitoring_value=_gap_value(site, data["monitoring_round"], data["indicator"]),
             )
         except ValidationError as exc:
-            _refusal(form, exc)
+            _refused(form, exc)
         else:
             return redirect("sites:gap", gap_uid=gap.uid)
     return render(
@@ -615,7 +611,7 @@ def gap_new(request: AuthenticatedHttpRequest, site_uid: uuid.UUID) -> HttpRespo
 
 
 @login_required
-@require_http_methods(["GET", "HEAD", "POST"])
+@require_http_methods(GET_OR_POST)
 def gap_detail(request: AuthenticatedHttpRequest, gap_uid: uuid.UUID) -> HttpResponse:
     if request.method == "POST":
         gap = access.access_gap_for_change(request.user, gap_uid)
@@ -639,7 +635,7 @@ def gap_detail(request: AuthenticatedHttpRequest, gap_uid: uuid.UUID) -> HttpRes
                 due_on=data["due_on"],
             )
         except ValidationError as exc:
-            _refusal(form, exc)
+            _refused(form, exc)
         else:
             return redirect("sites:gap", gap_uid=gap.uid)
     return render(
@@ -684,7 +680,7 @@ def gap_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "HEAD", "POST"])
+@require_http_methods(GET_OR_POST)
 def risk_new(request: AuthenticatedHttpRequest, site_uid: uuid.UUID) -> HttpResponse:
     site = access.access_site_for_change(request.user, site_uid)
     formula = rasp_formula()
@@ -695,7 +691,7 @@ def risk_new(request: AuthenticatedHttpRequest, site_uid: uuid.UUID) -> HttpResp
                 actor=request.user, site=site, on=form.cleaned_data["on"], answers=form.answers()
             )
         except ValidationError as exc:
-            _refusal(form, exc)
+            _refused(form, exc)
         else:
             return redirect("sites:risk_ranking")
     return render(

@@ -4,6 +4,7 @@ information manager, write it; everyone signed in reads its profile and figures)
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from typing import Any
 
@@ -297,7 +298,8 @@ def movement_form(world: World) -> Target:
     return Target(
         kwargs=target.kwargs,
         organisation_id=target.organisation_id,
-        form={**(target.json or {}), "place": "out_of_camp"},
+        # A new key for each request: each post is a movement of its own (the page's key).
+        form={**(target.json or {}), "place": "out_of_camp", "key": f"page:{uuid.uuid4()}"},
     )
 
 
@@ -308,7 +310,7 @@ def transfer_form(world: World) -> Target:
         kwargs={"site_uid": body["from_site_uid"]},
         organisation_id=target.organisation_id,
         form={k: v for k, v in body.items() if k != "from_site_uid"}
-        | {"to_site": world.cache["iom second camp"].pk},
+        | {"to_site": world.cache["iom second camp"].pk, "key": f"page:{uuid.uuid4()}"},
     )
 
 

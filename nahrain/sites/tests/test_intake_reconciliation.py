@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
+from nahrain.core.models import AuditEvent
 from nahrain.displacement import services as dtm_services
 from nahrain.displacement.models import AssessmentRound
 from nahrain.displacement.tests.builders import ROUND, Place, wide_csv
@@ -93,6 +94,32 @@ def test_the_report_lists_every_camp_with_its_january_households_and_dtms_in_cam
         households=4990,
     )
 
+    # The population on the round's date is the figure with the movements after it, and a camp
+    # closed by then holds nobody (the one population rule).
+    khanke = Site.objects.get(code="khanke")
+    services.movement_record(
+        actor=personas.omar.user,
+        site=khanke,
+        kind="arrival",
+        on=date(2020, 2, 10),
+        households=10,
+        individuals=52,
+    )
+    services.movement_record(
+        actor=personas.omar.user,
+        site=khanke,
+        kind="arrival",
+        on=date(2020, 2, 20),
+        households=7,
+        individuals=30,
+    )  # after the round's date: not counted
+    zayona = Site.objects.get(code="zayona")
+    services.site_status_set(
+        actor=personas.omar.user, site=zayona, status="closed", on=date(2020, 2, 1)
+    )
+    moved = {"khanke": 10}
+    closed = {"zayona"}
+
     response = personas.ahmed.client().get(
         "/api/v1/sites/reconciliation", {"round": str(assessment_round.uid)}
     )
@@ -105,6 +132,7 @@ def test_the_report_lists_every_camp_with_its_january_households_and_dtms_in_cam
     for row in rows:
         site = by_code[row["camp"]]
         january, july = int(row["Population (Jan CCCM)"]), int(row["Population (July CCCM)"])
+        january = 0 if row["camp"] in closed else january + moved.get(row["camp"], 0)
         assert (site["site_households"], site["site_figure_date"]) == (january, JANUARY.isoformat())
         assert site["dtm_households"] == july
         assert site["dtm_individuals"] == july * 6  # the builder's household size
@@ -116,7 +144,7 @@ def test_the_report_lists_every_camp_with_its_january_households_and_dtms_in_cam
             flagged.add(row["camp"])
         assert site["flagged"] is (row["camp"] in flagged)
     # Jad'ah 5, the consolidation's destination, differs; Chamishku (5,039 against 5,041) agrees.
-    assert "qayyarah.jadah.5" in flagged and "chamishku" not in flagged
+    assert "qayyarah.jadah.5" in flagged and "chamishku" not in flagged and "zayona" in flagged
     governorates = {g["name"]: g for g in report["governorates"]}
     ninewa = [r for r in rows if r["Governorate"] == "Ninewa"]
     assert governorates["Ninewa"]["site_households"] == sum(
@@ -147,6 +175,8 @@ def test_the_report_lists_every_camp_with_its_january_households_and_dtms_in_cam
     assert {r["site_code"]: int(r["dtm_households"]) for r in table} == {
         r["camp"]: int(r["Population (July CCCM)"]) for r in rows
     }
+    exported = AuditEvent.objects.filter(action="sites.reconciliation_export").latest("pk")
+    assert exported.actor == personas.ahmed.user and exported.detail == {"sites": 49}
 
     out = io.StringIO()
     call_command(

@@ -89,6 +89,7 @@ def _depart(personas: Personas, site: Site, households: int, **fields: object) -
             "on": "2024-02-10",
             "households": households,
             "individuals": households * 11 // 2,
+            "key": f"page:{households}",
             **fields,
         },
     )
@@ -103,6 +104,13 @@ def test_a_departure_is_recorded_from_the_page_against_the_closure(
     camp.refresh_from_db()
     assert (camp.population_individuals, camp.population_households) == (27290, 5180)
     assert Movement.objects.get().closure == closure
+
+
+def test_a_departure_form_sent_twice_counts_once(personas: Personas, camp: Site) -> None:
+    for _ in range(2):
+        assert _depart(personas, camp, 20, place="area_of_origin").status_code == 302
+    camp.refresh_from_db()
+    assert camp.population_households == 5180 and Movement.objects.count() == 1
 
 
 def test_too_many_leaving_is_shown_on_the_form(personas: Personas, camp: Site) -> None:

@@ -3,8 +3,6 @@ populations with a DTM round."""
 
 from __future__ import annotations
 
-import csv
-import io
 from argparse import ArgumentParser
 from pathlib import Path
 from typing import Any
@@ -138,13 +136,8 @@ class Command(BaseCommand):
         report = selectors.reconciliation(user=None, assessment_round=assessment_round)
         rows = selectors.reconciliation_rows(report)
         if options["format"] == "csv":
-            buffer = io.StringIO()
-            writer = csv.DictWriter(
-                buffer, fieldnames=selectors.RECONCILIATION_COLUMNS, lineterminator="\n"
-            )
-            writer.writeheader()
-            writer.writerows(rows)
-            self._out(buffer.getvalue().encode("utf-8"), options["output"])
+            data, _name = services.reconciliation_export(actor=None, report=report)
+            self._out(data, options["output"])
             return
         lines = [
             f"round {assessment_round.number} of {assessment_round.reference_date}: "
