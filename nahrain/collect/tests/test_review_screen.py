@@ -92,10 +92,10 @@ def test_an_arabic_reviewer_reads_the_form_with_names_and_the_errors_beside_them
     assert not re.search(r">\s*(shelter_camp|IQG09|idp|households)\s*<", html)
     # Labels tied to their inputs.
     assert '<label for="id_households">الأسر</label>' in html
-    # The three errors beside the groups they concern, not in a list apart.
-    assert "add up to 40 households, not 45" in _fieldset(html, "shelter")
-    assert "add up to 40 households, not 45" in _fieldset(html, "period")
-    assert "add up to 40 households, not 45" in _fieldset(html, "origin-0")
+    # The three errors beside the groups they concern, not in a list apart, in Arabic.
+    assert "مجموع أنواع المأوى 40 أسرة، وليس 45." in _fieldset(html, "shelter")
+    assert "مجموع فترات النزوح 40 أسرة، وليس 45." in _fieldset(html, "period")
+    assert "مجموع مناطق الأصل 40 أسرة، وليس 45." in _fieldset(html, "origin-0")
     assert 'role="alert"' in html
     # Empty optional questions are collapsed out of the way.
     assert '<details class="review-empty">' in _fieldset(html, "shelter")
