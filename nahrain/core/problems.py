@@ -81,8 +81,9 @@ class ImportRejected(Exception):
 
 
 # What each rule means, in words a person reads in their own language (the message beside it
-# keeps the file's own values, in English). Each app adds the rules it raises from its
-# ``AppConfig.ready`` (``rule_words_add``); these are the ones every importer shares.
+# keeps the file's own values, in the words the check wrote it in). Each app adds the rules it
+# raises from its ``AppConfig.ready`` (``rule_words_add``); these are the ones every importer
+# shares.
 _RULE_WORDS: dict[str, Any] = {
     "required": _("A value is missing"),
     "non_integer": _("Not a whole number"),

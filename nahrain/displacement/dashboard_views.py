@@ -495,7 +495,8 @@ def public(request: AuthenticatedHttpRequest) -> HttpResponse:
     headlines, previous = dashboard.headlines(
         user=AnonymousUser(), assessment_round=assessment_round, within=None
     )
-    rounds = selectors.round_current_list(user=AnonymousUser())
+    # An older published version named in the address takes its newer one's place here too.
+    rounds = selectors.round_current_list(user=AnonymousUser(), picked=assessment_round)
     response = render(
         request,
         "displacement/public.html",
@@ -507,7 +508,9 @@ def public(request: AuthenticatedHttpRequest) -> HttpResponse:
             "rows": dashboard.table_rows(assessment_round=assessment_round, within=None),
             "chart": dashboard.trend_chart(
                 selectors.series(
-                    user=AnonymousUser(), organisation_id=assessment_round.organisation_id
+                    user=AnonymousUser(),
+                    organisation_id=assessment_round.organisation_id,
+                    picked=assessment_round,
                 ),
                 current=assessment_round.reference_date,
             ),

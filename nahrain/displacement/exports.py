@@ -17,7 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, override
 from openpyxl import Workbook
 
 from nahrain.displacement import selectors
@@ -308,6 +308,12 @@ METHODOLOGY = (
 )
 
 
+def _english(words: Any) -> str:
+    """Words of a file that says what it holds in English, whatever the page's language."""
+    with override("en"):
+        return str(words)
+
+
 def about(
     assessment_round: AssessmentRound, level: str, within: AdminUnit | None
 ) -> list[tuple[str, str]]:
@@ -328,7 +334,7 @@ def about(
             if published and assessment_round.published_at
             else "",
         ),
-        ("level", str(LEVEL_NAMES[level])),
+        ("level", _english(LEVEL_NAMES[level])),
         ("within", f"{within.pcode} {within.name_en}" if within is not None else "whole country"),
         ("exported at", timezone.now().isoformat(timespec="seconds")),
         ("methodology", METHODOLOGY),
@@ -399,18 +405,26 @@ def compare_file(
         ("individuals_change", "", "change in individuals"),
         ("change_percent", "", "change in individuals, % of the earlier round"),
     ]
+    # A round that did not count the population has no figures of it: empty, not zero.
+    counted = {
+        "before": population in base.populations,
+        "after": population in other.populations,
+    }
     rows = []
     for unit in units:
         share = unit.get("share")
-        rows.append(
-            {
-                **unit,
-                "name": unit["unit"].name_en if unit.get("unit") else unit["pcode"],
-                "name_ar": unit["unit"].name_ar if unit.get("unit") else "",
-                "individuals_change": unit["individuals_change"] if measured else None,
-                "change_percent": round(100 * share, 1) if measured and share is not None else None,
-            }
-        )
+        row = {
+            **unit,
+            "name": unit["unit"].name_en if unit.get("unit") else unit["pcode"],
+            "name_ar": unit["unit"].name_ar if unit.get("unit") else "",
+            "individuals_change": unit["individuals_change"] if measured else None,
+            "change_percent": round(100 * share, 1) if measured and share is not None else None,
+        }
+        for side, was_counted in counted.items():
+            if not was_counted:
+                row[f"households_{side}"] = row[f"individuals_{side}"] = None
+        rows.append(row)
+    published = base.status == RoundStatus.PUBLISHED and other.status == RoundStatus.PUBLISHED
     if format == "xlsx":
         described = [
             ("earlier round", f"{base.number} ({base.reference_date.isoformat()})"),
@@ -421,11 +435,13 @@ def compare_file(
                 f"{within.pcode} {within.name_en}" if within is not None else "whole country",
             ),
             ("measured", "yes" if measured else "no: one round did not count this population"),
+            ("status", "published" if published else "NOT PUBLISHED, do not share"),
             ("source", other.organisation.name),
         ]
         data = to_xlsx(rows, columns, described)
     else:
         data = to_csv(rows, columns)
     where = f"-{within.pcode}" if within is not None else ""
+    where += "" if published else "-draft"
     name = f"dtm-compare-round{base.number}-round{other.number}-{population}{where}.{format}"
     return data, name

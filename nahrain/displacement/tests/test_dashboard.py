@@ -300,6 +300,7 @@ def test_the_comparison_downloads_as_shown_and_is_audited(
     returnees = client.get("/dtm/compare/", {**query, "population": "returnee", "format": "csv"})
     table = list(csv.DictReader(io.StringIO(returnees.content.decode("utf-8-sig"))))
     assert all(r["individuals_change"] == "" for r in table)
+    assert all(r["individuals_before"] == r["individuals_after"] == "" for r in table)
     assert client.get("/dtm/compare/", {**query, "format": "pdf"}).status_code == 404
 
 
