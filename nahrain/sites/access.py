@@ -13,9 +13,9 @@ sites app reads (docs/SITES.md, "Who sees what").
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.http import Http404
 
 from nahrain.core.access import AnyUser, access_organisation_by_id, user_roles
@@ -28,6 +28,8 @@ from nahrain.sites.models import (
     ShelterUnit,
     Site,
 )
+
+T = TypeVar("T", bound=Model)
 
 WRITER_ROLES = (Role.SITE_MANAGER, Role.INFORMATION_MANAGER)
 
@@ -69,74 +71,51 @@ def _uuid(value: Any) -> uuid.UUID:
         raise Http404 from None
 
 
-def access_site_by_uid(user: AnyUser, site_uid: Any) -> Site:
-    """A site's public profile: any signed-in user."""
-    found = (
-        sites_visible(user)
-        .select_related("organisation", "admin_unit", "governorate")
-        .filter(uid=_uuid(site_uid))
-        .first()
-    )
+def _one(objects: QuerySet[T], uid: Any) -> T:
+    """The object of that uid among those the caller may reach; 404 alike for missing and
+    not-yours."""
+    found = objects.filter(uid=_uuid(uid)).first()
     if found is None:
         raise Http404
     return found
+
+
+# The sites' areas come with them, without their boundaries (megabytes a district, read by no
+# page that shows one site).
+SITE_RELATED = ("organisation", "admin_unit", "governorate")
+SITE_UNREAD = ("admin_unit__geometry", "governorate__geometry")
+
+
+def access_site_by_uid(user: AnyUser, site_uid: Any) -> Site:
+    """A site's public profile: any signed-in user."""
+    sites = sites_visible(user).select_related(*SITE_RELATED).defer(*SITE_UNREAD)
+    return _one(sites, site_uid)
 
 
 def access_site_for_change(user: AnyUser, site_uid: Any) -> Site:
     """A site the user may change (and whose households they may read)."""
-    found = (
-        sites_writable(user)
-        .select_related("organisation", "admin_unit", "governorate")
-        .filter(uid=_uuid(site_uid))
-        .first()
-    )
-    if found is None:
-        raise Http404
-    return found
+    sites = sites_writable(user).select_related(*SITE_RELATED).defer(*SITE_UNREAD)
+    return _one(sites, site_uid)
 
 
 def access_unit_for_change(user: AnyUser, unit_uid: Any) -> ShelterUnit:
-    found = (
-        ShelterUnit.objects.select_related("site")
-        .filter(uid=_uuid(unit_uid), site__in=sites_writable(user))
-        .first()
-    )
-    if found is None:
-        raise Http404
-    return found
+    units = ShelterUnit.objects.select_related("site").filter(site__in=sites_writable(user))
+    return _one(units, unit_uid)
 
 
 def access_gap_by_uid(user: AnyUser, gap_uid: Any) -> ServiceGap:
-    found = (
-        ServiceGap.objects.select_related("site", "sector")
-        .filter(uid=_uuid(gap_uid), site__in=sites_visible(user))
-        .first()
-    )
-    if found is None:
-        raise Http404
-    return found
+    gaps = ServiceGap.objects.select_related("site", "sector")
+    return _one(gaps.filter(site__in=sites_visible(user)), gap_uid)
 
 
 def access_gap_for_change(user: AnyUser, gap_uid: Any) -> ServiceGap:
-    found = (
-        ServiceGap.objects.select_related("site", "sector")
-        .filter(uid=_uuid(gap_uid), site__in=sites_writable(user))
-        .first()
-    )
-    if found is None:
-        raise Http404
-    return found
+    gaps = ServiceGap.objects.select_related("site", "sector")
+    return _one(gaps.filter(site__in=sites_writable(user)), gap_uid)
 
 
 def access_closure_for_change(user: AnyUser, closure_uid: Any) -> ClosurePlan:
-    found = (
-        ClosurePlan.objects.select_related("site")
-        .filter(uid=_uuid(closure_uid), site__in=sites_writable(user))
-        .first()
-    )
-    if found is None:
-        raise Http404
-    return found
+    closures = ClosurePlan.objects.select_related("site")
+    return _one(closures.filter(site__in=sites_writable(user)), closure_uid)
 
 
 def access_organisation_for_site_import(user: AnyUser, organisation_id: Any) -> Organisation:
@@ -149,35 +128,17 @@ def access_organisation_for_site_import(user: AnyUser, organisation_id: Any) -> 
 
 def access_monitoring_by_uid(user: AnyUser, round_uid: Any) -> MonitoringRound:
     """A monitoring round: as public as its site's profile."""
-    found = (
-        MonitoringRound.objects.select_related("site")
-        .filter(uid=_uuid(round_uid), site__in=sites_visible(user))
-        .first()
-    )
-    if found is None:
-        raise Http404
-    return found
+    rounds = MonitoringRound.objects.select_related("site")
+    return _one(rounds.filter(site__in=sites_visible(user)), round_uid)
 
 
 def access_closure_by_uid(user: AnyUser, closure_uid: Any) -> ClosurePlan:
     """A closure plan and its outcome: aggregate figures, read like the site's profile."""
-    found = (
-        ClosurePlan.objects.select_related("site__organisation", "site__governorate")
-        .filter(uid=_uuid(closure_uid), site__in=sites_visible(user))
-        .first()
-    )
-    if found is None:
-        raise Http404
-    return found
+    closures = ClosurePlan.objects.select_related("site__organisation", "site__governorate")
+    return _one(closures.filter(site__in=sites_visible(user)), closure_uid)
 
 
 def access_allocation_for_change(user: AnyUser, allocation_uid: Any) -> Allocation:
     """A household's allocation: personal data, its site's writers alone."""
-    found = (
-        Allocation.objects.select_related("unit__site")
-        .filter(uid=_uuid(allocation_uid), unit__site__in=sites_writable(user))
-        .first()
-    )
-    if found is None:
-        raise Http404
-    return found
+    allocations = Allocation.objects.select_related("unit__site")
+    return _one(allocations.filter(unit__site__in=sites_writable(user)), allocation_uid)
