@@ -43,6 +43,10 @@ class Role(models.TextChoices):
     INFORMATION_MANAGER = "information_manager", _("Information manager")
     SITE_MANAGER = "site_manager", _("Site manager")
     CASE_WORKER = "case_worker", _("Case worker")
+    # Registers households and reads the organisation's registry (personal data).
+    REGISTRATION_OFFICER = "registration_officer", _("Registration officer")
+    # Downloads personal data from the registry: given apart, on top of a registry role.
+    PERSONAL_DATA_EXPORT = "personal_data_export", _("Personal data export")
     ORG_ADMIN = "org_admin", _("Organisation admin")
 
 

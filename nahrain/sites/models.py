@@ -96,6 +96,11 @@ class Site(models.Model):
         max_length=16, choices=PopulationSource.choices, blank=True
     )
     population_date = models.DateField(null=True, blank=True)
+    # The site's population is its holding organisation's registry count: every registry write
+    # there records the registered households and individuals as the day's figure.
+    counts_by_registration = models.BooleanField(
+        _("counts its population by registration"), default=False
+    )
     # Shelter units and their occupancy, kept by the shelter services.
     units_total = models.PositiveIntegerField(default=0)
     units_occupied = models.PositiveIntegerField(default=0)

@@ -10,6 +10,8 @@
 - ``intersos_admin``: INTERSOS's organisation admin (second factor required), an admin of
   another organisation than IOM
 - ``root``: platform admin (second factor required)
+- ``rania``: IOM registration officer who may also export personal data
+- ``karim``: INTERSOS registration officer (another organisation's registry)
 - ``nadia`` (a fixture of her own, so that the others' member lists stay as they are): IOM's
   organisation admin who is also one of its information managers (second factor required), the
   target in the security findings' tests and the matrix's half-signed-in persona
@@ -90,6 +92,8 @@ class Personas:
     iom_admin: Persona
     intersos_admin: Persona
     root: Persona
+    rania: Persona
+    karim: Persona
 
 
 def _person(username: str, organisation: Organisation | None, role: str | None) -> Persona:
@@ -126,7 +130,21 @@ def personas(db: None) -> Personas:
         iom_admin=_person("iom_admin", iom, Role.ORG_ADMIN),
         intersos_admin=_person("intersos_admin", intersos, Role.ORG_ADMIN),
         root=_person("root", None, None),
+        rania=_registrar("rania", iom, export=True),
+        karim=_registrar("karim", intersos, export=False),
     )
+
+
+def _registrar(username: str, organisation: Organisation, *, export: bool) -> Persona:
+    persona = _person(username, organisation, Role.REGISTRATION_OFFICER)
+    if export:
+        services.membership_add(
+            actor=None,
+            user=persona.user,
+            organisation=organisation,
+            role=Role.PERSONAL_DATA_EXPORT,
+        )
+    return persona
 
 
 @pytest.fixture

@@ -1,0 +1,72 @@
+"""The registry's code lists and thresholds, kept as versioned data with their sources
+(data/codelists.json): relationships to the head, vulnerabilities, civil documents, consent
+purposes, the Washington Group domains and answers, the age limits and age groups."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from django.utils.translation import get_language
+
+DATA = Path(__file__).resolve().parent / "data" / "codelists.json"
+
+
+@cache
+def codelists() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(DATA.read_text(encoding="utf-8"))
+    return data
+
+
+def codes(kind: str) -> list[str]:
+    """The codes of one list ("relationships", "documents", ...), in their order."""
+    return [entry["code"] for entry in codelists()[kind]["codes"]]
+
+
+def label(kind: str, code: str, language: str | None = None) -> str:
+    """A code's label in the reader's language (English where a label is missing)."""
+    language = (language or get_language() or "en").split("-")[0]
+    for entry in codelists()[kind]["codes"]:
+        if entry["code"] == code:
+            return str(entry.get(f"label_{language}") or entry["label_en"])
+    return code
+
+
+def choices(kind: str) -> list[tuple[str, str]]:
+    return [(code, label(kind, code)) for code in codes(kind)]
+
+
+def threshold(name: str) -> Any:
+    return codelists()["thresholds"][name]
+
+
+def relationship_sex(code: str) -> str | None:
+    """The sex a relationship implies ("daughter": "f"), or None."""
+    for entry in codelists()["relationships"]["codes"]:
+        if entry["code"] == code:
+            sex = entry.get("sex")
+            return str(sex) if sex else None
+    return None
+
+
+def age_on(born_on: date, day: date) -> int:
+    """Whole years between a date of birth and a day."""
+    return day.year - born_on.year - ((day.month, day.day) < (born_on.month, born_on.day))
+
+
+def age_group(age: int) -> str:
+    """The age group's cell name ("0_4", "5_11", "12_17", "18_59", "60")."""
+    for low, high in threshold("age_groups"):
+        if high is None:
+            if age >= low:
+                return str(low)
+        elif low <= age <= high:
+            return f"{low}_{high}"
+    raise ValueError(f"age {age} in no group")
+
+
+def age_groups() -> list[str]:
+    return [str(low) if high is None else f"{low}_{high}" for low, high in threshold("age_groups")]
