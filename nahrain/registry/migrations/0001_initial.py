@@ -8,235 +8,677 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('core', '0007_alter_membership_role'),
-        ('geo', '0004_alias_organisation'),
-        ('sites', '0003_site_counts_by_registration'),
+        ("core", "0007_alter_membership_role"),
+        ("geo", "0004_alias_organisation"),
+        ("sites", "0003_site_counts_by_registration"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Household',
+            name="Household",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('number', models.CharField(max_length=24, verbose_name='registration number')),
-                ('status', models.CharField(choices=[('active', 'Active'), ('departed', 'Departed'), ('returned', 'Returned to area of origin'), ('deceased', 'Deceased'), ('merged', 'Merged into another household')], default='active', max_length=12, verbose_name='status')),
-                ('address', models.CharField(blank=True, max_length=300, verbose_name='address out of camp')),
-                ('origin_place', models.CharField(blank=True, max_length=200, verbose_name='village or neighbourhood of origin')),
-                ('displaced_on', models.DateField(blank=True, null=True, verbose_name='displaced on')),
-                ('registered_on', models.DateField(verbose_name='registered on')),
-                ('phone', models.CharField(blank=True, max_length=32, verbose_name='contact phone')),
-                ('phone_key', models.CharField(blank=True, db_index=True, max_length=16)),
-                ('size', models.PositiveSmallIntegerField(default=0)),
-                ('vulnerabilities', models.JSONField(blank=True, default=list)),
-                ('vulnerabilities_recorded', models.JSONField(blank=True, default=list)),
-                ('left_on', models.DateField(blank=True, null=True)),
-                ('key', models.CharField(blank=True, max_length=120, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('admin_unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='geo.adminunit')),
-                ('allocation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='sites.allocation')),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('location', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='geo.location')),
-                ('merged_into', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.household')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='households', to='core.organisation')),
-                ('origin', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='geo.adminunit')),
-                ('origin_location', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='geo.location')),
-                ('site', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='registered_households', to='sites.site')),
-                ('split_from', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.household')),
-                ('unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='sites.shelterunit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("uid", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("number", models.CharField(max_length=24, verbose_name="registration number")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("active", "Active"),
+                            ("departed", "Departed"),
+                            ("returned", "Returned to area of origin"),
+                            ("deceased", "Deceased"),
+                            ("merged", "Merged into another household"),
+                        ],
+                        default="active",
+                        max_length=12,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "address",
+                    models.CharField(
+                        blank=True, max_length=300, verbose_name="address out of camp"
+                    ),
+                ),
+                (
+                    "origin_place",
+                    models.CharField(
+                        blank=True,
+                        max_length=200,
+                        verbose_name="village or neighbourhood of origin",
+                    ),
+                ),
+                (
+                    "displaced_on",
+                    models.DateField(blank=True, null=True, verbose_name="displaced on"),
+                ),
+                ("registered_on", models.DateField(verbose_name="registered on")),
+                (
+                    "phone",
+                    models.CharField(blank=True, max_length=32, verbose_name="contact phone"),
+                ),
+                ("phone_key", models.CharField(blank=True, db_index=True, max_length=16)),
+                ("size", models.PositiveSmallIntegerField(default=0)),
+                ("vulnerabilities", models.JSONField(blank=True, default=list)),
+                ("vulnerabilities_recorded", models.JSONField(blank=True, default=list)),
+                ("left_on", models.DateField(blank=True, null=True)),
+                ("key", models.CharField(blank=True, max_length=120, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "admin_unit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="geo.adminunit",
+                    ),
+                ),
+                (
+                    "allocation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="sites.allocation",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "location",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="geo.location",
+                    ),
+                ),
+                (
+                    "merged_into",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="registry.household",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="households",
+                        to="core.organisation",
+                    ),
+                ),
+                (
+                    "origin",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="geo.adminunit",
+                    ),
+                ),
+                (
+                    "origin_location",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="geo.location",
+                    ),
+                ),
+                (
+                    "site",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="registered_households",
+                        to="sites.site",
+                    ),
+                ),
+                (
+                    "split_from",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="registry.household",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="sites.shelterunit",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['organisation', 'number'],
+                "ordering": ["organisation", "number"],
             },
         ),
         migrations.CreateModel(
-            name='Consent',
+            name="Consent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('purpose', models.CharField(max_length=20)),
-                ('given_on', models.DateField()),
-                ('given_by', models.CharField(blank=True, max_length=120)),
-                ('withdrawn_on', models.DateField(blank=True, null=True)),
-                ('at', models.DateTimeField(auto_now_add=True)),
-                ('recorded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('shared_with', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.organisation')),
-                ('withdrawn_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('household', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='consents', to='registry.household')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("uid", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("purpose", models.CharField(max_length=20)),
+                ("given_on", models.DateField()),
+                ("given_by", models.CharField(blank=True, max_length=120)),
+                ("withdrawn_on", models.DateField(blank=True, null=True)),
+                ("at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "shared_with",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.organisation",
+                    ),
+                ),
+                (
+                    "withdrawn_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "household",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="consents",
+                        to="registry.household",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['household', 'given_on', 'pk'],
+                "ordering": ["household", "given_on", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='HouseholdEvent',
+            name="HouseholdEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=20)),
-                ('on', models.DateField()),
-                ('changes', models.JSONField(blank=True, default=dict)),
-                ('note', models.CharField(blank=True, max_length=300)),
-                ('at', models.DateTimeField(auto_now_add=True)),
-                ('actor', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('household', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='registry.household')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kind", models.CharField(max_length=20)),
+                ("on", models.DateField()),
+                ("changes", models.JSONField(blank=True, default=dict)),
+                ("note", models.CharField(blank=True, max_length=300)),
+                ("at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "household",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="registry.household",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['household', 'at', 'pk'],
+                "ordering": ["household", "at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Individual',
+            name="Individual",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('first_ar', models.CharField(blank=True, max_length=80, verbose_name='first name (Arabic)')),
-                ('father_ar', models.CharField(blank=True, max_length=80, verbose_name="father's name (Arabic)")),
-                ('grandfather_ar', models.CharField(blank=True, max_length=80, verbose_name="grandfather's name (Arabic)")),
-                ('family_ar', models.CharField(blank=True, max_length=80, verbose_name='family or tribe (Arabic)')),
-                ('first_lat', models.CharField(blank=True, max_length=80, verbose_name='first name (Latin)')),
-                ('father_lat', models.CharField(blank=True, max_length=80, verbose_name="father's name (Latin)")),
-                ('grandfather_lat', models.CharField(blank=True, max_length=80, verbose_name="grandfather's name (Latin)")),
-                ('family_lat', models.CharField(blank=True, max_length=80, verbose_name='family or tribe (Latin)')),
-                ('name_written', models.CharField(blank=True, max_length=300, verbose_name='name as written')),
-                ('name_key', models.CharField(blank=True, max_length=200)),
-                ('sex', models.CharField(choices=[('f', 'Female'), ('m', 'Male')], max_length=1, verbose_name='sex')),
-                ('born_on', models.DateField(blank=True, null=True, verbose_name='date of birth')),
-                ('birth_date', models.CharField(choices=[('exact', 'Exact'), ('july_1', 'Year known (1 July by convention)'), ('january_1', 'Year known (1 January by convention)'), ('estimated', 'Estimated from the age given')], default='exact', max_length=12, verbose_name='date of birth known as')),
-                ('relationship', models.CharField(max_length=24, verbose_name='relationship to the head')),
-                ('status', models.CharField(choices=[('active', 'In the household'), ('deceased', 'Deceased'), ('left', 'Left the household')], default='active', max_length=10)),
-                ('died_on', models.DateField(blank=True, null=True)),
-                ('left_on', models.DateField(blank=True, null=True)),
-                ('wg_seeing', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('wg_hearing', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('wg_walking', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('wg_remembering', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('wg_self_care', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('wg_communicating', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('serious_medical', models.BooleanField(default=False, verbose_name='serious medical condition')),
-                ('pregnant_lactating', models.BooleanField(default=False, verbose_name='pregnant or lactating')),
-                ('separated_child', models.BooleanField(default=False, verbose_name='unaccompanied or separated child')),
-                ('key', models.CharField(blank=True, max_length=120, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('household', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='members', to='registry.household')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("uid", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                (
+                    "first_ar",
+                    models.CharField(blank=True, max_length=80, verbose_name="first name (Arabic)"),
+                ),
+                (
+                    "father_ar",
+                    models.CharField(
+                        blank=True, max_length=80, verbose_name="father's name (Arabic)"
+                    ),
+                ),
+                (
+                    "grandfather_ar",
+                    models.CharField(
+                        blank=True, max_length=80, verbose_name="grandfather's name (Arabic)"
+                    ),
+                ),
+                (
+                    "family_ar",
+                    models.CharField(
+                        blank=True, max_length=80, verbose_name="family or tribe (Arabic)"
+                    ),
+                ),
+                (
+                    "first_lat",
+                    models.CharField(blank=True, max_length=80, verbose_name="first name (Latin)"),
+                ),
+                (
+                    "father_lat",
+                    models.CharField(
+                        blank=True, max_length=80, verbose_name="father's name (Latin)"
+                    ),
+                ),
+                (
+                    "grandfather_lat",
+                    models.CharField(
+                        blank=True, max_length=80, verbose_name="grandfather's name (Latin)"
+                    ),
+                ),
+                (
+                    "family_lat",
+                    models.CharField(
+                        blank=True, max_length=80, verbose_name="family or tribe (Latin)"
+                    ),
+                ),
+                (
+                    "name_written",
+                    models.CharField(blank=True, max_length=300, verbose_name="name as written"),
+                ),
+                ("name_key", models.CharField(blank=True, max_length=200)),
+                (
+                    "sex",
+                    models.CharField(
+                        choices=[("f", "Female"), ("m", "Male")], max_length=1, verbose_name="sex"
+                    ),
+                ),
+                ("born_on", models.DateField(blank=True, null=True, verbose_name="date of birth")),
+                (
+                    "birth_date",
+                    models.CharField(
+                        choices=[
+                            ("exact", "Exact"),
+                            ("july_1", "Year known (1 July by convention)"),
+                            ("january_1", "Year known (1 January by convention)"),
+                            ("estimated", "Estimated from the age given"),
+                        ],
+                        default="exact",
+                        max_length=12,
+                        verbose_name="date of birth known as",
+                    ),
+                ),
+                (
+                    "relationship",
+                    models.CharField(max_length=24, verbose_name="relationship to the head"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("active", "In the household"),
+                            ("deceased", "Deceased"),
+                            ("left", "Left the household"),
+                        ],
+                        default="active",
+                        max_length=10,
+                    ),
+                ),
+                ("died_on", models.DateField(blank=True, null=True)),
+                ("left_on", models.DateField(blank=True, null=True)),
+                ("wg_seeing", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("wg_hearing", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("wg_walking", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("wg_remembering", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("wg_self_care", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("wg_communicating", models.PositiveSmallIntegerField(blank=True, null=True)),
+                (
+                    "serious_medical",
+                    models.BooleanField(default=False, verbose_name="serious medical condition"),
+                ),
+                (
+                    "pregnant_lactating",
+                    models.BooleanField(default=False, verbose_name="pregnant or lactating"),
+                ),
+                (
+                    "separated_child",
+                    models.BooleanField(
+                        default=False, verbose_name="unaccompanied or separated child"
+                    ),
+                ),
+                ("key", models.CharField(blank=True, max_length=120, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "household",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="members",
+                        to="registry.household",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="core.organisation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['household', 'pk'],
+                "ordering": ["household", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Document',
+            name="Document",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=30)),
-                ('held', models.BooleanField()),
-                ('number', models.CharField(blank=True, max_length=40)),
-                ('number_key', models.CharField(blank=True, db_index=True, max_length=40)),
-                ('individual', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='documents', to='registry.individual')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kind", models.CharField(max_length=30)),
+                ("held", models.BooleanField()),
+                ("number", models.CharField(blank=True, max_length=40)),
+                ("number_key", models.CharField(blank=True, db_index=True, max_length=40)),
+                (
+                    "individual",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="documents",
+                        to="registry.individual",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['individual', 'kind'],
+                "ordering": ["individual", "kind"],
             },
         ),
         migrations.CreateModel(
-            name='RegistryFigure',
+            name="RegistryFigure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('households', models.PositiveIntegerField(default=0)),
-                ('individuals', models.PositiveIntegerField(default=0)),
-                ('counts', models.JSONField(default=dict)),
-                ('as_of', models.DateField()),
-                ('admin_unit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='geo.adminunit')),
-                ('governorate', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='geo.adminunit')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.organisation')),
-                ('site', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='sites.site')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("households", models.PositiveIntegerField(default=0)),
+                ("individuals", models.PositiveIntegerField(default=0)),
+                ("counts", models.JSONField(default=dict)),
+                ("as_of", models.DateField()),
+                (
+                    "admin_unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="geo.adminunit",
+                    ),
+                ),
+                (
+                    "governorate",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="geo.adminunit",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="core.organisation",
+                    ),
+                ),
+                (
+                    "site",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="sites.site",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['organisation', 'governorate', 'admin_unit'],
+                "ordering": ["organisation", "governorate", "admin_unit"],
             },
         ),
         migrations.CreateModel(
-            name='Stay',
+            name="Stay",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('start', models.DateField()),
-                ('end', models.DateField(blank=True, null=True)),
-                ('admin_unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='geo.adminunit')),
-                ('household', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='stays', to='registry.household')),
-                ('location', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='geo.location')),
-                ('site', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='sites.site')),
-                ('unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='sites.shelterunit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("start", models.DateField()),
+                ("end", models.DateField(blank=True, null=True)),
+                (
+                    "admin_unit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="geo.adminunit",
+                    ),
+                ),
+                (
+                    "household",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="stays",
+                        to="registry.household",
+                    ),
+                ),
+                (
+                    "location",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="geo.location",
+                    ),
+                ),
+                (
+                    "site",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="sites.site",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="sites.shelterunit",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['household', 'start', 'pk'],
+                "ordering": ["household", "start", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Visit',
+            name="Visit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('on', models.DateField()),
-                ('outcome', models.CharField(choices=[('verified', 'Found and verified'), ('changed', 'Found, details changed'), ('not_found', 'Not found at the address')], max_length=12)),
-                ('members_seen', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('note', models.CharField(blank=True, max_length=300)),
-                ('at', models.DateTimeField(auto_now_add=True)),
-                ('actor', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('household', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='visits', to='registry.household')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("uid", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("on", models.DateField()),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("verified", "Found and verified"),
+                            ("changed", "Found, details changed"),
+                            ("not_found", "Not found at the address"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("members_seen", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("note", models.CharField(blank=True, max_length=300)),
+                ("at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "household",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="visits",
+                        to="registry.household",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['household', 'on', 'pk'],
+                "ordering": ["household", "on", "pk"],
             },
         ),
         migrations.AddIndex(
-            model_name='household',
-            index=models.Index(fields=['site', 'status'], name='registry_ho_site_id_a7c10c_idx'),
+            model_name="household",
+            index=models.Index(fields=["site", "status"], name="registry_ho_site_id_a7c10c_idx"),
         ),
         migrations.AddConstraint(
-            model_name='household',
-            constraint=models.UniqueConstraint(fields=('organisation', 'number'), name='household_number'),
+            model_name="household",
+            constraint=models.UniqueConstraint(
+                fields=("organisation", "number"), name="household_number"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='household',
-            constraint=models.UniqueConstraint(fields=('organisation', 'key'), name='household_key'),
+            model_name="household",
+            constraint=models.UniqueConstraint(
+                fields=("organisation", "key"), name="household_key"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='consent',
-            constraint=models.UniqueConstraint(condition=models.Q(('shared_with__isnull', True), ('withdrawn_on__isnull', True)), fields=('household', 'purpose'), name='consent_in_force_once'),
+            model_name="consent",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("shared_with__isnull", True), ("withdrawn_on__isnull", True)),
+                fields=("household", "purpose"),
+                name="consent_in_force_once",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='consent',
-            constraint=models.UniqueConstraint(condition=models.Q(('shared_with__isnull', False), ('withdrawn_on__isnull', True)), fields=('household', 'purpose', 'shared_with'), name='consent_shared_in_force_once'),
+            model_name="consent",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("shared_with__isnull", False), ("withdrawn_on__isnull", True)),
+                fields=("household", "purpose", "shared_with"),
+                name="consent_shared_in_force_once",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='individual',
-            constraint=models.UniqueConstraint(fields=('household', 'key'), name='individual_key'),
+            model_name="individual",
+            constraint=models.UniqueConstraint(fields=("household", "key"), name="individual_key"),
         ),
         migrations.AddConstraint(
-            model_name='individual',
-            constraint=models.CheckConstraint(condition=models.Q(('sex__in', ['f', 'm'])), name='individual_sex_known'),
+            model_name="individual",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("sex__in", ["f", "m"])), name="individual_sex_known"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='document',
-            constraint=models.UniqueConstraint(fields=('individual', 'kind'), name='document_once'),
+            model_name="document",
+            constraint=models.UniqueConstraint(fields=("individual", "kind"), name="document_once"),
         ),
         migrations.AddConstraint(
-            model_name='registryfigure',
-            constraint=models.UniqueConstraint(condition=models.Q(('site__isnull', False)), fields=('organisation', 'site'), name='registry_figure_site_once'),
+            model_name="registryfigure",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("site__isnull", False)),
+                fields=("organisation", "site"),
+                name="registry_figure_site_once",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='registryfigure',
-            constraint=models.UniqueConstraint(condition=models.Q(('site__isnull', True)), fields=('organisation', 'admin_unit'), name='registry_figure_place_once'),
+            model_name="registryfigure",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("site__isnull", True)),
+                fields=("organisation", "admin_unit"),
+                name="registry_figure_place_once",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='stay',
-            constraint=models.UniqueConstraint(condition=models.Q(('end__isnull', True)), fields=('household',), name='stay_open_once'),
+            model_name="stay",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("end__isnull", True)),
+                fields=("household",),
+                name="stay_open_once",
+            ),
         ),
     ]

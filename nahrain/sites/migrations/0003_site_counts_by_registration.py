@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('sites', '0002_sites_codelists'),
+        ("sites", "0002_sites_codelists"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='site',
-            name='counts_by_registration',
-            field=models.BooleanField(default=False, verbose_name='counts its population by registration'),
+            model_name="site",
+            name="counts_by_registration",
+            field=models.BooleanField(
+                default=False, verbose_name="counts its population by registration"
+            ),
         ),
     ]
