@@ -295,14 +295,25 @@ def _after(
         )
 
 
-def _arrival(actor: User | None, household: Household, site: Site, on: date, key: str) -> None:
+def _arrival(
+    actor: User | None,
+    household: Household,
+    site: Site,
+    on: date,
+    key: str,
+    *,
+    households: int = 1,
+    individuals: int | None = None,
+) -> None:
+    """The site records the household's arrival (or, ``households`` 0, people joining one of its
+    households)."""
     site_services.movement_record(
         actor=actor,
         site=site,
         kind=MovementKind.ARRIVAL,
         on=on,
-        households=1,
-        individuals=max(household.size, 1),
+        households=households,
+        individuals=max(household.size, 1) if individuals is None else individuals,
         place=MovementPlace.UNKNOWN,
         key=key,
     )
@@ -318,6 +329,7 @@ def _departure(
     reason: str = "",
     admin_unit: AdminUnit | None = None,
     other_site: Site | None = None,
+    individuals: int | None = None,
 ) -> None:
     site_services.movement_record(
         actor=actor,
@@ -325,7 +337,7 @@ def _departure(
         kind=MovementKind.DEPARTURE,
         on=on,
         households=1,
-        individuals=max(household.size, 1),
+        individuals=max(household.size, 1) if individuals is None else individuals,
         place=place,
         reason=reason,
         admin_unit=admin_unit,
@@ -955,11 +967,10 @@ def household_merge(
     _derive(into, on)
     if site is not None and into.site_id != site.pk:
         # The people moved to the other household's place: the site sees them leave.
-        _departure(
-            actor, household, site, on, f"registry:{household.uid}:merged", MovementPlace.UNKNOWN
-        )
+        key = f"registry:{household.uid}:merged"
+        _departure(actor, household, site, on, key, MovementPlace.UNKNOWN, individuals=count)
         if into.site is not None:
-            _arrival(actor, into, into.site, on, f"registry:{household.uid}:merged-in")
+            _arrival(actor, into, into.site, on, f"{key}-in", households=0, individuals=count)
     _event(actor, household, "merge", on, {"into": [None, into.number]})
     _event(actor, into, "merge", on, {"from": [household.number, None], "members": [None, count]})
     _audit(actor, "merge", household, into=str(into.uid))
