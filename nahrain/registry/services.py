@@ -11,6 +11,7 @@ after every write (docs/REGISTRY.md, "One population figure").
 
 from __future__ import annotations
 
+import random
 import secrets
 from collections.abc import Iterable, Sequence
 from datetime import date
@@ -73,11 +74,13 @@ class RegistryRuleBroken(ValidationError):
 _NUMBER_ALPHABET = "34679ACDEFGHJKMNPQRTUVWXY"
 
 
-def registration_number(organisation: Organisation) -> str:
+def registration_number(organisation: Organisation, *, rng: random.Random | None = None) -> str:
     """A new random registration number of the organisation: its acronym and eight characters
     (25⁸ ≈ 1.5·10¹¹ numbers; never derived from personal data). Unique per organisation; the
-    unique constraint backs it and a collision is drawn again by the caller."""
-    body = "".join(secrets.choice(_NUMBER_ALPHABET) for _ in range(8))
+    unique constraint backs it and a collision is drawn again by the caller. ``rng`` draws them
+    from a seed instead (the demo, reproducible); registrations use the system's secure source."""
+    choice = rng.choice if rng is not None else secrets.choice
+    body = "".join(choice(_NUMBER_ALPHABET) for _ in range(8))
     prefix = "".join(ch for ch in organisation.acronym.upper() if ch.isalnum())[:6] or "HH"
     return f"{prefix}-{body[:4]}-{body[4:]}"
 
