@@ -11,6 +11,7 @@ after every write (docs/REGISTRY.md, "One population figure").
 
 from __future__ import annotations
 
+import random
 import secrets
 from collections.abc import Iterable, Sequence
 from datetime import date
@@ -73,11 +74,13 @@ class RegistryRuleBroken(ValidationError):
 _NUMBER_ALPHABET = "34679ACDEFGHJKMNPQRTUVWXY"
 
 
-def registration_number(organisation: Organisation) -> str:
+def registration_number(organisation: Organisation, *, rng: random.Random | None = None) -> str:
     """A new random registration number of the organisation: its acronym and eight characters
     (25⁸ ≈ 1.5·10¹¹ numbers; never derived from personal data). Unique per organisation; the
-    unique constraint backs it and a collision is drawn again by the caller."""
-    body = "".join(secrets.choice(_NUMBER_ALPHABET) for _ in range(8))
+    unique constraint backs it and a collision is drawn again by the caller. ``rng`` draws them
+    from a seed instead (the demo, reproducible); registrations use the system's secure source."""
+    choice = rng.choice if rng is not None else secrets.choice
+    body = "".join(choice(_NUMBER_ALPHABET) for _ in range(8))
     prefix = "".join(ch for ch in organisation.acronym.upper() if ch.isalnum())[:6] or "HH"
     return f"{prefix}-{body[:4]}-{body[4:]}"
 
@@ -753,7 +756,13 @@ def household_depart(
 ) -> Household:
     """The household has left where it was registered: returned to its area of origin
     (``returned``) or gone elsewhere. At a site, its departure is the site's movement."""
-    household = Household.objects.select_for_update().select_related("site").get(pk=household.pk)
+    # The household's row alone: its site is an outer join (none out of camp), which
+    # PostgreSQL does not lock; the sites services lock the site themselves.
+    household = (
+        Household.objects.select_for_update(of=("self",))
+        .select_related("site")
+        .get(pk=household.pk)
+    )
     _active(household)
     _today_checked(on, "on")
     if on < household.registered_on:
@@ -788,7 +797,11 @@ def household_move(
 ) -> Household:
     """The household moves: to another unit of its site, to another site, or out of camp. The
     sites it leaves and joins record the departure and the arrival."""
-    household = Household.objects.select_for_update().select_related("site").get(pk=household.pk)
+    household = (
+        Household.objects.select_for_update(of=("self",))
+        .select_related("site")
+        .get(pk=household.pk)
+    )
     _active(household)
     _today_checked(on, "on")
     if unit is not None and (site is None or unit.site_id != site.pk):
@@ -860,7 +873,11 @@ def household_split(
     """Some members form a household of their own (a married son's family), registered under a
     new number at the same place, with ``head`` as its head; the others stay. The people move:
     they are the same individuals, not copies."""
-    household = Household.objects.select_for_update().select_related("site").get(pk=household.pk)
+    household = (
+        Household.objects.select_for_update(of=("self",))
+        .select_related("site")
+        .get(pk=household.pk)
+    )
     _active(household)
     _today_checked(on, "on")
     moving = {m.pk for m in members} | {head.pk}
