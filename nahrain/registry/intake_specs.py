@@ -451,7 +451,17 @@ class _Reader:
             name: targets[f"field:{name}"] for name in MEMBER_NAMES if f"field:{name}" in targets
         }
         self.sites: dict[str, Site | None] = {}
+        self.keys: dict[str, str] = {}
+        self.lists: dict[tuple[str, str], tuple[str, ...]] = {}
         self.dates: dict[str, date | None] = {}
+
+    def key(self, text: str) -> str:
+        """``header_key`` of a cell, once per distinct text (a list says "male" a million
+        times)."""
+        found = self.keys.get(text)
+        if found is None:
+            found = self.keys[text] = header_key(text)
+        return found
 
     @property
     def wide(self) -> bool:
@@ -490,7 +500,7 @@ class _Reader:
         return int(value)
 
     def flag(self, text: str, row: int, column: str) -> bool:
-        key = header_key(text)
+        key = self.key(text)
         if not key or key in NO:
             return False
         if key in YES:
@@ -501,17 +511,25 @@ class _Reader:
     def codes(
         self, text: str, words: dict[str, str], row: int, column: str, kind: str
     ) -> list[str]:
+        if not text:
+            return []
+        known = self.lists.get((kind, text))
+        if known is not None:
+            return list(known)
         found = []
+        errors = len(self.problems)
         for part in _LIST_SPLIT.split(text):
             if not part.strip():
                 continue
-            code = words.get(header_key(part))
+            code = words.get(self.key(part))
             if code is None:
                 self.error(
                     row, column, f"{kind}_unknown", f"{part.strip()!r} is not a known {kind}"
                 )
                 continue
             found.append(code)
+        if len(self.problems) == errors:
+            self.lists[(kind, text)] = tuple(found)
         return found
 
     # --- members -------------------------------------------------------------------------------
@@ -521,8 +539,8 @@ class _Reader:
         sex_text = cells.get("sex", "")
         relationship_text = cells.get("relationship", "")
         member = MemberIn(
-            sex=SEXES.get(header_key(sex_text), sex_text),
-            relationship=RELATIONSHIPS.get(header_key(relationship_text), relationship_text),
+            sex=SEXES.get(self.key(sex_text), sex_text),
+            relationship=RELATIONSHIPS.get(self.key(relationship_text), relationship_text),
         )
         for part in ("first", "father", "grandfather", "family"):
             setattr(member, f"{part}_ar", cells.get(f"{part}_ar", ""))
@@ -550,7 +568,7 @@ class _Reader:
         for domain in WG_FIELDS:
             text = cells.get(f"wg_{domain}", "")
             if text:
-                answer = WG_ANSWERS.get(header_key(text))
+                answer = WG_ANSWERS.get(self.key(text))
                 member.wg[domain] = answer if answer is not None else -1
         for flag in ("serious_medical", "pregnant_lactating", "separated_child"):
             if cells.get(flag):
@@ -594,7 +612,7 @@ class _Reader:
                 self.intake.progress("checking", done, len(body))
             width = len(row)
             cells = {
-                name: " ".join(row[c.index].split()) if c.index < width else ""
+                name: row[c.index] if c.index < width else ""
                 for name, c in household_columns.items()
             }
             key = cells.get("household_key", "")
@@ -619,8 +637,7 @@ class _Reader:
                 for position in sorted(self.members):
                     columns = self.members[position]
                     member_cells = {
-                        name: " ".join(row[c.index].split()) if c.index < width else ""
-                        for name, c in columns.items()
+                        name: row[c.index] if c.index < width else "" for name, c in columns.items()
                     }
                     if not any(member_cells.values()):
                         continue  # fewer members than the columns allow
@@ -630,8 +647,7 @@ class _Reader:
                     )
             else:
                 member_cells = {
-                    name: " ".join(row[c.index].split()) if c.index < width else ""
-                    for name, c in self.long.items()
+                    name: row[c.index] if c.index < width else "" for name, c in self.long.items()
                 }
                 household.members.append(
                     _Member(self.member(member_cells, long_letters, number), number, long_letters)
@@ -811,7 +827,17 @@ def _header_problems(reader: _Reader, file: str, row: int) -> list[Problem]:
     return problems
 
 
-def _import(intake: Intake, *, dry_run: bool) -> Outcome:
+@dataclass
+class Checked:
+    """A list read and checked: the households to register (those not registered yet)."""
+
+    in_file: int
+    households: list[bulk.HouseholdIn]
+    mapping: list[dict[str, str]]
+
+
+def households_checked(intake: Intake) -> Checked:
+    """Read and check a list, writing nothing; refused (``ImportRejected``) with every problem."""
     organisation: Organisation = intake.target
     file = intake.file
     table = read_table(intake.data, file=file, max_rows=MAX_ROWS, max_bytes=MAX_BYTES)
@@ -858,6 +884,14 @@ def _import(intake: Intake, *, dry_run: bool) -> Outcome:
             for u in reader.resolver.unresolved.values()
         ]
         raise ImportRejected(problems, unresolved=unresolved, mapping=mapping)
+    return Checked(len(read), households, mapping)
+
+
+def _import(intake: Intake, *, dry_run: bool) -> Outcome:
+    organisation: Organisation = intake.target
+    file = intake.file
+    checked = households_checked(intake)
+    households = checked.households
     individuals = sum(len(h.members) for h in households)
     audit = None
     if not dry_run:
@@ -881,16 +915,16 @@ def _import(intake: Intake, *, dry_run: bool) -> Outcome:
                     "file": file[:200],
                     "households": written.households,
                     "individuals": written.individuals,
-                    "already_registered": len(read) - len(households),
+                    "already_registered": checked.in_file - len(households),
                     "sites": len(written.by_site),
                 },
             )
     return Outcome(
         summary=[
-            (gettext_noop("Households in the file"), len(read)),
+            (gettext_noop("Households in the file"), checked.in_file),
             (
                 gettext_noop("Households already registered (left as they are)"),
-                len(read) - len(households),
+                checked.in_file - len(households),
             ),
             (gettext_noop("New households"), len(households)),
             (gettext_noop("New individuals"), individuals),
@@ -899,7 +933,7 @@ def _import(intake: Intake, *, dry_run: bool) -> Outcome:
                 len({h.site.pk for h in households if h.site}),
             ),
         ],
-        mapping=mapping,
+        mapping=checked.mapping,
         problems=[],
         audit=audit,
     )

@@ -15,6 +15,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from nahrain.core.models import AuditEvent
+from nahrain.registry import names, rollups
 from nahrain.registry.intake_specs import BENEFICIARIES, name_chain_split
 from nahrain.registry.models import (
     Consent,
@@ -254,6 +255,9 @@ def test_a_list_of_one_row_per_person_registers_each_family_in_its_camp(
     assert "female_headed" in Household.objects.get(key="file:HH-002").vulnerabilities
     head = hasso.members.get(relationship="head")
     assert head.name_written == "خضر حجي مراد حسو" and head.name_key.startswith("xdr")
+    for person in Individual.objects.all():
+        chain = (person.first_ar, person.father_ar, person.grandfather_ar, person.family_ar)
+        assert person.name_key == names.name_key(*chain)
     assert head.documents.get().number == "" and head.documents.get().held
     daughter = hasso.members.get(relationship="daughter")
     assert str(daughter.born_on) == "2015-07-01" and daughter.birth_date == "july_1"
@@ -535,3 +539,31 @@ def test_only_the_organisations_registration_staff_may_upload_a_list_into_its_re
 
     assert upload(persona) == 404
     assert upload("rania") == 302
+
+
+def test_the_imports_figures_are_those_the_registry_counts_member_by_member(
+    personas: Personas, chameshku: Site, tmp_path: Path
+) -> None:
+    header = [*LONG_HEADER, "Governorate", "District"]
+    aunt = ["HH-009", "head", "f", "1950-01-01", "", "هدى", "علي", "حسن", "العاني", ""]
+    aunt += ["", "", "", "", "1", "", "civil_id", "", "Duhok", "Zakho"]
+    rows = [[*row, "", ""] for row in LONG_ROWS] + [aunt]
+    path = write_csv(tmp_path / "mixed.csv", [header, *rows])
+    registry_import(str(path), "--organisation", "IOM")
+
+    def figures() -> list[tuple[object, ...]]:
+        return sorted(
+            RegistryFigure.objects.values_list(
+                "site_id", "admin_unit_id", "governorate_id", "households", "individuals", "counts"
+            ),
+            key=str,
+        )
+
+    imported = figures()
+    assert len(imported) == 2
+    rollups.places_refresh(
+        organisation_id=personas.iom.pk,
+        site_ids=[chameshku.pk],
+        admin_unit_ids=[Household.objects.get(key="file:HH-009").admin_unit_id],
+    )
+    assert figures() == imported
