@@ -186,7 +186,7 @@ def tables_empty() -> None:
 
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(f"TRUNCATE {', '.join(TABLES)}")
+            cursor.execute(f"TRUNCATE {', '.join(TABLES)} CASCADE")
         else:
             for table in TABLES:
                 cursor.execute(f"DELETE FROM {table}")

@@ -389,6 +389,11 @@ def households_write(
         tables_copy(tables, progress)
         written = Written(len(households), len(tables[1][3]), len(tables[2][3]), {})
         del tables
+    if connection.vendor == "postgresql":
+        # The counts that follow join the rows just copied: without fresh statistics the
+        # planner takes the tables for as small as they were and joins them row by row.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE registry_household, registry_individual, registry_document")
     _sites_side(actor, organisation, households, written, batch, progress)
     return written
 
