@@ -123,9 +123,12 @@ def _names(organisation_id: Any, codes: dict[str, set[str]]) -> dict[str, dict[s
 # ---------------------------------------------------------------------------- reading a submission
 
 
-def _problem(file: str, column: str, rule: str, position: int | None = None) -> Problem:
-    """A problem in the reader's words (the rule's words, and which member it concerns)."""
-    words = str(WORDS_FORM.get(rule, rule))
+def _problem(
+    file: str, column: str, rule: str, position: int | None = None, fallback: str = ""
+) -> Problem:
+    """A problem in the reader's words (the rule's words, and which member it concerns); a rule
+    without words keeps the message it came with."""
+    words = str(WORDS_FORM.get(rule, fallback or rule))
     if position is not None:
         words = _("Member %(position)s: %(problem)s") % {"position": position, "problem": words}
     return Problem(file, None, column, rule, words)
@@ -183,13 +186,16 @@ class _Read:
         self.origin: AdminUnit | None = None
         self.displaced_on: date | None = None
         self.declared_size: int | None = None
-        if _text(values, "consent_registration") != "yes":
-            self.problems.append(_problem(file, "consent_registration", "consent_refused"))
-            return
+        # The phone's day; a form without it (or with a day that cannot be read) registers today.
         try:
             self.registered_on = _date(values, "today") or timezone.localdate()
         except ValueError:
             self.registered_on = timezone.localdate()
+        if _text(values, "consent_registration") != "yes":
+            self.problems.append(_problem(file, "consent_registration", "consent_refused"))
+            return
+        for found in date_problems(self.registered_on, "today", timezone.localdate()):
+            self.problems.append(_problem(file, "", found.rule))
         self._place(organisation_id, values, file)
         self._origin(values, file)
         self._roster(values, file)
@@ -295,7 +301,9 @@ def _accept(actor: User, submission: Submission, file: str) -> dict[str, str]:
             declared_size=read.declared_size,
         )
     except services.RegistryRuleBroken as broken:
-        raise NotAcceptable([_problem(file, ROSTER, p.rule) for p in broken.problems]) from broken
+        raise NotAcceptable(
+            [_problem(file, ROSTER, p.rule, fallback=p.message) for p in broken.problems]
+        ) from broken
     except ValidationError as invalid:
         raise NotAcceptable(
             [Problem(file, None, "", "refused", " ".join(invalid.messages))]

@@ -249,6 +249,34 @@ def test_two_heads_or_a_birth_in_the_future_is_held_for_review_in_words(
     assert not Household.objects.exists()
 
 
+def test_a_family_out_of_camp_registers_in_its_district(
+    iom_phone: tuple[Collect, str], personas: Personas
+) -> None:
+    phone, xform = iom_phone
+    values = family(
+        lives="out_of_camp",
+        site="",
+        unit="",
+        governorate="IQG09",
+        district="IQG09Q04",
+        address="Zakho, Nahrawan quarter, behind the school",
+    )
+    submission = _received(phone, xform, values, "uuid:hh-town")
+    collect_services.submission_accept(actor=personas.layla.user, submission=submission)
+    household = Household.objects.get()
+    assert household.site is None and household.admin_unit is not None
+    assert household.admin_unit.pcode == "IQG09Q04"
+    assert household.address == "Zakho, Nahrawan quarter, behind the school"
+
+
+def test_a_shelter_unit_the_site_does_not_have_is_held(
+    iom_phone: tuple[Collect, str], personas: Personas
+) -> None:
+    phone, xform = iom_phone
+    submission = _received(phone, xform, family(unit="Z/99"), "uuid:hh-unit")
+    assert [(p["rule"], p["column"]) for p in submission.problems] == [("unit_unknown", "unit")]
+
+
 def test_a_refused_consent_registers_nothing(
     iom_phone: tuple[Collect, str], personas: Personas
 ) -> None:
