@@ -311,6 +311,7 @@ def test_the_review_screen_reads_the_form_in_arabic_without_names_or_field_names
     for hidden in ("محمد", "فاطمة", "199012345678", "0750 123 4567", "الجبوري"):
         assert hidden not in html
     assert not re.search(r">\s*(first_ar|relationship|wg_seeing|born_on|head|IQG15)\s*<", html)
+    assert "${" not in html  # no label reads out a reference to another question
 
 
 def test_another_organisations_collector_cannot_register_into_ioms_camp(
