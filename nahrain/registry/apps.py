@@ -16,3 +16,7 @@ class RegistryConfig(AppConfig):
         from nahrain.registry.intake_specs import register_specs
 
         register_specs()
+        # The household registration form is served by ``collect``, declared here.
+        from nahrain.registry.fieldforms import register_handlers
+
+        register_handlers()

@@ -1,5 +1,6 @@
 """What the registry's problem rules mean, for the problems list (core.problems): the rules of
-``rules.py`` and of the beneficiary list import (``intake_specs``)."""
+``rules.py``, of the beneficiary list import (``intake_specs``) and of the household registration
+form (``fieldforms``)."""
 
 from django.utils.translation import gettext_lazy as _
 
@@ -29,4 +30,10 @@ WORDS = {
     "unknown_governorate": _("Not a known governorate"),
     "unknown_district": _("Not a known district"),
     "refused": _("Refused by a rule of the registry"),
+    # The registration form's own.
+    "consent_refused": _("The household did not agree to be registered: reject the form"),
+    "unit_unknown": _("Not a shelter unit of this site"),
+    "origin_unknown": _("Not a known governorate or district of origin"),
+    "member_unreadable": _("A date or a number that cannot be read"),
+    "registration_edited": _("An edit of a household already registered"),
 }

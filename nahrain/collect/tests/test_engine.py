@@ -110,6 +110,7 @@ def _run(node: str, form: Path, values: dict[str, Any], *args: str) -> bytes:
 TESTED_WITH_THEIR_APP = {
     "cccm_site_monitoring": "nahrain/sites/tests/test_monitor_fieldforms.py",
     "cccm_rasp": "nahrain/sites/tests/test_monitor_fieldforms.py",
+    "household_registration": "nahrain/registry/tests/test_fieldforms.py",
 }
 
 
