@@ -1,7 +1,8 @@
 """Access gates of field data collection: the same 404 for "missing" and "not yours".
 
-Collectors reach only their organisation's forms. Review, collector accounts and key
-informants belong to the information managers of the collecting organisation.
+Collectors reach only their organisation's forms. Collector accounts belong to the information
+managers of the collecting organisation; so do review and key informants, except for a form whose
+handler names other reviewers (the household registration form: its registration staff).
 """
 
 from __future__ import annotations
@@ -9,8 +10,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from nahrain.collect.handlers import all_handlers
 from nahrain.collect.models import Collector, FormVersion, Submission
 from nahrain.core.access import AnyUser
 from nahrain.core.models import Membership, Role
@@ -34,6 +37,37 @@ def managed_organisation_ids(user: AnyUser) -> list[Any]:
     )
 
 
+DEFAULT_REVIEWERS = frozenset({Role.INFORMATION_MANAGER.value})
+
+
+def submissions_reviewable(user: AnyUser) -> QuerySet[Submission]:
+    """The submissions the user reviews: of each form, those of the organisations where the user
+    holds one of the roles its handler names as reviewers."""
+    if not user.is_authenticated:
+        return Submission.objects.none()
+    roles: dict[Any, set[str]] = {}
+    for organisation_id, role in Membership.objects.filter(user_id=user.pk).values_list(
+        "organisation_id", "role"
+    ):
+        roles.setdefault(organisation_id, set()).add(role)
+    special = {h.form_id: h.reviewers for h in all_handlers() if h.reviewers != DEFAULT_REVIEWERS}
+    default = [o for o, held in roles.items() if held & DEFAULT_REVIEWERS]
+    allowed = Q(organisation_id__in=default) & ~Q(form__form_id__in=list(special))
+    for form_id, reviewers in special.items():
+        organisations = [o for o, held in roles.items() if held & reviewers]
+        if organisations:
+            allowed |= Q(form__form_id=form_id, organisation_id__in=organisations)
+    return Submission.objects.filter(allowed)
+
+
+def reviews_field_data(user: AnyUser) -> bool:
+    """Whether the user reviews some form's submissions somewhere (the review queue is theirs)."""
+    if not user.is_authenticated:
+        return False
+    reviewers = set(DEFAULT_REVIEWERS).union(*(h.reviewers for h in all_handlers()))
+    return Membership.objects.filter(user_id=user.pk, role__in=reviewers).exists()
+
+
 def access_form_version_for_collector(collector: Collector, uid: Any) -> FormVersion:
     """A published form version of the collector's organisation."""
     try:
@@ -45,18 +79,20 @@ def access_form_version_for_collector(collector: Collector, uid: Any) -> FormVer
 
 
 def access_submission_for_review(user: AnyUser, uid: Any) -> Submission:
-    """A submission the user may review: their organisation's, as information manager."""
+    """A submission the user may review: their organisation's, in a role that reviews its form."""
     try:
-        return Submission.objects.select_related("form", "collector", "organisation").get(
-            uid=_uuid(uid), organisation_id__in=managed_organisation_ids(user)
+        return (
+            submissions_reviewable(user)
+            .select_related("form", "collector", "organisation")
+            .get(uid=_uuid(uid))
         )
     except Submission.DoesNotExist:
         raise Http404 from None
 
 
 def access_key_informant(user: AnyUser, uid: Any) -> Submission:
-    """Key informants are personal data of the collecting organisation: its information
-    managers alone read them (not platform admins, not other organisations)."""
+    """Key informants are personal data of the collecting organisation: its reviewers of the form
+    alone read them (not platform admins, not other organisations)."""
     return access_submission_for_review(user, uid)
 
 

@@ -80,7 +80,10 @@ class FormHandler:
     the submission's informant): they are taken out of the stored XML and values. ``repeats``
     names the form's repeat groups, read as lists; other groups are flattened into their
     leaves. ``names`` gives the names of the codes the form loads from its media files (p-codes,
-    place ids) for the review screen.
+    place ids) for the review screen. ``reviewers`` are the roles that review its submissions in
+    the collecting organisation: information managers, unless the whole submission is personal
+    data (a household registration, names inside its member roster), which its registration staff
+    alone read.
     """
 
     form_id: str
@@ -92,6 +95,7 @@ class FormHandler:
     names: NamesFn = _codes_as_they_are
     personal: Mapping[str, str] = field(default_factory=dict)
     repeats: frozenset[str] = frozenset()
+    reviewers: frozenset[str] = frozenset({"information_manager"})
 
 
 _registry: dict[str, FormHandler] = {}

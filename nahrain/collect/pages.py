@@ -46,7 +46,8 @@ def collect_settings_payload(*, server_url: str, username: str, password: str) -
 @login_required
 @require_safe
 def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
-    _managed(request)
+    if not access.reviews_field_data(request.user):
+        raise Http404
     status = request.GET.get("status", SubmissionStatus.RECEIVED)
     if status not in SubmissionStatus.values:
         status = SubmissionStatus.RECEIVED
@@ -93,6 +94,7 @@ def _review_page(
 
 @login_required
 @require_safe
+@personal_data  # a registration's answers: a household's members, their ages and health
 def submission_detail(request: AuthenticatedHttpRequest, uid: uuid.UUID) -> HttpResponse:
     return _review_page(request, access.access_submission_for_review(request.user, uid))
 

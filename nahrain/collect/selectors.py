@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from nahrain.collect.access import managed_organisation_ids
+from nahrain.collect.access import managed_organisation_ids, submissions_reviewable
 from nahrain.collect.models import Collector, FormVersion, Submission, SubmissionStatus
 from nahrain.core.access import AnyUser
 
@@ -31,11 +31,9 @@ def form_versions_for_collector(
 def submission_queue(
     *, user: AnyUser, status: str = SubmissionStatus.RECEIVED, batch: str = ""
 ) -> QuerySet[Submission]:
-    """Submissions of the organisations the user manages, newest first; ``batch`` is the
-    handlers' grouping (DTM: the round number)."""
-    submissions = Submission.objects.select_related("form", "collector").filter(
-        organisation_id__in=managed_organisation_ids(user)
-    )
+    """Submissions the user reviews, newest first; ``batch`` is the handlers' grouping (DTM: the
+    round number)."""
+    submissions = submissions_reviewable(user).select_related("form", "collector")
     if status:
         submissions = submissions.filter(status=status)
     if batch:

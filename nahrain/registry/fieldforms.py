@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 
 from nahrain.collect.handlers import Checked, FormHandler, NotAcceptable, register
 from nahrain.collect.models import KeyInformant
+from nahrain.core.models import Role
 from nahrain.core.problems import Problem
 from nahrain.core.templatetags.nahrain_format import local_name
 from nahrain.geo.models import AdminUnit
@@ -320,6 +321,9 @@ HOUSEHOLD_REGISTRATION = FormHandler(
     names=_names,
     personal=PERSONAL,
     repeats=frozenset({ROSTER}),
+    # The member roster's names and answers stay in the submission until it is accepted: the
+    # organisation's registration staff review it, not its information managers.
+    reviewers=frozenset({Role.REGISTRATION_OFFICER.value, Role.SITE_MANAGER.value}),
 )
 
 

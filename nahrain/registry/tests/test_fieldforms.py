@@ -233,7 +233,7 @@ def test_two_heads_or_a_birth_in_the_future_is_held_for_review_in_words(
     two_heads["member"][1]["relationship"] = "head"
     held = _received(phone, xform, two_heads, "uuid:hh-heads")
     assert [(p["rule"], p["message"], p["column"]) for p in held.problems] == [
-        ("head_twice", "The household has more than one head", "member")
+        ("head_twice", "A household with two heads", "member")
     ]
     future = family()
     future["member"][3]["born_on"] = "2099-01-01"
@@ -296,7 +296,7 @@ def test_the_review_screen_reads_the_form_in_arabic_without_names_or_field_names
     two_heads = family()
     two_heads["member"][1]["relationship"] = "head"
     submission = _received(phone, xform, two_heads, "uuid:hh-review")
-    client = personas.layla.client()
+    client = personas.rania.client()
     client.cookies["django_language"] = "ar"
     page = client.get(f"/collect/submissions/{submission.uid}/")
     assert page.status_code == 200
@@ -305,13 +305,33 @@ def test_the_review_screen_reads_the_form_in_arabic_without_names_or_field_names
     for label in ("صلة القرابة برب الأسرة", "تاريخ الميلاد", "رب الأسرة", "جمشكو (IQ-DHK-CHM)"):
         assert label in html
     # The problem beside the roster, in words, not as the rule's name.
-    assert "The household has more than one head" in html
+    assert "A household with two heads" in html
     assert "head_twice" not in html
     # No personal value and no field name as the text a reader reads.
     for hidden in ("محمد", "فاطمة", "199012345678", "0750 123 4567", "الجبوري"):
         assert hidden not in html
     assert not re.search(r">\s*(first_ar|relationship|wg_seeing|born_on|head|IQG15)\s*<", html)
     assert "${" not in html  # no label reads out a reference to another question
+
+
+def test_a_registration_is_reviewed_by_registration_staff_not_the_information_manager(
+    iom_phone: tuple[Collect, str], personas: Personas
+) -> None:
+    """The roster's names stay in the submission until it is accepted: IOM's information manager
+    (no registry role) neither opens it nor finds it in the review queue or its API."""
+    phone, xform = iom_phone
+    two_heads = family()
+    two_heads["member"][1]["relationship"] = "head"
+    submission = _received(phone, xform, two_heads, "uuid:hh-reviewers")
+    layla = personas.layla.client()
+    assert layla.get(f"/collect/submissions/{submission.uid}/").status_code == 404
+    assert str(submission.uid) not in layla.get("/collect/").content.decode()
+    listed = layla.get("/api/v1/collect/submissions").json()
+    assert str(submission.uid) not in str(listed)
+    assert layla.get(f"/api/v1/collect/submissions/{submission.uid}").status_code == 404
+    rania = personas.rania.client()
+    assert rania.get(f"/collect/submissions/{submission.uid}/")["Cache-Control"].count("no-store")
+    assert str(submission.uid) in rania.get("/collect/").content.decode()
 
 
 def test_another_organisations_collector_cannot_register_into_ioms_camp(
