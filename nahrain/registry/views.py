@@ -330,7 +330,10 @@ def _changed(
     """A change made on a household's page: on a valid POST, make the write (once per form
     shown) and go back to the household's page; on a refusal, show the form with the problems
     in the reader's words."""
-    if request.method == "POST" and form.is_valid():
+    if request.method != "POST":
+        # The form shows the household's details (its members' names): a read like its page.
+        services.household_read(actor=request.user, household=household, via="form")
+    elif form.is_valid():
         key = form.cleaned_data["key"]
         if not _spend(key):
             messages.info(request, _("This form was already sent; it is recorded once."))
