@@ -75,7 +75,8 @@ def iom_household(world: World) -> Household:
             unit=ShelterUnit.objects.get(site=camp, code="1"),
         )
 
-    return world.once("iom household", make)
+    found: Household = world.once("iom household", make)
+    return found
 
 
 def iom_second_household(world: World) -> Household:
@@ -92,7 +93,8 @@ def iom_second_household(world: World) -> Household:
             unit=ShelterUnit.objects.get(site=camp, code="2"),
         )
 
-    return world.once("iom second household", make)
+    found: Household = world.once("iom second household", make)
+    return found
 
 
 def _once(form: dict[str, Any]) -> dict[str, Any]:
