@@ -69,6 +69,19 @@ def free_units(*, user: AnyUser, site: Site) -> QuerySet[ShelterUnit]:
     return ShelterUnit.objects.filter(site=site, occupied=False).exclude(condition="destroyed")
 
 
+def free_units_of(*, user: AnyUser, organisation: Organisation) -> QuerySet[ShelterUnit]:
+    """The free units of every site the organisation holds (a move's choices), each with its
+    site; none unless the user works in the organisation's registry."""
+    return (
+        ShelterUnit.objects.filter(
+            site__in=registry_sites(user=user, organisation=organisation), occupied=False
+        )
+        .exclude(condition="destroyed")
+        .select_related("site")
+        .order_by("site__name_en", "block", "code")
+    )
+
+
 def registry_sites(*, user: AnyUser, organisation: Organisation) -> QuerySet[Site]:
     """The sites an organisation holds, where its registry staff register households."""
     if not access.reads_registry(user, organisation):

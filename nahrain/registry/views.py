@@ -355,18 +355,6 @@ def _changed(
     )
 
 
-def _sites_and_units(request: AuthenticatedHttpRequest, household: Household) -> tuple[Any, Any]:
-    """The sites of the household's organisation, and their free units."""
-    sites = selectors.registry_sites(user=request.user, organisation=household.organisation)
-    units = (
-        ShelterUnit.objects.filter(site__in=sites, occupied=False)
-        .exclude(condition="destroyed")
-        .select_related("site")
-        .order_by("site__name_en", "block", "code")
-    )
-    return sites, units
-
-
 @login_required
 @require_http_methods(GET_OR_POST)
 @personal_data
@@ -513,8 +501,11 @@ def depart(request: AuthenticatedHttpRequest, household_uid: uuid.UUID) -> HttpR
 @personal_data
 def move(request: AuthenticatedHttpRequest, household_uid: uuid.UUID) -> HttpResponse:
     found = access.access_household_by_uid(request.user, household_uid)
-    sites, units = _sites_and_units(request, found)
-    form = MoveForm(request.POST or None, sites=sites, units=units)
+    form = MoveForm(
+        request.POST or None,
+        sites=selectors.registry_sites(user=request.user, organisation=found.organisation),
+        units=selectors.free_units_of(user=request.user, organisation=found.organisation),
+    )
 
     def write() -> Household:
         data = form.cleaned_data
