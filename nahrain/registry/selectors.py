@@ -54,8 +54,8 @@ def household_list(
         households = households.filter(status=status)
     heads = Individual.objects.filter(relationship="head", status=MemberStatus.ACTIVE)
     return (
-        households.select_related(*access.HOUSEHOLD_RELATED)
-        .defer(*access.HOUSEHOLD_UNREAD)
+        households.select_related("site", "unit", "admin_unit")
+        .defer("admin_unit__geometry")
         .prefetch_related(Prefetch("members", queryset=heads, to_attr="heads"))
         .order_by("-registered_on", "-pk")
     )

@@ -18,7 +18,8 @@ from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from nahrain.core.models import AuditEvent
+from nahrain.core import services as core_services
+from nahrain.core.models import AuditEvent, Role
 from nahrain.registry.models import (
     Consent,
     Household,
@@ -219,6 +220,24 @@ def test_the_list_shows_the_organisations_households_to_its_registry_staff(
     assert "محمد أحمد حسن الجبوري" in _text(arabic.get(reverse("registry:home")))
     # Another organisation's registration officer sees an empty list of their own.
     assert registered.number not in _text(personas.karim.client().get(reverse("registry:home")))
+
+
+def test_someone_in_two_registries_chooses_the_organisation_first(
+    personas: Personas, registered: Household
+) -> None:
+    core_services.membership_add(
+        actor=None,
+        user=personas.karim.user,
+        organisation=personas.iom,
+        role=Role.REGISTRATION_OFFICER,
+    )
+    karim = personas.karim.client()
+    chooser = _text(karim.get(reverse("registry:home")))
+    assert "Which one?" in chooser and "INTERSOS" in chooser and registered.number not in chooser
+    iom = karim.get(reverse("registry:home"), {"organisation": personas.iom.pk})
+    assert registered.number in _text(iom)
+    intersos = karim.get(reverse("registry:home"), {"organisation": personas.intersos.pk})
+    assert registered.number not in _text(intersos)
 
 
 def test_omar_reads_the_household_and_the_read_is_audited(
