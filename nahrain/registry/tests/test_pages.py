@@ -234,9 +234,9 @@ def test_someone_in_two_registries_chooses_the_organisation_first(
     karim = personas.karim.client()
     chooser = _text(karim.get(reverse("registry:home")))
     assert "Which one?" in chooser and "INTERSOS" in chooser and registered.number not in chooser
-    iom = karim.get(reverse("registry:home"), {"organisation": personas.iom.pk})
+    iom = karim.get(reverse("registry:home"), {"organisation": str(personas.iom.pk)})
     assert registered.number in _text(iom)
-    intersos = karim.get(reverse("registry:home"), {"organisation": personas.intersos.pk})
+    intersos = karim.get(reverse("registry:home"), {"organisation": str(personas.intersos.pk)})
     assert registered.number not in _text(intersos)
 
 
