@@ -359,6 +359,7 @@ def _changed(
 @require_http_methods(GET_OR_POST)
 @personal_data
 def household_edit(request: AuthenticatedHttpRequest, household_uid: uuid.UUID) -> HttpResponse:
+    """The household's phone, address, origin, displacement date and recorded vulnerabilities."""
     found = access.access_household_by_uid(request.user, household_uid)
     initial = {
         "phone": found.phone,
@@ -391,6 +392,7 @@ def household_edit(request: AuthenticatedHttpRequest, household_uid: uuid.UUID) 
 @require_http_methods(GET_OR_POST)
 @personal_data
 def member_add(request: AuthenticatedHttpRequest, household_uid: uuid.UUID) -> HttpResponse:
+    """A child born into the household, or a person joining it."""
     found = access.access_household_by_uid(request.user, household_uid)
     form = MemberAddForm(request.POST or None)
 
@@ -422,6 +424,7 @@ def member_add(request: AuthenticatedHttpRequest, household_uid: uuid.UUID) -> H
 @require_http_methods(GET_OR_POST)
 @personal_data
 def member_edit(request: AuthenticatedHttpRequest, individual_uid: uuid.UUID) -> HttpResponse:
+    """A member's details corrected (the values before and after kept in the history)."""
     individual = access.access_individual_by_uid(request.user, individual_uid)
     found = access.access_household_by_uid(request.user, individual.household.uid)
     form = MemberEditForm(request.POST or None, individual=individual)
@@ -447,6 +450,7 @@ def member_edit(request: AuthenticatedHttpRequest, individual_uid: uuid.UUID) ->
 @require_http_methods(GET_OR_POST)
 @personal_data
 def member_death(request: AuthenticatedHttpRequest, individual_uid: uuid.UUID) -> HttpResponse:
+    """A member's death; the last one closes the household."""
     individual = access.access_individual_by_uid(request.user, individual_uid)
     found = access.access_household_by_uid(request.user, individual.household.uid)
     form = MemberDeathForm(request.POST or None)
@@ -471,6 +475,8 @@ def member_death(request: AuthenticatedHttpRequest, individual_uid: uuid.UUID) -
 @require_http_methods(GET_OR_POST)
 @personal_data
 def depart(request: AuthenticatedHttpRequest, household_uid: uuid.UUID) -> HttpResponse:
+    """The household returned to its area of origin or left elsewhere (at a site, the site's
+    departure)."""
     found = access.access_household_by_uid(request.user, household_uid)
     form = DepartForm(request.POST or None)
 
@@ -500,6 +506,7 @@ def depart(request: AuthenticatedHttpRequest, household_uid: uuid.UUID) -> HttpR
 @require_http_methods(GET_OR_POST)
 @personal_data
 def move(request: AuthenticatedHttpRequest, household_uid: uuid.UUID) -> HttpResponse:
+    """The household moves to another shelter, another site or out of camp."""
     found = access.access_household_by_uid(request.user, household_uid)
     form = MoveForm(
         request.POST or None,
@@ -534,6 +541,7 @@ def move(request: AuthenticatedHttpRequest, household_uid: uuid.UUID) -> HttpRes
 @require_http_methods(GET_OR_POST)
 @personal_data
 def split(request: AuthenticatedHttpRequest, household_uid: uuid.UUID) -> HttpResponse:
+    """Some members form a household of their own, under a new registration number."""
     found = access.access_household_by_uid(request.user, household_uid)
     members = found.members.filter(status=MemberStatus.ACTIVE).order_by("pk")
     units = (
@@ -567,6 +575,7 @@ def split(request: AuthenticatedHttpRequest, household_uid: uuid.UUID) -> HttpRe
 @require_http_methods(GET_OR_POST)
 @personal_data
 def merge(request: AuthenticatedHttpRequest, household_uid: uuid.UUID) -> HttpResponse:
+    """The household joins another of the organisation, chosen by its registration number."""
     found = access.access_household_by_uid(request.user, household_uid)
     form = MergeForm(request.POST or None)
     into: list[Household] = []
@@ -601,6 +610,7 @@ def merge(request: AuthenticatedHttpRequest, household_uid: uuid.UUID) -> HttpRe
 @require_http_methods(GET_OR_POST)
 @personal_data
 def consent(request: AuthenticatedHttpRequest, household_uid: uuid.UUID) -> HttpResponse:
+    """What the household agreed to, for one purpose."""
     found = access.access_household_by_uid(request.user, household_uid)
     form = ConsentForm(request.POST or None)
 
@@ -623,6 +633,7 @@ def consent(request: AuthenticatedHttpRequest, household_uid: uuid.UUID) -> Http
 @require_http_methods(GET_OR_POST)
 @personal_data
 def consent_withdraw(request: AuthenticatedHttpRequest, consent_uid: uuid.UUID) -> HttpResponse:
+    """A consent withdrawn: from that day its purpose no longer allows the use."""
     given = access.access_consent_by_uid(request.user, consent_uid)
     found = access.access_household_by_uid(request.user, given.household.uid)
     form = WithdrawForm(request.POST or None)
@@ -647,6 +658,7 @@ def consent_withdraw(request: AuthenticatedHttpRequest, consent_uid: uuid.UUID) 
 @require_http_methods(GET_OR_POST)
 @personal_data
 def visit(request: AuthenticatedHttpRequest, household_uid: uuid.UUID) -> HttpResponse:
+    """A verification visit and what it found."""
     found = access.access_household_by_uid(request.user, household_uid)
     form = VisitForm(request.POST or None)
 
