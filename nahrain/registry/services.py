@@ -11,6 +11,8 @@ after every write (docs/REGISTRY.md, "One population figure").
 
 from __future__ import annotations
 
+import csv
+import io
 import random
 import secrets
 from collections.abc import Iterable, Sequence
@@ -23,10 +25,12 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
+from openpyxl import Workbook
 
 from nahrain.core.models import Organisation
 from nahrain.core.services import audit_record
 from nahrain.geo.models import AdminUnit, Location
+from nahrain.intake.readers import neutralise
 from nahrain.registry import codelists, names
 from nahrain.registry.models import (
     Consent,
@@ -1160,3 +1164,63 @@ def search_made(*, actor: User, organisation_ids: Sequence[Any], results: int, v
             "organisations": [str(o) for o in organisation_ids],
         },
     )
+
+
+# --- exports -----------------------------------------------------------------------------------
+
+EXPORT_FORMATS = ("csv", "xlsx")
+
+
+def personal_export(*, actor: User, organisation: Organisation, format: str) -> tuple[bytes, str]:
+    """The organisation's households and members as a file (one row per member), for a user
+    with the personal-data export permission; audited with the number of rows and households,
+    never their values. Cells a spreadsheet would run as a formula are neutralised."""
+    from nahrain.registry.selectors import EXPORT_COLUMNS, personal_export_rows
+
+    if format not in EXPORT_FORMATS:
+        raise RegistryRuleBroken(f"Unknown format {format!r}.")
+    rows = personal_export_rows(user=actor, organisation=organisation)
+    data = _table_file(rows, EXPORT_COLUMNS, format)
+    audit_record(
+        actor=actor,
+        action="registry.export",
+        object_type="registry",
+        object_id=organisation.pk,
+        organisation=organisation,
+        detail={
+            "format": format,
+            "rows": len(rows),
+            "households": len({row["household_number"] for row in rows}),
+        },
+    )
+    prefix = "".join(ch for ch in organisation.acronym.lower() if ch.isalnum()) or "registry"
+    return data, f"{prefix}-registry-{timezone.localdate():%Y%m%d}.{format}"
+
+
+def _export_cell(value: Any) -> Any:
+    if isinstance(value, str):
+        return neutralise(value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, date):
+        return value.isoformat()
+    return "" if value is None else value
+
+
+def _table_file(rows: list[dict[str, Any]], columns: Sequence[str], format: str) -> bytes:
+    if format == "xlsx":
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet("members")
+        sheet.append(list(columns))
+        for row in rows:
+            sheet.append([_export_cell(row.get(name)) for name in columns])
+        binary = io.BytesIO()
+        workbook.save(binary)
+        return binary.getvalue()
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_export_cell(row.get(name)) for name in columns])
+    # UTF-8 with a BOM so that Excel opens Arabic names correctly.
+    return text.getvalue().encode("utf-8-sig")

@@ -25,6 +25,12 @@ A decision is made of a small vocabulary of grants, combined with ``|``:
 - ``ANY_SITE_STAFF``: a site manager or information manager of any organisation (creating a
   site in one's own organisation)
 - ``ORG_ADMIN``: an organisation admin of the object's organisation
+- ``REGISTRY``: a registration officer or site manager of the object's organisation (who read and
+  change its registry's personal data)
+- ``ANY_REGISTRY``: a registration officer or site manager of any organisation (the registry's
+  pages that work in the user's own organisation)
+- ``REGISTRY_EXPORT``: a registry member of the object's organisation who also holds the
+  personal-data export permission
 - ``OWNER``: the user the object belongs to (an API token)
 - ``PUBLISHED``: any signed-in user, when the object is published (a DTM round)
 - ``PLATFORM_ADMIN``: a platform administrator
@@ -92,6 +98,9 @@ OWNER = Grant(frozenset({"OWNER"}))
 PUBLISHED = Grant(frozenset({"PUBLISHED"}))
 PLATFORM_ADMIN = Grant(frozenset({"PLATFORM_ADMIN"}))
 COLLECTOR = Grant(frozenset({"COLLECTOR"}))
+REGISTRY = Grant(frozenset({"REGISTRY"}))
+REGISTRY_EXPORT = Grant(frozenset({"REGISTRY_EXPORT"}))
+ANY_REGISTRY = Grant(frozenset({"ANY_REGISTRY"}))
 NOBODY = Grant(frozenset())
 
 LOGIN = "login"  # a redirect to the sign-in page
@@ -133,6 +142,7 @@ class Target:
 
 
 SITE_STAFF_ROLES = frozenset({"site_manager", "information_manager"})
+REGISTRY_ROLES = frozenset({"registration_officer", "site_manager"})
 
 
 def granted(grant: Grant, who: Who, target: Target) -> bool:
@@ -160,6 +170,16 @@ def granted(grant: Grant, who: Who, target: Target) -> bool:
         )
         or ("OWNER" in atoms and target.owner is not None and target.owner.pk == who.user.pk)
         or ("PUBLISHED" in atoms and target.published)
+        or ("REGISTRY" in atoms and bool(roles & REGISTRY_ROLES))
+        or (
+            "ANY_REGISTRY" in atoms
+            and any(r & REGISTRY_ROLES for r in who.roles_by_organisation.values())
+        )
+        or (
+            "REGISTRY_EXPORT" in atoms
+            and "personal_data_export" in roles
+            and bool(roles & REGISTRY_ROLES)
+        )
     )
 
 
