@@ -97,7 +97,8 @@ SITE_COLUMNS = _columns(
     "id uid organisation_id code name_en name_ar name_ckb type admin_unit_id governorate_id "
     "latitude longitude managing_agency partners status status_since opened_on closed_on "
     "capacity_people population_individuals population_households population_source "
-    "population_date units_total units_occupied units_unusable open_gaps created_at updated_at"
+    "population_date units_total units_occupied units_unusable open_gaps created_at updated_at "
+    "counts_by_registration"
 )
 STATUS_COLUMNS = _columns("id site_id status on reason at")
 FIGURE_COLUMNS = _columns("id site_id on source individuals households note at")
@@ -312,6 +313,7 @@ def rows(data: SitesWorld, *, organisation: Organisation) -> Rows:
                 0,
                 STAMP,
                 STAMP,
+                False,  # the benchmark's figures stand alone: no registry behind them
             )
         )
         status_id += 1
