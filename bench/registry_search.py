@@ -4,7 +4,7 @@ households up in it by name, phone, document number and registration number.
     python bench/registry_search.py [--database postgres|sqlite] [--households 300000]
                                     [--searches 1000] [--output bench/results/REGISTRY_SEARCH.json]
 
-Method. As ``bench/sites_run.py``: a throw-away database (PostgreSQL ``nahrain_bench_registry``
+Method. As ``bench/sites_run.py``: a throw-away database (PostgreSQL ``nahrain_bench_registry_search``
 or ``$BENCH_POSTGRES_DATABASE``, created on the ``postgres`` database and dropped at the end; or
 a SQLite file) and data folder, migrated. Three organisations hold the households (IOM half,
 INTERSOS and DRC the rest), each writing names its own way (``namebank``): IOM in Arabic with
@@ -597,7 +597,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.report:
         print(markdown(json.loads(args.output.read_text(encoding="utf-8"))))
         return 0
-    os.environ.setdefault("BENCH_POSTGRES_DATABASE", "nahrain_bench_registry")
+    os.environ.setdefault("BENCH_POSTGRES_DATABASE", "nahrain_bench_registry_search")
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     from bench import run

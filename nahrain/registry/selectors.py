@@ -14,7 +14,7 @@ from django.utils import timezone
 from nahrain.core.access import AnyUser
 from nahrain.core.templatetags.nahrain_format import local_name
 from nahrain.registry import access, codelists, names, services
-from nahrain.registry.models import Household, Individual
+from nahrain.registry.models import Individual
 
 # --- search ------------------------------------------------------------------------------------
 
@@ -88,12 +88,12 @@ def _found(
     # only when it holds a digit, which no name does.
     if number and ("-" in compact or any(ch.isdigit() for ch in compact)):
         households = access.households_readable(user).filter(number="-".join(number.groups()))
-        return _households(households.order_by()[:limit], "number")
+        return _heads(households, "number", limit)
     if _PHONE_TYPED.fullmatch(text):
         phone = names.phone_key(text)
         if len(phone) == 11 and phone.startswith("07"):
             households = access.households_readable(user).filter(phone_key=phone)
-            return _households(households.order_by()[:limit], "phone")
+            return _heads(households, "phone", limit)
     if any(ch.isdigit() for ch in text):
         document = names.document_key(text)
         if len(document) < 6:
@@ -104,7 +104,7 @@ def _found(
     if not key:
         return []
     window = limit * _NAME_WINDOW
-    matches: list[tuple[Individual, str]] = []
+    matches: list[tuple[dict[str, Any], str]] = []
     readable = access.individuals_readable(user)
     # One organisation at a time: the (organisation, key) index then serves each prefix as one
     # range, read only as far as the window.
@@ -120,88 +120,112 @@ def _found(
     return _ranked(matches, text, limit)
 
 
+# What the result list shows of a member and its household, read as plain rows: a common name
+# brings hundreds of members, and model instances of them (and of their sites) would cost more
+# than the search itself.
+_CHAIN_AR = ("first_ar", "father_ar", "grandfather_ar", "family_ar")
+_CHAIN_LAT = ("first_lat", "father_lat", "grandfather_lat", "family_lat")
+_MEMBER_FIELDS = (
+    "pk",
+    "uid",
+    "household_id",
+    *_CHAIN_AR,
+    *_CHAIN_LAT,
+    "sex",
+    "born_on",
+    "relationship",
+    "status",
+    "household__uid",
+    "household__number",
+    "household__status",
+    "household__address",
+    "household__organisation_id",
+    "household__site__name_en",
+    "household__site__name_ar",
+    "household__site__name_ckb",
+)
+
+
 def _member_rows(members: Any) -> Any:
     # No ORDER BY: the model's default order would sort every match before the window is cut.
-    return members.select_related("household__site").order_by()
+    return members.order_by().values(*_MEMBER_FIELDS)
 
 
-def _households(households: Any, matched: str) -> list[HouseholdFound]:
-    """Households found whole (a number, a phone), each shown with its head."""
-    rows = list(households.select_related("site"))
-    heads: dict[int, Individual] = {}
-    for member in Individual.objects.filter(household__in=[h.pk for h in rows]).order_by(
-        "household", "pk"
-    ):
-        if member.household_id not in heads or member.relationship == "head":
-            heads[member.household_id] = member
-    return [
-        _household(h, matched, [heads[h.pk]] if h.pk in heads else [])
-        for h in sorted(rows, key=lambda h: h.number)
-    ]
+def _heads(households: Any, matched: str, limit: int) -> list[HouseholdFound]:
+    """Households found whole (a number, a phone), each shown with its head (or, where the head
+    has died or left, its first member)."""
+    ids = list(households.order_by().values_list("pk", flat=True)[:limit])
+    heads: dict[int, dict[str, Any]] = {}
+    for member in _member_rows(Individual.objects.filter(household_id__in=ids)):
+        household_id = member["household_id"]
+        if household_id not in heads or (
+            member["relationship"] == "head" and heads[household_id]["relationship"] != "head"
+        ):
+            heads[household_id] = member
+    rows = sorted(heads.values(), key=lambda m: m["household__number"])
+    return [_household(matched, [member]) for member in rows]
 
 
-def _ranked(matches: list[tuple[Individual, str]], text: str, limit: int) -> list[HouseholdFound]:
+def _ranked(
+    matches: list[tuple[dict[str, Any], str]], text: str, limit: int
+) -> list[HouseholdFound]:
     """Households of the members found, those holding an exact spelling first (the query's
     normal spelling starting one of the member's chains or family names), then by number."""
     typed = names.arabic_normal(text)
+    # Only the chains in the query's script can hold its spelling.
+    fields = _CHAIN_AR if any("\u0600" <= ch <= "\u06ff" for ch in typed) else _CHAIN_LAT
     best: dict[int, int] = {}
-    grouped: dict[int, dict[int, Individual]] = {}
+    grouped: dict[int, dict[int, dict[str, Any]]] = {}
     how: dict[int, str] = {}
     for member, matched in matches:
-        household_id = member.household_id
-        grouped.setdefault(household_id, {})[member.pk] = member
+        household_id = member["household_id"]
+        grouped.setdefault(household_id, {})[member["pk"]] = member
         how.setdefault(household_id, matched)
-        rank = 0 if _spelled_as(member, typed) else 1
-        best[household_id] = min(best.get(household_id, rank), rank)
+        if best.get(household_id) != 0:
+            best[household_id] = 0 if _spelled_as(member, fields, typed) else 1
     order = sorted(
         grouped,
         key=lambda household_id: (
             best[household_id],
-            next(iter(grouped[household_id].values())).household.number,
+            next(iter(grouped[household_id].values()))["household__number"],
         ),
     )
     return [
-        _household(
-            next(iter(grouped[household_id].values())).household,
-            how[household_id],
-            sorted(grouped[household_id].values(), key=lambda m: m.pk),
-        )
+        _household(how[household_id], sorted(grouped[household_id].values(), key=lambda m: m["pk"]))
         for household_id in order[:limit]
     ]
 
 
-def _spelled_as(member: Individual, typed: str) -> bool:
-    spellings = (
-        " ".join((member.first_ar, member.father_ar, member.grandfather_ar, member.family_ar)),
-        " ".join((member.first_lat, member.father_lat, member.grandfather_lat, member.family_lat)),
-        member.family_ar,
-        member.family_lat,
+def _spelled_as(member: dict[str, Any], fields: tuple[str, ...], typed: str) -> bool:
+    chain = " ".join(member[f] for f in fields if member[f])
+    return any(
+        names.arabic_normal(spelling).startswith(typed) for spelling in (chain, member[fields[3]])
     )
-    return any(names.arabic_normal(spelling).startswith(typed) for spelling in spellings)
 
 
-def _household(household: Household, matched: str, members: list[Individual]) -> HouseholdFound:
+def _household(matched: str, members: list[dict[str, Any]]) -> HouseholdFound:
     today = timezone.localdate()
+    first = members[0]
+    site = {
+        f"name_{language}": first[f"household__site__name_{language}"] or ""
+        for language in ("en", "ar", "ckb")
+    }
     return HouseholdFound(
-        uid=household.uid,
-        number=household.number,
-        status=household.status,
-        site=local_name(household.site) if household.site else household.address,
-        organisation_id=household.organisation_id,
+        uid=first["household__uid"],
+        number=first["household__number"],
+        status=first["household__status"],
+        site=local_name(site) if site["name_en"] else first["household__address"],
+        organisation_id=first["household__organisation_id"],
         matched=matched,
         members=tuple(
             MemberFound(
-                uid=m.uid,
-                name_ar=" ".join(
-                    p for p in (m.first_ar, m.father_ar, m.grandfather_ar, m.family_ar) if p
-                ),
-                name_lat=" ".join(
-                    p for p in (m.first_lat, m.father_lat, m.grandfather_lat, m.family_lat) if p
-                ),
-                sex=m.sex,
-                age=codelists.age_on(m.born_on, today) if m.born_on else None,
-                relationship=m.relationship,
-                status=m.status,
+                uid=m["uid"],
+                name_ar=" ".join(m[f] for f in _CHAIN_AR if m[f]),
+                name_lat=" ".join(m[f] for f in _CHAIN_LAT if m[f]),
+                sex=m["sex"],
+                age=codelists.age_on(m["born_on"], today) if m["born_on"] else None,
+                relationship=m["relationship"],
+                status=m["status"],
             )
             for m in members
         ),

@@ -27,7 +27,7 @@ def test_a_quick_run_of_the_search_benchmark_finds_every_household_it_looks_for(
         db = connection.settings_dict
         login = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
         host = f"{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
-        env["BENCH_POSTGRES_DATABASE"] = "nahrain_bench_registry_quick"
+        env["BENCH_POSTGRES_DATABASE"] = "nahrain_bench_registry_search_quick"
         command += [
             "--database",
             "postgres",
