@@ -214,10 +214,14 @@ def _query_names(words: list[str]) -> list[str]:
     return joined
 
 
+_APOSTROPHES = re.compile("['`\u2018\u2019\u02bb\u02bc]")
+
+
 def query_key(query: str) -> str:
     """A typed query's key: the skeleton of each name in it, joined with spaces (the words of
     one name, as in "Abdul Rahman", taken together)."""
-    names = _query_names(arabic_normal(_seated(query)).split())
+    # An apostrophe is inside a word (Sa'ad, Ra'ad): taken away, not a space between two words.
+    names = _query_names(arabic_normal(_APOSTROPHES.sub("", _seated(query))).split())
     return " ".join(s for s in (skeleton(name) for name in names) if s)
 
 

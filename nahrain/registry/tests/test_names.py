@@ -86,6 +86,7 @@ def test_a_query_written_in_words_meets_the_names_written_as_one() -> None:
     assert stored.startswith(query_key("Abdul Rahman Nour al-Din"))
     assert stored.startswith(query_key("عبد الرحمن نورالدين احمد"))
     assert name_key("محمد", "أحمد", "", "الجبوري").startswith(query_key("Mohammed Ahmad"))
+    assert name_key("سعد", "رعد").startswith(query_key("Sa'ad Ra\u2019ad"))
 
 
 def test_a_family_name_is_found_without_its_article() -> None:
