@@ -4,17 +4,18 @@ households up in it by name, phone, document number and registration number.
     python bench/registry_search.py [--database postgres|sqlite] [--households 300000]
                                     [--searches 1000] [--output bench/results/REGISTRY_SEARCH.json]
 
-Method. As ``bench/sites_run.py``: a throw-away database (PostgreSQL ``nahrain_bench_registry_search``
-or ``$BENCH_POSTGRES_DATABASE``, created on the ``postgres`` database and dropped at the end; or
-a SQLite file) and data folder, migrated. Three organisations hold the households (IOM half,
-INTERSOS and DRC the rest), each writing names its own way (``namebank``): IOM in Arabic with
-hamza and ta marbuta and its Latin transliteration, INTERSOS in plain Arabic and another
-transliteration, DRC in Latin letters only. Each household has two to eight members (the head,
-a spouse, children carrying the head's names as father and grandfather), a phone, civil document
-numbers; every row and key written as the services write them, by COPY (``bench.loads``), then
-VACUUM ANALYZE. Then, as IOM's registration officer, ``--searches`` searches drawn from IOM's
-households (a tenth from the others', which must find nothing): names in Arabic and Latin, whole
-and partial chains, a first or a family name alone, phones typed in four ways, document numbers,
+Method. As ``bench/sites_run.py``: a throw-away database (PostgreSQL
+``nahrain_bench_registry_search`` or ``$BENCH_POSTGRES_DATABASE``, created on the ``postgres``
+database and dropped at the end; or a SQLite file) and data folder, migrated. Three
+organisations hold the households (IOM half, INTERSOS and DRC the rest), each writing names its
+own way (``namebank``): IOM in Arabic with hamza and ta marbuta and its Latin transliteration,
+INTERSOS in plain Arabic and another transliteration, DRC in Latin letters only. Each household
+has two to eight members (the head, a spouse, children carrying the head's names as father and
+grandfather), a phone, civil document numbers; every row and key written as the services write
+them, by COPY (``bench.loads``), then VACUUM ANALYZE. Then, as IOM's registration officer,
+``--searches`` searches drawn from IOM's households (a tenth from the others': none of their
+households may be found): names in Arabic and Latin, whole and partial chains, a first or a
+family name alone, phones typed in four ways, document numbers,
 registration numbers. Each goes through ``registry.selectors.household_search`` (parsing, keys,
 the audit row and all) and, beside it, the hand-written SQL of the same lookup with the keys
 worked out beforehand; p50, p95 and p99 of both, by kind, by ``time.perf_counter``. On
@@ -483,6 +484,8 @@ def plans(officer: Any, drawn: list[Search]) -> dict[str, Any]:
                 for (line,) in cursor.fetchall():
                     if " using " in line:
                         indexes.add(line.split(" using ")[1].split(" on ")[0])
+                    if "Bitmap Index Scan on " in line:
+                        indexes.add(line.split("Bitmap Index Scan on ")[1].split()[0])
                     if "Seq Scan on registry_" in line:
                         scans.append(line.strip())
         seen[search.kind] = {"indexes": sorted(indexes), "seq_scans": scans}
