@@ -52,8 +52,9 @@ _NUMBER_BODY = "[34679ACDEFGHJKMNPQRTUVWXY]{4}"
 _REGISTRATION_NUMBER = re.compile(rf"([A-Z0-9]{{2,6}})-?({_NUMBER_BODY})-?({_NUMBER_BODY})")
 # \d is any script's digit: Arabic-Indic phones are phones too.
 _PHONE_TYPED = re.compile(r"[+\d\s\-()]+")
-# How many members a name search reads for each household it may show: enough that the exact
-# spellings, ranked first in Python, are among them when a common name matches thousands.
+# How many members a name search reads for each household it may show. Exact spellings are
+# ranked first among those read: when a common name matches thousands, one beyond the window is
+# not shown, and the officer types more of the chain.
 _NAME_WINDOW = 4
 
 
