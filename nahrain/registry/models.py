@@ -148,6 +148,7 @@ class Individual(models.Model):
     family_lat = models.CharField(_("family or tribe (Latin)"), max_length=80, blank=True)
     name_written = models.CharField(_("name as written"), max_length=300, blank=True)
     name_key = models.CharField(max_length=200, blank=True)
+    family_key = models.CharField(max_length=60, blank=True)  # the family name alone, no article
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
     born_on = models.DateField(_("date of birth"), null=True, blank=True)
     birth_date = models.CharField(
@@ -179,8 +180,8 @@ class Individual(models.Model):
                 condition=models.Q(sex__in=["f", "m"]), name="individual_sex_known"
             ),
         ]
-        # The name search index (organisation, name_key) is created by the migration with the
-        # operator class PostgreSQL needs for prefix matching.
+        # The name search indexes (organisation, name_key) and (organisation, family_key) are
+        # created by migration 0002 with the operator class PostgreSQL needs for prefix matching.
 
     def __str__(self) -> str:
         return str(self.uid)

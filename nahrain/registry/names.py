@@ -11,12 +11,16 @@ Two steps, both pure functions (units in tests/test_names.py, Hypothesis for the
   ``mhmd``; عبد الرحمن, Abdul Rahman, Abdulrahman give ``abdlrhmn``). Vowels are dropped but a
   first one, which is kept as ``a`` (أحمد, Ahmed, Ahmad: ``ahmd``); letters transliterated in
   several ways meet (ق/q/k/g, ث/ت/ط/th/t, ذ/ض/ظ/د/dh/d, ح/ه/h, ص/س/s, ع dropped), doubled
-  letters are one.
+  letters are one, and a final h (ta marbuta, Fatimah) is dropped.
 
 ``name_key`` joins the skeletons of the chain (first, father, grandfather, family) with spaces:
 the search matches a query's skeletons against it from the start, so "Mohammed Ahmed" finds
 every محمد أحمد ... in either script. It finds more than the exact name (Hassan and Hussein
 share ``hsn``); the search ranks exact spellings first and shows the whole chain to choose from.
+``family_key`` is the key a family or tribe name is found by alone, without its article.
+
+The letters of Arabic script fold by the project's one table, ``geo.normalize.ARABIC_FOLD``,
+which place names use too.
 """
 
 from __future__ import annotations
@@ -24,68 +28,36 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# Arabic-script letters partners type for one another (Kurdish and Persian keyboards), and the
-# hamza and alef forms, ta marbuta and alef maqsura, folded to one letter each.
-_ARABIC_FOLD = str.maketrans(
-    {
-        "أ": "ا",
-        "إ": "ا",
-        "آ": "ا",
-        "ٱ": "ا",
-        "ٲ": "ا",
-        "ٳ": "ا",
-        "ؤ": "و",
-        "ئ": "ي",
-        "ء": "",
-        "ة": "ه",
-        "ى": "ي",
-        "ی": "ي",
-        "ې": "ي",
-        "ێ": "ي",
-        "ک": "ك",
-        "ڪ": "ك",
-        "ە": "ه",
-        "ھ": "ه",
-        "ۀ": "ه",
-        "ۆ": "و",
-        "ۇ": "و",
-        "ۊ": "و",
-        "ڵ": "ل",
-        "ڕ": "ر",
-        "ـ": "",  # tatweel
-        "\u200c": "",  # zero-width non-joiner (Kurdish and Persian typing)
-        "\u200d": "",
-        "\u200f": "",  # right-to-left mark
-        "\u200e": "",
-    }
-)
-# Arabic-Indic and Extended Arabic-Indic digits to Western digits.
-_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+from nahrain.geo.normalize import ARABIC_DIGITS, ARABIC_FOLD
+
 _SPACES = re.compile(r"[\s\-_.,'\"`’‘/]+")
 
 
 def arabic_normal(name: str) -> str:
     """One spelling of an Arabic-script name (Latin letters in it are lowered, left otherwise)."""
     # Diacritics are combining marks (category Mn) once decomposed: harakat, shadda, sukun,
-    # the dagger alef, and Latin accents alike.
-    decomposed = unicodedata.normalize("NFKD", name)
+    # the dagger alef, and Latin accents alike. Case is folded between two decompositions:
+    # lowering can itself leave a mark (İ gives i and a dot above), and a compatibility form
+    # can decompose to a capital (ℌ to H); either way a second pass finds nothing more to do.
+    decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", name).casefold())
     bare = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
     # NFKD split a hamza above (أ = ا + ٔ) and the mark went with the Mn filter; recompose what
-    # is left so that letters like ى stay single code points.
-    folded = unicodedata.normalize("NFC", bare).translate(_ARABIC_FOLD).translate(_DIGITS)
-    return _SPACES.sub(" ", folded).strip().lower()
+    # is left so that letters like ى stay single code points. The letters themselves fold by
+    # the project's one table (``geo.normalize``): hamza and alef forms, ta marbuta, alef
+    # maqsura, tatweel, Kurdish and Persian letters.
+    folded = unicodedata.normalize("NFC", bare).translate(ARABIC_FOLD).translate(ARABIC_DIGITS)
+    return _SPACES.sub(" ", folded).strip()
 
 
 # Each Arabic letter's consonant in the skeleton alphabet ("" drops it; vowels letters are
-# handled apart, being consonants only at the start of a name).
+# handled apart, being consonants only at the start of a name). Kurdish and Persian letters
+# (پ, چ, ژ, ڤ, گ) were folded to their Arabic look-alikes by ``arabic_normal`` already.
 _ARABIC_SKELETON = {
     "ب": "b",
-    "پ": "b",
     "ت": "t",
     "ث": "t",
     "ط": "t",
     "ج": "j",
-    "چ": "j",
     "ح": "h",
     "ه": "h",
     "خ": "x",
@@ -95,17 +67,14 @@ _ARABIC_SKELETON = {
     "ظ": "d",
     "ر": "r",
     "ز": "z",
-    "ژ": "z",
     "س": "s",
     "ص": "s",
     "ش": "c",
     "ع": "",
     "غ": "g",
     "ف": "f",
-    "ڤ": "f",
     "ق": "k",
     "ك": "k",
-    "گ": "k",
     "ل": "l",
     "م": "m",
     "ن": "n",
@@ -119,7 +88,7 @@ _LATIN_DIGRAPHS = (
     ("ch", "j"),
     ("th", "t"),
     ("dh", "d"),
-    ("gh", "g"),
+    ("gh", "G"),  # غ, apart from the g that meets k below
     ("ph", "f"),
     ("ou", "u"),
     ("ee", "i"),
@@ -137,7 +106,8 @@ _LATIN_SKELETON = {
     "z": "z",
     "s": "s",
     "c": "c",
-    "g": "g",
+    "G": "g",
+    "g": "k",  # Iraqi g is written ك, گ or ق (Gasim, قاسم): all meet at k
     "f": "f",
     "v": "f",
     "q": "k",
@@ -184,9 +154,18 @@ def _squeeze(text: str) -> str:
     return re.sub(r"(.)\1+", r"\1", text)
 
 
+# A word-initial ئ is the seat of a first vowel in Kurdish spelling (ئازاد, Azad), not a ya;
+# it is read before ``arabic_normal`` folds it to ي. NFKD input writes it as ي and a hamza.
+_INITIAL_SEAT = re.compile(r"(^|\s)(?:\u0626|\u064a\u0654)")
+
+
+def _seated(text: str) -> str:
+    return _INITIAL_SEAT.sub("\\g<1>\u0627", text)
+
+
 def skeleton(name: str) -> str:
     """The script-free key of one name (a first name, a father's name...); words joined."""
-    normal = arabic_normal(name)
+    normal = arabic_normal(_seated(name))
     words = normal.split()
     # "Abd al-Rahman", "Abdul Rahman", "عبد الرحمن": one name written in one or more words.
     joined = "".join(words)
@@ -195,25 +174,68 @@ def skeleton(name: str) -> str:
     else:
         ascii_only = unicodedata.normalize("NFKD", joined).encode("ascii", "ignore").decode()
         key = _skeleton_latin(ascii_only)
-    return _squeeze(key)
+    # A final h is a vowel's spelling more often than a consonant (فاطمة and فاطمه, Fatima and
+    # Fatimah; Abdullah and Abdulla): both scripts drop it.
+    key = _squeeze(key)
+    return key[:-1] if len(key) > 1 and key.endswith("h") else key
 
 
 def name_key(*parts: str) -> str:
     """The search key of a name chain: each name's skeleton, in order, joined with spaces (an
-    unknown name keeps its place as an empty skeleton would not: it is left out, so that the
-    key of "Ahmed, father unknown, Hassan" does not match "Ahmed Hassan" as father Hassan)."""
+    unknown name keeps its place as ``_``, so that the key of "Ahmed, father unknown, Hassan"
+    does not match "Ahmed Hassan" as father Hassan; unknown names at the end are left out)."""
     return " ".join(skeleton(part) or "_" for part in parts).rstrip(" _").strip()
 
 
+# Words a query writes apart that a name's key holds as one name: "Abdul Rahman", "Abu Bakr",
+# "Al Jubouri" (joined with the next word), "Nour al-Din", "Fadl Allah" (joined with the word
+# before). A stored name part is one skeleton whatever its spaces; a query's words must meet it.
+_JOINS_NEXT = frozenset(
+    {"abd", "abdul", "abdel", "abdol", "abdal", "abu", "abou", "al", "el", "ul", "عبد", "ابو", "ال"}
+)
+_JOINS_PREVIOUS = frozenset(
+    {"aldin", "aldeen", "eldin", "uddin", "addin", "allah", "ullah", "الدين", "الله"}
+)
+
+
+def _query_names(words: list[str]) -> list[str]:
+    forward: list[str] = []
+    for word in words:
+        if forward and forward[-1] in _JOINS_NEXT:
+            forward[-1] += word
+        else:
+            forward.append(word)
+    joined: list[str] = []
+    for name in forward:
+        if joined and name in _JOINS_PREVIOUS:
+            joined[-1] += name
+        else:
+            joined.append(name)
+    return joined
+
+
+_APOSTROPHES = re.compile("['`\u2018\u2019\u02bb\u02bc]")
+
+
 def query_key(query: str) -> str:
-    """A typed query's key: each word's skeleton, joined with spaces."""
-    return " ".join(s for s in (skeleton(word) for word in arabic_normal(query).split()) if s)
+    """A typed query's key: the skeleton of each name in it, joined with spaces (the words of
+    one name, as in "Abdul Rahman", taken together)."""
+    # An apostrophe is inside a word (Sa'ad, Ra'ad): taken away, not a space between two words.
+    names = _query_names(arabic_normal(_APOSTROPHES.sub("", _seated(query))).split())
+    return " ".join(s for s in (skeleton(name) for name in names) if s)
+
+
+def family_key(family: str) -> str:
+    """The key a family or tribe name is searched by alone: its skeleton without the article
+    (Al-Jubouri, الجبوري and Jubouri give ``jbr``), where a name is left after it."""
+    key = skeleton(family)
+    return key[2:] if key.startswith("al") and len(key) >= 4 else key
 
 
 def phone_key(phone: str) -> str:
     """An Iraqi mobile number in one form, 07xxxxxxxxx: +964 and 00964 prefixes, spaces and
     Arabic-Indic digits taken away. Other numbers keep their digits."""
-    digits = re.sub(r"\D", "", phone.translate(_DIGITS))
+    digits = re.sub(r"\D", "", phone.translate(ARABIC_DIGITS))
     for prefix in ("00964", "964"):
         if digits.startswith(prefix):
             digits = "0" + digits[len(prefix) :]
@@ -226,4 +248,4 @@ def phone_key(phone: str) -> str:
 def document_key(number: str) -> str:
     """A document number in one form: digits and letters only, Arabic-Indic digits made Western,
     letters upper-case."""
-    return re.sub(r"[^0-9A-Za-z\u0600-\u06ff]", "", number.translate(_DIGITS)).upper()
+    return re.sub(r"[^0-9A-Za-z\u0600-\u06ff]", "", number.translate(ARABIC_DIGITS)).upper()

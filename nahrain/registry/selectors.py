@@ -4,16 +4,20 @@
 
 from __future__ import annotations
 
+import re
+import uuid
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from nahrain.core.access import AnyUser
 from nahrain.core.models import Organisation
-from nahrain.registry import access, codelists
+from nahrain.core.templatetags.nahrain_format import local_name
+from nahrain.registry import access, codelists, names, services
 from nahrain.registry.models import (
     Consent,
     Household,
@@ -266,3 +270,220 @@ def personal_export_rows(*, user: AnyUser, organisation: Organisation) -> list[d
             }
         )
     return rows
+
+
+# --- search ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MemberFound:
+    """A member of a household the search found, as the result list shows it."""
+
+    uid: uuid.UUID
+    name_ar: str
+    name_lat: str
+    sex: str
+    age: int | None
+    relationship: str
+    status: str
+
+
+@dataclass(frozen=True)
+class HouseholdFound:
+    """A household the search found: by what (``matched``: number, phone, document, name or
+    family), and the member(s) it found it by (the head, for a household's number or phone)."""
+
+    uid: uuid.UUID
+    number: str
+    status: str
+    site: str
+    organisation_id: uuid.UUID
+    matched: str
+    members: tuple[MemberFound, ...]
+
+
+# Registration numbers as ``services.registration_number`` writes them: the organisation's
+# acronym, then eight characters of its alphabet in two groups.
+_NUMBER_BODY = "[34679ACDEFGHJKMNPQRTUVWXY]{4}"
+_REGISTRATION_NUMBER = re.compile(rf"([A-Z0-9]{{2,6}})-?({_NUMBER_BODY})-?({_NUMBER_BODY})")
+# \d is any script's digit: Arabic-Indic phones are phones too.
+_PHONE_TYPED = re.compile(r"[+\d\s\-()]+")
+# How many members a name search reads for each household it may show. Exact spellings are
+# ranked first among those read: when a common name matches thousands, one beyond the window is
+# not shown, and the officer types more of the chain.
+_NAME_WINDOW = 4
+
+
+def household_search(
+    *, user: AnyUser, q: str, limit: int = 50, via: str = "page"
+) -> list[HouseholdFound]:
+    """The households of the registries the user reads that a query finds, best first.
+
+    What the query looks like says what it is: a registration number is matched whole, a
+    phone by its key (07xxxxxxxxx), anything else holding a digit as a document number; the
+    rest is a name, in either script, matched from the start of the name chain (the last word
+    may be cut short), and a single word also as a family or tribe name. Exact spellings come
+    first. The search is audited with the number of households shown, never the query.
+    """
+    if not isinstance(user, User):
+        return []
+    organisation_ids = [row["organisation_id"] for row in access.registry_organisations(user)]
+    text = q.strip()
+    if not organisation_ids or not text:
+        return []
+    found = _found(user, text, organisation_ids, limit)
+    services.search_made(actor=user, organisation_ids=organisation_ids, results=len(found), via=via)
+    return found
+
+
+def _found(
+    user: User, text: str, organisation_ids: list[uuid.UUID], limit: int
+) -> list[HouseholdFound]:
+    compact = re.sub(r"\s", "", text).upper()
+    number = _REGISTRATION_NUMBER.fullmatch(compact)
+    # A name can spell a number without dashes (MOHAMMEDAHMED): a number without them is one
+    # only when it holds a digit, which no name does.
+    if number and ("-" in compact or any(ch.isdigit() for ch in compact)):
+        households = access.households_readable(user).filter(number="-".join(number.groups()))
+        return _heads(households, "number", limit)
+    if _PHONE_TYPED.fullmatch(text):
+        phone = names.phone_key(text)
+        if len(phone) == 11 and phone.startswith("07"):
+            households = access.households_readable(user).filter(phone_key=phone)
+            return _heads(households, "phone", limit)
+    if any(ch.isdigit() for ch in text):
+        document = names.document_key(text)
+        if len(document) < 6:
+            return []
+        members = access.individuals_readable(user).filter(documents__number_key=document)
+        return _ranked([(m, "document") for m in _member_rows(members)[:limit]], text, limit)
+    key = names.query_key(text)
+    if not key:
+        return []
+    window = limit * _NAME_WINDOW
+    matches: list[tuple[dict[str, Any], str]] = []
+    readable = access.individuals_readable(user)
+    # One organisation at a time: the (organisation, key) index then serves each prefix as one
+    # range, read only as far as the window.
+    for organisation_id in organisation_ids:
+        in_organisation = readable.filter(organisation_id=organisation_id)
+        chains = _member_rows(in_organisation.filter(name_key__startswith=key))[:window]
+        matches += [(member, "name") for member in chains]
+        if " " not in key:
+            family = _member_rows(
+                in_organisation.filter(family_key__startswith=names.family_key(text))
+            )[:window]
+            matches += [(member, "family") for member in family]
+    return _ranked(matches, text, limit)
+
+
+# What the result list shows of a member and its household, read as plain rows: a common name
+# brings hundreds of members, and model instances of them (and of their sites) would cost more
+# than the search itself.
+_CHAIN_AR = ("first_ar", "father_ar", "grandfather_ar", "family_ar")
+_CHAIN_LAT = ("first_lat", "father_lat", "grandfather_lat", "family_lat")
+_MEMBER_FIELDS = (
+    "pk",
+    "uid",
+    "household_id",
+    *_CHAIN_AR,
+    *_CHAIN_LAT,
+    "sex",
+    "born_on",
+    "relationship",
+    "status",
+    "household__uid",
+    "household__number",
+    "household__status",
+    "household__address",
+    "household__organisation_id",
+    "household__site__name_en",
+    "household__site__name_ar",
+    "household__site__name_ckb",
+)
+
+
+def _member_rows(members: Any) -> Any:
+    # No ORDER BY: the model's default order would sort every match before the window is cut.
+    return members.order_by().values(*_MEMBER_FIELDS)
+
+
+def _heads(households: Any, matched: str, limit: int) -> list[HouseholdFound]:
+    """Households found whole (a number, a phone), each shown with its head (or, where the head
+    has died or left, its first member)."""
+    ids = list(households.order_by().values_list("pk", flat=True)[:limit])
+    heads: dict[int, dict[str, Any]] = {}
+    for member in _member_rows(Individual.objects.filter(household_id__in=ids)):
+        household_id = member["household_id"]
+        if household_id not in heads or (
+            member["relationship"] == "head" and heads[household_id]["relationship"] != "head"
+        ):
+            heads[household_id] = member
+    rows = sorted(heads.values(), key=lambda m: m["household__number"])
+    return [_household(matched, [member]) for member in rows]
+
+
+def _ranked(
+    matches: list[tuple[dict[str, Any], str]], text: str, limit: int
+) -> list[HouseholdFound]:
+    """Households of the members found, those holding an exact spelling first (the query's
+    normal spelling starting one of the member's chains or family names), then by number."""
+    typed = names.arabic_normal(text)
+    # Only the chains in the query's script can hold its spelling.
+    fields = _CHAIN_AR if any("\u0600" <= ch <= "\u06ff" for ch in typed) else _CHAIN_LAT
+    best: dict[int, int] = {}
+    grouped: dict[int, dict[int, dict[str, Any]]] = {}
+    how: dict[int, str] = {}
+    for member, matched in matches:
+        household_id = member["household_id"]
+        grouped.setdefault(household_id, {})[member["pk"]] = member
+        how.setdefault(household_id, matched)
+        if best.get(household_id) != 0:
+            best[household_id] = 0 if _spelled_as(member, fields, typed) else 1
+    order = sorted(
+        grouped,
+        key=lambda household_id: (
+            best[household_id],
+            next(iter(grouped[household_id].values()))["household__number"],
+        ),
+    )
+    return [
+        _household(how[household_id], sorted(grouped[household_id].values(), key=lambda m: m["pk"]))
+        for household_id in order[:limit]
+    ]
+
+
+def _spelled_as(member: dict[str, Any], fields: tuple[str, ...], typed: str) -> bool:
+    chain = " ".join(member[f] for f in fields if member[f])
+    return any(
+        names.arabic_normal(spelling).startswith(typed) for spelling in (chain, member[fields[3]])
+    )
+
+
+def _household(matched: str, members: list[dict[str, Any]]) -> HouseholdFound:
+    today = timezone.localdate()
+    first = members[0]
+    site = {
+        f"name_{language}": first[f"household__site__name_{language}"] or ""
+        for language in ("en", "ar", "ckb")
+    }
+    return HouseholdFound(
+        uid=first["household__uid"],
+        number=first["household__number"],
+        status=first["household__status"],
+        site=local_name(site) if site["name_en"] else first["household__address"],
+        organisation_id=first["household__organisation_id"],
+        matched=matched,
+        members=tuple(
+            MemberFound(
+                uid=m["uid"],
+                name_ar=" ".join(m[f] for f in _CHAIN_AR if m[f]),
+                name_lat=" ".join(m[f] for f in _CHAIN_LAT if m[f]),
+                sex=m["sex"],
+                age=codelists.age_on(m["born_on"], today) if m["born_on"] else None,
+                relationship=m["relationship"],
+                status=m["status"],
+            )
+            for m in members
+        ),
+    )

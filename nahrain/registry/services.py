@@ -158,6 +158,7 @@ def individual_from(member: MemberIn, *, household: Household, on: date) -> Indi
         family_lat=member.family_lat.strip(),
         name_written=written,
         name_key=key[:200],
+        family_key=names.family_key(member.family_ar or member.family_lat)[:60],
         sex=member.sex,
         born_on=born_on,
         birth_date=birth_date,
@@ -710,6 +711,7 @@ def member_update(
     individual.name_key = (
         names.name_key(*chain_ar) if individual.first_ar else names.name_key(*chain_lat)
     )[:200]
+    individual.family_key = names.family_key(individual.family_ar or individual.family_lat)[:60]
     individual.save()
     _derive(household, on)
     _event(

@@ -106,25 +106,26 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
         status = ""
     households: Any
     if q:
-        # The search is its own selector (names in both scripts, phones, numbers).
-        from nahrain.registry.selectors import household_search  # type: ignore[attr-defined]
-
-        households = [
-            h
-            for h in household_search(user=request.user, q=q, limit=HOUSEHOLDS_PER_PAGE)
-            if h.organisation_id == organisation.pk
-        ]
+        # The search is its own selector (names in both scripts, phones, numbers), audited there;
+        # the list shows what it found, in its order, as the list shows every household.
+        found = selectors.household_search(
+            user=request.user, q=q, limit=HOUSEHOLDS_PER_PAGE, via="page"
+        )
+        order = {h.uid: n for n, h in enumerate(found) if h.organisation_id == organisation.pk}
+        listed = selectors.household_list(user=request.user, organisation=organisation)
+        households = sorted(listed.filter(uid__in=list(order)), key=lambda h: order[h.uid])
+        page = Paginator(households, HOUSEHOLDS_PER_PAGE).get_page(1)
     else:
         households = selectors.household_list(
             user=request.user, organisation=organisation, status=status or None
         )
-    page = Paginator(households, HOUSEHOLDS_PER_PAGE).get_page(request.GET.get("page"))
-    services.search_made(
-        actor=request.user,
-        organisation_ids=[organisation.pk],
-        results=len(page.object_list),
-        via="page-search" if q else "page-list",
-    )
+        page = Paginator(households, HOUSEHOLDS_PER_PAGE).get_page(request.GET.get("page"))
+        services.search_made(
+            actor=request.user,
+            organisation_ids=[organisation.pk],
+            results=len(page.object_list),
+            via="page-list",
+        )
     query = request.GET.copy()
     query.pop("page", None)
     return render(
