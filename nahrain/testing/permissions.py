@@ -28,6 +28,10 @@ A decision is made of a small vocabulary of grants, combined with ``|``:
 - ``OWNER``: the user the object belongs to (an API token)
 - ``PUBLISHED``: any signed-in user, when the object is published (a DTM round)
 - ``PLATFORM_ADMIN``: a platform administrator
+- ``REGISTRY``: a registration officer or site manager of the object's organisation (who read
+  and change its registry's personal data)
+- ``REGISTRY_EXPORT``: the personal-data export role together with a registry role, in the
+  object's organisation
 - ``COLLECTOR``: a data-collector account of the object's organisation (ODK Collect's own
   credentials; no persona is one, so every persona is refused)
 - ``NOBODY``: the method is not allowed (405)
@@ -92,6 +96,8 @@ OWNER = Grant(frozenset({"OWNER"}))
 PUBLISHED = Grant(frozenset({"PUBLISHED"}))
 PLATFORM_ADMIN = Grant(frozenset({"PLATFORM_ADMIN"}))
 COLLECTOR = Grant(frozenset({"COLLECTOR"}))
+REGISTRY = Grant(frozenset({"REGISTRY"}))
+REGISTRY_EXPORT = Grant(frozenset({"REGISTRY_EXPORT"}))
 NOBODY = Grant(frozenset())
 
 LOGIN = "login"  # a redirect to the sign-in page
@@ -133,6 +139,7 @@ class Target:
 
 
 SITE_STAFF_ROLES = frozenset({"site_manager", "information_manager"})
+REGISTRY_ROLES = frozenset({"registration_officer", "site_manager"})
 
 
 def granted(grant: Grant, who: Who, target: Target) -> bool:
@@ -160,6 +167,12 @@ def granted(grant: Grant, who: Who, target: Target) -> bool:
         )
         or ("OWNER" in atoms and target.owner is not None and target.owner.pk == who.user.pk)
         or ("PUBLISHED" in atoms and target.published)
+        or ("REGISTRY" in atoms and bool(roles & REGISTRY_ROLES))
+        or (
+            "REGISTRY_EXPORT" in atoms
+            and "personal_data_export" in roles
+            and bool(roles & REGISTRY_ROLES)
+        )
     )
 
 
