@@ -32,14 +32,14 @@ from nahrain.registry.schemas import (
     HouseholdQuery,
     HouseholdRowOut,
     HouseholdUpdateIn,
+    IndividualOut,
     MemberAddIn,
     MemberIn,
-    MemberOut,
     MemberUpdateIn,
     MergeIn,
     MoveIn,
-    ProblemOut,
-    ProblemsOut,
+    RegistryProblemOut,
+    RegistryProblemsOut,
     SplitIn,
     VisitIn,
     VisitOut,
@@ -55,11 +55,13 @@ router.add_decorator(personal_data, mode="view")
 V = TypeVar("V", bound=Callable[..., Any])
 
 
-def problems_out(broken: services.RegistryRuleBroken) -> ProblemsOut:
-    return ProblemsOut(
+def problems_out(broken: services.RegistryRuleBroken) -> RegistryProblemsOut:
+    return RegistryProblemsOut(
         detail=" ".join(p.message for p in broken.problems),
         problems=[
-            ProblemOut(rule=p.rule, field=p.field, message=p.message, words=rule_words(p.rule))
+            RegistryProblemOut(
+                rule=p.rule, field=p.field, message=p.message, words=rule_words(p.rule)
+            )
             for p in broken.problems
         ],
     )
@@ -80,7 +82,7 @@ def rules_answered(view: V) -> V:
 
 router.add_decorator(rules_answered, mode="operation")
 
-REFUSED = {404: None, 422: ProblemsOut}
+REFUSED = {404: None, 422: RegistryProblemsOut}
 
 
 def _actor(request: HttpRequest) -> User:
@@ -164,7 +166,7 @@ def household_row(household: Household) -> dict[str, Any]:
 def member_out(member: Individual) -> dict[str, Any]:
     fields = {
         name: getattr(member, name)
-        for name in MemberOut.model_fields
+        for name in IndividualOut.model_fields
         if name not in ("household_uid", "age", "wg", "documents")
     }
     today = timezone.localdate()
@@ -363,7 +365,7 @@ def household_update(
 # --- members: joining, corrections, deaths -----------------------------------------------------
 
 
-@router.post("/households/{household_uid}/members", response={201: MemberOut, **REFUSED})
+@router.post("/households/{household_uid}/members", response={201: IndividualOut, **REFUSED})
 def member_add(request: HttpRequest, household_uid: uuid.UUID, payload: MemberAddIn) -> Status[Any]:
     """A member joins the household: a child born into it (``birth``) or a person joining."""
     household = access.access_household_by_uid(request.user, household_uid)
@@ -377,7 +379,7 @@ def member_add(request: HttpRequest, household_uid: uuid.UUID, payload: MemberAd
     return Status(201, member_out(access.access_individual_by_uid(request.user, added.uid)))
 
 
-@router.patch("/members/{individual_uid}", response={200: MemberOut, **REFUSED})
+@router.patch("/members/{individual_uid}", response={200: IndividualOut, **REFUSED})
 def member_update(
     request: HttpRequest, individual_uid: uuid.UUID, payload: MemberUpdateIn
 ) -> Status[Any]:
@@ -396,7 +398,7 @@ def member_update(
     return Status(200, member_out(access.access_individual_by_uid(request.user, individual_uid)))
 
 
-@router.post("/members/{individual_uid}/death", response={200: MemberOut, **REFUSED})
+@router.post("/members/{individual_uid}/death", response={200: IndividualOut, **REFUSED})
 def member_death(request: HttpRequest, individual_uid: uuid.UUID, payload: DeathIn) -> Status[Any]:
     """A member has died; the last member's death closes the household."""
     individual = access.access_individual_by_uid(request.user, individual_uid)

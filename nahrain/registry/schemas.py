@@ -27,7 +27,7 @@ Status = Literal["active", "departed", "returned", "deceased", "merged"]
 # --- problems ----------------------------------------------------------------------------------
 
 
-class ProblemOut(Schema):
+class RegistryProblemOut(Schema):
     """One thing a rule of the registry refuses: the rule's name, the field (``member 2: sex``
     for a member), the detail, and the rule in the reader's language (empty for a rule not yet
     described)."""
@@ -38,9 +38,9 @@ class ProblemOut(Schema):
     words: str
 
 
-class ProblemsOut(Schema):
+class RegistryProblemsOut(Schema):
     detail: str
-    problems: list[ProblemOut]
+    problems: list[RegistryProblemOut]
 
 
 # --- members and their documents ---------------------------------------------------------------
@@ -103,7 +103,7 @@ class DocumentOut(Schema):
     number: str
 
 
-class MemberOut(Schema):
+class IndividualOut(Schema):
     uid: uuid.UUID
     household_uid: uuid.UUID
     first_ar: str
@@ -247,7 +247,7 @@ class HouseholdOut(HouseholdRowOut):
     left_on: date | None
     merged_into_uid: uuid.UUID | None
     split_from_uid: uuid.UUID | None
-    members: list[MemberOut]
+    members: list[IndividualOut]
     consents: list[ConsentOut]
     stays: list[StayOut]
     visits: list[VisitOut]

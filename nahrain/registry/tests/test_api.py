@@ -140,7 +140,14 @@ def test_rania_reads_the_family_and_the_read_is_audited_without_personal_values(
     logged = json.dumps(
         [[e.action, e.object_id, e.detail] for e in AuditEvent.objects.all()], ensure_ascii=False
     )
-    for personal in ("محمد", "Mohammed", "750", "199012345678", household["number"]):
+    for personal in (
+        "محمد",
+        "Mohammed",
+        "7501234567",
+        "199012345678",
+        household["number"],
+        household["phone"],
+    ):
         assert personal not in logged
 
 
@@ -217,6 +224,9 @@ def test_rania_s_api_token_lists_and_finds_the_family_and_no_token_is_refused(
     assert "no-store" in listed["Cache-Control"]
     found = _get(personas, "rania", f"{API}households", q=household["number"])
     assert [h["uid"] for h in found.json()] == [household["uid"]]
+    in_camp = _get(personas, "rania", f"{API}households", site_uid=household["site_uid"])
+    assert [h["uid"] for h in in_camp.json()] == [household["uid"]]
+    assert _get(personas, "rania", f"{API}households", status="departed").json() == []
     assert Client().get(f"{API}households").status_code == 401
 
 
@@ -235,3 +245,66 @@ def test_the_rules_refusals_come_back_as_problems(personas: Personas, chameshku:
         ("age_above_max", "member 4: age"),
     }
     assert not Household.objects.exists()
+
+
+def test_rania_records_consent_a_visit_a_correction_and_a_move_out_of_camp(
+    personas: Personas, chameshku: Site, household: dict[str, Any]
+) -> None:
+    url = f"{API}households/{household['uid']}"
+    consent = _send(
+        personas, "rania", "post", f"{url}/consents", {"purpose": "assistance", "on": "2024-03-02"}
+    )
+    assert consent.status_code == 201 and consent.json()["withdrawn_on"] is None
+    withdrawn = _send(
+        personas,
+        "rania",
+        "post",
+        f"{API}consents/{consent.json()['uid']}/withdraw",
+        {"on": "2024-06-01"},
+    )
+    assert withdrawn.json()["withdrawn_on"] == "2024-06-01"
+    sharing = _send(
+        personas, "rania", "post", f"{url}/consents", {"purpose": "sharing", "on": "2024-03-02"}
+    )
+    assert sharing.status_code == 422 and sharing.json()["problems"][0]["rule"] == "refused"
+    visit = {"on": "2024-07-01", "outcome": "verified", "members_seen": 4}
+    assert _send(personas, "rania", "post", f"{url}/visits", visit).status_code == 201
+    spouse = household["members"][1]["uid"]
+    corrected = _send(
+        personas,
+        "rania",
+        "patch",
+        f"{API}members/{spouse}",
+        {"first_lat": "Fatima", "wg_walking": 3},
+    )
+    assert corrected.status_code == 200, corrected.content
+    assert (corrected.json()["first_lat"], corrected.json()["wg"]) == ("Fatima", {"walking": 3})
+    moved = _send(
+        personas,
+        "rania",
+        "post",
+        f"{url}/move",
+        {"on": "2024-08-01", "admin_unit": "IQG09Q04", "address": "Zakho, Nohadra street"},
+    )
+    assert moved.status_code == 200, moved.content
+    body = moved.json()
+    assert (body["site"], body["admin_unit"], body["address"]) == (
+        "",
+        "IQG09Q04",
+        "Zakho, Nohadra street",
+    )
+    assert [s["end"] for s in body["stays"]] == ["2024-08-01", None]
+    assert "disability" in body["vulnerabilities"]
+    assert [v["outcome"] for v in body["visits"]] == ["verified"]
+    assert population(chameshku) == (0, 0) == registered(chameshku)
+    # The rule is said in the language the request asks for.
+    unknown = personas.rania.client().post(
+        f"{url}/move",
+        {"on": "2024-08-02", "admin_unit": "IQX"},
+        content_type="application/json",
+        headers={"Accept-Language": "ar"},
+    )
+    assert unknown.status_code == 422
+    (problem,) = unknown.json()["problems"]
+    assert (problem["rule"], problem["field"]) == ("unknown_pcode", "admin_unit")
+    assert problem["words"] == "ليس رمزًا مكانيًا (p-code) معروفًا"
