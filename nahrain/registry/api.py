@@ -207,9 +207,8 @@ def visit_out(visit: Visit) -> dict[str, Any]:
     }
 
 
-def household_out(request: HttpRequest, household_uid: Any) -> dict[str, Any]:
-    """The household's whole record, read afresh through its gate."""
-    household = access.access_household_by_uid(request.user, household_uid)
+def household_out(request: HttpRequest, household: Household) -> dict[str, Any]:
+    """The household's whole record; ``household`` came through its gate."""
     record = selectors.household_record(user=request.user, household=household)
     return {
         **household_row(household),
@@ -219,16 +218,8 @@ def household_out(request: HttpRequest, household_uid: Any) -> dict[str, Any]:
         "origin_place": household.origin_place,
         "displaced_on": household.displaced_on,
         "left_on": household.left_on,
-        "merged_into_uid": (
-            Household.objects.get(pk=household.merged_into_id).uid
-            if household.merged_into_id
-            else None
-        ),
-        "split_from_uid": (
-            Household.objects.get(pk=household.split_from_id).uid
-            if household.split_from_id
-            else None
-        ),
+        "merged_into_uid": record.merged_into_uid,
+        "split_from_uid": record.split_from_uid,
         "members": [member_out(m) for m in record.members],
         "consents": [consent_out(c) for c in record.consents],
         "stays": [
@@ -247,6 +238,11 @@ def household_out(request: HttpRequest, household_uid: Any) -> dict[str, Any]:
             for e in record.events
         ],
     }
+
+
+def household_written(request: HttpRequest, household_uid: Any) -> dict[str, Any]:
+    """The household's whole record as a write left it, read afresh through its gate."""
+    return household_out(request, access.access_household_by_uid(request.user, household_uid))
 
 
 # --- households: list, registration, the record ------------------------------------------------
@@ -326,7 +322,7 @@ def household_register(request: HttpRequest, payload: HouseholdIn) -> Status[Any
         key=payload.key,
         declared_size=payload.declared_size,
     )
-    return Status(201, household_out(request, household.uid))
+    return Status(201, household_written(request, household.uid))
 
 
 @router.get("/households/{household_uid}", response={200: HouseholdOut, 404: None})
@@ -335,7 +331,7 @@ def household_detail(request: HttpRequest, household_uid: uuid.UUID) -> dict[str
     (the read is audited)."""
     household = access.access_household_by_uid(request.user, household_uid)
     services.household_read(actor=_actor(request), household=household, via="api")
-    return household_out(request, household_uid)
+    return household_out(request, household)
 
 
 def _on(day: date | None) -> date:
@@ -359,7 +355,7 @@ def household_update(
     services.household_update(
         actor=_actor(request), household=household, on=_on(payload.on), **changes
     )
-    return Status(200, household_out(request, household_uid))
+    return Status(200, household_written(request, household_uid))
 
 
 # --- members: joining, corrections, deaths -----------------------------------------------------
@@ -423,7 +419,7 @@ def household_depart(
         destination=_admin_unit(payload.destination, "destination"),
         reason=payload.reason,
     )
-    return Status(200, household_out(request, household_uid))
+    return Status(200, household_written(request, household_uid))
 
 
 @router.post("/households/{household_uid}/move", response={200: HouseholdOut, **REFUSED})
@@ -440,7 +436,7 @@ def household_move(request: HttpRequest, household_uid: uuid.UUID, payload: Move
         admin_unit=_admin_unit(payload.admin_unit, "admin_unit"),
         address=payload.address,
     )
-    return Status(200, household_out(request, household_uid))
+    return Status(200, household_written(request, household_uid))
 
 
 @router.post("/households/{household_uid}/split", response={201: HouseholdOut, **REFUSED})
@@ -464,7 +460,7 @@ def household_split(
         on=payload.on,
         unit=_unit(household.site, payload.unit_uid),
     )
-    return Status(201, household_out(request, new.uid))
+    return Status(201, household_written(request, new.uid))
 
 
 @router.post("/households/{household_uid}/merge", response={200: HouseholdOut, **REFUSED})
@@ -477,7 +473,7 @@ def household_merge(
     merged = services.household_merge(
         actor=_actor(request), household=household, into=into, on=payload.on
     )
-    return Status(200, household_out(request, merged.uid))
+    return Status(200, household_written(request, merged.uid))
 
 
 # --- consent and visits ------------------------------------------------------------------------

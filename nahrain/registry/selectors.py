@@ -70,6 +70,8 @@ class HouseholdRecord:
     """A household with everything the registry holds on it."""
 
     household: Household
+    merged_into_uid: Any
+    split_from_uid: Any
     members: list[Individual]
     consents: list[Consent]
     stays: list[Stay]
@@ -82,8 +84,16 @@ def household_record(*, user: AnyUser, household: Household) -> HouseholdRecord:
     or died too) and their documents, consents, stays, visits and history."""
     readable = access.households_readable(user).filter(pk=household.pk)
     members = Individual.objects.filter(household__in=readable).prefetch_related("documents")
+    # The households it merged into or split from are the same organisation's.
+    links: dict[int | None, Any] = dict(
+        access.households_readable(user)
+        .filter(pk__in=[household.merged_into_id, household.split_from_id])
+        .values_list("pk", "uid")
+    )
     return HouseholdRecord(
         household=household,
+        merged_into_uid=links.get(household.merged_into_id),
+        split_from_uid=links.get(household.split_from_id),
         members=list(members.select_related("household").order_by("pk")),
         consents=list(Consent.objects.filter(household__in=readable).select_related("shared_with")),
         stays=list(

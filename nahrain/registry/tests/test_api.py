@@ -10,7 +10,9 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from nahrain.core.models import AuditEvent
 from nahrain.registry.models import Household, HouseholdStatus, Individual
@@ -188,6 +190,9 @@ def test_the_camp_population_follows_births_deaths_departures_splits_and_merges(
     split = {"on": "2025-05-01", "head_uid": members["علي"], "unit_uid": None}
     new = answered("post", f"{url}/split", split, 201)
     assert new["size"] == 1 and population(chameshku) == (2, 7)
+    assert new["split_from_uid"] == household["uid"]
+    closed = _get(personas, "rania", f"{API}households/{other['uid']}").json()
+    assert (closed["status"], closed["merged_into_uid"]) == ("merged", household["uid"])
     answered(
         "post", f"{API}households/{new['uid']}/departure", {"on": "2025-06-01", "returned": True}
     )
@@ -308,3 +313,23 @@ def test_rania_records_consent_a_visit_a_correction_and_a_move_out_of_camp(
     (problem,) = unknown.json()["problems"]
     assert (problem["rule"], problem["field"]) == ("unknown_pcode", "admin_unit")
     assert problem["words"] == "ليس رمزًا مكانيًا (p-code) معروفًا"
+
+
+def test_the_list_and_the_record_cost_the_same_queries_for_many_households_as_for_few(
+    personas: Personas, chameshku: Site, household: dict[str, Any]
+) -> None:
+    def queries(path: str) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert _get(personas, "rania", path).status_code == 200
+        return len(captured)
+
+    record = f"{API}households/{household['uid']}"
+    few = queries(f"{API}households"), queries(record)
+    for unit in range(2, 12):
+        body = family_body(chameshku, unit=str(unit))
+        assert _send(personas, "rania", "post", f"{API}households", body).status_code == 201
+    baby = {"on": "2025-01-09", "birth": True, "born_on": "2025-01-09", "sex": "m"}
+    for name in ("حسين", "حسن"):
+        added = {**baby, "relationship": "son", "first_ar": name}
+        assert _send(personas, "rania", "post", f"{record}/members", added).status_code == 201
+    assert (queries(f"{API}households"), queries(record)) == few
