@@ -34,6 +34,10 @@ A decision is made of a small vocabulary of grants, combined with ``|``:
 - ``OWNER``: the user the object belongs to (an API token)
 - ``PUBLISHED``: any signed-in user, when the object is published (a DTM round)
 - ``PLATFORM_ADMIN``: a platform administrator
+- ``REGISTRY``: a registration officer or site manager of the object's organisation (who read
+  and change its registry's personal data)
+- ``REGISTRY_EXPORT``: the personal-data export role together with a registry role, in the
+  object's organisation
 - ``COLLECTOR``: a data-collector account of the object's organisation (ODK Collect's own
   credentials; no persona is one, so every persona is refused)
 - ``NOBODY``: the method is not allowed (405)

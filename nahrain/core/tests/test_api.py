@@ -28,7 +28,13 @@ def test_every_signed_in_user_sees_the_directory(personas: Personas) -> None:
 def test_members_of_an_organisation_see_its_members(personas: Personas) -> None:
     response = personas.omar.client().get(f"/api/v1/organisations/{personas.iom.pk}/members")
     assert response.status_code == 200
-    assert {m["username"] for m in response.json()} == {"layla", "omar", "hana", "iom_admin", "rania"}
+    assert {m["username"] for m in response.json()} == {
+        "layla",
+        "omar",
+        "hana",
+        "iom_admin",
+        "rania",
+    }
 
 
 def test_the_outsider_gets_404_for_another_organisations_members(personas: Personas) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 from nahrain.registry import services
 from nahrain.registry.models import Household
 from nahrain.registry.rules import DocumentIn, MemberIn
+from nahrain.registry.tests.permissions_api import API_ENDPOINTS
 from nahrain.sites import services as site_services
 from nahrain.sites.models import ShelterUnit
 from nahrain.sites.tests.permissions import iom_camp
@@ -300,4 +301,4 @@ PAGE_ENDPOINTS: tuple[Decision, ...] = (
     ),
 )
 
-ENDPOINTS: tuple[Decision, ...] = PAGE_ENDPOINTS
+ENDPOINTS: tuple[Decision, ...] = PAGE_ENDPOINTS + API_ENDPOINTS

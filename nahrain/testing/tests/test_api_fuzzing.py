@@ -35,6 +35,7 @@ from nahrain.core.tests import permissions as core_matrix
 from nahrain.displacement.tests import permissions as dtm_matrix
 from nahrain.geo.tests import permissions as geo_matrix
 from nahrain.intake.tests import permissions as intake_matrix
+from nahrain.registry.tests import permissions as registry_matrix
 from nahrain.sites.tests import permissions as sites_matrix
 from nahrain.testing.permissions import World
 from nahrain.testing.personas import Personas
@@ -49,6 +50,8 @@ ROLES = {
     "viewer": "ahmed",
     "data entry": "hana",
     "information manager": "layla",
+    # The one role that gets past the registry's gates (with the personal-data export).
+    "registration officer": "rania",
     "admin of another organisation": "intersos_admin",
     "platform admin": "root",
 }
@@ -99,6 +102,9 @@ def _real_path_parameters(world: World) -> dict[str, list[Any]]:
         "unit_uid": [sites_matrix.iom_unit(world).uid],
         "allocation_uid": [sites_matrix.vacate_body(world).kwargs["allocation_uid"]],
         "closure_uid": [sites_matrix.iom_closure(world).kwargs["closure_uid"]],
+        "household_uid": [registry_matrix.household(world).kwargs["household_uid"]],
+        "individual_uid": [registry_matrix.individual(world).kwargs["individual_uid"]],
+        "consent_uid": [registry_matrix.consent(world).kwargs["consent_uid"]],
     }
 
 
