@@ -13,6 +13,7 @@ urlpatterns = [
     path("geo/", include("nahrain.geo.urls")),
     path("dtm/", include("nahrain.displacement.urls")),
     path("sites/", include("nahrain.sites.urls")),
+    path("registry/", include("nahrain.registry.urls")),
     path("intake/", include("nahrain.intake.urls")),
     path("openrosa/", include("nahrain.collect.openrosa_urls")),
     path("collect/", include("nahrain.collect.urls")),
