@@ -66,11 +66,13 @@ def suppress(table: Sequence[Sequence[int]], *, threshold: int = 5) -> Suppresse
         (r, c) for r in range(rows + 1) for c in range(columns + 1) if 0 < values[r][c] < threshold
     }
     primary = len(hidden)
-    while True:
-        bridge = _bridge(hidden, rows + 1)
-        if bridge is None:
-            break
-        hidden |= _cheapest_cycle(bridge, hidden, values)
+    bridges = _bridges(hidden, rows + 1)
+    while bridges:
+        # A cycle closed through one bridge may close others: their own search then costs
+        # nothing and hides nothing more.
+        for bridge in bridges:
+            hidden |= _cheapest_cycle(bridge, hidden, values)
+        bridges = _bridges(hidden, rows + 1)
     shown = [
         [None if (r, c) in hidden else values[r][c] for c in range(columns + 1)]
         for r in range(rows + 1)
@@ -100,8 +102,8 @@ def derived_total(parts: Iterable[int | None]) -> int | None:
 # Nodes: row lines 0..R (R the totals row) and column lines, numbered R+1 onwards.
 
 
-def _bridge(hidden: set[tuple[int, int]], row_nodes: int) -> tuple[int, int] | None:
-    """A hidden entry on no cycle of hidden entries (Tarjan's bridge search), or None."""
+def _bridges(hidden: set[tuple[int, int]], row_nodes: int) -> list[tuple[int, int]]:
+    """The hidden entries on no cycle of hidden entries (Tarjan's bridge search)."""
     adjacent: dict[int, list[tuple[int, tuple[int, int]]]] = {}
     for r, c in hidden:
         a, b = r, row_nodes + c
@@ -109,6 +111,7 @@ def _bridge(hidden: set[tuple[int, int]], row_nodes: int) -> tuple[int, int] | N
         adjacent.setdefault(b, []).append((a, (r, c)))
     order: dict[int, int] = {}
     low: dict[int, int] = {}
+    found = []
     for root in sorted(adjacent):
         if root in order:
             continue
@@ -137,8 +140,8 @@ def _bridge(hidden: set[tuple[int, int]], row_nodes: int) -> tuple[int, int] | N
                 low[parent] = min(low[parent], low[node])
                 if low[node] > order[parent]:
                     assert via is not None
-                    return via
-    return None
+                    found.append(via)
+    return sorted(found)
 
 
 def _cheapest_cycle(
