@@ -756,11 +756,7 @@ def household_depart(
 ) -> Household:
     """The household has left where it was registered: returned to its area of origin
     (``returned``) or gone elsewhere. At a site, its departure is the site's movement."""
-    household = (
-        Household.objects.select_for_update(of=("self",))
-        .select_related("site")
-        .get(pk=household.pk)
-    )
+    household = Household.objects.select_for_update().select_related("site").get(pk=household.pk)
     _active(household)
     _today_checked(on, "on")
     if on < household.registered_on:
@@ -795,11 +791,7 @@ def household_move(
 ) -> Household:
     """The household moves: to another unit of its site, to another site, or out of camp. The
     sites it leaves and joins record the departure and the arrival."""
-    household = (
-        Household.objects.select_for_update(of=("self",))
-        .select_related("site")
-        .get(pk=household.pk)
-    )
+    household = Household.objects.select_for_update().select_related("site").get(pk=household.pk)
     _active(household)
     _today_checked(on, "on")
     if unit is not None and (site is None or unit.site_id != site.pk):
@@ -872,11 +864,7 @@ def household_split(
     """Some members form a household of their own (a married son's family), registered under a
     new number at the same place, with ``head`` as its head; the others stay. The people move:
     they are the same individuals, not copies."""
-    household = (
-        Household.objects.select_for_update(of=("self",))
-        .select_related("site")
-        .get(pk=household.pk)
-    )
+    household = Household.objects.select_for_update().select_related("site").get(pk=household.pk)
     _active(household)
     _today_checked(on, "on")
     moving = {m.pk for m in members} | {head.pk}
