@@ -134,6 +134,7 @@ def _routers() -> None:
     from nahrain.geo.api import router as geo_router
     from nahrain.intake.api import router as intake_router
     from nahrain.registry.api import router as registry_router
+    from nahrain.registry.figures_api import router as registry_figures_router
     from nahrain.sites.api import router as sites_router
 
     api.add_router("/", core_router)
@@ -142,6 +143,7 @@ def _routers() -> None:
     api.add_router("/collect/", collect_router)
     api.add_router("/intake/", intake_router)
     api.add_router("/sites/", sites_router)
+    api.add_router("/registry/figures", registry_figures_router)
     api.add_router("/registry/", registry_router)
 
 

@@ -332,12 +332,12 @@ class Visit(models.Model):
 class RegistryFigure(models.Model):
     """The rollup the figures pages and exports read: one row per organisation and place (a site,
     or an admin unit for households out of camp), kept by every registry write for the places it
-    touched. Ages are counted as of ``as_of``; ``nahrain registry refresh`` recounts every place
+    touched. Ages are counted as of ``as_of``; ``nahrain registry_refresh`` recounts every place
     (run daily so that birthdays move people between age groups).
 
-    ``counts`` holds the cells: ``f_0_4``..``m_60`` (sex by age group), ``households``,
-    ``individuals``, one per vulnerability code (households) and ``doc_<kind>`` (individuals
-    missing that document)."""
+    ``counts`` holds the cells: ``f_0_4``..``m_60`` (sex by age group) and ``f_unknown``,
+    ``m_unknown`` (no date of birth), ``households``, ``individuals``, one per vulnerability code
+    (households) and ``doc_<kind>`` (individuals missing that document)."""
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
     site = models.ForeignKey(

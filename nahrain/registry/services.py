@@ -342,10 +342,18 @@ def sites_refresh(*, actor: User | None, sites: Iterable[Site | None]) -> None:
         )
 
 
-def _figures_refresh(organisation_id: Any, households: Iterable[Household]) -> None:
+def _figures_refresh(
+    organisation_id: Any,
+    households: Iterable[Household],
+    left: Iterable[Site | None] = (),
+    left_units: Iterable[Any] = (),
+) -> None:
+    """Recount the places the households live in now and the places they left (a departure or a
+    merge clears the household's site before this runs, so the site is named apart)."""
     from nahrain.registry.rollups import places_refresh
 
-    sites, places = set(), set()
+    sites = {site.pk for site in left if site is not None}
+    places = {unit for unit in left_units if unit is not None}
     for household in households:
         if household.site_id:
             sites.add(household.site_id)
@@ -355,12 +363,19 @@ def _figures_refresh(organisation_id: Any, households: Iterable[Household]) -> N
 
 
 def _after(
-    actor: User | None, households: Sequence[Household], sites: Iterable[Site | None]
+    actor: User | None,
+    households: Sequence[Household],
+    sites: Iterable[Site | None],
+    left_units: Iterable[Any] = (),
 ) -> None:
+    sites = list(sites)
     sites_refresh(actor=actor, sites=sites)
     for organisation_id in {h.organisation_id for h in households}:
         _figures_refresh(
-            organisation_id, [h for h in households if h.organisation_id == organisation_id]
+            organisation_id,
+            [h for h in households if h.organisation_id == organisation_id],
+            sites,
+            left_units,
         )
 
 
@@ -876,6 +891,7 @@ def household_move(
     if site is None and admin_unit is None:
         raise RegistryRuleBroken("Give a site or a place out of camp.")
     before = household.site
+    unit_left = household.admin_unit_id if before is None else None
     stamp = f"{on.isoformat()}:{household.events.count()}"
     if before is not None and (site is None or site.pk != before.pk):
         _allocation_close(actor, household, on, "departure")
@@ -923,7 +939,7 @@ def household_move(
     )
     _event(actor, household, "move", on, {"site": [_shown(before), _shown(site)]})
     _audit(actor, "move", household)
-    _after(actor, [household], [before, site])
+    _after(actor, [household], [before, site], [unit_left])
     return household
 
 

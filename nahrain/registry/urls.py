@@ -1,10 +1,10 @@
-from django.urls import URLPattern, path
+from django.urls import URLPattern, URLResolver, path
 
-from nahrain.registry import views
+from nahrain.registry import figures_urls, views
 
 app_name = "registry"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns: list[URLPattern | URLResolver] = []
 
 # --- the search and the list, registration, exports -------------------------------------------
 
@@ -30,3 +30,7 @@ urlpatterns += [
     path("consent/<uuid:consent_uid>/withdraw/", views.consent_withdraw, name="consent_withdraw"),
     path("h/<uuid:household_uid>/visit/", views.visit, name="visit"),
 ]
+
+# --- figures -----------------------------------------------------------------------------------
+
+urlpatterns += figures_urls.urlpatterns

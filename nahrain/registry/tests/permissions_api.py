@@ -1,8 +1,8 @@
 """The registry API's rows of the permission matrix (nahrain/testing/permissions.py; collected
 by ``permissions.py`` beside this file), with the builders of the objects they act on: a family
-IOM registered in its camp, one of its members, its consent and a verification visit. Only IOM's registration officers and site managers (omar,
-among the matrix's personas) read or change them; everyone else is answered 404, and every
-answer that grants carries personal data (no-store)."""
+IOM registered in its camp, one of its members, its consent and a verification visit. Only IOM's
+registration officers and site managers (omar, among the matrix's personas) read or change them;
+everyone else is answered 404, and every answer that grants carries personal data (no-store)."""
 
 from __future__ import annotations
 
