@@ -26,17 +26,16 @@ from django.utils import timezone
 
 from nahrain.core.models import Organisation
 from nahrain.displacement.bulk import collector_paused, copy_rows
-from nahrain.geo.models import AdminUnit
-from nahrain.registry import codelists, names, services
+from nahrain.registry import names, services
 from nahrain.registry.models import (
     Consent,
     Document,
     Household,
     HouseholdEvent,
     Individual,
-    RegistryFigure,
     Stay,
 )
+from nahrain.registry.rollups import places_refresh
 from nahrain.registry.rules import WG_FIELDS, MemberIn, estimated_birth
 from nahrain.sites import services as site_services
 from nahrain.sites.models import MovementKind, MovementPlace, Site
@@ -438,92 +437,5 @@ def _sites_side(
         written.by_site[site.code] = (count, people)
     services.sites_refresh(actor=actor, sites=[entry[0] for entry in at.values()])
     progress("figures", 0, 1)
-    figures_refresh(organisation_id=organisation.pk, site_ids=set(at), admin_unit_ids=places)
-
-
-def figures_refresh(*, organisation_id: Any, site_ids: set[int], admin_unit_ids: set[int]) -> None:
-    """``rollups.places_refresh`` in a few grouped statements: the same figures, counted by
-    the database rather than member by member (which took most of an import's time: 1.5
-    million members read back as objects). Ages are counted as of today, as there."""
-    today = timezone.localdate()
-    counts: dict[tuple[str, int], dict[str, int]] = {}
-    totals: dict[tuple[str, int], list[int]] = {}
-    for place, column, ids in (
-        ("site", "site_id", site_ids),
-        ("unit", "admin_unit_id", admin_unit_ids),
-    ):
-        if not ids:
-            continue
-        # Out of camp, a place is an admin unit with no site.
-        where = (
-            f"h.organisation_id = %s AND h.status = 'active' AND h.{column} IN "
-            f"({', '.join(['%s'] * len(ids))})"
-            + (" AND h.site_id IS NULL" if place == "unit" else "")
-        )
-        params = [_organisation_value(organisation_id), *ids]
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT h.{column}, h.vulnerabilities, COUNT(*) FROM registry_household h "  # noqa: S608
-                f"WHERE {where} GROUP BY h.{column}, h.vulnerabilities",
-                params,
-            )
-            for pk, vulnerabilities, number in cursor.fetchall():
-                cells = counts.setdefault((place, pk), {})
-                totals.setdefault((place, pk), [0, 0])[0] += number
-                codes = (
-                    json.loads(vulnerabilities)
-                    if isinstance(vulnerabilities, str)
-                    else vulnerabilities
-                )
-                for code in codes:
-                    cells[code] = cells.get(code, 0) + number
-            cursor.execute(
-                f"SELECT h.{column}, i.sex, i.born_on, COUNT(*) FROM registry_individual i "  # noqa: S608
-                f"JOIN registry_household h ON h.id = i.household_id "
-                f"WHERE {where} AND i.status = 'active' GROUP BY h.{column}, i.sex, i.born_on",
-                params,
-            )
-            for pk, sex, born_on, number in cursor.fetchall():
-                cells = counts.setdefault((place, pk), {})
-                totals.setdefault((place, pk), [0, 0])[1] += number
-                if born_on is not None:
-                    if isinstance(born_on, str):
-                        born_on = date.fromisoformat(born_on)
-                    cell = f"{sex}_{codelists.age_group(codelists.age_on(born_on, today))}"
-                    cells[cell] = cells.get(cell, 0) + number
-            cursor.execute(
-                f"SELECT h.{column}, d.kind, COUNT(*) FROM registry_document d "  # noqa: S608
-                f"JOIN registry_individual i ON i.id = d.individual_id "
-                f"JOIN registry_household h ON h.id = i.household_id "
-                f"WHERE {where} AND i.status = 'active' AND NOT d.held GROUP BY h.{column}, d.kind",
-                params,
-            )
-            for pk, kind, number in cursor.fetchall():
-                cells = counts.setdefault((place, pk), {})
-                cells[f"doc_{kind}"] = cells.get(f"doc_{kind}", 0) + number
-    units = {u.pk: u for u in AdminUnit.objects.only("pk", "parent_id", "level")}
-    sites = {s.pk: s for s in Site.objects.filter(pk__in=site_ids).only("pk", "admin_unit_id")}
-
-    def governorate(unit_id: int) -> int:
-        unit = units[unit_id]
-        while unit.parent_id is not None and unit.level > 1:
-            unit = units[unit.parent_id]
-        return unit.pk
-
-    for place, ids in (("site", site_ids), ("unit", admin_unit_ids)):
-        for pk in ids:
-            households, individuals = totals.get((place, pk), [0, 0])
-            site = sites[pk] if place == "site" else None
-            unit_id = site.admin_unit_id if site is not None else pk
-            RegistryFigure.objects.update_or_create(
-                organisation_id=organisation_id,
-                site=site,
-                admin_unit_id=unit_id,
-                defaults={
-                    "governorate_id": governorate(unit_id),
-                    "households": households,
-                    "individuals": individuals,
-                    "counts": counts.get((place, pk), {}),
-                    "as_of": today,
-                },
-            )
+    # The rollup's one counting rule, set-based (rollups.places_refresh), for the places touched.
+    places_refresh(organisation_id=organisation.pk, site_ids=set(at), admin_unit_ids=places)

@@ -30,6 +30,9 @@ WORDS = {
     "unknown_governorate": _("Not a known governorate"),
     "unknown_district": _("Not a known district"),
     "refused": _("Refused by a rule of the registry"),
+    "member_unknown": _("Not a member of this household"),
+    "organisation_missing": _("No organisation given whose registry this goes into"),
+    "unknown_organisation": _("Not a known organisation"),
     # The registration form's own.
     "consent_refused": _("The household did not agree to be registered: reject the form"),
     "unit_unknown": _("Not a shelter unit of this site"),
