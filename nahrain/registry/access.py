@@ -23,6 +23,7 @@ from django.http import Http404
 from nahrain.core.access import AnyUser, access_organisation_by_id, user_roles
 from nahrain.core.models import Membership, Organisation, Role
 from nahrain.registry.models import Consent, Household, Individual, Visit
+from nahrain.sites.models import Site
 
 REGISTRY_ROLES = (Role.REGISTRATION_OFFICER, Role.SITE_MANAGER)
 
@@ -115,6 +116,19 @@ def access_visit_by_uid(user: AnyUser, visit_uid: Any) -> Visit:
     found = (
         Visit.objects.select_related("household")
         .filter(household__in=households_readable(user), uid=_uuid(visit_uid))
+        .first()
+    )
+    if found is None:
+        raise Http404
+    return found
+
+
+def access_site_for_registry(user: AnyUser, site_uid: Any) -> Site:
+    """A site whose holding organisation's registry the user works in (its registration officers
+    and site managers decide whether the site counts its population by registration)."""
+    found = (
+        Site.objects.select_related("organisation")
+        .filter(organisation_id__in=registry_organisations(user), uid=_uuid(site_uid))
         .first()
     )
     if found is None:

@@ -81,6 +81,7 @@ INDIVIDUAL_COLUMNS = (
     "family_lat",
     "name_written",
     "name_key",
+    "family_key",
     "sex",
     "born_on",
     "birth_date",
@@ -195,6 +196,7 @@ class _Rows:
         self.now: Any = now if postgres else connection.ops.adapt_datetimefield_value(now)
         self.organisation_id = _organisation_value(organisation.pk)
         self.skeletons: dict[str, str] = {}
+        self.families: dict[str, str] = {}
         self.household_rows: list[tuple[Any, ...]] = []
         self.individual_rows: list[tuple[Any, ...]] = []
         self.document_rows: list[tuple[Any, ...]] = []
@@ -209,6 +211,13 @@ class _Rows:
                 found = self.skeletons[part] = names.skeleton(part)
             parts.append(found or "_")
         return " ".join(parts).rstrip(" _").strip()[:200]
+
+    def family_key(self, family: str) -> str:
+        """``names.family_key``, computed once per spelling like the name keys."""
+        found = self.families.get(family)
+        if found is None:
+            found = self.families[family] = names.family_key(family)[:60]
+        return found
 
     def build(self, household_ids: list[int], individual_ids: Iterator[int]) -> None:
         organisation_id = self.organisation_id
@@ -273,6 +282,7 @@ class _Rows:
                         member.family_lat.strip(),
                         services.name_written(member),
                         self.name_key(member),
+                        self.family_key(member.family_ar or member.family_lat),
                         member.sex,
                         born_on,
                         birth_date,

@@ -60,6 +60,7 @@ from nahrain.sites.models import (
     PopulationSource,
     ShelterUnit,
     Site,
+    SitePopulation,
 )
 
 
@@ -331,6 +332,11 @@ def sites_refresh(*, actor: User | None, sites: Iterable[Site | None]) -> None:
         if not site.counts_by_registration:
             continue
         households, individuals = site_registered(site)
+        # Recorded anew rather than updated, so that it is the day's newest figure even after a
+        # headcount of the same day: the site counts by registration.
+        SitePopulation.objects.filter(
+            site=site, on=today, source=PopulationSource.REGISTRATION
+        ).delete()
         site_services.population_record(
             actor=actor,
             site=site,
@@ -340,6 +346,30 @@ def sites_refresh(*, actor: User | None, sites: Iterable[Site | None]) -> None:
             households=households,
             note="registry",
         )
+
+
+@transaction.atomic
+def site_counting_set(*, actor: User | None, site: Site, counts: bool) -> Site:
+    """Whether a site's population is its holding organisation's registry count. Switched on,
+    the registered households and individuals become the day's figure at once, and again after
+    every registry write there; switched off, the figures recorded stay, and the next headcount,
+    estimate or movement counts from the newest of them."""
+    locked = Site.objects.select_for_update().get(pk=site.pk)
+    if locked.counts_by_registration == counts:
+        return locked
+    locked.counts_by_registration = counts
+    locked.save(update_fields=["counts_by_registration", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="site.counting",
+        object_type="site",
+        object_id=locked.uid,
+        organisation=locked.organisation,
+        detail={"counts_by_registration": counts},
+    )
+    if counts:
+        sites_refresh(actor=actor, sites=[locked])
+    return locked
 
 
 def _figures_refresh(

@@ -12,6 +12,7 @@ urlpatterns += [
     path("", views.home, name="home"),
     path("register/", views.register, name="register"),
     path("export/", views.export, name="export"),
+    path("site/<uuid:site_uid>/counting/", views.site_counting, name="site_counting"),
 ]
 
 # --- a household's page and its changes --------------------------------------------------------

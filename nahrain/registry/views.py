@@ -15,13 +15,15 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from nahrain.core.http import AuthenticatedHttpRequest, personal_data
 from nahrain.core.models import Organisation
+from nahrain.core.templatetags.nahrain_format import local_name
 from nahrain.geo.models import AdminUnit
 from nahrain.registry import access, selectors, services
 from nahrain.registry.forms import (
@@ -711,3 +713,25 @@ def export(request: AuthenticatedHttpRequest) -> HttpResponse:
         content_disposition_header(as_attachment=True, filename=name) or "attachment"
     )
     return response
+
+
+@login_required
+@require_POST
+def site_counting(request: AuthenticatedHttpRequest, site_uid: uuid.UUID) -> HttpResponse:
+    """Switch whether a site's population is the registry's count of the households living in it
+    (a camp whose every household is registered), or its headcounts and estimates."""
+    site = access.access_site_for_registry(request.user, site_uid)
+    counts = request.POST.get("counts") == "1"
+    services.site_counting_set(actor=request.user, site=site, counts=counts)
+    if counts:
+        messages.success(
+            request,
+            _("%(site)s now counts its population by registration.") % {"site": local_name(site)},
+        )
+    else:
+        messages.success(
+            request,
+            _("%(site)s no longer counts its population by registration.")
+            % {"site": local_name(site)},
+        )
+    return redirect(f"{reverse('registry:home')}?organisation={site.organisation_id}")

@@ -17,6 +17,7 @@ from nahrain.geo.models import AdminUnit, Location
 from nahrain.geo.tests.permissions import gazetteer
 from nahrain.testing.permissions import (
     ANY_IM,
+    ANY_REGISTRY,
     COLLECTOR,
     IM,
     NOBODY,
@@ -115,7 +116,9 @@ COLLECT_AUTH: dict[str, Any] = {"anonymous": 401, "denied": 401, "auth": "basic"
 
 ENDPOINTS: tuple[Decision, ...] = (
     # review pages for information managers
-    page("collect:queue", GET=ANY_IM, POST=NOBODY),
+    # Registration staff review their organisation's household registrations (a form naming
+    # them its reviewers), information managers every other form.
+    page("collect:queue", GET=ANY_IM | ANY_REGISTRY, POST=NOBODY),
     page("collect:submission", GET=IM, POST=NOBODY, build=submission),
     page("collect:correct", GET=NOBODY, POST=IM, build=correction, ok={"POST": 302}),
     page("collect:accept", GET=NOBODY, POST=IM, build=submission, ok={"POST": 302}),

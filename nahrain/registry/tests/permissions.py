@@ -214,6 +214,14 @@ def registration_at_camp(world: World) -> Target:
     )
 
 
+def iom_camp_counting(world: World) -> Target:
+    """IOM's camp, to count its population by registration."""
+    camp = iom_camp(world)
+    return Target(
+        kwargs={"site_uid": camp.uid}, form={"counts": "1"}, organisation_id=camp.organisation_id
+    )
+
+
 def personal_download(world: World) -> Target:
     """IOM's registry (its family in it) as CSV."""
     iom_household(world)
@@ -292,6 +300,14 @@ PAGE_ENDPOINTS: tuple[Decision, ...] = (
     _change("consent", household_with({"purpose": "assistance", "on": "2025-01-01"}), "consent"),
     _change("consent_withdraw", consent, "consent_withdraw"),
     _change("visit", household_with({"on": "2025-01-05", "outcome": "verified"}), "visit"),
+    page(
+        "registry:site_counting",
+        GET=NOBODY,
+        POST=REGISTRY,
+        build=iom_camp_counting,
+        ok=CHANGED,
+        audit={"POST": "site.counting"},
+    ),
     page(
         "registry:export",
         GET=REGISTRY_EXPORT,

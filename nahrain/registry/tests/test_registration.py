@@ -108,3 +108,29 @@ def test_resent_registration_counts_once(personas: Personas, chameshku: Site) ->
         )
     assert Household.objects.count() == 1
     assert population(chameshku) == (1, 4)
+
+
+def test_a_site_switched_to_count_by_registration_takes_the_registry_count_at_once(
+    personas: Personas, registered: Household, chameshku: Site
+) -> None:
+    from django.utils import timezone
+
+    from nahrain.sites import services as site_services
+
+    omar = personas.omar.client()
+    stop = omar.post(f"/registry/site/{chameshku.uid}/counting/", {"counts": "0"})
+    assert stop.status_code == 302
+    site_services.population_record(
+        actor=personas.omar.user, site=chameshku, on=timezone.localdate(), source="headcount",
+        individuals=900, households=150,
+    )  # fmt: skip
+    assert population(chameshku) == (150, 900)
+    assert (
+        omar.post(f"/registry/site/{chameshku.uid}/counting/", {"counts": "1"}).status_code == 302
+    )
+    assert population(chameshku) == (1, 4) == (1, registered_individuals(chameshku))
+    # Another organisation's registry staff cannot switch IOM's camp.
+    karim = personas.karim.client()
+    assert (
+        karim.post(f"/registry/site/{chameshku.uid}/counting/", {"counts": "0"}).status_code == 404
+    )
