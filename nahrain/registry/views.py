@@ -726,12 +726,12 @@ def site_counting(request: AuthenticatedHttpRequest, site_uid: uuid.UUID) -> Htt
     if counts:
         messages.success(
             request,
-            _("%(site)s now counts its population by registration.") % {"site": local_name(site)},
+            _("%(name)s now counts its population by registration.") % {"name": local_name(site)},
         )
     else:
         messages.success(
             request,
-            _("%(site)s no longer counts its population by registration.")
-            % {"site": local_name(site)},
+            _("%(name)s no longer counts its population by registration.")
+            % {"name": local_name(site)},
         )
     return redirect(f"{reverse('registry:home')}?organisation={site.organisation_id}")
