@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import json
 import os
 import random
 import shutil
@@ -354,34 +353,13 @@ def markdown(results: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = arguments(argv)
-    args.output = args.output.resolve()
-    if args.report:
-        print(markdown(json.loads(args.output.read_text(encoding="utf-8"))))
-        return 0
-    os.environ.setdefault("BENCH_POSTGRES_DATABASE", "nahrain_bench_registry")
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     from bench import run
 
-    folder = Path(tempfile.mkdtemp(prefix="nahrain-bench-registry-"))
-    run.environment(args.database, folder, args.postgres_url)
-    try:
-        entry = bench(args)
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        if args.keep_database:
-            say(f"kept {os.environ['DATABASE_URL']}")
-        else:
-            if args.database == "postgres":
-                run.postgres_drop(args.postgres_url)
-            shutil.rmtree(folder, ignore_errors=True)
-    results = run.save(args.output, entry)
-    say(f"results written to {args.output}")
-    print(markdown({"databases": {args.database: results["databases"][args.database]}}))
-    return 0
+    return run.standalone(
+        arguments(argv), database_name="nahrain_bench_registry", bench=bench, markdown=markdown
+    )
 
 
 if __name__ == "__main__":

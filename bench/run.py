@@ -731,6 +731,41 @@ def save(output: Path, entry: dict[str, Any]) -> dict[str, Any]:
     return results
 
 
+def standalone(
+    args: argparse.Namespace,
+    *,
+    database_name: str,
+    bench: Callable[[argparse.Namespace], dict[str, Any]],
+    markdown: Callable[[dict[str, Any]], str],
+) -> int:
+    """The main of a benchmark run on its own (the sites and registry benchmarks): its report
+    from the results file (``--report``), or a fresh database of the kind asked, the benchmark,
+    its entry saved beside the other databases' and its table printed."""
+    args.output = args.output.resolve()
+    if args.report:
+        print(markdown(json.loads(args.output.read_text(encoding="utf-8"))))
+        return 0
+    os.environ.setdefault("BENCH_POSTGRES_DATABASE", database_name)
+    folder = Path(tempfile.mkdtemp(prefix=f"{database_name.replace('_', '-')}-"))
+    environment(args.database, folder, args.postgres_url)
+    try:
+        entry = bench(args)
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        if args.keep_database:
+            say(f"kept {os.environ['DATABASE_URL']}")
+        else:
+            if args.database == "postgres":
+                postgres_drop(args.postgres_url)
+            shutil.rmtree(folder, ignore_errors=True)
+    results = save(args.output, entry)
+    say(f"results written to {args.output}")
+    print(markdown({"databases": {args.database: results["databases"][args.database]}}))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = arguments(argv)
     args.output = args.output.resolve()
