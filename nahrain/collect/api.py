@@ -22,7 +22,9 @@ from nahrain.core.schemas import ProblemOut
 router = Router(tags=["collect"])
 
 
-def submission_out(s: Submission) -> SubmissionOut:
+def submission_out(s: Submission, *, listed: bool = False) -> SubmissionOut:
+    """A submission as the API answers it; listed, a registration's answers (personal data as a
+    whole) are left out: they are read one submission at a time, each read audited."""
     return SubmissionOut(
         uid=s.uid,
         form_id=s.form.form_id,
@@ -35,7 +37,7 @@ def submission_out(s: Submission) -> SubmissionOut:
         received_at=s.received_at,
         reviewed_at=s.reviewed_at,
         reject_reason=s.reject_reason,
-        data=s.data,
+        data={} if listed and services.holds_personal_answers(s) else s.data,
         problems=[ProblemOut(**p) for p in s.problems],
         accepted=s.accepted,
     )
@@ -50,18 +52,31 @@ def not_acceptable(exc: services.NotAcceptable) -> NotAcceptableOut:
 @router.get("/submissions", response=list[SubmissionOut])
 def submission_list(
     request: HttpRequest,
+    response: HttpResponse,
     status: str = SubmissionStatus.RECEIVED,
     batch: str = "",
 ) -> list[SubmissionOut]:
     """The review queue of the organisations the caller manages (``status=`` for others;
     ``batch=`` for one batch, which for DTM forms is the round number)."""
+    no_store(response)
     submissions = selectors.submission_queue(user=request.user, status=status, batch=batch)
-    return [submission_out(s) for s in submissions.select_related("form_version")[:500]]
+    return [
+        submission_out(s, listed=True) for s in submissions.select_related("form_version")[:500]
+    ]
 
 
 @router.get("/submissions/{uid}", response=SubmissionOut)
-def submission_detail(request: HttpRequest, uid: uuid.UUID) -> SubmissionOut:
-    return submission_out(access.access_submission_for_review(request.user, uid))
+def submission_detail(
+    request: HttpRequest, uid: uuid.UUID, response: HttpResponse
+) -> SubmissionOut:
+    no_store(response)
+    submission = access.access_submission_for_review(request.user, uid)
+    services.submission_read(
+        actor=request.user,  # type: ignore[arg-type]
+        submission=submission,
+        via="api",
+    )
+    return submission_out(submission)
 
 
 @router.post("/submissions/{uid}/accept", response={200: SubmissionOut, 422: NotAcceptableOut})

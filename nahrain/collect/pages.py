@@ -96,11 +96,14 @@ def _review_page(
 @require_safe
 @personal_data  # a registration's answers: a household's members, their ages and health
 def submission_detail(request: AuthenticatedHttpRequest, uid: uuid.UUID) -> HttpResponse:
-    return _review_page(request, access.access_submission_for_review(request.user, uid))
+    submission = access.access_submission_for_review(request.user, uid)
+    services.submission_read(actor=request.user, submission=submission, via="page")
+    return _review_page(request, submission)
 
 
 @login_required
 @require_POST
+@personal_data
 def submission_correct(request: AuthenticatedHttpRequest, uid: uuid.UUID) -> HttpResponse:
     submission = access.access_submission_for_review(request.user, uid)
     if submission.status != SubmissionStatus.RECEIVED or not submission.complete:
@@ -133,6 +136,7 @@ def submission_correct(request: AuthenticatedHttpRequest, uid: uuid.UUID) -> Htt
 
 @login_required
 @require_POST
+@personal_data
 def submission_accept(request: AuthenticatedHttpRequest, uid: uuid.UUID) -> HttpResponse:
     submission = access.access_submission_for_review(request.user, uid)
     try:
@@ -147,6 +151,7 @@ def submission_accept(request: AuthenticatedHttpRequest, uid: uuid.UUID) -> Http
 
 @login_required
 @require_POST
+@personal_data
 def submission_reject(request: AuthenticatedHttpRequest, uid: uuid.UUID) -> HttpResponse:
     submission = access.access_submission_for_review(request.user, uid)
     form = RejectForm(request.POST)

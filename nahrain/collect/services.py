@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from nahrain.collect import formview, handlers, xforms
 
 # Raised by the handlers; the views catch it from here, with the other refusals.
+from nahrain.collect.access import DEFAULT_REVIEWERS
 from nahrain.collect.handlers import NotAcceptable as NotAcceptable
 from nahrain.collect.models import (
     Collector,
@@ -534,6 +535,26 @@ def submission_reject(*, actor: User, submission: Submission, reason: str) -> Su
         organisation=locked.organisation,
     )
     return locked
+
+
+def holds_personal_answers(submission: Submission) -> bool:
+    """Whether a submission's answers are personal data as a whole (its form names reviewers of
+    its own: a household registration's roster of names, ages and health)."""
+    handler = handlers.handler_for(submission.form.form_id)
+    return handler is not None and handler.reviewers != DEFAULT_REVIEWERS
+
+
+def submission_read(*, actor: User, submission: Submission, via: str) -> None:
+    """Record that a reviewer read a submission whose answers are personal data (ids only)."""
+    if holds_personal_answers(submission):
+        audit_record(
+            actor=actor,
+            action="submission.read",
+            object_type="submission",
+            object_id=submission.uid,
+            organisation=submission.organisation,
+            detail={"form_id": submission.form.form_id, "via": via},
+        )
 
 
 def key_informant_read(*, actor: User, submission: Submission) -> KeyInformant | None:

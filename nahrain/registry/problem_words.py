@@ -22,6 +22,7 @@ WORDS = {
     "size_members": _("The household size differs from the members listed"),
     "place_missing": _("Neither a site nor a place out of camp"),
     "unit_site": _("A shelter unit of another site"),
+    "unit_other": _("A shelter unit of a site another organisation holds"),
     "household_twice": _("A household given on two rows"),
     "not_yes_no": _("Not yes or no"),
     "not_a_date": _("Not a date"),

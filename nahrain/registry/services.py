@@ -327,8 +327,10 @@ def sites_refresh(*, actor: User | None, sites: Iterable[Site | None]) -> None:
     its registered households and individuals as today's figure; and the registry's rollups of
     the touched places are recounted."""
     today = timezone.localdate()
-    for site in {s.pk: s for s in sites if s is not None}.values():
-        site = Site.objects.get(pk=site.pk)
+    # In id order, each under its row lock: two writes at one site count one after the other,
+    # each seeing what the other committed (household locks alone do not serialise them).
+    for site_id in sorted({s.pk for s in sites if s is not None}):
+        site = Site.objects.select_for_update().get(pk=site_id)
         if not site.counts_by_registration:
             continue
         households, individuals = site_registered(site)
@@ -420,7 +422,10 @@ def _arrival(
     individuals: int | None = None,
 ) -> None:
     """The site records the household's arrival (or, ``households`` 0, people joining one of its
-    households)."""
+    households), when the site is its organisation's: another organisation's camp is counted by
+    its own holder, whose records this registry does not write."""
+    if site.organisation_id != household.organisation_id:
+        return
     site_services.movement_record(
         actor=actor,
         site=site,
@@ -445,6 +450,8 @@ def _departure(
     other_site: Site | None = None,
     individuals: int | None = None,
 ) -> None:
+    if site.organisation_id != household.organisation_id:
+        return  # as for arrivals: another organisation's site keeps its own records
     site_services.movement_record(
         actor=actor,
         site=site,
@@ -549,6 +556,10 @@ def household_register(
         )
     if unit is not None and (site is None or unit.site_id != site.pk):
         problems.append(Problem("unit_site", "unit", "The shelter unit is not in this site."))
+    elif unit is not None and site is not None and site.organisation_id != organisation.pk:
+        problems.append(
+            Problem("unit_other", "unit", "Only the site's own organisation allocates its units.")
+        )
     if site is None and admin_unit is None:
         problems.append(Problem("place_missing", "site", "Give a site or a place out of camp."))
     if problems:
@@ -608,7 +619,9 @@ def household_register(
                 unit=unit,
                 start=registered_on,
                 individuals=max(household.size, 1),
-                household=household.number,
+                # No registration number: the sites' pages show allocations to information
+                # managers too; the household finds its allocation by ``Household.allocation``.
+                household="",
             )
             household.allocation = allocation
             household.save(update_fields=["allocation"])
@@ -918,6 +931,8 @@ def household_move(
     _today_checked(on, "on")
     if unit is not None and (site is None or unit.site_id != site.pk):
         raise RegistryRuleBroken("The shelter unit is not in this site.")
+    if unit is not None and site is not None and site.organisation_id != household.organisation_id:
+        raise RegistryRuleBroken("Only the site's own organisation allocates its units.")
     if site is None and admin_unit is None:
         raise RegistryRuleBroken("Give a site or a place out of camp.")
     before = household.site
@@ -951,7 +966,7 @@ def household_move(
             unit=unit,
             start=on,
             individuals=max(household.size, 1),
-            household=household.number,
+            household="",
         )
     _stay_close(household, on)
     household.site, household.unit = site, unit
@@ -1024,6 +1039,8 @@ def household_split(
             break
         except IntegrityError:
             new.pk = None
+    else:  # pragma: no cover - 25^8 numbers
+        raise RegistryRuleBroken("No free registration number was found; try again.")
     Individual.objects.filter(pk__in=moving).update(household=new)
     Individual.objects.filter(pk=head.pk).update(relationship="head")
     # Those who came along keep their own relationship where it is to the new head's family;
@@ -1042,7 +1059,7 @@ def household_split(
     _stay_open(new, on, site=new.site, unit=unit, admin_unit=new.admin_unit, location=new.location)
     if new.site is not None and unit is not None:
         new.allocation = site_services.allocation_create(
-            actor=actor, unit=unit, start=on, individuals=new.size, household=new.number
+            actor=actor, unit=unit, start=on, individuals=new.size, household=""
         )
         new.save(update_fields=["allocation"])
     _event(

@@ -21,6 +21,7 @@ from nahrain.collect.models import KeyInformant, Submission, SubmissionStatus
 from nahrain.collect.tests import test_engine as engine
 from nahrain.collect.tests.odk import Collect, fill_instance
 from nahrain.collect.xforms import compile_xlsform
+from nahrain.core.models import AuditEvent
 from nahrain.registry import codelists, fieldforms
 from nahrain.registry.models import Consent, Document, Household
 from nahrain.sites.models import Site
@@ -332,6 +333,15 @@ def test_a_registration_is_reviewed_by_registration_staff_not_the_information_ma
     rania = personas.rania.client()
     assert rania.get(f"/collect/submissions/{submission.uid}/")["Cache-Control"].count("no-store")
     assert str(submission.uid) in rania.get("/collect/").content.decode()
+    # The queue's API lists it without its answers; reading them is one submission at a time,
+    # each read audited (ids only), never cached.
+    listed = rania.get("/api/v1/collect/submissions")
+    assert "no-store" in listed["Cache-Control"]
+    assert [s["data"] for s in listed.json() if s["uid"] == str(submission.uid)] == [{}]
+    read = rania.get(f"/api/v1/collect/submissions/{submission.uid}")
+    assert read.json()["data"] and "no-store" in read["Cache-Control"]
+    reads = AuditEvent.objects.filter(action="submission.read", object_id=str(submission.uid))
+    assert sorted(reads.values_list("detail__via", flat=True)) == ["api", "page"]
 
 
 def test_another_organisations_collector_cannot_register_into_ioms_camp(

@@ -11,7 +11,7 @@ from nahrain.registry import services
 from nahrain.registry.models import Household, HouseholdStatus, Individual, Stay
 from nahrain.registry.rules import MemberIn
 from nahrain.registry.tests.conftest import family
-from nahrain.sites.models import Movement, ShelterUnit, Site
+from nahrain.sites.models import Allocation, Movement, ShelterUnit, Site
 from nahrain.testing.personas import Personas
 
 
@@ -134,3 +134,26 @@ def test_a_site_switched_to_count_by_registration_takes_the_registry_count_at_on
     assert (
         karim.post(f"/registry/site/{chameshku.uid}/counting/", {"counts": "0"}).status_code == 404
     )
+
+
+def test_another_organisation_registers_camp_residents_without_writing_the_camps_records(
+    personas: Personas, registered: Household, chameshku: Site
+) -> None:
+    """INTERSOS registers a family living in IOM's camp (for its own assistance): the camp's
+    movements, allocations and population stay IOM's, and no unit of it is allocated."""
+    arrivals = Movement.objects.filter(site=chameshku).count()
+    services.household_register(
+        actor=personas.karim.user, organisation=personas.intersos, registered_on=date(2025, 2, 1),
+        members=family(surname_ar="الشمري"), site=chameshku,
+    )  # fmt: skip
+    assert Movement.objects.filter(site=chameshku).count() == arrivals
+    assert population(chameshku) == (1, 4)
+    with pytest.raises(services.RegistryRuleBroken) as refused:
+        services.household_register(
+            actor=personas.karim.user, organisation=personas.intersos,
+            registered_on=date(2025, 2, 1), members=family(), site=chameshku,
+            unit=ShelterUnit.objects.get(site=chameshku, code="5"),
+        )  # fmt: skip
+    assert [p.rule for p in refused.value.problems] == ["unit_other"]
+    # The camp's pages show allocations to its information managers: no registration number.
+    assert set(Allocation.objects.values_list("household", flat=True)) == {""}
