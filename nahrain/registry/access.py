@@ -144,13 +144,6 @@ def access_organisation_for_registry(user: AnyUser, organisation_id: Any) -> Org
     return organisation
 
 
-def access_organisation_for_personal_export(user: AnyUser, organisation_id: Any) -> Organisation:
-    organisation = access_organisation_by_id(user, organisation_id)
-    if not exports_personal(user, organisation):
-        raise Http404
-    return organisation
-
-
 def access_organisation_figures(user: AnyUser, organisation_id: Any) -> Organisation:
     """An organisation's registry figures: any signed-in user (suppressed outside it)."""
     return access_organisation_by_id(user, organisation_id)
