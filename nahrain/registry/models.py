@@ -367,3 +367,96 @@ class RegistryFigure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation_id} {self.site_id or self.admin_unit_id}"
+
+
+class MatchKey(models.Model):
+    """One blocking key of an active individual (``dedup.link.blocking_keys``): the index the
+    registration check finds candidates by, across organisations. A key is a script-free name
+    skeleton, year, phone or document digits: it names nobody on its own, and it is read by the
+    check alone, never shown. Kept by every registry write of the individual."""
+
+    individual = models.ForeignKey(Individual, on_delete=models.CASCADE, related_name="+")
+    rule = models.PositiveSmallIntegerField()
+    key = models.CharField(max_length=200)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["individual", "rule"], name="match_key_once"),
+        ]
+        indexes = [models.Index(fields=["rule", "key"], name="match_key_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.individual_id} {self.rule}"
+
+
+class MatchModel(models.Model):
+    """The matcher's parameters learnt from the whole registry by ``nahrain registry dedupe``
+    (``dedup.model.Model.as_json``); the newest is the one the registration check weighs with."""
+
+    parameters = models.JSONField()
+    records = models.PositiveIntegerField()
+    pairs = models.PositiveIntegerField()
+    decisions = models.PositiveIntegerField(default=0)  # reviewers' decisions learnt from
+    trained_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-trained_at"]
+
+    def __str__(self) -> str:
+        return f"{self.trained_at:%Y-%m-%d %H:%M}"
+
+
+class DuplicateStatus(models.TextChoices):
+    OPEN = "open", _("to review")
+    SAME = "same", _("same person")
+    DIFFERENT = "different", _("different people")
+    UNSURE = "unsure", _("unsure")
+
+
+class PossibleDuplicate(models.Model):
+    """Two individuals that are possibly one person (``first`` has the lower id), with the match
+    probability and the comparison levels that gave it. Each organisation holding one of them
+    sees the pair; the other organisation's personal values only as consent allows. A pair is
+    asked once: a decided pair is never reopened by a later check."""
+
+    first = models.ForeignKey(Individual, on_delete=models.CASCADE, related_name="+")
+    second = models.ForeignKey(Individual, on_delete=models.CASCADE, related_name="+")
+    probability = models.FloatField()
+    pattern = models.JSONField(default=list)  # one level per dedup.model.COMPARISONS
+    found_by = models.CharField(max_length=12)  # "registration" or "batch"
+    found_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(
+        max_length=10, choices=DuplicateStatus.choices, default=DuplicateStatus.OPEN
+    )
+
+    class Meta:
+        ordering = ["-probability", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["first", "second"], name="possible_duplicate_once"),
+            models.CheckConstraint(
+                condition=models.Q(first__lt=models.F("second")), name="possible_duplicate_order"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_id}~{self.second_id}"
+
+
+class DuplicateDecision(models.Model):
+    """A reviewer's decision on a possible duplicate, with who, why and when; the newest one is
+    the pair's status. Decisions are learnt from at the next training."""
+
+    pair = models.ForeignKey(PossibleDuplicate, on_delete=models.CASCADE, related_name="decisions")
+    decision = models.CharField(max_length=10, choices=DuplicateStatus.choices)
+    reason = models.CharField(max_length=300, blank=True)
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pair", "decided_at"]
+
+    def __str__(self) -> str:
+        return f"{self.pair_id} {self.decision}"

@@ -1,0 +1,267 @@
+"""One name of the chain, compared across scripts and spellings.
+
+The registry's ``skeleton`` folds a name to its consonants so that محمد, Mohammed and Mhamad
+meet. That is right for finding, wrong for deciding: حسن and حسين (Hassan, Hussein) share the
+skeleton ``hsn`` and are the names of twin brothers. Deciding needs what a transliteration keeps
+of the vowels, so a name is read here as its consonants with the vowel letters between each pair
+(its *slots*), and two names agree only when their consonants agree and no slot contradicts:
+
+- Arabic writes long vowels and nothing else: ا (a), و (u), ي (i) inside a slot, or an ع that a
+  Latin spelling may write as a vowel, an apostrophe or nothing (Saad, Sa'ad, سعد).
+- Latin writes short and long vowels alike, but some spellings can only be long: ee, ei, ai, ay,
+  ey, ie (a long i: Hussein, Husain, Kareem), oo, ou, uu (a long u: Mahmoud), aa (a long a or an
+  ع: Saad, Raad).
+- A slot contradicts another when one is surely long and the other cannot be that vowel: the
+  long i of Hussein against the a of Hassan, or against an Arabic slot with no ي. A single Latin
+  vowel is ambiguous (Karim's i is كريم's ي, Jasim's i is nothing in جاسم) and contradicts only
+  an Arabic long vowel of another colour (the a of Hassan against حسين's ي).
+- The last slot is not compared: alef maqsura ends names written with a (مصطفى, Mustafa) and
+  final vowels come and go (Huda, Hoda, هدى).
+
+A name compares as ``SAME`` (agrees), ``TYPO`` (one consonant off, or a long vowel one spelling
+left out), ``DIFFERENT`` or ``MISSING``. Arabic against Arabic and Latin against Latin use the
+same reading, so a sound-alike letter (ض/ظ, ذ/ز, ث/س) is one consonant off, a typo.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz.distance import Levenshtein
+
+from nahrain.registry import names as registry_names
+
+SAME, TYPO, DIFFERENT, MISSING = "same", "typo", "different", "missing"
+
+# Kurdish (Sorani) spelling writes the vowel e as ە and a first vowel on a seat ئ; the project's
+# Arabic fold reads ە as ta marbuta, which inside a Kurdish name (ئەحمەد) is a vowel.
+_KURDISH_VOWELS = str.maketrans({"\u06d5": "\u0627", "\u06ce": "\u064a", "\u06c6": "\u0648"})
+
+_ARABIC_LONG = {"ا": "a", "و": "u", "ي": "i", "ع": "*"}
+_LATIN_LONG_I = ("ee", "ei", "ai", "ay", "ey", "ie", "ii", "iy", "ea")
+_LATIN_LONG_U = ("oo", "ou", "uu", "ow", "aw")
+_LATIN_COLOUR = {"a": "a", "e": "ai", "i": "i", "y": "i", "o": "u", "u": "u", "w": "u", "'": "*"}
+
+# Words typed before an elder's name that are not names: Haji (pilgrim), Sheikh, Sayyid, Mulla.
+HONORIFICS = frozenset(
+    {
+        "haji",
+        "hajji",
+        "hajj",
+        "al-haj",
+        "alhaj",
+        "alhajj",
+        "sheikh",
+        "shaikh",
+        "sheik",
+        "sayyid",
+        "sayed",
+        "sayid",
+        "mulla",
+        "mullah",
+        "الحاج",
+        "الحاجه",
+        "الحاجة",
+        "حاج",
+        "حاجي",
+        "الشيخ",
+        "شيخ",
+        "السيد",
+        "سيد",
+        "الملا",
+        "ملا",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Name:
+    """One name as read for comparison: ``key`` is its consonant skeleton (script-free, the
+    blocking and frequency key), ``slots`` the vowels written after each consonant, ``arabic``
+    whether it was written in Arabic script, ``text`` its folded spelling. One spelling reads
+    to one object (``read`` is cached), compared by identity: the comparisons are cached by it."""
+
+    key: str
+    slots: tuple[str, ...]
+    arabic: bool
+    text: str
+
+
+def _is_arabic(text: str) -> bool:
+    return any("\u0600" <= ch <= "\u06ff" for ch in text)
+
+
+def _units_arabic(word: str) -> list[tuple[str, str]]:
+    units: list[tuple[str, str]] = []
+    for position, ch in enumerate(word):
+        if position == 0 and ch in ("ا", "ع"):
+            units.append(("a", ""))
+        elif position > 0 and ch in _ARABIC_LONG:
+            # The alef of an article inside a name (عبد الرحمن, Abdul Rahman) is no long a.
+            article = ch == "ا" and word[position + 1 : position + 2] == "ل"
+            long = "*" if article else _ARABIC_LONG[ch]
+            if units:
+                units[-1] = (units[-1][0], units[-1][1] + long)
+        else:
+            consonant = registry_names._ARABIC_SKELETON.get(ch, "")
+            if ch in ("و", "ي"):
+                consonant = "w" if ch == "و" else "y"
+            if consonant:
+                units.append((consonant, ""))
+    return units
+
+
+def _units_latin(word: str) -> list[tuple[str, str]]:
+    for digraph, letter in registry_names._LATIN_DIGRAPHS:
+        if digraph in ("ee", "oo", "ou"):
+            continue  # long vowels: kept as written, read by the slot
+        word = word.replace(digraph, letter)
+    units: list[tuple[str, str]] = []
+    for position, ch in enumerate(word):
+        if ch in registry_names._LATIN_VOWELS:
+            if position == 0:
+                units.append((ch if ch in "yw" else "a", ""))
+            elif units:
+                units[-1] = (units[-1][0], units[-1][1] + ch)
+        else:
+            consonant = registry_names._LATIN_SKELETON.get(ch, "")
+            if consonant:
+                units.append((consonant, ""))
+    return units
+
+
+def _squeezed(units: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Doubled consonants once (Mohammed, Abbas; مأمون and Mamoun alike), their slots joined;
+    a final h dropped (فاطمة, Fatimah, Abdullah), as the registry's skeleton does."""
+    out: list[tuple[str, str]] = []
+    for consonant, slot in units:
+        if out and out[-1][0] == consonant:
+            out[-1] = (consonant, out[-1][1] + slot)
+        else:
+            out.append((consonant, slot))
+    if len(out) > 1 and out[-1][0] == "h":
+        out.pop()
+    return out
+
+
+_ARTICLE = re.compile(r"^(?:al|el|ul|ال)(?:[\s\-]+|(?=\S{3,}))", re.IGNORECASE)
+_APOSTROPHE = re.compile("['`\u2018\u2019\u02bb\u02bc]")
+
+
+@lru_cache(maxsize=200_000)
+def read(raw: str, *, family: bool = False) -> Name | None:
+    """A name as compared, or None for an empty one. A family name loses its article (Al-Jubouri,
+    Al Jubouri, Jubouri, الجبوري meet); a given name loses an honorific typed before it."""
+    text = raw.strip()
+    if not text:
+        return None
+    if family:
+        text = _ARTICLE.sub("", text)
+    words = text.split()
+    while len(words) > 1 and words[0].casefold() in HONORIFICS:
+        words = words[1:]
+    text = " ".join(words)
+    arabic = _is_arabic(text)
+    if arabic:
+        normal = registry_names.arabic_normal(
+            registry_names._seated(text.translate(_KURDISH_VOWELS))
+        )
+        joined = normal.replace(" ", "")
+        units = _units_arabic(joined)
+    else:
+        normal = registry_names.arabic_normal(text)
+        ascii_only = unicodedata.normalize("NFKD", normal).encode("ascii", "ignore").decode()
+        joined = re.sub(r"[^a-z']", "", ascii_only)
+        units = _units_latin(joined)
+        joined = joined.replace("'", "")
+    units = _squeezed(units)
+    if not units:
+        return None
+    key = "".join(consonant for consonant, _ in units)
+    return Name(key=key, slots=tuple(slot for _, slot in units), arabic=arabic, text=joined)
+
+
+def _latin_long(slot: str) -> str:
+    """The long vowel a Latin slot surely writes: "i", "u", "a", or "" when it may be short."""
+    if any(long in slot for long in _LATIN_LONG_I):
+        return "i"
+    if any(long in slot for long in _LATIN_LONG_U):
+        return "u"
+    if "aa" in slot or "'" in slot:
+        return "*"
+    return ""
+
+
+def _colours(slot: str) -> set[str]:
+    out: set[str] = set()
+    for ch in slot:
+        out.update(_LATIN_COLOUR.get(ch, ""))
+    return out
+
+
+def _slot_agrees(a: str, a_arabic: bool, b: str, b_arabic: bool) -> str:
+    """SAME, TYPO (a long vowel one side left out) or DIFFERENT for one pair of slots."""
+    if a_arabic and b_arabic:
+        return SAME if set(a) - {"*"} == set(b) - {"*"} else DIFFERENT
+    if a_arabic or b_arabic:
+        arabic, latin = (a, b) if a_arabic else (b, a)
+        long, ayn = set(arabic) - {"*"}, "*" in arabic
+        surely = _latin_long(latin)
+        if not long:
+            # An ع is written as a vowel, an apostrophe or nothing (Saad, Sa'ad, سعد); with no
+            # ع, a surely long Latin vowel has no letter to write it (Hussein against حسن).
+            if ayn or not surely:
+                return SAME
+            return TYPO if surely == "*" else DIFFERENT
+        if surely in ("i", "u") and surely not in long:
+            return DIFFERENT
+        if not latin:
+            return SAME if ayn else TYPO
+        if not (long & _colours(latin)) and "*" not in _colours(latin):
+            return DIFFERENT
+        return SAME
+    long_a, long_b = _latin_long(a), _latin_long(b)
+    if long_a and long_b and "*" not in (long_a, long_b) and long_a != long_b:
+        return DIFFERENT
+    for surely, other in ((long_a, b), (long_b, a)):
+        if surely in ("i", "u") and other and not (_colours(other) & {surely, "*"}):
+            return DIFFERENT
+    return SAME
+
+
+@lru_cache(maxsize=1_000_000)
+def compare(a: Name | None, b: Name | None) -> str:
+    """How two names of one place in the chain compare: SAME, TYPO, DIFFERENT or MISSING."""
+    if a is None or b is None:
+        return MISSING
+    if a.arabic == b.arabic and a.text == b.text:
+        return SAME
+    if a.key == b.key:
+        worst = SAME
+        # The slot of a first vowel (Adel, عادل: its long a) and the last slot are not read.
+        for unit, slot_a, slot_b in zip(a.key[:-1], a.slots[:-1], b.slots[:-1], strict=False):
+            if unit == "a":
+                continue
+            verdict = _slot_agrees(slot_a, a.arabic, slot_b, b.arabic)
+            if verdict == DIFFERENT:
+                return DIFFERENT
+            if verdict == TYPO:
+                worst = TYPO
+        return worst
+    # One consonant off in names of four consonants or more (a typo, a sound-alike letter); in
+    # shorter names one consonant is too much of the name (علي and عمر, Ali and Amir).
+    if min(len(a.key), len(b.key)) >= 4 and Levenshtein.distance(a.key, b.key) <= 1:
+        return TYPO
+    if min(len(a.key), len(b.key)) >= 3 and _transposed(a.key, b.key):
+        return TYPO
+    return DIFFERENT
+
+
+def _transposed(a: str, b: str) -> bool:
+    if len(a) != len(b):
+        return False
+    differ = [i for i in range(len(a)) if a[i] != b[i]]
+    return len(differ) == 2 and differ[1] == differ[0] + 1 and a[differ[0]] == b[differ[1]]
