@@ -26,6 +26,7 @@ a missed one costs a review, so links below it are left to the review queue's ba
 from __future__ import annotations
 
 import math
+import random
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -56,12 +57,17 @@ def blocking_keys(record: Record) -> tuple[str, ...]:
     first, father, grandfather, family = _names(record)
     pair = "+".join(sorted((first, father))) if first and father else ""
     year = str(record.born.year) if record.born else ""
+    born = record.born.isoformat() if record.born else ""
     return (
         _key(pair, grandfather),
         _key(pair, family),
         _key(pair, year),
         _key(father, grandfather, family),
         _key(first, grandfather, family),
+        _key(father, grandfather, year),
+        _key(first, grandfather, year),
+        _key(born, first),
+        _key(born, father),
         pair,
         record.phone,
         record.document,
@@ -69,13 +75,17 @@ def blocking_keys(record: Record) -> tuple[str, ...]:
 
 
 # The most records one key of each rule may hold before it is too common to block on.
-CAPS = (3000, 3000, 3000, 1500, 1500, 300, 40, 40)
+CAPS = (3000, 3000, 3000, 1500, 1500, 1500, 1500, 1000, 1000, 300, 40, 40)
 RULES = (
     "first and father names, grandfather",
     "first and father names, family",
     "first and father names, year of birth",
     "father, grandfather and family names",
     "first, grandfather and family names",
+    "father and grandfather names, year of birth",
+    "first and grandfather names, year of birth",
+    "date of birth, first name",
+    "date of birth, father's name",
     "first and father names",
     "phone",
     "document number",
@@ -84,14 +94,15 @@ RULES = (
 
 @dataclass
 class Candidates:
-    """The compared pairs: linked candidates with their patterns, and refused pairs."""
+    """The compared pairs: those that may be one person with their patterns and the rule that
+    found them, and the refused pairs."""
 
-    pairs: list[tuple[int, int, Pattern]]
+    pairs: list[tuple[int, int, Pattern, int]]
     refused: list[tuple[int, int]]
 
 
-def candidate_pairs(records: Sequence[Record]) -> Iterator[tuple[int, int]]:
-    """Every blocked pair once, each by the first rule that finds it."""
+def candidate_pairs(records: Sequence[Record]) -> Iterator[tuple[int, int, int]]:
+    """Every blocked pair once, with the first rule that finds it."""
     keys = [blocking_keys(r) for r in records]
     for rule in range(len(RULES)):
         blocks: dict[str, list[int]] = defaultdict(list)
@@ -107,7 +118,7 @@ def candidate_pairs(records: Sequence[Record]) -> Iterator[tuple[int, int]]:
                     j = members[y]
                     if _found_before(keys[i], keys[j], rule):
                         continue
-                    yield i, j
+                    yield i, j, rule
         del blocks
 
 
@@ -118,14 +129,14 @@ def _found_before(a: tuple[str, ...], b: tuple[str, ...], rule: int) -> bool:
 
 
 def compare_all(records: Sequence[Record]) -> Candidates:
-    pairs: list[tuple[int, int, Pattern]] = []
+    pairs: list[tuple[int, int, Pattern, int]] = []
     refused: list[tuple[int, int]] = []
-    for i, j in candidate_pairs(records):
+    for i, j, rule in candidate_pairs(records):
         pattern = model.compare(records[i], records[j])
         if pattern is None:
             refused.append((i, j))
         else:
-            pairs.append((i, j, pattern))
+            pairs.append((i, j, pattern, rule))
     return Candidates(pairs=pairs, refused=refused)
 
 
@@ -141,7 +152,7 @@ def score(records: Sequence[Record], candidates: Candidates, trained: Model) -> 
     """Each candidate pair's weight, with the support of the two households it joins."""
     links = [
         Link(i, j, trained.weight(pattern, records[i], records[j]), pattern)
-        for i, j, pattern in candidates.pairs
+        for i, j, pattern, _ in candidates.pairs
     ]
     return _household_support(records, links)
 
@@ -227,8 +238,64 @@ def _conflict(
     return False
 
 
-def learn(records: Sequence[Record], candidates: Candidates) -> Model:
-    return model.train(Counter(pattern for _, _, pattern in candidates.pairs), records)
+RANDOM_PAIRS = 200_000
+# The training sessions' pairs: all pairs of records born on one date (names free; a date shared
+# by more records than this, 1 July of a common year, is sampled), and all pairs of the first
+# rule (the chain blocked; the date free).
+DATE_BLOCK_CAP = 400
+
+
+def learn(
+    records: Sequence[Record],
+    candidates: Candidates,
+    *,
+    labelled: model.Labelled | None = None,
+    seed: int = 1,
+) -> Model:
+    """The model of a list: u from random pairs of records of a sex that allows one person, m by
+    two sessions of expectation maximisation (pairs born on one date learn the names and the
+    rest; pairs of one chain learn the date), and the prior from all candidate pairs."""
+    rng = random.Random(seed)  # noqa: S311 (a sample, not a secret)
+    by_chain = Counter(p for _, _, p, rule in candidates.pairs if rule == 0)
+    sexes = Counter(record.sex for record in records)
+    size = len(records)
+    comparable = size * (size - 1) // 2 - sexes["m"] * sexes["f"]
+    return model.train(
+        [(_date_patterns(records, rng), model.DATE_BLOCKED), (by_chain, model.CHAIN_BLOCKED)],
+        _random_patterns(records, min(RANDOM_PAIRS, comparable), rng),
+        Counter(p for _, _, p, _ in candidates.pairs),
+        comparable,
+        records,
+        labelled=labelled,
+    )
+
+
+def _date_patterns(records: Sequence[Record], rng: random.Random) -> Counter[Pattern]:
+    born: dict[tuple[object, str], list[Record]] = defaultdict(list)
+    for record in records:
+        if record.born is not None:
+            born[(record.born, record.sex)].append(record)
+    patterns: Counter[Pattern] = Counter()
+    for members in born.values():
+        if len(members) > DATE_BLOCK_CAP:
+            members = rng.sample(members, DATE_BLOCK_CAP)
+        for x in range(len(members)):
+            for y in range(x + 1, len(members)):
+                patterns[model.levels(members[x], members[y])] += 1
+    return patterns
+
+
+def _random_patterns(records: Sequence[Record], count: int, rng: random.Random) -> Counter[Pattern]:
+    size = len(records)
+    patterns: Counter[Pattern] = Counter()
+    drawn = 0
+    while drawn < count and size > 1:
+        a, b = records[rng.randrange(size)], records[rng.randrange(size)]
+        if a is b or (a.sex and b.sex and a.sex != b.sex):
+            continue
+        patterns[model.levels(a, b)] += 1
+        drawn += 1
+    return patterns
 
 
 def dedupe(

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -82,18 +82,15 @@ def _value_level(a: str, b: str) -> int:
     return 0 if a == b else 1
 
 
-def compare(a: Record, b: Record) -> Pattern | None:
-    """The levels of a pair, or None when the pair cannot be one person."""
-    if a.sex and b.sex and a.sex != b.sex:
-        return None
+def levels(a: Record, b: Record) -> Pattern:
+    """The levels of a pair, first and father names read crossed when one partner swapped them
+    ("Ahmed Mohammed" for "Mohammed Ahmed")."""
     first = names.compare(a.first, b.first)
     father = names.compare(a.father, b.father)
     if names.DIFFERENT in (first, father):
-        # First and father names swapped by one partner ("Ahmed Mohammed" for "Mohammed Ahmed").
         crossed = (names.compare(a.first, b.father), names.compare(a.father, b.first))
-        if names.DIFFERENT in crossed or names.MISSING in crossed:
-            return None
-        first, father = crossed
+        if names.DIFFERENT not in crossed and names.MISSING not in crossed:
+            first, father = crossed
     grandfather = names.compare(a.grandfather, b.grandfather)
     family = names.compare(a.family, b.family)
     if grandfather == names.DIFFERENT:
@@ -112,6 +109,34 @@ def compare(a: Record, b: Record) -> Pattern | None:
         _value_level(a.document, b.document),
         _value_level(a.origin, b.origin),
     )
+
+
+_DIFFERENT = _NAME[names.DIFFERENT]
+_DATE_DIFFERENT = DATE_LEVELS.index("different")
+
+
+def refused(a: Record, b: Record, pattern: Pattern) -> bool:
+    """Whether the chain says two people: another sex, first name or father; or first and father
+    names crossed between two men born years apart or with other grandfathers (a father and the
+    son named after his own father: Dhiyab Yunus and Yunus Dhiyab)."""
+    if (a.sex and b.sex and a.sex != b.sex) or _DIFFERENT in pattern[:2]:
+        return True
+    crossed = names.compare(a.first, b.first) == names.DIFFERENT
+    return crossed and (pattern[2] == _DIFFERENT or pattern[4] == _DATE_DIFFERENT)
+
+
+def compare(a: Record, b: Record) -> Pattern | None:
+    """The levels of a pair, or None when the pair cannot be one person."""
+    if a.sex and b.sex and a.sex != b.sex:
+        return None
+    # Most blocked pairs are brothers and cousins: refused on the first names alone, cheaply.
+    if names.compare(a.first, b.first) == names.DIFFERENT and (
+        names.compare(a.first, b.father) in (names.DIFFERENT, names.MISSING)
+        or names.compare(a.father, b.first) in (names.DIFFERENT, names.MISSING)
+    ):
+        return None
+    pattern = levels(a, b)
+    return None if refused(a, b, pattern) else pattern
 
 
 def frequency_values(record: Record) -> dict[str, str]:
@@ -199,48 +224,108 @@ def frequencies(records: Sequence[Record]) -> tuple[dict[str, dict[str, float]],
     return tables, agreement
 
 
-# Starting points of the estimation, not its results: agreement likely in true pairs, unlikely
-# in others. Expectation maximisation moves them to what the list shows.
+# Starting points of the estimation, not its results: agreement likely in true pairs.
+# Expectation maximisation moves them to what the list shows.
 _M_START = ([0.9, 0.05, 0.04, 0.01],) * 4 + (
     [0.45, 0.15, 0.12, 0.04, 0.08, 0.06, 0.08, 0.02],
     [0.8, 0.15, 0.05],
     [0.8, 0.15, 0.05],
     [0.85, 0.1, 0.05],
 )
+# Which comparisons each training session learns m of: a session's pairs were blocked on the
+# others, which agree in all of them, true pair or not, and so say nothing there (as Splink
+# trains, one session per blocking rule, on all of that rule's pairs).
+DATE_BLOCKED = (True, True, True, True, False, True, True, True)
+CHAIN_BLOCKED = (False, False, False, True, True, True, True, True)
+
+Labelled = Counter[tuple[Pattern, bool]]
 
 
-def train(
+def em(
     patterns: Counter[Pattern],
-    records: Sequence[Record],
+    active: Sequence[bool],
     *,
+    labelled: Labelled | None = None,
     iterations: int = 40,
     prior: float = 0.3,
-) -> Model:
-    """Estimate the model from the candidate pairs' pattern counts (missing levels left out)."""
+) -> tuple[list[list[float]], float, float]:
+    """m of the active comparisons (u estimated alongside, among the session's other pairs),
+    the share of true pairs and the expected number of true pairs in the session. Reviewers'
+    decisions (``labelled``) take part with their answer fixed."""
     m = [list(levels) for levels in _M_START]
     u = _marginals(patterns)
+    labelled = labelled or Counter()
+    matched = 0.0
     for _ in range(iterations):
         m_sums = [[1e-9] * len(levels) for levels in LEVELS]
         u_sums = [[1e-9] * len(levels) for levels in LEVELS]
         matched = 0.0
         total = 0.0
-        for pattern, count in patterns.items():
-            odds_m, odds_u = prior, 1 - prior
-            for k, level in enumerate(pattern):
-                if level != MISSING[k]:
-                    odds_m *= m[k][level]
-                    odds_u *= u[k][level]
-            p = odds_m / (odds_m + odds_u)
-            matched += count * p
-            total += count
+        weighed = [(pattern, count, None) for pattern, count in patterns.items()] + [
+            (pattern, count, same) for (pattern, same), count in labelled.items()
+        ]
+        for pattern, count, same in weighed:
+            if same is None:
+                odds_m, odds_u = prior, 1 - prior
+                for k, level in enumerate(pattern):
+                    if active[k] and level != MISSING[k]:
+                        odds_m *= m[k][level]
+                        odds_u *= u[k][level]
+                p = odds_m / (odds_m + odds_u)
+                matched += count * p
+                total += count
+            else:
+                p = 1.0 if same else 0.0
             for k, level in enumerate(pattern):
                 m_sums[k][level] += count * p
                 u_sums[k][level] += count * (1 - p)
-        prior = min(max(matched / total, 1e-6), 1 - 1e-6)
+        prior = min(max(matched / max(total, 1.0), 1e-6), 1 - 1e-6)
         m = [_shares(sums, MISSING[k]) for k, sums in enumerate(m_sums)]
         u = [_shares(sums, MISSING[k]) for k, sums in enumerate(u_sums)]
+    return m, prior, matched
+
+
+def train(
+    sessions: Sequence[tuple[Counter[Pattern], Sequence[bool]]],
+    random_patterns: Counter[Pattern],
+    candidates: Counter[Pattern],
+    comparable_pairs: int,
+    records: Sequence[Record],
+    *,
+    labelled: Labelled | None = None,
+) -> Model:
+    """The model of a list: u from random pairs (how often two records of different people
+    agree), m from the training sessions (each comparison from the first session where it is
+    active), and the prior chance that two comparable records are one person, such that the
+    candidate pairs' expected true pairs over all comparable pairs give it back."""
+    u = _marginals(random_patterns)
+    m: list[list[float] | None] = [None] * len(LEVELS)
+    for patterns, active in sessions:
+        if not patterns:
+            continue
+        session_m, _, _ = em(patterns, active, labelled=labelled)
+        for k, on in enumerate(active):
+            if on and m[k] is None:
+                m[k] = session_m[k]
+    final_m = [levels if levels is not None else list(_M_START[k]) for k, levels in enumerate(m)]
+    factors = {
+        pattern: math.prod(
+            final_m[k][level] / u[k][level]
+            for k, level in enumerate(pattern)
+            if level != MISSING[k]
+        )
+        for pattern in candidates
+    }
+    pairs = max(comparable_pairs, 1)
+    prior = min(1 / pairs, 0.5)
+    for _ in range(30):
+        odds = prior / (1 - prior)
+        expected = sum(
+            count * (odds * factors[p]) / (1 + odds * factors[p]) for p, count in candidates.items()
+        )
+        prior = min(max(expected / pairs, 1e-12), 0.5)
     tables, agreement = frequencies(records)
-    return Model(prior=prior, m=m, u=u, frequencies=tables, agreement=agreement)
+    return Model(prior=prior, m=final_m, u=u, frequencies=tables, agreement=agreement)
 
 
 def _marginals(patterns: Counter[Pattern]) -> list[list[float]]:
@@ -257,7 +342,3 @@ def _shares(sums: list[float], missing: int) -> list[float]:
     shares = [max(v / total, 1e-6) if total else 1 / len(sums) for v in sums]
     shares[missing] = 1.0
     return shares
-
-
-def pattern_counts(pairs: Iterable[Pattern]) -> Counter[Pattern]:
-    return Counter(pairs)

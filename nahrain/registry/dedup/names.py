@@ -43,38 +43,33 @@ _KURDISH_VOWELS = str.maketrans({"\u06d5": "\u0627", "\u06ce": "\u064a", "\u06c6
 _ARABIC_LONG = {"ا": "a", "و": "u", "ي": "i", "ع": "*"}
 _LATIN_LONG_I = ("ee", "ei", "ai", "ay", "ey", "ie", "ii", "iy", "ea")
 _LATIN_LONG_U = ("oo", "ou", "uu", "ow", "aw")
+# French spellings write a short u as ou after a name's first consonant (Houssein, Moustafa,
+# Mouhammad); later in the name ou is the long u it is in English spellings (Mahmoud, Dawoud).
+_FIRST_SLOT_LONG_U = ("oo", "uu", "ow", "aw")
 _LATIN_COLOUR = {"a": "a", "e": "ai", "i": "i", "y": "i", "o": "u", "u": "u", "w": "u", "'": "*"}
 
-# Words typed before an elder's name that are not names: Haji (pilgrim), Sheikh, Sayyid, Mulla.
-HONORIFICS = frozenset(
+# Words typed before an elder's name that are not names: Haji, Hajia (pilgrim), Sheikh,
+# Sayyid, Mulla, with or without the article, compared without hyphens and apostrophes. حجي is
+# also a Yazidi given name: a word is taken as a title only when a name follows it.
+_HONORIFICS = frozenset(
     {
-        "haji",
-        "hajji",
-        "hajj",
-        "al-haj",
-        "alhaj",
-        "alhajj",
-        "sheikh",
-        "shaikh",
-        "sheik",
-        "sayyid",
-        "sayed",
-        "sayid",
-        "mulla",
-        "mullah",
-        "الحاج",
-        "الحاجه",
-        "الحاجة",
-        "حاج",
-        "حاجي",
-        "الشيخ",
-        "شيخ",
-        "السيد",
-        "سيد",
-        "الملا",
-        "ملا",
+        "haji", "hajji", "hajj", "haj", "hajia", "hajiya", "hajja", "haja", "hajjia", "hajie",
+        "alhaj", "alhajj", "alhaji", "alhaja", "alhajja", "alhajia", "elhaj", "elhajj", "elhajja",
+        "sheikh", "shaikh", "sheik", "shaykh", "alsheikh", "sayyid", "sayed", "sayid", "seyyed",
+        "alsayyid", "alsayed", "mulla", "mullah", "mala", "الحاج", "الحاجه", "الحجي", "حاج",
+        "حاجه", "حاجي", "حجي", "حجيه", "الحجيه", "الشيخ", "شيخ", "السيد", "سيد", "الملا", "ملا",
     }
-)
+)  # fmt: skip
+
+
+def is_honorific(word: str) -> bool:
+    return re.sub(r"[\-'`’]", "", registry_names.arabic_normal(word)) in _HONORIFICS
+
+
+def without_honorifics(words: list[str]) -> list[str]:
+    while len(words) > 1 and is_honorific(words[0]):
+        words = words[1:]
+    return words
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -118,7 +113,9 @@ def _units_latin(word: str) -> list[tuple[str, str]]:
     for digraph, letter in registry_names._LATIN_DIGRAPHS:
         if digraph in ("ee", "oo", "ou"):
             continue  # long vowels: kept as written, read by the slot
-        word = word.replace(digraph, letter)
+        # French spellings write ش as ch (Aicha, Chaima, Hachim), as many partners' lists do;
+        # the Iraqi چ that ch writes in English spellings is rarer in names.
+        word = word.replace(digraph, "c" if digraph == "ch" else letter)
     units: list[tuple[str, str]] = []
     for position, ch in enumerate(word):
         if ch in registry_names._LATIN_VOWELS:
@@ -133,11 +130,17 @@ def _units_latin(word: str) -> list[tuple[str, str]]:
     return units
 
 
+# ظ, ذ and ض are written d, dh or z (Kadhim, Kazim; Dhiyab, Ziyab; Zafir for ظافر): in a
+# comparison they meet z, which the registry's search skeleton keeps apart.
+_MERGED = {"z": "d"}
+
+
 def _squeezed(units: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """Doubled consonants once (Mohammed, Abbas; مأمون and Mamoun alike), their slots joined;
     a final h dropped (فاطمة, Fatimah, Abdullah), as the registry's skeleton does."""
     out: list[tuple[str, str]] = []
-    for consonant, slot in units:
+    for letter, slot in units:
+        consonant = _MERGED.get(letter, letter)
         if out and out[-1][0] == consonant:
             out[-1] = (consonant, out[-1][1] + slot)
         else:
@@ -160,10 +163,7 @@ def read(raw: str, *, family: bool = False) -> Name | None:
         return None
     if family:
         text = _ARTICLE.sub("", text)
-    words = text.split()
-    while len(words) > 1 and words[0].casefold() in HONORIFICS:
-        words = words[1:]
-    text = " ".join(words)
+    text = " ".join(without_honorifics(text.split()))
     arabic = _is_arabic(text)
     if arabic:
         normal = registry_names.arabic_normal(
@@ -184,11 +184,11 @@ def read(raw: str, *, family: bool = False) -> Name | None:
     return Name(key=key, slots=tuple(slot for _, slot in units), arabic=arabic, text=joined)
 
 
-def _latin_long(slot: str) -> str:
+def _latin_long(slot: str, *, first: bool = False) -> str:
     """The long vowel a Latin slot surely writes: "i", "u", "a", or "" when it may be short."""
     if any(long in slot for long in _LATIN_LONG_I):
         return "i"
-    if any(long in slot for long in _LATIN_LONG_U):
+    if any(long in slot for long in (_FIRST_SLOT_LONG_U if first else _LATIN_LONG_U)):
         return "u"
     if "aa" in slot or "'" in slot:
         return "*"
@@ -202,14 +202,15 @@ def _colours(slot: str) -> set[str]:
     return out
 
 
-def _slot_agrees(a: str, a_arabic: bool, b: str, b_arabic: bool) -> str:
-    """SAME, TYPO (a long vowel one side left out) or DIFFERENT for one pair of slots."""
+def _slot_agrees(a: str, a_arabic: bool, b: str, b_arabic: bool, first: bool) -> str:
+    """SAME, TYPO (a long vowel one side left out) or DIFFERENT for one pair of slots; ``first``
+    for the slot after the name's first consonant."""
     if a_arabic and b_arabic:
         return SAME if set(a) - {"*"} == set(b) - {"*"} else DIFFERENT
     if a_arabic or b_arabic:
         arabic, latin = (a, b) if a_arabic else (b, a)
         long, ayn = set(arabic) - {"*"}, "*" in arabic
-        surely = _latin_long(latin)
+        surely = _latin_long(latin, first=first)
         if not long:
             # An ع is written as a vowel, an apostrophe or nothing (Saad, Sa'ad, سعد); with no
             # ع, a surely long Latin vowel has no letter to write it (Hussein against حسن).
@@ -223,7 +224,7 @@ def _slot_agrees(a: str, a_arabic: bool, b: str, b_arabic: bool) -> str:
         if not (long & _colours(latin)) and "*" not in _colours(latin):
             return DIFFERENT
         return SAME
-    long_a, long_b = _latin_long(a), _latin_long(b)
+    long_a, long_b = _latin_long(a, first=first), _latin_long(b, first=first)
     if long_a and long_b and "*" not in (long_a, long_b) and long_a != long_b:
         return DIFFERENT
     for surely, other in ((long_a, b), (long_b, a)):
@@ -242,22 +243,64 @@ def compare(a: Name | None, b: Name | None) -> str:
     if a.key == b.key:
         worst = SAME
         # The slot of a first vowel (Adel, عادل: its long a) and the last slot are not read.
-        for unit, slot_a, slot_b in zip(a.key[:-1], a.slots[:-1], b.slots[:-1], strict=False):
-            if unit == "a":
+        first_consonant = 1 if a.key[0] == "a" else 0
+        for position, (slot_a, slot_b) in enumerate(zip(a.slots[:-1], b.slots[:-1], strict=True)):
+            if a.key[position] == "a" and position == 0:
                 continue
-            verdict = _slot_agrees(slot_a, a.arabic, slot_b, b.arabic)
+            first = position == first_consonant
+            verdict = _slot_agrees(slot_a, a.arabic, slot_b, b.arabic, first)
             if verdict == DIFFERENT:
                 return DIFFERENT
             if verdict == TYPO:
                 worst = TYPO
         return worst
-    # One consonant off in names of four consonants or more (a typo, a sound-alike letter); in
-    # shorter names one consonant is too much of the name (علي and عمر, Ali and Amir).
-    if min(len(a.key), len(b.key)) >= 4 and Levenshtein.distance(a.key, b.key) <= 1:
-        return TYPO
-    if min(len(a.key), len(b.key)) >= 3 and _transposed(a.key, b.key):
-        return TYPO
-    return DIFFERENT
+    return TYPO if _typo(a, b) else DIFFERENT
+
+
+def _typo(a: Name, b: Name) -> bool:
+    """Whether two names with other consonants are one name mistyped: one consonant off in names
+    of four consonants or more (in shorter ones a consonant is too much of the name: علي and
+    عمر, Ali and Amir), or keeping the first letter (محمد and أحمد, Mohammed and Ahmed, are two
+    names one consonant apart) but for the sound-alike letters partners confuse (ذ/ز, ث/س); two
+    neighbouring consonants swapped; one dropped (Mohaed); or, in one script, a letter dropped
+    or struck for its neighbour on the keyboard or a sound-alike one (زينب typed زيمب)."""
+    short, long = (a.key, b.key) if len(a.key) <= len(b.key) else (b.key, a.key)
+    same_script = a.arabic == b.arabic and max(len(a.text), len(b.text)) >= 4
+    if len(long) - len(short) > 1 and not same_script:
+        return False
+    first_kept = a.key[0] == b.key[0] or {a.key[0], b.key[0]} in _SOUND_ALIKE
+    one_off = Levenshtein.distance(a.key, b.key, score_cutoff=1) <= 1
+    if first_kept and len(short) >= 4 and one_off:
+        return True
+    if len(short) >= 3 and len(short) == len(long) and _transposed(a.key, b.key):
+        return True
+    if len(short) >= 3 and one_off and len(long) == len(short) + 1:
+        # A consonant dropped (Mohaed), or a first vowel left out (بدالوهاب, Abdul Wahab).
+        if first_kept and any(long[:i] + long[i + 1 :] == short for i in range(1, len(long))):
+            return True
+        if long[0] == "a" and long[1:] == short:
+            return True
+    if same_script and Levenshtein.distance(a.text, b.text, score_cutoff=1) <= 1:
+        ops = list(Levenshtein.editops(a.text, b.text))
+        op = ops[0]
+        if op.tag == "replace":
+            return {a.text[op.src_pos], b.text[op.dest_pos]} in _NEIGHBOURS
+        return op.src_pos > 0 and min(len(a.text), len(b.text)) >= 3
+    return False
+
+
+def _neighbours(rows: tuple[str, ...]) -> list[set[str]]:
+    return [{row[i], row[i + 1]} for row in rows for i in range(len(row) - 1)]
+
+
+# Keys side by side on the Arabic (101) and QWERTY keyboards, and the Arabic letters of one
+# sound that partners write for each other.
+_KEY_ROWS = ("ضصثقفغعهخحجد", "شسيبلاتنمكط", "ءؤرىةوزظ", "qwertyuiop", "asdfghjkl", "zxcvbnm")
+_SOUND_ALIKE_LETTERS = [{"ض", "ظ"}, {"ذ", "ز"}, {"ث", "س"}, {"ص", "س"}, {"ت", "ط"}, {"ذ", "د"}]
+_NEIGHBOURS = [*_neighbours(_KEY_ROWS), *_SOUND_ALIKE_LETTERS]
+
+
+_SOUND_ALIKE = ({"d", "z"}, {"t", "s"})
 
 
 def _transposed(a: str, b: str) -> bool:

@@ -72,16 +72,22 @@ def split_full_name(full: str) -> tuple[str, str, str, str]:
     name with the article (Al-Jubouri, الجبوري) is the family; with four names or more the last
     is; names between the grandfather and the family (a great-grandfather) are left out."""
     words = [w for w in re.split(r"[\s\-]+", full.strip()) if w]
-    while len(words) > 1 and words[0].casefold() in names.HONORIFICS:
-        words = words[1:]
-    chain: list[str] = []
+    words = names.without_honorifics(words)
+    # An article belongs to the word after it (Al Jubouri); "al Din", "al-Lah" to the one before.
+    tokens: list[str] = []
     for word in words:
-        before = registry_names.arabic_normal(chain[-1]) if chain else ""
-        joins = before in _JOINS_NEXT or before in _ARTICLES
-        if chain and (joins or registry_names.arabic_normal(word) in _JOINS_PREVIOUS):
-            chain[-1] = f"{chain[-1]} {word}"
+        if tokens and registry_names.arabic_normal(tokens[-1]) in _ARTICLES:
+            tokens[-1] = f"{tokens[-1]} {word}"
         else:
-            chain.append(word)
+            tokens.append(word)
+    chain: list[str] = []
+    for token in tokens:
+        before = registry_names.arabic_normal(chain[-1]) if chain else ""
+        compact = registry_names.arabic_normal(token).replace(" ", "")
+        if chain and (before in _JOINS_NEXT or compact in _JOINS_PREVIOUS):
+            chain[-1] = f"{chain[-1]} {token}"
+        else:
+            chain.append(token)
     family = ""
     if len(chain) >= 4 or (len(chain) == 3 and _has_article(chain[-1])):
         family = chain.pop()

@@ -1,4 +1,5 @@
-"""``nahrain registry``: import a partner's beneficiary list into an organisation's registry."""
+"""``nahrain registry``: import a partner's beneficiary list into an organisation's registry;
+de-duplicate an outside list without storing it."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from nahrain.core.management.commands.org import organisation_named
 from nahrain.core.problems import ImportRejected
 from nahrain.intake.cli import add_map_argument, alias_pair, outcome_lines, refusal
 from nahrain.intake.spec import Intake
+from nahrain.registry.dedup.files import dedupe_file
+from nahrain.registry.dedup.records import FIELDS
 from nahrain.registry.intake_specs import BENEFICIARIES_SPEC, MEMBER_HELP
 
 
@@ -48,7 +51,20 @@ class Command(BaseCommand):
             help="Read a place spelling as the unit of that p-code, and learn it (repeatable).",
         )
 
+        deduped = sub.add_parser(
+            "dedupe-file",
+            help="De-duplicate a list without storing it: INPUT (CSV or XLSX with the columns "
+            + ",".join(FIELDS)
+            + "; any may be empty but record_id) gives OUTPUT with record_id,cluster_id "
+            "(records of one person share a cluster).",
+        )
+        deduped.add_argument("input", type=Path)
+        deduped.add_argument("--output", type=Path, required=True)
+
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["action"] == "dedupe-file":
+            self._dedupe_file(options["input"], options["output"])
+            return
         path: Path = options["file"]
         if not path.exists():
             raise CommandError(f"{path}: no such file")
@@ -71,6 +87,17 @@ class Command(BaseCommand):
             self.stdout.write(line)
         if options["dry_run"]:
             self.stdout.write("dry run: nothing was written")
+
+    def _dedupe_file(self, source: Path, output: Path) -> None:
+        if not source.exists():
+            raise CommandError(f"{source}: no such file")
+        try:
+            records, people, warnings = dedupe_file(source, output, progress=self.stderr.write)
+        except ImportRejected as rejected:
+            raise refusal(rejected, self.stderr.write) from None
+        for warning in warnings:
+            self.stderr.write(str(warning))
+        self.stdout.write(f"{records} records, {people} people: {output}")
 
 
 def _actor(username: str | None) -> User | None:
