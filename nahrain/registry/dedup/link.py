@@ -26,6 +26,8 @@ a missed one costs a review, so links below it are left to the review queue's ba
 from __future__ import annotations
 
 import math
+import multiprocessing
+import os
 import random
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -75,7 +77,7 @@ def blocking_keys(record: Record) -> tuple[str, ...]:
 
 
 # The most records one key of each rule may hold before it is too common to block on.
-CAPS = (3000, 3000, 3000, 1500, 1500, 1500, 1500, 1000, 1000, 300, 40, 40)
+CAPS = (3000, 3000, 3000, 1500, 1500, 1500, 1500, 1000, 1000, 15, 40, 40)
 RULES = (
     "first and father names, grandfather",
     "first and father names, family",
@@ -101,37 +103,71 @@ class Candidates:
     refused: list[tuple[int, int]]
 
 
-def candidate_pairs(records: Sequence[Record]) -> Iterator[tuple[int, int, int]]:
-    """Every blocked pair once, with the first rule that finds it."""
+def candidate_pairs(
+    records: Sequence[Record], *, part: int = 0, parts: int = 1
+) -> Iterator[tuple[int, int, int]]:
+    """Every blocked pair once, with the first rule that finds it (of the keys whose hash falls
+    in ``part`` of ``parts``, for the workers of ``compare_all``)."""
     keys = [blocking_keys(r) for r in records]
+    compared: list[set[str]] = []  # each earlier rule's keys whose blocks were compared
     for rule in range(len(RULES)):
         blocks: dict[str, list[int]] = defaultdict(list)
         for index, record_keys in enumerate(keys):
             if record_keys[rule]:
                 blocks[record_keys[rule]].append(index)
-        usable = {key for key, members in blocks.items() if len(members) <= CAPS[rule]}
+        usable = {key for key, members in blocks.items() if 1 < len(members) <= CAPS[rule]}
         for key in usable:
+            if parts > 1 and hash(key) % parts != part:
+                continue
             members = blocks[key]
             for x in range(len(members)):
                 i = members[x]
+                keys_i = keys[i]
                 for y in range(x + 1, len(members)):
                     j = members[y]
-                    if _found_before(keys[i], keys[j], rule):
+                    if rule and _found_before(keys_i, keys[j], rule, compared):
                         continue
                     yield i, j, rule
+        compared.append(usable)
         del blocks
 
 
-def _found_before(a: tuple[str, ...], b: tuple[str, ...], rule: int) -> bool:
-    # A key shared under an earlier rule whose block was over its cap was not compared there;
-    # such blocks hold the commonest values, so the pair is compared again here (rarely twice).
-    return any(a[r] and a[r] == b[r] for r in range(rule))
+def _found_before(
+    a: tuple[str, ...], b: tuple[str, ...], rule: int, compared: list[set[str]]
+) -> bool:
+    # A key of an earlier rule too common to be compared there does not count.
+    return any(a[r] and a[r] == b[r] and a[r] in compared[r] for r in range(rule))
 
 
-def compare_all(records: Sequence[Record]) -> Candidates:
+def compare_all(records: Sequence[Record], *, workers: int = 1) -> Candidates:
+    """Every blocked pair compared; with ``workers`` > 1, the blocks shared among forked
+    processes (the comparison is pure Python: one process a core)."""
+    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return _compared(records, 0, 1)
+    global _SHARED
+    _SHARED = records
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            done = pool.starmap(_compared_shared, [(part, workers) for part in range(workers)])
+    finally:
+        _SHARED = ()
+    return Candidates(
+        pairs=[pair for part in done for pair in part.pairs],
+        refused=[pair for part in done for pair in part.refused],
+    )
+
+
+_SHARED: Sequence[Record] = ()
+
+
+def _compared_shared(part: int, parts: int) -> Candidates:
+    return _compared(_SHARED, part, parts)
+
+
+def _compared(records: Sequence[Record], part: int, parts: int) -> Candidates:
     pairs: list[tuple[int, int, Pattern, int]] = []
     refused: list[tuple[int, int]] = []
-    for i, j, rule in candidate_pairs(records):
+    for i, j, rule in candidate_pairs(records, part=part, parts=parts):
         pattern = model.compare(records[i], records[j])
         if pattern is None:
             refused.append((i, j))
@@ -154,6 +190,10 @@ def score(records: Sequence[Record], candidates: Candidates, trained: Model) -> 
         Link(i, j, trained.weight(pattern, records[i], records[j]), pattern)
         for i, j, pattern, _ in candidates.pairs
     ]
+    for i, j in candidates.refused:
+        pattern = model.rescued(records[i], records[j])
+        if pattern is not None:
+            links.append(Link(i, j, trained.weight(pattern, records[i], records[j]), pattern))
     return _household_support(records, links)
 
 
@@ -208,8 +248,9 @@ def clusters(
     members: dict[int, list[int]] = {i: [i] for i in range(len(records))}
     apart: dict[int, set[int]] = defaultdict(set)
     for i, j in refused:
-        apart[i].add(j)
-        apart[j].add(i)
+        if model.certainly_two(records[i], records[j]):
+            apart[i].add(j)
+            apart[j].add(i)
 
     def root(x: int) -> int:
         while parent[x] != x:
@@ -239,10 +280,13 @@ def _conflict(
 
 
 RANDOM_PAIRS = 200_000
-# The training sessions' pairs: all pairs of records born on one date (names free; a date shared
-# by more records than this, 1 July of a common year, is sampled), and all pairs of the first
-# rule (the chain blocked; the date free).
-DATE_BLOCK_CAP = 400
+# Lists this long are compared by one process a core (up to four); shorter ones are not worth
+# the start.
+PARALLEL_FROM = 50_000
+# The training sessions' pairs: pairs of records born on one date (names free), and all pairs
+# of the first rule (the chain blocked; the date free).
+DATE_BLOCK_CAP = 100
+DATE_PAIRS = 300_000
 
 
 def learn(
@@ -271,17 +315,23 @@ def learn(
 
 
 def _date_patterns(records: Sequence[Record], rng: random.Random) -> Counter[Pattern]:
+    """The patterns of pairs born on one date, not a convention (1 July of a year is shared by
+    too many to say anything of names), blocks in random order up to ``DATE_PAIRS`` pairs."""
     born: dict[tuple[object, str], list[Record]] = defaultdict(list)
     for record in records:
-        if record.born is not None:
+        if record.born is not None and not record.convention:
             born[(record.born, record.sex)].append(record)
+    blocks = [members for members in born.values() if 1 < len(members) <= DATE_BLOCK_CAP]
+    rng.shuffle(blocks)
     patterns: Counter[Pattern] = Counter()
-    for members in born.values():
-        if len(members) > DATE_BLOCK_CAP:
-            members = rng.sample(members, DATE_BLOCK_CAP)
+    drawn = 0
+    for members in blocks:
         for x in range(len(members)):
             for y in range(x + 1, len(members)):
                 patterns[model.levels(members[x], members[y])] += 1
+        drawn += len(members) * (len(members) - 1) // 2
+        if drawn >= DATE_PAIRS:
+            break
     return patterns
 
 
@@ -308,7 +358,8 @@ def dedupe(
     say = progress or (lambda _message: None)
     records = [record_of(row, index) for index, row in enumerate(rows)]
     say(f"{len(records):,} records read")
-    candidates = compare_all(records)
+    workers = min(os.cpu_count() or 1, 4) if len(records) >= PARALLEL_FROM else 1
+    candidates = compare_all(records, workers=workers)
     say(f"{len(candidates.pairs):,} pairs compared, {len(candidates.refused):,} refused")
     trained = learn(records, candidates)
     links = score(records, candidates, trained)

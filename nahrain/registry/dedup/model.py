@@ -23,6 +23,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from rapidfuzz.distance import Levenshtein
+
 from nahrain.registry.dedup import names
 from nahrain.registry.dedup.records import Record
 
@@ -69,7 +71,7 @@ def _date_level(a: Record, b: Record) -> int:
         return 2
     if (a.born.year, a.born.month, a.born.day) == (b.born.year, b.born.day, b.born.month):
         return 3
-    if years == 1 and (either or (a.born.month, a.born.day) == (b.born.month, b.born.day)):
+    if years == 1 and (either or abs((a.born - b.born).days) <= 400):
         return 4
     if years <= 5 and either:
         return 5
@@ -125,6 +127,40 @@ def refused(a: Record, b: Record, pattern: Pattern) -> bool:
     return crossed and (pattern[2] == _DIFFERENT or pattern[4] == _DATE_DIFFERENT)
 
 
+def certainly_two(a: Record, b: Record) -> bool:
+    """Whether a refused pair is two people beyond a typo: another sex, or first names that
+    differ by more than one letter or only in their vowels (Hassan and Hussein). A refusal on
+    names one letter apart may be a typo (خالد and KHALI): it keeps the pair from linking, but
+    does not keep their clusters apart."""
+    if a.sex and b.sex and a.sex != b.sex:
+        return True
+    for x, y in ((a.first, b.first), (a.father, b.father)):
+        if x is None or y is None or names.compare(x, y) != names.DIFFERENT:
+            continue
+        if x.key == y.key or Levenshtein.distance(x.key, y.key, score_cutoff=2) >= 2:
+            return True
+    return False
+
+
+_TYPO = _NAME[names.TYPO]
+# Dates that say one person: the same, a convention in the same year, swapped, a year off.
+_DATE_CLOSE = frozenset(range(5))
+
+
+def rescued(a: Record, b: Record) -> Pattern | None:
+    """A refused pair that may yet be one person with a typo beyond the reading of names (a
+    name cut short, a letter struck for another): the pattern with those names as typos, when
+    the dates of birth agree or nearly (brothers do not share one); else None."""
+    if certainly_two(a, b):
+        return None
+    pattern = levels(a, b)
+    if pattern[4] not in _DATE_CLOSE:
+        return None
+    return tuple(
+        _TYPO if k < 2 and level == _DIFFERENT else level for k, level in enumerate(pattern)
+    )
+
+
 def compare(a: Record, b: Record) -> Pattern | None:
     """The levels of a pair, or None when the pair cannot be one person."""
     if a.sex and b.sex and a.sex != b.sex:
@@ -137,6 +173,13 @@ def compare(a: Record, b: Record) -> Pattern | None:
         return None
     pattern = levels(a, b)
     return None if refused(a, b, pattern) else pattern
+
+
+def _frequency_value(record: Record, name: str) -> str:
+    if name in ("phone", "doc"):
+        return record.phone if name == "phone" else record.document
+    value = getattr(record, name)
+    return value.key if value is not None else ""
 
 
 def frequency_values(record: Record) -> dict[str, str]:
@@ -162,13 +205,23 @@ class Model:
     frequencies: dict[str, dict[str, float]] = field(default_factory=dict)
     agreement: dict[str, float] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # Weighing is done for every candidate pair: the logarithms and each table's floor (the
+        # share of a value the list never showed, as rare as its rarest) are taken once.
+        self._bits = [
+            [math.log2(m / u) for m, u in zip(ms, us, strict=True)]
+            for ms, us in zip(self.m, self.u, strict=True)
+        ]
+        self._floors = {name: min(table.values()) for name, table in self.frequencies.items()}
+        self._start = math.log2(self.prior / (1 - self.prior))
+
     def weight(self, pattern: Pattern, a: Record, b: Record) -> float:
         """The match weight (log2 of the Bayes factor, with the prior) of a compared pair."""
-        total = math.log2(self.prior / (1 - self.prior))
+        total = self._start
         for k, level in enumerate(pattern):
             if level == MISSING[k]:
                 continue
-            total += math.log2(self.m[k][level] / self.u[k][level])
+            total += self._bits[k][level]
             if level == 0 and k in FREQUENCY_FIELDS:
                 total += self._frequency_adjustment(FREQUENCY_FIELDS[k], a, b)
         return total
@@ -177,8 +230,8 @@ class Model:
         table = self.frequencies.get(name)
         if not table:
             return 0.0
-        value = frequency_values(a)[name] or frequency_values(b)[name]
-        share = table.get(value, min(table.values()))
+        value = _frequency_value(a, name) or _frequency_value(b, name)
+        share = table.get(value, self._floors[name])
         return math.log2(self.agreement[name] / share)
 
     @classmethod

@@ -30,7 +30,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA, Levenshtein
 
 from nahrain.registry import names as registry_names
 
@@ -62,13 +62,27 @@ _HONORIFICS = frozenset(
 )  # fmt: skip
 
 
+# The pilgrim's titles, long enough to be recognised through a typo (االحاج, احلاجة, Hajis).
+_MISTYPED_HONORIFICS = ("الحاج", "الحاجه", "alhajj", "alhaj", "hajji", "hajia", "alhajja")
+
+
 def is_honorific(word: str) -> bool:
-    return re.sub(r"[\-'`’]", "", registry_names.arabic_normal(word)) in _HONORIFICS
+    bare = re.sub(r"[\s\-'`’]", "", registry_names.arabic_normal(word))
+    return bare in _HONORIFICS or (
+        len(bare) >= 4
+        and any(OSA.distance(bare, title, score_cutoff=1) <= 1 for title in _MISTYPED_HONORIFICS)
+    )
 
 
 def without_honorifics(words: list[str]) -> list[str]:
-    while len(words) > 1 and is_honorific(words[0]):
-        words = words[1:]
+    """The words of a name without the titles before it ("Al Hajj" written in two words too)."""
+    while len(words) > 1:
+        if len(words) > 2 and is_honorific(words[0] + words[1]):
+            words = words[2:]
+        elif is_honorific(words[0]):
+            words = words[1:]
+        else:
+            break
     return words
 
 
@@ -244,13 +258,21 @@ def compare(a: Name | None, b: Name | None) -> str:
         worst = SAME
         # The slot of a first vowel (Adel, عادل: its long a) and the last slot are not read.
         first_consonant = 1 if a.key[0] == "a" else 0
+        # A name spelt the French way from its first vowel on writes every u as ou (Youssouf).
+        french = any(
+            not name.arabic and "ou" in name.slots[first_consonant]
+            for name in (a, b)
+            if len(name.slots) > first_consonant
+        )
         for position, (slot_a, slot_b) in enumerate(zip(a.slots[:-1], b.slots[:-1], strict=True)):
             if a.key[position] == "a" and position == 0:
                 continue
-            first = position == first_consonant
+            first = position == first_consonant or french
             verdict = _slot_agrees(slot_a, a.arabic, slot_b, b.arabic, first)
             if verdict == DIFFERENT:
-                return DIFFERENT
+                # Two letters swapped in one script (عبد الجبرا, نزواد) is a typo.
+                same_script = a.arabic == b.arabic and len(a.text) >= 4
+                return TYPO if same_script and _transposed(a.text, b.text) else DIFFERENT
             if verdict == TYPO:
                 worst = TYPO
         return worst
@@ -265,10 +287,11 @@ def _typo(a: Name, b: Name) -> bool:
     neighbouring consonants swapped; one dropped (Mohaed); or, in one script, a letter dropped
     or struck for its neighbour on the keyboard or a sound-alike one (زينب typed زيمب)."""
     short, long = (a.key, b.key) if len(a.key) <= len(b.key) else (b.key, a.key)
-    same_script = a.arabic == b.arabic and max(len(a.text), len(b.text)) >= 4
+    same_script = a.arabic == b.arabic and max(len(a.text), len(b.text)) >= 3
     if len(long) - len(short) > 1 and not same_script:
         return False
-    first_kept = a.key[0] == b.key[0] or {a.key[0], b.key[0]} in _SOUND_ALIKE
+    # In a long name (عبد الكريم typed هبد الكريم) the first letter is one letter of many.
+    first_kept = a.key[0] == b.key[0] or {a.key[0], b.key[0]} in _SOUND_ALIKE or len(short) >= 6
     one_off = Levenshtein.distance(a.key, b.key, score_cutoff=1) <= 1
     if first_kept and len(short) >= 4 and one_off:
         return True
@@ -285,7 +308,7 @@ def _typo(a: Name, b: Name) -> bool:
         op = ops[0]
         if op.tag == "replace":
             return {a.text[op.src_pos], b.text[op.dest_pos]} in _NEIGHBOURS
-        return op.src_pos > 0 and min(len(a.text), len(b.text)) >= 3
+        return op.src_pos > 0 and min(len(a.text), len(b.text)) >= 3 and len(long) >= 4
     return False
 
 

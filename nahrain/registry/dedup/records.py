@@ -71,8 +71,7 @@ def split_full_name(full: str) -> tuple[str, str, str, str]:
     """First, father, grandfather and family names of a chain written in one field. A last
     name with the article (Al-Jubouri, الجبوري) is the family; with four names or more the last
     is; names between the grandfather and the family (a great-grandfather) are left out."""
-    words = [w for w in re.split(r"[\s\-]+", full.strip()) if w]
-    words = names.without_honorifics(words)
+    words = names.without_honorifics([w for w in re.split(r"[\s\-]+", full.strip()) if w])
     # An article belongs to the word after it (Al Jubouri); "al Din", "al-Lah" to the one before.
     tokens: list[str] = []
     for word in words:
