@@ -60,37 +60,40 @@ def blocking_keys(record: Record) -> tuple[str, ...]:
     pair = "+".join(sorted((first, father))) if first and father else ""
     year = str(record.born.year) if record.born else ""
     born = record.born.isoformat() if record.born else ""
+    # Rules that leave a name free for its typos keep the other name's first letter: brothers
+    # (and the cousins named after one grandfather) are in one block otherwise, all refused.
+    first1, father1 = first[:1], father[:1]
     return (
         _key(pair, grandfather),
         _key(pair, family),
         _key(pair, year),
         _key(father, grandfather, family),
-        _key(first, grandfather, family),
-        _key(father, grandfather, year),
-        _key(first, grandfather, year),
+        _key(first, grandfather, family, father1),
+        _key(father, grandfather, year, first1),
+        _key(first, grandfather, year, father1),
         _key(born, first),
-        _key(born, father),
+        _key(born, father, first1),
         pair,
         record.phone,
-        record.document,
+        _key(record.document, first1),
     )
 
 
 # The most records one key of each rule may hold before it is too common to block on.
-CAPS = (3000, 3000, 3000, 1500, 1500, 1500, 1500, 1000, 1000, 15, 40, 40)
+CAPS = (3000, 3000, 3000, 1500, 1500, 1500, 1500, 1000, 1000, 8, 40, 40)
 RULES = (
     "first and father names, grandfather",
     "first and father names, family",
     "first and father names, year of birth",
-    "father, grandfather and family names",
-    "first, grandfather and family names",
-    "father and grandfather names, year of birth",
-    "first and grandfather names, year of birth",
+    "father, grandfather and family names, first letter of the first name",
+    "first, grandfather and family names, first letter of the father's",
+    "father and grandfather names, year of birth, first letter of the first name",
+    "first and grandfather names, year of birth, first letter of the father's",
     "date of birth, first name",
-    "date of birth, father's name",
+    "date of birth, father's name, first letter of the first name",
     "first and father names",
-    "phone",
-    "document number",
+    "phone, first letter of the first name",
+    "document number, first letter of the first name",
 )
 
 
@@ -362,7 +365,9 @@ def dedupe(
     candidates = compare_all(records, workers=workers)
     say(f"{len(candidates.pairs):,} pairs compared, {len(candidates.refused):,} refused")
     trained = learn(records, candidates)
+    say("model learnt")
     links = score(records, candidates, trained)
+    say(f"{len(links):,} pairs weighed")
     found = clusters(records, links, candidates.refused)
     say(f"{len(set(found)):,} people found")
     return records, found, trained

@@ -155,9 +155,21 @@ def test_two_members_of_one_registration_never_join_one_cluster() -> None:
     assert found[0] == found[2] and found[1] != found[0]
 
 
-def test_a_chain_of_links_does_not_join_two_refused_records() -> None:
-    rows = [_row(str(i), first_name="Ali", father_name="Hassan") for i in range(3)]
+def test_a_chain_of_links_through_a_record_without_first_name_does_not_join_brothers() -> None:
+    firsts = ["Hassan", "", "حسين"]
+    rows = [_row(str(i), first_name=first, father_name="Ahmed") for i, first in enumerate(firsts)]
     records = [record_of(row, i) for i, row in enumerate(rows)]
     links = [link.Link(0, 1, 20.0, (0,) * 8), link.Link(1, 2, 19.0, (0,) * 8)]
     found = link.clusters(records, links, refused=[(0, 2)])
     assert found[0] == found[1] and found[2] != found[0]
+
+
+def test_a_name_cut_short_is_rescued_when_the_dates_agree_and_never_between_brothers() -> None:
+    shared = {"father_name": "Ibrahim", "grandfather_name": "Khalaf", "sex": "m"}
+    khalid = record_of(_row("1", first_name="خالد", date_of_birth="1990-03-04", **shared), 0)
+    cut = record_of(_row("2", first_name="KHALI", date_of_birth="1990-03-04", **shared), 1)
+    brother = record_of(_row("3", first_name="Kamal", date_of_birth="1990-03-04", **shared), 2)
+    assert model.compare(khalid, cut) is None
+    rescued = model.rescued(khalid, cut)
+    assert rescued is not None and model.NAME_LEVELS[rescued[0]] == "typo"
+    assert model.certainly_two(khalid, brother) and model.rescued(khalid, brother) is None
