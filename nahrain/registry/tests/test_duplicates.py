@@ -105,11 +105,11 @@ def _page(personas: Personas, name: str, pair: PossibleDuplicate) -> Any:
 
 def _api(personas: Personas, name: str, method: str, path: str, body: Any = None) -> Any:
     persona = getattr(personas, name)
-    auth = {"HTTP_AUTHORIZATION": f"Bearer {persona.token()}"}
+    auth = {"Authorization": f"Bearer {persona.token()}"}
     client: Client = persona.client()
     if method == "get":
-        return client.get(path, body or {}, **auth)
-    return client.post(path, body, content_type="application/json", **auth)
+        return client.get(path, body or {}, headers=auth)
+    return client.post(path, body, content_type="application/json", headers=auth)
 
 
 # --- the queue ---------------------------------------------------------------------------------
