@@ -1,7 +1,8 @@
 """The review queue's rows of the permission matrix (nahrain/testing/permissions.py; joined by
-``permissions.py`` beside this file), with the pair they act on: the heads of IOM's two families,
-a possible duplicate within IOM's registry. Only IOM's registration staff (rania, omar) review
-it; everyone else is answered 404, as for a pair that does not exist."""
+``permissions.py`` beside this file), with the pair they act on: two men of IOM's family, a
+possible duplicate within one household of IOM's registry (a member entered twice in a roster;
+its page reads one household, so one read is audited). Only IOM's registration staff (rania,
+omar) review it; everyone else is answered 404, as for a pair that does not exist."""
 
 from __future__ import annotations
 
@@ -22,19 +23,13 @@ DECIDED = {"decision": "same", "reason": "Same father, grandfather and card numb
 
 
 def iom_pair(world: World) -> Target:
-    """The heads of IOM's two families, possibly one man registered twice."""
+    """The head and the son of IOM's family, possibly one man entered twice."""
 
     def make() -> PossibleDuplicate:
-        heads = sorted(
-            (
-                iom_household(world, name).members.get(relationship="head")
-                for name in ("first", "second")
-            ),
-            key=lambda m: m.pk,
-        )
+        men = iom_household(world).members.filter(sex="m").order_by("pk")
         return PossibleDuplicate.objects.create(
-            first=heads[0],
-            second=heads[1],
+            first=men[0],
+            second=men[1],
             probability=0.8,
             pattern=[0, 0, 0, 2, 0, 0, 0, 2],
             found_by="batch",
