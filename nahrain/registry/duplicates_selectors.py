@@ -152,8 +152,11 @@ def duplicate_queue(
 
 
 def open_count(*, user: AnyUser, organisation: Organisation) -> int:
-    """How many pairs the organisation has still to review (the navigation's count)."""
-    return duplicate_queue(user=user, organisation=organisation).count()
+    """How many pairs the organisation has still to review (the navigation's count): one
+    query, the user's registry scoping it (``duplicates_readable``)."""
+    ours = Q(first__organisation=organisation) | Q(second__organisation=organisation)
+    pairs = access.duplicates_readable(user).filter(ours, status=DuplicateStatus.OPEN)
+    return pairs.count()
 
 
 def queue_rows(pairs: Iterable[PossibleDuplicate], organisation: Organisation) -> list[QueueRow]:
