@@ -303,9 +303,12 @@ FIELDS: tuple[tuple[str, Promise, str], ...] = (
 
 
 def _rows(pair: PossibleDuplicate, first: Side, second: Side) -> list[FieldRow]:
+    """The fields side by side. What the matcher found is shown only when both records are:
+    "phone: same" beside the reader's own phone would tell the other record's value."""
+    both = first.shown and second.shown
     rows = []
     for name, label, comparison in FIELDS:
-        level, mark = _mark(pair.pattern, comparison) if comparison else ("", "")
+        level, mark = _mark(pair.pattern, comparison) if comparison and both else ("", "")
         rows.append(
             FieldRow(
                 name=name,
