@@ -17,12 +17,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from nahrain.core.access import AnyUser, access_organisation_by_id, user_roles
 from nahrain.core.models import Membership, Organisation, Role
-from nahrain.registry.models import Consent, Household, Individual, Visit
+from nahrain.registry.models import Consent, Household, Individual, PossibleDuplicate, Visit
 from nahrain.sites.models import Site
 
 REGISTRY_ROLES = (Role.REGISTRATION_OFFICER, Role.SITE_MANAGER)
@@ -147,3 +147,35 @@ def access_organisation_for_registry(user: AnyUser, organisation_id: Any) -> Org
 def access_organisation_figures(user: AnyUser, organisation_id: Any) -> Organisation:
     """An organisation's registry figures: any signed-in user (suppressed outside it)."""
     return access_organisation_by_id(user, organisation_id)
+
+
+def duplicates_readable(user: AnyUser) -> QuerySet[PossibleDuplicate]:
+    """The possible duplicates one of whose records the user's registry holds: each holding
+    organisation sees the pair (the other's values only as consent allows:
+    ``duplicates_selectors``)."""
+    organisations = registry_organisations(user)
+    return PossibleDuplicate.objects.filter(
+        Q(first__organisation_id__in=organisations) | Q(second__organisation_id__in=organisations)
+    )
+
+
+def access_duplicate_by_id(user: AnyUser, pair_id: Any) -> PossibleDuplicate:
+    """A possible duplicate the user reviews; 404 alike for missing and not-yours."""
+    try:
+        pk = int(pair_id)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    found = (
+        duplicates_readable(user)
+        .select_related(
+            "first__household__organisation",
+            "second__household__organisation",
+            "first__organisation",
+            "second__organisation",
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if found is None:
+        raise Http404
+    return found

@@ -521,3 +521,10 @@ def visit_record(request: HttpRequest, household_uid: uuid.UUID, payload: VisitI
     household = access.access_household_by_uid(request.user, household_uid)
     visit = services.visit_record(actor=_actor(request), household=household, **payload.dict())
     return Status(201, visit_out(visit))
+
+
+# The review queue of possible duplicates, under /registry/duplicates: its own module, with this
+# router's decorators (no-store, problems answered 422).
+from nahrain.registry.duplicates_api import router as duplicates_router  # noqa: E402
+
+router.add_router("/duplicates", duplicates_router)

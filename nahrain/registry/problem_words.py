@@ -40,4 +40,8 @@ WORDS = {
     "origin_unknown": _("Not a known governorate or district of origin"),
     "member_unreadable": _("A date or a number that cannot be read"),
     "registration_edited": _("An edit of a household already registered"),
+    # The review of possible duplicates.
+    "duplicate_decision": _("Decide same person, different people or unsure"),
+    "duplicate_reason": _("Say why you decided: a reason is required"),
+    "duplicate_decided": _("This pair is already decided: a pair is asked once"),
 }

@@ -35,11 +35,14 @@ from nahrain.registry import codelists, names
 from nahrain.registry.models import (
     Consent,
     Document,
+    DuplicateDecision,
+    DuplicateStatus,
     Household,
     HouseholdEvent,
     HouseholdStatus,
     Individual,
     MemberStatus,
+    PossibleDuplicate,
     Stay,
     Visit,
 )
@@ -1206,6 +1209,66 @@ def visit_record(
     _event(actor, household, "visit", on, {"outcome": [None, outcome]})
     _audit(actor, "visit", household, outcome=outcome)
     return visit
+
+
+# --- the review of possible duplicates ---------------------------------------------------------
+
+DECISIONS = (DuplicateStatus.SAME, DuplicateStatus.DIFFERENT, DuplicateStatus.UNSURE)
+# A pair is asked once: only a pair still open, or left unsure, takes a decision.
+UNDECIDED = (DuplicateStatus.OPEN, DuplicateStatus.UNSURE)
+
+
+@transaction.atomic
+def duplicate_decide(
+    *,
+    actor: User,
+    pair: PossibleDuplicate,
+    organisation: Organisation,
+    decision: str,
+    reason: str = "",
+) -> DuplicateDecision:
+    """A reviewer of ``organisation`` (which holds one of the pair's records) says whether the
+    pair is one person, two, or cannot tell; "same" and "different" need a reason. The pair is
+    locked, so that two reviewers deciding at once record one decision. "Same" merges nothing:
+    records of two organisations never merge, and one organisation's two households merge by
+    ``household_merge``. Audited without the reason (it may quote personal values)."""
+    reason = reason.strip()[:300]
+    problems = []
+    if decision not in DECISIONS:
+        problems.append(Problem("duplicate_decision", "decision", "Not a decision."))
+    elif decision != DuplicateStatus.UNSURE and not reason:
+        problems.append(Problem("duplicate_reason", "reason", "Say why: a reason is required."))
+    if problems:
+        raise RegistryRuleBroken(problems)
+    locked = (
+        PossibleDuplicate.objects.select_for_update()
+        .select_related("first", "second")
+        .get(pk=pair.pk)
+    )
+    if organisation.pk not in (locked.first.organisation_id, locked.second.organisation_id):
+        raise RegistryRuleBroken("Only an organisation holding one of the records decides.")
+    if locked.status not in UNDECIDED:
+        raise RegistryRuleBroken(
+            [Problem("duplicate_decided", "decision", "This pair is already decided.")]
+        )
+    made = DuplicateDecision.objects.create(
+        pair=locked,
+        decision=decision,
+        reason=reason,
+        organisation=organisation,
+        decided_by=actor,
+    )
+    locked.status = decision
+    locked.save(update_fields=["status"])
+    audit_record(
+        actor=actor,
+        action="registry.duplicate_decision",
+        object_type="possible_duplicate",
+        object_id=locked.pk,
+        organisation=organisation,
+        detail={"decision": decision},
+    )
+    return made
 
 
 # --- reads that leave a trace ------------------------------------------------------------------

@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from nahrain.registry import figures_urls, views
+from nahrain.registry import duplicates_views, figures_urls, views
 
 app_name = "registry"
 
@@ -30,6 +30,13 @@ urlpatterns += [
     path("h/<uuid:household_uid>/consent/", views.consent, name="consent"),
     path("consent/<uuid:consent_uid>/withdraw/", views.consent_withdraw, name="consent_withdraw"),
     path("h/<uuid:household_uid>/visit/", views.visit, name="visit"),
+]
+
+# --- the review of possible duplicates ---------------------------------------------------------
+
+urlpatterns += [
+    path("duplicates/", duplicates_views.queue, name="duplicates"),
+    path("duplicates/<int:pair_id>/", duplicates_views.pair, name="duplicate"),
 ]
 
 # --- figures -----------------------------------------------------------------------------------

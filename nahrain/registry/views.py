@@ -25,7 +25,7 @@ from nahrain.core.http import AuthenticatedHttpRequest, personal_data
 from nahrain.core.models import Organisation
 from nahrain.core.templatetags.nahrain_format import local_name
 from nahrain.geo.models import AdminUnit
-from nahrain.registry import access, selectors, services
+from nahrain.registry import access, duplicates_selectors, selectors, services
 from nahrain.registry.forms import (
     ConsentForm,
     DepartForm,
@@ -143,6 +143,9 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
             "query": query.urlencode(),
             "sites": selectors.registry_sites(user=request.user, organisation=organisation),
             "can_export": access.exports_personal(request.user, organisation),
+            "open_duplicates": duplicates_selectors.open_count(
+                user=request.user, organisation=organisation
+            ),
         },
     )
 

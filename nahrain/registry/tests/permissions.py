@@ -13,6 +13,7 @@ from nahrain.registry import services
 from nahrain.registry.models import Household
 from nahrain.registry.rules import DocumentIn, MemberIn
 from nahrain.registry.tests.permissions_api import API_ENDPOINTS
+from nahrain.registry.tests.permissions_duplicates import DUPLICATES_ENDPOINTS
 from nahrain.registry.tests.permissions_figures import FIGURES_ENDPOINTS
 from nahrain.sites import services as site_services
 from nahrain.sites.models import ShelterUnit
@@ -318,4 +319,6 @@ PAGE_ENDPOINTS: tuple[Decision, ...] = (
     ),
 )
 
-ENDPOINTS: tuple[Decision, ...] = PAGE_ENDPOINTS + API_ENDPOINTS + FIGURES_ENDPOINTS
+ENDPOINTS: tuple[Decision, ...] = (
+    PAGE_ENDPOINTS + API_ENDPOINTS + FIGURES_ENDPOINTS + DUPLICATES_ENDPOINTS
+)

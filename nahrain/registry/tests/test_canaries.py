@@ -46,7 +46,7 @@ from hypothesis import strategies as st
 from nahrain.api import api
 from nahrain.core.models import AuditEvent
 from nahrain.registry import access, services
-from nahrain.registry.models import Household
+from nahrain.registry.models import Household, PossibleDuplicate
 from nahrain.registry.rules import DocumentIn, MemberIn
 from nahrain.sites.models import Site
 from nahrain.testing.permissions import Pattern, walk
@@ -123,6 +123,11 @@ def _victim(personas: Personas, site: Site, canaries: dict[str, str]) -> Victim:
     )
     consent = household.consents.get(purpose="registration")
     individual = household.members.get(relationship="head")
+    daughter = household.members.get(relationship="daughter")
+    # A possible duplicate within the victim's registry, for the review queue's pages.
+    pair = PossibleDuplicate.objects.create(
+        first=individual, second=daughter, probability=0.7, pattern=[], found_by="batch"
+    )
     return Victim(
         household=household,
         canaries=canaries,
@@ -131,6 +136,7 @@ def _victim(personas: Personas, site: Site, canaries: dict[str, str]) -> Victim:
             "individual_uid": str(individual.uid),
             "consent_uid": str(consent.uid),
             "visit_uid": str(visit.uid),
+            "pair_id": str(pair.pk),
             "site_uid": str(site.uid),
             "organisation_id": str(personas.iom.pk),
             "organisation_uid": str(personas.iom.pk),
@@ -288,6 +294,7 @@ def _access_layer(personas: Personas, victim: Victim) -> None:
             (access.access_individual_by_uid, "individual_uid"),
             (access.access_consent_by_uid, "consent_uid"),
             (access.access_visit_by_uid, "visit_uid"),
+            (access.access_duplicate_by_id, "pair_id"),
         )
         for gate, kwarg in gates:
             if allowed:
