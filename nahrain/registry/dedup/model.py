@@ -114,17 +114,19 @@ def levels(a: Record, b: Record) -> Pattern:
 
 
 _DIFFERENT = _NAME[names.DIFFERENT]
-_DATE_DIFFERENT = DATE_LEVELS.index("different")
+# Dates that say one person: the same, a convention in the same year, swapped, a year off.
+_DATE_CLOSE = frozenset(range(5))
 
 
 def refused(a: Record, b: Record, pattern: Pattern) -> bool:
     """Whether the chain says two people: another sex, first name or father; or first and father
-    names crossed between two men born years apart or with other grandfathers (a father and the
-    son named after his own father: Dhiyab Yunus and Yunus Dhiyab)."""
+    names crossed, unless their dates of birth agree or nearly and their grandfathers do not
+    differ (else a father and the son named after his own father: Dhiyab Yunus and Yunus
+    Dhiyab)."""
     if (a.sex and b.sex and a.sex != b.sex) or _DIFFERENT in pattern[:2]:
         return True
     crossed = names.compare(a.first, b.first) == names.DIFFERENT
-    return crossed and (pattern[2] == _DIFFERENT or pattern[4] == _DATE_DIFFERENT)
+    return crossed and (pattern[2] == _DIFFERENT or pattern[4] not in _DATE_CLOSE)
 
 
 def certainly_two(a: Record, b: Record) -> bool:
@@ -143,8 +145,6 @@ def certainly_two(a: Record, b: Record) -> bool:
 
 
 _TYPO = _NAME[names.TYPO]
-# Dates that say one person: the same, a convention in the same year, swapped, a year off.
-_DATE_CLOSE = frozenset(range(5))
 
 
 def rescued(a: Record, b: Record) -> Pattern | None:

@@ -97,6 +97,9 @@ class Name:
     slots: tuple[str, ...]
     arabic: bool
     text: str
+    # A final h dropped from the key: ta marbuta, or the h of Abdullah, Fatimah (open), or ح,
+    # a consonant Arabic always writes (صلاح, Salah): "ح" then, "h" for any h, "" for none.
+    ends: str = ""
 
 
 def _is_arabic(text: str) -> bool:
@@ -149,19 +152,21 @@ def _units_latin(word: str) -> list[tuple[str, str]]:
 _MERGED = {"z": "d"}
 
 
-def _squeezed(units: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """Doubled consonants once (Mohammed, Abbas; مأمون and Mamoun alike), their slots joined;
-    a final h dropped (فاطمة, Fatimah, Abdullah), as the registry's skeleton does."""
+def _squeezed(units: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], bool]:
+    """Doubled consonants once when nothing is written between them (Mohammed, Abbas: no vowel,
+    a doubling; Hanan keeps both n), and a final h dropped (فاطمة, Fatimah, Abdullah), as the
+    registry's skeleton does; with whether an h was dropped."""
     out: list[tuple[str, str]] = []
     for letter, slot in units:
         consonant = _MERGED.get(letter, letter)
-        if out and out[-1][0] == consonant:
-            out[-1] = (consonant, out[-1][1] + slot)
+        if out and out[-1][0] == consonant and not out[-1][1]:
+            out[-1] = (consonant, slot)
         else:
             out.append((consonant, slot))
     if len(out) > 1 and out[-1][0] == "h":
         out.pop()
-    return out
+        return out, True
+    return out, False
 
 
 _ARTICLE = re.compile(r"^(?:al|el|ul|ال)(?:[\s\-]+|(?=\S{3,}))", re.IGNORECASE)
@@ -191,11 +196,14 @@ def read(raw: str, *, family: bool = False) -> Name | None:
         joined = re.sub(r"[^a-z']", "", ascii_only)
         units = _units_latin(joined)
         joined = joined.replace("'", "")
-    units = _squeezed(units)
+    units, dropped = _squeezed(units)
     if not units:
         return None
     key = "".join(consonant for consonant, _ in units)
-    return Name(key=key, slots=tuple(slot for _, slot in units), arabic=arabic, text=joined)
+    ends = ("ح" if arabic and joined.endswith("ح") else "h") if dropped else ""
+    return Name(
+        key=key, slots=tuple(slot for _, slot in units), arabic=arabic, text=joined, ends=ends
+    )
 
 
 def _latin_long(slot: str, *, first: bool = False) -> str:
@@ -264,7 +272,14 @@ def compare(a: Name | None, b: Name | None) -> str:
             for name in (a, b)
             if len(name.slots) > first_consonant
         )
-        for position, (slot_a, slot_b) in enumerate(zip(a.slots[:-1], b.slots[:-1], strict=True)):
+        # A ح ends the name as a consonant: Latin writes it (Salah, Salih), and the vowel before
+        # it is read (صلاح is not صالح). A name ending in a vowel leaves its last slot unread.
+        if "ح" in (a.ends, b.ends) and not (a.ends and b.ends):
+            return DIFFERENT
+        read = len(a.slots) if (a.ends and b.ends) else len(a.slots) - 1
+        for position, (slot_a, slot_b) in enumerate(
+            zip(a.slots[:read], b.slots[:read], strict=True)
+        ):
             if a.key[position] == "a" and position == 0:
                 continue
             first = position == first_consonant or french

@@ -123,10 +123,23 @@ def test_brothers_are_refused_whatever_else_they_share() -> None:
 
 
 def test_first_and_father_names_swapped_by_one_partner_still_compare() -> None:
-    a = record_of(_row("1", first_name="Mohammed", father_name="Ahmed"), 0)
-    b = record_of(_row("2", first_name="أحمد", father_name="محمد"), 1)
+    a = record_of(_row("1", first_name="Mohammed", father_name="Ahmed", date_of_birth="1980"), 0)
+    b = record_of(_row("2", first_name="أحمد", father_name="محمد", date_of_birth="1980"), 1)
     pattern = model.compare(a, b)
     assert pattern is not None and pattern[:2] == (0, 0)
+
+
+def test_a_father_and_the_son_named_after_his_own_father_are_refused() -> None:
+    father = record_of(_row("1", first_name="Dhiyab", father_name="Yunus", date_of_birth="1954"), 0)
+    son = record_of(_row("2", first_name="يونس", father_name="ذياب", date_of_birth="1978"), 1)
+    undated = record_of(_row("3", first_name="يونس", father_name="ذياب"), 2)
+    assert model.compare(father, son) is None and model.compare(father, undated) is None
+
+
+def test_salah_is_not_salih_nor_hana_hanan() -> None:
+    assert names.compare(names.read("صلاح"), names.read("SALIH")) == names.DIFFERENT
+    assert names.compare(names.read("صالح"), names.read("Saleh")) == names.SAME
+    assert names.compare(names.read("هناء"), names.read("Hanan")) == names.DIFFERENT
 
 
 def test_a_person_and_another_sex_are_refused() -> None:
