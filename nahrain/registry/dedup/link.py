@@ -227,23 +227,28 @@ def _conflict(
     return False
 
 
-def learn(records: Sequence[Record], candidates: Candidates) -> Model:
-    return model.train(Counter(pattern for _, _, pattern in candidates.pairs), records)
+def learn(
+    records: Sequence[Record], candidates: Candidates, *, labelled: model.Labelled | None = None
+) -> Model:
+    return model.train(
+        Counter(pattern for _, _, pattern in candidates.pairs), records, labelled=labelled
+    )
 
 
 def dedupe(
     rows: Iterable[Mapping[str, str | None]],
     *,
     progress: Callable[[str], None] | None = None,
+    labelled: model.Labelled | None = None,
 ) -> tuple[list[Record], list[int], Model]:
     """Read, compare, learn, score and cluster a list: its records, each one's cluster, and the
-    model learnt from it."""
+    model learnt from it (with reviewers' decisions, ``labelled``, where there are some)."""
     say = progress or (lambda _message: None)
     records = [record_of(row, index) for index, row in enumerate(rows)]
     say(f"{len(records):,} records read")
     candidates = compare_all(records)
     say(f"{len(candidates.pairs):,} pairs compared, {len(candidates.refused):,} refused")
-    trained = learn(records, candidates)
+    trained = learn(records, candidates, labelled=labelled)
     links = score(records, candidates, trained)
     found = clusters(records, links, candidates.refused)
     say(f"{len(set(found)):,} people found")

@@ -209,34 +209,49 @@ _M_START = ([0.9, 0.05, 0.04, 0.01],) * 4 + (
 )
 
 
+# Reviewers' decisions: a pair's pattern with whether it was one person (same) or two.
+Labelled = Counter[tuple[Pattern, bool]]
+
+
 def train(
     patterns: Counter[Pattern],
     records: Sequence[Record],
     *,
+    labelled: Labelled | None = None,
     iterations: int = 40,
     prior: float = 0.3,
 ) -> Model:
-    """Estimate the model from the candidate pairs' pattern counts (missing levels left out)."""
+    """Estimate the model from the candidate pairs' pattern counts (missing levels left out).
+    Reviewers' decisions (``labelled``) take part with their answer fixed: a pair decided the
+    same person counts wholly to m, one decided two people wholly to u; the share of true
+    pairs stays that of the undecided candidates."""
     m = [list(levels) for levels in _M_START]
     u = _marginals(patterns)
+    decided = list((labelled or Counter()).items())
     for _ in range(iterations):
         m_sums = [[1e-9] * len(levels) for levels in LEVELS]
         u_sums = [[1e-9] * len(levels) for levels in LEVELS]
         matched = 0.0
         total = 0.0
-        for pattern, count in patterns.items():
-            odds_m, odds_u = prior, 1 - prior
-            for k, level in enumerate(pattern):
-                if level != MISSING[k]:
-                    odds_m *= m[k][level]
-                    odds_u *= u[k][level]
-            p = odds_m / (odds_m + odds_u)
-            matched += count * p
-            total += count
+        weighed = [(pattern, count, None) for pattern, count in patterns.items()] + [
+            (pattern, count, same) for (pattern, same), count in decided
+        ]
+        for pattern, count, same in weighed:
+            if same is None:
+                odds_m, odds_u = prior, 1 - prior
+                for k, level in enumerate(pattern):
+                    if level != MISSING[k]:
+                        odds_m *= m[k][level]
+                        odds_u *= u[k][level]
+                p = odds_m / (odds_m + odds_u)
+                matched += count * p
+                total += count
+            else:
+                p = 1.0 if same else 0.0
             for k, level in enumerate(pattern):
                 m_sums[k][level] += count * p
                 u_sums[k][level] += count * (1 - p)
-        prior = min(max(matched / total, 1e-6), 1 - 1e-6)
+        prior = min(max(matched / max(total, 1.0), 1e-6), 1 - 1e-6)
         m = [_shares(sums, MISSING[k]) for k, sums in enumerate(m_sums)]
         u = [_shares(sums, MISSING[k]) for k, sums in enumerate(u_sums)]
     tables, agreement = frequencies(records)

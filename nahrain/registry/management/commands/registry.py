@@ -1,4 +1,5 @@
-"""``nahrain registry``: import a partner's beneficiary list into an organisation's registry."""
+"""``nahrain registry``: import a partner's beneficiary list into an organisation's registry;
+de-duplicate the whole registry (``dedupe``)."""
 
 from __future__ import annotations
 
@@ -14,11 +15,12 @@ from nahrain.core.management.commands.org import organisation_named
 from nahrain.core.problems import ImportRejected
 from nahrain.intake.cli import add_map_argument, alias_pair, outcome_lines, refusal
 from nahrain.intake.spec import Intake
+from nahrain.registry import matching
 from nahrain.registry.intake_specs import BENEFICIARIES_SPEC, MEMBER_HELP
 
 
 class Command(BaseCommand):
-    help = "Household and individual registry: import a beneficiary list."
+    help = "Household and individual registry: import a beneficiary list; de-duplicate."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
@@ -47,8 +49,19 @@ class Command(BaseCommand):
             metavar="NAME=PCODE",
             help="Read a place spelling as the unit of that p-code, and learn it (repeatable).",
         )
+        deduped = sub.add_parser(
+            "dedupe",
+            help="De-duplicate the whole registry across organisations: learn the matcher's "
+            "parameters from every active individual and the reviewers' decisions (the "
+            "registration check weighs with them from then on), and keep every undecided pair "
+            "in the review band as a possible duplicate to review.",
+        )
+        deduped.add_argument("--user", help="Username to record as the one who ran it.")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["action"] == "dedupe":
+            self._dedupe(_actor(options["user"]))
+            return
         path: Path = options["file"]
         if not path.exists():
             raise CommandError(f"{path}: no such file")
@@ -71,6 +84,15 @@ class Command(BaseCommand):
             self.stdout.write(line)
         if options["dry_run"]:
             self.stdout.write("dry run: nothing was written")
+
+
+    def _dedupe(self, actor: User | None) -> None:
+        run = matching.batch(actor=actor, progress=self.stderr.write)
+        self.stdout.write(
+            f"{run.records:,} individuals, {run.pairs:,} pairs compared, "
+            f"{run.decisions:,} reviewers' decisions learnt from; model {run.model_id} stored; "
+            f"{run.stored:,} possible duplicates stored or updated"
+        )
 
 
 def _actor(username: str | None) -> User | None:
