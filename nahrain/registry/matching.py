@@ -309,12 +309,13 @@ def pairs_stored(
     found: Sequence[tuple[int, int, float, Pattern]],
     found_by: str,
     among: QuerySet[PossibleDuplicate] | None = None,
-) -> int:
+) -> dict[tuple[int, int], int]:
     """Store found pairs as possible duplicates: new ones open, open ones with their new
     probability, decided ones as they are. ``among`` holds the pairs already stored that may be
-    among them (by default those of the found pairs' individuals). The pairs written."""
+    among them (by default those of the found pairs' individuals). The ids of the found pairs
+    open now."""
     if not found:
-        return 0
+        return {}
     if among is None:
         firsts = {a for a, _, _, _ in found}
         among = PossibleDuplicate.objects.filter(
@@ -337,7 +338,7 @@ def pairs_stored(
             changed.append(PossibleDuplicate(pk=pk, probability=p, pattern=list(pattern)))
     PossibleDuplicate.objects.bulk_create(new, batch_size=5000)
     PossibleDuplicate.objects.bulk_update(changed, ["probability", "pattern"], batch_size=5000)
-    return len(new) + len(changed)
+    return {(pair.first_id, pair.second_id): pair.pk for pair in [*new, *changed]}
 
 
 @transaction.atomic
@@ -349,25 +350,23 @@ def check(*, individuals: Iterable[Individual], actor: User | None) -> list[Find
     new = _records(rows_of(_active(Individual.objects.filter(pk__in=ids))))
     if not new:
         return []
-    pairs_stored(scored(new, current_model()), "registration")
-    findings: list[Finding] = []
-    open_pairs = PossibleDuplicate.objects.filter(
-        Q(first__in=new) | Q(second__in=new), status=DuplicateStatus.OPEN
-    )
-    for pair in open_pairs:
-        for one, other in ((pair.first_id, pair.second_id), (pair.second_id, pair.first_id)):
-            if one in new:
-                findings.append(Finding(one, other, pair.probability, pair.pk))
-    organisations = set(
-        Individual.objects.filter(pk__in=new).values_list("organisation_id", flat=True)
-    )
-    for organisation_id in organisations:
+    found = scored(new, current_model())
+    opened = pairs_stored(found, "registration")
+    findings = [
+        Finding(one, other, p, opened[(a, b)])
+        for a, b, p, _ in found
+        if (a, b) in opened
+        for one, other in ((a, b), (b, a))
+        if one in new
+    ]
+    for organisation_id in sorted({record.org for record, _ in new.values()}):
         audit_record(
             actor=actor,
             action="registry.duplicate_check",
             object_type="organisation",
             object_id=organisation_id,
-            organisation=Organisation.objects.get(pk=organisation_id),
+            # By its id alone: the rows read carry it, the organisation's row is not needed.
+            organisation=Organisation(pk=organisation_id),
             detail={"individuals": len(new), "found": len(findings)},
         )
     return sorted(findings, key=lambda f: (-f.probability, f.individual_id, f.other_id))
@@ -395,34 +394,28 @@ class Notice:
         }
 
 
+_SIDE = ("id", "organisation_id", "organisation__name", "household__uid")
+
+
 def notices(individual_ids: Iterable[int]) -> dict[int, list[Notice]]:
     """The open possible duplicates of these individuals, per individual, as their own
-    organisation may be told of them (two queries)."""
+    organisation may be told of them (one query)."""
     ids = set(individual_ids)
-    pairs = list(
-        PossibleDuplicate.objects.filter(
-            Q(first__in=ids) | Q(second__in=ids), status=DuplicateStatus.OPEN
-        ).values_list("first_id", "second_id")
-    )
-    people = {p for pair in pairs for p in pair}
-    about = {
-        row["pk"]: row
-        for row in Individual.objects.filter(pk__in=people).values(
-            "pk", "organisation_id", "organisation__name", "household__uid"
-        )
-    }
+    pairs = PossibleDuplicate.objects.filter(
+        Q(first__in=ids) | Q(second__in=ids), status=DuplicateStatus.OPEN
+    ).values_list(*(f"{side}__{f}" for side in ("first", "second") for f in _SIDE))
     told: dict[int, list[Notice]] = defaultdict(list)
-    for a, b in pairs:
-        for one, other in ((a, b), (b, a)):
+    for row in pairs:
+        a, b = row[: len(_SIDE)], row[len(_SIDE) :]
+        for (one, mine, _, _), (_, theirs, name, household) in ((a, b), (b, a)):
             if one not in ids:
                 continue
-            mine, theirs = about[one], about[other]
-            same = mine["organisation_id"] == theirs["organisation_id"]
+            same = mine == theirs
             told[one].append(
                 Notice(
                     same_organisation=same,
-                    household_uid=theirs["household__uid"] if same else None,
-                    organisation="" if same else theirs["organisation__name"],
+                    household_uid=household if same else None,
+                    organisation="" if same else name,
                 )
             )
     return dict(told)
@@ -480,7 +473,7 @@ def batch(*, actor: User | None, progress: Callable[[str], None] | None = None) 
             pairs=len(candidates.pairs),
             decisions=sum(labelled.values()),
         )
-        written = pairs_stored(found, "batch", among=PossibleDuplicate.objects.all())
+        written = len(pairs_stored(found, "batch", among=PossibleDuplicate.objects.all()))
         audit_record(
             actor=actor,
             action="registry.duplicate_batch",
