@@ -392,6 +392,8 @@ def markdown(results: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> int:
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
+    # Before bench.run reads it: the database is this benchmark's own, whatever else runs.
+    os.environ.setdefault("BENCH_POSTGRES_DATABASE", "nahrain_bench_dedup_check")
     from bench import run
 
     return run.standalone(

@@ -340,11 +340,8 @@ class _Rows:
 
     def match_keys(self) -> list[tuple[int, int, str]]:
         """The duplicate check's blocking keys of the members (``matching.keys_refresh`` reads
-        the same values from the tables), from the rows made: no query but the governorates."""
+        the same values from the tables), from the rows made: no query."""
         by_id = {row[0]: row for row in self.household_rows}
-        units = matching.governorates(
-            {u for row in self.household_rows for u in (row[6], row[9]) if u is not None}
-        )
         documents: dict[int, str] = {}
         for individual_id, _kind, held, number, _ in sorted(self.document_rows, key=lambda d: d[1]):
             if held and number:
@@ -362,12 +359,8 @@ class _Rows:
                     household__number=household[3],
                     household__phone=household[13],
                 )
-                yield matching.matcher_row(
-                    values,
-                    documents.get(row[0], ""),
-                    origin=units.get(household[9], ""),
-                    current=units.get(household[6], ""),
-                )
+                # The blocking keys read neither governorate.
+                yield matching.matcher_row(values, documents.get(row[0], ""), origin="", current="")
 
         return matching.key_rows(matcher_rows())
 

@@ -276,6 +276,34 @@ def test_match_keys_follow_deaths_departures_and_merges(
     assert MatchKey.objects.filter(individual__in=moved).count() >= 5
 
 
+def test_a_bulk_import_writes_the_keys_the_services_would(
+    personas: Personas, chameshku: Site
+) -> None:
+    from nahrain.geo.models import AdminUnit
+    from nahrain.registry import bulk
+
+    written = bulk.households_write(
+        actor=personas.rania.user,
+        organisation=personas.iom,
+        households=[
+            bulk.HouseholdIn(
+                key=f"list-{n}",
+                registered_on=date(2024, 3, 1),
+                members=[_son(first_ar, first_lat, date(1990, 1, n + 1))],
+                site=chameshku if n else None,
+                admin_unit_id=None if n else AdminUnit.objects.get(pcode="IQG09Q04").pk,
+                origin_id=AdminUnit.objects.get(pcode="IQG15").pk,
+                phone="0770 111 2233",
+            )
+            for n, (first_ar, first_lat) in enumerate((("حسن", "Hassan"), ("عمر", "Omar")))
+        ],
+        batch="list",
+    )
+    assert written.individuals == 2
+    assert MatchKey.objects.count() > 2
+    _keys_follow_the_registry()
+
+
 def test_the_batch_run_stores_a_model_and_pairs_learning_from_decisions(
     personas: Personas, chameshku: Site
 ) -> None:
