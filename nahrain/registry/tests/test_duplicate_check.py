@@ -32,14 +32,14 @@ API = "/api/v1/registry/"
 IOM_PHONE = "+964 750 123 4567"
 
 
-def _bearer(personas: Personas, name: str) -> dict[str, str]:
-    return {"HTTP_AUTHORIZATION": f"Bearer {getattr(personas, name).token()}"}
-
-
 def _post(personas: Personas, name: str, body: dict[str, Any]) -> Any:
     client: Client = getattr(personas, name).client()
+    token = getattr(personas, name).token()
     response = client.post(
-        f"{API}households", body, content_type="application/json", **_bearer(personas, name)
+        f"{API}households",
+        body,
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
     )
     assert response.status_code == 201, response.content
     return response

@@ -85,7 +85,6 @@ class Command(BaseCommand):
         if options["dry_run"]:
             self.stdout.write("dry run: nothing was written")
 
-
     def _dedupe(self, actor: User | None) -> None:
         run = matching.batch(actor=actor, progress=self.stderr.write)
         self.stdout.write(
