@@ -20,7 +20,7 @@ from nahrain.core.http import personal_data
 from nahrain.core.models import Organisation
 from nahrain.core.problems import rule_words
 from nahrain.geo.models import AdminUnit
-from nahrain.registry import access, codelists, rules, selectors, services
+from nahrain.registry import access, codelists, matching, rules, selectors, services
 from nahrain.registry.models import Consent, Household, Individual, Visit
 from nahrain.registry.schemas import (
     ConsentIn,
@@ -163,12 +163,16 @@ def household_row(household: Household) -> dict[str, Any]:
     }
 
 
-def member_out(member: Individual) -> dict[str, Any]:
+def member_out(member: Individual, told: list[matching.Notice] | None = None) -> dict[str, Any]:
+    """A member as the API gives it, with its open possible duplicates as its organisation is
+    told of them (``told``, else read here)."""
     fields = {
         name: getattr(member, name)
         for name in IndividualOut.model_fields
-        if name not in ("household_uid", "age", "wg", "documents")
+        if name not in ("household_uid", "age", "wg", "documents", "possible_duplicates")
     }
+    if told is None:
+        told = matching.notices([member.pk]).get(member.pk, [])
     today = timezone.localdate()
     end = member.died_on or today
     return {
@@ -182,6 +186,15 @@ def member_out(member: Individual) -> dict[str, Any]:
         },
         "documents": [
             {"kind": d.kind, "held": d.held, "number": d.number} for d in member.documents.all()
+        ],
+        "possible_duplicates": [
+            {
+                "same_organisation": notice.same_organisation,
+                "household_uid": notice.household_uid,
+                "organisation": notice.organisation,
+                "message": notice.message,
+            }
+            for notice in told
         ],
     }
 
@@ -210,6 +223,7 @@ def visit_out(visit: Visit) -> dict[str, Any]:
 def household_out(request: HttpRequest, household: Household) -> dict[str, Any]:
     """The household's whole record; ``household`` came through its gate."""
     record = selectors.household_record(user=request.user, household=household)
+    told = matching.notices(m.pk for m in record.members)
     return {
         **household_row(household),
         "phone": household.phone,
@@ -220,7 +234,7 @@ def household_out(request: HttpRequest, household: Household) -> dict[str, Any]:
         "left_on": household.left_on,
         "merged_into_uid": record.merged_into_uid,
         "split_from_uid": record.split_from_uid,
-        "members": [member_out(m) for m in record.members],
+        "members": [member_out(m, told.get(m.pk, [])) for m in record.members],
         "consents": [consent_out(c) for c in record.consents],
         "stays": [
             {

@@ -26,13 +26,14 @@ from django.utils import timezone
 
 from nahrain.core.models import Organisation
 from nahrain.displacement.bulk import collector_paused, copy_rows
-from nahrain.registry import names, services
+from nahrain.registry import matching, names, services
 from nahrain.registry.models import (
     Consent,
     Document,
     Household,
     HouseholdEvent,
     Individual,
+    MatchKey,
     Stay,
 )
 from nahrain.registry.rollups import places_refresh
@@ -98,6 +99,7 @@ DOCUMENT_COLUMNS = ("individual_id", "kind", "held", "number", "number_key")
 STAY_COLUMNS = ("household_id", "site_id", "admin_unit_id", "location_id", "start")
 CONSENT_COLUMNS = ("uid", "household_id", "purpose", "given_on", "given_by", "recorded_by_id", "at")
 EVENT_COLUMNS = ("household_id", "kind", "on", "changes", "note", "actor_id", "at")
+MATCH_KEY_COLUMNS = ("individual_id", "rule", "key")
 
 
 @dataclass
@@ -336,11 +338,43 @@ class _Rows:
         for row, uid in zip(self.household_rows, uids, strict=True):
             yield (uid, row[0], "registration", row[12], "head", self.actor_id, self.now)
 
+    def match_keys(self) -> list[tuple[int, int, str]]:
+        """The duplicate check's blocking keys of the members (``matching.keys_refresh`` reads
+        the same values from the tables), from the rows made: no query."""
+        by_id = {row[0]: row for row in self.household_rows}
+        documents: dict[int, str] = {}
+        for individual_id, _kind, held, number, _ in sorted(self.document_rows, key=lambda d: d[1]):
+            if held and number:
+                documents.setdefault(individual_id, number)
+
+        def matcher_rows() -> Iterator[dict[str, str]]:
+            for row in self.individual_rows:
+                household = by_id[row[2]]
+                values = {"pk": row[0], "organisation_id": row[3]}
+                values.update(zip(_CHAIN, row[4:12], strict=True))
+                values.update(
+                    name_written=row[12],
+                    sex=row[15],
+                    born_on=row[16],
+                    household__number=household[3],
+                    household__phone=household[13],
+                )
+                # The blocking keys read neither governorate.
+                yield matching.matcher_row(values, documents.get(row[0], ""), origin="", current="")
+
+        return matching.key_rows(matcher_rows())
+
     def events(self) -> Iterator[tuple[Any, ...]]:
         for row in self.household_rows:
             changes = json.dumps({"size": [None, row[15]]})
             yield (row[0], "registration", row[12], changes, self.note, self.actor_id, self.now)
 
+
+_CHAIN = tuple(
+    f"{part}_{script}"
+    for script in ("ar", "lat")
+    for part in ("first", "father", "grandfather", "family")
+)
 
 Table = tuple[str, type[Any], tuple[str, ...], list[tuple[Any, ...]]]
 
@@ -366,6 +400,7 @@ def tables_prepared(
         ("stays", Stay, STAY_COLUMNS, list(rows.stays())),
         ("consents", Consent, CONSENT_COLUMNS, list(rows.consents())),
         ("history", HouseholdEvent, EVENT_COLUMNS, list(rows.events())),
+        ("duplicate check keys", MatchKey, MATCH_KEY_COLUMNS, rows.match_keys()),
     ]
 
 

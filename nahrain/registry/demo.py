@@ -40,7 +40,7 @@ from nahrain.core.models import AuditEvent, Organisation, Role
 from nahrain.demo.slices import Demo, Slice
 from nahrain.geo import selectors as geo_selectors
 from nahrain.geo.models import AdminUnit
-from nahrain.registry import namebank, names, services
+from nahrain.registry import matching, namebank, names, services
 from nahrain.registry.models import (
     Consent,
     Document,
@@ -355,6 +355,7 @@ def exercise_write(
         for individual, held in documents
         for d in held
     )
+    matching.keys_refresh(individual_ids=[individual.pk for individual in individuals])
     # The derived vulnerabilities, as the services derive them from the members written.
     prefetch_related_objects(individuals, "documents")
     by_household: dict[int, list[Individual]] = {}

@@ -103,6 +103,16 @@ class DocumentOut(Schema):
     number: str
 
 
+class DuplicateNoticeOut(Schema):
+    """A possible duplicate of the member, open for review: in the same organisation (with the
+    other household) or held by another organisation (its name alone)."""
+
+    same_organisation: bool
+    household_uid: uuid.UUID | None
+    organisation: str
+    message: str
+
+
 class IndividualOut(Schema):
     uid: uuid.UUID
     household_uid: uuid.UUID
@@ -128,6 +138,7 @@ class IndividualOut(Schema):
     pregnant_lactating: bool
     separated_child: bool
     documents: list[DocumentOut]
+    possible_duplicates: list[DuplicateNoticeOut]
 
 
 # --- households: list, registration, the record ------------------------------------------------

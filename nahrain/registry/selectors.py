@@ -20,7 +20,7 @@ from nahrain.core.models import Organisation
 from nahrain.core.suppression import derived_total, suppress
 from nahrain.core.templatetags.nahrain_format import local_name
 from nahrain.geo.models import AdminUnit
-from nahrain.registry import access, codelists, names, services
+from nahrain.registry import access, codelists, matching, names, services
 from nahrain.registry.models import (
     Consent,
     Household,
@@ -107,6 +107,7 @@ class MemberShown:
     age: int | None
     difficulties: list[tuple[str, int]] = field(default_factory=list)
     documents: list[Any] = field(default_factory=list)
+    duplicates: list[Any] = field(default_factory=list)  # matching.Notice, open ones
 
 
 @dataclass
@@ -151,9 +152,13 @@ def household_profile(*, user: AnyUser, household: Household) -> HouseholdProfil
     active = [m for m in members if m.status == MemberStatus.ACTIVE]
     derived = sorted(vulnerabilities_derived(active, today))
     readable = access.households_readable(user)
+    told = matching.notices(m.pk for m in active)
+    shown = [_shown(m, today) for m in active]
+    for member in shown:
+        member.duplicates = told.get(member.individual.pk, [])
     return HouseholdProfile(
         household=household,
-        members=[_shown(m, today) for m in active],
+        members=shown,
         former_members=[_shown(m, today) for m in members if m.status != MemberStatus.ACTIVE],
         derived=derived,
         recorded=[v for v in household.vulnerabilities_recorded if v not in derived],

@@ -31,7 +31,7 @@ from nahrain.core.models import Organisation
 from nahrain.core.services import audit_record
 from nahrain.geo.models import AdminUnit, Location
 from nahrain.intake.readers import neutralise
-from nahrain.registry import codelists, names
+from nahrain.registry import codelists, matching, names
 from nahrain.registry.models import (
     Consent,
     Document,
@@ -405,6 +405,13 @@ def _after(
 ) -> None:
     sites = list(sites)
     sites_refresh(actor=actor, sites=sites)
+    # What the duplicate check reads of their members may have changed (names, phone, place,
+    # who is still active): their blocking keys follow.
+    matching.keys_refresh(
+        individual_ids=Individual.objects.filter(household__in=households).values_list(
+            "pk", flat=True
+        )
+    )
     for organisation_id in {h.organisation_id for h in households}:
         _figures_refresh(
             organisation_id,
@@ -631,6 +638,7 @@ def household_register(
     _event(actor, household, "registration", registered_on, {"size": [None, household.size]})
     _audit(actor, "register", household, members=household.size)
     _after(actor, [household], [site])
+    matching.check(individuals=household.members.all(), actor=actor)
     return household
 
 
@@ -784,6 +792,7 @@ def member_update(
     )
     _audit(actor, "member_update", household, fields=sorted(diff))
     _after(actor, [household], [household.site])
+    matching.check(individuals=[individual], actor=actor)
     return individual
 
 
@@ -818,6 +827,7 @@ def member_add(
     )
     _audit(actor, "birth" if birth else "member_add", household)
     _after(actor, [household], [household.site])
+    matching.check(individuals=[individual], actor=actor)
     return individual
 
 

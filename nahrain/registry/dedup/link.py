@@ -60,14 +60,18 @@ def blocking_keys(record: Record) -> tuple[str, ...]:
     pair = "+".join(sorted((first, father))) if first and father else ""
     year = str(record.born.year) if record.born else ""
     born = record.born.isoformat() if record.born else ""
-    # Rules that leave a name free for its typos keep the other name's first letter: brothers
-    # (and the cousins named after one grandfather) are in one block otherwise, all refused.
+    # Rules that leave a name free for its typos keep its first or last letter, the other name's
+    # first letter or the year: brothers (and the cousins named after one grandfather) share a
+    # block otherwise, all refused.
     first1, father1 = first[:1], father[:1]
     return (
         _key(pair, grandfather),
         _key(pair, family),
         _key(pair, year),
-        _key(father, grandfather, family),
+        _key(pair, grandfather, year),
+        _key(pair, grandfather, family),
+        _key(father, grandfather, family, first1),
+        _key(father, grandfather, family, first[-1:]),
         _key(first, grandfather, family, father1),
         _key(father, grandfather, year, first1),
         _key(first, grandfather, year, father1),
@@ -79,20 +83,25 @@ def blocking_keys(record: Record) -> tuple[str, ...]:
     )
 
 
-# The most records one key of each rule may hold before it is too common to block on.
-CAPS = (3000, 3000, 3000, 1500, 1500, 1500, 1500, 1000, 1000, 8, 40, 40)
+# The most records one key of each rule may hold before it is too common to block on: the first
+# and father names' blocks are small enough to compare whole in a list of a few hundred thousand
+# records; in a national list the commonest chains are compared within a year or a family.
+CAPS = (250, 250, 250, 1500, 1500, 1500, 1500, 1500, 1500, 1500, 300, 300, 8, 40, 40)
 RULES = (
     "first and father names, grandfather",
     "first and father names, family",
     "first and father names, year of birth",
+    "first, father and grandfather names, year of birth",
+    "first, father, grandfather and family names",
     "father, grandfather and family names, first letter of the first name",
+    "father, grandfather and family names, last letter of the first name",
     "first, grandfather and family names, first letter of the father's",
     "father and grandfather names, year of birth, first letter of the first name",
     "first and grandfather names, year of birth, first letter of the father's",
     "date of birth, first name",
     "date of birth, father's name, first letter of the first name",
     "first and father names",
-    "phone, first letter of the first name",
+    "phone, year of birth",
     "document number, first letter of the first name",
 )
 
@@ -355,16 +364,17 @@ def dedupe(
     rows: Iterable[Mapping[str, str | None]],
     *,
     progress: Callable[[str], None] | None = None,
+    labelled: model.Labelled | None = None,
 ) -> tuple[list[Record], list[int], Model]:
     """Read, compare, learn, score and cluster a list: its records, each one's cluster, and the
-    model learnt from it."""
+    model learnt from it (with reviewers' decisions, ``labelled``, where there are some)."""
     say = progress or (lambda _message: None)
     records = [record_of(row, index) for index, row in enumerate(rows)]
     say(f"{len(records):,} records read")
     workers = min(os.cpu_count() or 1, 4) if len(records) >= PARALLEL_FROM else 1
     candidates = compare_all(records, workers=workers)
     say(f"{len(candidates.pairs):,} pairs compared, {len(candidates.refused):,} refused")
-    trained = learn(records, candidates)
+    trained = learn(records, candidates, labelled=labelled)
     say("model learnt")
     links = score(records, candidates, trained)
     say(f"{len(links):,} pairs weighed")

@@ -116,17 +116,18 @@ def levels(a: Record, b: Record) -> Pattern:
 _DIFFERENT = _NAME[names.DIFFERENT]
 # Dates that say one person: the same, a convention in the same year, swapped, a year off.
 _DATE_CLOSE = frozenset(range(5))
+_DATE_CLOSE_OR_MISSING = _DATE_CLOSE | {DATE_LEVELS.index("missing")}
 
 
 def refused(a: Record, b: Record, pattern: Pattern) -> bool:
     """Whether the chain says two people: another sex, first name or father; or first and father
-    names crossed, unless their dates of birth agree or nearly and their grandfathers do not
-    differ (else a father and the son named after his own father: Dhiyab Yunus and Yunus
-    Dhiyab)."""
+    names crossed, unless their dates of birth agree or nearly (or one is missing) and their
+    grandfathers do not differ (else a father and the son named after his own father: Dhiyab
+    Yunus and Yunus Dhiyab)."""
     if (a.sex and b.sex and a.sex != b.sex) or _DIFFERENT in pattern[:2]:
         return True
     crossed = names.compare(a.first, b.first) == names.DIFFERENT
-    return crossed and (pattern[2] == _DIFFERENT or pattern[4] not in _DATE_CLOSE)
+    return crossed and (pattern[2] == _DIFFERENT or pattern[4] not in _DATE_CLOSE_OR_MISSING)
 
 
 def certainly_two(a: Record, b: Record) -> bool:

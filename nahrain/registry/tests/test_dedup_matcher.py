@@ -130,10 +130,18 @@ def test_first_and_father_names_swapped_by_one_partner_still_compare() -> None:
 
 
 def test_a_father_and_the_son_named_after_his_own_father_are_refused() -> None:
-    father = record_of(_row("1", first_name="Dhiyab", father_name="Yunus", date_of_birth="1954"), 0)
+    father = record_of(
+        _row("1", first_name="Dhiyab", father_name="Yunus", grandfather_name="Salim"), 0
+    )
     son = record_of(_row("2", first_name="يونس", father_name="ذياب", date_of_birth="1978"), 1)
-    undated = record_of(_row("3", first_name="يونس", father_name="ذياب"), 2)
-    assert model.compare(father, son) is None and model.compare(father, undated) is None
+    dated = record_of(
+        _row("3", first_name="Dhiyab", father_name="Yunus", date_of_birth="1954-03-02"), 2
+    )
+    grandson = record_of(
+        _row("4", first_name="يونس", father_name="ذياب", grandfather_name="يونس"), 3
+    )
+    assert model.compare(dated, son) is None, "born years apart"
+    assert model.compare(father, grandson) is None, "their grandfathers differ"
 
 
 def test_salah_is_not_salih_nor_hana_hanan() -> None:

@@ -1,5 +1,6 @@
 """``nahrain registry``: import a partner's beneficiary list into an organisation's registry;
-de-duplicate an outside list without storing it."""
+de-duplicate the whole registry (``dedupe``) or an outside list without storing it
+(``dedupe-file``)."""
 
 from __future__ import annotations
 
@@ -15,13 +16,14 @@ from nahrain.core.management.commands.org import organisation_named
 from nahrain.core.problems import ImportRejected
 from nahrain.intake.cli import add_map_argument, alias_pair, outcome_lines, refusal
 from nahrain.intake.spec import Intake
+from nahrain.registry import matching
 from nahrain.registry.dedup.files import dedupe_file
 from nahrain.registry.dedup.records import FIELDS
 from nahrain.registry.intake_specs import BENEFICIARIES_SPEC, MEMBER_HELP
 
 
 class Command(BaseCommand):
-    help = "Household and individual registry: import a beneficiary list."
+    help = "Household and individual registry: import a beneficiary list; de-duplicate."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
@@ -50,18 +52,29 @@ class Command(BaseCommand):
             metavar="NAME=PCODE",
             help="Read a place spelling as the unit of that p-code, and learn it (repeatable).",
         )
-
         deduped = sub.add_parser(
+            "dedupe",
+            help="De-duplicate the whole registry across organisations: learn the matcher's "
+            "parameters from every active individual and the reviewers' decisions (the "
+            "registration check weighs with them from then on), and keep every undecided pair "
+            "in the review band as a possible duplicate to review.",
+        )
+        deduped.add_argument("--user", help="Username to record as the one who ran it.")
+
+        listed = sub.add_parser(
             "dedupe-file",
             help="De-duplicate a list without storing it: INPUT (CSV or XLSX with the columns "
             + ",".join(FIELDS)
             + "; any may be empty but record_id) gives OUTPUT with record_id,cluster_id "
             "(records of one person share a cluster).",
         )
-        deduped.add_argument("input", type=Path)
-        deduped.add_argument("--output", type=Path, required=True)
+        listed.add_argument("input", type=Path)
+        listed.add_argument("--output", type=Path, required=True)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["action"] == "dedupe":
+            self._dedupe(_actor(options["user"]))
+            return
         if options["action"] == "dedupe-file":
             self._dedupe_file(options["input"], options["output"])
             return
@@ -98,6 +111,14 @@ class Command(BaseCommand):
         for warning in warnings:
             self.stderr.write(str(warning))
         self.stdout.write(f"{records} records, {people} people: {output}")
+
+    def _dedupe(self, actor: User | None) -> None:
+        run = matching.batch(actor=actor, progress=self.stderr.write)
+        self.stdout.write(
+            f"{run.records:,} individuals, {run.pairs:,} pairs compared, "
+            f"{run.decisions:,} reviewers' decisions learnt from; model {run.model_id} stored; "
+            f"{run.stored:,} possible duplicates stored or updated"
+        )
 
 
 def _actor(username: str | None) -> User | None:
