@@ -15,6 +15,7 @@ statements read (docs/REGISTRY.md, "Who sees what").
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -179,3 +180,21 @@ def access_duplicate_by_id(user: AnyUser, pair_id: Any) -> PossibleDuplicate:
     if found is None:
         raise Http404
     return found
+
+
+SHARING = "sharing"  # the consent purpose that shares a household with a named organisation
+
+
+def sharing_in_force(household: Household, organisation: Organisation, today: date) -> bool:
+    """Whether the household agreed to share its record with the organisation, and the
+    agreement holds today (given, not yet withdrawn)."""
+    return (
+        Consent.objects.filter(
+            household=household,
+            purpose=SHARING,
+            shared_with=organisation,
+            given_on__lte=today,
+        )
+        .filter(Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=today))
+        .exists()
+    )

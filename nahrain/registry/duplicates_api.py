@@ -51,7 +51,7 @@ class SideOut(Schema):
 
 class DuplicateRowOut(Schema):
     id: int
-    probability: float
+    probability: float | None  # only when both records are shown
     status: PairStatus
     found_at: datetime
     sides: list[SideOut]
@@ -115,7 +115,7 @@ def _side_out(individual: Individual, mine: bool, shown: bool) -> dict[str, Any]
 def _row(pair: PossibleDuplicate, sides: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "id": pair.pk,
-        "probability": pair.probability,
+        "probability": pair.probability if all(side["shown"] for side in sides) else None,
         "status": pair.status,
         "found_at": pair.found_at,
         "sides": sides,

@@ -24,7 +24,6 @@ from nahrain.core.templatetags.nahrain_format import local_name
 from nahrain.registry import access, codelists, services
 from nahrain.registry.dedup.model import COMPARISONS, LEVELS
 from nahrain.registry.models import (
-    Consent,
     DuplicateDecision,
     DuplicateStatus,
     Household,
@@ -46,8 +45,6 @@ LEVEL_WORDS: dict[str, Promise] = {
     "a year off": _("close: a year apart"),
     "within five years, one a convention": _("close: within five years, one date a convention"),
 }
-
-SHARING = "sharing"  # the consent purpose that shares a household with a named organisation
 
 
 @dataclass
@@ -107,6 +104,12 @@ class PairView:
     def sides(self) -> tuple[Side, Side]:
         return self.first, self.second
 
+    @property
+    def both_shown(self) -> bool:
+        """Both records' values are shown: the match probability may be too (it is computed
+        from them, so beside a hidden record it would tell of its values)."""
+        return self.first.shown and self.second.shown
+
 
 @dataclass
 class QueueRow:
@@ -148,7 +151,9 @@ def duplicate_queue(
             Q(first__organisation=organisation, first__household__site=site)
             | Q(second__organisation=organisation, second__household__site=site)
         )
-    return pairs.select_related(*PAIR_RELATED).order_by("-probability", "pk")
+    # Newest first, not strongest: an order by probability would rank another organisation's
+    # hidden records by how well they match the reader's.
+    return pairs.select_related(*PAIR_RELATED).order_by("-found_at", "-pk")
 
 
 def open_count(*, user: AnyUser, organisation: Organisation) -> int:
@@ -184,21 +189,6 @@ def queue_rows(pairs: Iterable[PossibleDuplicate], organisation: Organisation) -
 # --- one pair ----------------------------------------------------------------------------------
 
 
-def sharing_in_force(household: Household, organisation: Organisation, today: date) -> bool:
-    """Whether the household agreed to share its record with the organisation, and the
-    agreement holds today (given, not yet withdrawn)."""
-    return (
-        Consent.objects.filter(
-            household=household,
-            purpose=SHARING,
-            shared_with=organisation,
-            given_on__lte=today,
-        )
-        .filter(Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=today))
-        .exists()
-    )
-
-
 def reader_organisation(user: AnyUser, pair: PossibleDuplicate) -> Organisation:
     """The organisation the user reviews the pair for: the first of its two holders whose
     registry the user works in (the gate has let the user in through one of them)."""
@@ -210,7 +200,7 @@ def reader_organisation(user: AnyUser, pair: PossibleDuplicate) -> Organisation:
 
 def _side(user: AnyUser, individual: Individual, reader: Organisation, today: date) -> Side:
     mine = access.reads_registry(user, individual.organisation)
-    shown = mine or sharing_in_force(individual.household, reader, today)
+    shown = mine or access.sharing_in_force(individual.household, reader, today)
     return Side(
         individual=individual,
         household=individual.household,

@@ -11,8 +11,10 @@ organisation learns of another's record is the other organisation's name, nothin
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
+import os
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -20,6 +22,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.db.models import OuterRef, Q, QuerySet, Subquery
@@ -173,7 +176,7 @@ def _key_rows(rows: Iterable[Mapping[str, Any]]) -> Iterator[tuple[int, int, str
         record = record_of(row, 0)
         for rule, key in enumerate(link.blocking_keys(record)):
             if key:
-                yield int(row["record_id"]), rule, key[:200]
+                yield int(row["record_id"]), rule, stored_key(key)
 
 
 def key_rows(rows: Iterable[Mapping[str, Any]]) -> list[tuple[int, int, str]]:
@@ -221,13 +224,24 @@ def current_model() -> Model:
     return _default_model() if newest is None else _stored_model(newest)
 
 
+def stored_key(key: str) -> str:
+    """A blocking key as stored and looked up: keyed with the deployment's secret (BLAKE2b), so
+    that the table holds no phone, document number or name, only what equal keys share."""
+    secret = hashlib.sha256(settings.SECRET_KEY.encode()).digest()
+    return hashlib.blake2b(key.encode(), key=secret, digest_size=16).hexdigest()
+
+
 def compact(trained: Model) -> dict[str, object]:
     """A model as stored: a frequency table keeps one of its values at the lowest share, the
     share an unknown value is weighed with, and leaves out the others at it (most phones and
     document numbers are seen once), which weighs every value as before."""
     data = trained.as_json()
     tables: dict[str, dict[str, float]] = {}
+    # Phones and document numbers are personal values of every organisation: a stored model
+    # weighs their agreement without their frequencies.
     for name, table in trained.frequencies.items():
+        if name in ("phone", "doc"):
+            continue
         lowest = min(table.values())
         kept = {value: share for value, share in table.items() if share > lowest}
         kept[min(v for v, share in table.items() if share == lowest)] = lowest
@@ -285,7 +299,10 @@ def scored(
 ) -> list[tuple[int, int, float, Pattern]]:
     """The pairs of new individuals and registered ones (found by their keys) at the review
     floor or above: (one id, the other id, probability, levels), each pair once."""
-    keys = {i: link.blocking_keys(record) for i, (record, _) in new.items()}
+    keys = {
+        i: tuple(stored_key(key) if key else "" for key in link.blocking_keys(record))
+        for i, (record, _) in new.items()
+    }
     wanted = sorted({(rule, key) for k in keys.values() for rule, key in enumerate(k) if key})
     held = candidates_found(wanted)
     others: dict[int, set[int]] = {
@@ -336,9 +353,18 @@ def pairs_stored(
             )
         elif status == DuplicateStatus.OPEN:
             changed.append(PossibleDuplicate(pk=pk, probability=p, pattern=list(pattern)))
-    PossibleDuplicate.objects.bulk_create(new, batch_size=5000)
+    # A pair another check stored meanwhile (two edits at once, a registration during the
+    # batch) is left as it is: the unique pair is kept once, whoever stored it.
+    PossibleDuplicate.objects.bulk_create(new, batch_size=5000, ignore_conflicts=True)
     PossibleDuplicate.objects.bulk_update(changed, ["probability", "pattern"], batch_size=5000)
-    return {(pair.first_id, pair.second_id): pair.pk for pair in [*new, *changed]}
+    stored = {(pair.first_id, pair.second_id): pair.pk for pair in changed}
+    if new:
+        made = PossibleDuplicate.objects.filter(
+            first__in={p.first_id for p in new}, second__in={p.second_id for p in new}
+        ).values_list("first_id", "second_id", "pk")
+        wanted = {(p.first_id, p.second_id) for p in new}
+        stored |= {(a, b): pk for a, b, pk in made if (a, b) in wanted}
+    return stored
 
 
 @transaction.atomic
@@ -455,8 +481,9 @@ def batch(*, actor: User | None, progress: Callable[[str], None] | None = None) 
     records = [record_of(row, index) for index, row in enumerate(rows)]
     households = [row["household"] for row in rows]
     del rows
-    candidates = link.compare_all(records)
-    say(f"{len(candidates.pairs):,} pairs compared, {len(candidates.refused):,} refused")
+    workers = min(os.cpu_count() or 1, 4) if len(records) >= link.PARALLEL_FROM else 1
+    candidates = link.compare_all(records, workers=workers)
+    say(f"{len(candidates.pairs):,} pairs compared, {candidates.refused:,} refused")
     labelled = decided_patterns()
     trained = link.learn(records, candidates, labelled=labelled)
     floor = math.log2(link.REVIEW_FLOOR / (1 - link.REVIEW_FLOOR))

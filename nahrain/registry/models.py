@@ -371,9 +371,10 @@ class RegistryFigure(models.Model):
 
 class MatchKey(models.Model):
     """One blocking key of an active individual (``dedup.link.blocking_keys``): the index the
-    registration check finds candidates by, across organisations. A key is a script-free name
-    skeleton, year, phone or document digits: it names nobody on its own, and it is read by the
-    check alone, never shown. Kept by every registry write of the individual."""
+    registration check finds candidates by, across organisations. Stored keyed with the
+    deployment's secret (``matching.stored_key``): the table holds no name, phone or document
+    number, only which individuals share a key. Read by the check alone, never shown. Kept by
+    every registry write of the individual."""
 
     individual = models.ForeignKey(Individual, on_delete=models.CASCADE, related_name="+")
     rule = models.PositiveSmallIntegerField()

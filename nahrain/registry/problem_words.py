@@ -44,4 +44,8 @@ WORDS = {
     "duplicate_decision": _("Decide same person, different people or unsure"),
     "duplicate_reason": _("Say why you decided: a reason is required"),
     "duplicate_decided": _("This pair is already decided: a pair is asked once"),
+    "duplicate_unseen": _(
+        "The other organisation's record is not shared with you: only its holder, or a "
+        "reviewer it shares the household with, can say whether they are one person"
+    ),
 }

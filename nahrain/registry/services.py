@@ -31,7 +31,7 @@ from nahrain.core.models import Organisation
 from nahrain.core.services import audit_record
 from nahrain.geo.models import AdminUnit, Location
 from nahrain.intake.readers import neutralise
-from nahrain.registry import codelists, matching, names
+from nahrain.registry import access, codelists, matching, names
 from nahrain.registry.models import (
     Consent,
     Document,
@@ -1252,7 +1252,7 @@ def duplicate_decide(
         raise RegistryRuleBroken(problems)
     locked = (
         PossibleDuplicate.objects.select_for_update()
-        .select_related("first", "second")
+        .select_related("first__household", "second__household")
         .get(pk=pair.pk)
     )
     if organisation.pk not in (locked.first.organisation_id, locked.second.organisation_id):
@@ -1260,6 +1260,16 @@ def duplicate_decide(
     if locked.status not in UNDECIDED:
         raise RegistryRuleBroken(
             [Problem("duplicate_decided", "decision", "This pair is already decided.")]
+        )
+    # A reviewer who sees only "held by" another organisation cannot tell: deciding would close
+    # the pair for the holder on no evidence, and teach the matcher a blind label.
+    other = locked.second if locked.first.organisation_id == organisation.pk else locked.first
+    unseen = other.organisation_id != organisation.pk and not access.sharing_in_force(
+        other.household, organisation, timezone.localdate()
+    )
+    if unseen and decision != DuplicateStatus.UNSURE:
+        raise RegistryRuleBroken(
+            [Problem("duplicate_unseen", "decision", "The other record is not shared with you.")]
         )
     made = DuplicateDecision.objects.create(
         pair=locked,

@@ -15,7 +15,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from nahrain.core.problems import ImportRejected, Problem, Severity
@@ -117,13 +117,21 @@ def _checked(row: dict[str, str], problem: Callable[..., None]) -> dict[str, str
     return cleared
 
 
+def _drained(rows: list[dict[str, str]]) -> Iterator[dict[str, str]]:
+    """The rows, each let go once the matcher has read it: a national list's rows as text take
+    more memory than the matcher's reading of them."""
+    rows.reverse()
+    while rows:
+        yield rows.pop()
+
+
 def dedupe_file(
     source: Path, output: Path, *, progress: Callable[[str], None] | None = None
 ) -> tuple[int, int, list[Problem]]:
     """Write ``record_id,cluster_id`` for every record of the list: records, people, warnings.
     A cluster is named by its first record's id in the list."""
     rows, warnings = read_rows(source)
-    records, found, _ = link.dedupe(rows, progress=progress)
+    records, found, _ = link.dedupe(_drained(rows), progress=progress)
     with output.open("w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)
         writer.writerow(["record_id", "cluster_id"])

@@ -29,9 +29,10 @@ import math
 import multiprocessing
 import os
 import random
+from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from nahrain.registry.dedup import model
 from nahrain.registry.dedup.model import Model, Pattern
@@ -101,7 +102,7 @@ RULES = (
     "date of birth, first name",
     "date of birth, father's name, first letter of the first name",
     "first and father names",
-    "phone, year of birth",
+    "phone",
     "document number, first letter of the first name",
 )
 
@@ -109,10 +110,14 @@ RULES = (
 @dataclass
 class Candidates:
     """The compared pairs: those that may be one person with their patterns and the rule that
-    found them, and the refused pairs."""
+    found them; refused pairs rescued as a typo (``model.rescued``) with theirs; the refused
+    pairs certainly two people, the cannot-links, as a flat array (i, j, i, j...: there are
+    millions in a national list); and how many pairs were refused in all."""
 
     pairs: list[tuple[int, int, Pattern, int]]
-    refused: list[tuple[int, int]]
+    rescued: list[tuple[int, int, Pattern]] = field(default_factory=list)
+    apart: array[int] = field(default_factory=lambda: array("l"))
+    refused: int = 0
 
 
 def candidate_pairs(
@@ -163,9 +168,14 @@ def compare_all(records: Sequence[Record], *, workers: int = 1) -> Candidates:
             done = pool.starmap(_compared_shared, [(part, workers) for part in range(workers)])
     finally:
         _SHARED = ()
+    apart = array("l")
+    for part in done:
+        apart.extend(part.apart)
     return Candidates(
         pairs=[pair for part in done for pair in part.pairs],
-        refused=[pair for part in done for pair in part.refused],
+        rescued=[pair for part in done for pair in part.rescued],
+        apart=apart,
+        refused=sum(part.refused for part in done),
     )
 
 
@@ -177,18 +187,24 @@ def _compared_shared(part: int, parts: int) -> Candidates:
 
 
 def _compared(records: Sequence[Record], part: int, parts: int) -> Candidates:
-    pairs: list[tuple[int, int, Pattern, int]] = []
-    refused: list[tuple[int, int]] = []
+    found = Candidates(pairs=[])
+    # One object a pattern: there are a few thousand patterns and millions of pairs.
+    interned: dict[Pattern, Pattern] = {}
     for i, j, rule in candidate_pairs(records, part=part, parts=parts):
-        pattern = model.compare(records[i], records[j])
-        if pattern is None:
-            refused.append((i, j))
-        else:
-            pairs.append((i, j, pattern, rule))
-    return Candidates(pairs=pairs, refused=refused)
+        a, b = records[i], records[j]
+        pattern = model.compare(a, b)
+        if pattern is not None:
+            found.pairs.append((i, j, interned.setdefault(pattern, pattern), rule))
+            continue
+        found.refused += 1
+        if model.certainly_two(a, b):
+            found.apart.extend((i, j))
+        elif (rescued := model.rescued(a, b)) is not None:
+            found.rescued.append((i, j, interned.setdefault(rescued, rescued)))
+    return found
 
 
-@dataclass
+@dataclass(slots=True)
 class Link:
     i: int
     j: int
@@ -202,10 +218,8 @@ def score(records: Sequence[Record], candidates: Candidates, trained: Model) -> 
         Link(i, j, trained.weight(pattern, records[i], records[j]), pattern)
         for i, j, pattern, _ in candidates.pairs
     ]
-    for i, j in candidates.refused:
-        pattern = model.rescued(records[i], records[j])
-        if pattern is not None:
-            links.append(Link(i, j, trained.weight(pattern, records[i], records[j]), pattern))
+    for i, j, pattern in candidates.rescued:
+        links.append(Link(i, j, trained.weight(pattern, records[i], records[j]), pattern))
     return _household_support(records, links)
 
 
@@ -249,18 +263,23 @@ def _household_support(records: Sequence[Record], links: list[Link]) -> list[Lin
 def clusters(
     records: Sequence[Record],
     links: Iterable[Link],
-    refused: Iterable[tuple[int, int]],
+    apart_pairs: Sequence[int],
     *,
     threshold: float = THRESHOLD,
 ) -> list[int]:
     """Each record's cluster (the index of one of its records): links above the threshold,
-    strongest first, unless the join puts two records that cannot be one person together."""
+    strongest first, unless the join puts two records that cannot be one person together (two
+    members of one registration, or a pair of ``apart_pairs``: i, j, i, j...)."""
     floor = math.log2(threshold / (1 - threshold))
+    strong = sorted((lk for lk in links if lk.weight >= floor), key=lambda lk: -lk.weight)
     parent = list(range(len(records)))
     members: dict[int, list[int]] = {i: [i] for i in range(len(records))}
+    # Cannot-links matter only between records some link may join.
+    linked = {lk.i for lk in strong} | {lk.j for lk in strong}
     apart: dict[int, set[int]] = defaultdict(set)
-    for i, j in refused:
-        if model.certainly_two(records[i], records[j]):
+    for k in range(0, len(apart_pairs), 2):
+        i, j = apart_pairs[k], apart_pairs[k + 1]
+        if i in linked and j in linked:
             apart[i].add(j)
             apart[j].add(i)
 
@@ -270,7 +289,7 @@ def clusters(
             x = parent[x]
         return x
 
-    for link in sorted((lk for lk in links if lk.weight >= floor), key=lambda lk: -lk.weight):
+    for link in strong:
         a, b = root(link.i), root(link.j)
         if a == b or _conflict(records, members[a], members[b], apart):
             continue
@@ -373,12 +392,12 @@ def dedupe(
     say(f"{len(records):,} records read")
     workers = min(os.cpu_count() or 1, 4) if len(records) >= PARALLEL_FROM else 1
     candidates = compare_all(records, workers=workers)
-    say(f"{len(candidates.pairs):,} pairs compared, {len(candidates.refused):,} refused")
+    say(f"{len(candidates.pairs):,} pairs compared, {candidates.refused:,} refused")
     trained = learn(records, candidates, labelled=labelled)
     say("model learnt")
     links = score(records, candidates, trained)
     say(f"{len(links):,} pairs weighed")
-    found = clusters(records, links, candidates.refused)
+    found = clusters(records, links, candidates.apart)
     say(f"{len(set(found)):,} people found")
     return records, found, trained
 

@@ -137,7 +137,9 @@ def _units_latin(word: str) -> list[tuple[str, str]]:
     for position, ch in enumerate(word):
         if ch in registry_names._LATIN_VOWELS:
             if position == 0:
-                units.append((ch if ch in "yw" else "a", ""))
+                # A first vowel is the name's "a" unit; its letter is kept as the unit's slot, so
+                # that Umar is not عامر (Amer) while Omar is عمر.
+                units.append(("y", "") if ch == "y" else ("w", "") if ch == "w" else ("a", ch))
             elif units:
                 units[-1] = (units[-1][0], units[-1][1] + ch)
         else:
@@ -169,7 +171,11 @@ def _squeezed(units: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], bool
     return out, False
 
 
-_ARTICLE = re.compile(r"^(?:al|el|ul|ال)(?:[\s\-]+|(?=\S{3,}))", re.IGNORECASE)
+# The article written apart (Al-Jubouri, Al Jubouri), or joined to a name long enough that it
+# cannot be part of it (Aljubouri, الجبوري; not Alwan, Allawi or Elias).
+_ARTICLE = re.compile(
+    r"^(?:(?:al|el|ul)(?:[\s\-]+|(?=[a-z]{5,}))|ال(?:\s+|(?=\S{3,})))", re.IGNORECASE
+)
 _APOSTROPHE = re.compile("['`\u2018\u2019\u02bb\u02bc]")
 
 
@@ -264,7 +270,7 @@ def compare(a: Name | None, b: Name | None) -> str:
         return SAME
     if a.key == b.key:
         worst = SAME
-        # The slot of a first vowel (Adel, عادل: its long a) and the last slot are not read.
+        # The last slot is not read (below).
         first_consonant = 1 if a.key[0] == "a" else 0
         # A name spelt the French way from its first vowel on writes every u as ou (Youssouf).
         french = any(
@@ -280,8 +286,6 @@ def compare(a: Name | None, b: Name | None) -> str:
         for position, (slot_a, slot_b) in enumerate(
             zip(a.slots[:read], b.slots[:read], strict=True)
         ):
-            if a.key[position] == "a" and position == 0:
-                continue
             first = position == first_consonant or french
             verdict = _slot_agrees(slot_a, a.arabic, slot_b, b.arabic, first)
             if verdict == DIFFERENT:
