@@ -3,7 +3,7 @@
 organisations, and the batch run that learns the matcher's parameters from the registry.
 
 The matcher itself is ``dedup`` (docs/REGISTRY.md); here it reads individuals as it reads a
-partner's list (``row_of``). A finding at a match probability of ``link.REVIEW_FLOOR`` or more is
+partner's list (``rows_of``). A finding at a match probability of ``link.REVIEW_FLOOR`` or more is
 kept as a ``PossibleDuplicate`` for review; a pair a reviewer decided is never reopened. What an
 organisation learns of another's record is the other organisation's name, nothing else
 (``notices``).
@@ -30,7 +30,6 @@ from django.utils.translation import gettext
 
 from nahrain.core.models import Organisation
 from nahrain.core.services import audit_record
-from nahrain.geo.models import AdminUnit
 from nahrain.registry.dedup import link, model
 from nahrain.registry.dedup.model import Model, Pattern
 from nahrain.registry.dedup.records import Record, record_of
@@ -81,12 +80,6 @@ def _unit_of(values: Mapping[str, Any], prefix: str) -> str:
     return governorate(*(values.get(f"{prefix}__{part}") for part in _UNIT))
 
 
-def governorates(unit_ids: Iterable[int]) -> dict[int, str]:
-    """The governorate p-code of each admin unit, in one query."""
-    units = AdminUnit.objects.filter(pk__in=set(unit_ids)).values_list("pk", *_UNIT)
-    return {pk: governorate(*parts) for pk, *parts in units}
-
-
 def matcher_row(
     values: Mapping[str, Any], document: str, *, origin: str, current: str
 ) -> dict[str, str]:
@@ -116,42 +109,15 @@ def matcher_row(
     }
 
 
-def _held_number(documents: Iterable[Document]) -> str:
-    numbers = sorted((d.kind, d.number) for d in documents if d.held and d.number)
-    return numbers[0][1] if numbers else ""
-
-
-def row_of(individual: Individual) -> dict[str, str]:
-    """An individual (with its household, documents, origin and place) as a matcher row."""
-    household = individual.household
-    values: dict[str, Any] = {
-        "pk": individual.pk,
-        "organisation_id": individual.organisation_id,
-        "name_written": individual.name_written,
-        "sex": individual.sex,
-        "born_on": individual.born_on,
-        "household__number": household.number,
-        "household__phone": household.phone,
-    }
-    for part in ("first", "father", "grandfather", "family"):
-        for script in ("ar", "lat"):
-            values[f"{part}_{script}"] = getattr(individual, f"{part}_{script}")
-    units = governorates(u for u in (household.origin_id, household.admin_unit_id) if u is not None)
-    return matcher_row(
-        values,
-        _held_number(individual.documents.all()),
-        origin=units.get(household.origin_id or 0, ""),
-        current=units.get(household.admin_unit_id or 0, ""),
-    )
-
-
 def _active(queryset: QuerySet[Individual]) -> QuerySet[Individual]:
     return queryset.filter(status=MemberStatus.ACTIVE, household__status=HouseholdStatus.ACTIVE)
 
 
 def _with_document(queryset: QuerySet[Individual]) -> QuerySet[Individual]:
     held = Document.objects.filter(individual=OuterRef("pk"), held=True).exclude(number="")
-    return queryset.annotate(document=Subquery(held.order_by("kind").values("number")[:1]))
+    return queryset.annotate(
+        document=Subquery(held.order_by("kind", "number").values("number")[:1])
+    )
 
 
 def rows_of(

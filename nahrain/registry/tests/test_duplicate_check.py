@@ -6,6 +6,7 @@ the batch run learns a model and stores pairs."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from io import StringIO
 from typing import Any
@@ -13,10 +14,12 @@ from typing import Any
 from django.core.management import call_command
 from django.test import Client
 
+from nahrain.geo.models import AdminUnit
 from nahrain.registry import matching, services
 from nahrain.registry.dedup import link
 from nahrain.registry.dedup.records import record_of
 from nahrain.registry.models import (
+    Document,
     DuplicateStatus,
     Household,
     Individual,
@@ -203,13 +206,25 @@ def test_a_decided_pair_is_not_reopened_by_a_new_check(personas: Personas, chame
     assert PossibleDuplicate.objects.filter(second=head).count() == 1
 
 
+def test_a_pair_two_checks_store_at_once_is_kept_once(personas: Personas, chameshku: Site) -> None:
+    _post(personas, "rania", iom_family(chameshku, unit="1"))
+    again = _post(personas, "rania", iom_family(chameshku, unit="2")).json()
+    head = Individual.objects.get(household__uid=again["uid"], relationship="head")
+    pair = PossibleDuplicate.objects.get(second=head)
+    found = [(pair.first_id, pair.second_id, 0.9, tuple(pair.pattern))]
+    # The other check read no pair before this one stored it: it stores the same pair again.
+    stored = matching.pairs_stored(found, "batch", among=PossibleDuplicate.objects.none())
+    assert stored == {(pair.first_id, pair.second_id): pair.pk}
+    assert PossibleDuplicate.objects.filter(second=head).count() == 1
+
+
 def _keys_follow_the_registry() -> None:
     """Every active individual has exactly its blocking keys; nobody else has any."""
     expected = set()
     for individual in Individual.objects.select_related("household"):
         active = individual.status == "active" and individual.household.status == "active"
         if active:
-            record = record_of(matching.row_of(individual), 0)
+            record = record_of(row_of(individual), 0)
             for rule, key in enumerate(link.blocking_keys(record)):
                 if key:
                     expected.add((individual.pk, rule, matching.stored_key(key)))
@@ -325,3 +340,42 @@ def test_the_batch_run_stores_a_model_and_pairs_learning_from_decisions(
     batch = PossibleDuplicate.objects.filter(found_by="batch")
     assert batch.exists()
     assert matching.current_model() is not None
+
+
+# The oracle of the keys test: an individual read object by object, as the set-based
+# ``matching.rows_of`` must read it.
+
+
+def governorates(unit_ids: Iterable[int]) -> dict[int, str]:
+    """The governorate p-code of each admin unit, in one query."""
+    units = AdminUnit.objects.filter(pk__in=set(unit_ids)).values_list("pk", *matching._UNIT)
+    return {pk: matching.governorate(*parts) for pk, *parts in units}
+
+
+def _held_number(documents: Iterable[Document]) -> str:
+    numbers = sorted((d.kind, d.number) for d in documents if d.held and d.number)
+    return numbers[0][1] if numbers else ""
+
+
+def row_of(individual: Individual) -> dict[str, str]:
+    """An individual (with its household, documents, origin and place) as a matcher row."""
+    household = individual.household
+    values: dict[str, Any] = {
+        "pk": individual.pk,
+        "organisation_id": individual.organisation_id,
+        "name_written": individual.name_written,
+        "sex": individual.sex,
+        "born_on": individual.born_on,
+        "household__number": household.number,
+        "household__phone": household.phone,
+    }
+    for part in ("first", "father", "grandfather", "family"):
+        for script in ("ar", "lat"):
+            values[f"{part}_{script}"] = getattr(individual, f"{part}_{script}")
+    units = governorates(u for u in (household.origin_id, household.admin_unit_id) if u is not None)
+    return matching.matcher_row(
+        values,
+        _held_number(individual.documents.all()),
+        origin=units.get(household.origin_id or 0, ""),
+        current=units.get(household.admin_unit_id or 0, ""),
+    )
