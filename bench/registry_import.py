@@ -66,6 +66,7 @@ HEADER = [
     "WG walking",
 ]
 TABLES = (
+    "registry_matchkey",
     "registry_householdevent",
     "registry_consent",
     "registry_stay",
