@@ -84,22 +84,11 @@ from itertools import accumulate
 from pathlib import Path
 from typing import NamedTuple
 
-COLUMNS = (
-    "record_id",
-    "org",
-    "first_name",
-    "father_name",
-    "grandfather_name",
-    "family_name",
-    "full_name",
-    "sex",
-    "date_of_birth",
-    "phone",
-    "document_number",
-    "household_id_in_org",
-    "admin1_origin",
-    "admin1_current",
-)
+from nahrain.registry.dedup.records import FIELDS
+
+# The dedupe-file columns (``nahrain registry dedupe-file``): the generator writes the list the
+# command reads.
+COLUMNS = FIELDS
 LABEL_COLUMNS = (
     "record_id",
     "person_id",
