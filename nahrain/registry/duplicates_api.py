@@ -57,7 +57,7 @@ class DuplicateRowOut(Schema):
     sides: list[SideOut]
 
 
-class FieldOut(Schema):
+class ComparedFieldOut(Schema):
     """A field side by side: the values of each record (null: not shown), and the words of
     what the matcher found (``mark``; empty for a field it does not compare)."""
 
@@ -78,7 +78,7 @@ class DecisionOut(Schema):
 
 
 class DuplicateOut(DuplicateRowOut):
-    fields: list[FieldOut]
+    fields: list[ComparedFieldOut]
     decisions: list[DecisionOut]
     undecided: bool
 

@@ -48,7 +48,6 @@ from nahrain.sites.schemas import (
     MonitoringIn,
     MonitoringOut,
     PopulationFigureOut,
-    RefusedOut,
     RiskIn,
     RiskOut,
     SiteDetailOut,
@@ -298,7 +297,7 @@ def site_reconciliation(request: HttpRequest, round: uuid.UUID) -> Reconciliatio
 
 def refused(exc: ValidationError) -> Status[Any]:
     """A write that breaks a rule of the site: 400 with the reason, for the person sending it."""
-    return Status(400, RefusedOut(detail=" ".join(exc.messages)))
+    return Status(400, DetailOut(detail=" ".join(exc.messages)))
 
 
 V = TypeVar("V", bound=Callable[..., Any])
@@ -357,7 +356,7 @@ def unit_out(u: ShelterUnit) -> UnitOut:
 
 
 @router.post(
-    "/{site_uid}/movements", response={201: SiteMovementOut, 400: RefusedOut, 404: RefusedOut}
+    "/{site_uid}/movements", response={201: SiteMovementOut, 400: DetailOut, 404: DetailOut}
 )
 @rules_answered
 def site_movement_create(
@@ -398,7 +397,7 @@ def site_movement_create(
     return Status(201, movement_out(movement))
 
 
-@router.post("/transfers", response={201: list[SiteMovementOut], 400: RefusedOut})
+@router.post("/transfers", response={201: list[SiteMovementOut], 400: DetailOut})
 @rules_answered
 def site_transfer_create(request: HttpRequest, payload: SiteTransferIn) -> Status[Any]:
     """Households moving from one site to another: the staff of both sites (a transfer changes
@@ -418,7 +417,7 @@ def site_transfer_create(request: HttpRequest, payload: SiteTransferIn) -> Statu
     return Status(201, [movement_out(m) for m in moves])
 
 
-@router.post("/{site_uid}/population", response={201: SitePopulationOut, 400: RefusedOut})
+@router.post("/{site_uid}/population", response={201: SitePopulationOut, 400: DetailOut})
 @rules_answered
 def site_population_create(
     request: HttpRequest, site_uid: uuid.UUID, payload: SitePopulationIn
@@ -468,7 +467,7 @@ def site_unit_list(request: HttpRequest, site_uid: uuid.UUID) -> list[UnitOut]:
     return [unit_out(u) for u in selectors.site_units(user=request.user, site=site)]
 
 
-@router.post("/{site_uid}/units", response={201: list[UnitOut], 400: RefusedOut})
+@router.post("/{site_uid}/units", response={201: list[UnitOut], 400: DetailOut})
 @rules_answered
 def site_unit_create(request: HttpRequest, site_uid: uuid.UUID, payload: UnitsIn) -> Status[Any]:
     """One unit (``code``) or a block's run (``first`` to ``last``, with a ``prefix``)."""
@@ -489,7 +488,7 @@ def site_unit_create(request: HttpRequest, site_uid: uuid.UUID, payload: UnitsIn
     return Status(201, [unit_out(u) for u in units])
 
 
-@router.post("/units/{unit_uid}/allocations", response={201: AllocationOut, 400: RefusedOut})
+@router.post("/units/{unit_uid}/allocations", response={201: AllocationOut, 400: DetailOut})
 @rules_answered
 def unit_allocation_create(
     request: HttpRequest, unit_uid: uuid.UUID, payload: AllocationIn, response: HttpResponse
@@ -505,7 +504,7 @@ def unit_allocation_create(
     return Status(201, allocation_out(allocation))
 
 
-@router.post("/allocations/{allocation_uid}/vacate", response={200: AllocationOut, 400: RefusedOut})
+@router.post("/allocations/{allocation_uid}/vacate", response={200: AllocationOut, 400: DetailOut})
 @rules_answered
 def allocation_vacate(
     request: HttpRequest, allocation_uid: uuid.UUID, payload: VacateIn, response: HttpResponse
@@ -541,7 +540,7 @@ def closure_out(request: HttpRequest, closure_uid: uuid.UUID) -> ClosureOut:
     )
 
 
-@router.post("/{site_uid}/closures", response={201: ClosureOut, 400: RefusedOut})
+@router.post("/{site_uid}/closures", response={201: ClosureOut, 400: DetailOut})
 @rules_answered
 def site_closure_create(
     request: HttpRequest, site_uid: uuid.UUID, payload: ClosureIn
@@ -556,7 +555,7 @@ def site_closure_create(
     return Status(201, closure_out(request, closure.uid))
 
 
-@router.post("/closures/{closure_uid}/cancel", response={200: ClosureOut, 400: RefusedOut})
+@router.post("/closures/{closure_uid}/cancel", response={200: ClosureOut, 400: DetailOut})
 @rules_answered
 def site_closure_cancel(
     request: HttpRequest, closure_uid: uuid.UUID, payload: CancelIn

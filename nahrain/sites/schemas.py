@@ -184,10 +184,6 @@ class DashboardOut(Schema):
 # --- shelters, movements, closures --------------------------------------------------------------
 
 
-class RefusedOut(Schema):
-    detail: str
-
-
 class SiteMovementIn(Schema):
     kind: str = Field(..., pattern="^(arrival|departure)$")
     on: date
