@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponseBase
-from django.utils.cache import add_never_cache_headers
+from django.utils.cache import add_never_cache_headers, patch_cache_control, patch_vary_headers
 
 
 class AuthenticatedHttpRequest(HttpRequest):
@@ -24,6 +24,17 @@ def no_store(response: R) -> R:
     """Mark an answer that carries personal data or a secret: no browser, proxy or shared
     cache may keep it (``Cache-Control: no-store`` among Django's never-cache headers)."""
     add_never_cache_headers(response)
+    return response
+
+
+def per_reader(response: R, *, exact: bool) -> R:
+    """Mark an answer whose figures depend on who asks (exact for the holding organisation, small
+    cells hidden for others): the exact one is kept by no cache (``no_store``), the suppressed
+    one by the reader's browser alone, so no shared cache hands one reader's answer to another."""
+    if exact:
+        return no_store(response)
+    patch_cache_control(response, private=True)
+    patch_vary_headers(response, ("Cookie", "Authorization"))
     return response
 
 

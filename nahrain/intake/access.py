@@ -62,3 +62,12 @@ def access_job(user: AnyUser, job_uid: Any) -> tuple[Job, Spec, Any]:
         raise Http404
     spec = access_spec(job.spec)
     return job, spec, spec.target_for_change(user, job.target)
+
+
+def access_job_rows(user: AnyUser, job_uid: Any) -> tuple[Job, Spec, Any]:
+    """A job's kept rows (its marked problems file): a personal file's go back to its uploader
+    alone; the others who may import into its target see its problems, not the whole list."""
+    job, spec, target = access_job(user, job_uid)
+    if spec.personal and job.created_by_id != user.pk:
+        raise Http404
+    return job, spec, target

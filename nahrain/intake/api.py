@@ -133,8 +133,13 @@ def spec_list(request: HttpRequest) -> list[SpecOut]:
 def job_detail(request: HttpRequest, job_uid: uuid.UUID, response: HttpResponse) -> JobOut:
     """A job's progress (stage, rows done of all), then its outcome: the figures it wrote and
     its warnings, or every problem that refused the file."""
-    job, _spec, _target = access.access_job(request.user, job_uid)
+    job, spec, target = access.access_job(request.user, job_uid)
     no_store(response)  # problems quote the file's cells
+    if job.problems:
+        user: User = request.user  # type: ignore[assignment]
+        services.personal_read(
+            actor=user, spec=spec, target=target, kept=job, what="job", problems=len(job.problems)
+        )
     return job_out(job)
 
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from nahrain.core.problems import ImportRejected
+from nahrain.core.services import audit_record
 from nahrain.intake import workers
 from nahrain.intake.models import Job, JobStatus, Upload, Worker
 from nahrain.intake.spec import Intake, Outcome, Spec, spec_named
@@ -148,6 +149,23 @@ def upload_map(*, upload: Upload, column_map: dict[str, str]) -> Upload:
 
 def upload_forget(*, upload: Upload) -> None:
     upload.delete()
+
+
+def personal_read(
+    *, actor: User, spec: Spec, target: Any, kept: Upload | Job, what: str, problems: int
+) -> None:
+    """Record that a user read a personal file's cells (a preview, a job's problems, a problems
+    file): which file and how many problems it showed, never the cells."""
+    if not spec.personal:
+        return
+    audit_record(
+        actor=actor,
+        action="intake.read",
+        object_type="intake.job" if isinstance(kept, Job) else "intake.upload",
+        object_id=kept.uid,
+        organisation=spec.organisation_of(target),
+        detail={"spec": spec.name, "what": what, "problems": problems},
+    )
 
 
 @transaction.atomic

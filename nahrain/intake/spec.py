@@ -84,6 +84,10 @@ class Spec:
     refusals: tuple[type[Exception], ...] = ()
     # Whether the preview offers to teach unknown place spellings (geo aliases).
     learns_aliases: bool = False
+    # Whether a file of this kind holds personal data (a beneficiary list): every answer quoting
+    # its cells is audited, and a kept file's rows (the marked problems file) go back to its
+    # uploader alone, not to everyone who may import into the same target.
+    personal: bool = False
 
 
 _SPECS: dict[str, Spec] = {}

@@ -174,6 +174,10 @@ def preview(request: AuthenticatedHttpRequest, upload_uid: uuid.UUID) -> HttpRes
         "unresolved": rejected.unresolved if rejected and spec.learns_aliases else [],
         "formats": FORMATS,
     }
+    shown = len(context["errors"]) + len(context["warnings"])
+    services.personal_read(
+        actor=request.user, spec=spec, target=target, kept=kept, what="preview", problems=shown
+    )
     return render(request, "intake/preview.html", _with_target(spec, target, context))
 
 
@@ -249,8 +253,25 @@ def preview_alias(request: AuthenticatedHttpRequest, upload_uid: uuid.UUID) -> H
 
 
 def _problems_response(
-    *, data: bytes, file: str, problems: list[Problem], format: str
+    request: AuthenticatedHttpRequest,
+    *,
+    spec: Spec,
+    target: Any,
+    kept: Upload | Job,
+    data: bytes,
+    problems: list[Problem],
+    format: str,
 ) -> HttpResponse:
+    """A problems file, its read audited when the file holds personal data."""
+    services.personal_read(
+        actor=request.user,
+        spec=spec,
+        target=target,
+        kept=kept,
+        what=f"problems.{format}",
+        problems=len(problems),
+    )
+    file = kept.file
     stem = file.rsplit(".", 1)[0] or "upload"
     if format == "xlsx":
         body = problems_xlsx(data=data, file=file, problems=problems)
@@ -278,7 +299,13 @@ def preview_problems(
     outcome, rejected, _refusal = _check(request, kept, spec, target)
     problems = rejected.problems if rejected else (outcome.problems if outcome else [])
     return _problems_response(
-        data=bytes(kept.data), file=kept.file, problems=problems, format=format
+        request,
+        spec=spec,
+        target=target,
+        kept=kept,
+        data=bytes(kept.data),
+        problems=problems,
+        format=format,
     )
 
 
@@ -319,7 +346,18 @@ def job(request: AuthenticatedHttpRequest, job_uid: uuid.UUID) -> HttpResponse:
         "errors": [p for p in problems if p.severity is Severity.ERROR],
         "warnings": [p for p in problems if p.severity is Severity.WARNING],
         "formats": FORMATS,
+        # The marked file holds the list's rows: a personal one's goes to its uploader alone.
+        "rows_file": not spec.personal or found.created_by_id == request.user.pk,
     }
+    if problems:  # a job in progress quotes no cell yet; each poll would be no read
+        services.personal_read(
+            actor=request.user,
+            spec=spec,
+            target=target,
+            kept=found,
+            what="job",
+            problems=len(problems),
+        )
     return render(request, template, _with_target(spec, target, context))
 
 
@@ -329,10 +367,17 @@ def job(request: AuthenticatedHttpRequest, job_uid: uuid.UUID) -> HttpResponse:
 def job_problems(
     request: AuthenticatedHttpRequest, job_uid: uuid.UUID, format: str
 ) -> HttpResponse:
-    found, _spec, _target = access.access_job(request.user, job_uid)
     if format not in FORMATS:
         return HttpResponse(status=404)
+    gate = access.access_job_rows if format == "xlsx" else access.access_job
+    found, spec, target = gate(request.user, job_uid)
     data = Job.objects.filter(pk=found.pk).values_list("data", flat=True).first() or b""
     return _problems_response(
-        data=bytes(data), file=found.file, problems=problems_from(found.problems), format=format
+        request,
+        spec=spec,
+        target=target,
+        kept=found,
+        data=bytes(data),
+        problems=problems_from(found.problems),
+        format=format,
     )

@@ -10,7 +10,7 @@ from typing import Any, Literal
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Router, Schema
 
-from nahrain.core.http import no_store
+from nahrain.core.http import per_reader
 from nahrain.registry import access, selectors
 from nahrain.registry.figures_exports import within_unit
 
@@ -72,8 +72,7 @@ def figures(
     found = selectors.figures(
         user=request.user, organisation=found_organisation, level=level, within=area
     )
-    if not found.suppressed:
-        no_store(response)  # exact small counts: for the holding organisation alone
+    per_reader(response, exact=not found.suppressed)  # exact small counts: the holder's alone
     return {
         "organisation": found_organisation.pk,
         "level": found.level,

@@ -12,7 +12,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from nahrain.core.http import AuthenticatedHttpRequest, no_store
+from nahrain.core.http import AuthenticatedHttpRequest, per_reader
 from nahrain.core.models import Organisation
 from nahrain.core.templatetags.nahrain_format import local_name
 from nahrain.geo.models import AdminUnit
@@ -145,7 +145,7 @@ def figures(request: AuthenticatedHttpRequest) -> HttpResponse:
         },
     )
     # Exact small counts are for the holding organisation alone: no cache keeps them.
-    return no_store(response) if not found.suppressed else response
+    return per_reader(response, exact=not found.suppressed)
 
 
 @login_required
@@ -164,4 +164,4 @@ def figures_file(request: AuthenticatedHttpRequest) -> HttpResponse:
     response["Content-Disposition"] = (
         content_disposition_header(as_attachment=True, filename=name) or "attachment"
     )
-    return no_store(response) if not found.suppressed else response
+    return per_reader(response, exact=not found.suppressed)

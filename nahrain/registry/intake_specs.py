@@ -998,6 +998,7 @@ BENEFICIARIES_SPEC = Spec(
     commit=lambda intake: _import(intake, dry_run=False),
     extra_targets=lambda organisation: [],
     learns_aliases=True,
+    personal=True,
 )
 
 

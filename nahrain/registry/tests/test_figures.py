@@ -295,3 +295,18 @@ def test_an_unknown_organisation_level_area_or_format_is_not_found(
     )
     assert api(personas, "karim", organisation=organisation, within="X").status_code == 404
     assert b"IOM" in get(personas, "karim", PAGE).content  # the choice of organisations
+
+
+def test_the_suppressed_figures_are_kept_by_the_readers_browser_alone(
+    personas: Personas, iom_registry: dict[str, Any]
+) -> None:
+    """Outside IOM the same address answers with small cells hidden: no shared cache may keep
+    that answer (nor hand it to anyone else)."""
+    organisation = str(personas.iom.pk)
+    answers = [
+        get(personas, "karim", EXPORT, organisation=organisation, format="csv"),
+        api(personas, "karim", organisation=organisation),
+    ]
+    for response in answers:
+        assert "private" in response["Cache-Control"]
+        assert {"Cookie", "Authorization"} <= {v.strip() for v in response["Vary"].split(",")}

@@ -15,6 +15,9 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from nahrain.core.models import AuditEvent
+from nahrain.intake import services as intake_services
+from nahrain.intake.models import Job
+from nahrain.intake.spec import spec_named
 from nahrain.registry import names, rollups
 from nahrain.registry.intake_specs import BENEFICIARIES, name_chain_split
 from nahrain.registry.models import (
@@ -567,3 +570,71 @@ def test_the_imports_figures_are_those_the_registry_counts_member_by_member(
         admin_unit_ids=[Household.objects.get(key="file:HH-009").admin_unit_id],
     )
     assert figures() == imported
+
+
+def test_a_refused_lists_rows_go_back_to_its_uploader_alone_and_every_read_is_audited(
+    personas: Personas, chameshku: Site
+) -> None:
+    """A beneficiary list refused by its job keeps its rows a day for the marked problems file:
+    the camp manager, who may import too, sees the problems but may not download the list."""
+    rows = [LONG_HEADER, *LONG_ROWS]
+    rows[1][3] = "2099-01-01"  # a date of birth in the future
+    data = io.StringIO()
+    csv.writer(data).writerows(rows)
+    job = Job.objects.create(
+        spec=BENEFICIARIES,
+        target=str(personas.iom.pk),
+        organisation=personas.iom,
+        file="list.csv",
+        data=data.getvalue().encode(),
+        sha256="0" * 64,
+        created_by=personas.rania.user,
+    )
+    assert intake_services.job_run(job_uid=str(job.uid)).status == "failed"
+    rania, omar = personas.rania.client(), personas.omar.client()
+
+    page = omar.get(f"/intake/jobs/{job.uid}/")
+    assert page.status_code == 200 and "date of birth is in the future" in page.content.decode()
+    assert "problems.xlsx" not in page.content.decode()
+    assert omar.get(f"/intake/jobs/{job.uid}/problems.xlsx").status_code == 404
+    assert omar.get(f"/intake/jobs/{job.uid}/problems.csv").status_code == 200
+    assert "problems.xlsx" in rania.get(f"/intake/jobs/{job.uid}/").content.decode()
+    marked = rania.get(f"/intake/jobs/{job.uid}/problems.xlsx")
+    assert marked.status_code == 200 and "no-store" in marked["Cache-Control"]
+    assert personas.omar.client().get(f"/api/v1/intake/jobs/{job.uid}").status_code == 200
+
+    reads = AuditEvent.objects.filter(action="intake.read", object_id=str(job.uid))
+    assert sorted((e.actor.username, e.detail["what"]) for e in reads if e.actor) == [
+        ("omar", "job"),
+        ("omar", "job"),
+        ("omar", "problems.csv"),
+        ("rania", "job"),
+        ("rania", "problems.xlsx"),
+    ]
+    assert all(e.organisation == personas.iom and e.detail["problems"] for e in reads)
+    assert "Khidir" not in str([e.detail for e in reads])
+
+
+def test_only_a_personal_files_reads_are_audited(personas: Personas) -> None:
+    """A master list holds figures, not people: reading its problems leaves no read row."""
+    job = Job.objects.create(
+        spec=BENEFICIARIES,
+        target=str(personas.iom.pk),
+        organisation=personas.iom,
+        file="list.csv",
+        sha256="0" * 64,
+        created_by=personas.rania.user,
+    )
+    for name in ("displacement.master_list", BENEFICIARIES):
+        spec = spec_named(name)
+        assert spec is not None
+        intake_services.personal_read(
+            actor=personas.rania.user,
+            spec=spec,
+            target=personas.iom,
+            kept=job,
+            what="job",
+            problems=1,
+        )
+    reads = AuditEvent.objects.filter(action="intake.read")
+    assert [e.detail["spec"] for e in reads] == [BENEFICIARIES]
