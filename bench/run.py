@@ -20,9 +20,10 @@ a. import of one national round: ``services.round_import`` of the CSV (read, par
 b. history: the baseline writes ``--rounds`` rounds into empty tables, the tables are emptied,
    then the importer loads the same rounds one after another, so both start alike.
 c. figures: on the imported history, each selector behind the dashboards against hand-written
-   SQL and against the raw facts (``bench/figures.py``), p50 and p95 over ``--repeat`` runs
-   after two warm-ups; ratio = p95(selector) / p95(SQL). With ``--boundaries`` (the default
-   when ../shared holds COD-AB), the boundaries are then imported and the selectors timed again.
+   SQL and against the raw facts (``bench/figures.py``), p50 and p95 (and p99 in the JSON) over
+   ``--repeat`` runs after two warm-ups; ratio = p95(selector) / p95(SQL). With
+   ``--boundaries`` (the default when ../shared holds COD-AB), the boundaries are then imported
+   and the selectors timed again.
 d. memory: tracemalloc's peak over one import and one baseline write (run apart from the timed
    ones, as tracemalloc slows Python down), and the process's ru_maxrss after each stage.
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, overload
 
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
@@ -285,6 +286,54 @@ class LocationFigure(NamedTuple):
     adm3_name_ar: str | None
 
 
+class LocationFigures(Sequence[LocationFigure]):
+    """The rows of ``location_figures``, kept as the driver returned them (plain tuples) and
+    named as they are read: each ``LocationFigure`` is made when an item is taken, and goes
+    when the reader lets it go.
+
+    A round's 4,000 named tuples, made up front, stayed in the collector's care for as long as
+    the answer lived (Python stops tracking plain tuples of numbers and strings at their first
+    collection, never a tuple subclass): they were what started full collections, each a scan
+    of every object of the process, during the selector (docs/PERFORMANCE.md). Read once, as
+    the pages, exports and API read it, the answer leaves no more for the collector than the
+    hand-written statement's rows."""
+
+    __slots__ = ("_rows",)
+
+    def __init__(self, rows: list[tuple[Any, ...]]) -> None:
+        self._rows = rows
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __iter__(self) -> Iterator[LocationFigure]:
+        return map(LocationFigure._make, self._rows)
+
+    @overload
+    def __getitem__(self, index: int) -> LocationFigure: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> LocationFigures: ...
+
+    def __getitem__(self, index: int | slice) -> LocationFigure | LocationFigures:
+        if isinstance(index, slice):
+            return LocationFigures(self._rows[index])
+        return LocationFigure._make(self._rows[index])
+
+    def __eq__(self, other: object) -> bool:
+        """Equal to the same rows, as ``LocationFigures`` or as a list or tuple of rows."""
+        if isinstance(other, LocationFigures):
+            return self._rows == other._rows
+        if isinstance(other, list | tuple):
+            return self._rows == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"LocationFigures({len(self._rows)} rows)"
+
+
 def location_figures(
     *,
     assessment_round: AssessmentRound,
@@ -292,10 +341,11 @@ def location_figures(
     within: AdminUnit | None = None,
     limit: int | None = None,
     offset: int = 0,
-) -> list[LocationFigure]:
+) -> LocationFigures:
     """Per-location figures of a round, most individuals first (then by place id), with the
     place and its units: one hand-written statement read into tuples, since building a model
-    instance for each row and its place cost several times the query (docs/PERFORMANCE.md)."""
+    instance for each row and its place cost several times the query, and a named tuple for
+    each row kept the collector busy (``LocationFigures``, docs/PERFORMANCE.md)."""
     assessment, location = LocationAssessment._meta.db_table, Location._meta.db_table
     unit = AdminUnit._meta.db_table
     where = ["a.round_id = %s"]
@@ -327,7 +377,7 @@ def location_figures(
             f"ORDER BY a.individuals DESC, l.external_id, a.population, a.id{page}",
             params,
         )
-        return list(map(LocationFigure._make, cursor.fetchall()))
+        return LocationFigures(cursor.fetchall())
 
 
 def series(

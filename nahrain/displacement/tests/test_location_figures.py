@@ -4,6 +4,7 @@ answered, for every round, population and kind of area, and its pages never over
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 from nahrain.displacement import generator, selectors
@@ -91,3 +92,27 @@ def test_location_figures_answer_what_the_orm_answered_on_a_generated_history(
     # Both populations, several hundred places a round, names and units all compared.
     assert compared > 2000
     assert any(r.population == "returnee" for r in whole)
+
+
+def test_the_rows_are_kept_plain_and_named_as_they_are_read() -> None:
+    """The answer keeps the driver's plain tuples, which the collector stops tracking (a tuple
+    subclass it would track for as long as the answer lives), and gives named rows to every
+    way of reading it."""
+    units = ("IQG01", "Duhok", "دهوك", "IQG01Q01", "Zakho", "زاخو", None, None, None)
+    plain = [
+        (7, 70, "P7", "Camp", "مخيم", 37.1, 42.7, "idp", 50, 210, *units),
+        (3, 30, "P3", "Town", "بلدة", None, None, "returnee", 4, 19, *units),
+    ]
+    rows = selectors.LocationFigures(list(plain))
+    assert len(rows) == 2
+    assert [tuple(r) for r in rows] == plain
+    assert all(isinstance(r, selectors.LocationFigure) for r in rows)
+    assert rows[0].place_id == "P7" and rows[-1].individuals == 19
+    assert rows[0].adm2_name_ar == "زاخو" and rows[1].adm3_pcode is None
+    assert isinstance(rows[1:], selectors.LocationFigures) and rows[1:] == plain[1:]
+    assert rows == plain and list(rows) == rows and rows == selectors.LocationFigures(plain)
+    assert rows != plain[:1] and rows != "not rows"
+    named = list(rows)  # what the selector used to keep
+    gc.collect()
+    assert not any(gc.is_tracked(row) for row in rows._rows)
+    assert all(gc.is_tracked(row) for row in named)
