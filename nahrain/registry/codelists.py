@@ -26,6 +26,13 @@ def codes(kind: str) -> list[str]:
     return [entry["code"] for entry in codelists()[kind]["codes"]]
 
 
+@cache
+def code_set(kind: str) -> frozenset[str]:
+    """The codes of one list as a set: the rules test every member of a national list against
+    it, two lookups a member."""
+    return frozenset(codes(kind))
+
+
 def label(kind: str, code: str, language: str | None = None) -> str:
     """A code's label in the reader's language (English where a label is missing)."""
     language = (language or get_language() or "en").split("-")[0]
@@ -43,13 +50,18 @@ def threshold(name: str) -> Any:
     return codelists()["thresholds"][name]
 
 
+@cache
+def _relationship_sexes() -> dict[str, str]:
+    return {
+        entry["code"]: str(entry["sex"])
+        for entry in codelists()["relationships"]["codes"]
+        if entry.get("sex")
+    }
+
+
 def relationship_sex(code: str) -> str | None:
     """The sex a relationship implies ("daughter": "f"), or None."""
-    for entry in codelists()["relationships"]["codes"]:
-        if entry["code"] == code:
-            sex = entry.get("sex")
-            return str(sex) if sex else None
-    return None
+    return _relationship_sexes().get(code)
 
 
 def age_on(born_on: date, day: date) -> int:

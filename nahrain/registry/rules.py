@@ -69,7 +69,7 @@ def member_problems(member: MemberIn, on: date) -> list[Problem]:
         problems.append(Problem("name_missing", "first_name", "A member needs a first name."))
     if member.sex not in ("f", "m"):
         problems.append(Problem("sex_unknown", "sex", f"Sex {member.sex!r} is not f or m."))
-    if member.relationship not in codelists.codes("relationships"):
+    if member.relationship not in codelists.code_set("relationships"):
         problems.append(
             Problem(
                 "relationship_unknown",
@@ -104,7 +104,7 @@ def member_problems(member: MemberIn, on: date) -> list[Problem]:
                 Problem("wg_answer", f"wg_{domain}", f"{domain}: answer {answer!r} is not 1 to 4.")
             )
     for document in member.documents:
-        if document.kind not in codelists.codes("documents"):
+        if document.kind not in codelists.code_set("documents"):
             problems.append(
                 Problem("document_unknown", "documents", f"Document {document.kind!r} is unknown.")
             )
