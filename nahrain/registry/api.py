@@ -360,7 +360,7 @@ def household_update(
 ) -> Status[Any]:
     """Change the household's own details; what is left out stays as it is."""
     household = access.access_household_by_uid(request.user, household_uid)
-    changes = payload.dict(exclude_unset=True, exclude={"on"})
+    changes = payload.dict(exclude_unset=True, exclude={"on", "key"})
     if "origin" in changes:
         changes["origin"] = _admin_unit(changes["origin"], "origin")
     if "vulnerabilities" in changes:
@@ -369,7 +369,7 @@ def household_update(
         if text in changes and changes[text] is None:
             changes[text] = ""
     services.household_update(
-        actor=_actor(request), household=household, on=_on(payload.on), **changes
+        actor=_actor(request), household=household, on=_on(payload.on), key=payload.key, **changes
     )
     return Status(200, household_written(request, household_uid))
 
@@ -381,12 +381,15 @@ def household_update(
 def member_add(request: HttpRequest, household_uid: uuid.UUID, payload: MemberAddIn) -> Status[Any]:
     """A member joins the household: a child born into it (``birth``) or a person joining."""
     household = access.access_household_by_uid(request.user, household_uid)
+    member = _member_in(payload)
+    member.key = None  # the key is the change's
     added = services.member_add(
         actor=_actor(request),
         household=household,
-        member=_member_in(payload),
+        member=member,
         on=payload.on,
         birth=payload.birth,
+        key=payload.key,
     )
     return Status(201, member_out(access.access_individual_by_uid(request.user, added.uid)))
 
@@ -401,11 +404,15 @@ def member_update(
     # Washington Group answer or a date of birth can be cleared.
     changes = {
         name: value
-        for name, value in payload.dict(exclude_unset=True, exclude={"on"}).items()
+        for name, value in payload.dict(exclude_unset=True, exclude={"on", "key"}).items()
         if value is not None or name.startswith("wg_") or name == "born_on"
     }
     services.member_update(
-        actor=_actor(request), individual=individual, on=_on(payload.on), **changes
+        actor=_actor(request),
+        individual=individual,
+        on=_on(payload.on),
+        key=payload.key,
+        **changes,
     )
     return Status(200, member_out(access.access_individual_by_uid(request.user, individual_uid)))
 
@@ -414,7 +421,9 @@ def member_update(
 def member_death(request: HttpRequest, individual_uid: uuid.UUID, payload: DeathIn) -> Status[Any]:
     """A member has died; the last member's death closes the household."""
     individual = access.access_individual_by_uid(request.user, individual_uid)
-    services.member_death(actor=_actor(request), individual=individual, on=payload.on)
+    services.member_death(
+        actor=_actor(request), individual=individual, on=payload.on, key=payload.key
+    )
     return Status(200, member_out(access.access_individual_by_uid(request.user, individual_uid)))
 
 
@@ -434,6 +443,7 @@ def household_depart(
         returned=payload.returned,
         destination=_admin_unit(payload.destination, "destination"),
         reason=payload.reason,
+        key=payload.key,
     )
     return Status(200, household_written(request, household_uid))
 
@@ -451,6 +461,7 @@ def household_move(request: HttpRequest, household_uid: uuid.UUID, payload: Move
         unit=_unit(site, payload.unit_uid),
         admin_unit=_admin_unit(payload.admin_unit, "admin_unit"),
         address=payload.address,
+        key=payload.key,
     )
     return Status(200, household_written(request, household_uid))
 
@@ -461,7 +472,9 @@ def household_split(
 ) -> Status[Any]:
     """Members form a household of their own at the same place; answers with the new one."""
     household = access.access_household_by_uid(request.user, household_uid)
-    members = access.individuals_readable(request.user).filter(household=household)
+    # Any member the caller reads: the service refuses those not in the household, after it
+    # found a split sent again with the same key (its members are in the new household then).
+    members = access.individuals_readable(request.user)
     found = {m.uid: m for m in members.filter(uid__in=[payload.head_uid, *payload.member_uids])}
     missing = {payload.head_uid, *payload.member_uids} - set(found)
     if missing:
@@ -475,6 +488,7 @@ def household_split(
         head=found[payload.head_uid],
         on=payload.on,
         unit=_unit(household.site, payload.unit_uid),
+        key=payload.key,
     )
     return Status(201, household_written(request, new.uid))
 
@@ -487,7 +501,7 @@ def household_merge(
     household = access.access_household_by_uid(request.user, household_uid)
     into = access.access_household_by_uid(request.user, payload.into_uid)
     merged = services.household_merge(
-        actor=_actor(request), household=household, into=into, on=payload.on
+        actor=_actor(request), household=household, into=into, on=payload.on, key=payload.key
     )
     return Status(200, household_written(request, merged.uid))
 
@@ -515,6 +529,7 @@ def consent_record(
         on=payload.on,
         given_by=payload.given_by,
         shared_with=shared_with,
+        key=payload.key,
     )
     return Status(201, consent_out(consent))
 
@@ -525,7 +540,9 @@ def consent_withdraw(
 ) -> Status[Any]:
     """The household withdrew a consent: from that day the purpose no longer allows the use."""
     consent = access.access_consent_by_uid(request.user, consent_uid)
-    withdrawn = services.consent_withdraw(actor=_actor(request), consent=consent, on=payload.on)
+    withdrawn = services.consent_withdraw(
+        actor=_actor(request), consent=consent, on=payload.on, key=payload.key
+    )
     return Status(200, consent_out(withdrawn))
 
 

@@ -1,6 +1,7 @@
 """Forms of the registry's pages: the registration in one step (the household and a roster of
 members), and the changes made on a household's page. Each change form is sent once
-(``OnceForm``): the view spends its key before writing."""
+(``OnceForm``): the form carries a key made when it is shown, and the service records the change
+once per key."""
 
 from __future__ import annotations
 
@@ -44,6 +45,7 @@ RULE_WORDS = {
     "unit_site": _("The shelter unit is not in this site."),
     "place_missing": _("Give a site or a place out of camp."),
     "birth_date": _("A birth is recorded on the day of birth."),
+    "key_used": _("This key was already used for another change."),
 }
 
 # The refusals the services give as a sentence alone (rule "refused").

@@ -168,7 +168,7 @@ class Individual(models.Model):
     serious_medical = models.BooleanField(_("serious medical condition"), default=False)
     pregnant_lactating = models.BooleanField(_("pregnant or lactating"), default=False)
     separated_child = models.BooleanField(_("unaccompanied or separated child"), default=False)
-    key = models.CharField(max_length=120, null=True, blank=True)  # noqa: DJ001 (as the household's)
+    key = models.CharField(max_length=120, null=True, blank=True)  # noqa: DJ001
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -283,13 +283,18 @@ class Stay(models.Model):
 class HouseholdEvent(models.Model):
     """One change to a household: what (registration, update, birth, death, split, merge,
     departure, move, verification, consent), on which day, by whom, and the values before and
-    after. Personal like the household: read by those who read it."""
+    after. Personal like the household: read by those who read it.
+
+    ``key`` is the idempotency key the change was sent with (a page's form, an API client's
+    request): the same change sent again finds it and records nothing more. Unique per
+    household; null, not blank, when there is none, so that the constraint leaves those apart."""
 
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20)
     on = models.DateField()
     changes = models.JSONField(default=dict, blank=True)  # {"field": [before, after]}
     note = models.CharField(max_length=300, blank=True)
+    key = models.CharField(max_length=120, null=True, blank=True)  # noqa: DJ001
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
@@ -297,6 +302,9 @@ class HouseholdEvent(models.Model):
 
     class Meta:
         ordering = ["household", "at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["household", "key"], name="household_event_key"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} on {self.on}"

@@ -32,6 +32,7 @@ WORDS = {
     "unknown_district": _("Not a known district"),
     "refused": _("Refused by a rule of the registry"),
     "member_unknown": _("Not a member of this household"),
+    "key_used": _("This key was already used for another change."),
     "organisation_missing": _("No organisation given whose registry this goes into"),
     "unknown_organisation": _("Not a known organisation"),
     # The registration form's own.

@@ -265,10 +265,24 @@ class HouseholdOut(HouseholdRowOut):
     events: list[EventOut]
 
 
+def change_key() -> Any:
+    """The ``key`` of a change, as a registration's: sent again with the same key, the change is
+    recorded once and answered as the first time; a key already used on the household for
+    another change is refused (422, rule ``key_used``)."""
+    return Field(
+        None,
+        min_length=1,
+        max_length=120,
+        description="idempotency key: sent again with the same key, the change is recorded "
+        "once and answered as the first time",
+    )
+
+
 class HouseholdUpdateIn(Schema):
     """The household's own details to change; what is left out stays as it is."""
 
     on: date | None = Field(None, description="the day of the change; today when left out")
+    key: str | None = change_key()
     phone: str | None = Field(None, max_length=32)
     address: str | None = Field(None, max_length=300)
     origin: str | None = Field(None, max_length=20, description="a p-code")
@@ -286,12 +300,14 @@ class MemberAddIn(MemberIn):
 
     on: date
     birth: bool = False
+    key: str | None = change_key()  # the change's, not the member's: a member added has none
 
 
 class MemberUpdateIn(Schema):
     """A member's details to correct; what is left out stays as it is."""
 
     on: date | None = Field(None, description="the day of the correction; today when left out")
+    key: str | None = change_key()
     first_ar: str | None = Field(None, max_length=80)
     father_ar: str | None = Field(None, max_length=80)
     grandfather_ar: str | None = Field(None, max_length=80)
@@ -317,6 +333,7 @@ class MemberUpdateIn(Schema):
 
 class DeathIn(Schema):
     on: date
+    key: str | None = change_key()
 
 
 # --- where the household lives: departure, move, split, merge ----------------------------------
@@ -327,6 +344,7 @@ class DepartureIn(Schema):
     returned: bool = Field(..., description="returned to its area of origin")
     destination: str | None = Field(None, max_length=20, description="a p-code, where known")
     reason: str = Field("", max_length=300)
+    key: str | None = change_key()
 
 
 class MoveIn(Schema):
@@ -337,6 +355,7 @@ class MoveIn(Schema):
     unit_uid: uuid.UUID | None = None
     admin_unit: str | None = Field(None, max_length=20, description="a p-code, out of camp")
     address: str = Field("", max_length=300)
+    key: str | None = change_key()
 
 
 class SplitIn(Schema):
@@ -346,11 +365,13 @@ class SplitIn(Schema):
     head_uid: uuid.UUID
     member_uids: list[uuid.UUID] = Field(default_factory=list, max_length=MAX_MEMBERS)
     unit_uid: uuid.UUID | None = None
+    key: str | None = change_key()
 
 
 class MergeIn(Schema):
     on: date
     into_uid: uuid.UUID = Field(..., description="the household this one joins")
+    key: str | None = change_key()
 
 
 # --- consent and visits ------------------------------------------------------------------------
@@ -361,10 +382,12 @@ class ConsentIn(Schema):
     on: date
     given_by: str = Field("head", max_length=120)
     shared_with: uuid.UUID | None = Field(None, description="the organisation, for sharing")
+    key: str | None = change_key()
 
 
 class WithdrawIn(Schema):
     on: date
+    key: str | None = change_key()
 
 
 class VisitIn(Schema):
@@ -372,3 +395,4 @@ class VisitIn(Schema):
     outcome: Literal["verified", "changed", "not_found"]
     members_seen: int | None = Field(None, ge=0, le=MAX_MEMBERS)
     note: str = Field("", max_length=300)
+    key: str | None = change_key()

@@ -186,6 +186,15 @@ def household_by_number(*, user: AnyUser, organisation: Organisation, number: st
     return access.households_readable(user).get(organisation=organisation, number=typed)
 
 
+def change_sent(*, user: AnyUser, household: Household, key: str) -> HouseholdEvent | None:
+    """The change recorded on a household the user reads under a form's key: the form was sent
+    before (``services`` records a change once per key)."""
+    if not key:
+        return None
+    readable = access.households_readable(user).filter(pk=household.pk)
+    return HouseholdEvent.objects.filter(household__in=readable, key=key).first()
+
+
 # The columns of the personal-data export: one row per member, the household's details repeated.
 EXPORT_COLUMNS = (
     "household_number",

@@ -1,5 +1,7 @@
 """Writes of the registry: keyword-only, typed, one transaction each, every change kept in the
-household's history (``HouseholdEvent``) and audited without personal values.
+household's history (``HouseholdEvent``) and audited without personal values. Every write takes a
+``key``: sent again with it, it returns what it made the first time and writes nothing more (a
+registration by ``Household.key``, a change by the key kept with its event, ``_sent``).
 
 Where a household lives in a site, the registry feeds the site: an arrival when it registers or
 moves in, a departure when it leaves (``sites.services.movement_record``, keyed so that a retried
@@ -15,7 +17,7 @@ import csv
 import io
 import random
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from functools import cache
 from typing import Any
@@ -293,10 +295,41 @@ def _event(
     on: date,
     changes: dict[str, Any] | None = None,
     note: str = "",
+    key: str | None = None,
 ) -> HouseholdEvent:
     return HouseholdEvent.objects.create(
-        household=household, kind=kind, on=on, changes=changes or {}, note=note[:300], actor=actor
+        household=household,
+        kind=kind,
+        on=on,
+        changes=changes or {},
+        note=note[:300],
+        key=key or None,
+        actor=actor,
     )
+
+
+KEY_USED = "This key was already used for another change."
+
+
+def _sent(
+    household: Household,
+    key: str | None,
+    kinds: Iterable[str],
+    same: Callable[[dict[str, Any]], bool] = lambda changes: True,
+) -> HouseholdEvent | None:
+    """The change already recorded on a household under ``key``: the same change sent again (a
+    double click, a resend after a lost answer, a client's retry) returns what it made the first
+    time and writes nothing more. Read under the household's lock, which every change takes
+    before it: a second sending at the same moment waits, then finds the first. A key used for
+    another kind of change, or for the same kind about another member, consent or household
+    (``same`` reads the first one's changes), is refused rather than answered with that change:
+    the caller's would be lost unseen."""
+    if not key:
+        return None
+    event = household.events.filter(key=key).first()
+    if event is not None and (event.kind not in kinds or not same(event.changes)):
+        raise RegistryRuleBroken([Problem("key_used", "key", KEY_USED)])
+    return event
 
 
 def _audit(actor: User | None, action: str, household: Household, **detail: Any) -> None:
@@ -666,14 +699,17 @@ def _shown(value: Any) -> Any:
 
 @transaction.atomic
 def household_update(
-    *, actor: User | None, household: Household, on: date, **changes: Any
+    *, actor: User | None, household: Household, on: date, key: str | None = None, **changes: Any
 ) -> Household:
     """Change a household's own details (phone, address, origin, displacement date, recorded
-    vulnerabilities), keeping the values before and after in its history."""
+    vulnerabilities), keeping the values before and after in its history. Sent again with the
+    same ``key``, it changes nothing more (as every change below)."""
     unknown = set(changes) - set(HOUSEHOLD_FIELDS)
     if unknown:
         raise RegistryRuleBroken(f"These cannot be changed here: {sorted(unknown)}.")
     household = Household.objects.select_for_update().get(pk=household.pk)
+    if _sent(household, key, ["update"]) is not None:
+        return household
     problems = date_problems(changes.get("displaced_on"), "displaced_on", timezone.localdate())
     if "vulnerabilities_recorded" in changes:
         changes["vulnerabilities_recorded"] = sorted(set(changes["vulnerabilities_recorded"]))
@@ -701,7 +737,7 @@ def household_update(
     household.phone_key = names.phone_key(household.phone)
     household.save()
     _derive(household, on)
-    _event(actor, household, "update", on, diff)
+    _event(actor, household, "update", on, diff, key=key)
     _audit(actor, "update", household, fields=sorted(diff))
     _after(actor, [household], [])
     return household
@@ -723,7 +759,7 @@ def _active(household: Household) -> None:
 
 @transaction.atomic
 def member_update(
-    *, actor: User | None, individual: Individual, on: date, **changes: Any
+    *, actor: User | None, individual: Individual, on: date, key: str | None = None, **changes: Any
 ) -> Individual:
     """Correct a member's details, keeping the values before and after in the household's
     history."""
@@ -732,6 +768,13 @@ def member_update(
         raise RegistryRuleBroken(f"These cannot be changed here: {sorted(unknown)}.")
     household = Household.objects.select_for_update().get(pk=individual.household_id)
     individual = Individual.objects.get(pk=individual.pk)
+    about = f"member {individual.uid}: "
+
+    def same(changes: dict[str, Any]) -> bool:
+        return any(name.startswith(about) for name in changes)
+
+    if _sent(household, key, ["member_update"], same) is not None:
+        return individual
     diff = {}
     for name, value in changes.items():
         before = getattr(individual, name)
@@ -788,7 +831,8 @@ def member_update(
         household,
         "member_update",
         on,
-        {f"member {individual.uid}: {k}": v for k, v in diff.items()},
+        {f"{about}{k}": v for k, v in diff.items()},
+        key=key,
     )
     _audit(actor, "member_update", household, fields=sorted(diff))
     _after(actor, [household], [household.site])
@@ -798,10 +842,20 @@ def member_update(
 
 @transaction.atomic
 def member_add(
-    *, actor: User | None, household: Household, member: MemberIn, on: date, birth: bool = False
+    *,
+    actor: User | None,
+    household: Household,
+    member: MemberIn,
+    on: date,
+    birth: bool = False,
+    key: str | None = None,
 ) -> Individual:
     """A member joins the household: a child born into it (``birth``) or a person joining."""
     household = Household.objects.select_for_update().get(pk=household.pk)
+    kind = "birth" if birth else "member_add"
+    sent = _sent(household, key, [kind])
+    if sent is not None:
+        return Individual.objects.get(uid=sent.changes["member"][1])
     _active(household)
     _today_checked(on, "on")
     problems = member_problems(member, on)
@@ -818,24 +872,23 @@ def member_add(
         raise RegistryRuleBroken(problems)
     (individual,) = _members_save(household, [member], on)
     _derive(household, on)
-    _event(
-        actor,
-        household,
-        "birth" if birth else "member_add",
-        on,
-        {"member": [None, str(individual.uid)]},
-    )
-    _audit(actor, "birth" if birth else "member_add", household)
+    _event(actor, household, kind, on, {"member": [None, str(individual.uid)]}, key=key)
+    _audit(actor, kind, household)
     _after(actor, [household], [household.site])
     matching.check(individuals=[individual], actor=actor)
     return individual
 
 
 @transaction.atomic
-def member_death(*, actor: User | None, individual: Individual, on: date) -> Individual:
+def member_death(
+    *, actor: User | None, individual: Individual, on: date, key: str | None = None
+) -> Individual:
     """A member has died. When the last member dies the household is closed as deceased (and its
     site records its departure)."""
     household = Household.objects.select_for_update().get(pk=individual.household_id)
+    died = [str(individual.uid), None]
+    if _sent(household, key, ["death"], lambda c: c.get("member") == died) is not None:
+        return Individual.objects.get(pk=individual.pk)
     _active(household)
     _today_checked(on, "on")
     individual = Individual.objects.get(pk=individual.pk)
@@ -852,7 +905,7 @@ def member_death(*, actor: User | None, individual: Individual, on: date) -> Ind
         )
     else:
         _derive(household, on)
-    _event(actor, household, "death", on, {"member": [str(individual.uid), None]})
+    _event(actor, household, "death", on, {"member": died}, key=key)
     _audit(actor, "death", household)
     _after(actor, [household], [site])
     return individual
@@ -891,6 +944,7 @@ def household_depart(
     returned: bool,
     destination: AdminUnit | None = None,
     reason: str = "",
+    key: str | None = None,
 ) -> Household:
     """The household has left where it was registered: returned to its area of origin
     (``returned``) or gone elsewhere. At a site, its departure is the site's movement."""
@@ -901,6 +955,8 @@ def household_depart(
         .select_related("site")
         .get(pk=household.pk)
     )
+    if _sent(household, key, ["departure"]) is not None:
+        return household
     _active(household)
     _today_checked(on, "on")
     if on < household.registered_on:
@@ -915,7 +971,15 @@ def household_depart(
         reason=reason,
         admin_unit=destination,
     )
-    _event(actor, household, "departure", on, {"status": ["active", household.status]}, note=reason)
+    _event(
+        actor,
+        household,
+        "departure",
+        on,
+        {"status": ["active", household.status]},
+        note=reason,
+        key=key,
+    )
     _audit(actor, "departure", household)
     _after(actor, [household], [site])
     return household
@@ -932,6 +996,7 @@ def household_move(
     admin_unit: AdminUnit | None = None,
     location: Location | None = None,
     address: str = "",
+    key: str | None = None,
 ) -> Household:
     """The household moves: to another unit of its site, to another site, or out of camp. The
     sites it leaves and joins record the departure and the arrival."""
@@ -940,6 +1005,8 @@ def household_move(
         .select_related("site")
         .get(pk=household.pk)
     )
+    if _sent(household, key, ["move"]) is not None:
+        return household
     _active(household)
     _today_checked(on, "on")
     if unit is not None and (site is None or unit.site_id != site.pk):
@@ -995,7 +1062,7 @@ def household_move(
         admin_unit=household.admin_unit,
         location=household.location,
     )
-    _event(actor, household, "move", on, {"site": [_shown(before), _shown(site)]})
+    _event(actor, household, "move", on, {"site": [_shown(before), _shown(site)]}, key=key)
     _audit(actor, "move", household)
     _after(actor, [household], [before, site], [unit_left])
     return household
@@ -1010,6 +1077,7 @@ def household_split(
     head: Individual,
     on: date,
     unit: ShelterUnit | None = None,
+    key: str | None = None,
 ) -> Household:
     """Some members form a household of their own (a married son's family), registered under a
     new number at the same place, with ``head`` as its head; the others stay. The people move:
@@ -1019,6 +1087,11 @@ def household_split(
         .select_related("site")
         .get(pk=household.pk)
     )
+    sent = _sent(household, key, ["split"])
+    if sent is not None:
+        return Household.objects.get(
+            organisation_id=household.organisation_id, number=sent.changes["to"][1]
+        )
     _active(household)
     _today_checked(on, "on")
     moving = {m.pk for m in members} | {head.pk}
@@ -1076,7 +1149,12 @@ def household_split(
         )
         new.save(update_fields=["allocation"])
     _event(
-        actor, household, "split", on, {"members": [len(moving), None], "to": [None, new.number]}
+        actor,
+        household,
+        "split",
+        on,
+        {"members": [len(moving), None], "to": [None, new.number]},
+        key=key,
     )
     _event(actor, new, "split", on, {"from": [household.number, None], "size": [None, new.size]})
     _audit(actor, "split", household, new=str(new.uid), members=len(moving))
@@ -1087,7 +1165,7 @@ def household_split(
 
 @transaction.atomic
 def household_merge(
-    *, actor: User | None, household: Household, into: Household, on: date
+    *, actor: User | None, household: Household, into: Household, on: date, key: str | None = None
 ) -> Household:
     """Two households of the same organisation become one: ``household``'s members join
     ``into`` (its head becomes a member), and ``household`` is closed as merged, its unit
@@ -1104,6 +1182,9 @@ def household_merge(
         .order_by("pk")
     }
     household, into = locked[household.pk], locked[into.pk]
+    joined = [None, into.number]
+    if _sent(household, key, ["merge"], lambda c: c.get("into") == joined) is not None:
+        return into
     _active(household)
     _active(into)
     _today_checked(on, "on")
@@ -1131,7 +1212,7 @@ def household_merge(
         _departure(actor, household, site, on, key, MovementPlace.UNKNOWN, individuals=count)
         if into.site is not None:
             _arrival(actor, into, into.site, on, f"{key}-in", households=0, individuals=count)
-    _event(actor, household, "merge", on, {"into": [None, into.number]})
+    _event(actor, household, "merge", on, {"into": joined}, key=key)
     _event(actor, into, "merge", on, {"from": [household.number, None], "members": [None, count]})
     _audit(actor, "merge", household, into=str(into.uid))
     _after(actor, [household, into], [site, into.site])
@@ -1150,6 +1231,7 @@ def consent_record(
     on: date,
     given_by: str = "head",
     shared_with: Organisation | None = None,
+    key: str | None = None,
 ) -> Consent:
     """The household agreed to a purpose (sharing: with a named organisation)."""
     if purpose not in codelists.codes("consent_purposes"):
@@ -1158,6 +1240,12 @@ def consent_record(
         raise RegistryRuleBroken("Sharing is agreed with a named organisation, and only sharing.")
     _today_checked(on, "on")
     household = Household.objects.select_for_update().get(pk=household.pk)
+    sent = _sent(household, key, ["consent"], lambda c: c.get(purpose) == [None, "given"])
+    if sent is not None:
+        first = Consent.objects.get(uid=sent.changes["consent"][1])
+        if first.shared_with_id != (shared_with.pk if shared_with is not None else None):
+            raise RegistryRuleBroken([Problem("key_used", "key", KEY_USED)])
+        return first
     current = household.consents.filter(
         purpose=purpose, shared_with=shared_with, withdrawn_on__isnull=True
     ).first()
@@ -1171,16 +1259,28 @@ def consent_record(
         given_by=given_by,
         recorded_by=actor,
     )
-    _event(actor, household, "consent", on, {purpose: [None, "given"]})
+    _event(
+        actor,
+        household,
+        "consent",
+        on,
+        {purpose: [None, "given"], "consent": [None, str(consent.uid)]},
+        key=key,
+    )
     _audit(actor, "consent", household, purpose=purpose)
     return consent
 
 
 @transaction.atomic
-def consent_withdraw(*, actor: User | None, consent: Consent, on: date) -> Consent:
+def consent_withdraw(
+    *, actor: User | None, consent: Consent, on: date, key: str | None = None
+) -> Consent:
     """The household withdrew a consent: from that day the purpose no longer allows the use."""
     household = Household.objects.select_for_update().get(pk=consent.household_id)
     consent = Consent.objects.get(pk=consent.pk)
+    ended = [str(consent.uid), None]
+    if _sent(household, key, ["consent"], lambda c: c.get("consent") == ended) is not None:
+        return consent
     if consent.withdrawn_on is not None:
         return consent
     _today_checked(on, "on")
@@ -1188,7 +1288,14 @@ def consent_withdraw(*, actor: User | None, consent: Consent, on: date) -> Conse
         raise RegistryRuleBroken("A consent is withdrawn after it was given.")
     consent.withdrawn_on, consent.withdrawn_by = on, actor
     consent.save(update_fields=["withdrawn_on", "withdrawn_by"])
-    _event(actor, household, "consent", on, {consent.purpose: ["given", "withdrawn"]})
+    _event(
+        actor,
+        household,
+        "consent",
+        on,
+        {consent.purpose: ["given", "withdrawn"], "consent": ended},
+        key=key,
+    )
     _audit(actor, "consent_withdraw", household, purpose=consent.purpose)
     return consent
 
@@ -1202,9 +1309,13 @@ def visit_record(
     outcome: str,
     members_seen: int | None = None,
     note: str = "",
+    key: str | None = None,
 ) -> Visit:
     """A verification visit and what it found."""
     household = Household.objects.select_for_update().get(pk=household.pk)
+    sent = _sent(household, key, ["visit"])
+    if sent is not None:
+        return Visit.objects.get(uid=sent.changes["visit"][1])
     _today_checked(on, "on")
     visit = Visit(
         household=household,
@@ -1216,7 +1327,14 @@ def visit_record(
     )
     visit.full_clean(exclude=["household", "actor"])
     visit.save()
-    _event(actor, household, "visit", on, {"outcome": [None, outcome]})
+    _event(
+        actor,
+        household,
+        "visit",
+        on,
+        {"outcome": [None, outcome], "visit": [None, str(visit.uid)]},
+        key=key,
+    )
     _audit(actor, "visit", household, outcome=outcome)
     return visit
 

@@ -10,7 +10,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponse, QueryDict
@@ -42,7 +41,13 @@ from nahrain.registry.forms import (
     WithdrawForm,
     problem_words,
 )
-from nahrain.registry.models import Household, HouseholdStatus, Individual, MemberStatus
+from nahrain.registry.models import (
+    Household,
+    HouseholdEvent,
+    HouseholdStatus,
+    Individual,
+    MemberStatus,
+)
 from nahrain.registry.services import RegistryRuleBroken
 from nahrain.sites.models import ShelterUnit, Site
 
@@ -318,40 +323,43 @@ def household(request: AuthenticatedHttpRequest, household_uid: uuid.UUID) -> Ht
     )
 
 
-def _spend(key: str) -> bool:
-    """Whether a form's key is sent for the first time (then it is spent): a double click or
-    a resend after a lost answer is recorded once."""
-    return bool(cache.add(f"registry:form:{key}", 1, timeout=24 * 3600))
-
-
 def _changed(
     request: AuthenticatedHttpRequest,
     household: Household,
     form: Any,
-    write: Callable[[], Any],
+    write: Callable[[str], Any],
     title: str,
     done: str,
+    *,
+    again: Callable[[HouseholdEvent], None] | None = None,
     **extra: Any,
 ) -> HttpResponse:
-    """A change made on a household's page: on a valid POST, make the write (once per form
-    shown) and go back to the household's page; on a refusal, show the form with the problems
-    in the reader's words."""
+    """A change made on a household's page: on a valid POST, make the write with the form's key
+    and go back to the household's page; on a refusal, show the form with the problems in the
+    reader's words. The form sent again is answered as the first time: the service finds its
+    key and records nothing more; and where the form no longer holds (the members split off,
+    the tent now taken), the change recorded under its key is answered (``again`` repeats what
+    the first answer told of it)."""
     if request.method != "POST":
         # The form shows the household's details (its members' names): a read like its page.
         services.household_read(actor=request.user, household=household, via="form")
     elif form.is_valid():
-        key = form.cleaned_data["key"]
-        if not _spend(key):
-            messages.info(request, _("This form was already sent; it is recorded once."))
-            return redirect("registry:household", household_uid=household.uid)
         try:
-            write()
+            write(form.cleaned_data["key"])
         except RegistryRuleBroken as refused:
-            cache.delete(f"registry:form:{key}")  # corrected and sent again, it counts
             for problem in refused.problems:
                 name = problem.field.rpartition(": ")[2]
                 form.add_error(name if name in form.fields else None, problem_words(problem))
         else:
+            messages.success(request, done)
+            return redirect("registry:household", household_uid=household.uid)
+    else:
+        sent = selectors.change_sent(
+            user=request.user, household=household, key=request.POST.get("key", "")
+        )
+        if sent is not None:
+            if again is not None:
+                again(sent)
             messages.success(request, done)
             return redirect("registry:household", household_uid=household.uid)
     return render(
@@ -377,10 +385,10 @@ def household_edit(request: AuthenticatedHttpRequest, household_uid: uuid.UUID) 
     }
     form = HouseholdEditForm(request.POST or None, initial=initial)
 
-    def write() -> Any:
+    def write(key: str) -> Any:
         changes = {n: v for n, v in form.cleaned_data.items() if n != "key"}
         return services.household_update(
-            actor=request.user, household=found, on=timezone.localdate(), **changes
+            actor=request.user, household=found, on=timezone.localdate(), key=key, **changes
         )
 
     return _changed(
@@ -402,7 +410,7 @@ def member_add(request: AuthenticatedHttpRequest, household_uid: uuid.UUID) -> H
     found = access.access_household_by_uid(request.user, household_uid)
     form = MemberAddForm(request.POST or None)
 
-    def write() -> Individual:
+    def write(key: str) -> Individual:
         member = form.member_in()
         birth = form.cleaned_data["birth"]
         if birth and member.born_on is None:
@@ -413,6 +421,7 @@ def member_add(request: AuthenticatedHttpRequest, household_uid: uuid.UUID) -> H
             member=member,
             on=form.cleaned_data["on"],
             birth=birth,
+            key=key,
         )
 
     return _changed(
@@ -435,9 +444,13 @@ def member_edit(request: AuthenticatedHttpRequest, individual_uid: uuid.UUID) ->
     found = access.access_household_by_uid(request.user, individual.household.uid)
     form = MemberEditForm(request.POST or None, individual=individual)
 
-    def write() -> Individual:
+    def write(key: str) -> Individual:
         return services.member_update(
-            actor=request.user, individual=individual, on=timezone.localdate(), **form.changes()
+            actor=request.user,
+            individual=individual,
+            on=timezone.localdate(),
+            key=key,
+            **form.changes(),
         )
 
     return _changed(
@@ -461,9 +474,9 @@ def member_death(request: AuthenticatedHttpRequest, individual_uid: uuid.UUID) -
     found = access.access_household_by_uid(request.user, individual.household.uid)
     form = MemberDeathForm(request.POST or None)
 
-    def write() -> Individual:
+    def write(key: str) -> Individual:
         return services.member_death(
-            actor=request.user, individual=individual, on=form.cleaned_data["on"]
+            actor=request.user, individual=individual, on=form.cleaned_data["on"], key=key
         )
 
     return _changed(
@@ -486,7 +499,7 @@ def depart(request: AuthenticatedHttpRequest, household_uid: uuid.UUID) -> HttpR
     found = access.access_household_by_uid(request.user, household_uid)
     form = DepartForm(request.POST or None)
 
-    def write() -> Household:
+    def write(key: str) -> Household:
         data = form.cleaned_data
         return services.household_depart(
             actor=request.user,
@@ -495,6 +508,7 @@ def depart(request: AuthenticatedHttpRequest, household_uid: uuid.UUID) -> HttpR
             returned=data["returned"],
             destination=data["destination"],
             reason=data["reason"],
+            key=key,
         )
 
     return _changed(
@@ -520,7 +534,7 @@ def move(request: AuthenticatedHttpRequest, household_uid: uuid.UUID) -> HttpRes
         units=selectors.free_units_of(user=request.user, organisation=found.organisation),
     )
 
-    def write() -> Household:
+    def write(key: str) -> Household:
         data = form.cleaned_data
         return services.household_move(
             actor=request.user,
@@ -530,6 +544,7 @@ def move(request: AuthenticatedHttpRequest, household_uid: uuid.UUID) -> HttpRes
             unit=data["unit"],
             admin_unit=data["admin_unit"] if data["site"] is None else None,
             address=data["address"],
+            key=key,
         )
 
     return _changed(
@@ -557,7 +572,10 @@ def split(request: AuthenticatedHttpRequest, household_uid: uuid.UUID) -> HttpRe
     )
     form = SplitForm(request.POST or None, members=members, units=units)
 
-    def write() -> Household:
+    def told(number: str) -> None:
+        messages.info(request, _("The new household's number is %(number)s.") % {"number": number})
+
+    def write(key: str) -> Household:
         data = form.cleaned_data
         new = services.household_split(
             actor=request.user,
@@ -566,14 +584,19 @@ def split(request: AuthenticatedHttpRequest, household_uid: uuid.UUID) -> HttpRe
             head=data["head"],
             on=data["on"],
             unit=data["unit"],
+            key=key,
         )
-        messages.info(
-            request, _("The new household's number is %(number)s.") % {"number": new.number}
-        )
+        told(new.number)
         return new
 
     return _changed(
-        request, found, form, write, _("Split the household"), _("The split is recorded.")
+        request,
+        found,
+        form,
+        write,
+        _("Split the household"),
+        _("The split is recorded."),
+        again=lambda first: told(first.changes["to"][1]) if "to" in first.changes else None,
     )
 
 
@@ -597,9 +620,13 @@ def merge(request: AuthenticatedHttpRequest, household_uid: uuid.UUID) -> HttpRe
         except Household.DoesNotExist:
             form.add_error("number", _("No household of your organisation has this number."))
 
-    def write() -> Household:
+    def write(key: str) -> Household:
         return services.household_merge(
-            actor=request.user, household=found, into=into[0], on=form.cleaned_data["on"]
+            actor=request.user,
+            household=found,
+            into=into[0],
+            on=form.cleaned_data["on"],
+            key=key,
         )
 
     return _changed(
@@ -620,7 +647,7 @@ def consent(request: AuthenticatedHttpRequest, household_uid: uuid.UUID) -> Http
     found = access.access_household_by_uid(request.user, household_uid)
     form = ConsentForm(request.POST or None)
 
-    def write() -> Any:
+    def write(key: str) -> Any:
         data = form.cleaned_data
         return services.consent_record(
             actor=request.user,
@@ -628,6 +655,7 @@ def consent(request: AuthenticatedHttpRequest, household_uid: uuid.UUID) -> Http
             purpose=data["purpose"],
             on=data["on"],
             shared_with=data["shared_with"] if data["purpose"] == "sharing" else None,
+            key=key,
         )
 
     return _changed(
@@ -644,9 +672,9 @@ def consent_withdraw(request: AuthenticatedHttpRequest, consent_uid: uuid.UUID) 
     found = access.access_household_by_uid(request.user, given.household.uid)
     form = WithdrawForm(request.POST or None)
 
-    def write() -> Any:
+    def write(key: str) -> Any:
         return services.consent_withdraw(
-            actor=request.user, consent=given, on=form.cleaned_data["on"]
+            actor=request.user, consent=given, on=form.cleaned_data["on"], key=key
         )
 
     return _changed(
@@ -668,7 +696,7 @@ def visit(request: AuthenticatedHttpRequest, household_uid: uuid.UUID) -> HttpRe
     found = access.access_household_by_uid(request.user, household_uid)
     form = VisitForm(request.POST or None)
 
-    def write() -> Any:
+    def write(key: str) -> Any:
         data = form.cleaned_data
         return services.visit_record(
             actor=request.user,
@@ -677,6 +705,7 @@ def visit(request: AuthenticatedHttpRequest, household_uid: uuid.UUID) -> HttpRe
             outcome=data["outcome"],
             members_seen=data["members_seen"],
             note=data["note"],
+            key=key,
         )
 
     return _changed(
