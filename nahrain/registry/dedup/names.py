@@ -39,6 +39,9 @@ SAME, TYPO, DIFFERENT, MISSING = "same", "typo", "different", "missing"
 # Kurdish (Sorani) spelling writes the vowel e as ە and a first vowel on a seat ئ; the project's
 # Arabic fold reads ە as ta marbuta, which inside a Kurdish name (ئەحمەد) is a vowel.
 _KURDISH_VOWELS = str.maketrans({"\u06d5": "\u0627", "\u06ce": "\u064a", "\u06c6": "\u0648"})
+# Inside a word ە is the short vowel Arabic spelling leaves unwritten: کامەران is كامران, محەمەد
+# is محمد, ئەحمەد (its seat read as alef) is احمد.
+_KURDISH_SHORT_E = re.compile("\u06d5(?=[\u0600-\u06ff])")
 
 _ARABIC_LONG = {"ا": "a", "و": "u", "ي": "i", "ع": "*"}
 _LATIN_LONG_I = ("ee", "ei", "ai", "ay", "ey", "ie", "ii", "iy", "ea")
@@ -192,7 +195,7 @@ def read(raw: str, *, family: bool = False) -> Name | None:
     arabic = _is_arabic(text)
     if arabic:
         normal = registry_names.arabic_normal(
-            registry_names._seated(text.translate(_KURDISH_VOWELS))
+            registry_names._seated(_KURDISH_SHORT_E.sub("", text).translate(_KURDISH_VOWELS))
         )
         joined = normal.replace(" ", "")
         units = _units_arabic(joined)

@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from nahrain.geo.normalize import ARABIC_DIGITS
 from nahrain.registry import names as registry_names
 from nahrain.registry.dedup import names
 from nahrain.registry.dedup.names import Name
@@ -106,8 +107,9 @@ def _is_arabic(text: str) -> bool:
 
 
 def date_of_birth(text: str) -> tuple[dt.date | None, bool]:
-    """The date and whether it is a convention; a year alone is read as 1 July of it."""
-    text = text.strip()
+    """The date and whether it is a convention; a year alone is read as 1 July of it. Digits
+    may be Arabic-Indic or Eastern (١٩٨٧-٠٦-٢٩, ۱۹۸۷-۰۶-۲۹), as Arabic keyboards type them."""
+    text = text.strip().translate(ARABIC_DIGITS)
     if not text:
         return None, False
     try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -23,6 +25,11 @@ SPELLINGS_OF_ONE_NAME = [
     ("كريم", "Kareem"),
     ("مصطفى", "Mustafa"),
     ("ئەحمەد", "Ahmed"),
+    # Sorani spelling writes the short e Arabic spelling leaves out.
+    ("کامەران", "كامران"),
+    ("محەمەد", "محمد"),
+    ("ئەحمەد", "احمد"),
+    ("کامەران", "Kamaran"),
     ("فاطمة", "Fatimah"),
     ("فاطمه", "فاطمة"),
     ("يوسف", "Yousef"),
@@ -165,6 +172,11 @@ def test_a_date_of_birth_by_convention_agrees_with_a_date_in_its_year() -> None:
     c = record_of(_row("3", date_of_birth="1985-12-03"), 2)
     assert model.DATE_LEVELS[model._date_level(a, b)] == "same year, one a convention"
     assert model.DATE_LEVELS[model._date_level(b, c)] == "day and month swapped"
+
+
+def test_a_date_of_birth_typed_in_arabic_indic_or_eastern_digits_is_read() -> None:
+    for typed in ("١٩٨٧-٠٦-٢٩", "۱۹۸۷-۰۶-۲۹", "٢٩/٠٦/١٩٨٧"):
+        assert record_of(_row("1", date_of_birth=typed), 0).born == dt.date(1987, 6, 29)
 
 
 def test_two_members_of_one_registration_never_join_one_cluster() -> None:
