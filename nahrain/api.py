@@ -135,6 +135,9 @@ def _routers() -> None:
     from nahrain.intake.api import router as intake_router
     from nahrain.registry.api import router as registry_router
     from nahrain.registry.figures_api import router as registry_figures_router
+    from nahrain.referrals.api import router as referrals_router
+    from nahrain.referrals.case_api import router as cases_router
+    from nahrain.referrals.directory_api import router as directory_router
     from nahrain.sites.api import router as sites_router
 
     api.add_router("/", core_router)
@@ -145,6 +148,9 @@ def _routers() -> None:
     api.add_router("/sites/", sites_router)
     api.add_router("/registry/figures", registry_figures_router)
     api.add_router("/registry/", registry_router)
+    api.add_router("/services/", directory_router)
+    api.add_router("/referrals/", referrals_router)
+    api.add_router("/cases/", cases_router)
 
 
 _routers()

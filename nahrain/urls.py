@@ -14,6 +14,8 @@ urlpatterns = [
     path("dtm/", include("nahrain.displacement.urls")),
     path("sites/", include("nahrain.sites.urls")),
     path("registry/", include("nahrain.registry.urls")),
+    # The service directory (services/), referrals (referrals/) and cases (cases/).
+    path("", include("nahrain.referrals.urls")),
     path("intake/", include("nahrain.intake.urls")),
     path("openrosa/", include("nahrain.collect.openrosa_urls")),
     path("collect/", include("nahrain.collect.urls")),

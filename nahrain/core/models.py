@@ -47,6 +47,12 @@ class Role(models.TextChoices):
     REGISTRATION_OFFICER = "registration_officer", _("Registration officer")
     # Downloads personal data from the registry: given apart, on top of a registry role.
     PERSONAL_DATA_EXPORT = "personal_data_export", _("Personal data export")
+    # Reads and holds the GBV cases assigned to them, and GBV referrals to the organisation.
+    GBV_CASE_WORKER = "gbv_case_worker", _("GBV case worker")
+    # Reads and holds the MHPSS cases assigned to them, and MHPSS referrals to the organisation.
+    MHPSS_WORKER = "mhpss_worker", _("MHPSS worker")
+    # Keeps the organisation's entries in the service directory.
+    SERVICE_MAPPER = "service_mapper", _("Service mapper")
     ORG_ADMIN = "org_admin", _("Organisation admin")
 
 

@@ -841,6 +841,42 @@ def member_update(
 
 
 @transaction.atomic
+def document_obtained(
+    *,
+    actor: User | None,
+    individual: Individual,
+    kind: str,
+    number: str,
+    on: date,
+) -> Individual:
+    """A civil document obtained for a member (through a legal-documentation case): held from
+    now on, with its number, in the household's history; the derived
+    vulnerabilities, figures and duplicate-check keys follow."""
+    if kind not in codelists.code_set("documents"):
+        raise RegistryRuleBroken([Problem("document", "kind", "Not a civil document of the list.")])
+    household = Household.objects.select_for_update().get(pk=individual.household_id)
+    number = number.strip()[:40]
+    before = Document.objects.filter(individual=individual, kind=kind).first()
+    Document.objects.update_or_create(
+        individual=individual,
+        kind=kind,
+        defaults={"held": True, "number": number, "number_key": names.document_key(number)},
+    )
+    _derive(household, on)
+    held_before = before is not None and before.held
+    _event(
+        actor,
+        household,
+        "document",
+        on,
+        {f"member {individual.uid}: {kind}": [held_before, True]},
+    )
+    _audit(actor, "document", household, kind=kind)
+    _after(actor, [household], [household.site])
+    return individual
+
+
+@transaction.atomic
 def member_add(
     *,
     actor: User | None,

@@ -12,6 +12,10 @@
 - ``root``: platform admin (second factor required)
 - ``rania``: IOM registration officer who may also export personal data
 - ``karim``: INTERSOS registration officer (another organisation's registry)
+- ``zainab``: INTERSOS GBV case worker
+- ``nour``: INTERSOS GBV case worker too (assigned to no case unless a test assigns her)
+- ``dilan``: DAMA MHPSS worker
+- ``sara``: IOM service mapper (keeps IOM's entries in the service directory)
 - ``nadia`` (a fixture of her own, so that the others' member lists stay as they are): IOM's
   organisation admin who is also one of its information managers (second factor required), the
   target in the security findings' tests and the matrix's half-signed-in persona
@@ -94,6 +98,10 @@ class Personas:
     root: Persona
     rania: Persona
     karim: Persona
+    zainab: Persona
+    nour: Persona
+    dilan: Persona
+    sara: Persona
 
 
 def _person(username: str, organisation: Organisation | None, role: str | None) -> Persona:
@@ -132,6 +140,10 @@ def personas(db: None) -> Personas:
         root=_person("root", None, None),
         rania=_registrar("rania", iom, export=True),
         karim=_registrar("karim", intersos, export=False),
+        zainab=_person("zainab", intersos, Role.GBV_CASE_WORKER),
+        nour=_person("nour", intersos, Role.GBV_CASE_WORKER),
+        dilan=_person("dilan", dama, Role.MHPSS_WORKER),
+        sara=_person("sara", iom, Role.SERVICE_MAPPER),
     )
 
 

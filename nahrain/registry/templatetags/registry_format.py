@@ -91,6 +91,7 @@ EVENT_WORDS = {
     "registration": _lazy("Registered"),
     "update": _lazy("Details changed"),
     "member_update": _lazy("A member's details corrected"),
+    "document": _lazy("A civil document obtained"),
     "member_add": _lazy("A member joined"),
     "birth": _lazy("A birth"),
     "death": _lazy("A death"),

@@ -1,0 +1,93 @@
+"""The code lists and thresholds of the service directory, referrals and cases, kept as
+versioned data with their sources (data/codelists.json): service types and who handles each,
+kinds of service points, population groups, languages, the fields a referral can share,
+urgencies and their response times, decline reasons, the ages of consent and assent, and the
+case types with their forms."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from django.utils.translation import get_language
+
+DATA = Path(__file__).resolve().parent / "data" / "codelists.json"
+
+
+@cache
+def codelists() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(DATA.read_text(encoding="utf-8"))
+    return data
+
+
+def entries(kind: str) -> list[dict[str, Any]]:
+    return list(codelists()[kind]["codes"])
+
+
+def codes(kind: str) -> list[str]:
+    """The codes of one list ("service_types", "shared_fields", ...), in their order."""
+    return [entry["code"] for entry in entries(kind)]
+
+
+def entry(kind: str, code: str) -> dict[str, Any]:
+    for found in codelists()[kind]["codes"]:
+        if found["code"] == code:
+            return dict(found)
+    raise KeyError(f"{code!r} is not a code of {kind!r}")
+
+
+def label(kind: str, code: str, language: str | None = None) -> str:
+    """A code's label in the reader's language (Arabic for Kurdish where missing, then English)."""
+    language = (language or get_language() or "en").split("-")[0]
+    try:
+        found = entry(kind, code)
+    except KeyError:
+        return code
+    if language == "ckb":
+        return str(found.get("label_ckb") or found.get("label_ar") or found["label_en"])
+    return str(found.get(f"label_{language}") or found["label_en"])
+
+
+def choices(kind: str) -> list[tuple[str, str]]:
+    return [(code, label(kind, code)) for code in codes(kind)]
+
+
+def handled_by(service: str) -> str:
+    """The role whose holders in the receiving organisation read a referral to this service."""
+    return str(entry("service_types", service)["handled_by"])
+
+
+def services_handled_by(role: str) -> list[str]:
+    return [e["code"] for e in entries("service_types") if e["handled_by"] == role]
+
+
+def respond_hours(urgency: str) -> int:
+    return int(entry("urgencies", urgency)["respond_hours"])
+
+
+def consent_ages() -> dict[str, int]:
+    ages = codelists()["consent_ages"]
+    return {k: int(ages[k]) for k in ("assent_from", "own_consent_from", "adult_from")}
+
+
+def case_type(code: str) -> dict[str, Any]:
+    return entry("case_types", code)
+
+
+def restricted_case_types() -> list[str]:
+    """The case types read only by their assigned case workers (GBV, MHPSS)."""
+    return [e["code"] for e in entries("case_types") if e["restricted"]]
+
+
+def case_types_opened_by(role: str) -> list[str]:
+    return [e["code"] for e in entries("case_types") if e["opened_by"] == role]
+
+
+def case_form(case_type_code: str, kind: str) -> list[dict[str, Any]]:
+    """The questions of one form of a case type ("assessment", "follow_up", ...)."""
+    forms: dict[str, list[dict[str, Any]]] = case_type(case_type_code)["forms"]
+    if kind not in forms:
+        raise KeyError(f"{case_type_code!r} cases have no {kind!r} form")
+    return forms[kind]
