@@ -38,6 +38,17 @@ A decision is made of a small vocabulary of grants, combined with ``|``:
   and change its registry's personal data)
 - ``REGISTRY_EXPORT``: the personal-data export role together with a registry role, in the
   object's organisation
+- ``SERVICE_MAPPER``: a service mapper of the object's organisation (who keeps its entries in the
+  service directory)
+- ``ANY_SERVICE_MAPPER``: a service mapper of any organisation (adding a point to one's own)
+- ``ANY_REFERRER``: a member of any organisation with a role that sends referrals (case
+  workers of every kind, registration officers, site managers)
+- ``ANY_CASE_WORKER``: a case worker, GBV case worker or MHPSS worker of any organisation
+- ``ASSIGNED``: a user the object's case is assigned to (``Target.assigned``)
+- ``CASE_WORKER``: a case worker of the object's organisation (who supervise its
+  child-protection and legal-documentation cases)
+- ``RECEIVER``: a member of the receiving organisation (``Target.receiving_organisation_id``)
+  holding the role that handles the referral's service (``Target.receiving_role``)
 - ``COLLECTOR``: a data-collector account of the object's organisation (ODK Collect's own
   credentials; no persona is one, so every persona is refused)
 - ``NOBODY``: the method is not allowed (405)
@@ -105,6 +116,13 @@ COLLECTOR = Grant(frozenset({"COLLECTOR"}))
 REGISTRY = Grant(frozenset({"REGISTRY"}))
 REGISTRY_EXPORT = Grant(frozenset({"REGISTRY_EXPORT"}))
 ANY_REGISTRY = Grant(frozenset({"ANY_REGISTRY"}))
+SERVICE_MAPPER = Grant(frozenset({"SERVICE_MAPPER"}))
+ANY_SERVICE_MAPPER = Grant(frozenset({"ANY_SERVICE_MAPPER"}))
+ANY_REFERRER = Grant(frozenset({"ANY_REFERRER"}))
+ANY_CASE_WORKER = Grant(frozenset({"ANY_CASE_WORKER"}))
+ASSIGNED = Grant(frozenset({"ASSIGNED"}))
+CASE_WORKER = Grant(frozenset({"CASE_WORKER"}))
+RECEIVER = Grant(frozenset({"RECEIVER"}))
 NOBODY = Grant(frozenset())
 
 LOGIN = "login"  # a redirect to the sign-in page
@@ -143,10 +161,17 @@ class Target:
     published: bool = False
     # Runs on the persona's client before the request (e.g. a pending upload in its session).
     prepare: Callable[[Client], None] | None = None
+    # A case's assigned workers; a referral's receiving organisation and the role there that
+    # handles its service.
+    assigned: tuple[User, ...] = ()
+    receiving_organisation_id: Any = None
+    receiving_role: str = ""
 
 
 SITE_STAFF_ROLES = frozenset({"site_manager", "information_manager"})
 REGISTRY_ROLES = frozenset({"registration_officer", "site_manager"})
+CASE_ROLES = frozenset({"case_worker", "gbv_case_worker", "mhpss_worker"})
+REFERRING_ROLES = CASE_ROLES | REGISTRY_ROLES
 
 
 def granted(grant: Grant, who: Who, target: Target) -> bool:
@@ -183,6 +208,26 @@ def granted(grant: Grant, who: Who, target: Target) -> bool:
             "REGISTRY_EXPORT" in atoms
             and "personal_data_export" in roles
             and bool(roles & REGISTRY_ROLES)
+        )
+        or ("SERVICE_MAPPER" in atoms and "service_mapper" in roles)
+        or (
+            "ANY_SERVICE_MAPPER" in atoms
+            and any("service_mapper" in r for r in who.roles_by_organisation.values())
+        )
+        or (
+            "ANY_REFERRER" in atoms
+            and any(r & REFERRING_ROLES for r in who.roles_by_organisation.values())
+        )
+        or (
+            "ANY_CASE_WORKER" in atoms
+            and any(r & CASE_ROLES for r in who.roles_by_organisation.values())
+        )
+        or ("ASSIGNED" in atoms and any(u.pk == who.user.pk for u in target.assigned))
+        or ("CASE_WORKER" in atoms and "case_worker" in roles)
+        or (
+            "RECEIVER" in atoms
+            and target.receiving_role
+            in who.roles_by_organisation.get(target.receiving_organisation_id, frozenset())
         )
     )
 

@@ -1,0 +1,5 @@
+from __future__ import annotations
+
+from nahrain.testing.permissions import Decision
+
+DIRECTORY_ENDPOINTS: tuple[Decision, ...] = ()
