@@ -192,8 +192,8 @@ def referral_send(
     key: str | None = None,
 ) -> Referral:
     """Send a person to a service of a point (another organisation's, or one's own). The
-    referral keeps the person's fields and the consent; the receiving side reads only what the
-    consent allows. Refused without a valid consent, to a service the point does not offer now,
+    referral keeps the consent and, of the person, only the fields it covers; the receiving
+    side reads them while it is in force. Refused without a valid consent, to a service the point does not offer now,
     and while the person has an open referral to the same service there."""
     if key:
         sent = Referral.objects.filter(organisation=organisation, key=key).first()
@@ -237,6 +237,7 @@ def referral_send(
             ]
         )
     hours = codelists.respond_hours(urgency)
+    shared = set(consent.fields)
     try:
         with transaction.atomic():
             referral = Referral.objects.create(
@@ -248,12 +249,14 @@ def referral_send(
                 service=service,
                 person_key=person_key,
                 individual=individual,
-                name=person.name.strip()[:200],
-                sex=person.sex,
-                age=person.age,
-                phone=person.phone.strip()[:32],
-                place=person.place.strip()[:200],
-                reason=reason.strip()[:1000],
+                # The referral carries the consented fields alone: the rest stays with the
+                # sender's own record (the registry, the case), if any.
+                name=person.name.strip()[:200] if "name" in shared else "",
+                sex=person.sex if "sex" in shared else "",
+                age=person.age if "age" in shared else None,
+                phone=person.phone.strip()[:32] if "phone" in shared else "",
+                place=person.place.strip()[:200] if "place" in shared else "",
+                reason=reason.strip()[:1000] if "reason" in shared else "",
                 urgency=urgency,
                 transport=transport,
                 sent_at=now,
