@@ -572,7 +572,7 @@ class ConsentMachine(RuleBasedStateMachine):
     # --- looking -----------------------------------------------------------------------------
 
     def _check(self, name: str, url: str, response: Any) -> str:
-        body = response.content.decode("utf-8", "replace")
+        body = str(response.content.decode("utf-8", "replace"))
         headers = json.dumps(dict(response.headers), ensure_ascii=False)
         shown = {c for c in self.canaries if c in body or c in headers}
         leaked = shown - self.allowed(name)
@@ -651,7 +651,7 @@ def _sequences() -> int:
 
 
 @pytest.fixture
-def every_logger() -> Iterator[None]:
+def all_logs() -> Iterator[None]:
     loggers = [logging.root] + [
         logger
         for logger in logging.root.manager.loggerDict.values()
@@ -668,7 +668,7 @@ def every_logger() -> Iterator[None]:
 
 
 def test_no_sequence_shows_a_field_the_rules_do_not_allow(
-    personas: Personas, every_logger: None
+    personas: Personas, all_logs: None
 ) -> None:
     points = builders.standard_points(personas)
     ConsentMachine.world = World(
