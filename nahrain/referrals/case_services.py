@@ -11,7 +11,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping
 from datetime import date
-from typing import Any
+from typing import Any, TypeGuard
 
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -71,6 +71,20 @@ def case_open(
                     "no_name",
                     "name",
                     _("A GBV case keeps no name: the case code stands for the survivor."),
+                )
+            ]
+        )
+    if individual is not None and not named:
+        # The registry record holds the name, phone and household the case must not keep.
+        raise ReferralRuleBroken(
+            [
+                Problem(
+                    "no_record",
+                    "individual",
+                    _(
+                        "A GBV case is not linked to a registry record: the case code stands "
+                        "for the survivor."
+                    ),
                 )
             ]
         )
@@ -150,7 +164,7 @@ def answer_problems(case_type: str, kind: str, answers: Mapping[str, Any]) -> li
                 problems.append(Problem("required", name, _("An answer is needed.")))
             continue
         kind_of = question["kind"]
-        if kind_of == "choice" and value not in question["choices"]:
+        if kind_of == "choice" and (not isinstance(value, str) or value not in question["choices"]):
             problems.append(Problem("choice", name, _("Not one of the answers offered.")))
         elif kind_of == "boolean" and not isinstance(value, bool):
             problems.append(Problem("boolean", name, _("Answer yes or no.")))
@@ -163,17 +177,24 @@ def answer_problems(case_type: str, kind: str, answers: Mapping[str, Any]) -> li
         elif kind_of == "text" and (not isinstance(value, str) or len(value) > 2000):
             problems.append(Problem("text", name, _("A text of at most 2,000 characters.")))
         elif kind_of == "services" and (
-            not isinstance(value, list) or not set(value) <= set(codelists.codes("service_types"))
+            not _codes_listed(value) or not set(value) <= set(codelists.codes("service_types"))
         ):
             problems.append(Problem("services", name, _("Not services of the directory.")))
         elif kind_of == "documents" and (
-            not isinstance(value, list)
-            or not set(value) <= set(registry_codelists.codes("documents"))
+            not _codes_listed(value) or not set(value) <= set(registry_codelists.codes("documents"))
         ):
             problems.append(Problem("documents", name, _("Not civil documents of the list.")))
-        elif kind_of == "document" and value not in registry_codelists.codes("documents"):
+        elif kind_of == "document" and (
+            not isinstance(value, str) or value not in registry_codelists.codes("documents")
+        ):
             problems.append(Problem("document", name, _("Not a civil document of the list.")))
     return problems
+
+
+def _codes_listed(value: Any) -> TypeGuard[list[str]]:
+    """A list of codes (strings): an answer of a list question, before it is compared as a set
+    (a list of objects sent through the API would not make one)."""
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
 
 
 @transaction.atomic

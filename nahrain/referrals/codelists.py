@@ -91,3 +91,23 @@ def case_form(case_type_code: str, kind: str) -> list[dict[str, Any]]:
     if kind not in forms:
         raise KeyError(f"{case_type_code!r} cases have no {kind!r} form")
     return forms[kind]
+
+
+def case_forms(case_type_code: str) -> list[str]:
+    """The forms of a case type, in the order a case goes through them."""
+    return list(case_type(case_type_code)["forms"])
+
+
+def case_word(group: str, code: str, *, case_type: str = "", language: str | None = None) -> str:
+    """The words of a case form in the reader's language: a form's name (``group`` "forms"), a
+    question's label ("questions") or an answer's ("choices"); a case type's own words first
+    (key ``<case type>.<code>``), then the shared ones; Arabic for Kurdish where missing, then
+    English, then the code."""
+    words: dict[str, dict[str, str]] = codelists()["case_words"][group]
+    found = words.get(f"{case_type}.{code}") or words.get(code)
+    if found is None:
+        return code
+    language = (language or get_language() or "en").split("-")[0]
+    if language == "ckb":
+        return str(found.get("label_ckb") or found.get("label_ar") or found["label_en"])
+    return str(found.get(f"label_{language}") or found["label_en"])
