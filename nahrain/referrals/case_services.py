@@ -32,7 +32,7 @@ _CODE_ALPHABET = "34679ACDEFGHJKMNPQRTUVWXY"
 
 
 def _code(case_type: str) -> str:
-    prefix = {"gbv": "GBV", "mhpss": "MH", "child_protection": "CP"}.get(case_type, "LD")
+    prefix = codelists.case_type(case_type)["code_prefix"]
     return f"{prefix}-{''.join(secrets.choice(_CODE_ALPHABET) for _ in range(7))}"
 
 
@@ -64,13 +64,13 @@ def case_open(
         raise ReferralRuleBroken(_("The person is not in this organisation's registry."))
     person = person or PersonIn()
     named = bool(codelists.case_type(case_type)["named"])
-    if person.name and not named:
+    if (person.name or person.phone) and not named:
         raise ReferralRuleBroken(
             [
                 Problem(
                     "no_name",
-                    "name",
-                    _("A GBV case keeps no name: the case code stands for the survivor."),
+                    "name" if person.name else "phone",
+                    _("A GBV case keeps no name or phone: the case code stands for the survivor."),
                 )
             ]
         )
@@ -141,8 +141,8 @@ def case_unassign(*, actor: User, case: Case, user: User) -> None:
         raise ReferralRuleBroken(
             [Problem("last_worker", "user", _("Assign another case worker first."))]
         )
-    active.filter(user=user).update(ended_at=timezone.now())
-    _audit(actor, "unassigned", locked, user=user.pk)
+    if active.filter(user=user).update(ended_at=timezone.now()):
+        _audit(actor, "unassigned", locked, user=user.pk)
 
 
 def answer_problems(case_type: str, kind: str, answers: Mapping[str, Any]) -> list[Problem]:

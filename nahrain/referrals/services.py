@@ -193,8 +193,9 @@ def referral_send(
 ) -> Referral:
     """Send a person to a service of a point (another organisation's, or one's own). The
     referral keeps the consent and, of the person, only the fields it covers; the receiving
-    side reads them while it is in force. Refused without a valid consent, to a service the point does not offer now,
-    and while the person has an open referral to the same service there."""
+    side reads them while it is in force. Refused without a valid consent, to a service the
+    point does not offer now, and while the person has an open referral to the same service
+    there."""
     if key:
         sent = Referral.objects.filter(organisation=organisation, key=key).first()
         if sent is not None:
@@ -326,7 +327,12 @@ def referral_step(
     """Take one step of a referral: the receiving service acknowledges, accepts or declines
     (with a reason), sets an appointment, records the service provided or the person lost to
     follow-up; the sender closes it or withdraws it. Each hand-off checks the consent."""
-    locked = Referral.objects.select_for_update().select_related("consent").get(pk=referral.pk)
+    # Lock the referral alone: PostgreSQL locks no row on the nullable side of a join.
+    locked = (
+        Referral.objects.select_for_update(of=("self",))
+        .select_related("consent")
+        .get(pk=referral.pk)
+    )
     if key:
         done = locked.events.filter(key=key).first()
         if done is not None:
