@@ -1,6 +1,3 @@
-from django.urls import URLPattern, URLResolver, path
-from django.views.generic import RedirectView
+from django.urls import URLPattern, URLResolver
 
-urlpatterns: list[URLPattern | URLResolver] = [
-    path("services/", RedirectView.as_view(url="/"), name="directory")
-]
+urlpatterns: list[URLPattern | URLResolver] = []
