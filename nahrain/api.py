@@ -133,11 +133,11 @@ def _routers() -> None:
     from nahrain.displacement.api import router as dtm_router
     from nahrain.geo.api import router as geo_router
     from nahrain.intake.api import router as intake_router
-    from nahrain.registry.api import router as registry_router
-    from nahrain.registry.figures_api import router as registry_figures_router
     from nahrain.referrals.api import router as referrals_router
     from nahrain.referrals.case_api import router as cases_router
     from nahrain.referrals.directory_api import router as directory_router
+    from nahrain.registry.api import router as registry_router
+    from nahrain.registry.figures_api import router as registry_figures_router
     from nahrain.sites.api import router as sites_router
 
     api.add_router("/", core_router)
