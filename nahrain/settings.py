@@ -200,6 +200,16 @@ EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Nahrain <nahrain@localhost>")
 # Where the server is reached, for links printed by the command line.
 NAHRAIN_BASE_URL = os.environ.get("NAHRAIN_BASE_URL", "http://127.0.0.1:8000")
+# The channels a referral's notices go out through (docs/REFERRALS.md, "Notifications"): dotted
+# paths of callables taking a ``nahrain.referrals.notify.Notice``, comma-separated; e-mail alone
+# unless set (an SMS gateway's function besides it, say).
+NAHRAIN_REFERRAL_NOTIFIERS = [
+    name.strip()
+    for name in os.environ.get(
+        "NAHRAIN_REFERRAL_NOTIFIERS", "nahrain.referrals.notify.email"
+    ).split(",")
+    if name.strip()
+]
 # Authenticator apps show this name beside the account.
 OTP_TOTP_ISSUER = "Nahrain"
 # django-otp's admin pages must not show anyone's authenticator secret or recovery codes, not

@@ -34,6 +34,9 @@ class DemoUser:
     organisation: str | None
     role: str | None
     platform_admin: bool = False
+    # Further roles in the same organisation (a referral focal point who also keeps the
+    # organisation's entries in the service directory).
+    more_roles: tuple[str, ...] = ()
 
 
 USERS = [
@@ -43,6 +46,56 @@ USERS = [
     DemoUser("shilan.case", "Shilan", "Aziz", "INTERSOS", Role.CASE_WORKER),
     DemoUser("ahmed.viewer", "Ahmed", "Saleh", "DAMA", Role.VIEWER),
     DemoUser("sara.mdm", "Sara", "Jamil", "MdM", Role.DATA_ENTRY),
+    # Protection and health workers of the referrals slice: GBV case workers and MHPSS workers
+    # (who alone read their cases and the GBV or MHPSS referrals to their organisation), and each
+    # partner's referral focal point (a case worker, who receives its other referrals) who also
+    # keeps its entries in the service directory.
+    DemoUser("zainab.gbv", "Zainab", "Qasim", "INTERSOS", Role.GBV_CASE_WORKER),
+    DemoUser("nour.gbv", "Nour", "Hamid", "INTERSOS", Role.GBV_CASE_WORKER),
+    DemoUser("dilan.mhpss", "Dilan", "Rashid", "DAMA", Role.MHPSS_WORKER),
+    DemoUser("hozan.mhpss", "Hozan", "Ali", "IMC", Role.MHPSS_WORKER),
+    DemoUser("rebin.map", "Rebin", "Nawzad", "INTERSOS", Role.SERVICE_MAPPER),
+    DemoUser(
+        "ranj.crc", "Ranj", "Omar", "IOM", Role.CASE_WORKER, more_roles=(Role.SERVICE_MAPPER,)
+    ),
+    DemoUser(
+        "lana.mdm", "Lana", "Yousif", "MdM", Role.CASE_WORKER, more_roles=(Role.SERVICE_MAPPER,)
+    ),
+    DemoUser(
+        "karwan.imc", "Karwan", "Saeed", "IMC", Role.CASE_WORKER, more_roles=(Role.SERVICE_MAPPER,)
+    ),
+    DemoUser(
+        "mustafa.dama",
+        "Mustafa",
+        "Jasim",
+        "DAMA",
+        Role.CASE_WORKER,
+        more_roles=(Role.SERVICE_MAPPER,),
+    ),
+    DemoUser(
+        "azad.doh",
+        "Azad",
+        "Sulaiman",
+        "DoH-Duhok",
+        Role.CASE_WORKER,
+        more_roles=(Role.SERVICE_MAPPER,),
+    ),
+    DemoUser(
+        "hiba.doh",
+        "Hiba",
+        "Younis",
+        "DoH-Ninewa",
+        Role.CASE_WORKER,
+        more_roles=(Role.SERVICE_MAPPER,),
+    ),
+    DemoUser(
+        "kawa.doh",
+        "Kawa",
+        "Ahmed",
+        "DoH-Kirkuk",
+        Role.CASE_WORKER,
+        more_roles=(Role.SERVICE_MAPPER,),
+    ),
 ]
 
 
@@ -76,9 +129,10 @@ def demo_accounts_create() -> dict[str, str]:
             user.set_password(password)
             user.save(update_fields=["password"])
         if demo.organisation and demo.role:
-            services.membership_add(
-                actor=None, user=user, organisation=organisations[demo.organisation], role=demo.role
-            )
+            for role in (demo.role, *demo.more_roles):
+                services.membership_add(
+                    actor=None, user=user, organisation=organisations[demo.organisation], role=role
+                )
         passwords[demo.username] = password
     return passwords
 
@@ -87,7 +141,8 @@ def demo_load(demo: Demo) -> None:
     passwords = demo_accounts_create()
     demo.summary.append("\nDemo accounts (passwords are new on every run):")
     for user in USERS:
-        where = f"{user.role} at {user.organisation}" if user.organisation else "platform admin"
+        roles = ", ".join(r for r in (user.role, *user.more_roles) if r)
+        where = f"{roles} at {user.organisation}" if user.organisation else "platform admin"
         demo.summary.append(f"  {user.username:<14} {passwords[user.username]:<18} {where}")
     for admin in (u for u in USERS if u.platform_admin):
         account = User.objects.get(username=admin.username)

@@ -8,6 +8,7 @@ behind sign-in. It is sent once the write is committed, so a refused write tells
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -19,6 +20,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 
 from nahrain.core.models import Membership
 from nahrain.referrals import codelists
@@ -26,8 +28,11 @@ from nahrain.referrals import codelists
 if TYPE_CHECKING:
     from nahrain.referrals.models import Referral
 
-# Steps the receiving side is told of; the sender is told of every other step.
-TO_RECEIVER = ("sent", "withdrawn", "consent_narrowed", "consent_withdrawn")
+logger = logging.getLogger(__name__)
+
+# Steps the receiving side is told of (the sender's: sending, closing, withdrawing, consent
+# changes); the sender is told of every other step (the receiving side's).
+TO_RECEIVER = ("sent", "closed", "withdrawn", "consent_narrowed", "consent_withdrawn")
 
 
 @dataclass(frozen=True)
@@ -73,16 +78,22 @@ def referral_changed(referral: Referral, step: str) -> None:
     users = recipients(referral, step)
 
     def send() -> None:
+        subject = _("Nahrain: a referral needs your attention")
+        body = _(
+            "A referral you follow in Nahrain has changed.\nSign in to read it:\n%(link)s\n"
+        ) % {"link": link}
+        channels = _channels()
         for user in users:
-            notice = Notice(
-                user=user,
-                subject="Nahrain: a referral needs your attention",
-                body=(
-                    f"A referral you follow in Nahrain has changed.\nSign in to read it:\n{link}\n"
-                ),
-                link=link,
-            )
-            for channel in _channels():
-                channel(notice)
+            notice = Notice(user=user, subject=subject, body=body, link=link)
+            for channel in channels:
+                # The step is recorded: a channel that fails (a mail server down) is logged,
+                # and neither undoes it nor keeps the other notices from going out.
+                try:
+                    channel(notice)
+                except Exception:
+                    logger.exception(
+                        "referral notice not sent",
+                        extra={"channel": getattr(channel, "__name__", "")},
+                    )
 
     transaction.on_commit(send)

@@ -265,7 +265,12 @@ def referral_send(
                 key=key or None,
             )
     except IntegrityError:
-        # Another sending of the same person to the same service won the race.
+        # Another sending won the race: the same one sent twice at once (its key), whose
+        # referral is the answer, as when it is sent again later; or another sending of the
+        # same person to the same service.
+        sent = Referral.objects.filter(organisation=organisation, key=key).first() if key else None
+        if sent is not None and sent.point_id == point.pk and sent.service == service:
+            return sent
         raise ReferralRuleBroken(
             [
                 Problem(
@@ -327,7 +332,8 @@ def referral_step(
     """Take one step of a referral: the receiving service acknowledges, accepts or declines
     (with a reason), sets an appointment, records the service provided or the person lost to
     follow-up; the sender closes it or withdraws it. Each hand-off checks the consent."""
-    # Lock the referral alone: PostgreSQL locks no row on the nullable side of a join.
+    # Lock the referral alone: its consent is on the nullable side of the join (PostgreSQL
+    # refuses to lock it there).
     locked = (
         Referral.objects.select_for_update(of=("self",))
         .select_related("consent")

@@ -35,6 +35,7 @@ from nahrain.core.tests import permissions as core_matrix
 from nahrain.displacement.tests import permissions as dtm_matrix
 from nahrain.geo.tests import permissions as geo_matrix
 from nahrain.intake.tests import permissions as intake_matrix
+from nahrain.referrals.tests import permissions_referrals as referrals_matrix
 from nahrain.registry.tests import permissions as registry_matrix
 from nahrain.registry.tests import permissions_duplicates as duplicates_matrix
 from nahrain.sites.tests import permissions as sites_matrix
@@ -107,6 +108,7 @@ def _real_path_parameters(world: World) -> dict[str, list[Any]]:
         "individual_uid": [registry_matrix.individual(world).kwargs["individual_uid"]],
         "consent_uid": [registry_matrix.consent(world).kwargs["consent_uid"]],
         "pair_id": [duplicates_matrix.iom_pair(world).kwargs["pair_id"]],
+        "referral_uid": [referrals_matrix.referral(world).kwargs["referral_uid"]],
     }
 
 
