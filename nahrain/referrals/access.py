@@ -264,15 +264,22 @@ def consent_in_force(referral: Referral, today: date) -> bool:
 
 
 PERSON_FIELDS = ("name", "sex", "age", "phone", "place", "reason")
+# A service that declined the person, or a referral withdrawn, keeps nothing of them to read.
+CLOSED_TO_RECEIVER = ("declined", "withdrawn")
 
 
 def referral_fields_shown(referral: Referral, sides: set[str], today: date) -> dict[str, Any]:
-    """The person's fields a reader of the referral sees: all it holds on the sending side (the
-    sender's own record); on the receiving side only those the consent allows today."""
+    """The person's fields a reader of the referral sees: all it holds on the sending side (it
+    holds only the consented ones); on the receiving side those the consent allows today, until
+    the service declines the person or the referral is withdrawn."""
     held = {name: getattr(referral, name) for name in PERSON_FIELDS}
     if SENDER in sides:
         return held
-    if RECEIVER not in sides or not consent_in_force(referral, today):
+    if (
+        RECEIVER not in sides
+        or referral.status in CLOSED_TO_RECEIVER
+        or not consent_in_force(referral, today)
+    ):
         return {}
     allowed = set(referral.consent.fields)
     return {name: value for name, value in held.items() if name in allowed}

@@ -111,3 +111,12 @@ def case_word(group: str, code: str, *, case_type: str = "", language: str | Non
     if language == "ckb":
         return str(found.get("label_ckb") or found.get("label_ar") or found["label_en"])
     return str(found.get(f"label_{language}") or found["label_en"])
+
+
+def sector(service: str) -> tuple[str, str]:
+    """The cluster and area of responsibility of a service, as OCHA Iraq's 3W names them."""
+    try:
+        found = entry("service_types", service)
+    except KeyError:
+        return "", ""
+    return str(found.get("cluster", "")), str(found.get("area", ""))

@@ -284,10 +284,13 @@ def point_create(
     request: HttpRequest, response: HttpResponse, payload: DirectoryPointIn
 ) -> Status[Any]:
     """A new point of an organisation the caller maps, as its first draft: the directory shows
-    it once it is published."""
+    it once it is published. The same ``key`` sent again answers with the point it made."""
     organisation = _mapping_organisation(request, payload.organisation_id)
     created = services.point_create(
-        actor=_actor(request), organisation=organisation, point=point_in(request, payload)
+        actor=_actor(request),
+        organisation=organisation,
+        point=point_in(request, payload),
+        key=payload.key,
     )
     return Status(201, point_out(request, no_store(response), created.uid))
 

@@ -48,21 +48,6 @@ COUNTRY = "IQ"
 # The cluster (and area of responsibility) of each service type, as the Iraq Humanitarian
 # Response Plan's 3W reports them (Health, Protection with its GBV and Child Protection areas of
 # responsibility, Shelter and NFI, Education, Emergency Livelihoods, Multi-Purpose Cash).
-SECTORS = {
-    "phc": ("Health", ""),
-    "secondary_health": ("Health", ""),
-    "srh": ("Health", ""),
-    "mhpss_pfa": ("Protection", "MHPSS"),
-    "mhpss_counselling": ("Protection", "MHPSS"),
-    "mhpss_psychiatric": ("Health", "MHPSS"),
-    "gbv_case_management": ("Protection", "GBV"),
-    "child_protection": ("Protection", "Child Protection"),
-    "legal_aid": ("Protection", "General Protection"),
-    "cash": ("Multi-Purpose Cash", ""),
-    "shelter": ("Shelter and NFI", ""),
-    "education": ("Education", ""),
-    "livelihoods": ("Emergency Livelihoods", ""),
-}
 ISO_DAYS = {1: "MO", 2: "TU", 3: "WE", 4: "TH", 5: "FR", 6: "SA", 7: "SU"}
 
 # (column, HXL tag): the 3W columns.
@@ -467,7 +452,7 @@ def hxl_rows(entries: Sequence[ServicePointVersion]) -> list[dict[str, Any]]:
                 }
             )
         for offer in entry.offers.all():
-            sector, subsector = SECTORS.get(offer.service, ("", ""))
+            sector, subsector = codelists.sector(offer.service)
             for where in wheres:
                 rows.append(
                     {

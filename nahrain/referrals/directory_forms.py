@@ -22,7 +22,7 @@ from nahrain.referrals.directory_services import OfferIn, PointIn, VisitIn
 from nahrain.referrals.models import ServicePointVersion
 from nahrain.referrals.services import Problem, ReferralRuleBroken
 from nahrain.registry.forms import AdminUnitField
-from nahrain.sites.forms import DATE
+from nahrain.sites.forms import DATE, OnceForm
 from nahrain.sites.models import Site
 
 SEXES = [("f", _("Women and girls")), ("m", _("Men and boys"))]
@@ -119,14 +119,14 @@ def place_choices(units: Sequence[dict[str, Any]]) -> list[Any]:
 # --- a point's entry --------------------------------------------------------------------------
 
 
-class PointForm(forms.Form):
-    """What a point is, where, when it is open and how to reach it."""
+class PointForm(OnceForm):
+    """What a point is, where, when it is open and how to reach it (sent once: its key)."""
 
     organisation = OrganisationChoice(
         label=_("Organisation"), queryset=Organisation.objects.none(), required=True
     )
     kind = forms.ChoiceField(label=_("Kind of service point"), choices=[])
-    name_en = forms.CharField(label=_("Name in English"), max_length=200)
+    name_en = forms.CharField(label=_("Name in English"), max_length=200, required=False)
     name_ar = forms.CharField(label=_("Name in Arabic"), max_length=200, required=False)
     name_ckb = forms.CharField(label=_("Name in Kurdish"), max_length=200, required=False)
     admin_unit = AdminUnitField(

@@ -505,7 +505,7 @@ _AGES_ALL = frozenset(
 )
 
 # Warnings do not refuse the file; everything else does.
-WARNING_RULES = ("other_organisation", "no_english_name")
+WARNING_RULES = ("other_organisation",)
 
 WORDS = {
     "unknown_kind": gettext_lazy("Not a kind of service point"),
@@ -533,7 +533,6 @@ WORDS = {
     "dates_inverted": gettext_lazy("The end is before the start"),
     "point_refused": gettext_lazy("Refused by a rule of the service directory"),
     "other_organisation": gettext_lazy("Rows of another organisation, left out"),
-    "no_english_name": gettext_lazy("No English name: the Arabic name stands in for it"),
     "unknown_governorate": gettext_lazy("Not a known governorate"),
     "unknown_district": gettext_lazy("Not a known district"),
     "unknown_subdistrict": gettext_lazy("Not a known subdistrict"),
@@ -1531,16 +1530,6 @@ def _entry(reader: _Reader, point: _Point) -> PointIn | None:
     if not name_en and not name_ar:
         reader.error(point.row, "name_en", "no_name", "the point has no name, English or Arabic")
         return None
-    if not name_en:
-        # The directory keeps an English name on every entry: the Arabic one stands in for it
-        # until the mapper gives one (a draft is checked before it is published).
-        reader.error(
-            point.given_in.get("name_ar", point.row),
-            "name_en",
-            "no_english_name",
-            f"no English name: {name_ar!r} is written as the English name too, until one is given",
-        )
-        name_en = name_ar
     # A kind or a place given but not understood is a problem of its row already.
     kind = kept("kind", "")
     if not kind:

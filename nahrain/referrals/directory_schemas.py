@@ -252,6 +252,8 @@ class DirectoryPointIn(DirectoryEntryFields):
     they map several)."""
 
     organisation_id: uuid.UUID | None = None
+    # The client's key for this point: the same sending again adds no second point.
+    key: str | None = Field(default=None, max_length=100)
 
 
 class DirectoryDraftIn(DirectoryEntryFields):

@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -135,7 +136,17 @@ def _write(version: ServicePointVersion, point: PointIn, actor: User) -> Service
         setattr(version, name, getattr(point, name).strip())
     version.languages = list(point.languages)
     version.edited_by = actor
-    version.full_clean(exclude=["point", "number", "status", "edited_by", "published_by"])
+    try:
+        version.full_clean(exclude=["point", "number", "status", "edited_by", "published_by"])
+    except ValidationError as error:
+        # The model's own checks (an e-mail address, a length): the same refusal as the rules'.
+        raise ReferralRuleBroken(
+            [
+                Problem("invalid", name, message)
+                for name, messages in error.message_dict.items()
+                for message in messages
+            ]
+        ) from None
     version.save()
     version.offers.all().delete()
     ServiceOffer.objects.bulk_create(
@@ -163,15 +174,28 @@ def _write(version: ServicePointVersion, point: PointIn, actor: User) -> Service
     return version
 
 
-@transaction.atomic
-def point_create(*, actor: User, organisation: Organisation, point: PointIn) -> ServicePoint:
-    """A new service point of the organisation, as a first draft."""
+def _mapper_checked(actor: User, organisation: Organisation) -> None:
     if not access.maps_services(actor, organisation):
         raise ReferralRuleBroken(_("You do not map this organisation's services."))
+
+
+@transaction.atomic
+def point_create(
+    *, actor: User, organisation: Organisation, point: PointIn, key: str | None = None
+) -> ServicePoint:
+    """A new service point of the organisation, as a first draft. A ``key`` (the form's) makes
+    the same form sent twice add one point."""
+    _mapper_checked(actor, organisation)
+    if key:
+        made = ServicePoint.objects.filter(organisation=organisation, key=key).first()
+        if made is not None:
+            return made
     problems = point_problems(point)
     if problems:
         raise ReferralRuleBroken(problems)
-    created = ServicePoint.objects.create(organisation=organisation, created_by=actor)
+    created = ServicePoint.objects.create(
+        organisation=organisation, created_by=actor, key=key or None
+    )
     _write(ServicePointVersion(point=created, number=1, status=VersionStatus.DRAFT), point, actor)
     _audit(actor, "point_created", created)
     return created
@@ -181,6 +205,7 @@ def point_create(*, actor: User, organisation: Organisation, point: PointIn) -> 
 def draft_save(*, actor: User, point: ServicePoint, entry: PointIn) -> ServicePointVersion:
     """Write the point's draft: the one being edited, or a new one after the current entry."""
     locked = ServicePoint.objects.select_for_update().get(pk=point.pk)
+    _mapper_checked(actor, locked.organisation)
     problems = point_problems(entry)
     if problems:
         raise ReferralRuleBroken(problems)
@@ -197,6 +222,7 @@ def draft_save(*, actor: User, point: ServicePoint, entry: PointIn) -> ServicePo
 def draft_publish(*, actor: User, point: ServicePoint) -> ServicePointVersion:
     """The draft becomes the entry the response reads; the one before it is archived."""
     locked = ServicePoint.objects.select_for_update().get(pk=point.pk)
+    _mapper_checked(actor, locked.organisation)
     draft = locked.versions.filter(status=VersionStatus.DRAFT).first()
     if draft is None:
         raise ReferralRuleBroken(_("There is no draft to publish."))
@@ -214,6 +240,7 @@ def point_archive(*, actor: User, point: ServicePoint) -> None:
     """The point no longer serves: its current entry is archived (its draft dropped), so no
     referral can be sent to it; referrals already sent go on."""
     locked = ServicePoint.objects.select_for_update().get(pk=point.pk)
+    _mapper_checked(actor, locked.organisation)
     locked.versions.filter(status=VersionStatus.DRAFT).delete()
     locked.versions.filter(status=VersionStatus.CURRENT).update(status=VersionStatus.ARCHIVED)
     _audit(actor, "archived", locked)

@@ -312,7 +312,10 @@ def _entry_page(
             if point is None:
                 organisation = form.cleaned_data.get("organisation") or organisations[0]
                 point = directory_services.point_create(
-                    actor=request.user, organisation=organisation, point=entry
+                    actor=request.user,
+                    organisation=organisation,
+                    point=entry,
+                    key=form.cleaned_data["key"],
                 )
             else:
                 directory_services.draft_save(actor=request.user, point=point, entry=entry)

@@ -44,6 +44,16 @@ class ServicePoint(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    key = models.CharField(max_length=120, null=True, blank=True)  # noqa: DJ001
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "key"],
+                condition=Q(key__isnull=False),
+                name="point_key_unique",
+            )
+        ]
 
     def __str__(self) -> str:
         return str(self.uid)
@@ -62,7 +72,8 @@ class ServicePointVersion(models.Model):
     number = models.PositiveIntegerField()
     status = models.CharField(max_length=10, choices=VersionStatus.choices)
     kind = models.CharField(_("kind"), max_length=20)  # a code of "point_kinds"
-    name_en = models.CharField(_("name (English)"), max_length=200)
+    # A point known by its Arabic name alone is common: one name is needed, either.
+    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
     name_ar = models.CharField(_("name (Arabic)"), max_length=200, blank=True)
     name_ckb = models.CharField(_("name (Kurdish)"), max_length=200, blank=True)
     admin_unit = models.ForeignKey(AdminUnit, on_delete=models.PROTECT, related_name="+")

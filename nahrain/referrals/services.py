@@ -16,6 +16,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -165,11 +166,14 @@ def _from_registry(individual: Individual, today: date) -> PersonIn:
 
 
 def current_offer(point: ServicePoint, service: str) -> ServicePointVersion | None:
-    """The point's current entry, when it offers the service."""
+    """The point's current entry, when it offers the service and is open today."""
+    today = timezone.localdate()
     return (
         ServicePointVersion.objects.filter(
             point=point, status=VersionStatus.CURRENT, offers__service=service
         )
+        .filter(Q(active_from__isnull=True) | Q(active_from__lte=today))
+        .filter(Q(active_until__isnull=True) | Q(active_until__gte=today))
         .select_related("point")
         .first()
     )
@@ -212,6 +216,10 @@ def referral_send(
         person = _from_registry(individual, today)
     if case is not None and case.organisation_id != organisation.pk:
         raise ReferralRuleBroken(_("The case is not this organisation's."))
+    if case is not None and person is None:
+        person = PersonIn(
+            name=case.name, sex=case.sex, age=case.age, phone=case.phone, place=case.place
+        )
     person = person or PersonIn()
     problems = consent_problems(consent, person.age, today)
     if urgency not in codelists.codes("urgencies"):
@@ -408,6 +416,7 @@ def consent_narrow(
     """The person shares less (fewer fields) or for a shorter time: never more, which takes a
     new consent and a new referral. The fields dropped are erased from the referral."""
     locked = Referral.objects.select_for_update().get(pk=referral.pk)
+    _sender_checked(actor, locked)
     consent = ReferralConsent.objects.select_for_update().get(referral=locked)
     if key and locked.events.filter(key=key).exists():
         return consent
@@ -446,13 +455,13 @@ def consent_withdraw(*, actor: User, referral: Referral, key: str | None = None)
     """The person withdraws consent: the receiving side reads nothing of them any more, the
     fields are erased from the referral, and an open referral ends as withdrawn."""
     locked = Referral.objects.select_for_update().get(pk=referral.pk)
+    _sender_checked(actor, locked)
     consent = ReferralConsent.objects.select_for_update().get(referral=locked)
-    if key and locked.events.filter(key=key).exists():
-        return locked
-    if consent.withdrawn_on is None:
-        consent.withdrawn_on = timezone.localdate()
-        consent.save()
-        _erase(locked, list(consent.fields))
+    if consent.withdrawn_on is not None:
+        return locked  # withdrawn once: a second withdrawal changes nothing, tells nobody
+    consent.withdrawn_on = timezone.localdate()
+    consent.save()
+    _erase(locked, list(consent.fields))
     if locked.status in OPEN_STATUSES:
         locked.status = ReferralStatus.WITHDRAWN
         locked.save()
@@ -460,6 +469,12 @@ def consent_withdraw(*, actor: User, referral: Referral, key: str | None = None)
     _audit(actor, "consent_withdrawn", locked, locked.organisation)
     notify.referral_changed(locked, "consent_withdrawn")
     return locked
+
+
+def _sender_checked(actor: User, referral: Referral) -> None:
+    """Consent is the sender's to record: the worker who met the person."""
+    if access.SENDER not in access.referral_sides(actor, referral):
+        raise ReferralRuleBroken(_("Only the sending side changes the person's consent."))
 
 
 def _erase(referral: Referral, fields: Sequence[str]) -> None:

@@ -57,3 +57,19 @@ def step_action(step: str) -> str:
 @register.filter
 def sex_words(code: Any) -> str:
     return str({"f": _("Female"), "m": _("Male")}.get(str(code), "—"))
+
+
+@register.filter
+def works_with_referrals(user: Any) -> bool:
+    """Whether the top bar shows the referrals: the user sends or receives them somewhere."""
+    from nahrain.referrals.access import REFERRING_ROLES, organisations_with
+
+    return bool(organisations_with(user, REFERRING_ROLES).exists())
+
+
+@register.filter
+def holds_cases(user: Any) -> bool:
+    """Whether the top bar shows the cases: the user is a case worker of some kind."""
+    from nahrain.referrals.access import CASE_ROLES, organisations_with
+
+    return bool(organisations_with(user, CASE_ROLES).exists())

@@ -8,6 +8,7 @@ downloads the directory; only IOM's service mappers see its drafts and change it
 from __future__ import annotations
 
 import dataclasses
+import uuid
 from typing import Any
 
 from nahrain.referrals import directory_services
@@ -125,6 +126,7 @@ def waiting_api(world: World) -> Target:
 def entry_form(name: str = "Zakho legal clinic") -> dict[str, Any]:
     """A point's entry as the page's form sends it: a legal aid office with one service."""
     return {
+        "key": f"page:{uuid.uuid4()}",
         "kind": "legal_aid_office",
         "name_en": name,
         "admin_unit": "IQG09Q04",
@@ -157,6 +159,7 @@ def point_edit_form(world: World) -> Target:
 def entry_body(name: str = "Zakho legal clinic") -> dict[str, Any]:
     """A point's entry as the API takes it."""
     return {
+        "key": f"page:{uuid.uuid4()}",
         "kind": "legal_aid_office",
         "name_en": name,
         "admin_unit": "IQG09Q04",

@@ -7,8 +7,8 @@ code under test:
 
 - a referral carries only the fields its consent covers; they are read by its sending side (the
   referrer, or the workers assigned to the case it came from), and on the receiving side (the
-  members holding the role that handles the service) while the consent is in force; by nobody
-  else;
+  members holding the role that handles the service) while the consent is in force and until
+  the service declines the person or the referral is withdrawn; by nobody else;
 - a child is referred only with a caregiver's consent, and from the age of assent the child's
   own agreement too; from the age of own consent the child consents;
 - a field dropped from a consent, or every field of a withdrawn one, is erased from the referral:
@@ -142,6 +142,10 @@ class ReferralModel:
     held: dict[str, str]  # field -> canary still on the referral
     consented: set[str]
     consent: str = "in_force"  # in_force, withdrawn, expired
+    status: str = "sent"  # as the last step left it
+
+    def refresh(self) -> None:
+        self.status = Referral.objects.values_list("status", flat=True).get(uid=self.uid)
 
 
 @dataclass
@@ -195,7 +199,11 @@ def _reads(name: str, referral: ReferralModel) -> set[str]:
     """The canaries of the referral the persona may read."""
     if _sender_side(name, referral):
         return set(referral.held.values())
-    if _receiver_side(name, referral) and referral.consent == "in_force":
+    if (
+        _receiver_side(name, referral)
+        and referral.consent == "in_force"
+        and referral.status not in ("declined", "withdrawn")
+    ):
         return {v for f, v in referral.held.items() if f in referral.consented}
     return set()
 
@@ -524,6 +532,7 @@ class ConsentMachine(RuleBasedStateMachine):
             data["appointment_on"] = (timezone.localdate() + timedelta(days=3)).isoformat()
         with self._writes():
             response = client.post(reverse("referrals:step", args=[referral.uid]), data)
+        referral.refresh()
         may = _sender_side(actor, referral) or _receiver_side(actor, referral)
         assert response.status_code == (302 if may else 404), (actor, step, response.status_code)
 
@@ -555,6 +564,7 @@ class ConsentMachine(RuleBasedStateMachine):
             )
         referral.held = {}
         referral.consent = "withdrawn"
+        referral.refresh()
 
     @rule(referral=referrals)
     def let_consent_expire(self, referral: ReferralModel) -> None:
@@ -602,6 +612,34 @@ class ConsentMachine(RuleBasedStateMachine):
         assert response.status_code == 200
         body = response.content.decode()
         # Lists name services, organisations and dates: never a person.
+        assert not {c for c in self.canaries if c in body}, f"{name} GET {url}"
+
+    @rule(case=cases, who=st.integers(0, 99), through_api=st.booleans())
+    def look_at_a_case(self, case: CaseModel, who: int, through_api: bool) -> None:
+        readers = sorted(case.readers())
+        name = readers[who % len(readers)] if who < 50 and readers else LOOKERS[who % len(LOOKERS)]
+        if through_api:
+            url = f"/api/v1/cases/{case.uid}"
+        else:
+            url = reverse("referrals:case", args=[case.uid])
+        response = self.world.clients[name].get(url)
+        reads = name in case.readers()
+        assert response.status_code == (200 if reads else 404), (name, url, response.status_code)
+        body = self._check(name, url, response)
+        if reads:
+            assert "no-store" in response["Cache-Control"]
+            for value in case.canaries:
+                assert value in body, f"{name} GET {url} does not show the case's own values"
+
+    @precondition(lambda self: self.list_looks < LIST_LOOKS)
+    @rule(name=st.sampled_from(LOOKERS), where=st.sampled_from(("cases", "reports")))
+    def look_at_cases_and_reports(self, name: str, where: str) -> None:
+        self.list_looks += 1
+        url = reverse(f"referrals:{where}")
+        response = self.world.clients[name].get(url)
+        assert response.status_code in (200, 404)
+        body = response.content.decode()
+        # The case list shows codes and types; reports show counts: never a person.
         assert not {c for c in self.canaries if c in body}, f"{name} GET {url}"
 
     @invariant()

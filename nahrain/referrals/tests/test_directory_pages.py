@@ -111,6 +111,13 @@ def test_a_mapper_adds_publishes_edits_and_archives_a_point(
     assert archived.context["shown"].archived
 
 
+def test_the_same_form_sent_twice_adds_one_point(personas: Personas, sara: Client) -> None:
+    form = _form()
+    first = _created(sara, form)
+    assert _created(sara, form) == first
+    assert ServicePoint.objects.count() == 1
+
+
 def test_another_organisations_mapper_changes_nothing(personas: Personas, sara: Client) -> None:
     point = builders.point(
         personas.iom, kind="crc", name_en="Zakho CRC", services_offered=("cash",)

@@ -86,9 +86,10 @@ def test_rania_sends_a_registry_person_and_again_with_the_same_key_once(
     assert sent["status"] == "sent" and sent["sides"] == ["sender"]
     assert (sent["organisation"], sent["to_organisation"]) == ("IOM", "INTERSOS")
     assert sent["point_name"] == "Zakho legal aid office"
-    # The sending side reads the whole copy it made, and where it came from.
-    assert sent["person"]["name"].startswith(NAME) and sent["person"]["phone"] == PHONE
-    assert sent["person"]["reason"] == REASON and sent["person"]["sex"] == "f"
+    # The referral carries the consented fields alone (sex, age, place): the sending side reads
+    # that copy, and where it came from; the name, phone and reason stay in IOM's registry.
+    assert sent["person"]["name"] == "" and sent["person"]["phone"] == ""
+    assert sent["person"]["reason"] == "" and sent["person"]["sex"] == "f"
     assert sent["individual_uid"] == str(samira.uid) and sent["referred_by"] == "rania"
     assert sent["consent"]["fields"] == ["age", "place", "sex"]
     assert [e["status"] for e in sent["events"]] == ["sent"]

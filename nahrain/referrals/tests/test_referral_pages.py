@@ -140,9 +140,12 @@ def test_rania_refers_samira_and_shilan_sees_only_what_she_agreed_to_share(
     personas: Personas, points: dict[str, ServicePoint], samira: Individual
 ) -> None:
     referral = _refer_samira(personas, points["legal"], samira, "legal_aid")
-    # Rania, who holds Samira's record, sees the copy she sent.
+    # The referral carries what Samira agreed to share, and nothing more: rania reads that
+    # copy; the name, phone and reason stay in IOM's registry.
     sender_page = _page(personas.rania.client(), referral)
-    assert NAME in sender_page and PHONE in sender_page and REASON in sender_page
+    assert "Zakho, Nizarke" in sender_page
+    assert NAME not in sender_page and PHONE not in sender_page and REASON not in sender_page
+    assert (referral.name, referral.phone, referral.reason) == ("", "", "")
 
     shilan = personas.shilan.client()
     page = _page(shilan, referral)
@@ -335,9 +338,11 @@ def test_a_typed_person_is_referred_from_the_page(
     response = client.post(url, form)
     assert response.status_code == 302, _errors(response)
     referral = Referral.objects.get()
-    assert (referral.organisation, referral.name, referral.individual) == (
+    # Only the consented sex and age are carried; the name typed stays with no one.
+    assert (referral.organisation, referral.name, referral.phone, referral.individual) == (
         personas.intersos,
-        "Amina Hassan",
+        "",
+        "",
         None,
     )
     page = _page(personas.dilan.client(), referral)
