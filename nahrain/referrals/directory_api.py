@@ -295,35 +295,41 @@ def point_create(
     return Status(201, point_out(request, no_store(response), created.uid))
 
 
-@router.get("/points/{uid}", response={200: DirectoryPointOut, 404: None})
-def point_detail(request: HttpRequest, response: HttpResponse, uid: uuid.UUID) -> dict[str, Any]:
+@router.get("/points/{point_uid}", response={200: DirectoryPointOut, 404: None})
+def point_detail(
+    request: HttpRequest, response: HttpResponse, point_uid: uuid.UUID
+) -> dict[str, Any]:
     """A point: its current entry; for its mappers also its draft and its versions."""
-    return point_out(request, response, uid)
+    return point_out(request, response, point_uid)
 
 
-@router.put("/points/{uid}/draft", response={200: DirectoryPointOut, **REFUSED})
+@router.put("/points/{point_uid}/draft", response={200: DirectoryPointOut, **REFUSED})
 def draft_save(
-    request: HttpRequest, response: HttpResponse, uid: uuid.UUID, payload: DirectoryDraftIn
+    request: HttpRequest, response: HttpResponse, point_uid: uuid.UUID, payload: DirectoryDraftIn
 ) -> Status[Any]:
     """Write the point's draft whole (its mappers): the current entry stays what the response
     reads until the draft is published."""
-    point = access.access_point_for_mapping(request.user, uid)
+    point = access.access_point_for_mapping(request.user, point_uid)
     services.draft_save(actor=_actor(request), point=point, entry=point_in(request, payload))
     return Status(200, point_out(request, no_store(response), point.uid))
 
 
-@router.post("/points/{uid}/publish", response={200: DirectoryPointOut, **REFUSED})
-def draft_publish(request: HttpRequest, response: HttpResponse, uid: uuid.UUID) -> Status[Any]:
+@router.post("/points/{point_uid}/publish", response={200: DirectoryPointOut, **REFUSED})
+def draft_publish(
+    request: HttpRequest, response: HttpResponse, point_uid: uuid.UUID
+) -> Status[Any]:
     """The draft becomes the current entry; the one before it is archived."""
-    point = access.access_point_for_mapping(request.user, uid)
+    point = access.access_point_for_mapping(request.user, point_uid)
     services.draft_publish(actor=_actor(request), point=point)
     return Status(200, point_out(request, no_store(response), point.uid))
 
 
-@router.post("/points/{uid}/archive", response={200: DirectoryPointOut, **REFUSED})
-def point_archive(request: HttpRequest, response: HttpResponse, uid: uuid.UUID) -> Status[Any]:
+@router.post("/points/{point_uid}/archive", response={200: DirectoryPointOut, **REFUSED})
+def point_archive(
+    request: HttpRequest, response: HttpResponse, point_uid: uuid.UUID
+) -> Status[Any]:
     """The point no longer serves: it leaves the directory, its draft dropped."""
-    point = access.access_point_for_mapping(request.user, uid)
+    point = access.access_point_for_mapping(request.user, point_uid)
     services.point_archive(actor=_actor(request), point=point)
     return Status(200, point_out(request, no_store(response), point.uid))
 

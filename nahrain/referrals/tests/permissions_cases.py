@@ -177,6 +177,7 @@ def to_open(world: World) -> Target:
     """A child-protection case to open (the type INTERSOS's case workers open)."""
     person = {"name": "Layla Omar", "sex": "f", "age": 11, "place": "Zakho"}
     return Target(
+        organisation_id=world.personas.intersos.pk,
         query={"type": "child_protection"},
         form=_once({**person, "opened_on": timezone.localdate().isoformat()}),
         json={"type": "child_protection", **person},
@@ -239,11 +240,14 @@ PAGE_ENDPOINTS: tuple[Decision, ...] = (
 API_ENDPOINTS: tuple[Decision, ...] = (
     api("GET /api/v1/cases/reports", SIGNED_IN),
     api("GET /api/v1/cases/", ANY_CASE_WORKER, audit="cases.list", personal=True),
+    # Opened by the case workers of INTERSOS (who open child-protection cases); a GBV case
+    # worker or an MHPSS worker is refused the type (422), anyone else the endpoint (404).
     api(
         "POST /api/v1/cases/",
-        ANY_CASE_WORKER,
+        CASE_WORKER,
         to_open,
         ok=201,
+        denied=(404, 422),
         audit="cases.opened",
         personal=True,
     ),

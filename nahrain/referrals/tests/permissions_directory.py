@@ -112,15 +112,15 @@ def waiting_point(world: World) -> Target:
 
 
 def published_api(world: World) -> Target:
-    return _target(iom_point(world), "uid", published=True)
+    return _target(iom_point(world), "point_uid", published=True)
 
 
 def draft_api(world: World) -> Target:
-    return _target(iom_point(world, "draft"), "uid", published=False)
+    return _target(iom_point(world, "draft"), "point_uid", published=False)
 
 
 def waiting_api(world: World) -> Target:
-    return _target(iom_point(world, "waiting"), "uid", published=True)
+    return _target(iom_point(world, "waiting"), "point_uid", published=True)
 
 
 def entry_form(name: str = "Zakho legal clinic") -> dict[str, Any]:
@@ -257,23 +257,27 @@ DIRECTORY_ENDPOINTS: tuple[Decision, ...] = (
         audit="directory.point_created",
         personal=True,
     ),
-    api(f"GET {SERVICES}/points/{{uid}}", PUBLISHED | SERVICE_MAPPER, (published_api, draft_api)),
     api(
-        f"PUT {SERVICES}/points/{{uid}}/draft",
+        f"GET {SERVICES}/points/{{point_uid}}",
+        PUBLISHED | SERVICE_MAPPER,
+        (published_api, draft_api),
+    ),
+    api(
+        f"PUT {SERVICES}/points/{{point_uid}}/draft",
         SERVICE_MAPPER,
         draft_body,
         audit="directory.draft_saved",
         personal=True,
     ),
     api(
-        f"POST {SERVICES}/points/{{uid}}/publish",
+        f"POST {SERVICES}/points/{{point_uid}}/publish",
         SERVICE_MAPPER,
         waiting_api,
         audit="directory.published",
         personal=True,
     ),
     api(
-        f"POST {SERVICES}/points/{{uid}}/archive",
+        f"POST {SERVICES}/points/{{point_uid}}/archive",
         SERVICE_MAPPER,
         published_api,
         audit="directory.archived",

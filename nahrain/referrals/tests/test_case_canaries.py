@@ -158,7 +158,6 @@ def _victims(personas: Personas, canaries: dict[str, str]) -> Victims:
         canaries={t: {v for k, v in canaries.items() if k.startswith(t)} for t in ("gbv", "mhpss")},
         kwargs={
             "point_uid": str(points["phcc"].uid),
-            "uid": str(points["phcc"].uid),  # the directory API's name for a point's id
             "kind": "follow_up",
             "format": "csv",
             "organisation_id": str(personas.intersos.pk),

@@ -35,6 +35,8 @@ from nahrain.core.tests import permissions as core_matrix
 from nahrain.displacement.tests import permissions as dtm_matrix
 from nahrain.geo.tests import permissions as geo_matrix
 from nahrain.intake.tests import permissions as intake_matrix
+from nahrain.referrals.tests import permissions_cases as cases_matrix
+from nahrain.referrals.tests import permissions_directory as directory_matrix
 from nahrain.referrals.tests import permissions_referrals as referrals_matrix
 from nahrain.registry.tests import permissions as registry_matrix
 from nahrain.registry.tests import permissions_duplicates as duplicates_matrix
@@ -109,6 +111,14 @@ def _real_path_parameters(world: World) -> dict[str, list[Any]]:
         "consent_uid": [registry_matrix.consent(world).kwargs["consent_uid"]],
         "pair_id": [duplicates_matrix.iom_pair(world).kwargs["pair_id"]],
         "referral_uid": [referrals_matrix.referral(world).kwargs["referral_uid"]],
+        "case_uid": [
+            cases_matrix.gbv(world).kwargs["case_uid"],
+            cases_matrix.child_protection(world).kwargs["case_uid"],
+        ],
+        "point_uid": [
+            directory_matrix.published_api(world).kwargs["point_uid"],
+            directory_matrix.draft_api(world).kwargs["point_uid"],
+        ],
     }
 
 
