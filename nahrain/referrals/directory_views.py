@@ -8,6 +8,7 @@ kept by no cache (``no_store``)."""
 from __future__ import annotations
 
 import uuid
+from urllib.parse import urlencode
 from typing import Any
 
 from django.contrib import messages
@@ -93,6 +94,19 @@ def _query(request: AuthenticatedHttpRequest) -> str:
 # --- the directory ------------------------------------------------------------------------------
 
 
+def _referring_for(request: AuthenticatedHttpRequest) -> dict[str, str]:
+    """Whom the reader came to refer (``?individual=`` from a registry household's page,
+    ``?case=`` from a case): carried from the search to a point and on to the referral form,
+    which checks the reader may refer them."""
+    for name in ("individual", "case"):
+        value = request.GET.get(name, "")
+        try:
+            return {name: str(uuid.UUID(value))}
+        except ValueError:
+            continue
+    return {}
+
+
 @login_required
 @require_safe
 def directory(request: AuthenticatedHttpRequest) -> HttpResponse:
@@ -121,6 +135,8 @@ def directory(request: AuthenticatedHttpRequest) -> HttpResponse:
             "mapping": mapping,
             "drafts": directory_selectors.drafts_waiting(user=request.user) if mapping else [],
             "sends": access.organisations_with(request.user, access.REFERRING_ROLES).exists(),
+            "referring_for": _referring_for(request),
+            "referring_query": urlencode(_referring_for(request)),
         },
     )
     # A mapper's page lists their organisations' drafts: no cache may hand it on.
@@ -229,6 +245,8 @@ def point(request: AuthenticatedHttpRequest, point_uid: uuid.UUID) -> HttpRespon
             "map_config": _map_config(_feature(entry), focus=str(shown.point.uid))
             if entry is not None
             else None,
+            "referring_for": _referring_for(request),
+            "referring_query": urlencode(_referring_for(request)),
         },
     )
     return no_store(response) if shown.maps else response

@@ -219,6 +219,25 @@ def test_a_case_worker_finds_a_service_and_the_button_to_refer(
         assert "/referrals/to/" not in html
 
 
+def test_a_registry_person_is_carried_from_the_household_page_to_the_referral(
+    personas: Personas,
+) -> None:
+    points = builders.standard_points(personas)
+    woman = builders.iom_person(personas)
+    rania = personas.rania.client()
+    household = rania.get(f"/registry/h/{woman.household.uid}/").content.decode()
+    assert f"/services/?individual={woman.uid}" in household
+    found = rania.get("/services/", {"individual": str(woman.uid), "service": "legal_aid"})
+    legal = points["legal"].uid
+    assert f"/services/{legal}/?individual={woman.uid}" in found.content.decode()
+    point = rania.get(f"/services/{legal}/", {"individual": str(woman.uid)}).content.decode()
+    assert f"/referrals/to/{legal}/?individual={woman.uid}" in point
+    assert f"?service=legal_aid&amp;individual={woman.uid}" in point
+    # A value that is not an id is not carried.
+    point = rania.get(f"/services/{legal}/", {"individual": "<b>"}).content.decode()
+    assert f'href="/referrals/to/{legal}/"' in point
+
+
 @pytest.mark.parametrize("language", ["en", "ar", "ckb"])
 def test_the_pages_speak_the_readers_language_and_show_no_code(
     personas: Personas, sara: Client, language: str
