@@ -8,8 +8,8 @@ kept by no cache (``no_store``)."""
 from __future__ import annotations
 
 import uuid
-from urllib.parse import urlencode
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
