@@ -13,9 +13,10 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
 from django.core import signing
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -35,8 +36,13 @@ from nahrain.core.models import (
     Invitation,
     Membership,
     Organisation,
+    Role,
 )
 from nahrain.core.selectors import attempt_wait, second_factor_device
+
+# The roles that read GBV and MHPSS cases and referrals, and those kept apart from them.
+CONFIDENTIAL_ROLES = frozenset({Role.GBV_CASE_WORKER, Role.MHPSS_WORKER})
+OVERSEEING_ROLES = frozenset({Role.ORG_ADMIN, Role.INFORMATION_MANAGER})
 
 TOKEN_PREFIX = "nhr_"  # noqa: S105 (a marker, not a secret)
 
@@ -116,7 +122,11 @@ def membership_add(
     organisation: Organisation,
     role: str,
 ) -> Membership:
-    """Give a user a role in an organisation (idempotent)."""
+    """Give a user a role in an organisation (idempotent). The roles that read GBV and MHPSS
+    referrals are kept apart from those who oversee the organisation (``role_refusal``)."""
+    refusal = role_refusal(actor=actor, user=user, organisation=organisation, role=role)
+    if refusal:
+        raise RoleRefused(refusal)
     membership, created = Membership.objects.get_or_create(
         user=user, organisation=organisation, role=role
     )
@@ -131,6 +141,30 @@ def membership_add(
             detail={"user_id": user.pk, "role": role},
         )
     return membership
+
+
+class RoleRefused(ValidationError):
+    """A role that may not be given to this user by this actor."""
+
+
+def role_refusal(*, actor: User | None, user: User, organisation: Organisation, role: str) -> str:
+    """Why the role may not be given, or "". A GBV case worker or MHPSS worker reads the GBV and
+    MHPSS referrals the organisation receives: nobody gives that role to themselves, and it is
+    never held together with a role that oversees the organisation (its admins and information
+    managers) or by a platform admin, who are by design kept from those cases."""
+    roles = set(
+        Membership.objects.filter(user=user, organisation=organisation).values_list(
+            "role", flat=True
+        )
+    )
+    if role in CONFIDENTIAL_ROLES:
+        if actor is not None and actor.pk == user.pk:
+            return str(_("Nobody gives themselves a GBV or MHPSS role."))
+        if roles & OVERSEEING_ROLES or user.is_superuser:
+            return str(_("An admin or information manager cannot also hold a GBV or MHPSS role."))
+    if role in OVERSEEING_ROLES and roles & CONFIDENTIAL_ROLES:
+        return str(_("A GBV or MHPSS case worker cannot also be an admin or information manager."))
+    return ""
 
 
 @transaction.atomic

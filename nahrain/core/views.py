@@ -422,14 +422,23 @@ def members(request: AuthenticatedHttpRequest, organisation_id: str) -> HttpResp
                 "username", _("Nobody of that username is a member: invite them instead.")
             )
         else:
-            services.membership_add(
+            refusal = services.role_refusal(
                 actor=request.user,
                 user=member,
                 organisation=organisation,
                 role=form.cleaned_data["role"],
             )
-            messages.success(request, _("Role given."))
-            return redirect("core:members", organisation_id=organisation.pk)
+            if refusal:
+                form.add_error("role", refusal)
+            else:
+                services.membership_add(
+                    actor=request.user,
+                    user=member,
+                    organisation=organisation,
+                    role=form.cleaned_data["role"],
+                )
+                messages.success(request, _("Role given."))
+                return redirect("core:members", organisation_id=organisation.pk)
     return render(
         request,
         "core/members.html",

@@ -278,6 +278,8 @@ def referral_fields_shown(referral: Referral, sides: set[str], today: date) -> d
     if (
         RECEIVER not in sides
         or referral.status in CLOSED_TO_RECEIVER
+        # Declined once, closed to the service for good (the sender closing it changes nothing).
+        or referral.decline_reason
         or not consent_in_force(referral, today)
     ):
         return {}

@@ -131,9 +131,10 @@ def referral_out(shown: selectors.ReferralShown) -> dict[str, Any]:
             "given_on": consent.given_on,
             "until": consent.until,
             "method": consent.method,
-            "given_by": consent.given_by,
+            # Who consented tells a child's age band (a caregiver: under 15): the sending side's.
+            "given_by": consent.given_by if sender else None,
             "caregiver_relationship": consent.caregiver_relationship if sender else "",
-            "child_assent": consent.child_assent,
+            "child_assent": consent.child_assent if sender else None,
             "withdrawn_on": consent.withdrawn_on,
             "in_force": shown.consent_in_force,
         },
@@ -155,10 +156,20 @@ def referral_out(shown: selectors.ReferralShown) -> dict[str, Any]:
     }
 
 
-def _shown(request: HttpRequest, referral_uid: Any) -> selectors.ReferralShown:
-    """The referral as the caller sees it now, through its gate."""
+def _shown(request: HttpRequest, referral_uid: Any, via: str) -> selectors.ReferralShown:
+    """The referral as the caller sees it now, through its gate; the read is audited, with the
+    names of the fields shown and none of their values (``via``: which answer showed it)."""
     found, sides = access.access_referral_by_uid(request.user, referral_uid)
-    return selectors.referral_shown(user=request.user, referral=found, sides=sides)
+    shown = selectors.referral_shown(user=request.user, referral=found, sides=sides)
+    audit_record(
+        actor=_actor(request),
+        action="referrals.read",
+        object_type="referral",
+        object_id=found.uid,
+        organisation=found.organisation if shown.sender else found.to_organisation,
+        detail={"fields": sorted(shown.person), "via": via},
+    )
+    return shown
 
 
 # --- the lists ----------------------------------------------------------------------------------
@@ -277,7 +288,7 @@ def referral_send(request: HttpRequest, payload: ReferralSendIn) -> Status[Any]:
         ),
         key=payload.key,
     )
-    return Status(201, referral_out(_shown(request, referral.uid)))
+    return Status(201, referral_out(_shown(request, referral.uid, "api-send")))
 
 
 # --- one referral -------------------------------------------------------------------------------
@@ -287,17 +298,7 @@ def referral_send(request: HttpRequest, payload: ReferralSendIn) -> Status[Any]:
 def referral_detail(request: HttpRequest, referral_uid: uuid.UUID) -> dict[str, Any]:
     """A referral as the caller may see it, with its history and the steps they may take
     (the read is audited, with the names of the fields shown and none of their values)."""
-    shown = _shown(request, referral_uid)
-    referral = shown.referral
-    audit_record(
-        actor=_actor(request),
-        action="referrals.read",
-        object_type="referral",
-        object_id=referral.uid,
-        organisation=referral.organisation if shown.sender else referral.to_organisation,
-        detail={"fields": sorted(shown.person), "via": "api"},
-    )
-    return referral_out(shown)
+    return referral_out(_shown(request, referral_uid, "api"))
 
 
 @router.post("/{referral_uid}/steps", response={200: ReferralOut, **REFUSED})
@@ -307,17 +308,16 @@ def referral_step(
     """Take a step: the receiving side acknowledges, accepts or declines (with a reason), sets
     an appointment, records the service provided or the person lost to follow-up; the sender
     closes or withdraws the referral."""
-    found, sides = access.access_referral_by_uid(request.user, referral_uid)
+    found, _sides = access.access_referral_by_uid(request.user, referral_uid)
     services.referral_step(
         actor=_actor(request),
         referral=found,
-        sides=sides,
         status=payload.status,
         decline_reason=payload.decline_reason,
         appointment_on=payload.appointment_on,
         key=payload.key,
     )
-    return Status(200, referral_out(_shown(request, referral_uid)))
+    return Status(200, referral_out(_shown(request, referral_uid, "api-change")))
 
 
 def _sent_by_caller(request: HttpRequest, referral_uid: uuid.UUID) -> Referral:
@@ -342,7 +342,7 @@ def referral_consent_narrow(
         until=payload.until,
         key=payload.key,
     )
-    return Status(200, referral_out(_shown(request, referral_uid)))
+    return Status(200, referral_out(_shown(request, referral_uid, "api-change")))
 
 
 @router.post("/{referral_uid}/consent/withdraw", response={200: ReferralOut, **REFUSED})
@@ -353,4 +353,4 @@ def referral_consent_withdraw(
     open referral ends as withdrawn."""
     found = _sent_by_caller(request, referral_uid)
     services.consent_withdraw(actor=_actor(request), referral=found, key=payload.key)
-    return Status(200, referral_out(_shown(request, referral_uid)))
+    return Status(200, referral_out(_shown(request, referral_uid, "api-change")))

@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any, TypeGuard
 
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -25,7 +25,7 @@ from nahrain.referrals.models import Case, CaseAssignment, CaseEntry, CaseStatus
 from nahrain.referrals.services import KEY_USED, PersonIn, Problem, ReferralRuleBroken
 from nahrain.registry import codelists as registry_codelists
 from nahrain.registry import services as registry_services
-from nahrain.registry.models import Individual
+from nahrain.registry.models import HouseholdStatus, Individual, MemberStatus
 
 # No 0/O, 1/I/L, 2/Z, 5/S, 8/B: a code is read aloud and copied by hand.
 _CODE_ALPHABET = "34679ACDEFGHJKMNPQRTUVWXY"
@@ -47,15 +47,13 @@ def case_open(
     individual: Individual | None = None,
     key: str | None = None,
 ) -> Case:
-    """Open a case, assigned to the worker who opens it."""
-    if key:
-        opened = Case.objects.filter(organisation=organisation, key=key).first()
-        if opened is not None:
-            if opened.type != case_type:
-                raise ReferralRuleBroken([Problem("key_used", "key", KEY_USED)])
-            return opened
+    """Open a case, assigned to the worker who opens it. A ``key`` makes the same form or call
+    sent again (or twice at once) answer with the case it opened."""
     if case_type not in access.opens_cases(actor, organisation):
         raise ReferralRuleBroken(_("You do not open cases of this type here."))
+    opened = _opened_with(organisation, actor, case_type, key)
+    if opened is not None:
+        return opened
     today = timezone.localdate()
     opened_on = opened_on or today
     if opened_on > today:
@@ -94,20 +92,28 @@ def case_open(
         code = _code(case_type)
         if not Case.objects.filter(organisation=organisation, code=code).exists():
             break
-    case = Case.objects.create(
-        organisation=organisation,
-        type=case_type,
-        code=code,
-        opened_on=opened_on,
-        opened_by=actor,
-        individual=individual,
-        name=person.name.strip()[:200] if named else "",
-        sex=person.sex,
-        age=person.age,
-        phone=person.phone.strip()[:32] if named else "",
-        place=person.place.strip()[:200],
-        key=key or None,
-    )
+    try:
+        with transaction.atomic():
+            case = Case.objects.create(
+                organisation=organisation,
+                type=case_type,
+                code=code,
+                opened_on=opened_on,
+                opened_by=actor,
+                individual=individual,
+                name=person.name.strip()[:200] if named else "",
+                sex=person.sex,
+                age=person.age,
+                phone=person.phone.strip()[:32] if named else "",
+                place=person.place.strip()[:200],
+                key=key or None,
+            )
+    except IntegrityError:
+        # The same key sent at the same moment: the other sending opened it.
+        again = _opened_with(organisation, actor, case_type, key)
+        if again is None:
+            raise
+        return again
     CaseAssignment.objects.create(case=case, user=actor, assigned_by=actor)
     _audit(actor, "opened", case)
     return case
@@ -117,6 +123,7 @@ def case_open(
 def case_assign(*, actor: User, case: Case, user: User) -> CaseAssignment:
     """Assign another worker of the organisation who holds the case type's role."""
     locked = Case.objects.select_for_update().get(pk=case.pk)
+    _reader_checked(actor, locked)
     role = codelists.case_type(locked.type)["opened_by"]
     if not Membership.objects.filter(
         organisation_id=locked.organisation_id, user=user, role=role
@@ -136,6 +143,7 @@ def case_assign(*, actor: User, case: Case, user: User) -> CaseAssignment:
 def case_unassign(*, actor: User, case: Case, user: User) -> None:
     """End an assignment; a case always keeps one assigned worker."""
     locked = Case.objects.select_for_update().get(pk=case.pk)
+    _reader_checked(actor, locked)
     active = CaseAssignment.objects.filter(case=locked, ended_at__isnull=True)
     if not active.exclude(user=user).exists():
         raise ReferralRuleBroken(
@@ -210,6 +218,7 @@ def case_entry_add(
     """Record an assessment, plan, follow-up, document obtained or the closure (which closes
     the case). A closed case takes no more entries."""
     locked = Case.objects.select_for_update().get(pk=case.pk)
+    _reader_checked(actor, locked)
     if key:
         entry = locked.entries.filter(key=key).first()
         if entry is not None:
@@ -238,12 +247,36 @@ def case_entry_add(
     return entry
 
 
+def _reader_checked(actor: User, case: Case) -> None:
+    """Only a worker who reads the case works on it (the gate's rule, asked again here)."""
+    if not access.cases_readable(actor).filter(pk=case.pk).exists():
+        raise ReferralRuleBroken(_("You do not work on this case."))
+
+
+def _opened_with(
+    organisation: Organisation, actor: User, case_type: str, key: str | None
+) -> Case | None:
+    """The case a key already opened: the worker's own, of the same type; another worker's key
+    or another type is refused, never answered with their case."""
+    if not key:
+        return None
+    opened = Case.objects.filter(organisation=organisation, key=key).first()
+    if opened is not None and (opened.type != case_type or opened.opened_by_id != actor.pk):
+        raise ReferralRuleBroken([Problem("key_used", "key", KEY_USED)])
+    return opened
+
+
 def _document_to_registry(actor: User, case: Case, answers: Mapping[str, Any], on: date) -> None:
     """Record the document obtained on the person's registry record, when the case's
     organisation holds it (the registry keeps it in the household's history)."""
     individual = case.individual
     if individual is None or individual.organisation_id != case.organisation_id:
         return
+    if (
+        individual.status != MemberStatus.ACTIVE
+        or individual.household.status != HouseholdStatus.ACTIVE
+    ):
+        return  # a member who left, died or was merged away: the record stays as it was
     registry_services.document_obtained(
         actor=actor,
         individual=individual,

@@ -72,6 +72,10 @@ def consent_ages() -> dict[str, int]:
     return {k: int(ages[k]) for k in ("assent_from", "own_consent_from", "adult_from")}
 
 
+def consent_longest_days() -> int:
+    return int(codelists()["consent_length"]["longest_days"])
+
+
 def case_type(code: str) -> dict[str, Any]:
     return entry("case_types", code)
 

@@ -868,7 +868,6 @@ class Referrer:
                     services.referral_step(
                         actor=actor,
                         referral=referral,
-                        sides={side},
                         status=step,
                         decline_reason=rng.choice(DECLINE_REASONS) if step == "declined" else "",
                         appointment_on=moment.date() + timedelta(days=rng.randint(1, 10))
@@ -950,9 +949,16 @@ MET_REFERRALS = 48
 
 
 def _registered(organisation: Organisation, rng: random.Random, count: int) -> list[Individual]:
-    """People of the organisation's registry to refer, drawn from the seed."""
+    """People of the organisation's registry to refer, drawn from the seed: of the households
+    that agreed to referrals to services (the registry's consent the referral asks for)."""
     found = list(
-        Individual.objects.filter(organisation=organisation, status=MemberStatus.ACTIVE)
+        Individual.objects.filter(
+            organisation=organisation,
+            status=MemberStatus.ACTIVE,
+            household__consents__purpose="referral",
+            household__consents__shared_with__isnull=True,
+            household__consents__withdrawn_on__isnull=True,
+        )
         .select_related("household", "household__site")
         .order_by("pk")
     )

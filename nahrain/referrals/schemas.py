@@ -112,9 +112,9 @@ class ReferralConsentOut(Schema):
     given_on: date
     until: date
     method: str
-    given_by: str
+    given_by: str | None = Field(..., description="to the sending side only")
     caregiver_relationship: str = Field(..., description="to the sending side only")
-    child_assent: bool | None
+    child_assent: bool | None = Field(..., description="to the sending side only")
     withdrawn_on: date | None
     in_force: bool
 

@@ -35,6 +35,7 @@ from nahrain.referrals.models import (
     ServicePointVersion,
     VersionStatus,
 )
+from nahrain.registry import access as registry_access
 from nahrain.registry.models import Individual
 
 
@@ -46,6 +47,9 @@ class Problem:
     field: str
     message: str | Promise
 
+
+REFERRAL_PURPOSE = "referral"  # the registry's consent purpose "Referral to services"
+RESTRICTED_HANDLERS = ("gbv_case_worker", "mhpss_worker")
 
 KEY_USED = _("This key was already used for another change.")
 
@@ -99,6 +103,15 @@ def consent_problems(consent: ConsentIn, age: int | None, today: date) -> list[P
         problems.append(Problem("future", "consent.given_on", _("Consent cannot be given later.")))
     if consent.until < today:
         problems.append(Problem("expired", "consent.until", _("The consent has already ended.")))
+    longest = codelists.consent_longest_days()
+    if consent.until > given_on + timedelta(days=longest):
+        problems.append(
+            Problem(
+                "too_long",
+                "consent.until",
+                _("A consent lasts %(days)s days at most: ask again then.") % {"days": longest},
+            )
+        )
     if consent.method not in ("verbal", "written"):
         problems.append(Problem("method", "consent.method", _("Say how consent was given.")))
     if consent.given_by not in ("person", "caregiver"):
@@ -135,23 +148,44 @@ def consent_problems(consent: ConsentIn, age: int | None, today: date) -> list[P
 # --- sending ------------------------------------------------------------------------------
 
 
+def _restricted(service: str) -> bool:
+    """A service whose referrals only GBV case workers or MHPSS workers read."""
+    return codelists.handled_by(service) in RESTRICTED_HANDLERS
+
+
 def _person_key(
-    organisation: Organisation, individual: Individual | None, case: Case | None, person: PersonIn
+    organisation: Organisation,
+    actor: User,
+    service: str,
+    individual: Individual | None,
+    case: Case | None,
+    person: PersonIn,
 ) -> str:
     """Who the person is, for "one open referral of a person to a service": their registry
-    record or case, or a keyed hash of what was typed (never the values themselves)."""
-    if individual is not None:
-        return f"i:{individual.uid}"
+    record or case, or a keyed hash of what was typed (never the values themselves). A refusal
+    "already open" must not tell a worker of a referral they may not read: a typed person is
+    the sending worker's alone, and so is a registry person's referral to a GBV or MHPSS
+    service (another worker's would reveal it)."""
     if case is not None:
         return f"c:{case.uid}"
+    if individual is not None:
+        if _restricted(service):
+            return f"i:{individual.uid}:{actor.pk}"
+        return f"i:{individual.uid}"
     typed = "|".join(
-        [str(organisation.pk), " ".join(person.name.split()).casefold(), person.sex, person.phone]
+        [
+            str(organisation.pk),
+            str(actor.pk),
+            " ".join(person.name.split()).casefold(),
+            person.sex,
+            person.phone,
+        ]
     )
     digest = hmac.new(settings.SECRET_KEY.encode(), typed.encode(), hashlib.sha256).hexdigest()
     return f"p:{digest[:40]}"
 
 
-def _from_registry(individual: Individual, today: date) -> PersonIn:
+def _from_registry(individual: Individual, today: date, *, phone: bool) -> PersonIn:
     household = individual.household
     born = individual.born_on
     age = None
@@ -162,7 +196,11 @@ def _from_registry(individual: Individual, today: date) -> PersonIn:
     ) or " ".join(p for p in (individual.first_lat, individual.family_lat) if p)
     site = household.site
     place = site.name_en if site is not None else household.address
-    return PersonIn(name=name, sex=individual.sex, age=age, phone=household.phone, place=place)
+    # The household's phone is often the head's: for a GBV or MHPSS service it is not copied (the
+    # worker asks the person for a safe number).
+    return PersonIn(
+        name=name, sex=individual.sex, age=age, phone=household.phone if phone else "", place=place
+    )
 
 
 def current_offer(point: ServicePoint, service: str) -> ServicePointVersion | None:
@@ -200,21 +238,45 @@ def referral_send(
     side reads them while it is in force. Refused without a valid consent, to a service the
     point does not offer now, and while the person has an open referral to the same service
     there."""
+    if not access.sends_referrals(actor, organisation):
+        raise ReferralRuleBroken(_("You do not send referrals for this organisation."))
     if key:
         sent = Referral.objects.filter(organisation=organisation, key=key).first()
         if sent is not None:
-            if sent.point_id != point.pk or sent.service != service:
+            # Another worker's key, or another referral's: refused, never answered with theirs.
+            if (
+                sent.referred_by_id != actor.pk
+                or sent.point_id != point.pk
+                or sent.service != service
+            ):
                 raise ReferralRuleBroken([Problem("key_used", "key", KEY_USED)])
             return sent
     today = timezone.localdate()
     now = timezone.now()
-    if not access.sends_referrals(actor, organisation):
-        raise ReferralRuleBroken(_("You do not send referrals for this organisation."))
     if individual is not None:
-        if individual.organisation_id != organisation.pk:
+        if (
+            individual.organisation_id != organisation.pk
+            or not registry_access.individuals_readable(actor).filter(pk=individual.pk).exists()
+        ):
             raise ReferralRuleBroken(_("The person is not in this organisation's registry."))
-        person = _from_registry(individual, today)
-    if case is not None and case.organisation_id != organisation.pk:
+        if not registry_access.purpose_in_force(individual.household, REFERRAL_PURPOSE, today):
+            raise ReferralRuleBroken(
+                [
+                    Problem(
+                        "no_registry_consent",
+                        "individual",
+                        _(
+                            "The household has not agreed to referrals to services (or has "
+                            "withdrawn it): record that consent in the registry first."
+                        ),
+                    )
+                ]
+            )
+        person = _from_registry(individual, today, phone=not _restricted(service))
+    if case is not None and (
+        case.organisation_id != organisation.pk
+        or not access.cases_readable(actor).filter(pk=case.pk).exists()
+    ):
         raise ReferralRuleBroken(_("The case is not this organisation's."))
     if case is not None and person is None:
         person = PersonIn(
@@ -232,7 +294,7 @@ def referral_send(
         problems.append(Problem("sex", "sex", _("Unknown sex.")))
     if problems:
         raise ReferralRuleBroken(problems)
-    person_key = _person_key(organisation, individual, case, person)
+    person_key = _person_key(organisation, actor, service, individual, case, person)
     if Referral.objects.filter(
         person_key=person_key, point=point, service=service, status__in=OPEN_STATUSES
     ).exists():
@@ -330,7 +392,6 @@ def referral_step(
     *,
     actor: User,
     referral: Referral,
-    sides: set[str],
     status: str,
     decline_reason: str = "",
     appointment_on: date | None = None,
@@ -354,6 +415,8 @@ def referral_step(
                 raise ReferralRuleBroken([Problem("key_used", "key", KEY_USED)])
             return locked
     today = timezone.localdate()
+    # On which side the actor stands is read here, under the lock, not taken from the caller.
+    sides = access.referral_sides(actor, locked)
     if status in RECEIVER_STEPS and access.RECEIVER in sides:
         before = RECEIVER_STEPS[status]
         organisation = locked.to_organisation
@@ -457,7 +520,7 @@ def consent_withdraw(*, actor: User, referral: Referral, key: str | None = None)
     locked = Referral.objects.select_for_update().get(pk=referral.pk)
     _sender_checked(actor, locked)
     consent = ReferralConsent.objects.select_for_update().get(referral=locked)
-    if consent.withdrawn_on is not None:
+    if consent.withdrawn_on is not None or (key and locked.events.filter(key=key).exists()):
         return locked  # withdrawn once: a second withdrawal changes nothing, tells nobody
     consent.withdrawn_on = timezone.localdate()
     consent.save()

@@ -223,7 +223,7 @@ def _person_value(name: str, value: Any) -> Any:
 @require_POST
 @personal_data
 def referral_step(request: AuthenticatedHttpRequest, referral_uid: uuid.UUID) -> HttpResponse:
-    found, sides = access.access_referral_by_uid(request.user, referral_uid)
+    found, _sides = access.access_referral_by_uid(request.user, referral_uid)
     form = StepForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -231,7 +231,6 @@ def referral_step(request: AuthenticatedHttpRequest, referral_uid: uuid.UUID) ->
             services.referral_step(
                 actor=request.user,
                 referral=found,
-                sides=sides,
                 status=data["status"],
                 decline_reason=data["decline_reason"],
                 appointment_on=data["appointment_on"],

@@ -185,6 +185,19 @@ def access_duplicate_by_id(user: AnyUser, pair_id: Any) -> PossibleDuplicate:
 SHARING = "sharing"  # the consent purpose that shares a household with a named organisation
 
 
+def purpose_in_force(household: Household, purpose: str, today: date) -> bool:
+    """Whether the household agreed to its record's use for a purpose ("referral", "assistance"),
+    and the agreement holds today (given, not yet withdrawn): asked before another app uses the
+    record for it."""
+    return (
+        Consent.objects.filter(
+            household=household, purpose=purpose, shared_with__isnull=True, given_on__lte=today
+        )
+        .filter(Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=today))
+        .exists()
+    )
+
+
 def sharing_in_force(household: Household, organisation: Organisation, today: date) -> bool:
     """Whether the household agreed to share its record with the organisation, and the
     agreement holds today (given, not yet withdrawn)."""

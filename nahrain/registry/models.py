@@ -209,7 +209,7 @@ class Document(models.Model):
 class Consent(models.Model):
     """What the household's representative agreed to, for one purpose (and, for sharing, one
     named organisation), when, recorded by whom; withdrawn when. Later apps ask
-    ``selectors.consent_allows`` before they use a record for a purpose."""
+    ``access.purpose_in_force`` before they use a record for a purpose."""
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="consents")

@@ -34,6 +34,7 @@ def test_members_of_an_organisation_see_its_members(personas: Personas) -> None:
         "hana",
         "iom_admin",
         "rania",
+        "sara",
     }
 
 

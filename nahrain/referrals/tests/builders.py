@@ -127,6 +127,7 @@ def iom_person(
         admin_unit=AdminUnit.objects.get(pcode="IQG09Q04"),
         address="Zakho, Nizarke",
         phone=phone,
+        consents=("registration", "referral"),
         members=[
             MemberIn(
                 sex="f",

@@ -143,9 +143,11 @@ class ReferralModel:
     consented: set[str]
     consent: str = "in_force"  # in_force, withdrawn, expired
     status: str = "sent"  # as the last step left it
+    declined: bool = False  # ever: a declining service reads nothing of the person again
 
     def refresh(self) -> None:
         self.status = Referral.objects.values_list("status", flat=True).get(uid=self.uid)
+        self.declined = self.declined or self.status == "declined"
 
 
 @dataclass
@@ -202,7 +204,8 @@ def _reads(name: str, referral: ReferralModel) -> set[str]:
     if (
         _receiver_side(name, referral)
         and referral.consent == "in_force"
-        and referral.status not in ("declined", "withdrawn")
+        and referral.status != "withdrawn"
+        and not referral.declined
     ):
         return {v for f, v in referral.held.items() if f in referral.consented}
     return set()
@@ -279,6 +282,7 @@ class ConsentMachine(RuleBasedStateMachine):
                 registered_on=date(2024, 3, 1),
                 admin_unit=w.points["legal"].versions.get().admin_unit,
                 phone=mobile,
+                consents=("registration", "referral"),
                 members=[
                     MemberIn(sex="f", relationship="head", first_ar=first, born_on=date(1990, 5, 2))
                 ],

@@ -96,14 +96,8 @@ def _send(personas: Personas, points: dict[str, ServicePoint], run: Run, **kwarg
     return referral
 
 
-def _step(
-    run: Run, user: User, referral: Referral, sides: set[str], status: str, **more: Any
-) -> None:
-    run(
-        lambda: services.referral_step(
-            actor=user, referral=referral, sides=sides, status=status, **more
-        )
-    )
+def _step(run: Run, user: User, referral: Referral, status: str, **more: Any) -> None:
+    run(lambda: services.referral_step(actor=user, referral=referral, status=status, **more))
 
 
 def test_a_referral_sent_tells_the_receiving_case_workers_and_each_step_the_referrer(
@@ -122,11 +116,11 @@ def test_a_referral_sent_tells_the_receiving_case_workers_and_each_step_the_refe
     ]
     for status, more in steps:
         mail.outbox.clear()
-        _step(committed, personas.shilan.user, referral, RECEIVER, status, **more)
+        _step(committed, personas.shilan.user, referral, status, **more)
         assert _to() == ["rania@example.org"], status
     # The sender's closing tells the other side, not the sender.
     mail.outbox.clear()
-    _step(committed, personas.rania.user, referral, SENDER, "closed")
+    _step(committed, personas.rania.user, referral, "closed")
     assert _to() == ["shilan@example.org"]
 
 
@@ -163,7 +157,7 @@ def test_a_referral_from_a_case_tells_its_assigned_workers(
     )
     assert _to() == ["dilan@example.org"]
     mail.outbox.clear()
-    _step(committed, personas.dilan.user, referral, RECEIVER, "acknowledged")
+    _step(committed, personas.dilan.user, referral, "acknowledged")
     assert _to() == ["zainab@example.org"]
 
 
@@ -204,8 +198,8 @@ def test_no_notice_holds_anything_of_the_person_nor_the_service(
     )
     legal = _send(personas, points, committed)
     for status in ("acknowledged", "accepted"):
-        _step(committed, personas.shilan.user, legal, RECEIVER, status)
-    _step(committed, personas.zainab.user, wgss, RECEIVER, "acknowledged")
+        _step(committed, personas.shilan.user, legal, status)
+    _step(committed, personas.zainab.user, wgss, "acknowledged")
     committed(lambda: services.consent_withdraw(actor=personas.rania.user, referral=legal))
     assert len(mail.outbox) >= 6 and len(TEXTED) == len(mail.outbox)
     forbidden = [NAME, "Amina", PHONE, "9876543", REASON, "Zakho", "legal_aid", "gbv"]
@@ -231,14 +225,15 @@ def test_a_refused_step_tells_nobody(
     personas = addressed
     referral = _send(personas, points, committed)
     mail.outbox.clear()
-    for status, sides in (("provided", RECEIVER), ("closed", SENDER), ("accepted", SENDER)):
+    # Not yet accepted; and closing is the sender's step, not hers.
+    for status in ("provided", "closed"):
         with pytest.raises(ReferralRuleBroken):
-            _step(committed, personas.shilan.user, referral, sides, status)
+            _step(committed, personas.shilan.user, referral, status)
     ReferralConsent.objects.filter(referral=referral).update(
         until=timezone.localdate() - timedelta(days=1)
     )
     with pytest.raises(ReferralRuleBroken):
-        _step(committed, personas.shilan.user, referral, RECEIVER, "accepted")
+        _step(committed, personas.shilan.user, referral, "accepted")
     # A refused sending neither: the same person to the same service, still open.
     with pytest.raises(ReferralRuleBroken):
         _send(personas, points, committed)

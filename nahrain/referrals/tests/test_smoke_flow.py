@@ -26,22 +26,15 @@ def test_a_referral_goes_from_sending_to_closing(personas: Personas) -> None:
     shown = access.referral_fields_shown(referral, shilan_sides, timezone.localdate())
     assert set(shown) == {"sex", "age", "place"}
     for status in ("acknowledged", "accepted"):
-        services.referral_step(
-            actor=personas.shilan.user, referral=referral, sides=shilan_sides, status=status
-        )
+        services.referral_step(actor=personas.shilan.user, referral=referral, status=status)
     services.referral_step(
         actor=personas.shilan.user,
         referral=referral,
-        sides=shilan_sides,
         status="appointment",
         appointment_on=timezone.localdate() + timedelta(days=2),
     )
-    services.referral_step(
-        actor=personas.shilan.user, referral=referral, sides=shilan_sides, status="provided"
-    )
-    services.referral_step(
-        actor=personas.rania.user, referral=referral, sides={access.SENDER}, status="closed"
-    )
+    services.referral_step(actor=personas.shilan.user, referral=referral, status="provided")
+    services.referral_step(actor=personas.rania.user, referral=referral, status="closed")
     referral.refresh_from_db()
     assert referral.status == "closed"
     assert not access.referral_sides(personas.zainab.user, referral)
