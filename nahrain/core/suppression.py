@@ -23,6 +23,16 @@ nothing else links their columns.)
   both ways and no hidden value is pinned. This stops: hiding every positive entry leaves no
   bridge (the positive entries form a circulation, which has none).
 
+- Sums (``sums``): a figure drawn from the table that is no entry of it (a subtotal of some
+  columns, such as the open referrals of a table of referrals by status, or the sum of some
+  rows) is protected as an entry is: while one from 1 to ``threshold - 1`` can be worked out
+  from what is published (its cells' indicator lies in the cut space of the hidden entries:
+  every cycle crosses it as often one way as the other), the smallest published positive entry
+  of its lines (totals included) is hidden too, and the secondary step is run again; once its
+  lines have none left, every positive entry is (then no positive sum can be worked out: the
+  cycle through one of its cells, that cell's column total, the grand total and its row total
+  crosses it once).
+
 What it does not do: it protects against exact recovery, not against narrow bounds (a hidden
 cell beside a hidden 1 can be bounded to a few values), and it knows only the equations of one
 table. Tables drawn from the same data (a district table beside the site table) must be derived
@@ -33,7 +43,7 @@ hidden itself, so a coarser table says nothing the finest one did not.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 
@@ -49,9 +59,16 @@ class Suppressed:
     secondary: int  # entries hidden to protect them
 
 
-def suppress(table: Sequence[Sequence[int]], *, threshold: int = 5) -> Suppressed:
+def suppress(
+    table: Sequence[Sequence[int]],
+    *,
+    threshold: int = 5,
+    sums: Sequence[Collection[tuple[int, int]]] = (),
+) -> Suppressed:
     """The table with its totals, every count from 1 to ``threshold - 1`` hidden, and enough
-    further counts hidden that none of them can be worked out from what is published."""
+    further counts hidden that none of them, nor any of ``sums`` (sets of (row, column) cells
+    whose sum is published or can be, as a subtotal), can be worked out from what is
+    published."""
     rows = len(table)
     columns = len(table[0]) if rows else 0
     if any(len(row) != columns for row in table):
@@ -66,13 +83,24 @@ def suppress(table: Sequence[Sequence[int]], *, threshold: int = 5) -> Suppresse
         (r, c) for r in range(rows + 1) for c in range(columns + 1) if 0 < values[r][c] < threshold
     }
     primary = len(hidden)
-    bridges = _bridges(hidden, rows + 1)
-    while bridges:
-        # A cycle closed through one bridge may close others: their own search then costs
-        # nothing and hides nothing more.
-        for bridge in bridges:
-            hidden |= _cheapest_cycle(bridge, hidden, values)
+    while True:
         bridges = _bridges(hidden, rows + 1)
+        while bridges:
+            # A cycle closed through one bridge may close others: their own search then costs
+            # nothing and hides nothing more.
+            for bridge in bridges:
+                hidden |= _cheapest_cycle(bridge, hidden, values)
+            bridges = _bridges(hidden, rows + 1)
+        exposed = [
+            n
+            for n, cells in enumerate(sums)
+            if 0 < sum(values[r][c] for r, c in cells) < threshold
+            and _determined(cells, hidden, rows + 1)
+        ]
+        if not exposed:
+            break
+        # One entry at a time, for the first exposed sum: it may cover the others.
+        hidden |= _widen(sums[exposed[0]], hidden, values)
     shown = [
         [None if (r, c) in hidden else values[r][c] for c in range(columns + 1)]
         for r in range(rows + 1)
@@ -142,6 +170,53 @@ def _bridges(hidden: set[tuple[int, int]], row_nodes: int) -> list[tuple[int, in
                     assert via is not None
                     found.append(via)
     return sorted(found)
+
+
+def _determined(
+    cells: Collection[tuple[int, int]], hidden: set[tuple[int, int]], row_nodes: int
+) -> bool:
+    """Whether the sum of ``cells`` can be worked out: a potential on the lines exists that
+    rises by one along each hidden entry among them and by nothing along the other hidden
+    entries (then every cycle of hidden entries leaves their sum unchanged)."""
+    weight = {entry: (1 if entry in cells else 0) for entry in hidden}
+    adjacent: dict[int, list[tuple[int, int]]] = {}
+    for (r, c), w in weight.items():
+        adjacent.setdefault(r, []).append((row_nodes + c, w))
+        adjacent.setdefault(row_nodes + c, []).append((r, -w))
+    potential: dict[int, int] = {}
+    for root in adjacent:
+        if root in potential:
+            continue
+        potential[root] = 0
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            for other, w in adjacent[node]:
+                if other not in potential:
+                    potential[other] = potential[node] + w
+                    stack.append(other)
+                elif potential[other] != potential[node] + w:
+                    return False
+    return True
+
+
+def _widen(
+    cells: Collection[tuple[int, int]], hidden: set[tuple[int, int]], values: list[list[int]]
+) -> set[tuple[int, int]]:
+    """One more entry to hide for a sum that can be worked out: the smallest published
+    positive entry of its lines (their totals included), or every positive entry when none is
+    left."""
+    last_row, last_column = len(values) - 1, len(values[0]) - 1
+    rows = {r for r, _c in cells} | {last_row}
+    columns = {c for _r, c in cells} | {last_column}
+    lines = {(r, c) for r in rows for c in range(last_column + 1)}
+    lines |= {(r, c) for c in columns for r in range(last_row + 1)}
+    candidates = sorted(
+        (values[r][c], (r, c)) for r, c in lines if values[r][c] > 0 and (r, c) not in hidden
+    )
+    if candidates:
+        return {candidates[0][1]}
+    return {(r, c) for r in range(last_row + 1) for c in range(last_column + 1) if values[r][c] > 0}
 
 
 def _cheapest_cycle(

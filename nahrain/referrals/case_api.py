@@ -163,8 +163,10 @@ def _case(request: HttpRequest, case_uid: uuid.UUID) -> Case:
 
 @router.get("/reports", response=CaseReportOut)
 def case_reports(request: HttpRequest, response: HttpResponse) -> dict[str, Any]:
-    """Referral pathway performance by service and receiving organisation, open and overdue
-    referrals by service, cases by type and status: the response's, with small counts hidden
+    """Referral pathway performance by service and receiving organisation (the referrals sent
+    and their status now: open, overdue or on time, closed, declined, lost, withdrawn; only the
+    pairs whose referrals sent are shown), open and overdue referrals by service (from the same
+    suppressed grid), cases by type and status: the response's, with small counts hidden
     (null) for every reader alike (GBV and MHPSS below 10, the rest below 5), and what would
     give them away hidden too."""
     found = reports.response_report()
@@ -191,6 +193,7 @@ def case_reports(request: HttpRequest, response: HttpResponse) -> dict[str, Any]
                 "organisation": organisation(row.organisation_id),
                 "threshold": row.threshold,
                 "sent": row.sent,
+                **row.statuses,
                 **{f"median_hours_to_{m}": row.hours[m] for m in reports.MEDIANS},
                 **{f"share_{s}": row.shares[s] for s in reports.SHARES},
             }

@@ -140,13 +140,22 @@ class CaseAssignIn(Schema):
 
 
 class CaseReportPathwayOut(Schema):
-    """Referrals of one service to one receiving organisation. Null: hidden (a count below the
-    threshold, or hidden so that one cannot be worked out; a median or share not shown)."""
+    """Referrals of one service to one receiving organisation, listed only where ``sent`` is
+    shown, and their status now (the statuses partition ``sent``; ``open`` is ``overdue`` and
+    ``on_time``). Null: hidden (a count below the threshold, or hidden so that one cannot be
+    worked out; a sum with a hidden part; a median or share not shown)."""
 
     service: str
     organisation: str
     threshold: int
     sent: int | None
+    open: int | None
+    overdue: int | None
+    on_time: int | None
+    closed: int | None
+    declined: int | None
+    lost: int | None
+    withdrawn: int | None
     median_hours_to_acknowledge: float | None
     median_hours_to_accept: float | None
     median_hours_to_provide: float | None

@@ -14,6 +14,9 @@ from django.views.decorators.http import require_safe
 from nahrain.core.http import AuthenticatedHttpRequest, per_reader
 from nahrain.referrals import codelists, reports
 
+# The status columns of the pathway table (on time is open less overdue, not shown apart).
+SHOWN_STATUSES = ("open", "overdue", "closed", "declined", "lost", "withdrawn")
+
 
 def _organisation(report: reports.Report, organisation_id: Any) -> str:
     found = report.organisations.get(organisation_id)
@@ -35,6 +38,7 @@ def report(request: AuthenticatedHttpRequest) -> HttpResponse:
                     "row": row,
                     "service": codelists.label("service_types", row.service),
                     "organisation": _organisation(found, row.organisation_id),
+                    "statuses": [(name, row.statuses[name]) for name in SHOWN_STATUSES],
                 }
                 for row in found.pathway
             ],

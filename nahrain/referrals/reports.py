@@ -1,7 +1,7 @@
 """The response-wide reports of referral pathways and protection cases: how referrals fare by
-service and receiving organisation (sent; median hours to acknowledge, accept and provide;
-shares closed, declined and lost to follow-up), the open and overdue referrals by service, and
-the cases by type and status.
+service and receiving organisation (sent, and their status now; median hours to acknowledge,
+accept and provide; shares closed, declined and lost to follow-up), the open and overdue
+referrals by service, and the cases by type and status.
 
 Nothing here is of a person: the counts are made in SQL (aggregates and window functions, never
 a loop over referrals or cases), then published with small cells suppressed for every reader
@@ -10,13 +10,18 @@ alike: GBV figures leave nobody's hands unsuppressed, not even the holding organ
 Suppression (``core.suppression``). A count is hidden below the threshold of what it counts: a
 case type's ``suppress_below`` (GBV and MHPSS 10, the others 5), and for referrals the highest
 threshold of the case types opened by the role that handles the service (a referral to GBV case
-management or to an MHPSS service: 10). Each table is suppressed apart for each threshold, with
-the totals it is published with, so that no hidden count can be worked out from the totals;
-every figure across them (an organisation's referrals of every service, the grand totals) is a
-sum of published figures, hidden when any part is (``derived_total``). A median is shown only
-where the count of referrals behind it reaches the threshold and the cell it describes is
-published; a share only where the referrals it counts and those it does not are each none or
-at least the threshold (a share of a published count would otherwise give a small count away).
+management or to an MHPSS service: 10). The referrals are one grid for each threshold (service
+and receiving organisation by status now, the open ones split into overdue and on time),
+suppressed as a whole with the sums drawn from it (``_pathway_sums``): the pathway table and
+the open and overdue table are both read from it, so one cannot be subtracted from the other
+(12 sent and 10 open, suppressed apart, gave 2 others away). The cases are a table of their
+own for each threshold. Every figure across them (an organisation's referrals of every
+service, the grand totals) is a sum of published figures, hidden when any part is
+(``derived_total``). A pair is listed only where its referrals sent are shown. A median is shown
+only where the count of referrals behind it reaches the threshold and the pair is listed; a
+share only where the referrals it counts are shown and they and those it does not count are
+each none or at least the threshold (a share of a published count would otherwise give a small
+count away).
 
 What it does not do: the reports change as referrals are sent, so two readings a day apart
 differ by that day's referrals; they are therefore given for all time and never for a period a
@@ -62,7 +67,11 @@ from nahrain.referrals.models import (
 MEDIANS = ("acknowledge", "accept", "provide")
 SHARES = ("closed", "declined", "lost")
 CASE_COLUMNS = (CaseStatus.OPEN.value, CaseStatus.CLOSED.value)
+# The columns of the pathway grid: the statuses of a referral now, which partition those sent,
+# the open ones split into overdue and on time.
 OPEN_COLUMNS = ("overdue", "on_time")
+CLOSED_COLUMNS = ("closed", "declined", "lost", "withdrawn")
+STATUS_COLUMNS = OPEN_COLUMNS + CLOSED_COLUMNS
 
 R = TypeVar("R", bound=Hashable)
 C = TypeVar("C", bound=Hashable)
@@ -102,34 +111,45 @@ def _by_threshold(codes: Sequence[str], threshold: Any) -> dict[int, list[str]]:
 
 @dataclass(frozen=True)
 class PathwayCounts:
-    """The referrals of one service to one receiving organisation."""
+    """The referrals of one service to one receiving organisation, by their status now: the
+    open ones overdue (sent and not answered in their urgency's time) or on time, and the
+    closed, declined, lost to follow-up and withdrawn ones. They partition those sent."""
 
-    sent: int
+    overdue: int = 0
+    on_time: int = 0
     closed: int = 0
     declined: int = 0
     lost: int = 0
+    withdrawn: int = 0
+
+    @property
+    def sent(self) -> int:
+        return sum(getattr(self, column) for column in STATUS_COLUMNS)
 
 
-def _ever(status: str) -> QuerySet[Any]:
-    return ReferralEvent.objects.filter(status=status).values("referral_id")
-
-
-def pathway_counts() -> dict[tuple[str, Any], PathwayCounts]:
-    """By service and receiving organisation: the referrals sent, closed now, ever declined and
-    ever lost to follow-up (a declined or lost referral is closed by its sender afterwards)."""
+def pathway_counts(now: datetime | None = None) -> dict[tuple[str, Any], PathwayCounts]:
+    """By service and receiving organisation, the referrals by their status now."""
+    now = now or timezone.now()
     rows = (
         Referral.objects.order_by()
         .values("service", "to_organisation_id")
         .annotate(
-            sent=Count("pk"),
+            open=Count("pk", filter=Q(status__in=OPEN_STATUSES)),
+            overdue=Count("pk", filter=Q(status=ReferralStatus.SENT, respond_by__lt=now)),
             closed=Count("pk", filter=Q(status=ReferralStatus.CLOSED)),
-            declined=Count("pk", filter=Q(pk__in=_ever(ReferralStatus.DECLINED))),
-            lost=Count("pk", filter=Q(pk__in=_ever(ReferralStatus.LOST))),
+            declined=Count("pk", filter=Q(status=ReferralStatus.DECLINED)),
+            lost=Count("pk", filter=Q(status=ReferralStatus.LOST)),
+            withdrawn=Count("pk", filter=Q(status=ReferralStatus.WITHDRAWN)),
         )
     )
     return {
         (row["service"], row["to_organisation_id"]): PathwayCounts(
-            row["sent"], row["closed"], row["declined"], row["lost"]
+            overdue=row["overdue"],
+            on_time=row["open"] - row["overdue"],
+            closed=row["closed"],
+            declined=row["declined"],
+            lost=row["lost"],
+            withdrawn=row["withdrawn"],
         )
         for row in rows
     }
@@ -187,25 +207,6 @@ def pathway_medians() -> dict[tuple[str, Any], dict[str, Median]]:
     return dict(medians)
 
 
-def open_counts(now: datetime | None = None) -> dict[str, dict[str, int]]:
-    """By service, the open referrals: overdue (not answered in their urgency's time) and on
-    time (the rest)."""
-    now = now or timezone.now()
-    rows = (
-        Referral.objects.filter(status__in=OPEN_STATUSES)
-        .order_by()
-        .values("service")
-        .annotate(
-            open=Count("pk"),
-            overdue=Count("pk", filter=Q(status=ReferralStatus.SENT, respond_by__lt=now)),
-        )
-    )
-    return {
-        row["service"]: {"overdue": row["overdue"], "on_time": row["open"] - row["overdue"]}
-        for row in rows
-    }
-
-
 def case_counts() -> dict[str, dict[str, int]]:
     """By case type, the cases open and closed."""
     counts: dict[str, dict[str, int]] = defaultdict(dict)
@@ -249,9 +250,10 @@ def published_grid(
     )
 
 
-def _share(part: int, whole: int | None, threshold: int) -> float | None:
-    """``part`` of a published ``whole``, when neither the part nor the rest is a small count."""
-    if not whole:
+def _share(part: int | None, whole: int | None, threshold: int) -> float | None:
+    """``part`` of a published ``whole``, both shown, when neither the part nor the rest is a
+    small count."""
+    if not whole or part is None:
         return None
     rest = whole - part
     if 0 < part < threshold or 0 < rest < threshold:
@@ -265,6 +267,7 @@ class PathwayRow:
     organisation_id: Any
     threshold: int
     sent: int | None
+    statuses: dict[str, int | None]  # open, then each of STATUS_COLUMNS
     hours: dict[str, float | None]  # median hours to acknowledge, accept, provide
     shares: dict[str, float | None]  # closed, declined, lost
 
@@ -296,57 +299,123 @@ class Report:
     suppressed: bool = True
 
 
+def _pathway_sums(
+    pairs: Sequence[tuple[str, Any]],
+) -> list[set[tuple[int, int]]]:
+    """The sums of the grid's cells published beside it or worked out from it, protected as
+    its entries are: each pair's open and not open referrals; each service's referrals sent,
+    open, overdue, on time and not open; each organisation's referrals sent; and the open and
+    not open referrals of all the pairs."""
+    columns = {name: n for n, name in enumerate(STATUS_COLUMNS)}
+    opened = [columns[c] for c in OPEN_COLUMNS]
+    not_open = [columns[c] for c in CLOSED_COLUMNS]
+    everything = list(columns.values())
+
+    def cells(rows: Sequence[int], of: Sequence[int]) -> set[tuple[int, int]]:
+        return {(r, c) for r in rows for c in of}
+
+    sums = []
+    for r in range(len(pairs)):
+        sums += [cells([r], opened), cells([r], not_open)]
+    for service in dict.fromkeys(s for s, _o in pairs):
+        rows = [r for r, (s, _o) in enumerate(pairs) if s == service]
+        sums += [cells(rows, of) for of in (everything, opened, not_open)]
+        sums += [cells(rows, [columns[c]]) for c in OPEN_COLUMNS]
+    for organisation in dict.fromkeys(o for _s, o in pairs):
+        rows = [r for r, (_s, o) in enumerate(pairs) if o == organisation]
+        sums.append(cells(rows, everything))
+    everyone = list(range(len(pairs)))
+    sums += [cells(everyone, opened), cells(everyone, not_open)]
+    return sums
+
+
 def _pathway(
     counts: Mapping[tuple[str, Any], PathwayCounts],
     medians: Mapping[tuple[str, Any], Mapping[str, Median]],
     organisation_order: Sequence[Any],
-) -> tuple[list[PathwayRow], list[Line], list[Line], int | None]:
+) -> tuple[list[PathwayRow], list[Line], list[Line], int | None, list[Line], dict[str, Any]]:
+    """One grid for each threshold: a row for each service and receiving organisation with
+    referrals, a column for each status now (open overdue, open on time, closed, declined, lost,
+    withdrawn), suppressed as a whole with the sums drawn from it (``_pathway_sums``); every
+    figure of the pathway and open tables is a published entry of it or a ``derived_total`` of
+    them, so the two tables cannot be set against each other."""
     services = codelists.codes("service_types")
     rows: list[PathwayRow] = []
     by_service: list[Line] = []
+    open_lines: list[Line] = []
     by_organisation: dict[Any, list[tuple[int, int | None]]] = defaultdict(list)
     totals: list[int | None] = []
-    sent = {key: found.sent for key, found in counts.items() if found.sent}
+    open_parts: dict[str, list[int | None]] = {"open": [], "overdue": []}
     for threshold, group in _by_threshold(services, service_threshold).items():
-        used = [s for s in group if any(key[0] == s for key in sent)]
-        receivers = [o for o in organisation_order if any((s, o) in sent for s in used)]
-        grid = published_grid(
-            receivers,
-            used,
-            {(o, s): sent[(s, o)] for s in used for o in receivers if (s, o) in sent},
-            threshold,
-        )
-        for service in used:
-            by_service.append(Line(service, threshold, {}, grid.column_totals[service]))
-            for organisation in receivers:
-                if (service, organisation) not in sent:
+        pairs = [
+            (s, o)
+            for s in group
+            for o in organisation_order
+            if (s, o) in counts and counts[(s, o)].sent
+        ]
+        if pairs:
+            table = [[getattr(counts[pair], c) for c in STATUS_COLUMNS] for pair in pairs]
+            result = suppress(table, threshold=threshold, sums=_pathway_sums(pairs))
+            cells = {
+                pair: dict(zip(STATUS_COLUMNS, result.cells[n], strict=True))
+                for n, pair in enumerate(pairs)
+            }
+            sent = {pair: result.row_totals[n] for n, pair in enumerate(pairs)}
+            group_total = result.total
+            column_totals = dict(zip(STATUS_COLUMNS, result.column_totals, strict=True))
+        else:
+            cells, sent, group_total = {}, {}, 0
+            column_totals = dict.fromkeys(STATUS_COLUMNS, 0)
+        totals.append(group_total)
+        open_parts["open"].append(derived_total(column_totals[c] for c in OPEN_COLUMNS))
+        open_parts["overdue"].append(column_totals["overdue"])
+        for service in group:
+            mine = [pair for pair in pairs if pair[0] == service]
+            service_sent = derived_total(sent[pair] for pair in mine)
+            overdue = derived_total(cells[pair]["overdue"] for pair in mine)
+            on_time = derived_total(cells[pair]["on_time"] for pair in mine)
+            open_lines.append(
+                Line(
+                    service,
+                    threshold,
+                    {"overdue": overdue, "on_time": on_time},
+                    derived_total([overdue, on_time]),
+                )
+            )
+            if not mine:
+                continue
+            by_service.append(Line(service, threshold, {}, service_sent))
+            for pair in mine:
+                published = sent[pair]
+                by_organisation[pair[1]].append((threshold, published))
+                # A pair is listed only where its referrals sent are shown (never a hidden
+                # one, nor one with none). Listing every pair of the directory instead would
+                # set a 0 beside a hidden count and so tell that the organisation received at
+                # least one referral of the service; listed this way, a pair not listed has
+                # none or a hidden number, and which of the two is not said.
+                if published is None:
                     continue
-                found = counts[(service, organisation)]
-                published = grid.cells[(organisation, service)]
-                times = medians.get((service, organisation), {})
+                found = cells[pair]
+                times = medians.get(pair, {})
                 rows.append(
                     PathwayRow(
                         service=service,
-                        organisation_id=organisation,
+                        organisation_id=pair[1],
                         threshold=threshold,
                         sent=published,
+                        statuses={
+                            "open": derived_total(found[c] for c in OPEN_COLUMNS),
+                            **found,
+                        },
                         hours={
                             metric: times[metric].hours
-                            if published is not None
-                            and metric in times
-                            and times[metric].count >= threshold
+                            if metric in times and times[metric].count >= threshold
                             else None
                             for metric in MEDIANS
                         },
-                        shares={
-                            name: _share(getattr(found, name), published, threshold)
-                            for name in SHARES
-                        },
+                        shares={name: _share(found[name], published, threshold) for name in SHARES},
                     )
                 )
-        for organisation in receivers:
-            by_organisation[organisation].append((threshold, grid.row_totals[organisation]))
-        totals.append(grid.total)
     organisations = [
         Line(
             organisation,
@@ -357,7 +426,11 @@ def _pathway(
         for organisation in organisation_order
         if (parts := by_organisation.get(organisation))
     ]
-    return rows, by_service, organisations, derived_total(totals) if totals else 0
+    order = {code: n for n, code in enumerate(services)}
+    open_lines.sort(key=lambda line: order[line.code])
+    by_service.sort(key=lambda line: order[line.code])
+    open_totals = {name: derived_total(parts) for name, parts in open_parts.items()}
+    return rows, by_service, organisations, derived_total(totals), open_lines, open_totals
 
 
 def _two_columns(
@@ -401,16 +474,14 @@ def report_from_counts(
     *,
     pathway: Mapping[tuple[str, Any], PathwayCounts],
     medians: Mapping[tuple[str, Any], Mapping[str, Median]],
-    open_by_service: Mapping[str, Mapping[str, int]],
     cases: Mapping[str, Mapping[str, int]],
     organisation_order: Sequence[Any],
     as_of: datetime,
 ) -> Report:
     """The published report from the counts: every figure suppressed (a pure function, so that
     what it publishes can be held to the promise that no hidden count can be worked out)."""
-    rows, by_service, by_organisation, sent_total = _pathway(pathway, medians, organisation_order)
-    open_lines, open_totals = _two_columns(
-        codelists.codes("service_types"), service_threshold, open_by_service, OPEN_COLUMNS
+    rows, by_service, by_organisation, sent_total, open_lines, open_totals = _pathway(
+        pathway, medians, organisation_order
     )
     case_lines, case_totals = _two_columns(
         codelists.codes("case_types"), case_type_threshold, cases, CASE_COLUMNS
@@ -421,7 +492,7 @@ def report_from_counts(
         sent_by_organisation=by_organisation,
         sent_total=sent_total,
         open_by_service=open_lines,
-        open_totals={"open": open_totals["all"], "overdue": open_totals["overdue"]},
+        open_totals=open_totals,
         cases_by_type=case_lines,
         case_totals=case_totals,
         as_of=as_of,
@@ -431,14 +502,13 @@ def report_from_counts(
 def response_report() -> Report:
     """The response-wide report, suppressed for every reader."""
     now = timezone.now()
-    pathway = pathway_counts()
+    pathway = pathway_counts(now)
     receivers = {organisation_id for _service, organisation_id in pathway}
     organisations = {o.pk: o for o in Organisation.objects.filter(pk__in=receivers)}
     order = sorted(organisations, key=lambda pk: organisations[pk].acronym)
     report = report_from_counts(
         pathway=pathway,
         medians=pathway_medians(),
-        open_by_service=open_counts(now),
         cases=case_counts(),
         organisation_order=order,
         as_of=now,
