@@ -103,6 +103,7 @@ CASE_OPENERS = {
     "shilan": ("child_protection", "legal_documentation"),
 }
 RESTRICTED = ("gbv", "mhpss")
+RESTRICTED_HANDLERS = ("gbv_case_worker", "mhpss_worker")
 RECEIVER_STEPS = ("acknowledged", "accepted", "declined", "appointment", "provided", "lost")
 SENDER_STEPS = ("closed", "withdrawn")
 
@@ -412,6 +413,10 @@ class ConsentMachine(RuleBasedStateMachine):
             return None
         assert consent_valid, "a referral was sent without a valid consent"
         held = {**held, "reason": reason}
+        if individual is not None and codelists.handled_by(service) in RESTRICTED_HANDLERS:
+            # A GBV or MHPSS referral of a registry person does not carry the household's phone
+            # (often the head's): the worker asks for a safe number.
+            held.pop("phone", None)
         model = ReferralModel(
             uid=str(sent.uid),
             referrer=sender,
