@@ -60,16 +60,17 @@ def sex_words(code: Any) -> str:
 
 
 @register.filter
-def works_with_referrals(user: Any) -> bool:
-    """Whether the top bar shows the referrals: the user sends or receives them somewhere."""
-    from nahrain.referrals.access import REFERRING_ROLES, organisations_with
+def personal_menu(user: Any) -> dict[str, bool]:
+    """Which of the top bar's personal-data pages the user works in, from one query of their
+    roles: the registry (registration officers, site managers), referrals (those who send or
+    receive them), cases (case workers of every kind)."""
+    from nahrain.core.models import Membership
+    from nahrain.referrals.access import CASE_ROLES, REFERRING_ROLES
+    from nahrain.registry.access import REGISTRY_ROLES
 
-    return bool(organisations_with(user, REFERRING_ROLES).exists())
-
-
-@register.filter
-def holds_cases(user: Any) -> bool:
-    """Whether the top bar shows the cases: the user is a case worker of some kind."""
-    from nahrain.referrals.access import CASE_ROLES, organisations_with
-
-    return bool(organisations_with(user, CASE_ROLES).exists())
+    roles = set(Membership.objects.filter(user_id=user.pk).values_list("role", flat=True))
+    return {
+        "registry": bool(roles & set(REGISTRY_ROLES)),
+        "referrals": bool(roles & set(REFERRING_ROLES)),
+        "cases": bool(roles & set(CASE_ROLES)),
+    }

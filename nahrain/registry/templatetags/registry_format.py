@@ -78,15 +78,6 @@ def wg_answer(answer: int) -> str:
     return str(answer)
 
 
-@register.filter
-def works_in_registry(user: Any) -> bool:
-    """Whether the top bar shows the registry: the user is a registration officer or site
-    manager somewhere (asked only by the top bar of a signed-in user)."""
-    from nahrain.registry.access import registry_organisations
-
-    return bool(registry_organisations(user).exists())
-
-
 EVENT_WORDS = {
     "registration": _lazy("Registered"),
     "update": _lazy("Details changed"),
