@@ -149,8 +149,12 @@ def consent_problems(consent: ConsentIn, age: int | None, today: date) -> list[P
 
 
 def _restricted(service: str) -> bool:
-    """A service whose referrals only GBV case workers or MHPSS workers read."""
-    return codelists.handled_by(service) in RESTRICTED_HANDLERS
+    """A service whose referrals only GBV case workers or MHPSS workers read (an unknown code is
+    none: the rules refuse it later)."""
+    try:
+        return codelists.handled_by(service) in RESTRICTED_HANDLERS
+    except KeyError:
+        return False
 
 
 def _person_key(
