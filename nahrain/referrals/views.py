@@ -23,6 +23,7 @@ from nahrain.referrals import access, codelists, selectors, services
 from nahrain.referrals.forms import NarrowForm, SendForm, StepForm
 from nahrain.referrals.models import Case, ServicePointVersion, VersionStatus
 from nahrain.referrals.services import ConsentIn, PersonIn, ReferralRuleBroken
+from nahrain.referrals.templatetags.referrals_format import sex_words
 from nahrain.registry import access as registry_access
 from nahrain.registry.models import Individual
 
@@ -129,10 +130,6 @@ def referral_send(request: AuthenticatedHttpRequest, point_uid: uuid.UUID) -> Ht
                 phone=data["phone"],
                 place=data["place"],
             )
-        elif case is not None:
-            person = PersonIn(
-                name=case.name, sex=case.sex, age=case.age, phone=case.phone, place=case.place
-            )
         try:
             referral = services.referral_send(
                 actor=request.user,
@@ -202,7 +199,7 @@ def _referral_context(shown: selectors.ReferralShown) -> dict[str, Any]:
         "referral": shown.referral,
         "consent": consent,
         "person_rows": [
-            (codelists.label("shared_fields", name), _person_value(name, value))
+            (codelists.label("shared_fields", name), sex_words(value) if name == "sex" else value)
             for name, value in shown.person.items()
             if name != "reason"
         ],
@@ -211,12 +208,6 @@ def _referral_context(shown: selectors.ReferralShown) -> dict[str, Any]:
         "step_form": StepForm(),
         "consent_fields": [codelists.label("shared_fields", f) for f in consent.fields],
     }
-
-
-def _person_value(name: str, value: Any) -> Any:
-    if name == "sex":
-        return {"f": _("Female"), "m": _("Male")}.get(value, "")
-    return value
 
 
 @login_required
