@@ -53,6 +53,9 @@ class Role(models.TextChoices):
     MHPSS_WORKER = "mhpss_worker", _("MHPSS worker")
     # Keeps the organisation's entries in the service directory.
     SERVICE_MAPPER = "service_mapper", _("Service mapper")
+    # A Directorate of Health's EWARN focal point: reads the reports of the facilities under
+    # the directorate and verifies, investigates and closes their alerts.
+    SURVEILLANCE_OFFICER = "surveillance_officer", _("Surveillance officer")
     ORG_ADMIN = "org_admin", _("Organisation admin")
 
 

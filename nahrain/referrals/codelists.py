@@ -6,52 +6,39 @@ case types with their forms."""
 
 from __future__ import annotations
 
-import json
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-from django.utils.translation import get_language
+from nahrain.core.codelists import CodeLists
 
 DATA = Path(__file__).resolve().parent / "data" / "codelists.json"
+LISTS = CodeLists(DATA)
 
 
-@cache
 def codelists() -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(DATA.read_text(encoding="utf-8"))
-    return data
+    return LISTS.data
 
 
 def entries(kind: str) -> list[dict[str, Any]]:
-    return list(codelists()[kind]["codes"])
+    return LISTS.entries(kind)
 
 
 def codes(kind: str) -> list[str]:
     """The codes of one list ("service_types", "shared_fields", ...), in their order."""
-    return [entry["code"] for entry in entries(kind)]
+    return LISTS.codes(kind)
 
 
 def entry(kind: str, code: str) -> dict[str, Any]:
-    for found in codelists()[kind]["codes"]:
-        if found["code"] == code:
-            return dict(found)
-    raise KeyError(f"{code!r} is not a code of {kind!r}")
+    return LISTS.entry(kind, code)
 
 
 def label(kind: str, code: str, language: str | None = None) -> str:
     """A code's label in the reader's language (Arabic for Kurdish where missing, then English)."""
-    language = (language or get_language() or "en").split("-")[0]
-    try:
-        found = entry(kind, code)
-    except KeyError:
-        return code
-    if language == "ckb":
-        return str(found.get("label_ckb") or found.get("label_ar") or found["label_en"])
-    return str(found.get(f"label_{language}") or found["label_en"])
+    return LISTS.label(kind, code, language)
 
 
 def choices(kind: str) -> list[tuple[str, str]]:
-    return [(code, label(kind, code)) for code in codes(kind)]
+    return LISTS.choices(kind)
 
 
 def handled_by(service: str) -> str:
@@ -111,10 +98,7 @@ def case_word(group: str, code: str, *, case_type: str = "", language: str | Non
     found = words.get(f"{case_type}.{code}") or words.get(code)
     if found is None:
         return code
-    language = (language or get_language() or "en").split("-")[0]
-    if language == "ckb":
-        return str(found.get("label_ckb") or found.get("label_ar") or found["label_en"])
-    return str(found.get(f"label_{language}") or found["label_en"])
+    return LISTS.text(dict(found), "label", language)
 
 
 def sector(service: str) -> tuple[str, str]:
