@@ -1,0 +1,1 @@
+from nahrain.health.tests.builders import health  # noqa: F401
