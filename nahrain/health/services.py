@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from nahrain.core.models import Organisation, OrganisationType
 from nahrain.core.services import audit_record
-from nahrain.displacement.models import AssessmentRound, LocationAssessment, RoundStatus
+from nahrain.displacement.models import LocationAssessment, RoundStatus
 from nahrain.geo.models import AdminUnit, Location
 from nahrain.health import alerting, codelists, weeks
 from nahrain.health.models import (
@@ -181,20 +181,20 @@ def _dtm_individuals(location_ids: list[int], on: date) -> dict[int, tuple[int, 
     """Individuals (IDPs and returnees) per DTM location in the newest published round on or
     before ``on`` that counts it."""
     found: dict[int, tuple[int, date]] = {}
-    rounds = AssessmentRound.objects.filter(
-        status=RoundStatus.PUBLISHED, reference_date__lte=on, replaced_by__isnull=True
-    ).order_by("-reference_date", "-number")
-    for assessment_round in rounds:
-        missing = [i for i in location_ids if i not in found]
-        if not missing:
-            break
-        rows = (
-            LocationAssessment.objects.filter(round=assessment_round, location_id__in=missing)
-            .values("location_id")
-            .annotate(n=Sum("individuals"))
+    rows = (
+        LocationAssessment.objects.filter(
+            location_id__in=location_ids,
+            round__status=RoundStatus.PUBLISHED,
+            round__replaced_by__isnull=True,
+            round__reference_date__lte=on,
         )
-        for row in rows:
-            found[row["location_id"]] = (int(row["n"]), assessment_round.reference_date)
+        .values("location_id", "round_id", "round__reference_date")
+        .annotate(n=Sum("individuals"))
+        .order_by("location_id", "-round__reference_date", "-round_id")
+    )
+    for row in rows:
+        # The newest round of each place comes first.
+        found.setdefault(row["location_id"], (int(row["n"]), row["round__reference_date"]))
     return found
 
 
@@ -206,7 +206,10 @@ def catchment_population_take(*, facility: Facility, on: date) -> CatchmentPopul
     is the nearer figure)."""
     places = list(facility.catchment.select_related("site", "location"))
     sources: list[dict[str, Any]] = []
-    site_locations = {p.site.location_id for p in places if p.site and p.site.location_id}
+    # DTM figures are read for the catchment's DTM places, and for the places of sites that
+    # have no count of individuals of their own (a site counted in households alone).
+    dtm_ids: list[int] = []
+    counted = {p.site.location_id for p in places if p.site and p.site.population_individuals}
     for place in places:
         site = place.site
         if site is not None and site.population_individuals:
@@ -218,9 +221,11 @@ def catchment_population_take(*, facility: Facility, on: date) -> CatchmentPopul
                     "as_of": site.population_date.isoformat() if site.population_date else None,
                 }
             )
-    dtm_ids = [
-        p.location_id for p in places if p.location_id and p.location_id not in site_locations
-    ]
+        elif site is not None and site.location_id and site.location_id not in counted:
+            dtm_ids.append(site.location_id)
+        elif place.location_id and place.location_id not in counted:
+            dtm_ids.append(place.location_id)
+    dtm_ids = sorted(set(dtm_ids))
     external = dict(Location.objects.filter(pk__in=dtm_ids).values_list("pk", "external_id"))
     for location_id, (individuals, as_of) in sorted(_dtm_individuals(dtm_ids, on).items()):
         sources.append(
