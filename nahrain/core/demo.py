@@ -96,6 +96,15 @@ USERS = [
         Role.CASE_WORKER,
         more_roles=(Role.SERVICE_MAPPER,),
     ),
+    # The health slice: each Directorate of Health's EWARN focal point (who verifies and closes
+    # alerts) and the staff who send its PHCCs' weekly reports.
+    DemoUser("bahar.ewarn", "Bahar", "Ismail", "DoH-Duhok", Role.SURVEILLANCE_OFFICER),
+    DemoUser("yasir.ewarn", "Yasir", "Taha", "DoH-Ninewa", Role.SURVEILLANCE_OFFICER),
+    DemoUser("dara.ewarn", "Dara", "Kamal", "DoH-Kirkuk", Role.SURVEILLANCE_OFFICER),
+    DemoUser("hawre.phcc", "Hawre", "Jalal", "DoH-Duhok", Role.DATA_ENTRY),
+    DemoUser("ali.phcc", "Ali", "Mahmoud", "DoH-Ninewa", Role.DATA_ENTRY),
+    DemoUser("sozan.imc", "Sozan", "Faraj", "IMC", Role.DATA_ENTRY),
+    DemoUser("rasha.iom", "Rasha", "Adel", "IOM", Role.DATA_ENTRY),
 ]
 
 
