@@ -139,7 +139,7 @@ def _taken_back(report: EwarnReport) -> list[int]:
     return fed
 
 
-def _after_taking_back(alert_ids: Sequence[int]) -> None:
+def _after_taking_back(alert_ids: Sequence[int], report: EwarnReport) -> None:
     """A new alert the re-sent report no longer feeds, and nothing else does, is withdrawn; an
     alert someone has acted on keeps its status and history, with an event saying so. The
     events are dated when the report was taken back, after any step already taken."""
@@ -159,7 +159,7 @@ def _after_taking_back(alert_ids: Sequence[int]) -> None:
                 object_type="health.alert",
                 object_id=alert.uid,
             )
-            notify.alert_changed(alert)
+            notify.alert_changed(alert, fed_by=[report.facility.organisation_id])
         else:
             AlertEvent.objects.create(
                 alert=alert, status=alert.status, actor=None, at=at, note=NOTE_RESENT
@@ -211,7 +211,7 @@ def report_evaluated(*, report: EwarnReport, resent: bool) -> None:
         if created:
             notify.alert_changed(alert)
     if fed:
-        _after_taking_back(fed)
+        _after_taking_back(fed, report)
 
 
 def immediate_received(*, immediate: ImmediateReport) -> None:

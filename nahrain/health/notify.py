@@ -10,6 +10,7 @@ sent once the write is committed, so a refused write tells nobody."""
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -74,17 +75,18 @@ def _members(organisations: object, roles: Sequence[str]) -> list[User]:
     )
 
 
-def alert_recipients(alert: Alert) -> list[User]:
+def alert_recipients(alert: Alert, fed_by: Sequence[uuid.UUID] = ()) -> list[User]:
     """The surveillance officers of the directorates with a facility in the alert's district,
-    and the information managers of the organisations whose facilities fed it."""
+    and the information managers of the organisations whose facilities fed it (``fed_by``:
+    organisations whose signals were taken back, and are told so)."""
     officers = _members(
         Facility.objects.filter(district_id=alert.district_id).values("directorate_id"),
         access.SURVEILLANCE_ROLES,
     )
-    managers = _members(
-        AlertSignal.objects.filter(alert=alert).values("facility__organisation_id"),
-        (Role.INFORMATION_MANAGER,),
+    feeding = set(
+        AlertSignal.objects.filter(alert=alert).values_list("facility__organisation_id", flat=True)
     )
+    managers = _members(feeding | set(fed_by), (Role.INFORMATION_MANAGER,))
     return list({u.pk: u for u in officers + managers}.values())
 
 
@@ -113,7 +115,7 @@ def _send_on_commit(users: Sequence[User], subject: str, body: str, link: str) -
     transaction.on_commit(send)
 
 
-def alert_changed(alert: Alert) -> None:
+def alert_changed(alert: Alert, fed_by: Sequence[uuid.UUID] = ()) -> None:
     """Queue the notices of an alert raised or moved to its present status."""
     link = alert_link(alert)
     words = {
@@ -131,7 +133,7 @@ def alert_changed(alert: Alert) -> None:
             "The alert of %(disease)s in %(district)s is now: %(status)s.\n"
             "Sign in to read it:\n%(link)s\n"
         )
-    _send_on_commit(alert_recipients(alert), subject, body % words, link)
+    _send_on_commit(alert_recipients(alert, fed_by), subject, body % words, link)
 
 
 def report_missing(facility: Facility, year: int, week: int) -> int:
