@@ -493,7 +493,8 @@ def _threshold(
     alarm = enough & ~np.isnan(score) & (score > 1) & (y != 0)
     return _Outcome(
         upper=upper,
-        expected=np.where(~np.isnan(upper), expected, np.nan),
+        # R leaves its expected at the 0 it was initialised with where no model converged.
+        expected=np.where(model.failed, 0.0, np.where(~np.isnan(upper), expected, np.nan)),
         alarm=alarm,
         assessed=~model.failed,
     )
