@@ -49,6 +49,11 @@ gaps <- series$salmonella_agona
 gaps[c(40, 41, 120, 230, 290, 305)] <- NA
 gaps[150:200] <- 0
 series$agona_gaps <- gaps
+# Edge cases: five years of zeros before an outbreak (all-zero baselines, where IRLS drives the
+# fitted means towards 0), and a sparse series, mostly zeros.
+series$zeros_outbreak <- c(rep(0, 280), 0, 1, 3, 6, 9, 4, 2, 0, 0, 5, 7, 1, rep(0, 8), 2, 0, 6)
+set.seed(18)
+series$sparse <- as.numeric(rpois(420, 0.3 + 0.2 * sin(2 * pi * (1:420) / 52)))
 
 # A named list even when empty, so that jsonlite writes {} and not [].
 named <- function(...) c(structure(list(), names = character(0)), list(...))
@@ -78,6 +83,8 @@ shortest_ff <- list(ff_b1 = ff(b = 1, w = 2, limit54 = c(0, 4)))
 cases <- list(
   salmonella_agona = c(ears_default, ears_alt, ff_main, ff_variants),
   agona_gaps = c(ears_default, ears_alt, ff_main, ff_variants),
+  zeros_outbreak = c(ears_default, ears_alt, ff_main, ff_variants),
+  sparse = c(ears_default, ff_main, ff_variants[c("ff_none", "ff_b3w2", "ff_p4")]),
   shadar = c(ears_default, ff_main),
   abattoir = c(ears_default, short_ff),
   salmNewport_total = c(ears_default, ff_main, ff_variants["ff_muan"]),

@@ -37,6 +37,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.special import xlogy  # type: ignore[import-untyped]
 from scipy.stats import nbinom, norm, poisson  # type: ignore[import-untyped]
 from scipy.stats import t as student_t
 
@@ -45,11 +46,13 @@ from .result import Detection, FloatArray, as_series
 
 IntArray = NDArray[np.intp]
 EPS = float(np.finfo(np.float64).eps)
+LOG_EPS = float(np.log(EPS))
 # glm.control(): epsilon and maxit.
 EPSILON = 1e-8
 MAXIT = 25
-# (series, week) fits handled at once: bounds the memory of the reference-week arrays.
-CHUNK_ROWS = 4_000_000
+# Reference-week values handled at once (series x weeks x reference weeks): about 2 MB an array,
+# which keeps the IRLS's arrays in cache; larger chunks ran slower here.
+CHUNK_ROWS = 250_000
 
 
 @dataclass(frozen=True)
@@ -94,9 +97,11 @@ def reference_pattern(params: FarringtonParams, freq: int) -> Pattern:
     excluded = params.excluded_weeks
     factors[max(0, span - excluded) :] = np.nan
     kept = np.flatnonzero(~np.isnan(factors))
+    # Sorted by level, so that each level is a run of columns (sums per level by reduceat).
+    order = np.lexsort((kept, factors[kept]))
     return Pattern(
-        offsets=(kept - span).astype(np.intp),
-        levels=(factors[kept] - 1).astype(np.intp),
+        offsets=(kept[order] - span).astype(np.intp),
+        levels=(factors[kept[order]] - 1).astype(np.intp),
         no_periods=p,
     )
 
@@ -196,7 +201,34 @@ class _Fit:
             getattr(self, name)[rows] = getattr(other, name)
 
 
-Design = tuple[FloatArray, FloatArray]  # level indicators (R, levels), centred weeks (R,)
+@dataclass(frozen=True)
+class Design:
+    """The GLM's columns: the reference weeks sorted by level, each level a run of ``sizes[j]``
+    weeks from ``starts[j]`` (levels with no week left out, week k's level last), and the weeks
+    centred on k (R's ``wtime - k``)."""
+
+    starts: IntArray
+    sizes: IntArray
+    time: FloatArray
+
+    @classmethod
+    def of(cls, pattern: Pattern) -> Design:
+        present, starts, sizes = np.unique(pattern.levels, return_index=True, return_counts=True)
+        if present[-1] != pattern.no_periods - 1:
+            raise ValueError("no reference week is left in the level of the current week")
+        return cls(starts.astype(np.intp), sizes.astype(np.intp), pattern.offsets.astype(float))
+
+    @property
+    def n_levels(self) -> int:
+        return len(self.starts)
+
+    def sums(self, values: FloatArray) -> FloatArray:
+        """Per element and level, the sum of the values of the level's weeks."""
+        return np.asarray(np.add.reduceat(values, self.starts, axis=1))
+
+    def spread(self, per_level: FloatArray) -> FloatArray:
+        """Per element, each level's value on each of its weeks."""
+        return np.repeat(per_level, self.sizes, axis=1)
 
 
 def _weeks(
@@ -215,9 +247,7 @@ def _weeks(
     offset = (
         np.zeros_like(y) if log_population is None else log_population[series_idx[:, None], cols]
     )
-    indicator = np.zeros((pattern.offsets.size, pattern.no_periods))
-    indicator[np.arange(pattern.offsets.size), pattern.levels] = 1.0
-    design: Design = (indicator, pattern.offsets.astype(np.float64))
+    design = Design.of(pattern)
     prior = valid.astype(np.float64)
     model = _fit_flexible(y, prior, offset, design, params, np.full(len(y), params.trend))
     # algo.farrington.glm: keep the trend only if significant, b >= 3 and no extrapolation.
@@ -293,18 +323,15 @@ def _irls(
 
     Start ``mu = y + 0.1``; each iteration solves the weighted least squares of the working
     response; an element stops at the first iteration with ``|dev - devold| / (|dev| + 0.1) <
-    1e-8`` (its values are those of that iteration, as R breaks there) or after 25.
+    1e-8`` (its values are those of that iteration, as R breaks there) or after 25. The elements
+    still iterating are kept packed together, so that late iterations cost what is left.
     """
-    indicator, time = design
-    levels = np.argmax(indicator, axis=1)
-    count, n_levels = len(y), indicator.shape[1]
-    eta = np.log(y + 0.1)
-    mu = np.maximum(np.exp(eta), EPS)
-    dev_old = _deviance(y, mu, prior)
+    time = design.time
+    count, n_levels = len(y), design.n_levels
     out = _Fit(
         beta=np.full((count, n_levels), np.nan),
         slope=np.zeros(count),
-        mu=mu.copy(),
+        mu=np.zeros_like(y),
         weights=np.zeros_like(y),
         level_weight=np.zeros((count, n_levels)),
         level_time=np.zeros((count, n_levels)),
@@ -316,39 +343,61 @@ def _irls(
         trend=trend.copy(),
         failed=np.zeros(count, dtype=bool),
     )
+    # The deviance 2 sum(wt (y log(y / mu) - y + mu)) as constant + sum(wt mu) - sum(wt y log mu):
+    # no logarithm of y in the loop.
+    weighted_y = prior * y
+    constant = np.sum(prior * (xlogy(y, y) - y), axis=1)
     active = np.arange(count)
-    for _ in range(MAXIT):
-        if not active.size:
-            break
-        m = mu[active]
-        w = prior[active] * m
-        z = eta[active] - offset[active] + (y[active] - m) / m
-        level_weight = w @ indicator
+    eta = np.log(y + 0.1)
+    mu = np.maximum(np.exp(eta), EPS)
+    dev_old = _deviance(constant, prior, weighted_y, eta, mu)
+    y_a, prior_a, offset_a, wy_a, constant_a, trend_a = (
+        y,
+        prior,
+        offset,
+        weighted_y,
+        constant,
+        trend,
+    )
+    for iteration in range(MAXIT):
+        w = prior_a * mu
+        z = eta - offset_a + y_a / mu - 1.0
+        level_weight = design.sums(w)
         safe = np.where(level_weight > 0, level_weight, 1.0)
-        level_time = ((w * time) @ indicator) / safe
-        level_z = ((w * z) @ indicator) / safe
-        centred = time - level_time[:, levels]
-        spread = np.sum(w * centred**2, axis=1)
-        has_trend = trend[active]
+        level_time = design.sums(w * time) / safe
+        level_z = design.sums(w * z) / safe
+        centred = time - design.spread(level_time)
+        w_centred = w * centred
+        spread = np.einsum("ij,ij->i", w_centred, centred)
         slope = np.where(
-            has_trend, np.sum(w * centred * z, axis=1) / np.where(spread > 0, spread, 1.0), 0.0
+            trend_a, np.einsum("ij,ij->i", w_centred, z) / np.where(spread > 0, spread, 1.0), 0.0
         )
         beta = np.where(level_weight > 0, level_z - slope[:, None] * level_time, np.nan)
-        new_eta = np.nan_to_num(beta)[:, levels] + slope[:, None] * time + offset[active]
-        new_mu = np.maximum(np.exp(new_eta), EPS)
-        dev = _deviance(y[active], new_mu, prior[active])
-        eta[active], mu[active] = new_eta, new_mu
-        out.beta[active], out.slope[active], out.weights[active] = beta, slope, w
-        out.level_weight[active], out.level_time[active] = level_weight, level_time
-        out.spread[active] = spread
-        done = np.abs(dev - dev_old[active]) / (np.abs(dev) + 0.1) < EPSILON
-        dev_old[active] = dev
-        out.converged[active[done]] = True
-        active = active[~done]
-    out.mu = mu
+        eta = design.spread(np.nan_to_num(beta)) + slope[:, None] * time + offset_a
+        mu = np.maximum(np.exp(eta), EPS)
+        dev = _deviance(constant_a, prior_a, wy_a, eta, mu)
+        done = np.abs(dev - dev_old) / (np.abs(dev) + 0.1) < EPSILON
+        finished = done | (iteration == MAXIT - 1)
+        rows = active[finished]
+        out.converged[rows] = done[finished]
+        out.beta[rows], out.slope[rows] = beta[finished], slope[finished]
+        out.mu[rows], out.weights[rows] = mu[finished], w[finished]
+        out.level_weight[rows], out.level_time[rows] = level_weight[finished], level_time[finished]
+        out.spread[rows] = spread[finished]
+        going = ~finished
+        if not going.any():
+            break
+        if finished.any():
+            active = active[going]
+            y_a, prior_a, offset_a = y_a[going], prior_a[going], offset_a[going]
+            wy_a, constant_a, trend_a = wy_a[going], constant_a[going], trend_a[going]
+            eta, mu = eta[going], mu[going]
+            dev = dev[going]
+        dev_old = dev
     rank = np.sum(out.level_weight > 0, axis=1) + out.trend
     out.df_residual = np.sum(prior > 0, axis=1) - rank.astype(np.float64)
-    pearson = np.sum(np.where(out.weights > 0, out.weights * ((y - mu) / mu) ** 2, 0.0), axis=1)
+    residual = (y - out.mu) / out.mu
+    pearson = np.sum(np.where(out.weights > 0, out.weights * residual**2, 0.0), axis=1)
     out.dispersion = _per_df(pearson, out.df_residual)
     out.test_dispersion = out.dispersion.copy()
     return out
@@ -359,20 +408,26 @@ def _per_df(total: FloatArray, df_residual: FloatArray) -> FloatArray:
     return np.where(df_residual > 0, total / np.maximum(df_residual, 1), np.nan)
 
 
-def _deviance(y: FloatArray, mu: FloatArray, prior: FloatArray) -> FloatArray:
-    """``poisson()$dev.resids`` summed: ``2 wt (y log(y / mu) - (y - mu))``, ``2 wt mu`` at 0."""
-    positive = y > 0
-    term = np.where(positive, y * np.log(np.where(positive, y, 1.0) / mu) - (y - mu), mu)
-    return np.asarray(2 * np.sum(prior * term, axis=1))
+def _deviance(
+    constant: FloatArray,
+    prior: FloatArray,
+    weighted_y: FloatArray,
+    eta: FloatArray,
+    mu: FloatArray,
+) -> FloatArray:
+    """``poisson()$dev.resids`` summed, ``log(mu)`` being eta where mu is not floored at eps."""
+    log_mu = np.maximum(eta, LOG_EPS)
+    return np.asarray(
+        2
+        * (constant + np.einsum("ij,ij->i", prior, mu) - np.einsum("ij,ij->i", weighted_y, log_mu))
+    )
 
 
 def _anscombe(y: FloatArray, model: _Fit, phi: FloatArray, design: Design) -> FloatArray:
     """``anscombe.residuals(m, phi)``: ``3/2 (y^(2/3) mu^(-1/6) - mu^(1/2)) / sqrt(phi (1 - h))``,
     h the hat values of the last IRLS iteration's weighted least squares."""
-    indicator, time = design
-    levels = np.argmax(indicator, axis=1)
-    level_weight = model.level_weight[:, levels]
-    centred = time - model.level_time[:, levels]
+    level_weight = design.spread(model.level_weight)
+    centred = design.time - design.spread(model.level_time)
     leverage_slope = np.where(
         model.trend[:, None],
         centred**2 / np.where(model.spread > 0, model.spread, 1.0)[:, None],
@@ -438,7 +493,8 @@ def _threshold(
     alarm = enough & ~np.isnan(score) & (score > 1) & (y != 0)
     return _Outcome(
         upper=upper,
-        expected=np.where(~np.isnan(upper), expected, np.nan),
+        # R leaves its expected at the 0 it was initialised with where no model converged.
+        expected=np.where(model.failed, 0.0, np.where(~np.isnan(upper), expected, np.nan)),
         alarm=alarm,
         assessed=~model.failed,
     )
