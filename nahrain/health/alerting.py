@@ -125,12 +125,6 @@ def _open_alert(
 # --- weekly reports -----------------------------------------------------------------------------
 
 
-def _findings(
-    watched: Sequence[rules.Rule], series: rules.Series, population: int | None
-) -> list[rules.Finding]:
-    return [rules.evaluate(rule, series, population=population) for rule in watched]
-
-
 def _taken_back(report: EwarnReport) -> list[int]:
     """Delete the signals the earlier version of a report raised; the alerts they fed."""
     earlier = AlertSignal.objects.filter(report=report)
@@ -172,21 +166,27 @@ def report_evaluated(*, report: EwarnReport, resent: bool) -> None:
     facility: Facility = report.facility
     district = facility.district
     fed = _taken_back(report) if resent else []
-    watched = {
-        disease: found
-        for disease in codelists.codes("diseases")
-        if (found := rules.rules_for(disease, district.pcode))
-    }
+    # Each rule in force here with the diseases it watches: one evaluation of each rule on the
+    # series of all its diseases at once.
+    watching = [
+        (rule, [d for d in rule.diseases if rule.holds_for(d, district.pcode)])
+        for rule in rules.ruleset().rules
+    ]
+    watching = [(rule, diseases) for rule, diseases in watching if diseases]
+    series = weekly_series(report, sorted({d for _rule, diseases in watching for d in diseases}))
+    population = selectors.catchment_population_on(facility, report.start)
+    fired: dict[str, list[rules.Finding]] = {}
+    for rule, diseases in watching:
+        counts = np.vstack([series[d] for d in diseases])
+        for disease, finding in zip(
+            diseases, rules.evaluate(rule, counts, population=population), strict=True
+        ):
+            if finding.fired:
+                fired.setdefault(disease, []).append(finding)
+    version = rules.version()
     # Diseases in one order for every writer: two reports locking the same alerts lock them in
     # the same order, and do not deadlock.
-    diseases = sorted(watched)
-    series = weekly_series(report, diseases)
-    population = selectors.catchment_population_on(facility, report.start)
-    version = rules.version()
-    for disease in diseases:
-        fired = [f for f in _findings(watched[disease], series[disease], population) if f.fired]
-        if not fired:
-            continue
+    for disease in sorted(fired):
         alert, created = _open_alert(
             disease=disease,
             district=district,
@@ -206,7 +206,7 @@ def report_evaluated(*, report: EwarnReport, resent: bool) -> None:
                 cases=finding.cases,
                 threshold=finding.threshold,
             )
-            for finding in fired
+            for finding in fired[disease]
         )
         if created:
             notify.alert_changed(alert)

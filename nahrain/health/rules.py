@@ -33,19 +33,23 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from nahrain.health import codelists, detection
+from nahrain.health.detection import fixed
 from nahrain.health.detection.farrington import default_weeks
 
 PATH = Path(__file__).resolve().parent / "data" / "alert_rules.json"
 
-# Each fixed kind's parameters and the least value each may take.
-FIXED: dict[str, dict[str, float]] = {
-    "count_at_least": {"cases": 1},
-    "per_population": {"small_population": 1, "cases_small": 1, "per_100000": 0},
-    "doubling": {"weeks": 1, "min_cases": 1},
-    "attack_rate": {"per_10000": 0, "weeks": 1},
+# The fixed kinds as the detection package names them, and their parameters' names there
+# (the rule file says them in the house's words; every one is required, none is left to a
+# default of the package).
+FIXED: dict[str, tuple[str, dict[str, str]]] = {
+    "count_at_least": ("count-threshold", {"cases": "cases"}),
+    "per_population": (
+        "meningitis",
+        {"small_population": "population", "cases_small": "cases", "per_100000": "per100000"},
+    ),
+    "doubling": ("doubling", {"weeks": "weeks", "min_cases": "minCases"}),
+    "attack_rate": ("attack-rate", {"per_10000": "per10000", "weeks": "weeks"}),
 }
-# Parameters that count weeks, cases or people: whole numbers.
-WHOLE = {"cases", "small_population", "cases_small", "weeks", "min_cases"}
 # Farrington's seasons: the R package's weekly frequency (an epidemiological year of 53 weeks
 # shifts the seasons by a week, as it does in R).
 WEEKS_A_YEAR = 52
@@ -80,10 +84,10 @@ class Rule:
     diseases: tuple[str, ...]
     # p-code prefixes of the governorates and districts the rule holds in; None: everywhere.
     area: tuple[str, ...] | None
+    # The parameters as the detection package reads them, and as the file gives them.
+    method: detection.Params
     params: Mapping[str, Any]
     source: str
-    # A statistical rule's parameters as the detection package reads them.
-    method: detection.Params | None = None
 
     def holds_for(self, disease: str, district_pcode: str) -> bool:
         if disease not in self.diseases:
@@ -109,38 +113,26 @@ class Finding:
     fired: bool
 
 
-def _params_checked(rule_id: str, kind: str, params: Any) -> dict[str, Any]:
+def _method(rule_id: str, kind: str, params: Any) -> detection.Params:
+    """The rule's parameters as the detection package reads them; its refusal (a value out of
+    bounds, of the wrong type, a name it does not know) with the rule's id."""
     if not isinstance(params, dict):
         raise RulesError(f"alert rule {rule_id!r}: params is an object")
-    if kind in STATISTICAL:
-        return dict(params)
-    wanted = FIXED[kind]
-    unknown = sorted(set(params) - set(wanted))
-    missing = sorted(set(wanted) - set(params))
-    if unknown or missing:
-        raise RulesError(
-            f"alert rule {rule_id!r}: a {kind} rule takes {', '.join(sorted(wanted))}"
-            f" (missing: {', '.join(missing) or 'none'}; unknown: {', '.join(unknown) or 'none'})"
-        )
-    for name, least in wanted.items():
-        value = params[name]
-        number = isinstance(value, int | float) and not isinstance(value, bool)
-        whole = name not in WHOLE or isinstance(value, int)
-        # A least value of 0 stands for "above 0" (a rate of 0 would fire on every week).
-        if not number or not whole or value < least or (least == 0 and value <= 0):
-            kind_of = "a whole number" if name in WHOLE else "a number"
-            bound = f"at least {least:g}" if least else "above 0"
-            raise RulesError(f"alert rule {rule_id!r}: {name} is {kind_of}, {bound}")
-    return dict(params)
-
-
-def _method(rule_id: str, kind: str, params: dict[str, Any]) -> detection.Params | None:
-    """A statistical rule's parameters as the detection package reads them; its refusal, with
-    the rule's id."""
-    if kind not in STATISTICAL:
-        return None
+    if kind in FIXED:
+        method, names = FIXED[kind]
+        missing = sorted(set(names) - set(params))
+        unknown = sorted(set(params) - set(names))
+        if missing or unknown:
+            raise RulesError(
+                f"alert rule {rule_id!r}: a {kind} rule takes {', '.join(sorted(names))}"
+                f" (missing: {', '.join(missing) or 'none'};"
+                f" unknown: {', '.join(unknown) or 'none'})"
+            )
+        params = {names[name]: value for name, value in params.items()}
+    else:
+        method = kind
     try:
-        return detection.params_from_dict(kind, params)
+        return detection.params_from_dict(method, params)
     except (ValueError, TypeError) as refused:
         raise RulesError(f"alert rule {rule_id!r}: {refused}") from None
 
@@ -178,9 +170,9 @@ def _rule_checked(raw: Any, known: set[str], seen: set[str]) -> Rule:
         kind=kind,
         diseases=tuple(diseases),
         area=prefixes,
-        params=_params_checked(rule_id, kind, raw.get("params")),
+        method=_method(rule_id, kind, raw.get("params")),
+        params=dict(raw["params"]),
         source=str(raw.get("source", "")),
-        method=_method(rule_id, kind, raw["params"]),
     )
 
 
@@ -230,77 +222,54 @@ def signal_label(rule_id: str) -> str:
     return str(_("Alert rule"))
 
 
-# --- the fixed kinds on one week ----------------------------------------------------------------
+# --- a rule on the newest week of many series ---------------------------------------------------
 
 
 def _cases(value: float) -> int:
     return 0 if math.isnan(value) else int(value)
 
 
-def per_population_threshold(params: Mapping[str, Any], population: int | None) -> float:
-    """Cases in a week that make an alert where ``population`` people live. Without a
-    denominator the threshold of a small population is used: it is the lower one, and a
-    missing figure must not hide a meningitis cluster."""
-    if population is None or population < params["small_population"]:
-        return float(params["cases_small"])
-    return float(params["per_100000"]) * population / 100_000
-
-
-def evaluate_fixed(rule: Rule, series: Series, *, population: int | None) -> Finding:
-    """A fixed rule on the last week of ``series`` (weekly cases, oldest first, NaN where no
-    report came)."""
-    params = rule.params
-    week = float(series[-1])
-    cases = _cases(week)
-    if math.isnan(week):
-        return Finding(rule, 0, None, False)
-    threshold: float | None
-    if rule.kind == "count_at_least":
-        threshold = float(params["cases"])
-    elif rule.kind == "per_population":
-        threshold = per_population_threshold(params, population)
-    elif rule.kind == "doubling":
-        back = int(params["weeks"])
-        before = float(series[-1 - back]) if len(series) > back else math.nan
-        if math.isnan(before):
-            return Finding(rule, cases, None, False)
-        threshold = max(2 * before, float(params["min_cases"]))
-    elif rule.kind == "attack_rate":
-        if not population:
-            return Finding(rule, cases, None, False)
-        cases = int(np.nansum(series[-int(params["weeks"]) :]))
-        threshold = float(params["per_10000"]) * population / 10_000
-    else:
-        raise ValueError(f"{rule.kind!r} is not a fixed kind of rule")
-    return Finding(rule, cases, threshold, cases >= threshold)
-
-
-def evaluate(rule: Rule, series: Series, *, population: int | None) -> Finding:
-    """A rule on the last week of ``series`` (weekly cases, oldest first, NaN where no report
-    came); ``population`` the catchment's, None where none was taken."""
-    if rule.kind in STATISTICAL:
-        return _evaluate_statistical(rule, series)
-    return evaluate_fixed(rule, series, population=population)
-
-
-def _evaluate_statistical(rule: Rule, series: Series) -> Finding:
-    """The method on the whole history, computed for its last week only; no finding where the
-    history is too short for the method (EARS' baseline, Farrington's years) or the week
-    was not reported."""
-    week = float(series[-1])
-    params = rule.method
-    if isinstance(params, detection.EarsParams):
-        found = detection.ears_c(series, params, last=1)
-    elif isinstance(params, detection.FarringtonParams):
-        last = len(series) - 1
-        if last not in default_weeks(params, WEEKS_A_YEAR, len(series)):
-            return Finding(rule, _cases(week), None, False)
-        found = detection.farrington_flexible(
-            series, params, freq=WEEKS_A_YEAR, weeks=np.array([last])
+def _detected(
+    method: detection.Params, observed: Series, population: int | None
+) -> detection.Detection | None:
+    """The detection package's outcome for the last week (last column); None where the history
+    is too short for the method to give one."""
+    rows, weeks = observed.shape
+    # Without a denominator a rate cannot be had; meningitis takes the threshold of a small
+    # population, the lower one: a missing figure must not hide a cluster.
+    people = np.full(rows, float(population) if population else math.nan)
+    if isinstance(method, detection.EarsParams):
+        return detection.ears_c(observed, method, last=1)
+    if isinstance(method, detection.FarringtonParams):
+        if weeks - 1 not in default_weeks(method, WEEKS_A_YEAR, weeks):
+            return None
+        return detection.farrington_flexible(
+            observed, method, freq=WEEKS_A_YEAR, weeks=np.array([weeks - 1])
         )
-    else:
-        raise ValueError(f"{rule.id!r} is not a statistical rule")
-    bound = float(found.upperbound[0, -1])
-    return Finding(
-        rule, _cases(week), None if math.isnan(bound) else bound, bool(found.alarm[0, -1])
-    )
+    # The fixed rules read the last weeks only.
+    if isinstance(method, detection.CountThresholdParams):
+        return fixed.count_threshold(observed[:, -1:], method)
+    if isinstance(method, detection.MeningitisParams):
+        return fixed.meningitis(observed[:, -1:], np.nan_to_num(people), method)
+    if isinstance(method, detection.DoublingParams):
+        return fixed.doubling(observed[:, -method.weeks - 1 :], method)
+    if isinstance(method, detection.AttackRateParams):
+        return fixed.attack_rate(observed[:, -method.weeks :], people, method)
+    raise TypeError(f"no detection for {type(method).__name__}")
+
+
+def evaluate(rule: Rule, counts: Series, *, population: int | None) -> list[Finding]:
+    """A rule on the last week of each row of ``counts`` (series x weeks, oldest week first, NaN
+    where no report came), ``population`` the catchment's (None where none was taken): per row,
+    the week's cases, the threshold (the most cases that raise no alert: ``upperbound`` as the
+    R package surveillance gives it, None where the rule has none) and whether it fired."""
+    observed = np.atleast_2d(np.asarray(counts, dtype=np.float64))
+    found = _detected(rule.method, observed, population)
+    findings = []
+    for row in range(observed.shape[0]):
+        cases = _cases(float(observed[row, -1]))
+        if found is None or math.isnan(bound := float(found.upperbound[row, -1])):
+            findings.append(Finding(rule, cases, None, False))
+        else:
+            findings.append(Finding(rule, cases, bound, bool(found.alarm[row, -1])))
+    return findings

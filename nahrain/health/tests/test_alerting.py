@@ -69,7 +69,7 @@ def test_one_case_of_measles_in_a_weekly_report_raises_a_new_alert_in_its_distri
     assert (alert.disease, alert.district.pcode, alert.status) == ("measles", "IQG09Q04", "new")
     assert (alert.year, alert.week, alert.raised_at) == (YEAR, 30, report.submitted_at)
     assert alert.verify_by == report.submitted_at + timedelta(hours=24)
-    assert _signals(alert) == [("PHCC-CHM", "one-case", 1, 1.0)]
+    assert _signals(alert) == [("PHCC-CHM", "one-case", 1, 0.0)]
     assert alert.signals.get().rules_version == rules.version() == "2026-12"
     assert [(e.status, e.actor) for e in alert.events.all()] == [("new", None)]
 
@@ -88,12 +88,13 @@ def test_a_report_of_measles_and_cholera_raises_one_alert_each(world: HealthWorl
 def test_meningitis_two_cases_where_30000_live_is_an_alert_and_one_is_not(
     world: HealthWorld,
 ) -> None:
-    # Chameshku's 30,000 are not "under 30,000": 5 per 100,000 of them is 1.5 cases.
+    # Chameshku's 30,000 are not "under 30,000": 5 per 100,000 of them is 1.5 cases, so 2
+    # (the threshold kept is the most cases that raise no alert).
     week_report(world.chameshku_phcc, YEAR, 30, meningitis=1)
     assert not Alert.objects.exists()
     week_report(world.chameshku_phcc, YEAR, 31, meningitis=2)
     (alert,) = Alert.objects.all()
-    assert _signals(alert) == [("PHCC-CHM", "meningitis-population", 2, 1.5)]
+    assert _signals(alert) == [("PHCC-CHM", "meningitis-population", 2, 1.0)]
 
 
 def test_meningitis_where_100000_live_takes_five_cases(world: HealthWorld) -> None:
@@ -102,7 +103,7 @@ def test_meningitis_where_100000_live_takes_five_cases(world: HealthWorld) -> No
     assert not Alert.objects.exists()
     week_report(world.chameshku_phcc, YEAR, 31, meningitis=5)
     (alert,) = Alert.objects.all()
-    assert _signals(alert) == [("PHCC-CHM", "meningitis-population", 5, 5.0)]
+    assert _signals(alert) == [("PHCC-CHM", "meningitis-population", 5, 4.0)]
 
 
 def test_cases_doubled_over_two_weeks_raise_an_alert_from_five_cases(world: HealthWorld) -> None:
@@ -113,7 +114,7 @@ def test_cases_doubled_over_two_weeks_raise_an_alert_from_five_cases(world: Heal
     assert not Alert.objects.exists()
     week_report(phcc, YEAR, 33, typhoid=5)  # not twice the 1 of week 31: 5 cases do it
     (alert,) = Alert.objects.all()
-    assert _signals(alert) == [("PHCC-CHM", "doubling", 5, 5.0)]
+    assert _signals(alert) == [("PHCC-CHM", "doubling", 5, 4.0)]
 
 
 def test_a_week_not_reported_is_no_base_for_a_doubling(world: HealthWorld) -> None:
@@ -130,7 +131,7 @@ def test_acute_watery_diarrhoea_above_50_per_10000_is_an_alert(world: HealthWorl
     assert not Alert.objects.exists()
     week_report(world.chameshku_phcc, YEAR, 32, awd=150)
     (alert,) = Alert.objects.all()
-    assert _signals(alert) == [("PHCC-CHM", "awd-attack-rate", 150, 150.0)]
+    assert _signals(alert) == [("PHCC-CHM", "awd-attack-rate", 150, 149.0)]
 
 
 def test_a_resent_week_without_the_cases_withdraws_the_alert_it_raised(
@@ -160,7 +161,7 @@ def test_a_resent_week_with_the_cases_keeps_one_alert_with_the_new_counts(
     week_report(world.chameshku_phcc, YEAR, 30, measles=3)
     (alert,) = Alert.objects.all()
     assert alert.status == AlertStatus.NEW
-    assert _signals(alert) == [("PHCC-CHM", "one-case", 3, 1.0)]
+    assert _signals(alert) == [("PHCC-CHM", "one-case", 3, 0.0)]
     assert [e.status for e in alert.events.all()] == ["new"]
 
 
@@ -185,7 +186,7 @@ def test_a_resent_week_leaves_an_alert_other_reports_still_feed(
     week_report(world.chameshku_phcc, YEAR, 30)
     (alert,) = Alert.objects.all()
     assert alert.status == AlertStatus.NEW
-    assert _signals(alert) == [("PHCC-ZAK-2", "one-case", 2, 1.0)]
+    assert _signals(alert) == [("PHCC-ZAK-2", "one-case", 2, 0.0)]
 
 
 def test_a_second_facility_of_the_district_joins_the_open_alert(
@@ -194,7 +195,7 @@ def test_a_second_facility_of_the_district_joins_the_open_alert(
     week_report(world.chameshku_phcc, YEAR, 30, measles=1)
     week_report(zakho_clinic, YEAR, 31, measles=1)
     (alert,) = Alert.objects.all()
-    assert _signals(alert) == [("PHCC-CHM", "one-case", 1, 1.0), ("PHCC-ZAK-2", "one-case", 1, 1.0)]
+    assert _signals(alert) == [("PHCC-CHM", "one-case", 1, 0.0), ("PHCC-ZAK-2", "one-case", 1, 0.0)]
     assert (alert.year, alert.week) == (YEAR, 30)  # the week of its first signal
 
 
@@ -234,7 +235,7 @@ def test_a_case_reported_at_once_raises_the_alert_and_the_weekly_report_joins_it
     assert Alert.objects.count() == 1
     assert _signals(alert) == [
         ("PHCC-ZAK-2", "immediate", 2, None),
-        ("PHCC-CHM", "one-case", 1, 1.0),
+        ("PHCC-CHM", "one-case", 1, 0.0),
     ]
     assert AlertEvent.objects.filter(alert=alert).count() == 1
 

@@ -5,10 +5,13 @@ each facility with nothing sent told so (alerting.chase_missing), and nobody els
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from io import StringIO
 from typing import Any
 
+import pytest
 from django.contrib.auth.models import User
 from django.core import mail
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from nahrain.core.models import AuditEvent
@@ -94,3 +97,33 @@ def test_the_reporting_staff_of_each_facility_with_nothing_sent_are_told(
     assert f"/health/facilities/{addressed.chameshku_phcc.uid}/" in message.body
     audit = AuditEvent.objects.get(action="health.reports_chase")
     assert audit.detail == {"year": YEAR, "week": WEEK, "facilities": 1}
+
+
+def test_the_chase_command_tells_them_for_the_week_given(
+    addressed: HealthWorld,  # noqa: F811
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    out = StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("health", "chase", "--week", "2026-W47", stdout=out)
+    assert out.getvalue().strip() == "2026-W47: 2 facilities without a report told"
+    assert sorted(a for m in mail.outbox for a in m.to) == [
+        "dara@example.org",  # INTERSOS runs the Sinjar unit
+        "hana@example.org",
+        "layla@example.org",
+    ]
+
+
+def test_the_chase_command_chases_the_week_just_ended_by_default(health: HealthWorld) -> None:
+    year, week = weeks.week_of(timezone.localdate() - timedelta(days=7))
+    week_report(health.chameshku_phcc, year, week)
+    out = StringIO()
+    call_command("health", "chase", stdout=out)
+    assert out.getvalue().strip() == f"{year}-W{week:02d}: 1 facilities without a report told"
+
+
+@pytest.mark.parametrize("week", ["2026-W60", "2026-47", "last week"])
+def test_the_chase_command_refuses_a_week_that_is_not_one(health: HealthWorld, week: str) -> None:
+    with pytest.raises(CommandError, match="is not a week"):
+        call_command("health", "chase", "--week", week)
+    assert not AuditEvent.objects.filter(action="health.reports_chase").exists()

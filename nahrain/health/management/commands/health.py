@@ -5,20 +5,26 @@ statistical detection method on one weekly series, as the R package ``surveillan
 ``sts(observed = count, start = c(year, week), frequency = 52)``: the rows are the weeks of the
 sts, in order, and reference weeks are found by row offsets of the frequency (epochAsDate FALSE);
 ``week_index``, ``year`` and ``week`` label the rows and are not used to find weeks.
+
+``nahrain health chase [--week YYYY-Www]`` tells the reporting staff (data entry and information
+managers) of every active EWARN-reporting facility with no report of the week, by default the
+week just ended, that it has not come.
 """
 
 from __future__ import annotations
 
 import csv
 import math
-from argparse import ArgumentParser, BooleanOptionalAction
+from argparse import ArgumentParser, ArgumentTypeError, BooleanOptionalAction
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
+from nahrain.health import alerting, weeks
 from nahrain.health.detection import (
     Detection,
     EarsParams,
@@ -63,9 +69,27 @@ class Command(BaseCommand):
             )
         )
 
+        chase = sub.add_parser(
+            "chase",
+            help="Tell the reporting staff of each facility without the week's EWARN report.",
+        )
+        chase.add_argument(
+            "--week",
+            type=epi_week,
+            metavar="YYYY-Www",
+            help="The epidemiological week (e.g. 2026-W47); default: the week just ended.",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "detect":
             self._detect(options)
+        elif options["action"] == "chase":
+            self._chase(options)
+
+    def _chase(self, options: dict[str, Any]) -> None:
+        year, week = options["week"] or weeks.shift(*weeks.week_of(timezone.localdate()), -1)
+        chased = alerting.chase_missing(year=year, week=week)
+        self.stdout.write(f"{year}-W{week:02d}: {chased} facilities without a report told")
 
     def _detect(self, options: dict[str, Any]) -> None:
         method = options["method"]
@@ -92,6 +116,17 @@ class Command(BaseCommand):
             f"{method}: {len(series.week_index)} weeks, {bounds} with a bound, {alarms} alarms; "
             f"written to {options['output']}"
         )
+
+
+def epi_week(value: str) -> tuple[int, int]:
+    """``2026-W47`` as (2026, 47), a week the year has in the EWARN's convention."""
+    year, _, week = value.upper().partition("-W")
+    try:
+        found = (int(year), int(week))
+        weeks.week_start(*found)
+    except ValueError:
+        raise ArgumentTypeError(f"{value!r} is not a week (YYYY-Www, e.g. 2026-W47)") from None
+    return found
 
 
 def add_detect_arguments(parser: ArgumentParser) -> None:
