@@ -60,7 +60,10 @@ class FacilityFilterForm(forms.Form):
         _set_choices(
             self,
             "governorate",
-            [("", _("All governorates")), *[(u["pcode"], names[u["pcode"]]) for u in units if u["level"] == 1]],
+            [
+                ("", _("All governorates")),
+                *[(u["pcode"], names[u["pcode"]]) for u in units if u["level"] == 1],
+            ],
         )
         _set_choices(
             self,
@@ -76,12 +79,17 @@ class FacilityFilterForm(forms.Form):
         )
         _set_choices(self, "kind", [("", _("All kinds")), *codelists.choices("facility_kinds")])
         _set_choices(
-            self, "functionality", [("", _("Any functionality")), *codelists.choices("functionality")]
+            self,
+            "functionality",
+            [("", _("Any functionality")), *codelists.choices("functionality")],
         )
         _set_choices(
             self,
             "organisation",
-            [("", _("All organisations")), *[(str(o.pk), o.acronym or o.name) for o in organisations]],
+            [
+                ("", _("All organisations")),
+                *[(str(o.pk), o.acronym or o.name) for o in organisations],
+            ],
         )
 
 
@@ -182,7 +190,9 @@ class CatchmentForm(forms.Form):
     def chosen(self) -> tuple[list[Any], list[Any], dict[str, list[int]]]:
         """The sites and locations checked, and the visit days by the service's keys (a site's
         code, a location's external id)."""
-        sites, locations, days = [], [], {}
+        sites: list[Any] = []
+        locations: list[Any] = []
+        days: dict[str, list[int]] = {}
         for key, item, kind in self.rows:
             if not self.cleaned_data.get(key):
                 continue
@@ -239,7 +249,9 @@ class EwarnForm(forms.Form):
 
     week = forms.ChoiceField(label=_("Epidemiological week"))
 
-    def __init__(self, *args: Any, earlier: dict[str, dict[str, int]] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, earlier: dict[str, dict[str, int]] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         from nahrain.health.templatetags.health_pages import week_words
 
@@ -325,7 +337,9 @@ class ConsultationForm(forms.Form):
     week = forms.ChoiceField(label=_("Epidemiological week"), required=False)
     month = forms.ChoiceField(label=_("Month"), required=False)
 
-    def __init__(self, *args: Any, earlier: dict[tuple[str, str, str, str], int] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, earlier: dict[tuple[str, str, str, str], int] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         from nahrain.core.templatetags.nahrain_format import monthyear
         from nahrain.health.templatetags.health_pages import week_words
@@ -378,7 +392,10 @@ class ConsultationForm(forms.Form):
                     (
                         service,
                         [
-                            (age, [self[self.cell_name(group, service, age, s)] for s in self.sexes])
+                            (
+                                age,
+                                [self[self.cell_name(group, service, age, s)] for s in self.sexes],
+                            )
                             for age in self.ages
                         ],
                     )
@@ -418,27 +435,13 @@ class ConsultationForm(forms.Form):
 
 
 class AlertStepForm(forms.Form):
-    """The next step of an alert with a note; the note is required to discard or close."""
+    """The next step of an alert with a note (the service refuses to discard or close without
+    one)."""
 
     to = forms.CharField(widget=forms.HiddenInput)
     note = forms.CharField(
         label=_("Note"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
     )
-
-    NOTE_REQUIRED = ("discarded", "closed")
-
-    def __init__(self, *args: Any, allowed: list[str], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.allowed = allowed
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        to = cleaned.get("to")
-        if to not in self.allowed:
-            raise forms.ValidationError(_("This step cannot be taken now."))
-        if to in self.NOTE_REQUIRED and not str(cleaned.get("note", "")).strip():
-            self.add_error("note", _("Say why: a note is needed to discard or close an alert."))
-        return cleaned
 
 
 def governorate_choices(units: list[dict[str, Any]]) -> list[tuple[str, str]]:
@@ -450,7 +453,13 @@ class AlertFilterForm(forms.Form):
     governorate = forms.ChoiceField(label=_("Governorate"), required=False)
     status = forms.ChoiceField(label=_("Status"), required=False)
 
-    def __init__(self, *args: Any, governorates: list[tuple[str, str]], statuses: list[tuple[str, Any]], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        governorates: list[tuple[str, str]],
+        statuses: list[tuple[str, Any]],
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         _set_choices(self, "disease", [("", _("All diseases")), *codelists.choices("diseases")])
         _set_choices(self, "governorate", [("", _("All governorates")), *governorates])

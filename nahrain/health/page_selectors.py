@@ -139,7 +139,9 @@ def catchment_candidates(*, user: AnyUser, facility: Facility) -> tuple[list[Sit
     """The places a facility may serve: the sites the user sees and the published DTM places in
     its district, with those it already serves."""
     district = facility.district
-    units = AdminUnit.objects.filter(Q(pk=district.pk) | Q(parent=district) | Q(parent__parent=district))
+    units = AdminUnit.objects.filter(
+        Q(pk=district.pk) | Q(parent=district) | Q(parent__parent=district)
+    )
     served = facility.catchment.all()
     sites = list(
         sites_visible(user)

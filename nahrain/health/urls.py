@@ -26,4 +26,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
         views.consultation_report,
         name="consultations",
     ),
+    path("alerts/", views.alert_list, name="alerts"),
+    path("alerts/<uuid:alert_uid>/", views.alert, name="alert"),
+    path("alerts/<uuid:alert_uid>/step/", views.alert_step, name="alert_step"),
 ]

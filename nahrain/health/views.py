@@ -14,28 +14,32 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Case, Count, Q, Value, When
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from nahrain.core.http import AuthenticatedHttpRequest, no_store, personal_data
+from nahrain.core.models import Organisation
 from nahrain.core.templatetags.nahrain_format import local_name
-from nahrain.health import access, codelists, page_selectors, services
+from nahrain.health import access, alert_selectors, alerting, codelists, page_selectors, services
 from nahrain.health.forms import (
+    AlertFilterForm,
+    AlertStepForm,
     CatchmentForm,
     ConsultationForm,
     EwarnForm,
     FacilityFilterForm,
     FacilityForm,
     ImmediateForm,
+    governorate_choices,
     week_ended,
     week_value,
     weekday_choices,
 )
-from nahrain.health.models import Facility
+from nahrain.health.models import OPEN_ALERT, Alert, AlertStatus, Facility
 
 GET_OR_POST = ["GET", "HEAD", "POST"]
 FACILITIES_PER_PAGE = 25
@@ -70,18 +74,11 @@ def _map_config(collection: dict[str, Any], *, focus: str | None = None) -> dict
 def facility_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Every facility, filtered by place, kind, functionality and organisation; on a map."""
     units = page_selectors.filter_units()
-    organisations = list(
-        access.facilities_readable(request.user)
-        .values_list("organisation", flat=True)
-        .distinct()
-    )
-    from nahrain.core.models import Organisation
-
-    form = FacilityFilterForm(
-        request.GET or None,
-        units=units,
-        organisations=list(Organisation.objects.filter(pk__in=organisations).order_by("acronym")),
-    )
+    readable = access.facilities_readable(request.user)
+    organisations = Organisation.objects.filter(
+        Q(pk__in=readable.values("organisation")) | Q(pk__in=readable.values("supporters"))
+    ).order_by("acronym", "name")
+    form = FacilityFilterForm(request.GET or None, units=units, organisations=list(organisations))
     filters = page_selectors.FacilityFilters()
     if form.is_bound and form.is_valid():
         filters = page_selectors.FacilityFilters(**form.cleaned_data)
@@ -109,12 +106,14 @@ def facility(request: AuthenticatedHttpRequest, facility_uid: uuid.UUID) -> Http
     """A facility: who runs and supports it, where, how well it works, whom it serves; its
     latest reports for those who read them."""
     shown = page_selectors.facility_page(user=request.user, uid=facility_uid)
-    single = page_selectors.facility_map(Facility.objects.filter(pk=shown.facility.pk).select_related("district", "organisation"))
+    single = page_selectors.facility_map(
+        Facility.objects.filter(pk=shown.facility.pk).select_related("district", "organisation")
+    )
     day_names = dict(weekday_choices())
     names = {
-        (("site", place.code) if hasattr(place, "code") else ("dtm", place.external_id)): local_name(
-            place
-        )
+        (
+            ("site", place.code) if hasattr(place, "code") else ("dtm", place.external_id)
+        ): local_name(place)
         for place, _days in shown.places
     }
     sources = [
@@ -135,7 +134,7 @@ def facility(request: AuthenticatedHttpRequest, facility_uid: uuid.UUID) -> Http
             "shown": shown,
             "facility": shown.facility,
             "places": [
-                (local_name(place), [str(day_names[d]) for d in days if d in day_names])
+                (local_name(place), [str(name) for d, name in day_names.items() if d in days])
                 for place, days in shown.places
             ],
             "population_sources": sources,
@@ -213,7 +212,8 @@ def facility_catchment(request: AuthenticatedHttpRequest, facility_uid: uuid.UUI
     found = access.access_facility_for_change(request.user, facility_uid)
     sites, locations = page_selectors.catchment_candidates(user=request.user, facility=found)
     form = CatchmentForm(
-        request.POST or None,
+        # Nothing checked is a catchment too: an empty POST is still a sent form.
+        request.POST if request.method == "POST" else None,
         sites=sites,
         locations=locations,
         served=page_selectors.served_places(found),
@@ -304,12 +304,16 @@ def ewarn_report(request: AuthenticatedHttpRequest, facility_uid: uuid.UUID) -> 
             _refused(form, error)
         else:
             if report.revision > 1:
-                messages.success(request, _("The week was sent again: it replaces the earlier counts."))
+                messages.success(
+                    request, _("The week was sent again: it replaces the earlier counts.")
+                )
             elif zero:
                 messages.success(request, _("The week was sent: no cases."))
             else:
                 messages.success(request, _("The week was sent."))
-            return redirect(f"{reverse('health:ewarn', args=[found.uid])}?week={week_value(year, week)}")
+            return redirect(
+                f"{reverse('health:ewarn', args=[found.uid])}?week={week_value(year, week)}"
+            )
     return render(
         request,
         "health/ewarn_form.html",
@@ -339,7 +343,8 @@ def immediate_report(request: AuthenticatedHttpRequest, facility_uid: uuid.UUID)
             _refused(form, error)
         else:
             messages.success(
-                request, _("The alert was sent to the Directorate of Health's surveillance officers.")
+                request,
+                _("The alert was sent to the Directorate of Health's surveillance officers."),
             )
             return redirect("health:report")
     return render(request, "health/immediate_form.html", {"form": form, "facility": found})
@@ -377,7 +382,9 @@ def consultation_report(request: AuthenticatedHttpRequest, facility_uid: uuid.UU
             _refused(form, error)
         else:
             if report.revision > 1:
-                messages.success(request, _("The report was sent again: it replaces the earlier counts."))
+                messages.success(
+                    request, _("The report was sent again: it replaces the earlier counts.")
+                )
             else:
                 messages.success(request, _("The report was sent."))
             return redirect("health:report")
@@ -386,3 +393,131 @@ def consultation_report(request: AuthenticatedHttpRequest, facility_uid: uuid.UU
         "health/consultation_form.html",
         {"form": form, "facility": found, "earlier": earlier},
     )
+
+
+# --- alerts -------------------------------------------------------------------------------------
+
+ALERTS_SHOWN = 200
+
+
+def _unit_name(unit: Any, language: str) -> str:
+    """A unit's name in a language, Arabic then English where it has none."""
+    return str(getattr(unit, f"name_{language}", "") or unit.name_ar or unit.name_en)
+
+
+def _alert_map(alerts: list[Alert]) -> dict[str, Any]:
+    """Open alerts as map features at their district's label point."""
+    features = []
+    for alert in alerts:
+        district = alert.district
+        if district.lat is None or district.lon is None:
+            continue
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [district.lon, district.lat]},
+                "properties": {
+                    "uid": str(alert.uid),
+                    **{
+                        f"name_{lang}": f"{codelists.label('diseases', alert.disease, lang)} · "
+                        f"{_unit_name(district, lang)}"
+                        for lang in ("en", "ar", "ckb")
+                    },
+                    "lines": [str(alert.get_status_display())],
+                    "warn": alert.status == AlertStatus.NEW,
+                },
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+@login_required
+@require_safe
+@personal_data
+def alert_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The alerts the user reads, open ones first, new ones past their time to be verified
+    flagged; open alerts on a map at their districts."""
+    units = page_selectors.filter_units()
+    form = AlertFilterForm(
+        request.GET or None,
+        governorates=governorate_choices(units),
+        statuses=list(AlertStatus.choices),
+    )
+    status, disease, governorate = "", "", ""
+    if form.is_bound and form.is_valid():
+        status = form.cleaned_data["status"]
+        disease = form.cleaned_data["disease"]
+        governorate = form.cleaned_data["governorate"]
+    found = alert_selectors.alerts_for(
+        request.user,
+        status=status if status not in ("", "all") else None,
+        disease=disease or None,
+        governorate=governorate or None,
+        open_only=status == "",
+    ).order_by(
+        # Open first (new, verified, investigated, response), then the rest; newest first.
+        Case(When(status__in=OPEN_ALERT, then=Value(0)), default=Value(1)),
+        "-raised_at",
+        "-pk",
+    )
+    rows = list(found[:ALERTS_SHOWN])
+    overdue = set(alert_selectors.overdue_verification(request.user).values_list("pk", flat=True))
+    return render(
+        request,
+        "health/alert_list.html",
+        {
+            "form": form,
+            "rows": [(alert, alert.pk in overdue) for alert in rows],
+            "overdue_count": len(overdue),
+            "map_config": {
+                **_map_config(_alert_map([a for a in rows if a.status in OPEN_ALERT])),
+                "point": reverse("health:alert", kwargs={"alert_uid": PLACEHOLDER}),
+            },
+        },
+    )
+
+
+def _alert_page(
+    request: AuthenticatedHttpRequest, detail: Any, form: AlertStepForm | None = None
+) -> HttpResponse:
+    return render(
+        request,
+        "health/alert.html",
+        {"shown": detail, "alert": detail.alert, "form": form or AlertStepForm()},
+    )
+
+
+@login_required
+@require_safe
+@personal_data
+def alert(request: AuthenticatedHttpRequest, alert_uid: uuid.UUID) -> HttpResponse:
+    """An alert: its disease, district, status and time to verify, the signals that raised and
+    fed it (facilities the reader does not read are counted, not named), its history, and the
+    next steps for those who work it."""
+    return _alert_page(request, alert_selectors.alert_detail(request.user, alert_uid))
+
+
+@login_required
+@require_POST
+@personal_data
+def alert_step(request: AuthenticatedHttpRequest, alert_uid: uuid.UUID) -> HttpResponse:
+    """Take the alert one step, with a note; a refusal is shown on the alert's page."""
+    found = access.access_alert_for_work(request.user, alert_uid)
+    form = AlertStepForm(request.POST)
+    if form.is_valid():
+        try:
+            alerting.alert_step(
+                actor=request.user,
+                alert=found,
+                to=form.cleaned_data["to"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as error:
+            _refused(form, error)
+        else:
+            messages.success(request, _("The alert was updated."))
+            return redirect("health:alert", found.uid)
+    detail = alert_selectors.alert_detail(request.user, alert_uid)
+    response = _alert_page(request, detail, form)
+    response.status_code = 422
+    return response

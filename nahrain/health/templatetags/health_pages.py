@@ -1,25 +1,19 @@
-"""Words of the health pages: code labels, epidemiological weeks, alert steps and the alert rules
-named in the reader's language, never by their ids."""
+"""Words of the health pages: code labels, case definitions, epidemiological weeks and the
+buttons of an alert's steps, in the reader's language."""
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 from django import template
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.utils.translation import ngettext
 
-from nahrain.core.templatetags.nahrain_format import longdate, num
+from nahrain.core.templatetags.nahrain_format import longdate
 from nahrain.health import codelists, weeks
 
 register = template.Library()
-
-RULES = Path(__file__).resolve().parents[1] / "data" / "alert_rules.json"
 
 # What each button of an alert's steps says.
 STEP_ACTIONS = {
@@ -60,52 +54,3 @@ def week_words(year: int, week: int) -> str:
         "start": longdate(start),
         "end": longdate(end),
     }
-
-
-@cache
-def _rules() -> dict[str, dict[str, Any]]:
-    data = json.loads(RULES.read_text(encoding="utf-8"))
-    return {rule["id"]: rule for rule in data["rules"]}
-
-
-@register.filter
-def rule_words(rule_id: str) -> str:
-    """What an alert rule says, in words: "one case", "doubling over two weeks", "EARS C2".
-    A signal from an immediate report, or from a rule of an older version, is named by what it
-    is, never by its id."""
-    rule = _rules().get(rule_id)
-    if rule is None:
-        if rule_id.startswith("immediate"):
-            return _("reported at once")
-        return _("an alert rule")
-    params = rule.get("params", {})
-    kind = rule["kind"]
-    if kind == "count_at_least":
-        cases = int(params["cases"])
-        if cases == 1:
-            return _("one case")
-        return ngettext(
-            "%(n)s case or more in a week", "%(n)s cases or more in a week", cases
-        ) % {"n": num(cases)}
-    if kind == "per_population":
-        return _(
-            "%(small)s cases in a week where under %(people)s people live, "
-            "%(rate)s per 100,000 above"
-        ) % {
-            "small": num(params["cases_small"]),
-            "people": num(params["small_population"]),
-            "rate": num(params["per_100000"]),
-        }
-    if kind == "doubling":
-        return ngettext(
-            "doubling over %(n)s week", "doubling over %(n)s weeks", int(params["weeks"])
-        ) % {"n": num(params["weeks"])}
-    if kind == "attack_rate":
-        return _("more than %(rate)s per 10,000 people in a week") % {
-            "rate": num(params["per_10000"])
-        }
-    if kind == "ears-c2":
-        return _("EARS C2 (above the last weeks' usual level)")
-    if kind == "farrington-flexible":
-        return _("Farrington (above the level expected from past years)")
-    return _("an alert rule")
