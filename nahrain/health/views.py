@@ -517,7 +517,4 @@ def alert_step(request: AuthenticatedHttpRequest, alert_uid: uuid.UUID) -> HttpR
         else:
             messages.success(request, _("The alert was updated."))
             return redirect("health:alert", found.uid)
-    detail = alert_selectors.alert_detail(request.user, alert_uid)
-    response = _alert_page(request, detail, form)
-    response.status_code = 422
-    return response
+    return _alert_page(request, alert_selectors.alert_detail(request.user, alert_uid), form)
