@@ -24,8 +24,9 @@ from ninja import Query, Router, Status
 from nahrain.core.models import Organisation, OrganisationType
 from nahrain.geo.models import AdminUnit, Location, LocationKind
 from nahrain.geo.selectors import location_usable_q
-from nahrain.health import access, codelists, report_selectors, services
+from nahrain.health import access, alert_selectors, alerting, codelists, report_selectors, services
 from nahrain.health.models import (
+    Alert,
     ConsultationReport,
     EwarnReport,
     Facility,
@@ -33,6 +34,10 @@ from nahrain.health.models import (
 )
 from nahrain.health.schemas import (
     WEEK_PATTERN,
+    HealthAlertOut,
+    HealthAlertPageOut,
+    HealthAlertQuery,
+    HealthAlertStepIn,
     HealthCatchmentIn,
     HealthConsultationPageOut,
     HealthConsultationQuery,
@@ -533,3 +538,81 @@ def immediate_report_submit(
         uid=payload.uid,
     )
     return Status(200 if known else 201, immediate_out(immediate))
+
+
+# --- alerts -----------------------------------------------------------------------------------
+
+
+def alert_row(alert: Alert) -> dict[str, Any]:
+    """An alert as lists give it (its district selected)."""
+    return {
+        **{name: getattr(alert, name) for name in ("uid", "disease", "status", "raised_at")},
+        "disease_label": codelists.label("diseases", alert.disease),
+        "district": alert.district.pcode,
+        "district_name": alert.district.name_en,
+        "week": week_text(alert.year, alert.week),
+        "verify_by": alert.verify_by,
+    }
+
+
+def alert_out(request: HttpRequest, uid: Any) -> dict[str, Any]:
+    """An alert as ``alert_selectors.alert_detail`` gives it to its reader: the signals of the
+    facilities whose reports the reader reads, and the steps they may take."""
+    detail = alert_selectors.alert_detail(request.user, uid)
+    return {
+        **alert_row(detail.alert),
+        "next_steps": detail.next_steps,
+        "works": access.alerts_worked(request.user).filter(pk=detail.alert.pk).exists(),
+        "signals": [
+            {
+                "facility_uid": s.facility.uid,
+                "facility_code": s.facility.code,
+                "week": week_text(s.year, s.week),
+                "rule": s.rule,
+                "cases": s.cases,
+                "threshold": s.threshold,
+            }
+            for s in detail.signals
+        ],
+        "other_facilities": detail.other_facilities,
+        "events": [
+            {
+                "status": e.status,
+                "at": e.at,
+                "by": e.actor.get_username() if e.actor is not None else "",
+                "note": e.note,
+            }
+            for e in detail.events
+        ],
+    }
+
+
+@router.get("/alerts", response=HealthAlertPageOut)
+def alert_list(request: HttpRequest, filters: Query[HealthAlertQuery]) -> dict[str, Any]:
+    """The alerts the caller reads, newest first."""
+    found = alert_selectors.alerts_for(
+        request.user,
+        status=filters.status,
+        disease=filters.disease,
+        governorate=(filters.governorate or "").upper() or None,
+        open_only=filters.open_only,
+    )
+    return _page(found, filters.limit, filters.offset, alert_row)
+
+
+@router.get("/alerts/{alert_uid}", response={200: HealthAlertOut, 404: None})
+def alert_detail(request: HttpRequest, alert_uid: uuid.UUID) -> dict[str, Any]:
+    """An alert with its signals, its steps so far, and the steps the caller may take."""
+    return alert_out(request, alert_uid)
+
+
+@router.post("/alerts/{alert_uid}/steps", response={200: HealthAlertOut, **REFUSED})
+def alert_step(
+    request: HttpRequest, alert_uid: uuid.UUID, payload: HealthAlertStepIn
+) -> Status[Any]:
+    """Move the alert one step (``to``: verified or discarded, then investigated, response,
+    closed), with a note; discarding and closing say why (the surveillance officers of a
+    directorate with a facility in the alert's district)."""
+    alert = access.access_alert_for_work(request.user, alert_uid)
+    alerting.alert_step(actor=_actor(request), alert=alert, to=payload.to, note=payload.note)
+    return Status(200, alert_out(request, alert.uid))

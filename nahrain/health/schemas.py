@@ -333,7 +333,7 @@ class HealthSignalOut(Schema):
     facility_uid: uuid.UUID
     facility_code: str
     week: str
-    rule: str
+    rule: str = Field(..., description="what the rule that fired means")
     cases: int
     threshold: float | None
 
@@ -348,7 +348,12 @@ class HealthAlertEventOut(Schema):
 class HealthAlertOut(HealthAlertRowOut):
     next_steps: list[str] = Field(..., description="the statuses it may move to")
     works: bool = Field(..., description="whether the caller moves it along its steps")
-    signals: list[HealthSignalOut]
+    signals: list[HealthSignalOut] = Field(
+        ..., description="the signals of the facilities whose reports the caller reads"
+    )
+    other_facilities: int = Field(
+        ..., description="how many other facilities fed it (their counts are not the caller's)"
+    )
     events: list[HealthAlertEventOut]
 
 

@@ -1,8 +1,9 @@
 """The health API through HTTP as the personas: hana sends Chameshku PHCC's consultations and
-EWARN weeks (sent again, they replace), an immediate report retried on a poor connection counts
-once, faris (Duhok's surveillance officer) reads Duhok's reports, and muna (Ninewa's) and the
-outsider are answered 404 for them as for a report that does not exist; information managers
-add and change their organisation's facilities and set their catchments."""
+EWARN weeks (sent again, they replace); an immediate report retried on a poor connection counts
+once and raises one alert; faris (Duhok's surveillance officer) reads Duhok's reports and steps
+its alerts, while muna (Ninewa's) and the outsider are answered 404 for them as for what does not
+exist; information managers add and change their organisation's facilities and set their
+catchments."""
 
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ import pytest
 from django.test import Client
 
 from nahrain.core.models import AuditEvent
-from nahrain.health import alerting, weeks
+from nahrain.health import weeks
 from nahrain.health.models import (
+    Alert,
+    AlertEvent,
     ConsultationCount,
     ConsultationReport,
     EwarnReport,
@@ -28,15 +31,6 @@ from nahrain.testing.personas import Personas
 pytestmark = pytest.mark.django_db
 
 API = "/api/v1/health"
-
-
-@pytest.fixture(autouse=True)
-def rules_not_yet_written(monkeypatch: pytest.MonkeyPatch) -> None:
-    # The alert rules are another change's (alerting.py is a placeholder raising
-    # NotImplementedError until they land): here the reports are sent without them. Removed
-    # once the rules are merged.
-    monkeypatch.setattr(alerting, "report_evaluated", lambda **kwargs: None)
-    monkeypatch.setattr(alerting, "immediate_received", lambda **kwargs: None)
 
 
 def put(client: Client, url: str, body: dict[str, Any]) -> Any:
@@ -248,6 +242,7 @@ def test_an_immediate_report_retried_with_its_uid_counts_once(
     retried = post(client, url, body)
     assert (retried.status_code, retried.json()["uid"]) == (200, body["uid"])
     assert ImmediateReport.objects.count() == 1
+    assert Alert.objects.get().signals.count() == 1
     without = post(client, url, {**body, "uid": None})
     assert without.status_code == 201
     assert ImmediateReport.objects.count() == 2
@@ -325,3 +320,47 @@ def test_a_catchment_set_takes_the_population_anew(personas: Personas, health: H
     assert back.json()["population"]["individuals"] == 30000
     assert put(layla, url, {"site_uids": [str(uuid.uuid4())]}).status_code == 422
     assert put(health.faris.client(), url, {"site_uids": []}).status_code == 404
+
+
+def test_faris_steps_a_duhok_alert_and_muna_and_the_outsider_are_answered_404(
+    personas: Personas, health: HealthWorld
+) -> None:
+    put(
+        personas.hana.client(),
+        f"{API}/facilities/{health.chameshku_phcc.uid}/ewarn-reports/2026-W30",
+        {"counts": [{"disease": "measles", "cases_under5": 1}]},
+    )
+    alert = Alert.objects.get()
+    faris = health.faris.client()
+    listed = faris.get(f"{API}/alerts?open_only=true&governorate=iqg09").json()
+    assert [a["uid"] for a in listed["items"]] == [str(alert.uid)]
+    detail = faris.get(f"{API}/alerts/{alert.uid}").json()
+    assert (detail["status"], detail["works"], detail["next_steps"]) == (
+        "new",
+        True,
+        ["verified", "discarded"],
+    )
+    assert detail["signals"][0]["facility_code"] == "PHCC-CHM"
+    url = f"{API}/alerts/{alert.uid}/steps"
+    verified = post(faris, url, {"to": "verified", "note": "Confirmed by the PHCC doctor"})
+    assert verified.status_code == 200, verified.content
+    assert [(e["status"], e["by"]) for e in verified.json()["events"]] == [
+        ("new", ""),
+        ("verified", "faris"),
+    ]
+    skipped = post(faris, url, {"to": "response"})
+    assert (skipped.status_code, skipped.json()["problems"][0]["field"]) == (422, "to")
+    assert post(faris, url, {"to": "closed"}).status_code == 422  # closing says why
+    assert post(faris, url, {"to": "closed", "note": "No further case"}).json()["status"] == (
+        "closed"
+    )
+    # IOM's staff read the alert their PHCC raised but do not work it.
+    hana = personas.hana.client()
+    assert hana.get(f"{API}/alerts/{alert.uid}").json()["works"] is False
+    assert post(hana, url, {"to": "verified"}).status_code == 404
+    for persona in (health.muna, personas.outsider):
+        client = persona.client()
+        assert client.get(f"{API}/alerts").json()["count"] == 0
+        assert client.get(f"{API}/alerts/{alert.uid}").status_code == 404
+        assert post(client, url, {"to": "verified"}).status_code == 404
+    assert AlertEvent.objects.filter(alert=alert).count() == 3
