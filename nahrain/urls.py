@@ -16,6 +16,7 @@ urlpatterns = [
     path("registry/", include("nahrain.registry.urls")),
     # The service directory (services/), referrals (referrals/) and cases (cases/).
     path("", include("nahrain.referrals.urls")),
+    path("health/", include("nahrain.health.urls")),
     path("intake/", include("nahrain.intake.urls")),
     path("openrosa/", include("nahrain.collect.openrosa_urls")),
     path("collect/", include("nahrain.collect.urls")),

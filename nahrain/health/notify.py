@@ -66,9 +66,9 @@ def facility_link(facility: Facility) -> str:
 def _members(organisations: object, roles: Sequence[str]) -> list[User]:
     return list(
         User.objects.filter(
-            pk__in=Membership.objects.filter(
-                organisation__in=organisations, role__in=roles
-            ).values("user_id"),
+            pk__in=Membership.objects.filter(organisation__in=organisations, role__in=roles).values(
+                "user_id"
+            ),
             is_active=True,
         ).order_by("username")
     )

@@ -166,7 +166,7 @@ def _rule_checked(raw: Any, known: set[str], seen: set[str]) -> Rule:
         prefixes = tuple(area)
     else:
         raise RulesError(
-            f"alert rule {rule_id!r}: area is \"*\" or a list of governorate or district p-codes"
+            f'alert rule {rule_id!r}: area is "*" or a list of governorate or district p-codes'
         )
     return Rule(
         id=rule_id,

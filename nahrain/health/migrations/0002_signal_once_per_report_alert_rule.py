@@ -4,18 +4,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('health', '0001_initial'),
+        ("health", "0001_initial"),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='alertsignal',
-            name='signal_once_per_report_rule',
+            model_name="alertsignal",
+            name="signal_once_per_report_rule",
         ),
         migrations.AddConstraint(
-            model_name='alertsignal',
-            constraint=models.UniqueConstraint(condition=models.Q(('report__isnull', False)), fields=('report', 'alert', 'rule'), name='signal_once_per_report_alert_rule'),
+            model_name="alertsignal",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("report__isnull", False)),
+                fields=("report", "alert", "rule"),
+                name="signal_once_per_report_alert_rule",
+            ),
         ),
     ]

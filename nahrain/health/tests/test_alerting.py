@@ -231,5 +231,8 @@ def test_a_case_reported_at_once_raises_the_alert_and_the_weekly_report_joins_it
     assert (alert.disease, alert.status, alert.year, alert.week) == ("cholera", "new", YEAR, 30)
     week_report(world.chameshku_phcc, YEAR, 30, cholera=1)
     assert Alert.objects.count() == 1
-    assert _signals(alert) == [("PHCC-ZAK-2", "immediate", 2, None), ("PHCC-CHM", "one-case", 1, 1.0)]
+    assert _signals(alert) == [
+        ("PHCC-ZAK-2", "immediate", 2, None),
+        ("PHCC-CHM", "one-case", 1, 1.0),
+    ]
     assert AlertEvent.objects.filter(alert=alert).count() == 1
