@@ -36,23 +36,32 @@ class AreaForm(forms.Form):
 
     def __init__(self, data: Any, *, facilities: list[Facility], **kwargs: Any) -> None:
         super().__init__(data, **kwargs)
-        governorates = {f.district.parent.pcode: f.district.parent for f in facilities if f.district.parent}
+        governorates = {
+            f.district.parent.pcode: f.district.parent for f in facilities if f.district.parent
+        }
         districts = {f.district.pcode: f.district for f in facilities}
-        everywhere = [("", _("All"))]
-        self.fields["governorate"].choices = everywhere + sorted(
+        everywhere: list[tuple[str, Any]] = [("", _("All"))]
+        self._choices("governorate").choices = everywhere + sorted(
             ((code, local_name(unit)) for code, unit in governorates.items()), key=lambda c: c[1]
         )
-        self.fields["district"].choices = everywhere + sorted(
+        self._choices("district").choices = everywhere + sorted(
             ((code, local_name(unit)) for code, unit in districts.items()), key=lambda c: c[1]
         )
-        self.fields["facility"].choices = everywhere + [
+        self._choices("facility").choices = everywhere + [
             (str(f.uid), local_name(f)) for f in facilities
         ]
+
+    def _choices(self, name: str) -> forms.ChoiceField:
+        field = self.fields[name]
+        assert isinstance(field, forms.ChoiceField)
+        return field
 
     def area(self) -> figures.Area:
         if not self.is_valid():
             return figures.Area()
-        return figures.Area(**{k: self.cleaned_data[k] or "" for k in ("governorate", "district", "facility")})
+        return figures.Area(
+            **{k: self.cleaned_data[k] or "" for k in ("governorate", "district", "facility")}
+        )
 
 
 class WeeksForm(AreaForm):
@@ -76,7 +85,8 @@ class WeeksForm(AreaForm):
         if not self.is_valid():
             return figures.week_span()
         return figures.week_span(
-            last=self.cleaned_data["last"], count=self.cleaned_data["weeks"] or figures.DEFAULT_WEEKS
+            last=self.cleaned_data["last"],
+            count=self.cleaned_data["weeks"] or figures.DEFAULT_WEEKS,
         )
 
 
@@ -85,9 +95,9 @@ class CurveForm(WeeksForm):
 
     def __init__(self, data: Any, **kwargs: Any) -> None:
         super().__init__(data, **kwargs)
-        self.fields["disease"].choices = codelists.choices("diseases")
+        self._choices("disease").choices = codelists.choices("diseases")
 
-    def disease(self) -> str:
+    def picked_disease(self) -> str:
         picked = self.cleaned_data.get("disease") if self.is_valid() else ""
         return picked or codelists.codes("diseases")[0]
 
@@ -163,7 +173,7 @@ def epicurve(request: AuthenticatedHttpRequest) -> HttpResponse:
     facilities = _facilities(request)
     form = CurveForm(request.GET or None, facilities=facilities)
     area, span = form.area(), form.span()
-    curve = figures.epicurve(user=request.user, disease=form.disease(), area=area, span=span)
+    curve = figures.epicurve(user=request.user, disease=form.picked_disease(), area=area, span=span)
     return no_store(
         render(
             request,
@@ -273,7 +283,12 @@ def _dhis2(request: AuthenticatedHttpRequest, export: exports.Export, what: str)
         render(
             request,
             "health/dashboard_dhis2.html",
-            {"export": export, "what": what, "query": _query(request), "mapping": exports.mapping()},
+            {
+                "export": export,
+                "what": what,
+                "query": _query(request),
+                "mapping": exports.mapping(),
+            },
         )
     )
 
@@ -291,7 +306,5 @@ def export_ewarn_dhis2(request: AuthenticatedHttpRequest) -> HttpResponse:
 def export_consultations_dhis2(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = MonthsForm(request.GET or None, facilities=_facilities(request))
     start, end = form.months()
-    export = exports.consultations_dhis2(
-        actor=request.user, area=form.area(), start=start, end=end
-    )
+    export = exports.consultations_dhis2(actor=request.user, area=form.area(), start=start, end=end)
     return _dhis2(request, export, "consultations")

@@ -45,7 +45,7 @@ class Export:
     left_out: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _audited(actor: User | None, kind: str, export: Export, **detail: Any) -> Export:
+def _audited(actor: User, kind: str, export: Export, **detail: Any) -> Export:
     audit_record(
         actor=actor,
         action="health.export",
@@ -99,7 +99,7 @@ EWARN_COLUMNS = (
 )
 
 
-def ewarn_hxl(*, actor: User | None, area: figures.Area, span: list[figures.Week]) -> Export:
+def ewarn_hxl(*, actor: User, area: figures.Area, span: list[figures.Week]) -> Export:
     """One row per facility, week received and disease of the list (zero where the week's
     report saw none: a report is zero reporting); a week without a report has no rows."""
     reports = list(
@@ -161,18 +161,14 @@ def consultation_columns() -> tuple[tuple[str, str], ...]:
     )
 
 
-def consultations_hxl(
-    *, actor: User | None, area: figures.Area, start: date, end: date
-) -> Export:
+def consultations_hxl(*, actor: User, area: figures.Area, start: date, end: date) -> Export:
     """One row per facility, report period, service and population group, with the counts by
     sex and age group in columns (the reports counted on the dashboard: a month's report wins
     over the weekly ones of that month)."""
     reports = figures.consultation_reports_in(actor, area, start, end)
     cells = (
         ConsultationCount.objects.filter(report__in=reports.values("pk"))
-        .select_related(
-            "report__facility__organisation", "report__facility__district__parent"
-        )
+        .select_related("report__facility__organisation", "report__facility__district__parent")
         .order_by("report__facility__code", "report__facility_id", "report__start", "pk")
     )
     grouped: dict[tuple[int, str, str], dict[str, Any]] = {}
@@ -252,7 +248,7 @@ def _value_set(values: list[dict[str, Any]]) -> bytes:
 
 def ewarn_dhis2(
     *,
-    actor: User | None,
+    actor: User,
     area: figures.Area,
     span: list[figures.Week],
     plan: dict[str, Any] | None = None,
@@ -280,8 +276,12 @@ def ewarn_dhis2(
         code = report.facility.code
         unit = units.get(code)
         if unit is None:
-            left_out.add(code, "facility", "no DHIS2 organisation unit for this facility code",
-                         len(diseases) * 4)
+            left_out.add(
+                code,
+                "facility",
+                "no DHIS2 organisation unit for this facility code",
+                len(diseases) * 4,
+            )
             continue
         period = week_period(report.year, report.week, report.convention)
         for disease in diseases:
@@ -294,24 +294,34 @@ def ewarn_dhis2(
             }
             element = elements.get(disease)
             if element is None:
-                left_out.add(code, f"disease {disease}", "no DHIS2 data element for this disease",
-                             len(numbers))
+                left_out.add(
+                    code,
+                    f"disease {disease}",
+                    "no DHIS2 data element for this disease",
+                    len(numbers),
+                )
                 continue
             for (measure, age), number in numbers.items():
                 if measure not in element or age not in combos:
-                    left_out.add(code, f"disease {disease} {measure} {age}",
-                                 "no DHIS2 data element or category option combo")
+                    left_out.add(
+                        code,
+                        f"disease {disease} {measure} {age}",
+                        "no DHIS2 data element or category option combo",
+                    )
                     continue
-                values.append(_value(element[measure], period, unit, combos[age], number, attribute))
+                values.append(
+                    _value(element[measure], period, unit, combos[age], number, attribute)
+                )
     name = f"ewarn-{week_name(span[0])}-{week_name(span[-1])}-dhis2.json"
-    export = Export(data=_value_set(values), filename=name, rows=len(values),
-                    left_out=left_out.listed())
+    export = Export(
+        data=_value_set(values), filename=name, rows=len(values), left_out=left_out.listed()
+    )
     return _audited(actor, "ewarn_dhis2", export, mapping=plan.get("version", ""))
 
 
 def consultations_dhis2(
     *,
-    actor: User | None,
+    actor: User,
     area: figures.Area,
     start: date,
     end: date,
@@ -354,6 +364,7 @@ def consultations_dhis2(
             _value(element, month_period(row["month"]), unit, combo, int(row["n"]), attribute)
         )
     name = f"consultations-{start:%Y%m}-{end:%Y%m}-dhis2.json"
-    export = Export(data=_value_set(values), filename=name, rows=len(values),
-                    left_out=left_out.listed())
+    export = Export(
+        data=_value_set(values), filename=name, rows=len(values), left_out=left_out.listed()
+    )
     return _audited(actor, "consultations_dhis2", export, mapping=plan.get("version", ""))

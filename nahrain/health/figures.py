@@ -308,7 +308,9 @@ class Reporting:
         return self.on_time / self.expected if self.expected else None
 
 
-def reporting(*, user: AnyUser, area: Area, span: list[Week], today: date | None = None) -> Reporting:
+def reporting(
+    *, user: AnyUser, area: Area, span: list[Week], today: date | None = None
+) -> Reporting:
     """Reports received and on time against the weeks expected, per EWARN-reporting facility in
     the area: a facility is expected from the week it was created, and a week not yet due (its
     report may still come on time) is expected only once its report has come in."""
@@ -383,7 +385,9 @@ class ConsultationBoard:
         return self.women_girls / self.total if self.total else None
 
 
-def consultation_reports_in(user: AnyUser, area: Area, start: date, end: date) -> QuerySet[ConsultationReport]:
+def consultation_reports_in(
+    user: AnyUser, area: Area, start: date, end: date
+) -> QuerySet[ConsultationReport]:
     """The consultation reports of the facilities in the area that begin between two days. A
     facility that sent a month's report and weekly ones for the same month is counted by the
     month alone, so no consultation counts twice; a week counts in the month of its first day."""

@@ -76,9 +76,9 @@ def ewarn_history(health: HealthWorld) -> None:
     )
     week_report(phcc, 2025, 16, awd=202)
     week_report(phcc, 2025, 17, scabies=505)
-    outbreak = {12: {"awd": 4001}, 16: {"awd": 4003}}
+    outbreak = {12: 4001, 16: 4003}
     for week in range(10, 18):
-        week_report(mmu, 2025, week, **outbreak.get(week, {}))
+        week_report(mmu, 2025, week, awd=outbreak.get(week, 0))
 
 
 def consultation_history(health: HealthWorld) -> None:

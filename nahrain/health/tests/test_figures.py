@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import pytest
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from nahrain.health import figures, weeks
@@ -23,7 +24,7 @@ from nahrain.testing.personas import Personas
 EVERYWHERE = figures.Area()
 
 
-def _curve(user, area=EVERYWHERE, disease="awd"):  # type: ignore[no-untyped-def]
+def _curve(user: User, area: figures.Area = EVERYWHERE, disease: str = "awd") -> figures.EpiCurve:
     return figures.epicurve(user=user, disease=disease, area=area, span=SPAN)
 
 
@@ -37,7 +38,11 @@ def test_the_curve_counts_cases_under_and_over_five_and_deaths_as_the_facility_r
     by_week = {w.week: w for w in curve.weeks}
     assert [w.week for w in curve.weeks] == list(range(10, 18))
     assert (by_week[10].cases_under5, by_week[10].cases_over5, by_week[10].deaths) == (0, 707, 0)
-    assert (by_week[11].cases_under5, by_week[11].cases_over5, by_week[11].deaths) == (303, 404, 101)
+    assert (by_week[11].cases_under5, by_week[11].cases_over5, by_week[11].deaths) == (
+        303,
+        404,
+        101,
+    )
     assert by_week[14].cases == 1111
     assert by_week[16].cases == 202
     assert curve.cases == 2727 and curve.deaths == 101
@@ -212,12 +217,32 @@ def test_the_consultation_board_of_each_reader_holds_only_their_facilities(
     personas: Personas, health: HealthWorld
 ) -> None:
     consultation_history(health)
-    january = {"area": EVERYWHERE, "start": date(2025, 1, 1), "end": date(2025, 1, 31)}
+    start, end = date(2025, 1, 1), date(2025, 1, 31)
 
-    assert figures.consultation_board(user=health.faris.user, **january).total == 42
-    assert figures.consultation_board(user=health.muna.user, **january).total == 5005
-    assert figures.consultation_board(user=personas.ahmed.user, **january).total == 5005
-    assert figures.consultation_board(user=personas.outsider.user, **january).total == 0
+    assert (
+        figures.consultation_board(
+            user=health.faris.user, area=EVERYWHERE, start=start, end=end
+        ).total
+        == 42
+    )
+    assert (
+        figures.consultation_board(
+            user=health.muna.user, area=EVERYWHERE, start=start, end=end
+        ).total
+        == 5005
+    )
+    assert (
+        figures.consultation_board(
+            user=personas.ahmed.user, area=EVERYWHERE, start=start, end=end
+        ).total
+        == 5005
+    )
+    assert (
+        figures.consultation_board(
+            user=personas.outsider.user, area=EVERYWHERE, start=start, end=end
+        ).total
+        == 0
+    )
 
 
 def test_the_chart_draws_missing_weeks_as_empty_slots_and_scales_to_the_highest_week(
