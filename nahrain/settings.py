@@ -211,6 +211,16 @@ NAHRAIN_REFERRAL_NOTIFIERS = [
     ).split(",")
     if name.strip()
 ]
+# The channels the health app's notices (alerts raised and moved, weekly reports chased) go out
+# through: dotted paths of callables taking a ``nahrain.health.notify.Notice``, comma-separated;
+# e-mail alone unless set (an SMS gateway's function besides it, say).
+NAHRAIN_HEALTH_NOTIFIERS = [
+    name.strip()
+    for name in os.environ.get("NAHRAIN_HEALTH_NOTIFIERS", "nahrain.health.notify.email").split(
+        ","
+    )
+    if name.strip()
+]
 # Authenticator apps show this name beside the account.
 OTP_TOTP_ISSUER = "Nahrain"
 # django-otp's admin pages must not show anyone's authenticator secret or recovery codes, not

@@ -294,10 +294,12 @@ class AlertSignal(models.Model):
     class Meta:
         ordering = ["created_at"]
         constraints = [
+            # One rule watches several diseases: a report with measles and cholera raises
+            # the one-case rule on two alerts, once on each.
             models.UniqueConstraint(
-                fields=["report", "rule"],
+                fields=["report", "alert", "rule"],
                 condition=Q(report__isnull=False),
-                name="signal_once_per_report_rule",
+                name="signal_once_per_report_alert_rule",
             )
         ]
 
