@@ -18,10 +18,8 @@ Both facilities were added on 1 January 2025, so every week of the span is expec
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 
-import pytest
 from django.utils import timezone
 
 from nahrain.health import services, weeks
@@ -31,15 +29,6 @@ from nahrain.health.tests.builders import HealthWorld, week_report
 
 SPAN = [(2025, week) for week in range(10, 18)]
 ADDED = timezone.make_aware(datetime(2025, 1, 1, 8))
-
-
-@pytest.fixture(autouse=True)
-def alert_rules_not_yet_written(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """``alerting.report_evaluated`` is a placeholder until the alert rules land (branch
-    wt-alerts); these tests read reports, not the alerts the rules raise, so it does nothing
-    here. Remove once that branch is merged."""
-    monkeypatch.setattr("nahrain.health.alerting.report_evaluated", lambda **_: None)
-    yield
 
 
 def _sent(year: int, week: int, late: bool = False) -> datetime:

@@ -18,10 +18,9 @@ from django.urls import include, path, reverse
 from nahrain.core.models import AuditEvent
 from nahrain.health import dashboard_urls
 from nahrain.health.tests.builders import HealthWorld, facility, week_report
-from nahrain.health.tests.figures_world import (  # noqa: F401 (the fixture is used by name)
+from nahrain.health.tests.figures_world import (
     ADDED,
     added_on,
-    alert_rules_not_yet_written,
     consultation_history,
     ewarn_history,
 )
@@ -96,6 +95,7 @@ def test_weeks_without_a_report_are_shown_as_missing_in_the_chart_and_the_table(
     page = _text(personas.hana.client().get(reverse("health:epicurve"), {"disease": "awd", **SPAN}))
 
     assert page.count('class="no-report"') == 2
+    assert page.count('class="alert-mark"') == 1  # week 14, raised by the alert rules
     missing = re.findall(r'<tr data-week="(2025-W\d\d)" class="missing">', page)
     assert sorted(missing) == ["2025-W13", "2025-W15"]
     zero_week = re.search(r'<tr data-week="2025-W12">(.*?)</tr>', page, re.S)

@@ -15,9 +15,8 @@ import pytest
 from nahrain.core.models import AuditEvent
 from nahrain.health import exports, figures
 from nahrain.health.tests.builders import HealthWorld
-from nahrain.health.tests.figures_world import (  # noqa: F401 (the fixture is used by name)
+from nahrain.health.tests.figures_world import (
     SPAN,
-    alert_rules_not_yet_written,
     consultation_history,
     ewarn_history,
 )

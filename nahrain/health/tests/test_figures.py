@@ -10,12 +10,10 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from nahrain.health import figures, weeks
-from nahrain.health.models import Alert, AlertSignal
 from nahrain.health.tests.builders import HealthWorld, facility, week_report
-from nahrain.health.tests.figures_world import (  # noqa: F401 (the fixture is used by name)
+from nahrain.health.tests.figures_world import (
     SPAN,
     added_on,
-    alert_rules_not_yet_written,
     consultation_history,
     ewarn_history,
 )
@@ -81,29 +79,15 @@ def test_each_reader_draws_the_curve_of_the_facilities_they_read_and_no_other(
 def test_an_alert_week_is_marked_where_the_reader_reads_the_alert(
     personas: Personas, health: HealthWorld
 ) -> None:
+    # The alert rules (data/alert_rules.json) raise AWD alerts on a doubling over two weeks:
+    # the PHCC's week 14 (1,111 after 0), the MMU's weeks 12 and 16 (4,001 and 4,003 after 0).
     ewarn_history(health)
-    raised = timezone.make_aware(datetime(2025, 4, 8, 10))
-    alert = Alert.objects.create(
-        disease="awd",
-        district=health.chameshku_phcc.district,
-        raised_at=raised,
-        year=2025,
-        week=14,
-        verify_by=raised,
-    )
-    AlertSignal.objects.create(
-        alert=alert,
-        facility=health.chameshku_phcc,
-        year=2025,
-        week=14,
-        rule="awd_doubling",
-        rules_version="test",
-        cases=1111,
-    )
 
     assert [w.week for w in _curve(health.faris.user).weeks if w.alert] == [14]
-    assert not any(w.alert for w in _curve(health.muna.user).weeks)
+    assert [w.week for w in _curve(personas.hana.user).weeks if w.alert] == [14]
+    assert [w.week for w in _curve(health.muna.user).weeks if w.alert] == [12, 16]
     assert not any(w.alert for w in _curve(personas.hana.user, disease="scabies").weeks)
+    assert not any(w.alert for w in _curve(personas.outsider.user).weeks)
 
 
 def test_the_area_narrows_the_curve_to_a_governorate_district_or_facility(
