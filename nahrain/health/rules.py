@@ -32,7 +32,8 @@ import numpy.typing as npt
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from nahrain.health import codelists
+from nahrain.health import codelists, detection
+from nahrain.health.detection.farrington import default_weeks
 
 PATH = Path(__file__).resolve().parent / "data" / "alert_rules.json"
 
@@ -45,6 +46,9 @@ FIXED: dict[str, dict[str, float]] = {
 }
 # Parameters that count weeks, cases or people: whole numbers.
 WHOLE = {"cases", "small_population", "cases_small", "weeks", "min_cases"}
+# Farrington's seasons: the R package's weekly frequency (an epidemiological year of 53 weeks
+# shifts the seasons by a week, as it does in R).
+WEEKS_A_YEAR = 52
 STATISTICAL = ("ears-c1", "ears-c2", "ears-c3", "farrington-flexible")
 KINDS = (*FIXED, *STATISTICAL)
 
@@ -78,6 +82,8 @@ class Rule:
     area: tuple[str, ...] | None
     params: Mapping[str, Any]
     source: str
+    # A statistical rule's parameters as the detection package reads them.
+    method: detection.Params | None = None
 
     def holds_for(self, disease: str, district_pcode: str) -> bool:
         if disease not in self.diseases:
@@ -107,7 +113,7 @@ def _params_checked(rule_id: str, kind: str, params: Any) -> dict[str, Any]:
     if not isinstance(params, dict):
         raise RulesError(f"alert rule {rule_id!r}: params is an object")
     if kind in STATISTICAL:
-        return _statistical_params(rule_id, kind, params)
+        return dict(params)
     wanted = FIXED[kind]
     unknown = sorted(set(params) - set(wanted))
     missing = sorted(set(wanted) - set(params))
@@ -128,16 +134,15 @@ def _params_checked(rule_id: str, kind: str, params: Any) -> dict[str, Any]:
     return dict(params)
 
 
-def _statistical_params(rule_id: str, kind: str, params: dict[str, Any]) -> dict[str, Any]:
-    """The method's parameters as the detection package reads them; its error, with the rule's
-    id, where it refuses them."""
-    from nahrain.health import detection
-
+def _method(rule_id: str, kind: str, params: dict[str, Any]) -> detection.Params | None:
+    """A statistical rule's parameters as the detection package reads them; its refusal, with
+    the rule's id."""
+    if kind not in STATISTICAL:
+        return None
     try:
-        detection.params_from_dict(kind, params)
-    except (ValueError, TypeError, KeyError) as refused:
+        return detection.params_from_dict(kind, params)
+    except (ValueError, TypeError) as refused:
         raise RulesError(f"alert rule {rule_id!r}: {refused}") from None
-    return dict(params)
 
 
 def _rule_checked(raw: Any, known: set[str], seen: set[str]) -> Rule:
@@ -175,6 +180,7 @@ def _rule_checked(raw: Any, known: set[str], seen: set[str]) -> Rule:
         area=prefixes,
         params=_params_checked(rule_id, kind, raw.get("params")),
         source=str(raw.get("source", "")),
+        method=_method(rule_id, kind, raw["params"]),
     )
 
 
@@ -278,5 +284,23 @@ def evaluate(rule: Rule, series: Series, *, population: int | None) -> Finding:
 
 
 def _evaluate_statistical(rule: Rule, series: Series) -> Finding:
+    """The method on the whole history, computed for its last week only; no finding where the
+    history is too short for the method (EARS' baseline, Farrington's years) or the week
+    was not reported."""
     week = float(series[-1])
-    return Finding(rule, _cases(week), None, False)
+    params = rule.method
+    if isinstance(params, detection.EarsParams):
+        found = detection.ears_c(series, params, last=1)
+    elif isinstance(params, detection.FarringtonParams):
+        last = len(series) - 1
+        if last not in default_weeks(params, WEEKS_A_YEAR, len(series)):
+            return Finding(rule, _cases(week), None, False)
+        found = detection.farrington_flexible(
+            series, params, freq=WEEKS_A_YEAR, weeks=np.array([last])
+        )
+    else:
+        raise ValueError(f"{rule.id!r} is not a statistical rule")
+    bound = float(found.upperbound[0, -1])
+    return Finding(
+        rule, _cases(week), None if math.isnan(bound) else bound, bool(found.alarm[0, -1])
+    )

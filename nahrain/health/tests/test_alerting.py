@@ -13,6 +13,7 @@ from django.utils import timezone
 from nahrain.core.models import AuditEvent, Role
 from nahrain.health import alerting, rules, services
 from nahrain.health.models import (
+    OPEN_ALERT,
     Alert,
     AlertEvent,
     AlertSignal,
@@ -57,7 +58,7 @@ def _signals(alert: Alert) -> list[tuple[str, str, int, float | None]]:
 
 
 def _open(disease: str) -> list[Alert]:
-    return list(Alert.objects.filter(disease=disease, status__in=alerting.OPEN_ALERT))
+    return list(Alert.objects.filter(disease=disease, status__in=OPEN_ALERT))
 
 
 def test_one_case_of_measles_in_a_weekly_report_raises_a_new_alert_in_its_district(
@@ -236,3 +237,15 @@ def test_a_case_reported_at_once_raises_the_alert_and_the_weekly_report_joins_it
         ("PHCC-CHM", "one-case", 1, 1.0),
     ]
     assert AlertEvent.objects.filter(alert=alert).count() == 1
+
+
+def test_a_week_far_above_the_weeks_before_raises_the_statistical_signal(
+    world: HealthWorld,
+) -> None:
+    for week, cases in enumerate([2, 3, 2, 3, 2, 3, 2, 3, 2], start=20):
+        week_report(world.chameshku_phcc, YEAR, week, ili=cases)
+    assert not Alert.objects.exists()
+    week_report(world.chameshku_phcc, YEAR, 29, ili=20)
+    (alert,) = Alert.objects.all()
+    # 20 is also more than twice the 2 of week 27.
+    assert sorted(s.rule for s in alert.signals.all()) == ["doubling", "ears-c2"]

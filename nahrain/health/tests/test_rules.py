@@ -162,3 +162,48 @@ def test_attack_rate_per_10000_over_the_last_weeks() -> None:
     assert (found.cases, found.threshold, found.fired) == (149, 150.0, False)
     # Without a denominator there is no rate.
     assert not rules.evaluate_fixed(rule, _series(0, 900), population=None).fired
+
+
+def test_a_statistical_rule_the_method_refuses_is_refused_at_load_naming_it(
+    tmp_path: Path,
+) -> None:
+    broken = {**GOOD, "id": "short-ears", "kind": "ears-c2", "params": {"baseline": 2}}
+    with pytest.raises(RulesError, match="'short-ears': Minimum baseline to use is 3"):
+        rules.load(_file(tmp_path, GOOD, broken))
+    unknown = {**broken, "params": {"baseline": 7, "lag": 2}}
+    with pytest.raises(RulesError, match="'short-ears': unknown parameter"):
+        rules.load(_file(tmp_path, GOOD, unknown))
+
+
+def _in_force(rule_id: str) -> Rule:
+    (found,) = [r for r in rules.ruleset().rules if r.id == rule_id]
+    return found
+
+
+def test_ears_c2_fires_on_a_week_far_above_its_baseline_and_not_without_one() -> None:
+    ears = _in_force("ears-c2")
+    steady = [2, 3, 2, 3, 2, 3, 2, 3, 2]
+    found = rules.evaluate(ears, _series(*steady, 20), population=None)
+    assert found.fired and found.cases == 20
+    # C2's baseline is weeks k-9 to k-3: 2, 3, 2, 3, 2, 3, 2.
+    assert found.threshold is not None and 17 / 7 < found.threshold < 20
+    assert not rules.evaluate(ears, _series(*steady, 3), population=None).fired
+    # Nine weeks are not enough: the baseline of 7 weeks two weeks back needs ten.
+    short = rules.evaluate(ears, _series(*steady[1:], 20), population=None)
+    assert (short.fired, short.threshold) == (False, None)
+
+
+def test_farrington_waits_for_five_years_of_history() -> None:
+    farrington = _in_force("farrington-flexible")
+    found = rules.evaluate(farrington, _series(*([3.0] * 200), 40), population=None)
+    assert (found.cases, found.threshold, found.fired) == (40, None, False)
+
+
+def test_farrington_fires_on_an_outbreak_after_five_years_of_seasons() -> None:
+    farrington = _in_force("farrington-flexible")
+    rng = np.random.default_rng(18)
+    history = rng.poisson(5, size=5 * 52 + 10).astype(float)
+    found = rules.evaluate(farrington, np.append(history, 60.0), population=None)
+    assert found.fired and found.threshold is not None and found.threshold < 60
+    quiet = rules.evaluate(farrington, np.append(history, 5.0), population=None)
+    assert not quiet.fired and quiet.threshold is not None
