@@ -12,3 +12,7 @@ class HealthConfig(AppConfig):
         from nahrain.health.intake_specs import register_specs
 
         register_specs()
+        # The EWARN field forms (weekly report, immediate alert) are served by ``collect``.
+        from nahrain.health.fieldforms import register_handlers
+
+        register_handlers()
