@@ -22,6 +22,7 @@ from nahrain.testing.permissions import (
     ANY_IM,
     IM,
     MEMBER,
+    NOBODY,
     REPORTER,
     SIGNED_IN,
     SURVEILLANCE,
@@ -29,6 +30,7 @@ from nahrain.testing.permissions import (
     Target,
     World,
     api,
+    page,
 )
 from nahrain.testing.personas import duhok_directorate
 
@@ -158,7 +160,9 @@ def ewarn_report(world: World) -> Target:
 
 def alert(world: World) -> Target:
     found = Alert.objects.get(signals__report=_week(world), disease="measles")
-    target = _target(world, {"to": "verified", "note": "Seen by the PHCC doctor"})
+    step = {"to": "verified", "note": "Seen by the PHCC doctor"}
+    target = _target(world, step)
+    target.form = step
     target.kwargs = {"alert_uid": found.uid}
     return target
 
@@ -196,4 +200,31 @@ ENDPOINTS: tuple[Decision, ...] = (
     api(f"GET {H}/alerts", SIGNED_IN),
     api(f"GET {H}/alerts/{{alert_uid}}", READERS, alert),
     api(f"POST {H}/alerts/{{alert_uid}}/steps", SURVEILLANCE, alert),
+    # The pages (health/urls.py). A form posted empty is shown again with its problems (200);
+    # one that may be valid empty (a catchment of no place) is written and redirects (302).
+    page("health:facilities", GET=SIGNED_IN, POST=NOBODY),
+    page("health:facility_new", GET=ANY_IM, POST=ANY_IM),
+    page("health:facility", GET=SIGNED_IN, POST=NOBODY, build=facility),
+    page("health:facility_edit", GET=IM, POST=IM, build=facility),
+    page(
+        "health:facility_catchment",
+        GET=IM,
+        POST=IM,
+        build=facility,
+        ok={"GET": 200, "POST": (200, 302)},
+    ),
+    page("health:report", GET=REPORTER, POST=NOBODY, build=facility),
+    page("health:ewarn", GET=REPORTER, POST=REPORTER, build=facility, personal=True),
+    page("health:immediate", GET=REPORTER, POST=REPORTER, build=facility, personal=True),
+    page("health:consultations", GET=REPORTER, POST=REPORTER, build=facility, personal=True),
+    page("health:alerts", GET=SIGNED_IN, POST=NOBODY, personal=True),
+    page("health:alert", GET=READERS, POST=NOBODY, build=alert, personal=True),
+    page(
+        "health:alert_step",
+        GET=NOBODY,
+        POST=SURVEILLANCE,
+        build=alert,
+        ok={"POST": 302},
+        personal=True,
+    ),
 )
