@@ -489,6 +489,42 @@ def _write(
         )
 
 
+def _outcome(
+    intake: Intake,
+    reader: _Reader,
+    mapping: list[dict[str, str]],
+    reports: list[_Group],
+    *,
+    dry_run: bool,
+    send: Callable[[_Group], Any],
+    action: str,
+    reports_are: str,
+    counted: tuple[str, Callable[[_Group], int]],
+    written_as: str,
+) -> Outcome:
+    """Refuse the file with every problem found, or else send its reports (unless a dry run)
+    and say what it holds."""
+    if reader.problems:
+        raise ImportRejected(
+            sorted(reader.problems, key=lambda p: (p.row or 0, p.column)), mapping=mapping
+        )
+    audit = None
+    if not dry_run:
+        audit = _write(intake, reports, send, action, {"reports": len(reports)})
+    what, count = counted
+    return Outcome(
+        summary=[
+            (reports_are, len(reports)),
+            (gettext_noop("Facilities"), len({g.facility.pk for g in reports})),
+            (what, sum(count(g) for g in reports)),
+            (gettext_noop("Written as"), written_as),
+        ],
+        mapping=mapping,
+        problems=[],
+        audit=audit,
+    )
+
+
 # --- consultations ----------------------------------------------------------------------------
 
 
@@ -552,43 +588,27 @@ def _consultations(intake: Intake, *, dry_run: bool) -> Outcome:
                 continue
             group.keys.add(key)
             group.items.append(Cell(str(service), sex, age, str(group_code), value))
-    if reader.problems:
-        raise ImportRejected(
-            sorted(reader.problems, key=lambda p: (p.row or 0, p.column)), mapping=mapping
-        )
-    reports = list(groups.values())
-    audit = None
-    if not dry_run:
-        audit = _write(
-            intake,
-            reports,
-            lambda g: services.consultation_report_submit(
-                actor=intake.actor,
-                facility=g.facility,
-                period=g.key[0],
-                start=g.key[1],
-                cells=g.items,
-                source="import",
-            ),
-            "health.consultations_import",
-            {"reports": len(reports)},
-        )
-    return Outcome(
-        summary=[
-            (gettext_noop("Consultation reports in the file"), len(reports)),
-            (gettext_noop("Facilities"), len({g.facility.pk for g in reports})),
-            (
-                gettext_noop("Consultations"),
-                sum(c.count for g in reports for c in g.items if c.service != "referral_out"),
-            ),
-            (
-                gettext_noop("Written as"),
-                gettext_noop("Each facility's period replaces the report it had"),
-            ),
-        ],
-        mapping=mapping,
-        problems=[],
-        audit=audit,
+    return _outcome(
+        intake,
+        reader,
+        mapping,
+        list(groups.values()),
+        dry_run=dry_run,
+        send=lambda g: services.consultation_report_submit(
+            actor=intake.actor,
+            facility=g.facility,
+            period=g.key[0],
+            start=g.key[1],
+            cells=g.items,
+            source="import",
+        ),
+        action="health.consultations_import",
+        reports_are=gettext_noop("Consultation reports in the file"),
+        counted=(
+            gettext_noop("Consultations"),
+            lambda g: sum(c.count for c in g.items if c.service != "referral_out"),
+        ),
+        written_as=gettext_noop("Each facility's period replaces the report it had"),
     )
 
 
@@ -668,43 +688,27 @@ def _ewarn(intake: Intake, *, dry_run: bool) -> Outcome:
             continue
         group.keys.add(disease)
         group.items.append(DiseaseCount(str(disease), **counts))
-    if reader.problems:
-        raise ImportRejected(
-            sorted(reader.problems, key=lambda p: (p.row or 0, p.column)), mapping=mapping
-        )
-    reports = list(groups.values())
-    audit = None
-    if not dry_run:
-        audit = _write(
-            intake,
-            reports,
-            lambda g: services.ewarn_report_submit(
-                actor=intake.actor,
-                facility=g.facility,
-                year=g.key[0],
-                week=g.key[1],
-                counts=g.items,
-                source="import",
-            ),
-            "health.ewarn_import",
-            {"reports": len(reports)},
-        )
-    return Outcome(
-        summary=[
-            (gettext_noop("EWARN weekly reports in the file"), len(reports)),
-            (gettext_noop("Facilities"), len({g.facility.pk for g in reports})),
-            (
-                gettext_noop("Cases"),
-                sum(c.cases_under5 + c.cases_over5 for g in reports for c in g.items),
-            ),
-            (
-                gettext_noop("Written as"),
-                gettext_noop("Each facility's week replaces the report it had"),
-            ),
-        ],
-        mapping=mapping,
-        problems=[],
-        audit=audit,
+    return _outcome(
+        intake,
+        reader,
+        mapping,
+        list(groups.values()),
+        dry_run=dry_run,
+        send=lambda g: services.ewarn_report_submit(
+            actor=intake.actor,
+            facility=g.facility,
+            year=g.key[0],
+            week=g.key[1],
+            counts=g.items,
+            source="import",
+        ),
+        action="health.ewarn_import",
+        reports_are=gettext_noop("EWARN weekly reports in the file"),
+        counted=(
+            gettext_noop("Cases"),
+            lambda g: sum(c.cases_under5 + c.cases_over5 for c in g.items),
+        ),
+        written_as=gettext_noop("Each facility's week replaces the report it had"),
     )
 
 
@@ -716,7 +720,7 @@ def _label(organisation: Any) -> str:
 
 
 def _url(organisation: Any) -> str:
-    return reverse("core:home")
+    return reverse("health:report")
 
 
 def _spec(name: str, title: Any, fields: tuple[Field, ...], read: Callable[..., Outcome]) -> Spec:
