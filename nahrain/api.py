@@ -132,6 +132,7 @@ def _routers() -> None:
     from nahrain.core.api import router as core_router
     from nahrain.displacement.api import router as dtm_router
     from nahrain.geo.api import router as geo_router
+    from nahrain.health.api import router as health_router
     from nahrain.intake.api import router as intake_router
     from nahrain.referrals.api import router as referrals_router
     from nahrain.referrals.case_api import router as cases_router
@@ -151,6 +152,7 @@ def _routers() -> None:
     api.add_router("/services/", directory_router)
     api.add_router("/referrals/", referrals_router)
     api.add_router("/cases/", cases_router)
+    api.add_router("/health/", health_router)
 
 
 _routers()

@@ -97,6 +97,14 @@ def organisations_managing(user: AnyUser) -> QuerySet[Organisation]:
     return _organisations(user, MANAGING_ROLES)
 
 
+def access_organisation_for_reporting(user: AnyUser, uid: Any) -> Organisation:
+    """An organisation the user sends reports for (a file of reports goes into it)."""
+    try:
+        return _organisations(user, REPORTING_ROLES).get(pk=_uuid(uid))
+    except Organisation.DoesNotExist:
+        raise Http404 from None
+
+
 def directorates_watched(user: AnyUser) -> QuerySet[Organisation]:
     return _organisations(user, SURVEILLANCE_ROLES)
 

@@ -6,6 +6,7 @@ the alerts it raises are kept or lost together."""
 from __future__ import annotations
 
 import calendar
+import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -461,9 +462,20 @@ def immediate_report_submit(
     deaths: int = 0,
     note: str = "",
     submitted_at: datetime | None = None,
+    uid: uuid.UUID | None = None,
 ) -> ImmediateReport:
     """Report at once a case of a disease notifiable immediately; it raises an alert (or
-    joins the open one for the disease and district)."""
+    joins the open one for the disease and district). ``uid``, made by the sender (an API
+    client, a form's instance), makes a report sent again count once: the report already made
+    under it is returned, and no second alert raised."""
+    if uid is not None:
+        # Locked: a retry arriving while the first is written waits, then finds it.
+        Facility.objects.select_for_update().get(pk=facility.pk)
+        sent = ImmediateReport.objects.filter(uid=uid).first()
+        if sent is not None:
+            if sent.facility_id != facility.pk:
+                raise ValidationError({"uid": "this id was already used for another facility"})
+            return sent
     if disease not in codelists.immediate_diseases():
         raise ValidationError({"disease": f"{disease!r} is reported in the weekly report"})
     submitted_at = submitted_at or timezone.now()
@@ -472,6 +484,7 @@ def immediate_report_submit(
     if cases < 1 or deaths < 0 or deaths > cases:
         raise ValidationError({"cases": "at least one case, and no more deaths than cases"})
     immediate = ImmediateReport.objects.create(
+        uid=uid or uuid.uuid4(),
         facility=facility,
         disease=disease,
         seen_on=seen_on,

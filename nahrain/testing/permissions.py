@@ -49,6 +49,10 @@ A decision is made of a small vocabulary of grants, combined with ``|``:
   child-protection and legal-documentation cases)
 - ``RECEIVER``: a member of the receiving organisation (``Target.receiving_organisation_id``)
   holding the role that handles the referral's service (``Target.receiving_role``)
+- ``REPORTER``: a data entry clerk or an information manager of the object's organisation (who
+  send a health facility's reports)
+- ``SURVEILLANCE``: a surveillance officer of the object's Directorate of Health
+  (``Target.directorate_id``: who read its facilities' reports and work their alerts)
 - ``COLLECTOR``: a data-collector account of the object's organisation (ODK Collect's own
   credentials; no persona is one, so every persona is refused)
 - ``NOBODY``: the method is not allowed (405)
@@ -123,6 +127,8 @@ ANY_CASE_WORKER = Grant(frozenset({"ANY_CASE_WORKER"}))
 ASSIGNED = Grant(frozenset({"ASSIGNED"}))
 CASE_WORKER = Grant(frozenset({"CASE_WORKER"}))
 RECEIVER = Grant(frozenset({"RECEIVER"}))
+REPORTER = Grant(frozenset({"REPORTER"}))
+SURVEILLANCE = Grant(frozenset({"SURVEILLANCE"}))
 NOBODY = Grant(frozenset())
 
 LOGIN = "login"  # a redirect to the sign-in page
@@ -166,12 +172,15 @@ class Target:
     assigned: tuple[User, ...] = ()
     receiving_organisation_id: Any = None
     receiving_role: str = ""
+    # A health facility's Directorate of Health, whose surveillance officers read its reports.
+    directorate_id: Any = None
 
 
 SITE_STAFF_ROLES = frozenset({"site_manager", "information_manager"})
 REGISTRY_ROLES = frozenset({"registration_officer", "site_manager"})
 CASE_ROLES = frozenset({"case_worker", "gbv_case_worker", "mhpss_worker"})
 REFERRING_ROLES = CASE_ROLES | REGISTRY_ROLES
+REPORTING_ROLES = frozenset({"data_entry", "information_manager"})
 
 
 def granted(grant: Grant, who: Who, target: Target) -> bool:
@@ -224,6 +233,12 @@ def granted(grant: Grant, who: Who, target: Target) -> bool:
         )
         or ("ASSIGNED" in atoms and any(u.pk == who.user.pk for u in target.assigned))
         or ("CASE_WORKER" in atoms and "case_worker" in roles)
+        or ("REPORTER" in atoms and bool(roles & REPORTING_ROLES))
+        or (
+            "SURVEILLANCE" in atoms
+            and "surveillance_officer"
+            in who.roles_by_organisation.get(target.directorate_id, frozenset())
+        )
         or (
             "RECEIVER" in atoms
             and target.receiving_role

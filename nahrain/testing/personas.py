@@ -16,6 +16,8 @@
 - ``nour``: INTERSOS GBV case worker too (assigned to no case unless a test assigns her)
 - ``dilan``: DAMA MHPSS worker
 - ``sara``: IOM service mapper (keeps IOM's entries in the service directory)
+- ``faris`` (a fixture of his own, like nadia's): the surveillance officer (EWARN focal point)
+  of the Duhok Directorate of Health, a government organisation of its own
 - ``nadia`` (a fixture of her own, so that the others' member lists stay as they are): IOM's
   organisation admin who is also one of its information managers (second factor required), the
   target in the security findings' tests and the matrix's half-signed-in persona
@@ -167,3 +169,22 @@ def nadia(personas: Personas) -> Persona:
     )
     TOTPDevice.objects.create(user=persona.user, name="authenticator", confirmed=True)
     return persona
+
+
+DUHOK_DOH = ("Duhok Directorate of Health", "DoH Duhok")
+
+
+def duhok_directorate() -> Organisation:
+    """The Duhok Directorate of Health, made the first time it is asked for."""
+    name, acronym = DUHOK_DOH
+    found = Organisation.objects.filter(acronym=acronym).first()
+    if found is not None:
+        return found
+    return services.organisation_create(
+        actor=None, name=name, acronym=acronym, type=OrganisationType.GOVERNMENT
+    )
+
+
+@pytest.fixture
+def faris(personas: Personas) -> Persona:
+    return _person("faris", duhok_directorate(), Role.SURVEILLANCE_OFFICER)

@@ -111,6 +111,8 @@ TESTED_WITH_THEIR_APP = {
     "cccm_site_monitoring": "nahrain/sites/tests/test_monitor_fieldforms.py",
     "cccm_rasp": "nahrain/sites/tests/test_monitor_fieldforms.py",
     "household_registration": "nahrain/registry/tests/test_fieldforms.py",
+    "health_ewarn_weekly": "nahrain/health/tests/test_fieldforms.py",
+    "health_immediate_alert": "nahrain/health/tests/test_fieldforms.py",
 }
 
 

@@ -29,7 +29,7 @@ from nahrain.health.models import EwarnReport, Facility
 from nahrain.health.services import DiseaseCount
 from nahrain.sites import services as site_services
 from nahrain.sites.models import Site, SiteType
-from nahrain.testing.personas import Persona, Personas, _person
+from nahrain.testing.personas import Persona, Personas, _person, duhok_directorate
 
 
 @dataclass
@@ -109,9 +109,9 @@ def _on_time(year: int, week: int) -> datetime:
 
 
 @pytest.fixture
-def health(personas: Personas) -> HealthWorld:
+def health(personas: Personas, faris: Persona) -> HealthWorld:
     gazetteer()
-    duhok_doh = directorate("Duhok Directorate of Health", "DoH Duhok")
+    duhok_doh = duhok_directorate()
     ninewa_doh = directorate("Ninewa Directorate of Health", "DoH Ninewa")
     chameshku = site_services.site_create(
         actor=personas.omar.user,
@@ -159,7 +159,7 @@ def health(personas: Personas) -> HealthWorld:
     return HealthWorld(
         duhok_doh=duhok_doh,
         ninewa_doh=ninewa_doh,
-        faris=_person("faris", duhok_doh, Role.SURVEILLANCE_OFFICER),
+        faris=faris,
         muna=_person("muna", ninewa_doh, Role.SURVEILLANCE_OFFICER),
         chameshku=chameshku,
         chameshku_phcc=phcc,

@@ -34,6 +34,7 @@ from nahrain.collect.tests import permissions as collect_matrix
 from nahrain.core.tests import permissions as core_matrix
 from nahrain.displacement.tests import permissions as dtm_matrix
 from nahrain.geo.tests import permissions as geo_matrix
+from nahrain.health.tests import permissions as health_matrix
 from nahrain.intake.tests import permissions as intake_matrix
 from nahrain.referrals.tests import permissions_cases as cases_matrix
 from nahrain.referrals.tests import permissions_directory as directory_matrix
@@ -119,6 +120,15 @@ def _real_path_parameters(world: World) -> dict[str, list[Any]]:
             directory_matrix.published_api(world).kwargs["point_uid"],
             directory_matrix.draft_api(world).kwargs["point_uid"],
         ],
+        "facility_uid": [health_matrix.facility(world).kwargs["facility_uid"]],
+        "period": ["month", "week"],
+        "start": [health_matrix.MONTH, "2026-11-29"],
+        "week": [health_matrix.WEEK, "2026-W48"],
+        "consultation_report_uid": [
+            health_matrix.consultation_report(world).kwargs["consultation_report_uid"]
+        ],
+        "ewarn_report_uid": [health_matrix.ewarn_report(world).kwargs["ewarn_report_uid"]],
+        "alert_uid": [health_matrix.alert(world).kwargs["alert_uid"]],
     }
 
 

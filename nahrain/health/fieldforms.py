@@ -1,0 +1,178 @@
+"""The EWARN field forms, as ``collect`` form handlers: the weekly report (a facility's week, the
+cases and deaths of every disease under five and five and over, each disease's case definition
+as its hint) and the immediate alert. Their facility list is the organisation's own: the
+facilities it runs or supports. Accepting a weekly report sends it through
+``ewarn_report_submit`` (source "form"): accepted again, or a second report of the same week,
+it replaces the week, never adds to it. An immediate alert is made under an id drawn from the
+submission's instance id, so that a form sent twice (or accepted twice) counts once."""
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+
+from nahrain.collect.handlers import FormHandler, NotAcceptable, register
+from nahrain.core.problems import Problem
+from nahrain.health import access, codelists, services
+from nahrain.health.models import Facility
+from nahrain.health.services import DiseaseCount
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+    from nahrain.collect.models import Submission
+
+XLSFORMS = Path(__file__).resolve().parent / "xlsforms"
+# The namespace of the ids of immediate reports sent from a form: the same instance, the same id.
+IMMEDIATE_IDS = uuid.UUID("5b0c2f1e-61a4-4d0e-9d54-2f4b7c1c9e35")
+COUNTS = (
+    ("cases_under5", "cases_u5"),
+    ("cases_over5", "cases_o5"),
+    ("deaths_under5", "deaths_u5"),
+    ("deaths_over5", "deaths_o5"),
+)
+
+
+def _facilities(organisation_id: Any) -> QuerySet[Facility]:
+    return Facility.objects.filter(
+        Q(organisation_id=organisation_id) | Q(supporters=organisation_id), active=True
+    ).distinct()
+
+
+def media_files(*, organisation_id: Any) -> dict[str, bytes]:
+    """The organisation's active facilities (``name`` is the facility code)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["name", "label"])
+    for facility in _facilities(organisation_id).order_by("code"):
+        names = " / ".join(dict.fromkeys(n for n in (facility.name_en, facility.name_ar) if n))
+        writer.writerow([facility.code, f"{names} ({facility.code})"])
+    return {"facilities.csv": out.getvalue().encode("utf-8")}
+
+
+def _media(organisation_id: Any) -> dict[str, bytes]:
+    return media_files(organisation_id=organisation_id)
+
+
+def _facility(actor: User, submission: Submission, file: str) -> Facility:
+    """The facility the form names, among the organisation's that the reviewer reports for."""
+    code = str(submission.data.get("facility", "") or "")
+    found = (
+        _facilities(submission.organisation_id)
+        .filter(pk__in=access.facilities_reporting(actor).values("pk"), code=code)
+        .first()
+    )
+    if found is None:
+        raise NotAcceptable(
+            [
+                Problem(
+                    file,
+                    None,
+                    "facility",
+                    "unknown_facility",
+                    f"{code!r} is not a facility you report for",
+                )
+            ]
+        )
+    return found
+
+
+def _whole(values: dict[str, Any], name: str, file: str, problems: list[Problem]) -> int:
+    text = str(values.get(name, "") or "").strip()
+    try:
+        return int(text) if text else 0
+    except ValueError:
+        problems.append(Problem(file, None, name, "non_integer", f"{text!r} is not a number"))
+        return 0
+
+
+def _refused(file: str, invalid: ValidationError) -> NotAcceptable:
+    return NotAcceptable([Problem(file, None, "", "refused", " ".join(invalid.messages))])
+
+
+def _accept_weekly(actor: User, submission: Submission, file: str) -> dict[str, str]:
+    """Send the facility's week: every disease's counts, zero where the form says none."""
+    facility = _facility(actor, submission, file)
+    values = submission.data
+    problems: list[Problem] = []
+    year = _whole(values, "year", file, problems)
+    week = _whole(values, "week", file, problems)
+    counts = [
+        DiseaseCount(
+            disease,
+            **{
+                field: _whole(values, f"{disease}_{suffix}", file, problems)
+                for field, suffix in COUNTS
+            },
+        )
+        for disease in codelists.codes("diseases")
+    ]
+    if problems:
+        raise NotAcceptable(problems)
+    try:
+        report = services.ewarn_report_submit(
+            actor=actor,
+            facility=facility,
+            year=year,
+            week=week,
+            counts=counts,
+            source="form",
+        )
+    except ValidationError as invalid:
+        raise _refused(file, invalid) from invalid
+    return {"ewarn_report": str(report.uid)}
+
+
+def _accept_immediate(actor: User, submission: Submission, file: str) -> dict[str, str]:
+    """Report the case at once, under an id drawn from the instance id."""
+    facility = _facility(actor, submission, file)
+    values = submission.data
+    problems: list[Problem] = []
+    cases = _whole(values, "cases", file, problems)
+    deaths = _whole(values, "deaths", file, problems)
+    try:
+        seen_on = date.fromisoformat(str(values.get("seen_on", "")))
+    except ValueError:
+        problems.append(Problem(file, None, "seen_on", "invalid", "not a date"))
+    if problems:
+        raise NotAcceptable(problems)
+    try:
+        immediate = services.immediate_report_submit(
+            actor=actor,
+            facility=facility,
+            disease=str(values.get("disease", "") or ""),
+            seen_on=seen_on,
+            cases=cases,
+            deaths=deaths,
+            note=str(values.get("note", "") or "")[:2000],
+            uid=uuid.uuid5(IMMEDIATE_IDS, submission.instance_id),
+        )
+    except ValidationError as invalid:
+        raise _refused(file, invalid) from invalid
+    return {"immediate_report": str(immediate.uid)}
+
+
+WEEKLY = FormHandler(
+    form_id="health_ewarn_weekly",
+    xlsform=XLSFORMS / "health_ewarn_weekly.md",
+    media=_media,
+    accept=_accept_weekly,
+)
+IMMEDIATE = FormHandler(
+    form_id="health_immediate_alert",
+    xlsform=XLSFORMS / "health_immediate_alert.md",
+    media=_media,
+    accept=_accept_immediate,
+)
+
+
+def register_handlers() -> None:
+    register(WEEKLY)
+    register(IMMEDIATE)
