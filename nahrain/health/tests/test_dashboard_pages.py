@@ -135,7 +135,10 @@ def test_the_completeness_page_lists_each_facility_against_the_target_with_missi
     assert row is not None
     assert "75.0%" in row[1] and "62.5%" in row[1]
     assert row[1].count('class="n below"') == 2  # both under the 80% target
-    assert re.findall(r'<span class="week">([^<]+)</span>', row[1]) == ["2025-W13", "2025-W15"]
+    assert re.findall(r'<span class="week" dir="ltr">([^<]+)</span>', row[1]) == [
+        "2025-W13",
+        "2025-W15",
+    ]
     assert "MMU-SIN-1" not in page
 
 
@@ -252,3 +255,51 @@ def test_each_page_costs_the_same_queries_for_one_facility_and_for_many(
 
     assert many == few
     assert max(many) <= 16
+
+
+# The first elements reaching past the window's edge, to name what makes a page overflow.
+WIDER_THAN_THE_WINDOW = (
+    "[...document.querySelectorAll('body *')]"
+    ".filter(e => e.getBoundingClientRect().right > innerWidth + 1)"
+    ".slice(0, 5).map(e => e.tagName + '.' + e.className).join(' ')"
+)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_figures_fit_a_phone_and_read_right_to_left_in_arabic_in_a_real_browser(
+    personas: Personas, health: HealthWorld, live_server: Any, page: Any
+) -> None:
+    from nahrain.core.tests.test_browser import sign_in
+    from nahrain.displacement.tests.test_dashboard_browser import accessibility_violations
+    from nahrain.testing.browser import screenshot
+
+    ewarn_history(health)
+    consultation_history(health)
+    base = live_server.url
+    sign_in(page, base, "faris")
+    views = {
+        "epicurve": "/health/figures/epicurve/?disease=awd&weeks=8&last=2025-W17",
+        "completeness": "/health/figures/completeness/?weeks=8&last=2025-W17",
+        "consultations": "/health/figures/consultations/?start=2025-01&end=2025-02",
+    }
+    for language in ("en", "ar"):
+        page.context.add_cookies([{"name": "django_language", "value": language, "url": base}])
+        for name, url in views.items():
+            for width in (1366, 390):
+                page.set_viewport_size({"width": width, "height": 900})
+                page.goto(base + url)
+                assert page.evaluate("document.documentElement.dir") == (
+                    "rtl" if language == "ar" else "ltr"
+                )
+                screenshot(page, f"health-{name}-{language}-{width}")
+                overflow = page.evaluate("document.documentElement.scrollWidth - innerWidth")
+                wide = page.evaluate(WIDER_THAN_THE_WINDOW)
+                assert overflow <= 0, f"{name} {language} {width}px overflows: {wide}"
+            assert accessibility_violations(page) == []
+    # The chart keeps its weeks left to right in Arabic and is as wide as its card on a phone.
+    page.goto(base + views["epicurve"])
+    box = page.locator("figure.epicurve svg").bounding_box()
+    assert box is not None and 300 <= box["width"] <= 390
+    assert page.record.console_errors == []
+    assert page.record.outside_requests == []
