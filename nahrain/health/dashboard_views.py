@@ -210,8 +210,9 @@ def completeness(request: AuthenticatedHttpRequest) -> HttpResponse:
             {
                 "form": form,
                 "reporting": found,
-                "first": exports.week_name(span[0]),
-                "last": exports.week_name(span[-1]),
+                # Isolated left to right, or Arabic would turn 2025-W10 into W10-2025.
+                "first": f"\u2066{exports.week_name(span[0])}\u2069",
+                "last": f"\u2066{exports.week_name(span[-1])}\u2069",
                 "query": _query(request),
             },
         )
