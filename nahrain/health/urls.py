@@ -2,7 +2,7 @@
 The dashboards, epidemic curves, completeness pages and exports add their own patterns
 (``dashboard_urls``) to this list."""
 
-from django.urls import URLPattern, URLResolver, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from nahrain.health import views
 
@@ -29,4 +29,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("alerts/", views.alert_list, name="alerts"),
     path("alerts/<uuid:alert_uid>/", views.alert, name="alert"),
     path("alerts/<uuid:alert_uid>/step/", views.alert_step, name="alert_step"),
+    # Epidemic curves, completeness and timeliness, consultations, and their exports.
+    path("", include("nahrain.health.dashboard_urls")),
 ]

@@ -15,10 +15,9 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.urls import include, path, reverse
+from django.urls import reverse
 
 from nahrain.core.models import AuditEvent
-from nahrain.health import dashboard_urls
 from nahrain.health.tests.builders import HealthWorld, facility, week_report
 from nahrain.health.tests.figures_world import (
     ADDED,
@@ -27,15 +26,6 @@ from nahrain.health.tests.figures_world import (
     ewarn_history,
 )
 from nahrain.testing.personas import Personas
-from nahrain.urls import urlpatterns as site_urls
-
-# The health pages' own urls.py (being written) will include these under the "health"
-# namespace; until then these tests mount them there themselves.
-urlpatterns = [
-    path("health/", include((dashboard_urls.urlpatterns, "health"), namespace="health")),
-    *site_urls,
-]
-pytestmark = pytest.mark.urls(__name__)
 
 SPAN = {"weeks": "8", "last": "2025-W17"}
 MONTHS = {"start": "2025-01", "end": "2025-02"}
