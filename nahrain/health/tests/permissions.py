@@ -35,6 +35,7 @@ from nahrain.testing.permissions import (
 from nahrain.testing.personas import duhok_directorate
 
 H = "/api/v1/health"
+EXPORT = {"GET": "health.export"}
 MONTH = "2026-01-01"
 WEEK = "2026-W05"
 
@@ -226,5 +227,27 @@ ENDPOINTS: tuple[Decision, ...] = (
         build=alert,
         ok={"POST": 302},
         personal=True,
+    ),
+    # The figures (dashboard_urls.py): every signed-in user opens them and sees the facilities
+    # whose reports they read (none for an outsider: an empty page, an empty file); each
+    # download is audited.
+    page("health:epicurve", GET=SIGNED_IN, POST=NOBODY, build=alert),
+    page("health:completeness", GET=SIGNED_IN, POST=NOBODY, build=ewarn_report),
+    page("health:dashboard_consultations", GET=SIGNED_IN, POST=NOBODY, build=consultation_report),
+    page("health:export_ewarn_hxl", GET=SIGNED_IN, POST=NOBODY, build=ewarn_report, audit=EXPORT),
+    page(
+        "health:export_consultations_hxl",
+        GET=SIGNED_IN,
+        POST=NOBODY,
+        build=consultation_report,
+        audit=EXPORT,
+    ),
+    page("health:export_ewarn_dhis2", GET=SIGNED_IN, POST=NOBODY, build=ewarn_report, audit=EXPORT),
+    page(
+        "health:export_consultations_dhis2",
+        GET=SIGNED_IN,
+        POST=NOBODY,
+        build=consultation_report,
+        audit=EXPORT,
     ),
 )
