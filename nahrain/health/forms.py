@@ -10,6 +10,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from nahrain.core.models import Organisation, OrganisationType
 from nahrain.core.templatetags.nahrain_format import local_name
@@ -297,7 +298,7 @@ class ImmediateForm(forms.Form):
 
     disease = forms.ChoiceField(label=_("Disease"))
     seen_on = forms.DateField(label=_("Date seen"), widget=DATE)
-    cases = forms.IntegerField(label=_("Cases"), min_value=1, initial=1)
+    cases = forms.IntegerField(label=pgettext_lazy("disease", "Cases"), min_value=1, initial=1)
     deaths = forms.IntegerField(label=_("Deaths"), min_value=0, initial=0)
     note = forms.CharField(
         label=_("Note"),
