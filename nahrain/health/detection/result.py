@@ -49,12 +49,16 @@ def by_rows(
 ) -> Detection:
     """The Detection of all series from ``part(rows)``, the Detection of some series for the
     weeks from ``first_column`` on (the weeks before have no bound and are not assessed)."""
-    upper = np.full(observed.shape, np.nan)
-    alarm = np.zeros(observed.shape, dtype=bool)
-    assessed = np.zeros(observed.shape, dtype=bool)
+    # Filled block by block (each value written once: 40,000 x 520 is 166 MB an array).
+    upper = np.empty(observed.shape)
+    alarm = np.empty(observed.shape, dtype=bool)
+    assessed = np.empty(observed.shape, dtype=bool)
     for start in range(0, len(observed), ROWS):
         rows = slice(start, start + ROWS)
         piece = part(rows)
+        upper[rows, :first_column] = np.nan
+        alarm[rows, :first_column] = False
+        assessed[rows, :first_column] = False
         upper[rows, first_column:] = piece.upperbound
         alarm[rows, first_column:] = piece.alarm
         assessed[rows, first_column:] = piece.assessed

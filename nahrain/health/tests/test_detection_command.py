@@ -11,7 +11,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-DATA = Path(__file__).parent / "data" / "surveillance"
+from nahrain.health.tests.surveillance_data import DATA
+
 R_ALARM = {"TRUE": "true", "FALSE": "false", "NA": "", "": ""}
 
 

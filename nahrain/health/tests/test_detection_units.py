@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -22,19 +19,16 @@ from nahrain.health.detection import (
 )
 from nahrain.health.detection.fixed import attack_rate, count_threshold, doubling, meningitis
 from nahrain.health.detection.params import EarsMethod
+from nahrain.health.tests.surveillance_data import weekly
 
-DATA = Path(__file__).parent / "data" / "surveillance"
 
-
-def weekly(series: str) -> np.ndarray:
-    with (DATA / f"{series}.weekly.csv").open() as handle:
-        rows = csv.DictReader(handle)
-        return np.array([float(row["count"]) if row["count"] else np.nan for row in rows])
+def counts_of(series: str) -> np.ndarray:
+    return weekly(series)[0]
 
 
 def stacked() -> np.ndarray:
-    agona = weekly("salmonella_agona")
-    return np.vstack([agona, weekly("agona_gaps"), agona * 3, np.roll(agona, 40)])
+    agona = counts_of("salmonella_agona")
+    return np.vstack([agona, counts_of("agona_gaps"), agona * 3, np.roll(agona, 40)])
 
 
 def assert_same_rows(together: np.ndarray, alone: np.ndarray) -> None:
@@ -112,7 +106,7 @@ def test_farrington_short_history_has_no_bound() -> None:
 
 
 def test_farrington_missing_week_in_limit54_window() -> None:
-    counts = weekly("salmAllOnset")
+    counts = counts_of("salmAllOnset")
     complete = farrington_flexible(counts, FarringtonParams())
     counts[-2] = np.nan
     result = farrington_flexible(counts, FarringtonParams())
