@@ -25,6 +25,7 @@ from nahrain.health.detection import (
     Detection,
     EarsParams,
     FarringtonParams,
+    Params,
     ears_c,
     farrington_flexible,
     params_from_dict,
@@ -264,7 +265,7 @@ def _population(text: str | None, where: str) -> float:
 
 
 def run(
-    series: WeeklySeries, params: Any, frequency: int, weeks: tuple[int, int] | None
+    series: WeeklySeries, params: Params, frequency: int, weeks: tuple[int, int] | None
 ) -> Detection:
     """The method on the series, restricted to R's range when one is given."""
     index = np.array(series.week_index)
