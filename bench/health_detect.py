@@ -55,11 +55,14 @@ from nahrain.health.detection import (
     EarsParams,
     FarringtonParams,
     MeningitisParams,
+    attack_rate,
+    count_threshold,
+    doubling,
     ears_c,
     farrington_flexible,
+    meningitis,
 )
 from nahrain.health.detection.farrington import default_weeks
-from nahrain.health.detection.fixed import attack_rate, count_threshold, doubling, meningitis
 
 ROOT = Path(__file__).resolve().parent.parent
 T = TypeVar("T")

@@ -12,12 +12,15 @@ from nahrain.health.detection import (
     EarsParams,
     FarringtonParams,
     MeningitisParams,
+    attack_rate,
+    count_threshold,
+    doubling,
     ears_c,
     farrington_flexible,
+    meningitis,
     params_from_dict,
     reference_pattern,
 )
-from nahrain.health.detection.fixed import attack_rate, count_threshold, doubling, meningitis
 from nahrain.health.detection.params import EarsMethod
 from nahrain.health.tests.surveillance_data import weekly
 
