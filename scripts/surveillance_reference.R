@@ -7,7 +7,8 @@
 #
 # Run from the repository root:   Rscript scripts/surveillance_reference.R
 # Writes nahrain/health/tests/data/surveillance/:
-#   <series>.weekly.csv            week_index,year,week,count (count empty = NA)
+#   <series>.weekly.csv            week_index,year,week,count (count empty = NA), and
+#                                  population where the series has one
 #   <series>.reference.csv.gz      week_index, then <case>.upperbound,
 #                                  <case>.alarm (TRUE/FALSE/NA) and, for
 #                                  Farrington, <case>.expected; empty where R
@@ -52,6 +53,9 @@ series$agona_gaps <- gaps
 # Edge cases: five years of zeros before an outbreak (all-zero baselines, where IRLS drives the
 # fitted means towards 0), and a sparse series, mostly zeros.
 series$zeros_outbreak <- c(rep(0, 280), 0, 1, 3, 6, 9, 4, 2, 0, 0, 5, 7, 1, rep(0, 8), 2, 0, 6)
+# A population (for populationOffset) growing from 100,000 by 400 a week, on the Agona counts.
+populations <- list(agona_population = 100000 + 400 * (seq_along(series$salmonella_agona) - 1))
+series$agona_population <- series$salmonella_agona
 set.seed(18)
 series$sparse <- as.numeric(rpois(420, 0.3 + 0.2 * sin(2 * pi * (1:420) / 52)))
 
@@ -84,6 +88,10 @@ cases <- list(
   salmonella_agona = c(ears_default, ears_alt, ff_main, ff_variants),
   agona_gaps = c(ears_default, ears_alt, ff_main, ff_variants),
   zeros_outbreak = c(ears_default, ears_alt, ff_main, ff_variants),
+  agona_population = list(
+    ff_offset = ff(populationOffset = TRUE),
+    ff_offset_noufaily = do.call(ff, modifyList(noufaily, list(populationOffset = TRUE)))
+  ),
   sparse = c(ears_default, ff_main, ff_variants[c("ff_none", "ff_b3w2", "ff_p4")]),
   shadar = c(ears_default, ff_main),
   abattoir = c(ears_default, short_ff),
@@ -121,10 +129,13 @@ logical_text <- function(v) ifelse(is.na(v), "NA", ifelse(v, "TRUE", "FALSE"))
 for (name in names(series)) {
   counts <- series[[name]]
   n <- length(counts)
-  x <- sts(observed = matrix(counts, ncol = 1), start = c(2000, 1), frequency = 52)
+  population <- populations[[name]]
+  x <- sts(observed = matrix(counts, ncol = 1), start = c(2000, 1), frequency = 52,
+           population = if (is.null(population)) NULL else matrix(population, ncol = 1))
   idx <- seq_len(n) - 1
   weekly <- data.frame(week_index = seq_len(n), year = 2000 + idx %/% 52,
                        week = idx %% 52 + 1, count = number(counts))
+  if (!is.null(population)) weekly$population <- number(population)
   write.csv(weekly, file.path(out, paste0(name, ".weekly.csv")), row.names = FALSE,
             quote = FALSE)
   table <- data.frame(week_index = seq_len(n))

@@ -3,6 +3,7 @@ R package ``surveillance`` (EARS C1-C3, farringtonFlexible), on series x weeks a
 
 from .ears import ears_c
 from .farrington import farrington_flexible, reference_pattern
+from .fixed import attack_rate, count_threshold, doubling, meningitis
 from .params import (
     METHODS,
     AttackRateParams,
@@ -26,8 +27,12 @@ __all__ = [
     "FarringtonParams",
     "MeningitisParams",
     "Params",
+    "attack_rate",
+    "count_threshold",
+    "doubling",
     "ears_c",
     "farrington_flexible",
+    "meningitis",
     "params_from_dict",
     "reference_pattern",
 ]

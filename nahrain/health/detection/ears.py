@@ -20,10 +20,7 @@ import numpy as np
 from scipy.stats import norm  # type: ignore[import-untyped]
 
 from .params import EarsParams
-from .result import BoolArray, Detection, FloatArray, as_series
-
-# Series handled at once: keeps the temporaries of a 40,000-series history in cache-sized pieces.
-CHUNK = 2048
+from .result import Detection, FloatArray, as_series, by_rows, exceeding
 
 
 def ears_c(
@@ -36,45 +33,33 @@ def ears_c(
     """
     observed = as_series(counts)
     weeks = observed.shape[1]
-    start = 0
-    if last is not None:
-        start = max(0, weeks - last - params.max_lag)
-    upper = np.full(observed.shape, np.nan)
-    for i in range(0, len(observed), CHUNK):
-        upper[i : i + CHUNK, start:] = _ears_chunk(observed[i : i + CHUNK, start:], params)
-    if last is not None:
-        upper[:, : weeks - last] = np.nan
-    first = params.max_lag
-    in_range = np.zeros(weeks, dtype=bool)
-    in_range[first:] = True
-    if last is not None:
-        in_range[: weeks - last] = False
-    assessed = in_range & ~np.isnan(upper) & ~np.isnan(observed)
-    with np.errstate(invalid="ignore"):
-        alarm: BoolArray = assessed & (observed > upper)
-    return Detection(upperbound=upper, alarm=alarm, assessed=assessed)
+    first = params.max_lag if last is None else max(params.max_lag, weeks - last)
+    start = max(0, first - params.max_lag)
+    return by_rows(
+        observed, lambda rows: _ears_rows(observed[rows, start:], params, first - start), start
+    )
 
 
-def _ears_chunk(observed: FloatArray, params: EarsParams) -> FloatArray:
+def _ears_rows(observed: FloatArray, params: EarsParams, first: int) -> Detection:
+    """The bounds of some series from week ``first`` of ``observed`` on."""
     z_alpha = float(norm.ppf(1 - params.level))
     mean, sd = trailing_stats(observed, params.baseline)
     sigma = np.maximum(sd, params.min_sigma)
-    upper = np.full(observed.shape, np.nan)
     if params.method == "C1":
-        upper[:] = mean + z_alpha * sigma
+        upper = mean + z_alpha * sigma
     else:
         # C2's reference window of week k is C1's of week k-2.
         mean2 = _shift(mean, 2)
         sigma2 = _shift(sigma, 2)
         if params.method == "C2":
-            upper[:] = mean2 + z_alpha * sigma2
+            upper = mean2 + z_alpha * sigma2
         else:
             with np.errstate(divide="ignore", invalid="ignore"):
                 c2 = (observed - mean2) / sigma2
                 lags = np.maximum(0.0, _shift(c2, 2) - 1) + np.maximum(0.0, _shift(c2, 1) - 1)
-                upper[:] = np.maximum(0.0, observed + sigma2 * (z_alpha - lags))
-    upper[:, : params.max_lag] = np.nan
-    return upper
+                upper = np.maximum(0.0, observed + sigma2 * (z_alpha - lags))
+    upper[:, :first] = np.nan
+    return exceeding(observed, upper)
 
 
 def trailing_stats(observed: FloatArray, baseline: int) -> tuple[FloatArray, FloatArray]:

@@ -300,9 +300,7 @@ def _fit_flexible(
     failed = ~model.converged
     if params.reweight:
         phi = np.maximum(model.dispersion, 1.0)
-        omega = _assign_weights(
-            _anscombe(y, model, phi, design), prior > 0, params.weights_threshold
-        )
+        omega = _assign_weights(_anscombe(y, model, phi, design), prior, params.weights_threshold)
         # R refits and uses the result whether or not this fit converges.
         model = _irls(y, omega, offset, design, model.trend)
         residual = ((y - model.mu) / model.mu) ** 2
@@ -439,13 +437,13 @@ def _anscombe(y: FloatArray, model: _Fit, phi: FloatArray, design: Design) -> Fl
     return np.asarray(raw / np.sqrt(phi[:, None] * (1 - hat)))
 
 
-def _assign_weights(s: FloatArray, valid: NDArray[np.bool_], threshold: float) -> FloatArray:
+def _assign_weights(s: FloatArray, valid: FloatArray, threshold: float) -> FloatArray:
     """``algo.farrington.assign.weights``: ``gamma s^-2`` above the threshold, ``gamma`` below,
-    ``gamma`` making the weights sum to the number of reference weeks."""
-    above = valid & (s > threshold)
-    relative = np.where(above, s**-2.0, 1.0)
-    gamma = valid.sum(axis=1) / np.sum(np.where(valid, relative, 0.0), axis=1)
-    return np.where(valid, gamma[:, None] * relative, 0.0)
+    ``gamma`` making the weights sum to the number of reference weeks (``valid`` is 1 for a
+    week in the fit, 0 for a missing one)."""
+    relative = np.where(s > threshold, 1.0 / (s * s), 1.0) * valid
+    gamma = valid.sum(axis=1) / relative.sum(axis=1)
+    return np.asarray(gamma[:, None] * relative)
 
 
 def _threshold(

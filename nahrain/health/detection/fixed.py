@@ -12,13 +12,16 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .params import AttackRateParams, CountThresholdParams, DoublingParams, MeningitisParams
-from .result import Detection, FloatArray, as_series
+from .result import Detection, FloatArray, as_series, by_rows, exceeding
 
 
 def count_threshold(counts: NDArray[np.floating], params: CountThresholdParams) -> Detection:
     """Alarm at ``cases`` or more in a week (one case of measles, AFP or confirmed cholera)."""
     observed = as_series(counts)
-    return _at_least(observed, np.full(observed.shape, float(params.cases)))
+    bound = float(params.cases - 1)
+    return by_rows(
+        observed, lambda rows: exceeding(observed[rows], np.full_like(observed[rows], bound))
+    )
 
 
 def meningitis(
@@ -28,19 +31,29 @@ def meningitis(
     ``per_100000`` cases per 100,000 people. ``population``: per series (n,) or series x weeks."""
     observed = as_series(counts)
     people = _population(population, observed)
-    threshold = np.where(
-        people < params.population, float(params.cases), params.per_100000 * people / 100_000
-    )
-    return _at_least(observed, threshold)
+
+    def part(rows: slice) -> Detection:
+        threshold = np.where(
+            people[rows] < params.population,
+            float(params.cases),
+            params.per_100000 * people[rows] / 100_000,
+        )
+        return _at_least(observed[rows], threshold)
+
+    return by_rows(observed, part)
 
 
 def doubling(counts: NDArray[np.floating], params: DoublingParams) -> Detection:
     """Alarm when the week's count is at least ``factor`` times the count ``weeks`` weeks before
     and at least ``min_cases``."""
     observed = as_series(counts)
-    before = np.full(observed.shape, np.nan)
-    before[:, params.weeks :] = observed[:, : -params.weeks]
-    return _at_least(observed, np.maximum(params.factor * before, float(params.min_cases)))
+    lag = params.weeks
+
+    def part(rows: slice) -> Detection:
+        before = observed[rows, :-lag]
+        return _at_least(observed[rows, lag:], np.maximum(params.factor * before, params.min_cases))
+
+    return by_rows(observed, part, lag) if observed.shape[1] > lag else _nothing(observed)
 
 
 def attack_rate(
@@ -50,18 +63,17 @@ def attack_rate(
     10,000 people: the week's bound is what the threshold leaves after the earlier weeks."""
     observed = as_series(counts)
     people = _population(population, observed)
-    earlier = np.full(observed.shape, np.nan)
-    if params.weeks == 1:
-        earlier[:] = 0.0
-    else:
-        running = np.cumsum(np.nan_to_num(observed), axis=1)
-        missing = np.cumsum(np.isnan(observed), axis=1)
-        span = params.weeks - 1
-        # Sum and missing count of weeks k-span … k-1, from cumulative sums shifted by one week.
-        total = running[:, span - 1 : -1] - np.pad(running, ((0, 0), (1, 0)))[:, : -span - 1]
-        gaps = missing[:, span - 1 : -1] - np.pad(missing, ((0, 0), (1, 0)))[:, : -span - 1]
-        earlier[:, span:] = np.where(gaps == 0, total, np.nan)
-    return _at_least(observed, params.per_10000 * people / 10_000 - earlier)
+    span = params.weeks - 1
+    weeks = observed.shape[1]
+
+    def part(rows: slice) -> Detection:
+        earlier = np.zeros((observed[rows].shape[0], weeks - span))
+        for lag in range(1, span + 1):
+            earlier += observed[rows, span - lag : weeks - lag]
+        allowed = params.per_10000 * people[rows, span:] / 10_000
+        return _at_least(observed[rows, span:], allowed - earlier)
+
+    return by_rows(observed, part, span) if weeks > span else _nothing(observed)
 
 
 def _population(population: NDArray[np.floating], observed: FloatArray) -> FloatArray:
@@ -72,8 +84,12 @@ def _population(population: NDArray[np.floating], observed: FloatArray) -> Float
 
 
 def _at_least(observed: FloatArray, threshold: FloatArray) -> Detection:
-    upper = np.ceil(threshold) - 1
-    assessed = ~np.isnan(upper) & ~np.isnan(observed)
-    with np.errstate(invalid="ignore"):
-        alarm = assessed & (observed > upper)
-    return Detection(upperbound=np.where(assessed, upper, np.nan), alarm=alarm, assessed=assessed)
+    """ "At least threshold cases" as a bound: whole counts above ``ceil(threshold) - 1``."""
+    return exceeding(observed, np.ceil(threshold) - 1)
+
+
+def _nothing(observed: FloatArray) -> Detection:
+    """A series too short for the rule: no week has a bound."""
+    return by_rows(
+        observed, lambda rows: exceeding(observed[rows], np.full_like(observed[rows], np.nan))
+    )

@@ -3,10 +3,6 @@ data sets (reference outputs made by ``scripts/surveillance_reference.R``)."""
 
 from __future__ import annotations
 
-import csv
-import gzip
-import json
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -14,34 +10,17 @@ import pytest
 
 from nahrain.health.detection import Detection, ears_c, farrington_flexible, params_from_dict
 from nahrain.health.detection.params import EarsParams, FarringtonParams
-
-DATA = Path(__file__).parent / "data" / "surveillance"
-CASES: dict[str, dict[str, dict[str, Any]]] = json.loads((DATA / "cases.json").read_text())
+from nahrain.health.tests.surveillance_data import CASES, numbers, reference, weekly
 
 
-def weekly(series: str) -> np.ndarray:
-    with (DATA / f"{series}.weekly.csv").open() as handle:
-        return np.array(
-            [float(row["count"]) if row["count"] else np.nan for row in csv.DictReader(handle)]
-        )
-
-
-def reference(series: str) -> dict[str, list[str]]:
-    with gzip.open(DATA / f"{series}.reference.csv.gz", "rt") as handle:
-        rows = list(csv.DictReader(handle))
-    return {key: [row[key] for row in rows] for key in rows[0]}
-
-
-def numbers(texts: list[str]) -> np.ndarray:
-    return np.array([float(t) if t else np.nan for t in texts])
-
-
-def detect(counts: np.ndarray, method: str, params: dict[str, Any]) -> Detection:
+def detect(
+    counts: np.ndarray, population: np.ndarray | None, method: str, params: dict[str, Any]
+) -> Detection:
     chosen = params_from_dict(method, params or {})
     if isinstance(chosen, EarsParams):
         return ears_c(counts, chosen)
     assert isinstance(chosen, FarringtonParams)
-    return farrington_flexible(counts, chosen)
+    return farrington_flexible(counts, chosen, population=population)
 
 
 def r_alarms(detection: Detection) -> list[str]:
@@ -55,9 +34,9 @@ CASE_IDS = [(series, case) for series, cases in CASES.items() for case in cases]
 @pytest.mark.parametrize(("series", "case"), CASE_IDS, ids=[f"{s}-{c}" for s, c in CASE_IDS])
 def test_matches_surveillance(series: str, case: str) -> None:
     spec = CASES[series][case]
-    counts = weekly(series)
+    counts, population = weekly(series)
     ref = reference(series)
-    got = detect(counts, spec["method"], spec["params"])
+    got = detect(counts, population, spec["method"], spec["params"])
     inside = np.array([a != "" for a in ref[f"{case}.alarm"]])
     want_upper = numbers(ref[f"{case}.upperbound"])
     upper = np.where(inside, got.upperbound[0], np.nan)

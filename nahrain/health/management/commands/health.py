@@ -14,6 +14,7 @@ week just ended, that it has not come.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import math
 from argparse import ArgumentParser, ArgumentTypeError, BooleanOptionalAction
 from dataclasses import dataclass
@@ -26,34 +27,28 @@ from django.utils import timezone
 
 from nahrain.health import alerting, weeks
 from nahrain.health.detection import (
+    METHODS,
     Detection,
     EarsParams,
     FarringtonParams,
+    Params,
     ears_c,
     farrington_flexible,
     params_from_dict,
 )
+from nahrain.health.detection.params import r_name
 
 DETECT_METHODS = ("ears-c1", "ears-c2", "ears-c3", "farrington-flexible")
 WEEKLY_COLUMNS = ("week_index", "year", "week", "count")
-# Option destination -> the parameter's R name (params_from_dict says which method takes which).
-PARAMETERS = {
-    "baseline": "baseline",
-    "alpha": "alpha",
-    "min_sigma": "minSigma",
-    "b": "b",
-    "w": "w",
-    "reweight": "reweight",
-    "weights_threshold": "weightsThreshold",
-    "trend": "trend",
-    "p_threshold_trend": "pThresholdTrend",
-    "limit54": "limit54",
-    "powertrans": "powertrans",
-    "population_offset": "populationOffset",
-    "no_periods": "noPeriods",
-    "past_weeks_not_included": "pastWeeksNotIncluded",
-    "threshold_method": "thresholdMethod",
-}
+# The options of the parameters: the fields of the methods' parameters, R's names in kebab case.
+PARAMETERS = tuple(
+    dict.fromkeys(
+        field.name
+        for params in (EarsParams, FarringtonParams)
+        for field in dataclasses.fields(params)
+        if field.name != "method"
+    )
+)
 
 
 class Command(BaseCommand):
@@ -93,11 +88,12 @@ class Command(BaseCommand):
 
     def _detect(self, options: dict[str, Any]) -> None:
         method = options["method"]
-        given = {
-            r_name: options[dest]
-            for dest, r_name in PARAMETERS.items()
-            if options[dest] is not None
-        }
+        chosen = [dest for dest in PARAMETERS if options[dest] is not None]
+        takes = {field.name for field in dataclasses.fields(METHODS[method])}
+        foreign = [f"--{dest.replace('_', '-')}" for dest in chosen if dest not in takes]
+        if foreign:
+            raise CommandError(f"{', '.join(foreign)}: not a parameter of {method}")
+        given = {r_name(dest): options[dest] for dest in chosen}
         try:
             params = params_from_dict(method, given)
         except ValueError as refused:
@@ -304,7 +300,7 @@ def _population(text: str | None, where: str) -> float:
 
 
 def run(
-    series: WeeklySeries, params: Any, frequency: int, weeks: tuple[int, int] | None
+    series: WeeklySeries, params: Params, frequency: int, weeks: tuple[int, int] | None
 ) -> Detection:
     """The method on the series, restricted to R's range when one is given."""
     index = np.array(series.week_index)
