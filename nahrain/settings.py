@@ -216,9 +216,7 @@ NAHRAIN_REFERRAL_NOTIFIERS = [
 # e-mail alone unless set (an SMS gateway's function besides it, say).
 NAHRAIN_HEALTH_NOTIFIERS = [
     name.strip()
-    for name in os.environ.get("NAHRAIN_HEALTH_NOTIFIERS", "nahrain.health.notify.email").split(
-        ","
-    )
+    for name in os.environ.get("NAHRAIN_HEALTH_NOTIFIERS", "nahrain.health.notify.email").split(",")
     if name.strip()
 ]
 # Authenticator apps show this name beside the account.
