@@ -268,7 +268,9 @@ def evaluate(rule: Rule, counts: Series, *, population: int | None) -> list[Find
     findings = []
     for row in range(observed.shape[0]):
         cases = _cases(float(observed[row, -1]))
-        if found is None or math.isnan(bound := float(found.upperbound[row, -1])):
+        # A week with no report is judged by no rule, whatever bound the method would set.
+        missing = math.isnan(float(observed[row, -1]))
+        if found is None or missing or math.isnan(bound := float(found.upperbound[row, -1])):
             findings.append(Finding(rule, cases, None, False))
         else:
             findings.append(Finding(rule, cases, bound, bool(found.alarm[row, -1])))
