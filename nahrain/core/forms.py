@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, PasswordResetForm
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -186,3 +187,12 @@ class InviteForm(forms.Form):
 class GrantForm(forms.Form):
     username = forms.CharField(label=_("Username of a member"), max_length=150)
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+
+
+def refusal_onto(form: forms.Form, error: ValidationError) -> None:
+    """Put a service's refusal on a form: on its fields where it names them, else on the form."""
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, error)

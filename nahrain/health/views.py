@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from nahrain.core.forms import refusal_onto
 from nahrain.core.http import AuthenticatedHttpRequest, no_store, personal_data
 from nahrain.core.models import Organisation
 from nahrain.core.templatetags.nahrain_format import local_name
@@ -44,15 +45,6 @@ from nahrain.health.models import OPEN_ALERT, Alert, AlertStatus, Facility
 GET_OR_POST = ["GET", "HEAD", "POST"]
 FACILITIES_PER_PAGE = 25
 PLACEHOLDER = uuid.UUID(int=0)
-
-
-def _refused(form: Any, error: ValidationError) -> None:
-    """Put a service's refusal on the form: on its fields where it names them."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _map_config(collection: dict[str, Any], *, focus: str | None = None) -> dict[str, Any]:
@@ -148,7 +140,7 @@ def _facility_written(form: FacilityForm, write: Any) -> Facility | None:
     try:
         result: Facility = write()
     except ValidationError as error:
-        _refused(form, error)
+        refusal_onto(form, error)
         return None
     return result
 
@@ -230,7 +222,7 @@ def facility_catchment(request: AuthenticatedHttpRequest, facility_uid: uuid.UUI
                 weekdays=days,
             )
         except ValidationError as error:
-            _refused(form, error)
+            refusal_onto(form, error)
         else:
             messages.success(
                 request,
@@ -301,7 +293,7 @@ def ewarn_report(request: AuthenticatedHttpRequest, facility_uid: uuid.UUID) -> 
                 counts=[] if zero else form.counts(),
             )
         except ValidationError as error:
-            _refused(form, error)
+            refusal_onto(form, error)
         else:
             if report.revision > 1:
                 messages.success(
@@ -340,7 +332,7 @@ def immediate_report(request: AuthenticatedHttpRequest, facility_uid: uuid.UUID)
                 note=data["note"],
             )
         except ValidationError as error:
-            _refused(form, error)
+            refusal_onto(form, error)
         else:
             messages.success(
                 request,
@@ -379,7 +371,7 @@ def consultation_report(request: AuthenticatedHttpRequest, facility_uid: uuid.UU
                 cells=form.cells(),
             )
         except ValidationError as error:
-            _refused(form, error)
+            refusal_onto(form, error)
         else:
             if report.revision > 1:
                 messages.success(
@@ -513,7 +505,7 @@ def alert_step(request: AuthenticatedHttpRequest, alert_uid: uuid.UUID) -> HttpR
                 note=form.cleaned_data["note"],
             )
         except ValidationError as error:
-            _refused(form, error)
+            refusal_onto(form, error)
         else:
             messages.success(request, _("The alert was updated."))
             return redirect("health:alert", found.uid)

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_http_methods, require_safe
 
+from nahrain.core.forms import refusal_onto
 from nahrain.core.http import AuthenticatedHttpRequest, personal_data
 from nahrain.core.models import Organisation
 from nahrain.core.templatetags.nahrain_format import local_name
@@ -147,15 +148,6 @@ def site_detail(request: AuthenticatedHttpRequest, site_uid: uuid.UUID) -> HttpR
     )
 
 
-def _refused(form: Any, error: ValidationError) -> None:
-    """Put a service's refusal on the form: on its fields where it names them."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
 def _written(
     request: AuthenticatedHttpRequest, form: Any, write: Callable[[], Site], done: str
 ) -> HttpResponse | None:
@@ -166,7 +158,7 @@ def _written(
     try:
         site = write()
     except ValidationError as error:
-        _refused(form, error)
+        refusal_onto(form, error)
         return None
     messages.success(request, done)
     return redirect("sites:site", site_uid=site.uid)
@@ -356,7 +348,7 @@ def movement_new(request: AuthenticatedHttpRequest, site_uid: uuid.UUID) -> Http
                 key=data["key"],
             )
         except ValidationError as exc:
-            _refused(form, exc)
+            refusal_onto(form, exc)
         else:
             messages.success(request, _("The movement is recorded."))
             return redirect("sites:movement_new", site_uid=site.uid)
@@ -383,7 +375,7 @@ def transfer_new(request: AuthenticatedHttpRequest, site_uid: uuid.UUID) -> Http
                 key=data["key"],
             )
         except ValidationError as exc:
-            _refused(form, exc)
+            refusal_onto(form, exc)
         else:
             messages.success(request, _("The transfer is recorded at both sites."))
             return redirect("sites:transfer_new", site_uid=site.uid)
@@ -409,7 +401,7 @@ def population_new(request: AuthenticatedHttpRequest, site_uid: uuid.UUID) -> Ht
                 note=data["note"],
             )
         except ValidationError as exc:
-            _refused(form, exc)
+            refusal_onto(form, exc)
         else:
             messages.success(request, _("The population figure is recorded."))
             return redirect("sites:units", site_uid=site.uid)
@@ -441,7 +433,7 @@ def units(request: AuthenticatedHttpRequest, site_uid: uuid.UUID) -> HttpRespons
                 accessible=data["accessible"],
             )
         except ValidationError as exc:
-            _refused(form, exc)
+            refusal_onto(form, exc)
         else:
             messages.success(request, _("%(count)d units added.") % {"count": len(created)})
             return redirect("sites:units", site_uid=site.uid)
@@ -483,7 +475,7 @@ def closure_new(request: AuthenticatedHttpRequest, site_uid: uuid.UUID) -> HttpR
                 note=data["note"],
             )
         except ValidationError as exc:
-            _refused(form, exc)
+            refusal_onto(form, exc)
         else:
             return redirect("sites:closure", closure_uid=closure.uid)
     return _moves_form(request, site, form, _("Plan a closure"))
@@ -530,7 +522,7 @@ def monitoring_new(request: AuthenticatedHttpRequest, site_uid: uuid.UUID) -> Ht
                 key=form.cleaned_data["key"],
             )
         except ValidationError as exc:
-            _refused(form, exc)
+            refusal_onto(form, exc)
         else:
             return redirect("sites:monitoring", round_uid=monitoring.uid)
     return render(
@@ -602,7 +594,7 @@ def gap_new(request: AuthenticatedHttpRequest, site_uid: uuid.UUID) -> HttpRespo
                 monitoring_value=_gap_value(site, data["monitoring_round"], data["indicator"]),
             )
         except ValidationError as exc:
-            _refused(form, exc)
+            refusal_onto(form, exc)
         else:
             return redirect("sites:gap", gap_uid=gap.uid)
     return render(
@@ -635,7 +627,7 @@ def gap_detail(request: AuthenticatedHttpRequest, gap_uid: uuid.UUID) -> HttpRes
                 due_on=data["due_on"],
             )
         except ValidationError as exc:
-            _refused(form, exc)
+            refusal_onto(form, exc)
         else:
             return redirect("sites:gap", gap_uid=gap.uid)
     return render(
@@ -691,7 +683,7 @@ def risk_new(request: AuthenticatedHttpRequest, site_uid: uuid.UUID) -> HttpResp
                 actor=request.user, site=site, on=form.cleaned_data["on"], answers=form.answers()
             )
         except ValidationError as exc:
-            _refused(form, exc)
+            refusal_onto(form, exc)
         else:
             return redirect("sites:risk_ranking")
     return render(
