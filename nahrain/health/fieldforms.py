@@ -1,10 +1,12 @@
-"""The EWARN field forms, as ``collect`` form handlers: the weekly report (a facility's week, the
-cases and deaths of every disease under five and five and over, each disease's case definition
-as its hint) and the immediate alert. Their facility list is the organisation's own: the
-facilities it runs or supports. Accepting a weekly report sends it through
-``ewarn_report_submit`` (source "form"): accepted again, or a second report of the same week,
-it replaces the week, never adds to it. An immediate alert is made under an id drawn from the
-submission's instance id, so that a form sent twice (or accepted twice) counts once."""
+"""The health field forms, as ``collect`` form handlers: the EWARN weekly report (a facility's
+week, the cases and deaths of every disease under five and five and over, each disease's case
+definition as its hint), the immediate alert and the consultation report (a facility's week or
+month, counted by population group, service, sex and age group). Their facility list is the
+organisation's own: the facilities it runs or supports. Accepting a weekly report sends it
+through ``ewarn_report_submit``, a consultation report through ``consultation_report_submit``
+(source "form"): accepted again, or a second report of the same period, it replaces the period,
+never adds to it. An immediate alert is made under an id drawn from the submission's instance
+id, so that a form sent twice (or accepted twice) counts once."""
 
 from __future__ import annotations
 
@@ -20,9 +22,9 @@ from django.db.models import Q, QuerySet
 
 from nahrain.collect.handlers import FormHandler, NotAcceptable, register
 from nahrain.core.problems import Problem
-from nahrain.health import access, codelists, services
+from nahrain.health import access, codelists, services, weeks
 from nahrain.health.models import Facility
-from nahrain.health.services import DiseaseCount
+from nahrain.health.services import Cell, DiseaseCount
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -159,6 +161,69 @@ def _accept_immediate(actor: User, submission: Submission, file: str) -> dict[st
     return {"immediate_report": str(immediate.uid)}
 
 
+def _consultation_start(values: dict[str, Any], file: str) -> tuple[str, date]:
+    """The period and its first day: a week's from its epidemiological year and week (in the
+    configured convention, which the phone does not know), a month's from the month asked."""
+    period = str(values.get("period", "") or "")
+    problems: list[Problem] = []
+    if period == "week":
+        year = _whole(values, "year", file, problems)
+        week = _whole(values, "week", file, problems)
+        if not problems:
+            try:
+                return period, weeks.week_start(year, week)
+            except ValueError:
+                problems.append(
+                    Problem(file, None, "week", "invalid", f"{year} has no week {week}")
+                )
+    elif period == "month":
+        try:
+            return period, date.fromisoformat(str(values.get("month", ""))).replace(day=1)
+        except ValueError:
+            problems.append(Problem(file, None, "month", "invalid", "not a date"))
+    else:
+        problems.append(Problem(file, None, "period", "invalid", f"{period!r} is not a period"))
+    raise NotAcceptable(problems)
+
+
+def consultation_field(group: str, service: str, sex: str, age: str) -> str:
+    """The form's box of one cell (services asked of fewer people have fewer boxes)."""
+    return f"{group}_{service}_{sex}_{age}"
+
+
+def _accept_consultations(actor: User, submission: Submission, file: str) -> dict[str, str]:
+    """Send the facility's period: every box filled, blank counting 0, and the groups the form
+    was told the facility did not see counting 0 whatever their boxes hold."""
+    facility = _facility(actor, submission, file)
+    values = submission.data
+    period, start = _consultation_start(values, file)
+    seen = set(str(values.get("groups", "") or "").split())
+    problems: list[Problem] = []
+    cells = [
+        Cell(service, sex, age, group, count)
+        for group in codelists.codes("population_groups")
+        if group in seen
+        for service in codelists.codes("consultation_services")
+        for sex in codelists.codes("sexes")
+        for age in codelists.codes("age_groups")
+        if (count := _whole(values, consultation_field(group, service, sex, age), file, problems))
+    ]
+    if problems:
+        raise NotAcceptable(problems)
+    try:
+        report = services.consultation_report_submit(
+            actor=actor,
+            facility=facility,
+            period=period,
+            start=start,
+            cells=cells,
+            source="form",
+        )
+    except ValidationError as invalid:
+        raise _refused(file, invalid) from invalid
+    return {"consultation_report": str(report.uid)}
+
+
 WEEKLY = FormHandler(
     form_id="health_ewarn_weekly",
     xlsform=XLSFORMS / "health_ewarn_weekly.md",
@@ -172,7 +237,15 @@ IMMEDIATE = FormHandler(
     accept=_accept_immediate,
 )
 
+CONSULTATIONS = FormHandler(
+    form_id="health_consultations",
+    xlsform=XLSFORMS / "health_consultations.md",
+    media=_media,
+    accept=_accept_consultations,
+)
+
 
 def register_handlers() -> None:
     register(WEEKLY)
     register(IMMEDIATE)
+    register(CONSULTATIONS)

@@ -113,6 +113,7 @@ TESTED_WITH_THEIR_APP = {
     "household_registration": "nahrain/registry/tests/test_fieldforms.py",
     "health_ewarn_weekly": "nahrain/health/tests/test_fieldforms.py",
     "health_immediate_alert": "nahrain/health/tests/test_fieldforms.py",
+    "health_consultations": "nahrain/health/tests/test_fieldforms_consultations.py",
 }
 
 

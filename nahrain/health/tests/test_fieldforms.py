@@ -156,6 +156,25 @@ def test_the_weekly_form_asks_every_disease_with_its_case_definition_in_three_la
 node = engine.node
 
 
+def downloaded(collect: Collect, form_id: str, into: Path) -> Path:
+    """What the phone does: the form from the form list, then each media file its manifest
+    names, all in ``into``."""
+    listed = collect.get(f"/openrosa/formList?formID={form_id}").content
+    download = re.search(rb"<downloadUrl>[^<]*(/openrosa/[^<]+)</downloadUrl>", listed)
+    manifest = re.search(rb"<manifestUrl>[^<]*(/openrosa/[^<]+)</manifestUrl>", listed)
+    assert download is not None and manifest is not None
+    form = into / "form.xml"
+    form.write_bytes(collect.get(download.group(1).decode()).content)
+    files = collect.get(manifest.group(1).decode()).content.decode()
+    for name, url in re.findall(
+        r"<filename>([^<]+)</filename>.*?<downloadUrl>[^<]*(/openrosa/[^<]+)</downloadUrl>",
+        files,
+        re.S,
+    ):
+        (into / name).write_bytes(collect.get(url).content)
+    return form
+
+
 @pytest.mark.parametrize(
     ("form_id", "values"),
     [
@@ -172,19 +191,7 @@ def test_the_engine_fills_each_form_and_the_server_takes_it(
     tmp_path: Path,
 ) -> None:
     collect, _xml = phone
-    listed = collect.get(f"/openrosa/formList?formID={form_id}").content
-    download = re.search(rb"<downloadUrl>[^<]*(/openrosa/[^<]+)</downloadUrl>", listed)
-    manifest = re.search(rb"<manifestUrl>[^<]*(/openrosa/[^<]+)</manifestUrl>", listed)
-    assert download is not None and manifest is not None
-    form = tmp_path / "form.xml"
-    form.write_bytes(collect.get(download.group(1).decode()).content)
-    files = collect.get(manifest.group(1).decode()).content.decode()
-    for name, url in re.findall(
-        r"<filename>([^<]+)</filename>.*?<downloadUrl>[^<]*(/openrosa/[^<]+)</downloadUrl>",
-        files,
-        re.S,
-    ):
-        (tmp_path / name).write_bytes(collect.get(url).content)
+    form = downloaded(collect, form_id, tmp_path)
     assert collect.post(engine._run(node, form, values)).status_code == 201
     submission = Submission.objects.get()
     collect_services.submission_accept(actor=personas.layla.user, submission=submission)
