@@ -125,39 +125,45 @@ def _open_alert(
 # --- weekly reports -----------------------------------------------------------------------------
 
 
-def _taken_back(report: EwarnReport) -> list[int]:
-    """Delete the signals the earlier version of a report raised; the alerts they fed."""
+def _taken_back(report: EwarnReport) -> tuple[list[int], set[tuple[str, str]]]:
+    """Take back what the earlier version of a report raised: its signals on alerts nobody has
+    acted on yet are deleted (those alerts are withdrawn below if nothing else feeds them); its
+    signals on alerts already verified, discarded or further stay, as their history. Returns the
+    new alerts it fed and the (disease, rule) pairs already judged on an alert acted on, which
+    the re-sent version does not raise again."""
     earlier = AlertSignal.objects.filter(report=report)
-    fed = sorted(set(earlier.values_list("alert_id", flat=True)))
-    earlier.delete()
-    return fed
+    fresh = earlier.filter(alert__status=AlertStatus.NEW)
+    fed = sorted(set(fresh.values_list("alert_id", flat=True)))
+    fresh.delete()
+    judged = set(earlier.values_list("alert__disease", "rule"))
+    acted_on = sorted(set(earlier.values_list("alert_id", flat=True)))
+    at = timezone.now()
+    for alert in Alert.objects.filter(pk__in=acted_on).order_by("pk"):
+        AlertEvent.objects.create(
+            alert=alert, status=alert.status, actor=None, at=at, note=NOTE_RESENT
+        )
+    return fed, judged
 
 
 def _after_taking_back(alert_ids: Sequence[int], report: EwarnReport) -> None:
-    """A new alert the re-sent report no longer feeds, and nothing else does, is withdrawn; an
-    alert someone has acted on keeps its status and history, with an event saying so. The
+    """A new alert the re-sent report no longer feeds, and nothing else does, is withdrawn. The
     events are dated when the report was taken back, after any step already taken."""
     at = timezone.now()
     for alert in Alert.objects.select_for_update().filter(pk__in=alert_ids).order_by("pk"):
-        if alert.status == AlertStatus.NEW:
-            if alert.signals.exists():
-                continue
-            alert.status = AlertStatus.WITHDRAWN
-            alert.save(update_fields=["status", "updated_at"])
-            AlertEvent.objects.create(
-                alert=alert, status=alert.status, actor=None, at=at, note=NOTE_WITHDRAWN
-            )
-            audit_record(
-                actor=None,
-                action="health.alert_withdraw",
-                object_type="health.alert",
-                object_id=alert.uid,
-            )
-            notify.alert_changed(alert, fed_by=[report.facility.organisation_id])
-        else:
-            AlertEvent.objects.create(
-                alert=alert, status=alert.status, actor=None, at=at, note=NOTE_RESENT
-            )
+        if alert.status != AlertStatus.NEW or alert.signals.exists():
+            continue
+        alert.status = AlertStatus.WITHDRAWN
+        alert.save(update_fields=["status", "updated_at"])
+        AlertEvent.objects.create(
+            alert=alert, status=alert.status, actor=None, at=at, note=NOTE_WITHDRAWN
+        )
+        audit_record(
+            actor=None,
+            action="health.alert_withdraw",
+            object_type="health.alert",
+            object_id=alert.uid,
+        )
+        notify.alert_changed(alert, fed_by=[report.facility.organisation_id])
 
 
 def report_evaluated(*, report: EwarnReport, resent: bool) -> None:
@@ -165,7 +171,7 @@ def report_evaluated(*, report: EwarnReport, resent: bool) -> None:
     back what its earlier version raised."""
     facility: Facility = report.facility
     district = facility.district
-    fed = _taken_back(report) if resent else []
+    fed, judged = _taken_back(report) if resent else ([], set())
     # Each rule in force here with the diseases it watches: one evaluation of each rule on the
     # series of all its diseases at once.
     watching = [
@@ -181,7 +187,7 @@ def report_evaluated(*, report: EwarnReport, resent: bool) -> None:
         for disease, finding in zip(
             diseases, rules.evaluate(rule, counts, population=population), strict=True
         ):
-            if finding.fired:
+            if finding.fired and (disease, rule.id) not in judged:
                 fired.setdefault(disease, []).append(finding)
     version = rules.version()
     # Diseases in one order for every writer: two reports locking the same alerts lock them in

@@ -91,9 +91,11 @@ def alert_recipients(alert: Alert, fed_by: Sequence[uuid.UUID] = ()) -> list[Use
 
 
 def facility_reporters(facility: Facility) -> list[User]:
-    """Who sends the facility's weekly reports: its organisation's data entry staff and
-    information managers."""
-    return _members([facility.organisation_id], access.REPORTING_ROLES)
+    """Who sends the facility's weekly reports: the data entry staff and information managers of
+    the organisation that runs it and of those that support it (an NGO often sends the weeks of
+    a PHCC the Directorate runs)."""
+    organisations = [facility.organisation_id, *facility.supporters.values_list("pk", flat=True)]
+    return _members(organisations, access.REPORTING_ROLES)
 
 
 def _send_on_commit(users: Sequence[User], subject: str, body: str, link: str) -> None:

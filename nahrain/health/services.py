@@ -380,6 +380,22 @@ def _disease_counts_checked(counts: Sequence[DiseaseCount]) -> None:
             raise ValidationError({item.disease: "more deaths than cases"})
 
 
+def _counts_given(counts: Sequence[DiseaseCount]) -> set[tuple[str, int, int, int, int]]:
+    return {
+        (c.disease, c.cases_under5, c.cases_over5, c.deaths_under5, c.deaths_over5)
+        for c in counts
+        if c.cases_under5 or c.cases_over5 or c.deaths_under5 or c.deaths_over5
+    }
+
+
+def _counts_of(report: EwarnReport) -> set[tuple[str, int, int, int, int]]:
+    return set(
+        report.counts.values_list(
+            "disease", "cases_under5", "cases_over5", "deaths_under5", "deaths_over5"
+        )
+    )
+
+
 @transaction.atomic
 def ewarn_report_submit(
     *,
@@ -415,6 +431,10 @@ def ewarn_report_submit(
         },
     )
     if not created:
+        if _counts_of(report) == _counts_given(counts):
+            # The same week sent again (a retry over a poor connection, a form accepted twice):
+            # nothing changes, and the rules do not judge it twice.
+            return report
         report.counts.all().delete()
         report.revision += 1
     else:

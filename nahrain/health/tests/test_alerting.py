@@ -250,3 +250,30 @@ def test_a_week_far_above_the_weeks_before_raises_the_statistical_signal(
     (alert,) = Alert.objects.all()
     # 20 is also more than twice the 2 of week 27.
     assert sorted(s.rule for s in alert.signals.all()) == ["doubling", "ears-c2"]
+
+
+def test_a_week_sent_again_unchanged_changes_nothing(world: HealthWorld) -> None:
+    first = week_report(world.chameshku_phcc, YEAR, 30, measles=1)
+    again = week_report(world.chameshku_phcc, YEAR, 30, measles=1)
+    assert (again.pk, again.revision) == (first.pk, 1)
+    (alert,) = Alert.objects.all()
+    assert [e.status for e in alert.events.all()] == ["new"]
+    assert AlertSignal.objects.count() == 1
+
+
+def test_a_corrected_week_does_not_raise_again_what_was_closed(world: HealthWorld) -> None:
+    week_report(world.chameshku_phcc, YEAR, 30, measles=1)
+    closed = Alert.objects.get()
+    faris = world.faris.user
+    alerting.alert_step(actor=faris, alert=closed, to="verified")
+    alerting.alert_step(actor=faris, alert=closed, to="closed", note="Vaccinated, contacts traced")
+    # The clerk corrects the week's scabies count: the measles case is in the week still.
+    week_report(world.chameshku_phcc, YEAR, 30, measles=1, scabies=4)
+    assert _open("measles") == []
+    closed.refresh_from_db()
+    assert closed.status == AlertStatus.CLOSED
+    # What raised it stays its history, and the re-sending is said.
+    assert _signals(closed) == [("PHCC-CHM", "one-case", 1, 0.0)]
+    said = closed.events.last()
+    assert said is not None
+    assert said.note == alerting.NOTE_RESENT

@@ -14,14 +14,14 @@ from django.core import mail
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from nahrain.core.models import AuditEvent
+from nahrain.core.models import AuditEvent, Role
 from nahrain.health import alert_selectors, alerting, services, weeks
 from nahrain.health.models import Facility
 from nahrain.health.services import DiseaseCount
 from nahrain.health.tests.builders import HealthWorld, week_report
 from nahrain.health.tests.test_alerting import dara, world, zakho_clinic  # noqa: F401
 from nahrain.health.tests.test_notify import addressed  # noqa: F401
-from nahrain.testing.personas import Personas
+from nahrain.testing.personas import Personas, _person
 
 YEAR, WEEK = 2026, 47
 
@@ -127,3 +127,18 @@ def test_the_chase_command_refuses_a_week_that_is_not_one(health: HealthWorld, w
     with pytest.raises(CommandError, match="is not a week"):
         call_command("health", "chase", "--week", week)
     assert not AuditEvent.objects.filter(action="health.reports_chase").exists()
+
+
+def test_the_staff_of_an_organisation_supporting_the_facility_are_told_too(
+    addressed: HealthWorld,  # noqa: F811
+    personas: Personas,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    # DAMA supports INTERSOS's Sinjar unit and sends its weeks: DAMA's clerk is chased too.
+    clerk = _person("rawand", personas.dama, Role.DATA_ENTRY)
+    clerk.user.email = "rawand@example.org"
+    clerk.user.save()
+    week_report(addressed.chameshku_phcc, YEAR, WEEK, awd=3)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert alerting.chase_missing(year=YEAR, week=WEEK) == 1
+    assert "rawand@example.org" in {a for m in mail.outbox for a in m.to}
