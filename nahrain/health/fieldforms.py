@@ -5,7 +5,9 @@ month, counted by population group, service, sex and age group). Their facility 
 organisation's own: the facilities it runs or supports. Accepting a weekly report sends it
 through ``ewarn_report_submit``, a consultation report through ``consultation_report_submit``
 (source "form"): accepted again, or a second report of the same period, it replaces the period,
-never adds to it. An immediate alert is made under an id drawn from the submission's instance
+never adds to it. Each is sent as of when the server received it, not when it was accepted: a
+report that reached the server on time is on time, and an alert's clock starts at its arrival.
+An immediate alert is made under an id drawn from the submission's instance
 id, so that a form sent twice (or accepted twice) counts once."""
 
 from __future__ import annotations
@@ -126,6 +128,7 @@ def _accept_weekly(actor: User, submission: Submission, file: str) -> dict[str, 
             week=week,
             counts=counts,
             source="form",
+            submitted_at=submission.received_at,
         )
     except ValidationError as invalid:
         raise _refused(file, invalid) from invalid
@@ -154,6 +157,7 @@ def _accept_immediate(actor: User, submission: Submission, file: str) -> dict[st
             cases=cases,
             deaths=deaths,
             note=str(values.get("note", "") or "")[:2000],
+            submitted_at=submission.received_at,
             uid=uuid.uuid5(IMMEDIATE_IDS, submission.instance_id),
         )
     except ValidationError as invalid:
@@ -218,6 +222,7 @@ def _accept_consultations(actor: User, submission: Submission, file: str) -> dic
             start=start,
             cells=cells,
             source="form",
+            submitted_at=submission.received_at,
         )
     except ValidationError as invalid:
         raise _refused(file, invalid) from invalid

@@ -9,18 +9,20 @@ definition as its hint; and a real XForms engine fills both forms."""
 from __future__ import annotations
 
 import re
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from nahrain.collect import services as collect_services
 from nahrain.collect.handlers import NotAcceptable
 from nahrain.collect.models import Submission
 from nahrain.collect.tests import test_engine as engine
 from nahrain.collect.tests.odk import Collect, fill_instance
-from nahrain.health import codelists, fieldforms
+from nahrain.health import codelists, fieldforms, weeks
 from nahrain.health.models import Alert, EwarnReport, ImmediateReport
 from nahrain.health.tests.builders import HealthWorld
 from nahrain.testing.personas import Personas
@@ -113,6 +115,42 @@ def test_an_immediate_alert_sent_twice_is_one_report_and_one_alert(
         "Girl, 3 years, block C",
     )
     assert Alert.objects.get().signals.count() == 1
+
+
+def received(instance_id: str, at: datetime) -> None:
+    """The server received the submission at ``at`` (the reviewer accepts it now)."""
+    Submission.objects.filter(instance_id=instance_id).update(received_at=at)
+
+
+def test_a_weekly_report_received_on_time_but_accepted_weeks_later_is_on_time(
+    personas: Personas, health: HealthWorld, phone: tuple[Collect, dict[str, str]]
+) -> None:
+    collect, xml = phone
+    instance = fill_instance(xml[WEEKLY], week_values(awd=3), instance_id="uuid:w-late")
+    assert collect.post(instance).status_code == 201
+    on_time = timezone.make_aware(datetime.combine(weeks.due(2026, 30), time(9)))
+    received("uuid:w-late", on_time)
+    accepted(personas, "uuid:w-late")  # months after the week was due
+    report = EwarnReport.objects.get()
+    assert (report.on_time, report.submitted_at) == (True, on_time)
+
+
+def test_an_immediate_alerts_clock_starts_when_the_server_received_it(
+    personas: Personas, health: HealthWorld, phone: tuple[Collect, dict[str, str]]
+) -> None:
+    collect, xml = phone
+    values = {"facility": "PHCC-CHM", "disease": "measles", "seen_on": "2026-11-20"}
+    instance = fill_instance(xml[IMMEDIATE], values, instance_id="uuid:im-late")
+    assert collect.post(instance).status_code == 201
+    arrived = timezone.make_aware(datetime(2026, 11, 20, 18))
+    received("uuid:im-late", arrived)
+    accepted(personas, "uuid:im-late")
+    alert = Alert.objects.get()
+    assert ImmediateReport.objects.get().submitted_at == arrived
+    assert (alert.raised_at, alert.verify_by) == (
+        arrived,
+        arrived + timedelta(hours=codelists.verify_hours()),
+    )
 
 
 def test_a_facility_the_organisation_does_not_run_is_refused(
