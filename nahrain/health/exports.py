@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -227,6 +228,20 @@ class _LeftOut:
         ]
 
 
+SHARED_CODE = (
+    "another exported facility has the same code: DHIS2 would take both as one organisation unit"
+)
+
+
+def _shared_codes(facilities: Iterable[tuple[Any, str]]) -> set[str]:
+    """The codes more than one of the exported facilities (pk, code) has: codes are unique
+    within an organisation only, and the mapping knows a code, not whose it is."""
+    seen: dict[str, set[Any]] = defaultdict(set)
+    for pk, code in facilities:
+        seen[code].add(pk)
+    return {code for code, pks in seen.items() if len(pks) > 1}
+
+
 def _value(
     element: str, period: str, unit: str, combo: str, value: int, attribute: str | None
 ) -> dict[str, Any]:
@@ -265,16 +280,21 @@ def ewarn_dhis2(
         EwarnReport.objects.filter(
             figures.span_filter(span), facility__in=figures.facilities_in(actor, area)
         )
-        .select_related("facility")
+        .select_related("facility__organisation")
         .order_by("facility__code", "year", "week")
     )
     counts = {(c.report_id, c.disease): c for c in EwarnCount.objects.filter(report__in=reports)}
     left_out = _LeftOut()
     values: list[dict[str, Any]] = []
     diseases = codelists.codes("diseases")
+    shared = _shared_codes((r.facility_id, r.facility.code) for r in reports)
     for report in reports:
         code = report.facility.code
         unit = units.get(code)
+        if code in shared:
+            owner = f"{code} ({report.facility.organisation.acronym})"
+            left_out.add(owner, "facility", SHARED_CODE, len(diseases) * 4)
+            continue
         if unit is None:
             left_out.add(
                 code,
@@ -339,15 +359,28 @@ def consultations_dhis2(
     sums = (
         ConsultationCount.objects.filter(report__in=reports.values("pk"))
         .annotate(month=TruncMonth("report__start"))
-        .values("report__facility__code", "month", "service", "sex", "age_group")
+        .values(
+            "report__facility_id",
+            "report__facility__code",
+            "report__facility__organisation__acronym",
+            "month",
+            "service",
+            "sex",
+            "age_group",
+        )
         .annotate(n=Sum("count"))
         .order_by("report__facility__code", "month", "service", "sex", "age_group")
     )
     left_out = _LeftOut()
     values: list[dict[str, Any]] = []
+    shared = _shared_codes((r["report__facility_id"], r["report__facility__code"]) for r in sums)
     for row in sums:
         code = row["report__facility__code"]
         unit = units.get(code)
+        if code in shared:
+            owner = f"{code} ({row['report__facility__organisation__acronym']})"
+            left_out.add(owner, "facility", SHARED_CODE)
+            continue
         if unit is None:
             left_out.add(code, "facility", "no DHIS2 organisation unit for this facility code")
             continue

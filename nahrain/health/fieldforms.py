@@ -51,13 +51,21 @@ def _facilities(organisation_id: Any) -> QuerySet[Facility]:
 
 
 def media_files(*, organisation_id: Any) -> dict[str, bytes]:
-    """The organisation's active facilities (``name`` is the facility code)."""
+    """The organisation's active facilities. A choice's ``name`` is the facility code; codes are
+    unique within an organisation only, so a code the list holds twice (its own facility and
+    one it supports) is given as each facility's uid instead, its label naming the owner."""
+    facilities = list(_facilities(organisation_id).select_related("organisation").order_by("code"))
+    shared = {f.code for f in facilities if sum(g.code == f.code for g in facilities) > 1}
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["name", "label"])
-    for facility in _facilities(organisation_id).order_by("code"):
+    for facility in facilities:
         names = " / ".join(dict.fromkeys(n for n in (facility.name_en, facility.name_ar) if n))
-        writer.writerow([facility.code, f"{names} ({facility.code})"])
+        if facility.code in shared:
+            label = f"{names} ({facility.code}, {facility.organisation.acronym})"
+            writer.writerow([str(facility.uid), label])
+        else:
+            writer.writerow([facility.code, f"{names} ({facility.code})"])
     return {"facilities.csv": out.getvalue().encode("utf-8")}
 
 
@@ -66,26 +74,39 @@ def _media(organisation_id: Any) -> dict[str, bytes]:
 
 
 def _facility(actor: User, submission: Submission, file: str) -> Facility:
-    """The facility the form names, among the organisation's that the reviewer reports for."""
-    code = str(submission.data.get("facility", "") or "")
-    found = (
-        _facilities(submission.organisation_id)
-        .filter(pk__in=access.facilities_reporting(actor).values("pk"), code=code)
-        .first()
+    """The facility the form names, among the organisation's that the reviewer reports for: by
+    its uid, or by its code when only one of them has it."""
+    chosen = str(submission.data.get("facility", "") or "")
+    reporting = _facilities(submission.organisation_id).filter(
+        pk__in=access.facilities_reporting(actor).values("pk")
     )
-    if found is None:
-        raise NotAcceptable(
-            [
-                Problem(
-                    file,
-                    None,
-                    "facility",
-                    "unknown_facility",
-                    f"{code!r} is not a facility you report for",
-                )
-            ]
+    try:
+        by_uid = Q(uid=uuid.UUID(chosen))
+    except ValueError:
+        by_uid = Q(pk__in=[])
+    found = list(reporting.filter(by_uid | Q(code=chosen))[:2])
+    if len(found) == 1:
+        return found[0]
+    if found:
+        # A form published before the code was shared names it alone: guessing would write
+        # one organisation's report into another's facility.
+        problem = Problem(
+            file,
+            None,
+            "facility",
+            "ambiguous_facility",
+            f"{chosen!r} is the code of several facilities you report for: "
+            "the form must be sent again with the facility chosen from the new list",
         )
-    return found
+    else:
+        problem = Problem(
+            file,
+            None,
+            "facility",
+            "unknown_facility",
+            f"{chosen!r} is not a facility you report for",
+        )
+    raise NotAcceptable([problem])
 
 
 def _whole(values: dict[str, Any], name: str, file: str, problems: list[Problem]) -> int:

@@ -8,6 +8,7 @@ definition as its hint; and a real XForms engine fills both forms."""
 
 from __future__ import annotations
 
+import csv
 import re
 from datetime import datetime, time, timedelta
 from pathlib import Path
@@ -24,6 +25,7 @@ from nahrain.collect.tests import test_engine as engine
 from nahrain.collect.tests.odk import Collect, fill_instance
 from nahrain.health import codelists, fieldforms, weeks
 from nahrain.health.models import Alert, EwarnReport, ImmediateReport
+from nahrain.health.tests import builders
 from nahrain.health.tests.builders import HealthWorld
 from nahrain.testing.personas import Personas
 
@@ -176,6 +178,33 @@ def test_the_facility_list_is_the_organisations_own_or_supported(
     ]
     dama = fieldforms.media_files(organisation_id=personas.dama.pk)["facilities.csv"].decode()
     assert "MMU-SIN-1" in dama and "PHCC-CHM" not in dama
+
+
+def test_a_code_iom_has_twice_is_listed_by_facility_and_refused_when_sent_alone(
+    personas: Personas, health: HealthWorld, phone: tuple[Collect, dict[str, str]]
+) -> None:
+    town = builders.same_code_town_phcc(health, personas)
+    listed = fieldforms.media_files(organisation_id=personas.iom.pk)["facilities.csv"].decode()
+    assert sorted(csv.reader(listed.splitlines()[1:])) == sorted(
+        [
+            [
+                str(health.chameshku_phcc.uid),
+                "Chameshku camp PHCC / مركز الرعاية الصحية الأولية في مخيم جمشكو (PHCC-CHM, IOM)",
+            ],
+            [str(town.uid), "Chameshku town PHCC (PHCC-CHM, DoH Duhok)"],
+        ]
+    )
+    collect, xml = phone
+    alone = fill_instance(xml[WEEKLY], week_values(awd=1), instance_id="uuid:w-code")
+    assert collect.post(alone).status_code == 201
+    with pytest.raises(NotAcceptable) as refused:
+        accepted(personas, "uuid:w-code")
+    assert [p.rule for p in refused.value.problems] == ["ambiguous_facility"]
+    assert not EwarnReport.objects.exists()
+    chosen = fill_instance(xml[WEEKLY], week_values(str(town.uid)), instance_id="uuid:w-uid")
+    assert collect.post(chosen).status_code == 201
+    accepted(personas, "uuid:w-uid")
+    assert EwarnReport.objects.get().facility == town
 
 
 def test_the_weekly_form_asks_every_disease_with_its_case_definition_in_three_languages(
