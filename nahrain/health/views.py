@@ -330,6 +330,7 @@ def immediate_report(request: AuthenticatedHttpRequest, facility_uid: uuid.UUID)
                 cases=data["cases"],
                 deaths=data["deaths"],
                 note=data["note"],
+                uid=data["uid"],
             )
         except ValidationError as error:
             refusal_onto(form, error)
