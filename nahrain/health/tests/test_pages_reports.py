@@ -49,6 +49,16 @@ def test_the_ewarn_form_opens_on_the_week_just_ended_with_every_disease_and_its_
     assert "no-store" in page["Cache-Control"]
 
 
+def test_a_week_the_year_does_not_have_opens_the_week_just_ended(
+    personas: Personas, health: HealthWorld
+) -> None:
+    year, week = week_ended()
+    for asked in ("2026-W60", "2026-W00", "2026-W-1"):
+        page = personas.hana.client().get(_url(health, "ewarn"), {"week": asked})
+        assert page.status_code == 200
+        assert f'name="week" value="{week_value(year, week)}"' in page.content.decode()
+
+
 def test_a_week_with_a_measles_case_is_sent_and_raises_an_alert(
     personas: Personas, health: HealthWorld
 ) -> None:
