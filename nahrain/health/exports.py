@@ -267,10 +267,12 @@ def ewarn_dhis2(
     area: figures.Area,
     span: list[figures.Week],
     plan: dict[str, Any] | None = None,
+    preview: bool = False,
 ) -> Export:
     """The EWARN weeks received as a DHIS2 data value set: cases and deaths per disease, under
     five and five and over, every disease of a received report (zeros too: zero reporting is
-    data). ``plan`` replaces the shipped mapping (a Directorate's own)."""
+    data). ``plan`` replaces the shipped mapping (a Directorate's own). A ``preview`` (the page
+    saying what the set holds) is not an export: it is not audited."""
     plan = plan or mapping()
     units: dict[str, str] = plan["org_units"]["units"]
     elements: dict[str, dict[str, str]] = plan["ewarn"]["data_elements"]
@@ -336,6 +338,8 @@ def ewarn_dhis2(
     export = Export(
         data=_value_set(values), filename=name, rows=len(values), left_out=left_out.listed()
     )
+    if preview:
+        return export
     return _audited(actor, "ewarn_dhis2", export, mapping=plan.get("version", ""))
 
 
@@ -346,10 +350,11 @@ def consultations_dhis2(
     start: date,
     end: date,
     plan: dict[str, Any] | None = None,
+    preview: bool = False,
 ) -> Export:
     """Consultations per month as a DHIS2 data value set: per service, by sex and age group
     (population groups summed, as the mapping's source says); a week's report counts in the
-    month of its first day."""
+    month of its first day. A ``preview`` is not audited, as for the EWARN set."""
     plan = plan or mapping()
     units: dict[str, str] = plan["org_units"]["units"]
     elements: dict[str, str] = plan["consultations"]["data_elements"]
@@ -400,4 +405,6 @@ def consultations_dhis2(
     export = Export(
         data=_value_set(values), filename=name, rows=len(values), left_out=left_out.listed()
     )
+    if preview:
+        return export
     return _audited(actor, "consultations_dhis2", export, mapping=plan.get("version", ""))
