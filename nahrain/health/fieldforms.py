@@ -26,6 +26,7 @@ from nahrain.collect.handlers import FormHandler, NotAcceptable, register
 from nahrain.core.problems import Problem
 from nahrain.health import access, codelists, services, weeks
 from nahrain.health.models import Facility
+from nahrain.health.notify import facility_names
 from nahrain.health.services import Cell, DiseaseCount
 
 if TYPE_CHECKING:
@@ -60,7 +61,7 @@ def media_files(*, organisation_id: Any) -> dict[str, bytes]:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["name", "label"])
     for facility in facilities:
-        names = " / ".join(dict.fromkeys(n for n in (facility.name_en, facility.name_ar) if n))
+        names = facility_names(facility)
         if facility.code in shared:
             label = f"{names} ({facility.code}, {facility.organisation.acronym})"
             writer.writerow([str(facility.uid), label])
