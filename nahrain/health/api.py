@@ -18,9 +18,10 @@ from typing import Any, Literal, TypeVar
 
 from django.contrib.auth.models import User
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Query, Router, Status
 
+from nahrain.core.http import no_store
 from nahrain.core.models import Organisation, OrganisationType
 from nahrain.geo.models import AdminUnit, Location, LocationKind
 from nahrain.geo.selectors import location_usable_q
@@ -428,9 +429,10 @@ def consultation_report_submit(
 
 @router.get("/consultation-reports", response=HealthConsultationPageOut)
 def consultation_report_list(
-    request: HttpRequest, filters: Query[HealthConsultationQuery]
+    request: HttpRequest, filters: Query[HealthConsultationQuery], response: HttpResponse
 ) -> dict[str, Any]:
     """The consultation reports the caller reads, newest period first."""
+    no_store(response)
     found = report_selectors.consultation_reports_found(
         request.user,
         facility=filters.facility_uid,
@@ -446,9 +448,10 @@ def consultation_report_list(
     response={200: HealthConsultationReportOut, 404: None},
 )
 def consultation_report_detail(
-    request: HttpRequest, consultation_report_uid: uuid.UUID
+    request: HttpRequest, consultation_report_uid: uuid.UUID, response: HttpResponse
 ) -> dict[str, Any]:
     """A consultation report with its counts by service, sex, age and population group."""
+    no_store(response)
     return consultation_out(
         access.access_consultation_report_by_uid(request.user, consultation_report_uid)
     )
@@ -491,8 +494,11 @@ def _week(text: str) -> tuple[int, int]:
 
 
 @router.get("/ewarn-reports", response=HealthEwarnPageOut)
-def ewarn_report_list(request: HttpRequest, filters: Query[HealthEwarnQuery]) -> dict[str, Any]:
+def ewarn_report_list(
+    request: HttpRequest, filters: Query[HealthEwarnQuery], response: HttpResponse
+) -> dict[str, Any]:
     """The EWARN weekly reports the caller reads, newest week first."""
+    no_store(response)
     found = report_selectors.ewarn_reports_found(
         request.user,
         facility=filters.facility_uid,
@@ -504,8 +510,11 @@ def ewarn_report_list(request: HttpRequest, filters: Query[HealthEwarnQuery]) ->
 
 
 @router.get("/ewarn-reports/{ewarn_report_uid}", response={200: HealthEwarnReportOut, 404: None})
-def ewarn_report_detail(request: HttpRequest, ewarn_report_uid: uuid.UUID) -> dict[str, Any]:
+def ewarn_report_detail(
+    request: HttpRequest, ewarn_report_uid: uuid.UUID, response: HttpResponse
+) -> dict[str, Any]:
     """An EWARN week with the cases and deaths of each disease that had any."""
+    no_store(response)
     return ewarn_out(access.access_ewarn_report_by_uid(request.user, ewarn_report_uid))
 
 
@@ -588,8 +597,11 @@ def alert_out(request: HttpRequest, uid: Any) -> dict[str, Any]:
 
 
 @router.get("/alerts", response=HealthAlertPageOut)
-def alert_list(request: HttpRequest, filters: Query[HealthAlertQuery]) -> dict[str, Any]:
+def alert_list(
+    request: HttpRequest, filters: Query[HealthAlertQuery], response: HttpResponse
+) -> dict[str, Any]:
     """The alerts the caller reads, newest first."""
+    no_store(response)
     found = alert_selectors.alerts_for(
         request.user,
         status=filters.status,
@@ -601,8 +613,11 @@ def alert_list(request: HttpRequest, filters: Query[HealthAlertQuery]) -> dict[s
 
 
 @router.get("/alerts/{alert_uid}", response={200: HealthAlertOut, 404: None})
-def alert_detail(request: HttpRequest, alert_uid: uuid.UUID) -> dict[str, Any]:
+def alert_detail(
+    request: HttpRequest, alert_uid: uuid.UUID, response: HttpResponse
+) -> dict[str, Any]:
     """An alert with its signals, its steps so far, and the steps the caller may take."""
+    no_store(response)
     return alert_out(request, alert_uid)
 
 

@@ -275,10 +275,15 @@ def export_consultations_hxl(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _download(export, CSV)
 
 
+def _downloading(request: AuthenticatedHttpRequest) -> bool:
+    return request.GET.get("download") == "1"
+
+
 def _dhis2(request: AuthenticatedHttpRequest, export: exports.Export, what: str) -> HttpResponse:
-    """The data value set to download (``?download=1``), or the page saying what it holds and
-    what the mapping left out, with the download link."""
-    if request.GET.get("download") == "1":
+    """The data value set to download (``?download=1``, the export, audited), or the page
+    saying what it holds and what the mapping left out, with the download link (a look, built
+    as a preview and not audited)."""
+    if _downloading(request):
         return _download(export, JSON)
     return no_store(
         render(
@@ -298,7 +303,12 @@ def _dhis2(request: AuthenticatedHttpRequest, export: exports.Export, what: str)
 @require_safe
 def export_ewarn_dhis2(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = WeeksForm(request.GET or None, facilities=_facilities(request))
-    export = exports.ewarn_dhis2(actor=request.user, area=form.area(), span=form.span())
+    export = exports.ewarn_dhis2(
+        actor=request.user,
+        area=form.area(),
+        span=form.span(),
+        preview=not _downloading(request),
+    )
     return _dhis2(request, export, "ewarn")
 
 
@@ -307,5 +317,11 @@ def export_ewarn_dhis2(request: AuthenticatedHttpRequest) -> HttpResponse:
 def export_consultations_dhis2(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = MonthsForm(request.GET or None, facilities=_facilities(request))
     start, end = form.months()
-    export = exports.consultations_dhis2(actor=request.user, area=form.area(), start=start, end=end)
+    export = exports.consultations_dhis2(
+        actor=request.user,
+        area=form.area(),
+        start=start,
+        end=end,
+        preview=not _downloading(request),
+    )
     return _dhis2(request, export, "consultations")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -227,6 +228,20 @@ class _LeftOut:
         ]
 
 
+SHARED_CODE = (
+    "another exported facility has the same code: DHIS2 would take both as one organisation unit"
+)
+
+
+def _shared_codes(facilities: Iterable[tuple[Any, str]]) -> set[str]:
+    """The codes more than one of the exported facilities (pk, code) has: codes are unique
+    within an organisation only, and the mapping knows a code, not whose it is."""
+    seen: dict[str, set[Any]] = defaultdict(set)
+    for pk, code in facilities:
+        seen[code].add(pk)
+    return {code for code, pks in seen.items() if len(pks) > 1}
+
+
 def _value(
     element: str, period: str, unit: str, combo: str, value: int, attribute: str | None
 ) -> dict[str, Any]:
@@ -252,10 +267,12 @@ def ewarn_dhis2(
     area: figures.Area,
     span: list[figures.Week],
     plan: dict[str, Any] | None = None,
+    preview: bool = False,
 ) -> Export:
     """The EWARN weeks received as a DHIS2 data value set: cases and deaths per disease, under
     five and five and over, every disease of a received report (zeros too: zero reporting is
-    data). ``plan`` replaces the shipped mapping (a Directorate's own)."""
+    data). ``plan`` replaces the shipped mapping (a Directorate's own). A ``preview`` (the page
+    saying what the set holds) is not an export: it is not audited."""
     plan = plan or mapping()
     units: dict[str, str] = plan["org_units"]["units"]
     elements: dict[str, dict[str, str]] = plan["ewarn"]["data_elements"]
@@ -265,16 +282,21 @@ def ewarn_dhis2(
         EwarnReport.objects.filter(
             figures.span_filter(span), facility__in=figures.facilities_in(actor, area)
         )
-        .select_related("facility")
+        .select_related("facility__organisation")
         .order_by("facility__code", "year", "week")
     )
     counts = {(c.report_id, c.disease): c for c in EwarnCount.objects.filter(report__in=reports)}
     left_out = _LeftOut()
     values: list[dict[str, Any]] = []
     diseases = codelists.codes("diseases")
+    shared = _shared_codes((r.facility_id, r.facility.code) for r in reports)
     for report in reports:
         code = report.facility.code
         unit = units.get(code)
+        if code in shared:
+            owner = f"{code} ({report.facility.organisation.acronym})"
+            left_out.add(owner, "facility", SHARED_CODE, len(diseases) * 4)
+            continue
         if unit is None:
             left_out.add(
                 code,
@@ -316,6 +338,8 @@ def ewarn_dhis2(
     export = Export(
         data=_value_set(values), filename=name, rows=len(values), left_out=left_out.listed()
     )
+    if preview:
+        return export
     return _audited(actor, "ewarn_dhis2", export, mapping=plan.get("version", ""))
 
 
@@ -326,10 +350,11 @@ def consultations_dhis2(
     start: date,
     end: date,
     plan: dict[str, Any] | None = None,
+    preview: bool = False,
 ) -> Export:
     """Consultations per month as a DHIS2 data value set: per service, by sex and age group
     (population groups summed, as the mapping's source says); a week's report counts in the
-    month of its first day."""
+    month of its first day. A ``preview`` is not audited, as for the EWARN set."""
     plan = plan or mapping()
     units: dict[str, str] = plan["org_units"]["units"]
     elements: dict[str, str] = plan["consultations"]["data_elements"]
@@ -339,15 +364,28 @@ def consultations_dhis2(
     sums = (
         ConsultationCount.objects.filter(report__in=reports.values("pk"))
         .annotate(month=TruncMonth("report__start"))
-        .values("report__facility__code", "month", "service", "sex", "age_group")
+        .values(
+            "report__facility_id",
+            "report__facility__code",
+            "report__facility__organisation__acronym",
+            "month",
+            "service",
+            "sex",
+            "age_group",
+        )
         .annotate(n=Sum("count"))
         .order_by("report__facility__code", "month", "service", "sex", "age_group")
     )
     left_out = _LeftOut()
     values: list[dict[str, Any]] = []
+    shared = _shared_codes((r["report__facility_id"], r["report__facility__code"]) for r in sums)
     for row in sums:
         code = row["report__facility__code"]
         unit = units.get(code)
+        if code in shared:
+            owner = f"{code} ({row['report__facility__organisation__acronym']})"
+            left_out.add(owner, "facility", SHARED_CODE)
+            continue
         if unit is None:
             left_out.add(code, "facility", "no DHIS2 organisation unit for this facility code")
             continue
@@ -367,4 +405,6 @@ def consultations_dhis2(
     export = Export(
         data=_value_set(values), filename=name, rows=len(values), left_out=left_out.listed()
     )
+    if preview:
+        return export
     return _audited(actor, "consultations_dhis2", export, mapping=plan.get("version", ""))

@@ -5,7 +5,9 @@ month, counted by population group, service, sex and age group). Their facility 
 organisation's own: the facilities it runs or supports. Accepting a weekly report sends it
 through ``ewarn_report_submit``, a consultation report through ``consultation_report_submit``
 (source "form"): accepted again, or a second report of the same period, it replaces the period,
-never adds to it. An immediate alert is made under an id drawn from the submission's instance
+never adds to it. Each is sent as of when the server received it, not when it was accepted: a
+report that reached the server on time is on time, and an alert's clock starts at its arrival.
+An immediate alert is made under an id drawn from the submission's instance
 id, so that a form sent twice (or accepted twice) counts once."""
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from nahrain.collect.handlers import FormHandler, NotAcceptable, register
 from nahrain.core.problems import Problem
 from nahrain.health import access, codelists, services, weeks
 from nahrain.health.models import Facility
+from nahrain.health.notify import facility_names
 from nahrain.health.services import Cell, DiseaseCount
 
 if TYPE_CHECKING:
@@ -49,13 +52,21 @@ def _facilities(organisation_id: Any) -> QuerySet[Facility]:
 
 
 def media_files(*, organisation_id: Any) -> dict[str, bytes]:
-    """The organisation's active facilities (``name`` is the facility code)."""
+    """The organisation's active facilities. A choice's ``name`` is the facility code; codes are
+    unique within an organisation only, so a code the list holds twice (its own facility and
+    one it supports) is given as each facility's uid instead, its label naming the owner."""
+    facilities = list(_facilities(organisation_id).select_related("organisation").order_by("code"))
+    shared = {f.code for f in facilities if sum(g.code == f.code for g in facilities) > 1}
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["name", "label"])
-    for facility in _facilities(organisation_id).order_by("code"):
-        names = " / ".join(dict.fromkeys(n for n in (facility.name_en, facility.name_ar) if n))
-        writer.writerow([facility.code, f"{names} ({facility.code})"])
+    for facility in facilities:
+        names = facility_names(facility)
+        if facility.code in shared:
+            label = f"{names} ({facility.code}, {facility.organisation.acronym})"
+            writer.writerow([str(facility.uid), label])
+        else:
+            writer.writerow([facility.code, f"{names} ({facility.code})"])
     return {"facilities.csv": out.getvalue().encode("utf-8")}
 
 
@@ -64,26 +75,39 @@ def _media(organisation_id: Any) -> dict[str, bytes]:
 
 
 def _facility(actor: User, submission: Submission, file: str) -> Facility:
-    """The facility the form names, among the organisation's that the reviewer reports for."""
-    code = str(submission.data.get("facility", "") or "")
-    found = (
-        _facilities(submission.organisation_id)
-        .filter(pk__in=access.facilities_reporting(actor).values("pk"), code=code)
-        .first()
+    """The facility the form names, among the organisation's that the reviewer reports for: by
+    its uid, or by its code when only one of them has it."""
+    chosen = str(submission.data.get("facility", "") or "")
+    reporting = _facilities(submission.organisation_id).filter(
+        pk__in=access.facilities_reporting(actor).values("pk")
     )
-    if found is None:
-        raise NotAcceptable(
-            [
-                Problem(
-                    file,
-                    None,
-                    "facility",
-                    "unknown_facility",
-                    f"{code!r} is not a facility you report for",
-                )
-            ]
+    try:
+        by_uid = Q(uid=uuid.UUID(chosen))
+    except ValueError:
+        by_uid = Q(pk__in=[])
+    found = list(reporting.filter(by_uid | Q(code=chosen))[:2])
+    if len(found) == 1:
+        return found[0]
+    if found:
+        # A form published before the code was shared names it alone: guessing would write
+        # one organisation's report into another's facility.
+        problem = Problem(
+            file,
+            None,
+            "facility",
+            "ambiguous_facility",
+            f"{chosen!r} is the code of several facilities you report for: "
+            "the form must be sent again with the facility chosen from the new list",
         )
-    return found
+    else:
+        problem = Problem(
+            file,
+            None,
+            "facility",
+            "unknown_facility",
+            f"{chosen!r} is not a facility you report for",
+        )
+    raise NotAcceptable([problem])
 
 
 def _whole(values: dict[str, Any], name: str, file: str, problems: list[Problem]) -> int:
@@ -126,6 +150,7 @@ def _accept_weekly(actor: User, submission: Submission, file: str) -> dict[str, 
             week=week,
             counts=counts,
             source="form",
+            submitted_at=submission.received_at,
         )
     except ValidationError as invalid:
         raise _refused(file, invalid) from invalid
@@ -154,6 +179,7 @@ def _accept_immediate(actor: User, submission: Submission, file: str) -> dict[st
             cases=cases,
             deaths=deaths,
             note=str(values.get("note", "") or "")[:2000],
+            submitted_at=submission.received_at,
             uid=uuid.uuid5(IMMEDIATE_IDS, submission.instance_id),
         )
     except ValidationError as invalid:
@@ -218,6 +244,7 @@ def _accept_consultations(actor: User, submission: Submission, file: str) -> dic
             start=start,
             cells=cells,
             source="form",
+            submitted_at=submission.received_at,
         )
     except ValidationError as invalid:
         raise _refused(file, invalid) from invalid

@@ -4,6 +4,7 @@ Code lists are read when a form is made, so that their labels are in the reader'
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, timedelta
 from typing import Any
 
@@ -307,6 +308,10 @@ class ImmediateForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Age, sex, village or block, what was done; no name."),
     )
+    # The report's id, made when the form is shown: the same form sent twice (a double click,
+    # a poor connection's retry) is one report. Not required, so that a page opened before the
+    # field existed can still send its alert.
+    uid = forms.UUIDField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -316,6 +321,7 @@ class ImmediateForm(forms.Form):
             [(code, codelists.label("diseases", code)) for code in codelists.immediate_diseases()],
         )
         self.fields["seen_on"].initial = timezone.localdate()
+        self.fields["uid"].initial = uuid.uuid4()
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

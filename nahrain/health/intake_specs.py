@@ -333,7 +333,7 @@ class _Reader:
     """Reads a file's cells, gathering every problem with its file, row, column and rule."""
 
     def __init__(
-        self, intake: Intake, columns: dict[str, Column], facilities: dict[str, Facility]
+        self, intake: Intake, columns: dict[str, Column], facilities: dict[str, list[Facility]]
     ) -> None:
         self.file = intake.file
         self.columns = columns
@@ -385,8 +385,8 @@ class _Reader:
 
     def facility(self, number: int, row: list[str]) -> Facility | None:
         text = self.cell(row, "field:facility_code")
-        found = self.facilities.get(text.casefold())
-        if found is None:
+        found = self.facilities.get(text.casefold(), [])
+        if not found:
             rule = "required" if not text else "unknown_facility"
             self.error(
                 number,
@@ -394,23 +394,39 @@ class _Reader:
                 rule,
                 f"{text!r} is not the code of a facility you report for",
             )
-        return found
+            return None
+        if len(found) > 1:
+            # Codes are unique within an organisation only: guessing would write one
+            # organisation's counts into another's facility.
+            owners = ", ".join(sorted(f.organisation.acronym for f in found))
+            self.error(
+                number,
+                "field:facility_code",
+                "ambiguous_facility",
+                f"{text!r} is the code of several facilities you report for (run by "
+                f"{owners}): which one this row reports cannot be told",
+            )
+            return None
+        return found[0]
 
 
 def _organisation(user: AnyUser, uid: str) -> Organisation:
     return access.access_organisation_for_reporting(user, uid)
 
 
-def _facilities(intake: Intake) -> dict[str, Facility]:
+def _facilities(intake: Intake) -> dict[str, list[Facility]]:
     """The facilities the importer reports for that the target organisation runs or supports,
-    by code (case does not count)."""
+    by code (case does not count); a code can name several, each of another organisation."""
     organisation: Organisation = intake.target
     if intake.actor is None:
         return {}
     found = access.facilities_reporting(intake.actor).filter(
         Q(organisation=organisation) | Q(supporters=organisation)
     )
-    return {f.code.casefold(): f for f in found.distinct()}
+    by_code: dict[str, list[Facility]] = {}
+    for facility in found.distinct().select_related("organisation"):
+        by_code.setdefault(facility.code.casefold(), []).append(facility)
+    return by_code
 
 
 @dataclass

@@ -60,8 +60,16 @@ def alert_link(alert: Alert) -> str:
     return _link("health:alert", alert.uid, f"/health/alerts/{alert.uid}/")
 
 
-def facility_link(facility: Facility) -> str:
-    return _link("health:facility", facility.uid, f"/health/facilities/{facility.uid}/")
+def ewarn_link(facility: Facility, week: str) -> str:
+    """The facility's EWARN form, opened on the week (``2026-W47``)."""
+    path = f"/health/facilities/{facility.uid}/ewarn/"
+    return f"{_link('health:ewarn', facility.uid, path)}?week={week}"
+
+
+def facility_names(facility: Facility) -> str:
+    """The facility's English and Arabic names, for a notice read by staff who may know it by
+    either; one where it has one."""
+    return " / ".join(dict.fromkeys(n for n in (facility.name_en, facility.name_ar) if n))
 
 
 def _members(organisations: object, roles: Sequence[str]) -> list[User]:
@@ -139,10 +147,11 @@ def alert_changed(alert: Alert, fed_by: Sequence[uuid.UUID] = ()) -> None:
 
 
 def report_missing(facility: Facility, year: int, week: int) -> int:
-    """Queue the notices that a facility's weekly report of a week has not come; the number
-    of people told."""
-    link = facility_link(facility)
-    words = {"facility": facility.name_en, "week": f"{year}-W{week:02d}", "link": link}
+    """Queue the notices that a facility's weekly report of a week has not come, linking to its
+    form for that week; the number of people told."""
+    asked = f"{year}-W{week:02d}"
+    link = ewarn_link(facility, asked)
+    words = {"facility": facility_names(facility), "week": asked, "link": link}
     subject = _("Nahrain: the EWARN report of %(facility)s for %(week)s is missing") % words
     body = (
         _(

@@ -25,7 +25,15 @@ from nahrain.core.forms import refusal_onto
 from nahrain.core.http import AuthenticatedHttpRequest, no_store, personal_data
 from nahrain.core.models import Organisation
 from nahrain.core.templatetags.nahrain_format import local_name
-from nahrain.health import access, alert_selectors, alerting, codelists, page_selectors, services
+from nahrain.health import (
+    access,
+    alert_selectors,
+    alerting,
+    codelists,
+    page_selectors,
+    services,
+    weeks,
+)
 from nahrain.health.forms import (
     AlertFilterForm,
     AlertStepForm,
@@ -252,12 +260,15 @@ def report_home(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 def _week_asked(request: AuthenticatedHttpRequest) -> tuple[int, int]:
+    """The week asked for, or the week just ended when none is asked or the year has no such
+    week (``2026-W60`` would otherwise fail later, where the week is named)."""
     asked = request.POST.get("week") or request.GET.get("week") or ""
     try:
-        year, week = asked.split("-W")
-        return int(year), int(week)
+        year, week = (int(part) for part in asked.split("-W"))
+        weeks.week_start(year, week)
     except ValueError:
         return week_ended()
+    return year, week
 
 
 @login_required
@@ -330,6 +341,7 @@ def immediate_report(request: AuthenticatedHttpRequest, facility_uid: uuid.UUID)
                 cases=data["cases"],
                 deaths=data["deaths"],
                 note=data["note"],
+                uid=data["uid"],
             )
         except ValidationError as error:
             refusal_onto(form, error)

@@ -165,3 +165,16 @@ def health(personas: Personas, faris: Persona) -> HealthWorld:
         chameshku_phcc=phcc,
         sinjar_mmu=mmu,
     )
+
+
+def same_code_town_phcc(health: HealthWorld, personas: Personas) -> Facility:
+    """Duhok DoH's own Chameshku town PHCC, with the code of IOM's camp PHCC (codes are unique
+    within an organisation only) and supported by IOM: IOM reports for both."""
+    return facility(
+        health.duhok_doh,
+        health.duhok_doh,
+        code=health.chameshku_phcc.code,
+        name_en="Chameshku town PHCC",
+        district="IQG09Q04",
+        supporters=(personas.iom,),
+    )

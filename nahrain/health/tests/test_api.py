@@ -216,6 +216,32 @@ def test_faris_reads_duhoks_reports_and_muna_and_the_outsider_are_answered_404(
     assert (missing.status_code, missing.json()) == (404, {"detail": "Not found"})
 
 
+def test_reports_and_alerts_are_read_with_no_store_as_their_pages_are(
+    personas: Personas, health: HealthWorld
+) -> None:
+    hana = personas.hana.client()
+    put(hana, consultations_url(health.chameshku_phcc), {"cells": CELLS})
+    week = f"{API}/facilities/{health.chameshku_phcc.uid}/ewarn-reports/2026-W30"
+    put(hana, week, {"counts": [{"disease": "measles", "cases_under5": 1}]})
+    consultation, report, alert = (
+        ConsultationReport.objects.get(),
+        EwarnReport.objects.get(),
+        Alert.objects.get(),
+    )
+    faris = health.faris.client()
+    for url in (
+        f"{API}/consultation-reports",
+        f"{API}/consultation-reports/{consultation.uid}",
+        f"{API}/ewarn-reports",
+        f"{API}/ewarn-reports/{report.uid}",
+        f"{API}/alerts",
+        f"{API}/alerts/{alert.uid}",
+    ):
+        answer = faris.get(url)
+        assert answer.status_code == 200, url
+        assert "no-store" in answer["Cache-Control"], url
+
+
 def test_the_supporting_organisation_reads_the_units_reports(
     personas: Personas, health: HealthWorld
 ) -> None:

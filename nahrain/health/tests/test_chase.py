@@ -92,9 +92,12 @@ def test_the_reporting_staff_of_each_facility_with_nothing_sent_are_told(
     assert sorted(a for m in mail.outbox for a in m.to) == ["hana@example.org", "layla@example.org"]
     message = mail.outbox[0]
     assert message.subject == (
-        "Nahrain: the EWARN report of Chameshku camp PHCC for 2026-W47 is missing"
+        "Nahrain: the EWARN report of Chameshku camp PHCC / مركز الرعاية الصحية الأولية في مخيم"
+        " جمشكو for 2026-W47 is missing"
     )
-    assert f"/health/facilities/{addressed.chameshku_phcc.uid}/" in message.body
+    # The link opens the week's form, where the report is sent.
+    form = f"/health/facilities/{addressed.chameshku_phcc.uid}/ewarn/?week=2026-W47"
+    assert f"{form}\n" in message.body
     audit = AuditEvent.objects.get(action="health.reports_chase")
     assert audit.detail == {"year": YEAR, "week": WEEK, "facilities": 1}
 

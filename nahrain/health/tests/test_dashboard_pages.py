@@ -176,7 +176,28 @@ def test_the_dhis2_page_lists_what_was_left_out_and_downloads_the_value_set(
     )
     periods = {v["period"] for v in json.loads(faris.content)["dataValues"]}
     assert periods == {f"2025SunW{w}" for w in (10, 11, 12, 14, 16, 17)}
-    assert AuditEvent.objects.filter(action="health.export", actor=health.muna.user).count() == 3
+    # The two downloads; the page is a look, not an export.
+    assert AuditEvent.objects.filter(action="health.export", actor=health.muna.user).count() == 2
+
+
+def test_looking_at_a_dhis2_page_is_not_an_export_and_downloading_its_set_is(
+    personas: Personas, health: HealthWorld
+) -> None:
+    ewarn_history(health)
+    consultation_history(health)
+    client = health.faris.client()
+    exported = AuditEvent.objects.filter(action="health.export", actor=health.faris.user)
+
+    for name, query in (("export_ewarn_dhis2", SPAN), ("export_consultations_dhis2", MONTHS)):
+        for _look in range(2):
+            page = _text(client.get(reverse(f"health:{name}"), query))
+            assert re.search(r"Download [1-9][0-9]* values?", page)  # still counted
+        assert not exported.exists()
+        download = client.get(reverse(f"health:{name}"), {**query, "download": "1"})
+        assert download["Content-Type"] == "application/json"
+        assert exported.count() == 1
+        assert exported.get().detail["kind"] == name.removeprefix("export_")
+        exported.delete()
 
 
 def test_the_figures_are_for_signed_in_readers_and_kept_by_no_cache(

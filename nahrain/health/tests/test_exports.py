@@ -13,7 +13,9 @@ from typing import Any
 import pytest
 
 from nahrain.core.models import AuditEvent
-from nahrain.health import exports, figures
+from nahrain.health import exports, figures, services
+from nahrain.health.services import Cell
+from nahrain.health.tests import builders
 from nahrain.health.tests.builders import HealthWorld
 from nahrain.health.tests.figures_world import (
     SPAN,
@@ -261,3 +263,31 @@ def test_every_export_is_written_to_the_audit_log_with_its_reader(
     ]  # fmt: skip
     assert events[0].detail["rows"] > 0
     assert events[1].detail["left_out"] == 1
+
+
+def test_two_exported_facilities_with_one_code_are_left_out_not_written_as_one_unit(
+    personas: Personas, health: HealthWorld
+) -> None:
+    # The mapping's organisation unit for the code cannot tell whose counts it gets.
+    town = builders.same_code_town_phcc(health, personas)
+    for facility in (health.chameshku_phcc, town):
+        builders.week_report(facility, 2025, 10, awd=3)
+        services.consultation_report_submit(
+            actor=None,
+            facility=facility,
+            period="month",
+            start=date(2025, 1, 1),
+            cells=[Cell("general", "f", "u5", "idp", 13)],
+        )
+
+    ewarn = exports.ewarn_dhis2(actor=personas.layla.user, area=EVERYWHERE, span=SPAN)
+    consultations = exports.consultations_dhis2(
+        actor=personas.layla.user, area=EVERYWHERE, start=date(2025, 1, 1), end=date(2025, 1, 31)
+    )
+
+    for export in (ewarn, consultations):
+        assert _values(export) == []
+        assert [(i["facility"], i["what"], i["why"]) for i in export.left_out] == [
+            ("PHCC-CHM (DoH Duhok)", "facility", exports.SHARED_CODE),
+            ("PHCC-CHM (IOM)", "facility", exports.SHARED_CODE),
+        ]

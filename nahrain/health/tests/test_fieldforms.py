@@ -8,20 +8,24 @@ definition as its hint; and a real XForms engine fills both forms."""
 
 from __future__ import annotations
 
+import csv
 import re
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from nahrain.collect import services as collect_services
 from nahrain.collect.handlers import NotAcceptable
 from nahrain.collect.models import Submission
 from nahrain.collect.tests import test_engine as engine
 from nahrain.collect.tests.odk import Collect, fill_instance
-from nahrain.health import codelists, fieldforms
+from nahrain.health import codelists, fieldforms, weeks
 from nahrain.health.models import Alert, EwarnReport, ImmediateReport
+from nahrain.health.tests import builders
 from nahrain.health.tests.builders import HealthWorld
 from nahrain.testing.personas import Personas
 
@@ -115,6 +119,42 @@ def test_an_immediate_alert_sent_twice_is_one_report_and_one_alert(
     assert Alert.objects.get().signals.count() == 1
 
 
+def received(instance_id: str, at: datetime) -> None:
+    """The server received the submission at ``at`` (the reviewer accepts it now)."""
+    Submission.objects.filter(instance_id=instance_id).update(received_at=at)
+
+
+def test_a_weekly_report_received_on_time_but_accepted_weeks_later_is_on_time(
+    personas: Personas, health: HealthWorld, phone: tuple[Collect, dict[str, str]]
+) -> None:
+    collect, xml = phone
+    instance = fill_instance(xml[WEEKLY], week_values(awd=3), instance_id="uuid:w-late")
+    assert collect.post(instance).status_code == 201
+    on_time = timezone.make_aware(datetime.combine(weeks.due(2026, 30), time(9)))
+    received("uuid:w-late", on_time)
+    accepted(personas, "uuid:w-late")  # months after the week was due
+    report = EwarnReport.objects.get()
+    assert (report.on_time, report.submitted_at) == (True, on_time)
+
+
+def test_an_immediate_alerts_clock_starts_when_the_server_received_it(
+    personas: Personas, health: HealthWorld, phone: tuple[Collect, dict[str, str]]
+) -> None:
+    collect, xml = phone
+    values = {"facility": "PHCC-CHM", "disease": "measles", "seen_on": "2026-11-20"}
+    instance = fill_instance(xml[IMMEDIATE], values, instance_id="uuid:im-late")
+    assert collect.post(instance).status_code == 201
+    arrived = timezone.make_aware(datetime(2026, 11, 20, 18))
+    received("uuid:im-late", arrived)
+    accepted(personas, "uuid:im-late")
+    alert = Alert.objects.get()
+    assert ImmediateReport.objects.get().submitted_at == arrived
+    assert (alert.raised_at, alert.verify_by) == (
+        arrived,
+        arrived + timedelta(hours=codelists.verify_hours()),
+    )
+
+
 def test_a_facility_the_organisation_does_not_run_is_refused(
     personas: Personas, health: HealthWorld, phone: tuple[Collect, dict[str, str]]
 ) -> None:
@@ -138,6 +178,33 @@ def test_the_facility_list_is_the_organisations_own_or_supported(
     ]
     dama = fieldforms.media_files(organisation_id=personas.dama.pk)["facilities.csv"].decode()
     assert "MMU-SIN-1" in dama and "PHCC-CHM" not in dama
+
+
+def test_a_code_iom_has_twice_is_listed_by_facility_and_refused_when_sent_alone(
+    personas: Personas, health: HealthWorld, phone: tuple[Collect, dict[str, str]]
+) -> None:
+    town = builders.same_code_town_phcc(health, personas)
+    listed = fieldforms.media_files(organisation_id=personas.iom.pk)["facilities.csv"].decode()
+    assert sorted(csv.reader(listed.splitlines()[1:])) == sorted(
+        [
+            [
+                str(health.chameshku_phcc.uid),
+                "Chameshku camp PHCC / مركز الرعاية الصحية الأولية في مخيم جمشكو (PHCC-CHM, IOM)",
+            ],
+            [str(town.uid), "Chameshku town PHCC (PHCC-CHM, DoH Duhok)"],
+        ]
+    )
+    collect, xml = phone
+    alone = fill_instance(xml[WEEKLY], week_values(awd=1), instance_id="uuid:w-code")
+    assert collect.post(alone).status_code == 201
+    with pytest.raises(NotAcceptable) as refused:
+        accepted(personas, "uuid:w-code")
+    assert [p.rule for p in refused.value.problems] == ["ambiguous_facility"]
+    assert not EwarnReport.objects.exists()
+    chosen = fill_instance(xml[WEEKLY], week_values(str(town.uid)), instance_id="uuid:w-uid")
+    assert collect.post(chosen).status_code == 201
+    accepted(personas, "uuid:w-uid")
+    assert EwarnReport.objects.get().facility == town
 
 
 def test_the_weekly_form_asks_every_disease_with_its_case_definition_in_three_languages(

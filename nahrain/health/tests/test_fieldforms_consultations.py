@@ -9,11 +9,13 @@ girls of 5 to 59 only); and a real XForms engine fills it."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from nahrain.collect import services as collect_services
 from nahrain.collect.handlers import NotAcceptable
@@ -110,6 +112,20 @@ def test_a_weekly_report_lands_in_the_facilitys_cells_of_the_week(
         ("host", "referral_out", "m", "18_59", 2),
     }
     assert report.total == 19  # referrals out are not consultations
+
+
+def test_a_report_is_dated_when_the_server_received_it_not_when_it_was_accepted(
+    personas: Personas, health: HealthWorld, phone: tuple[Collect, str]
+) -> None:
+    collect, xml = phone
+    instance = fill_instance(
+        xml, a_week({box("idp", "general", "f", "u5"): 1}), instance_id="uuid:c-old"
+    )
+    assert collect.post(instance).status_code == 201
+    arrived = timezone.make_aware(datetime(2026, 8, 2, 9))
+    Submission.objects.filter(instance_id="uuid:c-old").update(received_at=arrived)
+    accepted(personas, "uuid:c-old")
+    assert ConsultationReport.objects.get().submitted_at == arrived
 
 
 def test_a_second_report_of_the_month_or_the_same_accepted_again_replaces_it(

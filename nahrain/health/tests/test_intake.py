@@ -18,6 +18,7 @@ from openpyxl import Workbook
 
 from nahrain.core.models import Organisation
 from nahrain.health.models import ConsultationCount, ConsultationReport, EwarnCount, EwarnReport
+from nahrain.health.tests import builders
 from nahrain.health.tests.builders import HealthWorld
 from nahrain.testing.personas import Personas
 
@@ -144,6 +145,25 @@ def test_one_bad_cell_refuses_the_whole_file_naming_its_file_row_column_and_rule
             ("ewarn.csv", 7, "E", "not_a_count"),
             ("ewarn.csv", 7, "G", "invalid"),
         ]
+    assert not EwarnReport.objects.exists()
+
+
+def test_a_code_shared_by_two_facilities_iom_reports_for_is_refused_not_guessed(
+    personas: Personas, health: HealthWorld
+) -> None:
+    builders.same_code_town_phcc(health, personas)
+    refused = upload(
+        personas.hana.client(), EWARN, personas.iom, csv_bytes(EWARN_ROWS[:1], EWARN_HEADER)
+    )
+    assert refused.status_code == 422
+    (error,) = refused.json()["errors"]
+    assert (error["file"], error["row"], error["column"], error["rule"]) == (
+        "ewarn.csv",
+        2,
+        "A",
+        "ambiguous_facility",
+    )
+    assert "DoH Duhok" in error["message"] and "IOM" in error["message"]
     assert not EwarnReport.objects.exists()
 
 

@@ -49,6 +49,16 @@ def test_the_ewarn_form_opens_on_the_week_just_ended_with_every_disease_and_its_
     assert "no-store" in page["Cache-Control"]
 
 
+def test_a_week_the_year_does_not_have_opens_the_week_just_ended(
+    personas: Personas, health: HealthWorld
+) -> None:
+    year, week = week_ended()
+    for asked in ("2026-W60", "2026-W00", "2026-W-1"):
+        page = personas.hana.client().get(_url(health, "ewarn"), {"week": asked})
+        assert page.status_code == 200
+        assert f'name="week" value="{week_value(year, week)}"' in page.content.decode()
+
+
 def test_a_week_with_a_measles_case_is_sent_and_raises_an_alert(
     personas: Personas, health: HealthWorld
 ) -> None:
@@ -116,6 +126,30 @@ def test_ewarn_errors_are_shown_next_to_the_boxes_in_the_readers_language(
     assert 'dir="rtl"' in html and "الحصبة المشتبه بها" in html
     assert not CODES.search(visible_text(html))
     assert not EwarnReport.objects.exists()
+
+
+def test_an_immediate_alert_sent_twice_from_one_page_is_one_report_and_one_signal(
+    personas: Personas, health: HealthWorld
+) -> None:
+    hana = personas.hana.client()
+    html = hana.get(_url(health, "immediate")).content.decode()
+    found = re.search(r'<input type="hidden" name="uid" value="([0-9a-f-]{36})"', html)
+    assert found is not None
+    case = {
+        "disease": "measles",
+        "seen_on": timezone.localdate().isoformat(),
+        "cases": "1",
+        "deaths": "0",
+        "uid": found.group(1),
+    }
+    # The first answer was lost on a poor connection; she sends the same page again.
+    assert hana.post(_url(health, "immediate"), case).status_code == 302
+    assert hana.post(_url(health, "immediate"), case).status_code == 302
+    assert str(ImmediateReport.objects.get().uid) == found.group(1)
+    assert Alert.objects.get().signals.count() == 1
+    # A page opened again is a new case.
+    again = hana.get(_url(health, "immediate")).content.decode()
+    assert found.group(1) not in again
 
 
 def test_an_immediate_alert_is_sent_for_a_disease_notifiable_at_once(
