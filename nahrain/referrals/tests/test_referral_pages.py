@@ -389,7 +389,7 @@ def _at_once(*posts: tuple[Client, str, dict[str, Any]]) -> list[Any]:
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_sendings_at_once_make_one_referral(
     personas: Personas,
     points: dict[str, ServicePoint],
@@ -409,7 +409,7 @@ def test_two_sendings_at_once_make_one_referral(
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_one_form_sent_twice_at_once_is_one_referral_both_times(
     personas: Personas,
     points: dict[str, ServicePoint],
