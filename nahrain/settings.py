@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "nahrain.registry",
     "nahrain.referrals",
     "nahrain.health",
+    "nahrain.assistance",
     # After intake, whose db_worker command (the same, failing the jobs of dead workers) wins.
     "django_tasks_db",
     # Last: it loads every other app's slice of the generated Iraq response.

@@ -56,6 +56,10 @@ class Role(models.TextChoices):
     # A Directorate of Health's EWARN focal point: reads the reports of the facilities under
     # the directorate and verifies, investigates and closes their alerts.
     SURVEILLANCE_OFFICER = "surveillance_officer", _("Surveillance officer")
+    # Runs the organisation's assistance programmes: builds and approves distribution lists
+    # (a list is approved by another officer than its builder), records distributions and
+    # monitoring; reads the households on its lists (personal data).
+    ASSISTANCE_OFFICER = "assistance_officer", _("Assistance officer")
     ORG_ADMIN = "org_admin", _("Organisation admin")
 
 

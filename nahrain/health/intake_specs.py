@@ -230,6 +230,7 @@ EWARN_COUNTS = ("cases_under5", "cases_over5", "deaths_under5", "deaths_over5")
 
 WORDS = {
     "unknown_facility": gettext_lazy("Not a facility you report for"),
+    "ambiguous_facility": gettext_lazy("The code of more than one facility you report for"),
     "unknown_code": gettext_lazy("Not a code of the list"),
     "not_a_count": gettext_lazy("Not a whole number of 0 or more"),
     "not_a_week": gettext_lazy("Not an epidemiological week"),
