@@ -12,16 +12,16 @@ SQLite file) and data folder, migrated, with the Iraq gazetteer. Written set-bas
 
 - the registry, drawn as ``bench/dedup_check.py`` draws it (the labelled generator
   ``nahrain.testing.people``, slices of 50,000 people until ``--individuals`` records), with
-  every individual's blocking keys (``MatchKey``); the generator's MoMD and IOM registrations
-  are both held by IOM here, so that one organisation holds more than 100,000 households (its
-  two registrations of one family are then a duplicate within the organisation, as a second
-  registration at another site is). The first member of a household is its head, its size the
+  every individual's blocking keys (``MatchKey``); the generator's MoMD, IOM and WFP
+  registrations are all held by IOM here, so that one organisation holds more than 100,000
+  households (its two registrations of one family are then a duplicate within the
+  organisation, as a second registration at another site is). The first member of a household is its head, its size the
   members counted, ``female_headed`` derived. 92% of households agreed to the use of their
   record for assistance (1% withdrew since), 2% have left;
 - the registry's possible duplicates: the generator's labels say which records are one person;
   each person registered in two households gives a pair (``PossibleDuplicate``, "batch"), 80%
   open, 12% decided the same person, 8% different people;
-- a year of distributions by six organisations (``PAST``): seasonal NFI top-ups, sealing-off
+- a year of distributions by five organisations (``PAST``): seasonal NFI top-ups, sealing-off
   kits, 12 monthly cycles of rental subsidy (four cohorts of three months), return packages,
   NFI kits, multi-purpose cash, livelihood grants and camp shelter; each programme's lists
   (one version per cohort, the older ones superseded), its distributions (one per cycle and
@@ -77,7 +77,7 @@ HOLDERS = {
     "MoMD": "IOM",
     "IOM": "IOM",
     "UNHCR": "UNHCR",
-    "WFP": "WFP",
+    "WFP": "IOM",
     "ACTED": "ACTED",
     "Harikar": "Harikar",
     "Al-Mesalla": "Al-Mesalla",
@@ -85,7 +85,6 @@ HOLDERS = {
 ORGANISATION_NAMES = {
     "IOM": "International Organization for Migration",
     "UNHCR": "UNHCR",
-    "WFP": "World Food Programme",
     "ACTED": "ACTED",
     "Harikar": "Harikar",
     "Al-Mesalla": "Al-Mesalla",
@@ -175,8 +174,8 @@ PAST = (
         {"amount": "120.00", "currency": "USD"},
     ),
     Past(
-        "WFP",
-        "WFP-MPCA-26",
+        "ACTED",
+        "ACTED-MPCA-26",
         "mpca",
         "cash",
         "mpca",
