@@ -15,9 +15,10 @@ SQLite file) and data folder, migrated, with the Iraq gazetteer. Written set-bas
   every individual's blocking keys (``MatchKey``); the generator's MoMD, IOM and WFP
   registrations are all held by IOM here, so that one organisation holds more than 100,000
   households (its two registrations of one family are then a duplicate within the
-  organisation, as a second registration at another site is). The first member of a household is its head, its size the
-  members counted, ``female_headed`` derived. 92% of households agreed to the use of their
-  record for assistance (1% withdrew since), 2% have left;
+  organisation, as a second registration at another site is). The first member of a
+  household is its head, its size the members counted, ``female_headed`` derived. 92% of
+  households agreed to the use of their record for assistance (1% withdrew since), 2% have
+  left;
 - the registry's possible duplicates: the generator's labels say which records are one person;
   each person registered in two households gives a pair (``PossibleDuplicate``, "batch"), 80%
   open, 12% decided the same person, 8% different people;
@@ -169,7 +170,7 @@ PAST = (
         0.25,
         3,
         30,
-        150,
+        75,
         0,
         {"amount": "120.00", "currency": "USD"},
     ),
@@ -343,7 +344,7 @@ def registry_load(
                 status = "open" if draw < 0.80 else "same" if draw < 0.92 else "different"
                 first, second = min(a, b), max(a, b)
                 pairs.append(
-                    (first, second, round(0.5 + rng.random() / 2, 3), "[]", "batch", now, status)
+                    (first, second, round(0.3 + rng.random() * 0.7, 3), "[]", "batch", now, status)
                 )
         generate_s += time.perf_counter() - start
         start = time.perf_counter()
@@ -520,16 +521,16 @@ RECEIPT_COLUMNS = (
 )
 
 
-def households_of(organisation_id: Any) -> list[tuple[Any, ...]]:
-    """(id, size, head's sex, governorate) of the organisation's active households."""
+def households_of(organisation_id: Any, *, active: bool = True) -> list[tuple[Any, ...]]:
+    """(id, size, head's sex, governorate) of the organisation's (active) households."""
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT h.id, h.size, COALESCE(i.sex, ''), h.admin_unit_id FROM registry_household h "
             "LEFT JOIN registry_individual i ON i.household_id = h.id AND i.relationship = 'head' "
-            "WHERE h.organisation_id = %s AND h.status = 'active' ORDER BY h.id",
-            [_value(organisation_id)],
+            "WHERE h.organisation_id = %s AND (h.status = 'active' OR NOT %s) ORDER BY h.id",
+            [_value(organisation_id), active],
         )
         return list(cursor.fetchall())
 
@@ -798,14 +799,14 @@ def _organisation(pk: Any) -> Any:
 
 # --- the checked list ----------------------------------------------------------------------------
 
-# The checked programme's rules: every IOM household; a kit by household size; not within 180
-# days of another NFI top-up or kit, from any organisation; not combined with camp shelter.
+# The checked programme's rules: every active IOM household; a kit; not within 180 days of
+# another NFI top-up or kit from any organisation; not with camp shelter or running cash.
 RULES: dict[str, Any] = {
     "eligible": {},
     "entitlement": KIT,
     "exclusions": [
         {"rule": "served_recently", "kinds": ["nfi_top_up", "nfi_kit"], "days": 180},
-        {"rule": "not_with", "kinds": ["camp_shelter"], "days": 365},
+        {"rule": "not_with", "kinds": ["camp_shelter", "mpca"]},
     ],
 }
 
@@ -899,14 +900,22 @@ def measure(organisations: dict[str, Any], list_households: int, seed: int) -> d
     from django.db import transaction
 
     from nahrain.assistance import services
+    from nahrain.assistance.models import DistributionList
 
     users = get_user_model().objects
     builder = users.get(username="iom.assistance1")
     programme = checked_programme(organisations["IOM"], builder)
     lists_removed(programme)
-    pool = households_of(organisations["IOM"])
     # Departed households too: a partner's list names some the registry knows have left.
+    pool = households_of(organisations["IOM"], active=False)
     rng = random.Random(seed + 2)
+    # An approved first list of the programme (a twentieth of the households), then the list
+    # to check: some of its households are on the first already.
+    first = draft_list(programme, builder, rng.sample(pool, max(1, len(pool) // 20)))
+    approver = users.get(username="iom.assistance2")
+    type(first).objects.filter(pk=first.pk).update(
+        status="approved", approved_by=approver, approved_at=datetime.now(UTC)
+    )
     chosen = rng.sample(pool, min(len(pool), list_households))
     result: dict[str, Any] = {"list_households": len(chosen), "iom_households": len(pool)}
 
@@ -939,7 +948,7 @@ def measure(organisations: dict[str, Any], list_households: int, seed: int) -> d
         result["only_check"] = sorted(ours - theirs)[:20]
         result["only_sql"] = sorted(theirs - ours)[:20]
 
-    lists_removed(programme)
+    DistributionList.objects.filter(pk__in=[listed.pk, baseline_list.pk]).update(status="discarded")
     start = time.perf_counter()
     built = services.list_build(actor=builder, programme=programme)
     result["list_build_s"] = round(time.perf_counter() - start, 2)
@@ -956,62 +965,127 @@ def measure(organisations: dict[str, Any], list_households: int, seed: int) -> d
 
 # --- the hand-written SQL ------------------------------------------------------------------------
 
-# Each exclusion as one statement over the list's entries still included, in the check's order
-# of precedence (a household excluded by one rule is not looked at by the next). ``{json}`` is
-# the database's JSON constructor; the facts are those the words of the rule need.
-BASELINE = (
-    (
-        "household_inactive",
-        "UPDATE assistance_listentry SET included = FALSE, excluded_by = 'household_inactive', "
-        "exclusion = (SELECT {json}('status', h.status) FROM registry_household h "
-        "WHERE h.id = assistance_listentry.household_id) "
-        "WHERE list_id = %(list)s AND included AND household_id IN "
-        "(SELECT id FROM registry_household WHERE status <> 'active')",
-    ),
-    (
-        "no_consent",
-        "UPDATE assistance_listentry SET included = FALSE, excluded_by = 'no_consent', "
-        "exclusion = {json}() "
-        "WHERE list_id = %(list)s AND included AND household_id NOT IN "
-        "(SELECT household_id FROM registry_consent WHERE purpose = 'assistance' "
-        "AND shared_with_id IS NULL AND given_on <= %(today)s "
-        "AND (withdrawn_on IS NULL OR withdrawn_on > %(today)s))",
-    ),
-    (
-        "on_another_list",
-        "UPDATE assistance_listentry SET included = FALSE, excluded_by = 'on_another_list', "
-        "exclusion = {json}('version', %(approved_version)s) "
-        "WHERE list_id = %(list)s AND included AND household_id IN "
-        "(SELECT household_id FROM assistance_listentry WHERE list_id = %(approved)s AND included)",
-    ),
+# The check's rules in its order of precedence (``checks.ORDER``), each as statements over the
+# list's entries still included: a household excluded by one rule is not looked at by the next
+# (the check looks at every rule and keeps the others in ``exclusion["also"]``: more work than
+# this). ``{json}`` is the database's JSON constructor; the facts are those the rule's words
+# need. ``not_eligible`` finds nothing under these rules (every active household is eligible)
+# and has no statement here. Duplicates count when open at the review floor (0.5) or decided
+# the same person.
+_PAIRS = (
+    "SELECT first_id AS a, second_id AS b FROM registry_possibleduplicate "
+    "WHERE status = 'same' OR (status = 'open' AND probability >= 0.5) UNION ALL "
+    "SELECT second_id, first_id FROM registry_possibleduplicate "
+    "WHERE status = 'same' OR (status = 'open' AND probability >= 0.5)"
 )
+_EXCLUDE = "UPDATE assistance_listentry SET included = FALSE, entitlement = {json}(), "
 
 
 def baseline(list_id: int, programme: Any) -> None:
     from django.db import connection
 
-    from nahrain.assistance.models import DistributionList
-
-    approved = (
-        DistributionList.objects.filter(programme=programme, status="approved")
-        .values_list("pk", "version")
-        .first()
-    )
     json_function = "json_build_object" if connection.vendor == "postgresql" else "json_object"
-    parameters: dict[str, Any] = {
-        "list": list_id,
-        "today": date.today(),
-        "approved": approved[0] if approved else 0,
-        "approved_version": approved[1] if approved else 0,
-    }
+    today = date.today()
+    start_of_today = datetime(today.year, today.month, today.day, tzinfo=UTC)
+
+    def run(statement: str, parameters: list[Any]) -> None:
+        cursor.execute(statement.replace("{json}", json_function), parameters)
+
     with connection.cursor() as cursor:
-        for _rule, statement in BASELINE:
-            cursor.execute(statement.replace("{json}", json_function), parameters)
-        for rule in RULES["exclusions"]:
-            served_recently(cursor, list_id, rule, json_function)
-        served_as_duplicate(cursor, list_id, RULES["exclusions"][0], json_function)
-        duplicate_on_list(cursor, list_id, json_function)
+        # The entries' facts read again from the registry (size, head's sex, site, place).
+        run(
+            "UPDATE assistance_listentry SET "
+            "people = (SELECT size FROM registry_household h "
+            "WHERE h.id = assistance_listentry.household_id), "
+            "head_sex = COALESCE((SELECT sex FROM registry_individual i "
+            "WHERE i.household_id = assistance_listentry.household_id "
+            "AND i.relationship = 'head' AND i.status = 'active' ORDER BY i.id LIMIT 1), ''), "
+            "site_id = (SELECT site_id FROM registry_household h "
+            "WHERE h.id = assistance_listentry.household_id), "
+            "admin_unit_id = (SELECT admin_unit_id FROM registry_household h "
+            "WHERE h.id = assistance_listentry.household_id), "
+            "included = TRUE, excluded_by = '', exclusion = {json}(), entitlement = %s "
+            "WHERE list_id = %s",
+            [json.dumps(KIT), list_id],
+        )
+        # 1. household_inactive
+        run(
+            _EXCLUDE + "excluded_by = 'household_inactive', "
+            "exclusion = (SELECT {json}('rule', 'household_inactive', 'status', h.status) "
+            "FROM registry_household h WHERE h.id = assistance_listentry.household_id) "
+            "WHERE list_id = %s AND included AND household_id IN "
+            "(SELECT id FROM registry_household WHERE status <> 'active')",
+            [list_id],
+        )
+        # 2. no_consent
+        run(
+            _EXCLUDE + "excluded_by = 'no_consent', exclusion = {json}('rule', 'no_consent') "
+            "WHERE list_id = %s AND included AND household_id NOT IN "
+            "(SELECT household_id FROM registry_consent WHERE purpose = 'assistance' "
+            "AND shared_with_id IS NULL AND given_on <= %s "
+            "AND (withdrawn_on IS NULL OR withdrawn_on > %s))",
+            [list_id, today, today],
+        )
+        # 4. on_another_list
+        run(
+            _EXCLUDE + "excluded_by = 'on_another_list', "
+            "exclusion = (SELECT {json}('rule', 'on_another_list', 'version', l.version) "
+            "FROM assistance_listentry o JOIN assistance_distributionlist l ON l.id = o.list_id "
+            "WHERE o.household_id = assistance_listentry.household_id AND o.included "
+            "AND l.programme_id = %s AND l.status = 'approved' AND l.id <> %s "
+            "ORDER BY l.version LIMIT 1) "
+            "WHERE list_id = %s AND included AND household_id IN "
+            "(SELECT o.household_id FROM assistance_listentry o "
+            "JOIN assistance_distributionlist l ON l.id = o.list_id "
+            "WHERE o.included AND l.programme_id = %s AND l.status = 'approved' AND l.id <> %s)",
+            [programme.pk, list_id, list_id, programme.pk, list_id],
+        )
+        # 5. duplicate_on_list: the pairs in SQL, the earlier entry kept in order of the list.
         cursor.execute(
+            "SELECT ea.id, eb.id, hb.number FROM assistance_listentry ea "
+            "JOIN registry_individual ia ON ia.household_id = ea.household_id "
+            f"JOIN ({_PAIRS}) d ON d.a = ia.id "
+            "JOIN registry_individual ib ON ib.id = d.b AND ib.household_id <> ia.household_id "
+            "JOIN assistance_listentry eb ON eb.household_id = ib.household_id "
+            "AND eb.list_id = ea.list_id AND eb.included "
+            "JOIN registry_household hb ON hb.id = eb.household_id "
+            "WHERE ea.list_id = %s AND ea.included",
+            [list_id],
+        )
+        partners: dict[int, dict[int, str]] = defaultdict(dict)
+        for a, b, number in cursor.fetchall():
+            partners[a][b] = number
+        kept: set[int] = set()
+        named: dict[int, str] = {}
+        for entry in sorted(partners):
+            earlier = [p for p in partners[entry] if p in kept and p < entry]
+            if earlier:
+                named[entry] = partners[entry][min(earlier)]
+            else:
+                kept.add(entry)
+        by_number: dict[str, list[int]] = defaultdict(list)
+        for entry, number in named.items():
+            by_number[number].append(entry)
+        if by_number:
+            cursor.executemany(
+                (
+                    _EXCLUDE + "excluded_by = 'duplicate_on_list', "
+                    "exclusion = {json}('rule', 'duplicate_on_list', 'number', %s) WHERE id = %s"
+                ).replace("{json}", json_function),
+                [(number, entry) for entry, number in named.items()],
+            )
+        for rule in RULES["exclusions"]:
+            if rule["rule"] == "served_recently":
+                since = start_of_today - timedelta(days=rule["days"])
+                served_recently(run, list_id, programme.pk, rule, since)
+        for rule in RULES["exclusions"]:
+            if rule["rule"] == "served_recently":
+                since = start_of_today - timedelta(days=rule["days"])
+                served_as_duplicate(run, list_id, programme.pk, rule, since)
+        for rule in RULES["exclusions"]:
+            if rule["rule"] == "not_with":
+                not_with(run, cursor, list_id, programme, rule, start_of_today)
+        run(
             "UPDATE assistance_distributionlist SET excluded = "
             "(SELECT COUNT(*) FROM assistance_listentry WHERE list_id = %s AND NOT included), "
             "households = (SELECT COUNT(*) FROM assistance_listentry "
@@ -1022,87 +1096,108 @@ def baseline(list_id: int, programme: Any) -> None:
         )
 
 
-def _recent_receipts(kinds: list[str]) -> str:
-    """The served receipts of these kinds since a day: (household, kind, organisation, day)."""
+def _served(kinds: list[str]) -> str:
+    """Served receipts of these kinds since a moment, not of the checked programme."""
     placeholders = ", ".join(["%s"] * len(kinds))
     return (
-        "SELECT r.household_id, p.kind, o.acronym, r.recorded_at FROM assistance_receipt r "
+        "SELECT r.household_id, r.id, p.kind, COALESCE(NULLIF(o.acronym, ''), o.name) AS org, "
+        "r.recorded_at FROM assistance_receipt r "
         "JOIN assistance_programme p ON p.id = r.programme_id "
         "JOIN core_organisation o ON o.id = p.organisation_id "
-        f"WHERE r.served AND p.kind IN ({placeholders}) AND r.recorded_at >= %s"
+        f"WHERE r.served AND p.kind IN ({placeholders}) AND r.recorded_at >= %s "
+        "AND r.programme_id <> %s"
     )
 
 
-def served_recently(cursor: Any, list_id: int, rule: dict[str, Any], json_function: str) -> None:
-    since = datetime.now(UTC) - timedelta(days=rule["days"])
-    code = rule["rule"]
-    cursor.execute(
-        f"UPDATE assistance_listentry SET included = FALSE, excluded_by = '{code}', "
-        f"exclusion = (SELECT {json_function}('kind', s.kind, 'organisation', s.acronym, "
-        "'date', s.recorded_at, 'days', %s) FROM ("
-        + _recent_receipts(rule["kinds"])
-        + ") s WHERE s.household_id = assistance_listentry.household_id "
-        "ORDER BY s.recorded_at DESC LIMIT 1) "
-        "WHERE list_id = %s AND included AND household_id IN (SELECT household_id FROM ("
-        + _recent_receipts(rule["kinds"])
-        + ") t)",
-        [rule["days"], *rule["kinds"], since, list_id, *rule["kinds"], since],
+def served_recently(
+    run: Any, list_id: int, programme_id: int, rule: dict[str, Any], since: datetime
+) -> None:
+    served = _served(rule["kinds"])
+    arguments = [*rule["kinds"], since, programme_id]
+    run(
+        _EXCLUDE + "excluded_by = 'served_recently', "
+        "exclusion = (SELECT {json}('rule', 'served_recently', 'kind', s.kind, "
+        "'organisation', s.org, 'date', s.recorded_at, 'days', %s) "
+        f"FROM ({served}) s WHERE s.household_id = assistance_listentry.household_id "
+        "ORDER BY s.recorded_at DESC, s.id DESC LIMIT 1) "
+        "WHERE list_id = %s AND included AND household_id IN "
+        f"(SELECT household_id FROM ({served}) t)",
+        [rule["days"], *arguments, list_id, *arguments],
     )
-
-
-# The registry's possible duplicates, both ways round, still open or decided the same person.
-_PAIRS = (
-    "SELECT first_id AS a, second_id AS b FROM registry_possibleduplicate "
-    "WHERE status IN ('open', 'same') UNION ALL "
-    "SELECT second_id, first_id FROM registry_possibleduplicate WHERE status IN ('open', 'same')"
-)
 
 
 def served_as_duplicate(
-    cursor: Any, list_id: int, rule: dict[str, Any], json_function: str
+    run: Any, list_id: int, programme_id: int, rule: dict[str, Any], since: datetime
 ) -> None:
-    since = datetime.now(UTC) - timedelta(days=rule["days"])
     found = (
-        "SELECT ia.household_id AS household_id, s.kind, s.acronym, s.recorded_at "
+        "SELECT ia.household_id AS household_id, s.id, s.kind, s.org, s.recorded_at "
         "FROM assistance_listentry e "
         "JOIN registry_individual ia ON ia.household_id = e.household_id "
         f"JOIN ({_PAIRS}) d ON d.a = ia.id "
         "JOIN registry_individual ib ON ib.id = d.b AND ib.household_id <> ia.household_id "
-        f"JOIN ({_recent_receipts(rule['kinds'])}) s ON s.household_id = ib.household_id "
+        f"JOIN ({_served(rule['kinds'])}) s ON s.household_id = ib.household_id "
         "WHERE e.list_id = %s AND e.included"
     )
-    cursor.execute(
-        "UPDATE assistance_listentry SET included = FALSE, "
-        "excluded_by = 'served_as_duplicate', "
-        f"exclusion = (SELECT {json_function}('kind', f.kind, 'organisation', f.acronym, "
-        f"'date', f.recorded_at, 'days', %s) FROM ({found}) f "
-        "WHERE f.household_id = assistance_listentry.household_id "
-        "ORDER BY f.recorded_at DESC LIMIT 1) "
+    arguments = [*rule["kinds"], since, programme_id, list_id]
+    run(
+        _EXCLUDE + "excluded_by = 'served_as_duplicate', "
+        "exclusion = (SELECT {json}('rule', 'served_as_duplicate', 'kind', f.kind, "
+        "'organisation', f.org, 'date', f.recorded_at, 'days', %s) "
+        f"FROM ({found}) f WHERE f.household_id = assistance_listentry.household_id "
+        "ORDER BY f.recorded_at DESC, f.id DESC LIMIT 1) "
         "WHERE list_id = %s AND included AND household_id IN "
         f"(SELECT household_id FROM ({found}) g)",
-        [rule["days"], *rule["kinds"], since, list_id, list_id, *rule["kinds"], since, list_id],
+        [rule["days"], *arguments, list_id, *arguments],
     )
 
 
-def duplicate_on_list(cursor: Any, list_id: int, json_function: str) -> None:
-    """A household with a member who is probably a member of a household earlier on the list
-    (still on it) leaves; the earlier one stays."""
-    found = (
-        "SELECT ea.id AS entry_id, hb.number AS number FROM assistance_listentry ea "
-        "JOIN registry_individual ia ON ia.household_id = ea.household_id "
-        f"JOIN ({_PAIRS}) d ON d.a = ia.id "
-        "JOIN registry_individual ib ON ib.id = d.b AND ib.household_id <> ia.household_id "
-        "JOIN assistance_listentry eb ON eb.household_id = ib.household_id "
-        "AND eb.list_id = ea.list_id AND eb.included AND eb.id < ea.id "
-        "JOIN registry_household hb ON hb.id = eb.household_id "
-        "WHERE ea.list_id = %s AND ea.included"
-    )
+def not_with(
+    run: Any,
+    cursor: Any,
+    list_id: int,
+    programme: Any,
+    rule: dict[str, Any],
+    start_of_today: datetime,
+) -> None:
+    """Living in a camp (camp shelter); a served receipt of a running programme of a kind
+    within its cycles (a single cycle's within 30 days)."""
+    if "camp_shelter" in rule["kinds"]:
+        run(
+            _EXCLUDE + "excluded_by = 'not_with', exclusion = {json}('rule', 'not_with', "
+            "'kind', 'camp_shelter', 'programme_kind', %s) "
+            "WHERE list_id = %s AND included AND household_id IN "
+            "(SELECT h.id FROM registry_household h JOIN sites_site s ON s.id = h.site_id "
+            "WHERE s.type = 'camp')",
+            [programme.kind, list_id],
+        )
+    kinds = [kind for kind in rule["kinds"] if kind != "camp_shelter"]
+    if not kinds:
+        return
     cursor.execute(
-        "UPDATE assistance_listentry SET included = FALSE, excluded_by = 'duplicate_on_list', "
-        f"exclusion = (SELECT {json_function}('number', f.number) FROM ({found}) f "
-        "WHERE f.entry_id = assistance_listentry.id LIMIT 1) "
-        f"WHERE list_id = %s AND included AND id IN (SELECT entry_id FROM ({found}) g)",
-        [list_id, list_id, list_id],
+        "SELECT id, cycles, cycle_days FROM assistance_programme WHERE status = 'active' "
+        f"AND id <> %s AND kind IN ({', '.join(['%s'] * len(kinds))})",
+        [programme.pk, *kinds],
+    )
+    running = [
+        (pk, start_of_today - timedelta(days=cycles * cycle_days or 30))
+        for pk, cycles, cycle_days in cursor.fetchall()
+    ]
+    if not running:
+        return
+    within = " OR ".join(["(r.programme_id = %s AND r.recorded_at >= %s)"] * len(running))
+    receiving = (
+        "SELECT r.household_id, p.kind, r.recorded_at FROM assistance_receipt r "
+        f"JOIN assistance_programme p ON p.id = r.programme_id WHERE r.served AND ({within})"
+    )
+    arguments = [value for pair in running for value in pair]
+    run(
+        _EXCLUDE + "excluded_by = 'not_with', exclusion = (SELECT {json}('rule', 'not_with', "
+        "'kind', f.kind, 'programme_kind', %s) "
+        f"FROM ({receiving}) f WHERE f.household_id = assistance_listentry.household_id "
+        "ORDER BY f.recorded_at DESC LIMIT 1) "
+        "WHERE list_id = %s AND included AND household_id IN "
+        f"(SELECT household_id FROM ({receiving}) g)",
+        [programme.kind, *arguments, list_id, *arguments],
     )
 
 
