@@ -800,13 +800,15 @@ def _organisation(pk: Any) -> Any:
 # --- the checked list ----------------------------------------------------------------------------
 
 # The checked programme's rules: every active IOM household; a kit; not within 180 days of
-# another NFI top-up or kit from any organisation; not with camp shelter or running cash.
+# another NFI top-up or kit, nor 90 days of a sealing-off kit, from any organisation; not to a
+# household living in a camp or receiving a rental subsidy now.
 RULES: dict[str, Any] = {
     "eligible": {},
     "entitlement": KIT,
     "exclusions": [
         {"rule": "served_recently", "kinds": ["nfi_top_up", "nfi_kit"], "days": 180},
-        {"rule": "not_with", "kinds": ["camp_shelter", "mpca"]},
+        {"rule": "served_recently", "kinds": ["sealing_off_kit"], "days": 90},
+        {"rule": "not_with", "kinds": ["camp_shelter", "rental_subsidy"]},
     ],
 }
 
