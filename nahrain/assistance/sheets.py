@@ -110,7 +110,7 @@ def distribution_sheet(*, user: AnyUser, distribution: Distribution) -> Sheet:
             )
         )
     audit_record(
-        actor=user if user.is_authenticated else None,  # type: ignore[arg-type]
+        actor=user if user.is_authenticated else None,
         action="assistance.sheet_read",
         object_type="assistance.distribution",
         object_id=distribution.uid,

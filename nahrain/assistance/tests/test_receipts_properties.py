@@ -29,7 +29,7 @@ from nahrain.assistance.tests.dist_world import approved_list, at, world
 from nahrain.testing.personas import Personas
 
 HOUSEHOLDS = 3
-GIVEN = {
+GIVEN: dict[str, dict[str, Any] | None] = {
     "entitlement": None,
     "less": {"items": []},
     "more": {"items": [{"item": "nfi_kit", "quantity": 3}]},
