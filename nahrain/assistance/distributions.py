@@ -25,12 +25,12 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from nahrain.assistance import codelists
+from nahrain.assistance import access, codelists
 from nahrain.assistance.models import (
     SERVED,
     Distribution,
@@ -52,6 +52,13 @@ log = logging.getLogger(__name__)
 # What a recorder may give: the served outcomes at a distribution. "paid" comes from the
 # payment provider's report alone (``payments``).
 AT_DISTRIBUTION = (Outcome.RECEIVED, Outcome.PROXY, Outcome.ABSENT, Outcome.REFUSED)
+
+
+def _officer(actor: User | None, programme: Programme) -> None:
+    """Distributions and what they record are personal data of the programme's organisation:
+    its assistance officers alone work on them."""
+    if actor is None or not access.runs_assistance(actor, programme.organisation):
+        raise PermissionDenied("Only the organisation's assistance officers record its assistance.")
 
 
 # --- entitlements -----------------------------------------------------------------------------
@@ -177,6 +184,7 @@ def distribution_create(
     stock: Mapping[str, int] | None = None,
 ) -> Distribution:
     """Plan a distribution of one cycle of the programme's approved list."""
+    _officer(actor, programme)
     if programme.status == ProgrammeStatus.CLOSED:
         raise ValidationError(_("The programme is closed."))
     _list_checked(programme, distribution_list)
@@ -206,18 +214,20 @@ def distribution_create(
     return distribution
 
 
-def _locked(distribution: Distribution) -> Distribution:
-    return (
+def _locked(actor: User | None, distribution: Distribution) -> Distribution:
+    locked = (
         Distribution.objects.select_for_update()
         .select_related("programme__organisation", "list")
         .get(pk=distribution.pk)
     )
+    _officer(actor, locked.programme)
+    return locked
 
 
 @transaction.atomic
 def distribution_open(*, actor: User | None, distribution: Distribution) -> Distribution:
     """Start recording: the team is at the distribution point."""
-    locked = _locked(distribution)
+    locked = _locked(actor, distribution)
     if locked.status != DistributionStatus.PLANNED:
         raise ValidationError(_("Only a planned distribution is opened."))
     _list_checked(locked.programme, locked.list)
@@ -239,7 +249,7 @@ def distribution_close(
 ) -> Distribution:
     """End the day with what came back to the warehouse. Recordings made on the day that sync
     later are still taken: the reconciliation follows them."""
-    locked = _locked(distribution)
+    locked = _locked(actor, distribution)
     if locked.status != DistributionStatus.OPEN:
         raise ValidationError(_("Only a distribution under way is closed."))
     locked.returned = _stock(returned, "returned")
@@ -359,6 +369,7 @@ def _record(
     given: Mapping[str, Any] | None = None,
 ) -> Receipt:
     """Write one recording (the one path for distributions and payments; see the module)."""
+    _officer(actor, programme)
     key = key.strip()
     if not key or len(key) > Receipt._meta.get_field("key").max_length:  # type: ignore[operator]
         raise _refuse(_("A recording needs a key of 1 to 120 characters."), "key")
