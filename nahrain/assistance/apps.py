@@ -5,3 +5,9 @@ class AssistanceConfig(AppConfig):
     name = "nahrain.assistance"
     label = "assistance"
     verbose_name = "Assistance programmes, distribution lists, distributions and monitoring"
+
+    def ready(self) -> None:
+        # The distribution field form is served by ``collect``.
+        from nahrain.assistance.distribution_form import register_handlers
+
+        register_handlers()
