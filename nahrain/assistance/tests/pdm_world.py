@@ -194,7 +194,12 @@ def distribution(
 
 
 def serve(
-    found: Distribution, on_entry: ListEntry, *, at: datetime | None = None, served: bool = True
+    found: Distribution,
+    on_entry: ListEntry,
+    *,
+    at: datetime | None = None,
+    served: bool = True,
+    key: str = "",
 ) -> Receipt:
     recorded_at = at or timezone.make_aware(
         datetime.combine(found.planned_on, datetime.min.time()).replace(hour=10)
@@ -209,7 +214,7 @@ def serve(
         served=served,
         given=on_entry.entitlement,
         recorded_at=recorded_at,
-        key=f"k-{found.pk}-{on_entry.pk}-{found.cycle}",
+        key=key or f"k-{found.pk}-{on_entry.pk}-{found.cycle}",
     )
 
 
