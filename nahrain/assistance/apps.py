@@ -7,7 +7,9 @@ class AssistanceConfig(AppConfig):
     verbose_name = "Assistance programmes, distribution lists, distributions and monitoring"
 
     def ready(self) -> None:
-        # The distribution field form is served by ``collect``.
-        from nahrain.assistance.distribution_form import register_handlers
+        # The distribution form and the post-distribution monitoring survey are field forms
+        # served by ``collect``.
+        from nahrain.assistance import distribution_form, fieldforms
 
-        register_handlers()
+        distribution_form.register_handlers()
+        fieldforms.register_handlers()
