@@ -18,9 +18,6 @@
 - ``sara``: IOM service mapper (keeps IOM's entries in the service directory)
 - ``faris`` (a fixture of his own, like nadia's): the surveillance officer (EWARN focal point)
   of the Duhok Directorate of Health, a government organisation of its own
-- ``salam`` and ``huda`` (fixtures of their own, like nadia's): IOM's assistance officers, who
-  build, check and approve its distribution lists (one builds, the other approves) and record
-  its distributions
 - ``nadia`` (a fixture of her own, so that the others' member lists stay as they are): IOM's
   organisation admin who is also one of its information managers (second factor required), the
   target in the security findings' tests and the matrix's half-signed-in persona
@@ -191,13 +188,3 @@ def duhok_directorate() -> Organisation:
 @pytest.fixture
 def faris(personas: Personas) -> Persona:
     return _person("faris", duhok_directorate(), Role.SURVEILLANCE_OFFICER)
-
-
-@pytest.fixture
-def salam(personas: Personas) -> Persona:
-    return _person("salam", personas.iom, Role.ASSISTANCE_OFFICER)
-
-
-@pytest.fixture
-def huda(personas: Personas) -> Persona:
-    return _person("huda", personas.iom, Role.ASSISTANCE_OFFICER)
