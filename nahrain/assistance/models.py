@@ -66,7 +66,9 @@ class Programme(models.Model):
     # Days between two cycles (30 for a monthly rental payment); 0 for a single cycle.
     cycle_days = models.PositiveSmallIntegerField(_("days between cycles"), default=0)
     currency = models.CharField(_("currency"), max_length=3, default="USD")
-    budget = models.DecimalField(_("budget"), max_digits=14, decimal_places=2, null=True, blank=True)
+    budget = models.DecimalField(
+        _("budget"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
     target_households = models.PositiveIntegerField(_("target households"), null=True, blank=True)
     # Targeted people by sex and age group: {"f_0_17": 1200, "m_0_17": ..., "f_18_59": ...}.
     target_people = models.JSONField(default=dict, blank=True)
@@ -187,7 +189,9 @@ class ListEntry(models.Model):
     # Facts at build time that monitoring and reach read without re-reading the registry.
     people = models.PositiveSmallIntegerField(default=0)
     head_sex = models.CharField(max_length=1, blank=True)
-    site = models.ForeignKey(Site, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    site = models.ForeignKey(
+        Site, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     admin_unit = models.ForeignKey(
         AdminUnit, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -223,7 +227,9 @@ class Distribution(models.Model):
     programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="distributions")
     list = models.ForeignKey(DistributionList, on_delete=models.PROTECT, related_name="+")
     cycle = models.PositiveSmallIntegerField(default=1)
-    site = models.ForeignKey(Site, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    site = models.ForeignKey(
+        Site, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     admin_unit = models.ForeignKey(
         AdminUnit, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -378,9 +384,7 @@ class MonitoringSample(models.Model):
     strata (sex of the head) in proportion, drawn at random from ``seed``."""
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    distribution = models.ForeignKey(
-        Distribution, on_delete=models.PROTECT, related_name="samples"
-    )
+    distribution = models.ForeignKey(Distribution, on_delete=models.PROTECT, related_name="samples")
     confidence = models.DecimalField(max_digits=4, decimal_places=3)  # 0.950
     margin = models.DecimalField(max_digits=4, decimal_places=3)  # 0.050
     size = models.PositiveIntegerField()
