@@ -22,7 +22,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -31,6 +30,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from nahrain.assistance import codelists
 from nahrain.assistance.models import (
     SERVED,
     Distribution,
@@ -43,14 +43,12 @@ from nahrain.assistance.models import (
     ProgrammeStatus,
     Receipt,
 )
-from nahrain.core.codelists import CodeLists
 from nahrain.core.services import audit_record
 from nahrain.geo.models import AdminUnit
 from nahrain.sites.models import Site
 
 log = logging.getLogger(__name__)
 
-LISTS = CodeLists(Path(__file__).resolve().parent / "data" / "codelists.json")
 # What a recorder may give: the served outcomes at a distribution. "paid" comes from the
 # payment provider's report alone (``payments``).
 AT_DISTRIBUTION = (Outcome.RECEIVED, Outcome.PROXY, Outcome.ABSENT, Outcome.REFUSED)
@@ -126,7 +124,7 @@ def beyond_entitlement(given: Mapping[str, Any], entitlement: Mapping[str, Any])
 
 def _stock(document: Mapping[str, Any] | None, what: str) -> dict[str, int]:
     """A stock ({item: quantity}) of known items and whole quantities of 0 or more."""
-    known = set(LISTS.codes("items"))
+    known = set(codelists.codes("items"))
     out: dict[str, int] = {}
     for item, quantity in (document or {}).items():
         if item not in known:
