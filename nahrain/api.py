@@ -128,6 +128,7 @@ def not_found(request: HttpRequest, exc: Http404) -> Any:
 
 
 def _routers() -> None:
+    from nahrain.assistance.api import router as assistance_router
     from nahrain.collect.api import router as collect_router
     from nahrain.core.api import router as core_router
     from nahrain.displacement.api import router as dtm_router
@@ -153,6 +154,7 @@ def _routers() -> None:
     api.add_router("/referrals/", referrals_router)
     api.add_router("/cases/", cases_router)
     api.add_router("/health/", health_router)
+    api.add_router("/assistance/", assistance_router)
 
 
 _routers()

@@ -17,6 +17,7 @@ urlpatterns = [
     # The service directory (services/), referrals (referrals/) and cases (cases/).
     path("", include("nahrain.referrals.urls")),
     path("health/", include("nahrain.health.urls")),
+    path("assistance/", include("nahrain.assistance.urls")),
     path("intake/", include("nahrain.intake.urls")),
     path("openrosa/", include("nahrain.collect.openrosa_urls")),
     path("collect/", include("nahrain.collect.urls")),

@@ -53,6 +53,10 @@ A decision is made of a small vocabulary of grants, combined with ``|``:
   send a health facility's reports)
 - ``SURVEILLANCE``: a surveillance officer of the object's Directorate of Health
   (``Target.directorate_id``: who read its facilities' reports and work their alerts)
+- ``ASSISTANCE``: an assistance officer of the object's organisation (who read and change its
+  distribution lists, distributions, payments and monitoring: personal data)
+- ``ANY_ASSISTANCE``: an assistance officer of any organisation (the assistance pages that work
+  in the user's own organisation)
 - ``COLLECTOR``: a data-collector account of the object's organisation (ODK Collect's own
   credentials; no persona is one, so every persona is refused)
 - ``NOBODY``: the method is not allowed (405)
@@ -129,6 +133,8 @@ CASE_WORKER = Grant(frozenset({"CASE_WORKER"}))
 RECEIVER = Grant(frozenset({"RECEIVER"}))
 REPORTER = Grant(frozenset({"REPORTER"}))
 SURVEILLANCE = Grant(frozenset({"SURVEILLANCE"}))
+ASSISTANCE = Grant(frozenset({"ASSISTANCE"}))
+ANY_ASSISTANCE = Grant(frozenset({"ANY_ASSISTANCE"}))
 NOBODY = Grant(frozenset())
 
 LOGIN = "login"  # a redirect to the sign-in page
@@ -181,6 +187,7 @@ REGISTRY_ROLES = frozenset({"registration_officer", "site_manager"})
 CASE_ROLES = frozenset({"case_worker", "gbv_case_worker", "mhpss_worker"})
 REFERRING_ROLES = CASE_ROLES | REGISTRY_ROLES
 REPORTING_ROLES = frozenset({"data_entry", "information_manager"})
+ASSISTANCE_ROLE = "assistance_officer"
 
 
 def granted(grant: Grant, who: Who, target: Target) -> bool:
@@ -234,6 +241,11 @@ def granted(grant: Grant, who: Who, target: Target) -> bool:
         or ("ASSIGNED" in atoms and any(u.pk == who.user.pk for u in target.assigned))
         or ("CASE_WORKER" in atoms and "case_worker" in roles)
         or ("REPORTER" in atoms and bool(roles & REPORTING_ROLES))
+        or ("ASSISTANCE" in atoms and ASSISTANCE_ROLE in roles)
+        or (
+            "ANY_ASSISTANCE" in atoms
+            and any(ASSISTANCE_ROLE in r for r in who.roles_by_organisation.values())
+        )
         or (
             "SURVEILLANCE" in atoms
             and "surveillance_officer"
