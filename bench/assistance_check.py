@@ -1230,7 +1230,11 @@ def bench(args: argparse.Namespace) -> dict[str, Any]:
         "versions": run.database_versions(),
     }
     say(f"{result['machine']}, {result['versions']}")
-    if not args.reuse_database:
+    if args.reuse_database:
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+    else:
         result["world"] = world(args)
     if args.generate_only:
         return result
