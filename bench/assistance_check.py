@@ -30,15 +30,21 @@ SQLite file) and data folder, migrated, with the Iraq gazetteer. Written set-bas
   8% absent, 2% refused; cash: 95% paid, 5% absent; one served receipt in 500 followed by a
   late duplicate, kept unserved).
 
-Then IOM's winter NFI top-up (``CHECKED``, rules in ``RULES``) gets a draft list of
-``--list-households`` of IOM's households (entries copied as an import leaves them before its
-check), and, each by ``time.perf_counter``, commit included:
+Then IOM's winter NFI top-up (``CHECKED_CODE``, rules in ``RULES``: two ``served_recently``
+rules and a ``not_with``) gets an approved first list of a twentieth of IOM's households and a
+draft list of ``--list-households`` of IOM's households, departed ones among them (entries
+copied as an import leaves them before its check), and, each by ``time.perf_counter``, commit
+included:
 
 a. ``services.list_check`` of that list (IOM's assistance officer), whole;
-b. the hand-written SQL of the same joins (``BASELINE``): the same exclusions found by one
-   statement each and written to the entries, then the counts; run on a copy of the list;
-c. ``services.list_build`` of the same programme from the registry by its rules (every IOM
-   household is eligible: a list of about as many households), whole, with its check.
+b. the hand-written SQL of the same joins (``baseline``) on a copy of the list: the entries'
+   facts read again from the registry, then each rule in the check's order as one UPDATE of the
+   entries still included, with the facts of its words (the duplicates on the list: the pairs
+   by one SELECT, the earlier household kept in list order as the check keeps it, the later
+   ones written), then the list's counts. It stops at the first rule that excludes an entry;
+   the check also records the others (``exclusion["also"]``): more work than this;
+c. ``services.list_build`` of the same programme from the registry by its rules (every active
+   IOM household is eligible), whole, with its check.
 
 Both lists' exclusions are counted by rule, and the run fails unless (a) and (b) exclude the
 same households for the same rules. Done when (a) takes at most 60 s. Results go to the JSON
