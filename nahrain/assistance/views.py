@@ -16,20 +16,11 @@ from django.core.paginator import Paginator
 from django.db.models import Count, QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from nahrain.assistance import (
-    access,
-    distributions,
-    exclusions,
-    monitoring,
-    services,
-)
-from nahrain.assistance import (
-    reach as reach_figures,
-)
+from nahrain.assistance import access, distributions, exclusions, monitoring, services, sheets
+from nahrain.assistance import reach as reach_figures
 from nahrain.assistance.forms import (
     CloseForm,
     DistributionForm,
@@ -373,8 +364,8 @@ def distribution_sheet(
 ) -> HttpResponse:
     """The printable list: every household with its token and QR code, a line to sign."""
     found = access.access_distribution_by_uid(request.user, distribution_uid)
-    sheet = distributions.distribution_sheet(found)
-    _read(request, "distribution", found, found.programme, sheet=True)
+    # Audited where it is read (sheets.distribution_sheet).
+    sheet = sheets.distribution_sheet(user=request.user, distribution=found)
     return render(
         request,
         "assistance/distribution_sheet.html",
@@ -405,7 +396,7 @@ def distribution_record(
                     token=data["token"],
                     outcome=data["outcome"],
                     key=data["key"],
-                    recorded_at=timezone.now(),
+                    recorded_at=data["at"],
                     proxy_name=data["proxy_name"],
                     proxy_relation=data["proxy_relation"],
                 ),

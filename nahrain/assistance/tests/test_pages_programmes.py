@@ -150,7 +150,9 @@ def test_other_members_read_the_programme_and_nobody_else_does(
     # layla, IOM's information manager, writes programmes but reads no list.
     layla = personas.layla.client()
     assert layla.get(f"/assistance/programmes/{programme.uid}/rules/").status_code == 200
-    assert "Build a list" not in layla.get(f"/assistance/programmes/{programme.uid}/").content.decode()
+    assert (
+        "Build a list" not in layla.get(f"/assistance/programmes/{programme.uid}/").content.decode()
+    )
     for persona in (personas.ahmed, personas.root, personas.shilan):
         assert persona.client().get(f"/assistance/programmes/{programme.uid}/").status_code == 404
     listing = visible_text(personas.ahmed.client().get("/assistance/").content.decode())
@@ -162,11 +164,7 @@ def test_the_rules_form_reads_back_the_document_it_writes(db: None) -> None:
     assert form.is_valid(), form.errors
     document = form.document(currency="USD")
     again = RulesForm(
-        {
-            k: v
-            for k, v in RulesForm.initial_for(document, RULES["source"]).items()
-            if v is not None
-        }
+        {k: v for k, v in RulesForm.initial_for(document, RULES["source"]).items() if v is not None}
     )
     assert again.is_valid(), again.errors
     assert again.document(currency="USD") == document
