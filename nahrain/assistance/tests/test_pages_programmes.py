@@ -94,8 +94,8 @@ def test_an_assistance_officer_adds_a_programme_and_writes_its_rules_on_the_form
     assert page.status_code == 200
     assert "no-store" in page["Cache-Control"]  # an officer's page lists the lists
     text = visible_text(page.content.decode())
-    assert "Households of 1 to 5 people get NFI kit \u00d7 1." in text
-    assert "Households of 6 people or more get NFI kit \u00d7 2." in text
+    assert "Households of 1 to 5 people get 1 NFI kit." in text
+    assert "Households of 6 people or more get 2 NFI kit." in text
     assert (
         "Not for a household that received Seasonal NFI top-up, NFI kit in the last 90 days."
         in text
