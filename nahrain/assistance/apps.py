@@ -7,7 +7,9 @@ class AssistanceConfig(AppConfig):
     verbose_name = "Assistance programmes, distribution lists, distributions and monitoring"
 
     def ready(self) -> None:
-        # The post-distribution monitoring survey is a field form served by ``collect``.
-        from nahrain.assistance.fieldforms import register_handlers
+        # The distribution field form and the post-distribution monitoring survey are served
+        # by ``collect``.
+        from nahrain.assistance import distribution_form, fieldforms
 
-        register_handlers()
+        distribution_form.register_handlers()
+        fieldforms.register_handlers()

@@ -21,6 +21,8 @@
 - ``nadia`` (a fixture of her own, so that the others' member lists stay as they are): IOM's
   organisation admin who is also one of its information managers (second factor required), the
   target in the security findings' tests and the matrix's half-signed-in persona
+- ``salam`` and ``huda`` (fixtures of their own): IOM assistance officers; a list one of them
+  builds is approved by the other
 
 Admins have a confirmed authenticator (``totp_code`` gives its codes); ``client()`` is a session
 that has given its second factor, ``password_only_client()`` one that has not.
@@ -188,3 +190,13 @@ def duhok_directorate() -> Organisation:
 @pytest.fixture
 def faris(personas: Personas) -> Persona:
     return _person("faris", duhok_directorate(), Role.SURVEILLANCE_OFFICER)
+
+
+@pytest.fixture
+def salam(personas: Personas) -> Persona:
+    return _person("salam", personas.iom, Role.ASSISTANCE_OFFICER)
+
+
+@pytest.fixture
+def huda(personas: Personas) -> Persona:
+    return _person("huda", personas.iom, Role.ASSISTANCE_OFFICER)

@@ -7,328 +7,804 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('core', '0010_alter_membership_role'),
-        ('geo', '0004_alias_organisation'),
-        ('registry', '0004_event_key'),
-        ('sites', '0003_site_counts_by_registration'),
+        ("core", "0010_alter_membership_role"),
+        ("geo", "0004_alias_organisation"),
+        ("registry", "0004_event_key"),
+        ("sites", "0003_site_counts_by_registration"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DistributionList',
+            name="DistributionList",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('version', models.PositiveIntegerField()),
-                ('source', models.CharField(max_length=8)),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('checked', 'Checked'), ('approved', 'Approved'), ('superseded', 'Replaced by a newer version'), ('discarded', 'Discarded')], default='draft', max_length=10)),
-                ('built_at', models.DateTimeField(auto_now_add=True)),
-                ('checked_at', models.DateTimeField(blank=True, null=True)),
-                ('approved_at', models.DateTimeField(blank=True, null=True)),
-                ('households', models.PositiveIntegerField(default=0)),
-                ('people', models.PositiveIntegerField(default=0)),
-                ('excluded', models.PositiveIntegerField(default=0)),
-                ('approved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('built_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('supersedes', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='assistance.distributionlist')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("uid", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("version", models.PositiveIntegerField()),
+                ("source", models.CharField(max_length=8)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("checked", "Checked"),
+                            ("approved", "Approved"),
+                            ("superseded", "Replaced by a newer version"),
+                            ("discarded", "Discarded"),
+                        ],
+                        default="draft",
+                        max_length=10,
+                    ),
+                ),
+                ("built_at", models.DateTimeField(auto_now_add=True)),
+                ("checked_at", models.DateTimeField(blank=True, null=True)),
+                ("approved_at", models.DateTimeField(blank=True, null=True)),
+                ("households", models.PositiveIntegerField(default=0)),
+                ("people", models.PositiveIntegerField(default=0)),
+                ("excluded", models.PositiveIntegerField(default=0)),
+                (
+                    "approved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "built_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "supersedes",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="assistance.distributionlist",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['programme', '-version'],
+                "ordering": ["programme", "-version"],
             },
         ),
         migrations.CreateModel(
-            name='Distribution',
+            name="Distribution",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('cycle', models.PositiveSmallIntegerField(default=1)),
-                ('place', models.CharField(blank=True, max_length=200, verbose_name='distribution point')),
-                ('planned_on', models.DateField(verbose_name='day')),
-                ('team', models.CharField(blank=True, max_length=200, verbose_name='team')),
-                ('status', models.CharField(choices=[('planned', 'Planned'), ('open', 'Under way'), ('closed', 'Closed')], default='planned', max_length=8)),
-                ('stock', models.JSONField(blank=True, default=dict)),
-                ('returned', models.JSONField(blank=True, default=dict)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('admin_unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='geo.adminunit')),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('site', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='sites.site')),
-                ('list', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='assistance.distributionlist')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("uid", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("cycle", models.PositiveSmallIntegerField(default=1)),
+                (
+                    "place",
+                    models.CharField(blank=True, max_length=200, verbose_name="distribution point"),
+                ),
+                ("planned_on", models.DateField(verbose_name="day")),
+                ("team", models.CharField(blank=True, max_length=200, verbose_name="team")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("planned", "Planned"),
+                            ("open", "Under way"),
+                            ("closed", "Closed"),
+                        ],
+                        default="planned",
+                        max_length=8,
+                    ),
+                ),
+                ("stock", models.JSONField(blank=True, default=dict)),
+                ("returned", models.JSONField(blank=True, default=dict)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "admin_unit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="geo.adminunit",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "site",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="sites.site",
+                    ),
+                ),
+                (
+                    "list",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="assistance.distributionlist",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['programme', 'planned_on', 'pk'],
+                "ordering": ["programme", "planned_on", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='ListEntry',
+            name="ListEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('included', models.BooleanField(default=True)),
-                ('excluded_by', models.CharField(blank=True, max_length=30)),
-                ('exclusion', models.JSONField(blank=True, default=dict)),
-                ('entitlement', models.JSONField(blank=True, default=dict)),
-                ('token', models.CharField(max_length=12)),
-                ('people', models.PositiveSmallIntegerField(default=0)),
-                ('head_sex', models.CharField(blank=True, max_length=1)),
-                ('row', models.PositiveIntegerField(blank=True, null=True)),
-                ('admin_unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='geo.adminunit')),
-                ('household', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.household')),
-                ('list', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='entries', to='assistance.distributionlist')),
-                ('site', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='sites.site')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("included", models.BooleanField(default=True)),
+                ("excluded_by", models.CharField(blank=True, max_length=30)),
+                ("exclusion", models.JSONField(blank=True, default=dict)),
+                ("entitlement", models.JSONField(blank=True, default=dict)),
+                ("token", models.CharField(max_length=12)),
+                ("people", models.PositiveSmallIntegerField(default=0)),
+                ("head_sex", models.CharField(blank=True, max_length=1)),
+                ("row", models.PositiveIntegerField(blank=True, null=True)),
+                (
+                    "admin_unit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="geo.adminunit",
+                    ),
+                ),
+                (
+                    "household",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="registry.household",
+                    ),
+                ),
+                (
+                    "list",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="entries",
+                        to="assistance.distributionlist",
+                    ),
+                ),
+                (
+                    "site",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="sites.site",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['list', 'pk'],
+                "ordering": ["list", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='MonitoringSample',
+            name="MonitoringSample",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('confidence', models.DecimalField(decimal_places=3, max_digits=4)),
-                ('margin', models.DecimalField(decimal_places=3, max_digits=4)),
-                ('size', models.PositiveIntegerField()),
-                ('strata', models.JSONField(default=dict)),
-                ('seed', models.CharField(max_length=64)),
-                ('drawn_at', models.DateTimeField(auto_now_add=True)),
-                ('distribution', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='samples', to='assistance.distribution')),
-                ('drawn_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("uid", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("confidence", models.DecimalField(decimal_places=3, max_digits=4)),
+                ("margin", models.DecimalField(decimal_places=3, max_digits=4)),
+                ("size", models.PositiveIntegerField()),
+                ("strata", models.JSONField(default=dict)),
+                ("seed", models.CharField(max_length=64)),
+                ("drawn_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "distribution",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="samples",
+                        to="assistance.distribution",
+                    ),
+                ),
+                (
+                    "drawn_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['distribution', '-drawn_at'],
+                "ordering": ["distribution", "-drawn_at"],
             },
         ),
         migrations.CreateModel(
-            name='Programme',
+            name="Programme",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('code', models.CharField(max_length=40, verbose_name='programme code')),
-                ('name_en', models.CharField(max_length=200, verbose_name='name (English)')),
-                ('name_ar', models.CharField(blank=True, max_length=200, verbose_name='name (Arabic)')),
-                ('name_ckb', models.CharField(blank=True, max_length=200, verbose_name='name (Kurdish)')),
-                ('kind', models.CharField(max_length=30, verbose_name='assistance')),
-                ('modality', models.CharField(max_length=12, verbose_name='modality')),
-                ('cluster', models.CharField(max_length=20, verbose_name='cluster')),
-                ('hrp_project', models.CharField(blank=True, max_length=40, verbose_name='HRP project code')),
-                ('cycles', models.PositiveSmallIntegerField(default=1, verbose_name='cycles')),
-                ('cycle_days', models.PositiveSmallIntegerField(default=0, verbose_name='days between cycles')),
-                ('currency', models.CharField(default='USD', max_length=3, verbose_name='currency')),
-                ('budget', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='budget')),
-                ('target_households', models.PositiveIntegerField(blank=True, null=True, verbose_name='target households')),
-                ('target_people', models.JSONField(blank=True, default=dict)),
-                ('starts_on', models.DateField(verbose_name='starts on')),
-                ('ends_on', models.DateField(blank=True, null=True, verbose_name='ends on')),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('active', 'Running'), ('closed', 'Closed')], default='draft', max_length=8)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='assistance_programmes', to='core.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("uid", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("code", models.CharField(max_length=40, verbose_name="programme code")),
+                ("name_en", models.CharField(max_length=200, verbose_name="name (English)")),
+                (
+                    "name_ar",
+                    models.CharField(blank=True, max_length=200, verbose_name="name (Arabic)"),
+                ),
+                (
+                    "name_ckb",
+                    models.CharField(blank=True, max_length=200, verbose_name="name (Kurdish)"),
+                ),
+                ("kind", models.CharField(max_length=30, verbose_name="assistance")),
+                ("modality", models.CharField(max_length=12, verbose_name="modality")),
+                ("cluster", models.CharField(max_length=20, verbose_name="cluster")),
+                (
+                    "hrp_project",
+                    models.CharField(blank=True, max_length=40, verbose_name="HRP project code"),
+                ),
+                ("cycles", models.PositiveSmallIntegerField(default=1, verbose_name="cycles")),
+                (
+                    "cycle_days",
+                    models.PositiveSmallIntegerField(default=0, verbose_name="days between cycles"),
+                ),
+                (
+                    "currency",
+                    models.CharField(default="USD", max_length=3, verbose_name="currency"),
+                ),
+                (
+                    "budget",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=14,
+                        null=True,
+                        verbose_name="budget",
+                    ),
+                ),
+                (
+                    "target_households",
+                    models.PositiveIntegerField(
+                        blank=True, null=True, verbose_name="target households"
+                    ),
+                ),
+                ("target_people", models.JSONField(blank=True, default=dict)),
+                ("starts_on", models.DateField(verbose_name="starts on")),
+                ("ends_on", models.DateField(blank=True, null=True, verbose_name="ends on")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("active", "Running"), ("closed", "Closed")],
+                        default="draft",
+                        max_length=8,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="assistance_programmes",
+                        to="core.organisation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['organisation', 'code'],
+                "ordering": ["organisation", "code"],
             },
         ),
         migrations.CreateModel(
-            name='PaymentBatch',
+            name="PaymentBatch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('cycle', models.PositiveSmallIntegerField()),
-                ('provider', models.CharField(max_length=30)),
-                ('exported_at', models.DateTimeField(auto_now_add=True)),
-                ('reconciled_at', models.DateTimeField(blank=True, null=True)),
-                ('exported_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('list', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='assistance.distributionlist')),
-                ('programme', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='assistance.programme')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("uid", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("cycle", models.PositiveSmallIntegerField()),
+                ("provider", models.CharField(max_length=30)),
+                ("exported_at", models.DateTimeField(auto_now_add=True)),
+                ("reconciled_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "exported_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "list",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="assistance.distributionlist",
+                    ),
+                ),
+                (
+                    "programme",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="assistance.programme",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['programme', 'cycle', 'pk'],
+                "ordering": ["programme", "cycle", "pk"],
             },
         ),
         migrations.AddField(
-            model_name='distributionlist',
-            name='programme',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='lists', to='assistance.programme'),
+            model_name="distributionlist",
+            name="programme",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="lists",
+                to="assistance.programme",
+            ),
         ),
         migrations.AddField(
-            model_name='distribution',
-            name='programme',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='distributions', to='assistance.programme'),
+            model_name="distribution",
+            name="programme",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="distributions",
+                to="assistance.programme",
+            ),
         ),
         migrations.CreateModel(
-            name='ReachFigure',
+            name="ReachFigure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('households', models.PositiveIntegerField(default=0)),
-                ('people', models.PositiveIntegerField(default=0)),
-                ('f_0_17', models.PositiveIntegerField(default=0)),
-                ('m_0_17', models.PositiveIntegerField(default=0)),
-                ('f_18_59', models.PositiveIntegerField(default=0)),
-                ('m_18_59', models.PositiveIntegerField(default=0)),
-                ('f_60', models.PositiveIntegerField(default=0)),
-                ('m_60', models.PositiveIntegerField(default=0)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('admin_unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='geo.adminunit')),
-                ('programme', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reach', to='assistance.programme')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("households", models.PositiveIntegerField(default=0)),
+                ("people", models.PositiveIntegerField(default=0)),
+                ("f_0_17", models.PositiveIntegerField(default=0)),
+                ("m_0_17", models.PositiveIntegerField(default=0)),
+                ("f_18_59", models.PositiveIntegerField(default=0)),
+                ("m_18_59", models.PositiveIntegerField(default=0)),
+                ("f_60", models.PositiveIntegerField(default=0)),
+                ("m_60", models.PositiveIntegerField(default=0)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "admin_unit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="geo.adminunit",
+                    ),
+                ),
+                (
+                    "programme",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reach",
+                        to="assistance.programme",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['programme', 'admin_unit'],
+                "ordering": ["programme", "admin_unit"],
             },
         ),
         migrations.CreateModel(
-            name='Receipt',
+            name="Receipt",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('cycle', models.PositiveSmallIntegerField()),
-                ('outcome', models.CharField(choices=[('received', 'Received'), ('proxy', 'Collected by a proxy'), ('paid', 'Paid'), ('absent', 'Absent'), ('refused', 'Refused')], max_length=10)),
-                ('served', models.BooleanField(default=False)),
-                ('proxy_name', models.CharField(blank=True, max_length=200, verbose_name="proxy's name")),
-                ('proxy_relation', models.CharField(blank=True, max_length=60, verbose_name="proxy's relationship")),
-                ('given', models.JSONField(blank=True, default=dict)),
-                ('recorded_at', models.DateTimeField()),
-                ('synced_at', models.DateTimeField(auto_now_add=True)),
-                ('key', models.CharField(max_length=120)),
-                ('distribution', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='receipts', to='assistance.distribution')),
-                ('duplicate_of', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='assistance.receipt')),
-                ('entry', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='receipts', to='assistance.listentry')),
-                ('household', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.household')),
-                ('programme', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='assistance.programme')),
-                ('recorded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("uid", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("cycle", models.PositiveSmallIntegerField()),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("received", "Received"),
+                            ("proxy", "Collected by a proxy"),
+                            ("paid", "Paid"),
+                            ("absent", "Absent"),
+                            ("refused", "Refused"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("served", models.BooleanField(default=False)),
+                (
+                    "proxy_name",
+                    models.CharField(blank=True, max_length=200, verbose_name="proxy's name"),
+                ),
+                (
+                    "proxy_relation",
+                    models.CharField(
+                        blank=True, max_length=60, verbose_name="proxy's relationship"
+                    ),
+                ),
+                ("given", models.JSONField(blank=True, default=dict)),
+                ("recorded_at", models.DateTimeField()),
+                ("synced_at", models.DateTimeField(auto_now_add=True)),
+                ("key", models.CharField(max_length=120)),
+                (
+                    "distribution",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="receipts",
+                        to="assistance.distribution",
+                    ),
+                ),
+                (
+                    "duplicate_of",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="assistance.receipt",
+                    ),
+                ),
+                (
+                    "entry",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="receipts",
+                        to="assistance.listentry",
+                    ),
+                ),
+                (
+                    "household",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="registry.household",
+                    ),
+                ),
+                (
+                    "programme",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="assistance.programme",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['programme', 'cycle', 'pk'],
+                "ordering": ["programme", "cycle", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Payment',
+            name="Payment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=12)),
-                ('currency', models.CharField(max_length=3)),
-                ('reference', models.CharField(max_length=24, unique=True)),
-                ('status', models.CharField(choices=[('pending', 'Sent to the provider'), ('paid', 'Paid'), ('failed', 'Failed'), ('returned', 'Returned')], default='pending', max_length=8)),
-                ('provider_reference', models.CharField(blank=True, max_length=60)),
-                ('reason', models.CharField(blank=True, max_length=200)),
-                ('reconciled_at', models.DateTimeField(blank=True, null=True)),
-                ('entry', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='assistance.listentry')),
-                ('batch', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='payments', to='assistance.paymentbatch')),
-                ('receipt', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='payment', to='assistance.receipt')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("amount", models.DecimalField(decimal_places=2, max_digits=12)),
+                ("currency", models.CharField(max_length=3)),
+                ("reference", models.CharField(max_length=24, unique=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Sent to the provider"),
+                            ("paid", "Paid"),
+                            ("failed", "Failed"),
+                            ("returned", "Returned"),
+                        ],
+                        default="pending",
+                        max_length=8,
+                    ),
+                ),
+                ("provider_reference", models.CharField(blank=True, max_length=60)),
+                ("reason", models.CharField(blank=True, max_length=200)),
+                ("reconciled_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "entry",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="assistance.listentry",
+                    ),
+                ),
+                (
+                    "batch",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="payments",
+                        to="assistance.paymentbatch",
+                    ),
+                ),
+                (
+                    "receipt",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="payment",
+                        to="assistance.receipt",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['batch', 'pk'],
+                "ordering": ["batch", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Rules',
+            name="Rules",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField()),
-                ('document', models.JSONField()),
-                ('source', models.CharField(blank=True, max_length=300, verbose_name='source')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('programme', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rules', to='assistance.programme')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField()),
+                ("document", models.JSONField()),
+                ("source", models.CharField(blank=True, max_length=300, verbose_name="source")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "programme",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="rules",
+                        to="assistance.programme",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['programme', '-version'],
+                "ordering": ["programme", "-version"],
             },
         ),
         migrations.AddField(
-            model_name='distributionlist',
-            name='rules',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='assistance.rules'),
+            model_name="distributionlist",
+            name="rules",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="+", to="assistance.rules"
+            ),
         ),
         migrations.CreateModel(
-            name='SampledHousehold',
+            name="SampledHousehold",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('stratum', models.CharField(max_length=1)),
-                ('reserve', models.BooleanField(default=False)),
-                ('position', models.PositiveIntegerField()),
-                ('receipt', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='assistance.receipt')),
-                ('sample', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='members', to='assistance.monitoringsample')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("stratum", models.CharField(max_length=1)),
+                ("reserve", models.BooleanField(default=False)),
+                ("position", models.PositiveIntegerField()),
+                (
+                    "receipt",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="assistance.receipt",
+                    ),
+                ),
+                (
+                    "sample",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="members",
+                        to="assistance.monitoringsample",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['sample', 'position'],
+                "ordering": ["sample", "position"],
             },
         ),
         migrations.CreateModel(
-            name='MonitoringAnswer',
+            name="MonitoringAnswer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('answers', models.JSONField()),
-                ('interviewed_on', models.DateField()),
-                ('key', models.CharField(max_length=120, unique=True)),
-                ('received_at', models.DateTimeField(auto_now_add=True)),
-                ('recorded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('sampled', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='answer', to='assistance.sampledhousehold')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("answers", models.JSONField()),
+                ("interviewed_on", models.DateField()),
+                ("key", models.CharField(max_length=120, unique=True)),
+                ("received_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "sampled",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="answer",
+                        to="assistance.sampledhousehold",
+                    ),
+                ),
             ],
         ),
         migrations.AddConstraint(
-            model_name='listentry',
-            constraint=models.UniqueConstraint(fields=('list', 'household'), name='entry_once_per_list'),
+            model_name="listentry",
+            constraint=models.UniqueConstraint(
+                fields=("list", "household"), name="entry_once_per_list"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='listentry',
-            constraint=models.UniqueConstraint(fields=('list', 'token'), name='entry_token'),
+            model_name="listentry",
+            constraint=models.UniqueConstraint(fields=("list", "token"), name="entry_token"),
         ),
         migrations.AddConstraint(
-            model_name='programme',
-            constraint=models.UniqueConstraint(fields=('organisation', 'code'), name='programme_code'),
+            model_name="programme",
+            constraint=models.UniqueConstraint(
+                fields=("organisation", "code"), name="programme_code"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='programme',
-            constraint=models.CheckConstraint(condition=models.Q(('cycles__gte', 1)), name='programme_cycles'),
+            model_name="programme",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("cycles__gte", 1)), name="programme_cycles"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='reachfigure',
-            constraint=models.UniqueConstraint(fields=('programme', 'admin_unit'), name='reach_once'),
+            model_name="reachfigure",
+            constraint=models.UniqueConstraint(
+                fields=("programme", "admin_unit"), name="reach_once"
+            ),
         ),
         migrations.AddIndex(
-            model_name='receipt',
-            index=models.Index(fields=['household', 'served'], name='assistance__househo_000cb9_idx'),
+            model_name="receipt",
+            index=models.Index(
+                fields=["household", "served"], name="assistance__househo_000cb9_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='receipt',
-            constraint=models.UniqueConstraint(condition=models.Q(('served', True)), fields=('programme', 'cycle', 'household'), name='receipt_served_once'),
+            model_name="receipt",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("served", True)),
+                fields=("programme", "cycle", "household"),
+                name="receipt_served_once",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='receipt',
-            constraint=models.UniqueConstraint(fields=('programme', 'key'), name='receipt_key'),
+            model_name="receipt",
+            constraint=models.UniqueConstraint(fields=("programme", "key"), name="receipt_key"),
         ),
         migrations.AddConstraint(
-            model_name='receipt',
-            constraint=models.CheckConstraint(condition=models.Q(('served', False), ('outcome__in', ['received', 'proxy', 'paid']), _connector='OR'), name='receipt_served_outcome'),
+            model_name="receipt",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("served", False),
+                    ("outcome__in", ["received", "proxy", "paid"]),
+                    _connector="OR",
+                ),
+                name="receipt_served_outcome",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='receipt',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('outcome', 'proxy'), _negated=True), models.Q(('proxy_name', ''), _negated=True), _connector='OR'), name='receipt_proxy_named'),
+            model_name="receipt",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("outcome", "proxy"), _negated=True),
+                    models.Q(("proxy_name", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="receipt_proxy_named",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='payment',
-            constraint=models.UniqueConstraint(fields=('batch', 'entry'), name='payment_once_per_batch'),
+            model_name="payment",
+            constraint=models.UniqueConstraint(
+                fields=("batch", "entry"), name="payment_once_per_batch"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='rules',
-            constraint=models.UniqueConstraint(fields=('programme', 'version'), name='rules_version'),
+            model_name="rules",
+            constraint=models.UniqueConstraint(
+                fields=("programme", "version"), name="rules_version"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='distributionlist',
-            constraint=models.UniqueConstraint(fields=('programme', 'version'), name='list_version'),
+            model_name="distributionlist",
+            constraint=models.UniqueConstraint(
+                fields=("programme", "version"), name="list_version"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='distributionlist',
-            constraint=models.CheckConstraint(condition=models.Q(('approved_by__isnull', True), models.Q(('approved_by', models.F('built_by')), _negated=True), _connector='OR'), name='list_approved_by_another'),
+            model_name="distributionlist",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("approved_by__isnull", True),
+                    models.Q(("approved_by", models.F("built_by")), _negated=True),
+                    _connector="OR",
+                ),
+                name="list_approved_by_another",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='sampledhousehold',
-            constraint=models.UniqueConstraint(fields=('sample', 'receipt'), name='sampled_once'),
+            model_name="sampledhousehold",
+            constraint=models.UniqueConstraint(fields=("sample", "receipt"), name="sampled_once"),
         ),
     ]

@@ -1,0 +1,615 @@
+"""Distributions and what happened to each household there (docs/ASSISTANCE.md).
+
+A distribution serves one cycle of an approved list at a place on a day. Each recording of a
+household (``receipt_record``) comes from the distribution's page, from the field form a
+monitor fills offline, or, for cash, from the payment provider's report; the same recording sent
+again (the same ``key``: the form's instance id, the page's form key, the payment's reference)
+records once.
+
+A household is served at most once per programme and cycle. The database holds that rule
+(``receipt_served_once``, a partial unique index), not a read before the write: two teams
+syncing late at the same moment both try to write a served receipt, the index lets one in, and
+the other is kept as a recording that did not serve (``duplicate_of`` the served one), so that
+the item it may have handed out shows in the reconciliation. A recording that does not serve
+(absent, refused) never touches what was served; a later "received" after an "absent" serves.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from nahrain.assistance import access, codelists
+from nahrain.assistance.models import (
+    SERVED,
+    Distribution,
+    DistributionList,
+    DistributionStatus,
+    ListEntry,
+    ListStatus,
+    Outcome,
+    Programme,
+    ProgrammeStatus,
+    Receipt,
+)
+from nahrain.core.services import audit_record
+from nahrain.geo.models import AdminUnit
+from nahrain.sites.models import Site
+
+log = logging.getLogger(__name__)
+
+# What a recorder may give: the served outcomes at a distribution. "paid" comes from the
+# payment provider's report alone (``payments``).
+AT_DISTRIBUTION = (Outcome.RECEIVED, Outcome.PROXY, Outcome.ABSENT, Outcome.REFUSED)
+
+
+def _officer(actor: User | None, programme: Programme) -> None:
+    """Distributions and what they record are personal data of the programme's organisation:
+    its assistance officers alone work on them."""
+    if actor is None or not access.runs_assistance(actor, programme.organisation):
+        raise PermissionDenied("Only the organisation's assistance officers record its assistance.")
+
+
+# --- entitlements -----------------------------------------------------------------------------
+
+
+def _amount(value: Any) -> Decimal:
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation as bad:
+        raise ValidationError(_("%(value)r is not an amount.") % {"value": value}) from bad
+    if not amount.is_finite() or amount < 0:
+        raise ValidationError(_("%(value)r is not an amount.") % {"value": value})
+    return amount.quantize(Decimal("0.01"))
+
+
+def _items(document: Mapping[str, Any]) -> dict[str, int]:
+    """An entitlement's or a recording's items as {item: quantity} (an item named twice adds)."""
+    counted: Counter[str] = Counter()
+    for line in document.get("items", []) or []:
+        try:
+            quantity = int(line.get("quantity", 0))
+        except (TypeError, ValueError) as bad:
+            raise ValidationError(_("A quantity is not a whole number.")) from bad
+        if quantity < 0:
+            raise ValidationError(_("A quantity is below zero."))
+        counted[str(line.get("item", ""))] += quantity
+    return {item: n for item, n in counted.items() if n}
+
+
+def given_normal(document: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A recording's ``given`` in the one shape receipts keep: items sorted, amounts to the
+    cent, so that a resend compares equal to the first sending."""
+    if not document:
+        return {}
+    out: dict[str, Any] = {}
+    items = _items(document)
+    if items:
+        out["items"] = [{"item": i, "quantity": items[i]} for i in sorted(items)]
+    if document.get("amount") not in (None, ""):
+        out["amount"] = str(_amount(document["amount"]))
+        out["currency"] = str(document.get("currency", "") or "").upper()
+    return out
+
+
+def beyond_entitlement(given: Mapping[str, Any], entitlement: Mapping[str, Any]) -> str:
+    """What in ``given`` lies outside the entitlement, in words; empty when nothing does."""
+    entitled = _items(entitlement)
+    for item, quantity in _items(given).items():
+        if quantity > entitled.get(item, 0):
+            return _("%(quantity)s %(item)s given, %(entitled)s entitled") % {
+                "quantity": quantity,
+                "item": item,
+                "entitled": entitled.get(item, 0),
+            }
+    if given.get("amount") not in (None, ""):
+        if entitlement.get("amount") in (None, ""):
+            return _("an amount given where the entitlement is in kind")
+        if str(given.get("currency", "")).upper() != str(entitlement.get("currency", "")).upper():
+            return _("paid in %(given)s, entitled in %(entitled)s") % {
+                "given": given.get("currency", ""),
+                "entitled": entitlement.get("currency", ""),
+            }
+        if _amount(given["amount"]) > _amount(entitlement["amount"]):
+            return _("%(given)s given, %(entitled)s entitled") % {
+                "given": given["amount"],
+                "entitled": entitlement["amount"],
+            }
+    return ""
+
+
+def _stock(document: Mapping[str, Any] | None, what: str) -> dict[str, int]:
+    """A stock ({item: quantity}) of known items and whole quantities of 0 or more."""
+    known = set(codelists.codes("items"))
+    out: dict[str, int] = {}
+    for item, quantity in (document or {}).items():
+        if item not in known:
+            raise ValidationError(
+                {what: _("%(item)r is not an item of the list.") % {"item": item}}
+            )
+        if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 0:
+            raise ValidationError({what: _("A quantity is not a whole number of 0 or more.")})
+        out[item] = quantity
+    return out
+
+
+# --- distributions ----------------------------------------------------------------------------
+
+
+def _cycle_checked(programme: Programme, cycle: int) -> None:
+    if not 1 <= cycle <= programme.cycles:
+        raise ValidationError(
+            {
+                "cycle": _("The programme has cycles 1 to %(cycles)s; %(cycle)s is not one.")
+                % {"cycles": programme.cycles, "cycle": cycle}
+            }
+        )
+
+
+def _list_checked(programme: Programme, distribution_list: DistributionList) -> None:
+    if distribution_list.programme_id != programme.pk:
+        raise ValidationError({"list": _("The list is another programme's.")})
+    if distribution_list.status != ListStatus.APPROVED:
+        raise ValidationError(
+            {
+                "list": _("Only an approved list is distributed; this one is “%(status)s”.")
+                % {"status": distribution_list.get_status_display()}
+            }
+        )
+
+
+@transaction.atomic
+def distribution_create(
+    *,
+    actor: User | None,
+    programme: Programme,
+    distribution_list: DistributionList,
+    cycle: int,
+    planned_on: Any,
+    site: Site | None = None,
+    admin_unit: AdminUnit | None = None,
+    place: str = "",
+    team: str = "",
+    stock: Mapping[str, int] | None = None,
+) -> Distribution:
+    """Plan a distribution of one cycle of the programme's approved list."""
+    _officer(actor, programme)
+    if programme.status == ProgrammeStatus.CLOSED:
+        raise ValidationError(_("The programme is closed."))
+    _list_checked(programme, distribution_list)
+    _cycle_checked(programme, cycle)
+    distribution = Distribution(
+        programme=programme,
+        list=distribution_list,
+        cycle=cycle,
+        planned_on=planned_on,
+        site=site,
+        admin_unit=admin_unit if admin_unit is not None else (site.admin_unit if site else None),
+        place=place.strip(),
+        team=team.strip(),
+        stock=_stock(stock, "stock"),
+        created_by=actor,
+    )
+    distribution.full_clean()
+    distribution.save()
+    audit_record(
+        actor=actor,
+        action="assistance.distribution_create",
+        object_type="assistance.distribution",
+        object_id=distribution.uid,
+        organisation=programme.organisation,
+        detail={"list": str(distribution_list.uid), "cycle": cycle},
+    )
+    return distribution
+
+
+def _locked(actor: User | None, distribution: Distribution) -> Distribution:
+    locked = (
+        Distribution.objects.select_for_update()
+        .select_related("programme__organisation", "list")
+        .get(pk=distribution.pk)
+    )
+    _officer(actor, locked.programme)
+    return locked
+
+
+@transaction.atomic
+def distribution_open(*, actor: User | None, distribution: Distribution) -> Distribution:
+    """Start recording: the team is at the distribution point."""
+    locked = _locked(actor, distribution)
+    if locked.status != DistributionStatus.PLANNED:
+        raise ValidationError(_("Only a planned distribution is opened."))
+    _list_checked(locked.programme, locked.list)
+    locked.status = DistributionStatus.OPEN
+    locked.save(update_fields=["status"])
+    audit_record(
+        actor=actor,
+        action="assistance.distribution_open",
+        object_type="assistance.distribution",
+        object_id=locked.uid,
+        organisation=locked.programme.organisation,
+    )
+    return locked
+
+
+@transaction.atomic
+def distribution_close(
+    *, actor: User | None, distribution: Distribution, returned: Mapping[str, int]
+) -> Distribution:
+    """End the day with what came back to the warehouse. Recordings made on the day that sync
+    later are still taken: the reconciliation follows them."""
+    locked = _locked(actor, distribution)
+    if locked.status != DistributionStatus.OPEN:
+        raise ValidationError(_("Only a distribution under way is closed."))
+    locked.returned = _stock(returned, "returned")
+    for item, quantity in locked.returned.items():
+        if quantity > locked.stock.get(item, 0):
+            raise ValidationError(
+                {"returned": _("More %(item)s returned than brought.") % {"item": item}}
+            )
+    locked.status = DistributionStatus.CLOSED
+    locked.closed_at = timezone.now()
+    locked.save(update_fields=["status", "returned", "closed_at"])
+    audit_record(
+        actor=actor,
+        action="assistance.distribution_close",
+        object_type="assistance.distribution",
+        object_id=locked.uid,
+        organisation=locked.programme.organisation,
+    )
+    return locked
+
+
+# --- receipts ---------------------------------------------------------------------------------
+
+
+def _refuse(message: str, what: str = "entry") -> ValidationError:
+    return ValidationError({what: message})
+
+
+def _entry_of(distribution: Distribution, entry: ListEntry | None, token: str | None) -> ListEntry:
+    """The household's entry on the distribution's list, by itself or by its token."""
+    if entry is None and not (token or "").strip():
+        raise _refuse(_("Name the household by its entry or its token."))
+    found = ListEntry.objects.filter(list_id=distribution.list_id)
+    if entry is not None:
+        found = found.filter(pk=entry.pk)
+    else:
+        found = found.filter(token=(token or "").strip().upper())
+    one = found.select_related("household").first()
+    if one is None:
+        raise _refuse(_("The household is not on this distribution's list."), "token")
+    if not one.included:
+        raise _refuse(_("The household was excluded from the list; it is not served."))
+    return one
+
+
+@dataclass(frozen=True)
+class _Recording:
+    """One recording as asked, in the shape a receipt keeps it: two sendings compare equal
+    exactly when they record the same thing."""
+
+    distribution_id: int | None
+    entry_id: int
+    outcome: str
+    recorded_at: datetime
+    proxy_name: str
+    proxy_relation: str
+    given: dict[str, Any]
+
+    @classmethod
+    def of(cls, receipt: Receipt) -> _Recording:
+        return cls(
+            receipt.distribution_id,
+            receipt.entry_id,
+            receipt.outcome,
+            receipt.recorded_at,
+            receipt.proxy_name,
+            receipt.proxy_relation,
+            given_normal(receipt.given),
+        )
+
+
+def _resent(found: Receipt, asked: _Recording) -> Receipt:
+    """A key already used: the same recording sent again answers with the first receipt; the
+    key of another recording is a mistake the sender must hear about."""
+    if _Recording.of(found) != asked:
+        raise _refuse(
+            _("This key already records another recording; a new recording needs a new key."),
+            "key",
+        )
+    return found
+
+
+def _written(receipt: Receipt) -> bool:
+    """Insert the receipt inside a savepoint; false when a unique constraint refused it (the
+    transaction around it goes on)."""
+    try:
+        with transaction.atomic():
+            receipt.save(force_insert=True)
+    except IntegrityError:
+        receipt.pk = None
+        return False
+    return True
+
+
+def _reach_refresh(programme_id: int, admin_unit_id: int | None) -> None:
+    """Keep the programme's reach current once the receipt is committed."""
+    from nahrain.assistance import reach
+
+    reach.refresh(
+        programme_ids=[programme_id],
+        admin_unit_ids=[admin_unit_id] if admin_unit_id is not None else None,
+    )
+
+
+def _record(
+    *,
+    actor: User | None,
+    programme: Programme,
+    cycle: int,
+    entry: ListEntry,
+    distribution: Distribution | None,
+    outcome: str,
+    key: str,
+    recorded_at: datetime,
+    proxy_name: str = "",
+    proxy_relation: str = "",
+    given: Mapping[str, Any] | None = None,
+) -> Receipt:
+    """Write one recording (the one path for distributions and payments; see the module)."""
+    _officer(actor, programme)
+    key = key.strip()
+    if not key or len(key) > Receipt._meta.get_field("key").max_length:  # type: ignore[operator]
+        raise _refuse(_("A recording needs a key of 1 to 120 characters."), "key")
+    if outcome not in Outcome.values:
+        raise _refuse(_("%(outcome)r is not an outcome.") % {"outcome": outcome}, "outcome")
+    if timezone.is_naive(recorded_at):
+        raise _refuse(_("The time of the recording has no time zone."), "recorded_at")
+    serves = outcome in SERVED
+    proxy_name = proxy_name.strip() if outcome == Outcome.PROXY else ""
+    proxy_relation = proxy_relation.strip() if outcome == Outcome.PROXY else ""
+    if outcome == Outcome.PROXY and not proxy_name:
+        raise _refuse(_("Name the proxy who collected for the household."), "proxy_name")
+    if serves:
+        given_now = given_normal(entry.entitlement if given is None else given)
+    else:
+        given_now = given_normal(given)
+        if given_now:
+            raise _refuse(_("Nothing is handed out to an absent or refusing household."), "given")
+    asked = _Recording(
+        distribution.pk if distribution else None,
+        entry.pk,
+        outcome,
+        recorded_at,
+        proxy_name,
+        proxy_relation,
+        given_now,
+    )
+    found = Receipt.objects.filter(programme=programme, key=key).first()
+    if found is not None:
+        return _resent(found, asked)
+    _cycle_checked(programme, cycle)
+    beyond = beyond_entitlement(given_now, entry.entitlement)
+    if beyond:
+        raise _refuse(
+            _("Beyond the household's entitlement: %(beyond)s.") % {"beyond": beyond}, "given"
+        )
+    receipt = Receipt(
+        distribution=distribution,
+        programme=programme,
+        cycle=cycle,
+        entry=entry,
+        household_id=entry.household_id,
+        outcome=outcome,
+        served=serves,
+        proxy_name=proxy_name,
+        proxy_relation=proxy_relation,
+        given=given_now,
+        recorded_at=recorded_at,
+        recorded_by=actor,
+        key=key,
+    )
+    if not _written(receipt):
+        # Refused by a unique constraint: the key (the same recording sent twice at once) or,
+        # for a served outcome, the household's served receipt of the cycle that another
+        # recording committed first. Read after the refusal, both are committed and visible.
+        found = Receipt.objects.filter(programme=programme, key=key).first()
+        if found is not None:
+            return _resent(found, asked)
+        receipt.served = False
+        receipt.duplicate_of = Receipt.objects.get(
+            programme=programme, cycle=cycle, household_id=entry.household_id, served=True
+        )
+        if not _written(receipt):
+            found = Receipt.objects.get(programme=programme, key=key)
+            return _resent(found, asked)
+    audit_record(
+        actor=actor,
+        action="assistance.receipt_record",
+        object_type="assistance.receipt",
+        object_id=receipt.uid,
+        organisation=programme.organisation,
+        detail={
+            "distribution": str(distribution.uid) if distribution else "",
+            "outcome": outcome,
+            "served": receipt.served,
+            "duplicate": receipt.duplicate_of_id is not None,
+        },
+    )
+    if receipt.served:
+        admin_unit_id = entry.admin_unit_id or (
+            distribution.admin_unit_id if distribution else None
+        )
+        # Robust: the receipt is committed whatever the rollup does; a failed refresh is logged
+        # and made good by the next one, never reported to the recorder as a lost recording.
+        transaction.on_commit(lambda: _reach_refresh(programme.pk, admin_unit_id), robust=True)
+    return receipt
+
+
+@transaction.atomic
+def receipt_record(
+    *,
+    actor: User | None,
+    distribution: Distribution,
+    entry: ListEntry | None = None,
+    token: str | None = None,
+    outcome: str,
+    key: str,
+    recorded_at: datetime,
+    proxy_name: str = "",
+    proxy_relation: str = "",
+    given: Mapping[str, Any] | None = None,
+) -> Receipt:
+    """Record what happened to a household (by its entry or its token) at the distribution.
+
+    Idempotent by ``key``. Refused: a household not included on the distribution's list, a list
+    no longer approved (replaced by a newer version, or discarded), a distribution not yet
+    opened, a cycle outside the programme's, a proxy without a name, anything given beyond the
+    household's entitlement (``given`` defaults to the entitlement when the household is
+    served). A recording that would serve a household already served in the cycle is kept, not
+    served, with ``duplicate_of`` the served receipt."""
+    current = Distribution.objects.select_related("programme__organisation", "list").get(
+        pk=distribution.pk
+    )
+    if outcome not in AT_DISTRIBUTION:
+        raise _refuse(
+            _("“%(outcome)s” is not recorded at a distribution.") % {"outcome": outcome},
+            "outcome",
+        )
+    entry_found = _entry_of(current, entry, token)
+    found = Receipt.objects.filter(programme_id=current.programme_id, key=key.strip()).first()
+    if found is None:
+        # A resend is answered even once the list has changed; a new recording is not taken on
+        # a list that no longer stands.
+        if current.status == DistributionStatus.PLANNED:
+            raise _refuse(_("The distribution has not been opened."), "distribution")
+        if current.list.status != ListStatus.APPROVED:
+            raise _refuse(
+                _("The distribution's list is “%(status)s”: record on the approved list.")
+                % {"status": current.list.get_status_display()},
+                "list",
+            )
+    return _record(
+        actor=actor,
+        programme=current.programme,
+        cycle=current.cycle,
+        entry=entry_found,
+        distribution=current,
+        outcome=outcome,
+        key=key,
+        recorded_at=recorded_at,
+        proxy_name=proxy_name,
+        proxy_relation=proxy_relation,
+        given=given,
+    )
+
+
+# --- reconciliation ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    """What a distribution planned, what its recordings say happened, and what its stock says.
+
+    Households: ``planned`` (included on the list) = ``served`` (here) + ``served_elsewhere``
+    (in the same cycle, at another distribution or by payment) + ``absent`` + ``refused`` (the
+    last recording here, not served) + ``not_seen`` (no recording). ``duplicates`` counts the
+    recordings kept because the household was already served in the cycle. Items: ``handed_out``
+    to served households, ``handed_to_duplicates`` beside them, ``stock`` brought, ``returned``,
+    and ``unaccounted`` = stock - handed out (both) - returned (negative: more went out than
+    came)."""
+
+    planned: int
+    served: int
+    served_by_proxy: int
+    served_elsewhere: int
+    absent: int
+    refused: int
+    not_seen: int
+    duplicates: int
+    handed_out: dict[str, int]
+    handed_to_duplicates: dict[str, int]
+    stock: dict[str, int]
+    returned: dict[str, int]
+    unaccounted: dict[str, int]
+    paid: Decimal
+    currency: str
+
+
+def reconciliation(distribution: Distribution) -> Reconciliation:
+    included = ListEntry.objects.filter(list_id=distribution.list_id, included=True)
+    planned = set(included.values_list("household_id", flat=True))
+    here = list(Receipt.objects.filter(distribution=distribution).order_by("recorded_at", "pk"))
+    served_here = {r.household_id: r for r in here if r.served}
+    served_elsewhere = set(
+        Receipt.objects.filter(
+            programme_id=distribution.programme_id,
+            cycle=distribution.cycle,
+            served=True,
+            household_id__in=planned,
+        )
+        .exclude(distribution=distribution)
+        .values_list("household_id", flat=True)
+    )
+    last: dict[int, str] = {}
+    for receipt in here:
+        if not receipt.served and receipt.duplicate_of_id is None:
+            last[receipt.household_id] = receipt.outcome
+    absent = refused = 0
+    for household, outcome in last.items():
+        if household in served_here or household in served_elsewhere:
+            continue
+        absent += outcome == Outcome.ABSENT
+        refused += outcome == Outcome.REFUSED
+    handed: Counter[str] = Counter()
+    to_duplicates: Counter[str] = Counter()
+    paid = Decimal("0")
+    currency = distribution.programme.currency
+    duplicates = 0
+    for receipt in here:
+        if receipt.duplicate_of_id is not None:
+            duplicates += 1
+            to_duplicates.update(_items(receipt.given))
+        elif receipt.served:
+            handed.update(_items(receipt.given))
+            if receipt.given.get("amount"):
+                paid += _amount(receipt.given["amount"])
+                currency = receipt.given.get("currency") or currency
+    stock = dict(distribution.stock)
+    returned = dict(distribution.returned)
+    items = set(stock) | set(returned) | set(handed) | set(to_duplicates)
+    unaccounted = {
+        item: stock.get(item, 0) - handed[item] - to_duplicates[item] - returned.get(item, 0)
+        for item in sorted(items)
+    }
+    served_count = len(served_here.keys() & planned)
+    elsewhere = len(served_elsewhere - served_here.keys())
+    return Reconciliation(
+        planned=len(planned),
+        served=served_count,
+        served_by_proxy=sum(1 for r in served_here.values() if r.outcome == Outcome.PROXY),
+        served_elsewhere=elsewhere,
+        absent=absent,
+        refused=refused,
+        not_seen=len(planned) - served_count - elsewhere - absent - refused,
+        duplicates=duplicates,
+        handed_out=dict(sorted(handed.items())),
+        handed_to_duplicates=dict(sorted(to_duplicates.items())),
+        stock=stock,
+        returned=returned,
+        unaccounted=unaccounted,
+        paid=paid,
+        currency=currency,
+    )

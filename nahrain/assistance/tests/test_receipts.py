@@ -1,0 +1,275 @@
+"""Recording households at a distribution (``receipt_record``): served once per programme and
+cycle, a resend records once, proxies are named, an absent household served later, a late
+duplicate kept for the reconciliation, and the list states that refuse a recording."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from nahrain.assistance import distributions
+from nahrain.assistance.models import (
+    DistributionList,
+    ListStatus,
+    Outcome,
+    Receipt,
+)
+from nahrain.assistance.tests.dist_world import World, approved_list, at, world
+from nahrain.core.models import AuditEvent
+from nahrain.testing.personas import Personas
+
+
+@pytest.fixture
+def w(personas: Personas) -> World:
+    return world(personas.iom)
+
+
+def record(w: World, n: int, outcome: str, key: str, **more: object) -> Receipt:
+    return distributions.receipt_record(
+        actor=w.officer,
+        distribution=w.distribution,
+        entry=w.entries[n],
+        outcome=outcome,
+        key=key,
+        recorded_at=more.pop("recorded_at", at(10)),  # type: ignore[arg-type]
+        **more,  # type: ignore[arg-type]
+    )
+
+
+def test_received_serves_with_the_entitlement(w: World) -> None:
+    receipt = record(w, 0, Outcome.RECEIVED, "k1")
+    assert receipt.served and receipt.duplicate_of is None
+    assert receipt.given == {"items": [{"item": "nfi_kit", "quantity": 1}]}
+    assert (receipt.programme, receipt.cycle, receipt.household_id) == (
+        w.programme,
+        1,
+        w.entries[0].household_id,
+    )
+    assert AuditEvent.objects.filter(action="assistance.receipt_record").count() == 1
+
+
+def test_by_token(w: World) -> None:
+    receipt = distributions.receipt_record(
+        actor=w.officer,
+        distribution=w.distribution,
+        token=w.entries[1].token.lower(),
+        outcome=Outcome.RECEIVED,
+        key="t1",
+        recorded_at=at(10),
+    )
+    assert receipt.entry == w.entries[1]
+    with pytest.raises(ValidationError, match="not on this distribution"):
+        distributions.receipt_record(
+            actor=w.officer,
+            distribution=w.distribution,
+            token="NOPE1234",
+            outcome=Outcome.RECEIVED,
+            key="t2",
+            recorded_at=at(10),
+        )
+
+
+def test_resend_records_once_and_another_recording_under_the_key_is_refused(w: World) -> None:
+    first = record(w, 0, Outcome.RECEIVED, "k1")
+    again = record(w, 0, Outcome.RECEIVED, "k1")
+    assert again.pk == first.pk
+    assert Receipt.objects.count() == 1
+    with pytest.raises(ValidationError, match="already records another"):
+        record(w, 0, Outcome.ABSENT, "k1")
+    with pytest.raises(ValidationError, match="already records another"):
+        record(w, 1, Outcome.RECEIVED, "k1")
+    assert Receipt.objects.count() == 1
+
+
+def test_a_second_served_recording_is_kept_as_a_duplicate(w: World) -> None:
+    first = record(w, 0, Outcome.RECEIVED, "team-a", recorded_at=at(11))
+    late = record(w, 0, Outcome.PROXY, "team-b", recorded_at=at(9), proxy_name="Ali Hassan")
+    assert not late.served and late.duplicate_of == first
+    assert Receipt.objects.filter(served=True).count() == 1
+    report = distributions.reconciliation(w.distribution)
+    assert (report.served, report.duplicates) == (1, 1)
+    assert report.handed_out == {"nfi_kit": 1}
+    assert report.handed_to_duplicates == {"nfi_kit": 1}
+    assert report.unaccounted == {"nfi_kit": 3 - 1 - 1}
+
+
+def test_absent_then_received_serves_and_absent_after_served_changes_nothing(w: World) -> None:
+    absent = record(w, 0, Outcome.ABSENT, "a1", recorded_at=at(9))
+    assert not absent.served
+    received = record(w, 0, Outcome.RECEIVED, "a2", recorded_at=at(15))
+    assert received.served and received.duplicate_of is None
+    after = record(w, 0, Outcome.REFUSED, "a3", recorded_at=at(16))
+    assert not after.served and after.duplicate_of is None
+    assert list(Receipt.objects.filter(served=True)) == [received]
+
+
+def test_proxy_must_be_named(w: World) -> None:
+    with pytest.raises(ValidationError, match="Name the proxy"):
+        record(w, 0, Outcome.PROXY, "p1", proxy_name="  ")
+    receipt = record(w, 0, Outcome.PROXY, "p1", proxy_name="Zainab", proxy_relation="sister")
+    assert receipt.served and receipt.proxy_name == "Zainab"
+    # Named for another outcome, the proxy is not kept.
+    other = record(w, 1, Outcome.ABSENT, "p2", proxy_name="Omar")
+    assert other.proxy_name == ""
+
+
+def test_given_beyond_the_entitlement_or_to_an_absent_household_is_refused(w: World) -> None:
+    with pytest.raises(ValidationError, match="Beyond"):
+        record(w, 0, Outcome.RECEIVED, "g1", given={"items": [{"item": "nfi_kit", "quantity": 2}]})
+    with pytest.raises(ValidationError, match="Beyond"):
+        record(w, 0, Outcome.RECEIVED, "g1", given={"items": [{"item": "blanket", "quantity": 1}]})
+    with pytest.raises(ValidationError, match="Nothing is handed out"):
+        record(w, 0, Outcome.ABSENT, "g1", given={"items": [{"item": "nfi_kit", "quantity": 1}]})
+    with pytest.raises(ValidationError, match="not recorded at a distribution"):
+        record(w, 0, Outcome.PAID, "g1")
+    less = record(w, 0, Outcome.RECEIVED, "g2", given={"items": []})
+    assert less.served and less.given == {}
+
+
+def test_an_excluded_household_is_not_recorded(personas: Personas) -> None:
+    w = world(personas.iom, prefix="x")
+    w.entries[2].included = False
+    w.entries[2].excluded_by = "listed_twice"
+    w.entries[2].save()
+    with pytest.raises(ValidationError, match="excluded"):
+        record(w, 2, Outcome.RECEIVED, "x1")
+
+
+def test_an_entry_of_another_list_is_refused(w: World) -> None:
+    _, entries = approved_list(
+        w.programme,
+        w.rules,
+        [w.entries[0].household],
+        builder=w.officer,
+        approver=w.approver,
+        entitlement={},
+        version=2,
+    )
+    with pytest.raises(ValidationError, match="not on this distribution"):
+        distributions.receipt_record(
+            actor=w.officer,
+            distribution=w.distribution,
+            entry=entries[0],
+            outcome=Outcome.RECEIVED,
+            key="o1",
+            recorded_at=at(10),
+        )
+
+
+@pytest.mark.parametrize("status", [ListStatus.SUPERSEDED, ListStatus.DISCARDED])
+def test_a_list_no_longer_approved_takes_no_new_recording(w: World, status: str) -> None:
+    first = record(w, 0, Outcome.RECEIVED, "s1")
+    DistributionList.objects.filter(pk=w.approved.pk).update(status=status)
+    with pytest.raises(ValidationError, match="record on the approved list"):
+        record(w, 1, Outcome.RECEIVED, "s2")
+    # A resend of what was recorded before still answers.
+    assert record(w, 0, Outcome.RECEIVED, "s1").pk == first.pk
+
+
+def test_the_cycle_and_the_list_are_checked_when_planning(w: World) -> None:
+    with pytest.raises(ValidationError, match="cycles 1 to 2"):
+        distributions.distribution_create(
+            actor=w.officer,
+            programme=w.programme,
+            distribution_list=w.approved,
+            cycle=3,
+            planned_on=date(2026, 12, 2),
+        )
+    DistributionList.objects.filter(pk=w.approved.pk).update(status=ListStatus.CHECKED)
+    w.approved.refresh_from_db()
+    with pytest.raises(ValidationError, match="Only an approved list"):
+        distributions.distribution_create(
+            actor=w.officer,
+            programme=w.programme,
+            distribution_list=w.approved,
+            cycle=1,
+            planned_on=date(2026, 12, 2),
+        )
+
+
+def test_a_planned_distribution_takes_no_recording(w: World) -> None:
+    planned = distributions.distribution_create(
+        actor=w.officer,
+        programme=w.programme,
+        distribution_list=w.approved,
+        cycle=2,
+        planned_on=date(2027, 1, 1),
+    )
+    with pytest.raises(ValidationError, match="not been opened"):
+        distributions.receipt_record(
+            actor=w.officer,
+            distribution=planned,
+            entry=w.entries[0],
+            outcome=Outcome.RECEIVED,
+            key="c2",
+            recorded_at=at(10),
+        )
+
+
+def test_the_next_cycle_serves_again(w: World) -> None:
+    record(w, 0, Outcome.RECEIVED, "c1")
+    second = distributions.distribution_create(
+        actor=w.officer,
+        programme=w.programme,
+        distribution_list=w.approved,
+        cycle=2,
+        planned_on=date(2027, 1, 1),
+    )
+    distributions.distribution_open(actor=w.officer, distribution=second)
+    receipt = distributions.receipt_record(
+        actor=w.officer,
+        distribution=second,
+        entry=w.entries[0],
+        outcome=Outcome.RECEIVED,
+        key="c2",
+        recorded_at=at(10, day=2),
+    )
+    assert receipt.served and receipt.cycle == 2
+
+
+def test_reconciliation_of_a_closed_day(w: World) -> None:
+    record(w, 0, Outcome.RECEIVED, "r1")
+    record(w, 1, Outcome.ABSENT, "r2")
+    with pytest.raises(ValidationError, match="More nfi_kit returned"):
+        distributions.distribution_close(
+            actor=w.officer, distribution=w.distribution, returned={"nfi_kit": 9}
+        )
+    closed = distributions.distribution_close(
+        actor=w.officer, distribution=w.distribution, returned={"nfi_kit": 2}
+    )
+    report = distributions.reconciliation(closed)
+    assert (report.planned, report.served, report.absent, report.refused, report.not_seen) == (
+        3,
+        1,
+        1,
+        0,
+        1,
+    )
+    assert report.handed_out == {"nfi_kit": 1}
+    assert report.returned == {"nfi_kit": 2}
+    assert report.unaccounted == {"nfi_kit": 0}
+    # A late sync of the day still counts once the day is closed.
+    record(w, 2, Outcome.RECEIVED, "r3")
+    assert distributions.reconciliation(closed).unaccounted == {"nfi_kit": -1}
+
+
+@pytest.mark.parametrize("who", ["layla", "iom_admin", "root", "karim"])
+def test_only_the_organisations_assistance_officers_record(
+    personas: Personas, w: World, who: str
+) -> None:
+    with pytest.raises(PermissionDenied):
+        distributions.receipt_record(
+            actor=getattr(personas, who).user,
+            distribution=w.distribution,
+            entry=w.entries[0],
+            outcome=Outcome.RECEIVED,
+            key="perm",
+            recorded_at=at(10),
+        )
+    with pytest.raises(PermissionDenied):
+        distributions.distribution_open(
+            actor=getattr(personas, who).user, distribution=w.distribution
+        )
+    assert not Receipt.objects.exists()
