@@ -21,14 +21,14 @@ from nahrain.assistance.tests import pdm_world
 from nahrain.assistance.tests.pdm_world import World
 from nahrain.core.models import AuditEvent
 from nahrain.registry.models import Individual
-from nahrain.testing.personas import Personas
+from nahrain.testing.personas import Persona, Personas
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def world(personas: Personas) -> World:
-    return pdm_world.build(personas)
+def world(personas: Personas, huda: Persona) -> World:
+    return pdm_world.build(personas, huda)
 
 
 def at(day: date) -> datetime:
