@@ -11,7 +11,9 @@ class AssistanceConfig(AppConfig):
         from nahrain.assistance.intake_specs import register_specs
 
         register_specs()
-        # The distribution field form is served by ``collect``.
-        from nahrain.assistance.distribution_form import register_handlers
+        # The distribution field form and the post-distribution monitoring survey are served
+        # by ``collect``.
+        from nahrain.assistance import distribution_form, fieldforms
 
-        register_handlers()
+        distribution_form.register_handlers()
+        fieldforms.register_handlers()

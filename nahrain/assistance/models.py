@@ -428,6 +428,16 @@ class MonitoringAnswer(models.Model):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
+    # A complaint to hand to the feedback mechanism: the household wants to complain, or says it
+    # was asked to pay or give something in return (fraud, sexual exploitation and abuse).
+    # ``complaint_reasons`` are codes of "pdm_complaint_reasons"; the feedback app sets
+    # ``complaint_taken_at`` when it takes the complaint over (``monitoring.complaints_pending``).
+    complaint = models.BooleanField(default=False)
+    complaint_reasons = models.JSONField(default=list, blank=True)
+    complaint_taken_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["complaint", "complaint_taken_at"])]
 
 
 # --- reach ------------------------------------------------------------------------------------
@@ -448,6 +458,10 @@ class ReachFigure(models.Model):
     m_18_59 = models.PositiveIntegerField(default=0)
     f_60 = models.PositiveIntegerField(default=0)
     m_60 = models.PositiveIntegerField(default=0)
+    # People whose date of birth the registry does not know, so that the sex and age cells add
+    # up to ``people`` (as the registry's own figures keep them).
+    f_unknown = models.PositiveIntegerField(default=0)
+    m_unknown = models.PositiveIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
