@@ -25,12 +25,12 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from nahrain.assistance import codelists
+from nahrain.assistance import access, codelists
 from nahrain.assistance.models import (
     SERVED,
     Distribution,
@@ -52,6 +52,13 @@ log = logging.getLogger(__name__)
 # What a recorder may give: the served outcomes at a distribution. "paid" comes from the
 # payment provider's report alone (``payments``).
 AT_DISTRIBUTION = (Outcome.RECEIVED, Outcome.PROXY, Outcome.ABSENT, Outcome.REFUSED)
+
+
+def officer_required(actor: User | None, programme: Programme) -> None:
+    """Distributions and what they record are personal data of the programme's organisation:
+    its assistance officers alone work on them."""
+    if actor is None or not access.runs_assistance(actor, programme.organisation):
+        raise PermissionDenied("Only the organisation's assistance officers record its assistance.")
 
 
 # --- entitlements -----------------------------------------------------------------------------
@@ -140,7 +147,7 @@ def _stock(document: Mapping[str, Any] | None, what: str) -> dict[str, int]:
 # --- distributions ----------------------------------------------------------------------------
 
 
-def _cycle_checked(programme: Programme, cycle: int) -> None:
+def cycle_checked(programme: Programme, cycle: int) -> None:
     if not 1 <= cycle <= programme.cycles:
         raise ValidationError(
             {
@@ -150,7 +157,7 @@ def _cycle_checked(programme: Programme, cycle: int) -> None:
         )
 
 
-def _list_checked(programme: Programme, distribution_list: DistributionList) -> None:
+def list_checked(programme: Programme, distribution_list: DistributionList) -> None:
     if distribution_list.programme_id != programme.pk:
         raise ValidationError({"list": _("The list is another programme's.")})
     if distribution_list.status != ListStatus.APPROVED:
@@ -177,10 +184,11 @@ def distribution_create(
     stock: Mapping[str, int] | None = None,
 ) -> Distribution:
     """Plan a distribution of one cycle of the programme's approved list."""
+    officer_required(actor, programme)
     if programme.status == ProgrammeStatus.CLOSED:
         raise ValidationError(_("The programme is closed."))
-    _list_checked(programme, distribution_list)
-    _cycle_checked(programme, cycle)
+    list_checked(programme, distribution_list)
+    cycle_checked(programme, cycle)
     distribution = Distribution(
         programme=programme,
         list=distribution_list,
@@ -206,21 +214,23 @@ def distribution_create(
     return distribution
 
 
-def _locked(distribution: Distribution) -> Distribution:
-    return (
+def _locked(actor: User | None, distribution: Distribution) -> Distribution:
+    locked = (
         Distribution.objects.select_for_update()
         .select_related("programme__organisation", "list")
         .get(pk=distribution.pk)
     )
+    officer_required(actor, locked.programme)
+    return locked
 
 
 @transaction.atomic
 def distribution_open(*, actor: User | None, distribution: Distribution) -> Distribution:
     """Start recording: the team is at the distribution point."""
-    locked = _locked(distribution)
+    locked = _locked(actor, distribution)
     if locked.status != DistributionStatus.PLANNED:
         raise ValidationError(_("Only a planned distribution is opened."))
-    _list_checked(locked.programme, locked.list)
+    list_checked(locked.programme, locked.list)
     locked.status = DistributionStatus.OPEN
     locked.save(update_fields=["status"])
     audit_record(
@@ -239,7 +249,7 @@ def distribution_close(
 ) -> Distribution:
     """End the day with what came back to the warehouse. Recordings made on the day that sync
     later are still taken: the reconciliation follows them."""
-    locked = _locked(distribution)
+    locked = _locked(actor, distribution)
     if locked.status != DistributionStatus.OPEN:
         raise ValidationError(_("Only a distribution under way is closed."))
     locked.returned = _stock(returned, "returned")
@@ -344,7 +354,7 @@ def _reach_refresh(programme_id: int, admin_unit_id: int | None) -> None:
     )
 
 
-def _record(
+def receipt_write(
     *,
     actor: User | None,
     programme: Programme,
@@ -359,6 +369,7 @@ def _record(
     given: Mapping[str, Any] | None = None,
 ) -> Receipt:
     """Write one recording (the one path for distributions and payments; see the module)."""
+    officer_required(actor, programme)
     key = key.strip()
     if not key or len(key) > Receipt._meta.get_field("key").max_length:  # type: ignore[operator]
         raise _refuse(_("A recording needs a key of 1 to 120 characters."), "key")
@@ -389,7 +400,7 @@ def _record(
     found = Receipt.objects.filter(programme=programme, key=key).first()
     if found is not None:
         return _resent(found, asked)
-    _cycle_checked(programme, cycle)
+    cycle_checked(programme, cycle)
     beyond = beyond_entitlement(given_now, entry.entitlement)
     if beyond:
         raise _refuse(
@@ -490,7 +501,7 @@ def receipt_record(
                 % {"status": current.list.get_status_display()},
                 "list",
             )
-    return _record(
+    return receipt_write(
         actor=actor,
         programme=current.programme,
         cycle=current.cycle,

@@ -9,6 +9,8 @@ An approved list is frozen: every write here refuses it; a change is a new versi
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -17,15 +19,20 @@ from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
 
-from nahrain.assistance import access, codelists, rules
+from nahrain.assistance import access, checks, codelists, rules
 from nahrain.assistance.models import (
+    DistributionList,
+    ListEntry,
+    ListStatus,
     Programme,
     ProgrammeStatus,
     Rules,
 )
 from nahrain.core.models import Organisation
 from nahrain.core.services import audit_record
+from nahrain.registry.models import Household
 
 # --- programmes -------------------------------------------------------------------------------
 
@@ -263,3 +270,351 @@ def rules_set(
 def rulebook_of(found: Rules) -> rules.Rulebook:
     programme = found.programme
     return rules.parse(found.document, currency=programme.currency, modality=programme.modality)
+
+
+# --- lists ------------------------------------------------------------------------------------
+
+# No 0/O, 1/I/L, 2/Z, 5/S, 8/B: read aloud over a phone and copied by hand without mistakes
+# (the registry's registration numbers use the same letters).
+TOKEN_ALPHABET = "34679ACDEFGHJKMNPQRTUVWXY"  # noqa: S105 (letters, not a secret)
+TOKEN_LETTERS = 8
+FROZEN = (ListStatus.APPROVED, ListStatus.SUPERSEDED, ListStatus.DISCARDED)
+_BATCH = 5000
+
+
+def tokens(count: int, taken: Iterable[str] = ()) -> list[str]:
+    """``count`` new tokens, none in ``taken`` nor twice: eight letters of an unambiguous
+    alphabet (25⁸ ≈ 1.5·10¹¹), "XXXX-XXXX", from the system's secure source, drawn from one
+    stream of random bytes rather than a call per letter."""
+    size = len(TOKEN_ALPHABET)
+    usable = 256 - 256 % size  # bytes above a multiple of 25 are dropped: no letter favoured
+    seen = set(taken)
+    found: list[str] = []
+    while len(found) < count:
+        letters = [
+            TOKEN_ALPHABET[b % size]
+            for b in secrets.token_bytes((count - len(found)) * (TOKEN_LETTERS + 1) + 16)
+            if b < usable
+        ]
+        for start in range(0, len(letters) - TOKEN_LETTERS + 1, TOKEN_LETTERS):
+            if len(found) == count:
+                break
+            body = "".join(letters[start : start + TOKEN_LETTERS])
+            token = f"{body[:4]}-{body[4:]}"
+            if token not in seen:
+                seen.add(token)
+                found.append(token)
+    return found
+
+
+def _unfrozen(distribution_list: DistributionList) -> DistributionList:
+    """The list, locked for the write; refused once approved, replaced or discarded."""
+    locked = DistributionList.objects.select_for_update().get(pk=distribution_list.pk)
+    if locked.status in FROZEN:
+        raise ValidationError(
+            "An approved, replaced or discarded list is not changed: revise the approved list "
+            "to make a new version."
+        )
+    return locked
+
+
+def _open_programme(programme: Programme) -> Programme:
+    locked = (
+        Programme.objects.select_for_update().select_related("organisation").get(pk=programme.pk)
+    )
+    if locked.status == ProgrammeStatus.CLOSED:
+        raise ValidationError("A closed programme has no new lists.")
+    return locked
+
+
+def _new_list(
+    programme: Programme,
+    found: Rules,
+    *,
+    actor: User | None,
+    source: str,
+    supersedes: DistributionList | None,
+) -> DistributionList:
+    version = (programme.lists.aggregate(top=Max("version"))["top"] or 0) + 1
+    return DistributionList.objects.create(
+        programme=programme,
+        version=version,
+        rules=found,
+        source=source,
+        supersedes=supersedes,
+        built_by=actor,
+    )
+
+
+def _entries_create(
+    distribution_list: DistributionList,
+    households: Sequence[tuple[int | None, int]],
+    keep_tokens: dict[int, str] | None = None,
+) -> None:
+    """The list's entries, one per household (``(row, household id)``), each with a token (the
+    one it had on the list this version replaces, else a new one). Their facts, entitlement
+    and outcome are the check's."""
+    keep_tokens = keep_tokens or {}
+    fresh = iter(tokens(len(households), keep_tokens.values()))
+    for start in range(0, len(households), _BATCH):
+        ListEntry.objects.bulk_create(
+            [
+                ListEntry(
+                    list=distribution_list,
+                    household_id=household,
+                    row=row,
+                    token=keep_tokens.get(household) or next(fresh),
+                )
+                for row, household in households[start : start + _BATCH]
+            ],
+            batch_size=_BATCH,
+        )
+
+
+def _checked(
+    *, actor: User | None, distribution_list: DistributionList, today: date | None = None
+) -> DistributionList:
+    today = today or timezone.localdate()
+    rulebook = rulebook_of(distribution_list.rules)
+    if distribution_list.source == "registry":
+        # The programme's list from the registry is one: this version replaces the approved
+        # one of now, whichever it was when the version was made.
+        distribution_list.supersedes = _approved_registry_list(distribution_list.programme)
+        distribution_list.save(update_fields=["supersedes"])
+    counts = checks.run(distribution_list, rulebook, today)
+    distribution_list.status = ListStatus.CHECKED
+    distribution_list.checked_at = timezone.now()
+    distribution_list.households = counts.households
+    distribution_list.people = counts.people
+    distribution_list.excluded = counts.excluded
+    distribution_list.save(
+        update_fields=["status", "checked_at", "households", "people", "excluded"]
+    )
+    audit_record(
+        actor=actor,
+        action="assistance.list_check",
+        object_type="distribution_list",
+        object_id=distribution_list.uid,
+        organisation=distribution_list.programme.organisation,
+        detail={
+            "version": distribution_list.version,
+            "households": counts.households,
+            "excluded": counts.excluded,
+        },
+    )
+    return distribution_list
+
+
+def _current_rules_of(programme: Programme) -> Rules:
+    found = current_rules(programme)
+    if found is None:
+        raise ValidationError({"rules": "set the programme's rules before building a list"})
+    return found
+
+
+def _approved_registry_list(programme: Programme) -> DistributionList | None:
+    return (
+        programme.lists.filter(status=ListStatus.APPROVED, source="registry")
+        .order_by("-version")
+        .first()
+    )
+
+
+@transaction.atomic
+def list_build(
+    *, actor: User | None, programme: Programme, today: date | None = None
+) -> DistributionList:
+    """A new draft version of the programme's list, built from its organisation's registry by
+    the current rules, then checked. Households without consent to assistance are on it,
+    excluded (``no_consent``), so that the hotline can say why. It replaces, once approved, the
+    approved list built from the registry before it; tokens of households on that list stay."""
+    _officer(actor, programme)
+    programme = _open_programme(programme)
+    found = _current_rules_of(programme)
+    rulebook = rulebook_of(found)
+    replaced = _approved_registry_list(programme)
+    distribution_list = _new_list(
+        programme, found, actor=actor, source="registry", supersedes=replaced
+    )
+    households = Household.objects.filter(organisation=programme.organisation).filter(
+        rules.eligible_q(rulebook)
+    )
+    ids = list(households.order_by("pk").values_list("pk", flat=True))
+    _entries_create(
+        distribution_list,
+        [(None, pk) for pk in ids],
+        _tokens_of(replaced) if replaced is not None else None,
+    )
+    audit_record(
+        actor=actor,
+        action="assistance.list_build",
+        object_type="distribution_list",
+        object_id=distribution_list.uid,
+        organisation=programme.organisation,
+        detail={"version": distribution_list.version, "rules": found.version, "entries": len(ids)},
+    )
+    return _checked(actor=actor, distribution_list=distribution_list, today=today)
+
+
+def rows_listed_twice(rows: Iterable[tuple[int, Household]]) -> dict[int, int]:
+    """The rows of a file that give a household an earlier row gave already: ``{row: first
+    row}`` (the import's problems, in the words of ``listed_twice``)."""
+    first: dict[int, int] = {}
+    twice: dict[int, int] = {}
+    for row, household in rows:
+        if household.pk in first:
+            twice[row] = first[household.pk]
+        else:
+            first[household.pk] = row
+    return twice
+
+
+@transaction.atomic
+def list_from_households(
+    *,
+    actor: User | None,
+    programme: Programme,
+    rows: list[tuple[int, Household]],
+    today: date | None = None,
+) -> DistributionList:
+    """A new draft version of the programme's list from a file's households (the intake spec
+    ``assistance.list`` resolves the rows), checked like a built one: a household outside the
+    rules is on it, excluded (``not_eligible``) with the reasons. A household given twice is
+    entered at its first row (``rows_listed_twice``). The households are the programme's
+    organisation's. An imported list adds to the approved lists: it replaces none."""
+    _officer(actor, programme)
+    programme = _open_programme(programme)
+    found = _current_rules_of(programme)
+    foreign = sorted(row for row, h in rows if h.organisation_id != programme.organisation_id)
+    if foreign:
+        raise ValidationError(
+            {"rows": f"households another organisation holds, at rows {foreign[:20]}"}
+        )
+    twice = rows_listed_twice(rows)
+    entries = [(row, household.pk) for row, household in rows if row not in twice]
+    distribution_list = _new_list(programme, found, actor=actor, source="import", supersedes=None)
+    _entries_create(distribution_list, entries)
+    audit_record(
+        actor=actor,
+        action="assistance.list_import",
+        object_type="distribution_list",
+        object_id=distribution_list.uid,
+        organisation=programme.organisation,
+        detail={
+            "version": distribution_list.version,
+            "rules": found.version,
+            "entries": len(entries),
+            "listed_twice": len(twice),
+        },
+    )
+    return _checked(actor=actor, distribution_list=distribution_list, today=today)
+
+
+@transaction.atomic
+def list_check(
+    *, actor: User | None, distribution_list: DistributionList, today: date | None = None
+) -> DistributionList:
+    """Check a draft or checked list again (after the registry's de-duplication ran, a consent
+    was given, a receipt came in): each entry's facts are read again from the registry."""
+    _officer(actor, distribution_list.programme)
+    locked = _unfrozen(distribution_list)
+    return _checked(actor=actor, distribution_list=locked, today=today)
+
+
+@transaction.atomic
+def list_approve(*, actor: User | None, distribution_list: DistributionList) -> DistributionList:
+    """Approve a checked list: by an assistance officer other than the one who built it. The
+    approved list is frozen; the approved version it replaces is marked replaced."""
+    _officer(actor, distribution_list.programme)
+    locked = _unfrozen(distribution_list)
+    if actor is None or locked.built_by_id == actor.pk:
+        raise PermissionDenied("A list is approved by another assistance officer than its builder.")
+    if locked.status != ListStatus.CHECKED:
+        raise ValidationError("Check the list before approving it.")
+    # What the check read of the programme's other approved lists must still hold.
+    since = DistributionList.objects.filter(
+        programme_id=locked.programme_id, approved_at__gte=locked.checked_at
+    )
+    if since.exists():
+        raise ValidationError(
+            "Another list was approved since this one was checked: check it again."
+        )
+    if locked.supersedes is not None and locked.supersedes.status != ListStatus.APPROVED:
+        raise ValidationError(
+            "The list this version replaces was replaced already: revise the current one."
+        )
+    _open_programme(locked.programme)
+    locked.status = ListStatus.APPROVED
+    locked.approved_by = actor
+    locked.approved_at = timezone.now()
+    locked.save(update_fields=["status", "approved_by", "approved_at"])
+    if locked.supersedes_id is not None:
+        DistributionList.objects.filter(pk=locked.supersedes_id, status=ListStatus.APPROVED).update(
+            status=ListStatus.SUPERSEDED
+        )
+    audit_record(
+        actor=actor,
+        action="assistance.list_approve",
+        object_type="distribution_list",
+        object_id=locked.uid,
+        organisation=locked.programme.organisation,
+        detail={
+            "version": locked.version,
+            "households": locked.households,
+            "supersedes": locked.supersedes.version if locked.supersedes else None,
+        },
+    )
+    return locked
+
+
+@transaction.atomic
+def list_discard(*, actor: User | None, distribution_list: DistributionList) -> DistributionList:
+    """Discard a draft or checked list (never an approved one)."""
+    _officer(actor, distribution_list.programme)
+    locked = _unfrozen(distribution_list)
+    locked.status = ListStatus.DISCARDED
+    locked.save(update_fields=["status"])
+    audit_record(
+        actor=actor,
+        action="assistance.list_discard",
+        object_type="distribution_list",
+        object_id=locked.uid,
+        organisation=locked.programme.organisation,
+        detail={"version": locked.version},
+    )
+    return locked
+
+
+def _tokens_of(distribution_list: DistributionList) -> dict[int, str]:
+    return dict(
+        ListEntry.objects.filter(list=distribution_list).values_list("household_id", "token")
+    )
+
+
+@transaction.atomic
+def list_revise(
+    *, actor: User | None, distribution_list: DistributionList, today: date | None = None
+) -> DistributionList:
+    """A new draft version of an approved list: the same households (rows and tokens kept),
+    under the programme's current rules, checked again. Approved, it replaces the one
+    revised."""
+    _officer(actor, distribution_list.programme)
+    programme = _open_programme(distribution_list.programme)
+    revised = DistributionList.objects.get(pk=distribution_list.pk)
+    if revised.status != ListStatus.APPROVED:
+        raise ValidationError("Only the approved list is revised; change a draft directly.")
+    found = _current_rules_of(programme)
+    new = _new_list(programme, found, actor=actor, source=revised.source, supersedes=revised)
+    copied = list(
+        ListEntry.objects.filter(list=revised).order_by("pk").values_list("row", "household_id")
+    )
+    _entries_create(new, copied, _tokens_of(revised))
+    audit_record(
+        actor=actor,
+        action="assistance.list_revise",
+        object_type="distribution_list",
+        object_id=new.uid,
+        organisation=programme.organisation,
+        detail={"version": new.version, "revises": revised.version, "rules": found.version},
+    )
+    return _checked(actor=actor, distribution_list=new, today=today)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from nahrain.assistance import distributions
 from nahrain.assistance.models import (
@@ -253,3 +253,23 @@ def test_reconciliation_of_a_closed_day(w: World) -> None:
     # A late sync of the day still counts once the day is closed.
     record(w, 2, Outcome.RECEIVED, "r3")
     assert distributions.reconciliation(closed).unaccounted == {"nfi_kit": -1}
+
+
+@pytest.mark.parametrize("who", ["layla", "iom_admin", "root", "karim"])
+def test_only_the_organisations_assistance_officers_record(
+    personas: Personas, w: World, who: str
+) -> None:
+    with pytest.raises(PermissionDenied):
+        distributions.receipt_record(
+            actor=getattr(personas, who).user,
+            distribution=w.distribution,
+            entry=w.entries[0],
+            outcome=Outcome.RECEIVED,
+            key="perm",
+            recorded_at=at(10),
+        )
+    with pytest.raises(PermissionDenied):
+        distributions.distribution_open(
+            actor=getattr(personas, who).user, distribution=w.distribution
+        )
+    assert not Receipt.objects.exists()

@@ -114,6 +114,7 @@ TESTED_WITH_THEIR_APP = {
     "health_ewarn_weekly": "nahrain/health/tests/test_fieldforms.py",
     "health_immediate_alert": "nahrain/health/tests/test_fieldforms.py",
     "health_consultations": "nahrain/health/tests/test_fieldforms_consultations.py",
+    "assistance_pdm": "nahrain/assistance/tests/test_pdm_form.py",
 }
 
 

@@ -1,0 +1,1 @@
+from nahrain.assistance.tests.builders import world  # noqa: F401
