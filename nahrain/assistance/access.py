@@ -25,6 +25,7 @@ from nahrain.assistance.models import (
     DistributionList,
     ListEntry,
     MonitoringSample,
+    PaymentBatch,
     Programme,
 )
 from nahrain.core.access import AnyUser, user_roles
@@ -162,6 +163,23 @@ def access_sample_by_uid(user: AnyUser, uid: Any) -> MonitoringSample:
     found = (
         samples_readable(user)
         .select_related("distribution__programme__organisation")
+        .filter(uid=_uuid(uid))
+        .first()
+    )
+    if found is None:
+        raise Http404
+    return found
+
+
+def batches_readable(user: AnyUser) -> QuerySet[PaymentBatch]:
+    return PaymentBatch.objects.filter(programme__in=programmes_assisted(user))
+
+
+def access_batch_by_uid(user: AnyUser, uid: Any) -> PaymentBatch:
+    """A payment batch: personal data (names, phones, amounts) of its programme's officers."""
+    found = (
+        batches_readable(user)
+        .select_related("programme__organisation", "list")
         .filter(uid=_uuid(uid))
         .first()
     )

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from nahrain.assistance.codelists import LISTS
@@ -405,11 +406,13 @@ class TokenForm(forms.Form):
 
 
 class RecordForm(forms.Form):
-    """One household's outcome at the desk. ``key`` is made when the form is shown, so that a
-    form sent twice (a double tap, a reload) records once."""
+    """One household's outcome at the desk. ``key`` and ``at`` (the moment the household was
+    found at the desk, which the recording says happened) are made when the form is shown, so
+    that a form sent twice (a double tap, a reload) is the same recording, and records once."""
 
     token = forms.CharField(widget=forms.HiddenInput, max_length=12)
     key = forms.CharField(widget=forms.HiddenInput, max_length=120)
+    at = forms.DateTimeField(widget=forms.HiddenInput)
     outcome = forms.ChoiceField(
         label=_("What happened"),
         widget=forms.RadioSelect,
@@ -426,7 +429,9 @@ class RecordForm(forms.Form):
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("initial", {}).setdefault("key", f"desk:{uuid.uuid4()}")
+        initial = kwargs.setdefault("initial", {})
+        initial.setdefault("key", f"desk:{uuid.uuid4()}")
+        initial.setdefault("at", timezone.now().isoformat())
         super().__init__(*args, **kwargs)
 
     def clean(self) -> dict[str, Any]:

@@ -36,7 +36,6 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -44,6 +43,8 @@ from django.db import transaction
 from django.utils.translation import get_language, gettext
 from scipy.stats import norm  # type: ignore[import-untyped]
 
+from nahrain.assistance import access
+from nahrain.assistance.codelists import LISTS
 from nahrain.assistance.models import (
     Distribution,
     MonitoringAnswer,
@@ -53,35 +54,20 @@ from nahrain.assistance.models import (
     SampledHousehold,
 )
 from nahrain.core.access import AnyUser
-from nahrain.core.codelists import CodeLists
-from nahrain.core.models import Membership, Organisation, Role
 from nahrain.core.services import audit_record
 from nahrain.sites.models import Site
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
-LISTS = CodeLists(Path(__file__).resolve().parent / "data" / "codelists.json")
 # The stratum of a household whose list entry does not say the sex of its head.
 UNKNOWN = "u"
 # The longest complaint or free text kept from an interview.
 TEXT_MAX = 2000
 
 
-def runs_assistance(user: AnyUser, organisation: Organisation | Any) -> bool:
-    """Whether the user is one of the organisation's assistance officers: the people who draw
-    samples and read and record monitoring answers (personal data; not platform admins)."""
-    if not user.is_authenticated:
-        return False
-    return Membership.objects.filter(
-        user_id=user.pk,
-        organisation_id=getattr(organisation, "pk", organisation),
-        role=Role.ASSISTANCE_OFFICER,
-    ).exists()
-
-
 def _require_officer(user: AnyUser, programme: Programme) -> None:
-    if not runs_assistance(user, programme.organisation_id):
+    if not access.runs_assistance(user, programme.organisation):
         raise PermissionDenied("only the programme's assistance officers monitor its distributions")
 
 

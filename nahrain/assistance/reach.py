@@ -29,15 +29,15 @@ import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from nahrain.assistance.codelists import LISTS
 from nahrain.assistance.models import Programme, ProgrammeStatus, ReachFigure, Receipt
 from nahrain.core.access import AnyUser
-from nahrain.core.codelists import CodeLists
 from nahrain.core.models import Membership, Organisation
 from nahrain.core.services import audit_record
 from nahrain.core.suppression import derived_total, suppress
@@ -48,7 +48,6 @@ from nahrain.registry.rollups import born_by
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
-LISTS = CodeLists(Path(__file__).resolve().parent / "data" / "codelists.json")
 SEXES = ("f", "m")
 
 
@@ -101,21 +100,34 @@ def _districts(unit_ids: Iterable[Any]) -> dict[Any, Any]:
     return found
 
 
+def _served(programme_ids: Sequence[Any], districts: set[Any] | None) -> QuerySet[Receipt]:
+    """The programmes' served receipts; with ``districts``, those of the households with a
+    served receipt there (its entry's admin unit, or its site's, in the district or one of its
+    subdistricts): only they can count there, but all their receipts say which came first."""
+    served = Receipt.objects.filter(programme_id__in=programme_ids, served=True)
+    if districts is None:
+        return served
+    units = set(districts) | set(
+        AdminUnit.objects.filter(parent_id__in=districts, level=3).values_list("pk", flat=True)
+    )
+    there = served.filter(
+        Q(entry__admin_unit_id__in=units)
+        | Q(entry__admin_unit__isnull=True, entry__site__admin_unit_id__in=units)
+    )
+    return served.filter(household_id__in=there.values("household_id"))
+
+
 def _first_served(
-    programme_ids: Sequence[Any], month: tuple[date, date] | None = None
+    served: QuerySet[Receipt], month: tuple[date, date] | None = None
 ) -> dict[tuple[Any, Any], tuple[Any, date]]:
     """(programme, household) -> (district, day of its first served receipt) for every household
-    the programmes served; with ``month`` (first and last day), only those first served then."""
-    receipts = (
-        Receipt.objects.filter(programme_id__in=programme_ids, served=True)
-        .order_by("programme_id", "household_id", "recorded_at", "pk")
-        .values_list(
-            "programme_id",
-            "household_id",
-            "recorded_at",
-            "entry__admin_unit_id",
-            "entry__site__admin_unit_id",
-        )
+    of these receipts; with ``month`` (first and last day), only those first served then."""
+    receipts = served.order_by("programme_id", "household_id", "recorded_at", "pk").values_list(
+        "programme_id",
+        "household_id",
+        "recorded_at",
+        "entry__admin_unit_id",
+        "entry__site__admin_unit_id",
     )
     first: dict[tuple[Any, Any], tuple[Any, date]] = {}
     for programme_id, household_id, recorded_at, unit_id, site_unit_id in receipts.iterator(
@@ -143,20 +155,26 @@ def _cell(sex: str, born_on: date | None, on: date) -> str:
 
 
 def _count(
-    programme_ids: Sequence[Any], month: tuple[date, date] | None = None
+    programme_ids: Sequence[Any],
+    month: tuple[date, date] | None = None,
+    districts: set[Any] | None = None,
 ) -> dict[tuple[Any, Any], _Tally]:
-    """(programme, district) -> the households and people reached (see the module's words)."""
-    first = _first_served(programme_ids, month)
+    """(programme, district) -> the households and people reached (see the module's words), in
+    these districts if given."""
+    served = _served(programme_ids, districts)
+    first = {
+        key: (district, day)
+        for key, (district, day) in _first_served(served, month).items()
+        if districts is None or district in districts
+    }
     tallies: dict[tuple[Any, Any], _Tally] = {}
     by_household: dict[Any, list[tuple[Any, Any, date]]] = {}
     for (programme_id, household_id), (district, day) in first.items():
         tallies.setdefault((programme_id, district), _Tally()).households += 1
         by_household.setdefault(household_id, []).append((programme_id, district, day))
-    members = Individual.objects.filter(
-        household__in=Receipt.objects.filter(programme_id__in=programme_ids, served=True).values(
-            "household_id"
-        )
-    ).values_list("household_id", "sex", "born_on", "status", "died_on", "left_on")
+    members = Individual.objects.filter(household__in=served.values("household_id")).values_list(
+        "household_id", "sex", "born_on", "status", "died_on", "left_on"
+    )
     for household_id, sex, born_on, status, died_on, left_on in members.iterator(chunk_size=5000):
         for programme_id, district, day in by_household.get(household_id, ()):
             if born_on is not None and born_on > day:
@@ -179,24 +197,27 @@ def refresh(*, programme_ids: Iterable[Any], admin_unit_ids: Iterable[Any] | Non
     if not programmes:
         return 0
     only = None if admin_unit_ids is None else set(_districts(admin_unit_ids).values())
-    tallies = _count(programmes)
-    rows = [
-        ReachFigure(
-            programme_id=programme_id,
-            admin_unit_id=district,
-            households=tally.households,
-            people=tally.people,
-            **tally.cells,
-        )
-        for (programme_id, district), tally in sorted(tallies.items(), key=str)
-        if only is None or district in only
-    ]
     with transaction.atomic():
+        # One refresh of a programme at a time: two teams' receipts committed together would
+        # otherwise both delete the old rows and both insert new ones (the second refused by
+        # ``reach_once``), or one count miss the other's receipt. Counted under the lock, each
+        # sees every receipt committed before it.
+        list(Programme.objects.select_for_update().filter(pk__in=programmes).values_list("pk"))
+        tallies = _count(programmes, districts=only)
         stale = ReachFigure.objects.filter(programme_id__in=programmes)
         if only is not None:
             stale = stale.filter(admin_unit_id__in=only)
         stale.delete()
-        ReachFigure.objects.bulk_create(rows)
+        rows = ReachFigure.objects.bulk_create(
+            ReachFigure(
+                programme_id=programme_id,
+                admin_unit_id=district,
+                households=tally.households,
+                people=tally.people,
+                **tally.cells,
+            )
+            for (programme_id, district), tally in sorted(tallies.items(), key=str)
+        )
     return len(rows)
 
 

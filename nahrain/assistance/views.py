@@ -16,7 +16,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -25,11 +25,12 @@ from nahrain.assistance import (
     distributions,
     exclusions,
     monitoring,
+    payments,
+    selectors,
     services,
+    sheets,
 )
-from nahrain.assistance import (
-    reach as reach_figures,
-)
+from nahrain.assistance import reach as reach_figures
 from nahrain.assistance.forms import (
     CloseForm,
     DistributionForm,
@@ -247,14 +248,18 @@ def list_page(request: AuthenticatedHttpRequest, list_uid: uuid.UUID) -> HttpRes
     """A version of a list: who built and approved it, the check's result with every exclusion
     in words the hotline can read out, the households included; the other versions."""
     found = access.access_list_by_uid(request.user, list_uid)
-    shown = request.GET.get("show", "excluded")
-    entries: QuerySet[ListEntry] = found.entries.select_related("household", "site")
-    entries = entries.filter(included=shown != "excluded")
-    page = Paginator(entries, PER_PAGE).get_page(request.GET.get("page"))
-    rows = [
-        (entry, exclusions.exclusion_words(entry, entry.exclusion) if not entry.included else "")
-        for entry in page
-    ]
+    shown = "included" if request.GET.get("show") == "included" else "excluded"
+    summary = selectors.summary(request.user, found)
+    total = summary.households if shown == "included" else summary.excluded
+    page = Paginator(range(total), PER_PAGE).get_page(request.GET.get("page"))
+    rows = selectors.entries(
+        request.user,
+        found,
+        included=shown == "included",
+        language=get_language(),
+        offset=page.start_index() - 1 if total else 0,
+        limit=PER_PAGE,
+    )
     _read(request, "list", found, found.programme, entries=len(rows))
     return render(
         request,
@@ -262,10 +267,12 @@ def list_page(request: AuthenticatedHttpRequest, list_uid: uuid.UUID) -> HttpRes
         {
             "list": found,
             "programme": found.programme,
+            "summary": summary,
+            "by_rule": [(exclusions.rule_label(code), n) for code, n in summary.by_rule.items()],
             "rows": rows,
             "page": page,
             "shown": shown,
-            "versions": found.programme.lists.select_related("built_by", "approved_by"),
+            "versions": selectors.lists(request.user, found.programme),
             "may_approve": found.status == ListStatus.CHECKED
             and found.built_by_id != request.user.pk,
             "own_build": found.built_by_id == request.user.pk,
@@ -373,8 +380,8 @@ def distribution_sheet(
 ) -> HttpResponse:
     """The printable list: every household with its token and QR code, a line to sign."""
     found = access.access_distribution_by_uid(request.user, distribution_uid)
-    sheet = distributions.distribution_sheet(found)
-    _read(request, "distribution", found, found.programme, sheet=True)
+    # Audited where it is read (sheets.distribution_sheet).
+    sheet = sheets.distribution_sheet(user=request.user, distribution=found)
     return render(
         request,
         "assistance/distribution_sheet.html",
@@ -405,7 +412,7 @@ def distribution_record(
                     token=data["token"],
                     outcome=data["outcome"],
                     key=data["key"],
-                    recorded_at=timezone.now(),
+                    recorded_at=data["at"],
                     proxy_name=data["proxy_name"],
                     proxy_relation=data["proxy_relation"],
                 ),
@@ -482,13 +489,13 @@ def payments_new(request: AuthenticatedHttpRequest, programme_uid: uuid.UUID) ->
     form = PaymentsForm(
         request.POST or None,
         lists=_approved_lists(found),
-        providers=distributions.payment_providers(),
+        providers=[(f["code"], payments.format_label(f)) for f in payments.payment_formats()],
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         batch = _written(
             form,
-            lambda: distributions.payments_export(
+            lambda: payments.payments_export(
                 actor=request.user,
                 programme=found,
                 distribution_list=data["distribution_list"],
@@ -518,6 +525,7 @@ def payment_batch(request: AuthenticatedHttpRequest, batch_uid: uuid.UUID) -> Ht
         {
             "batch": batch,
             "programme": batch.programme,
+            "provider": payments.format_label(payments.payment_format(batch.provider)),
             "page": page,
             "totals": [
                 (PaymentStatus(row["status"]).label, row["count"])
@@ -532,17 +540,10 @@ def payment_batch(request: AuthenticatedHttpRequest, batch_uid: uuid.UUID) -> Ht
 def payment_file(request: AuthenticatedHttpRequest, batch_uid: uuid.UUID) -> HttpResponse:
     """The batch in the provider's format: an export of personal data, audited."""
     batch = access.access_batch_by_uid(request.user, batch_uid)
-    name, content_type, content = distributions.payments_file(batch)
-    audit_record(
-        actor=request.user,
-        action="assistance.export",
-        object_type="assistance.payment_batch",
-        object_id=batch.uid,
-        organisation=batch.programme.organisation,
-        detail={"rows": batch.payments.count(), "provider": batch.provider},
-    )
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    # Audited where it is written (payments.payments_file): names and phones leave here.
+    made = payments.payments_file(actor=request.user, batch=batch)
+    response = HttpResponse(made.data, content_type=made.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{made.name}"'
     return no_store(response)
 
 

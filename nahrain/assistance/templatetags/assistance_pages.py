@@ -9,7 +9,7 @@ from typing import Any
 from django import template
 from django.utils.translation import gettext as _
 
-from nahrain.assistance import codelists
+from nahrain.assistance import codelists, sheets
 from nahrain.core.templatetags.nahrain_format import local_name, num
 from nahrain.geo.models import AdminUnit
 from nahrain.registry import codelists as registry_codelists
@@ -25,16 +25,8 @@ def alabel(code: Any, kind: str) -> str:
 
 @register.filter
 def entitlement(document: Any) -> str:
-    """What a household gets per cycle, in words: "NFI kit × 1" or "440.00 USD"."""
-    if not document:
-        return ""
-    if document.get("amount"):
-        return f"{document['amount']} {document.get('currency', '')}".strip()
-    return ", ".join(
-        _("%(item)s × %(quantity)s")
-        % {"item": codelists.label("items", i["item"]), "quantity": num(i.get("quantity", 1))}
-        for i in document.get("items", [])
-    )
+    """What a household gets per cycle, in words: "1 NFI kit" or "220.00 USD"."""
+    return sheets.entitlement_words(document) if document else ""
 
 
 def _kinds(codes: Any) -> str:

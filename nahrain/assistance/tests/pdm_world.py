@@ -1,8 +1,8 @@
 """A small assistance world for monitoring and reach, made from the models directly: IOM's
 seasonal NFI top-up in Duhok with an approved list of households in Chameshku camp (Zakho) and
 out of camp in a subdistrict of Sumail, a distribution serving them, and IOM's assistance
-officer huda (INTERSOS's is kawa). Households are built in the database as the registry keeps
-them, members with their sex and date of birth."""
+officer huda (a persona; INTERSOS's officer kawa is made here). Households are built in the
+database as the registry keeps them, members with their sex and date of birth."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ from nahrain.geo.models import AdminUnit
 from nahrain.registry.models import Household, Individual
 from nahrain.sites import services as site_services
 from nahrain.sites.models import Site, SiteType
-from nahrain.testing.personas import PASSWORD, Personas
+from nahrain.testing.personas import PASSWORD, Persona, Personas
 
 _numbers = itertools.count(1)
 
@@ -95,7 +95,7 @@ def approved_list(programme: Programme) -> DistributionList:
     )
 
 
-def build(personas: Personas) -> World:
+def build(personas: Personas, huda: Persona) -> World:
     geo_services.gazetteer_load()
     zakho = AdminUnit.objects.get(pcode="IQG09Q04")
     sumail = AdminUnit.objects.get(pcode="IQG09Q03")
@@ -114,7 +114,7 @@ def build(personas: Personas) -> World:
     )
     return World(
         personas=personas,
-        huda=officer("huda", personas.iom),
+        huda=huda.user,
         kawa=officer("kawa", personas.intersos),
         chameshku=chameshku,
         zakho=zakho,

@@ -372,7 +372,7 @@ ENDPOINTS: tuple[Decision, ...] = (
         GET=ASSISTANCE,
         POST=NOBODY,
         build=distribution,
-        audit={"GET": "assistance.distribution_read"},
+        audit={"GET": "assistance.sheet_read"},
         personal=True,
     ),
     page(

@@ -16,7 +16,7 @@ from nahrain.assistance.models import MonitoringAnswer, SampledHousehold
 from nahrain.assistance.tests import pdm_world
 from nahrain.assistance.tests.pdm_world import World
 from nahrain.core.models import AuditEvent
-from nahrain.testing.personas import Personas
+from nahrain.testing.personas import Persona, Personas
 
 # --- sample size ------------------------------------------------------------------------------
 
@@ -92,8 +92,8 @@ def test_the_allocation_sums_and_respects_every_stratum(sizes: dict[str, int], n
 
 
 @pytest.fixture
-def world(personas: Personas) -> World:
-    return pdm_world.build(personas)
+def world(personas: Personas, huda: Persona) -> World:
+    return pdm_world.build(personas, huda)
 
 
 def test_a_draw_is_stratified_by_sex_of_the_head_with_reserves(world: World) -> None:

@@ -15,7 +15,7 @@ import defusedxml.ElementTree as safe_xml
 import pytest
 from django.test import Client
 
-from nahrain.assistance import fieldforms, monitoring
+from nahrain.assistance import codelists, fieldforms, monitoring
 from nahrain.assistance.models import Distribution, MonitoringAnswer, MonitoringSample
 from nahrain.assistance.tests import pdm_world
 from nahrain.assistance.tests.pdm_world import World
@@ -25,7 +25,7 @@ from nahrain.collect.handlers import NotAcceptable
 from nahrain.collect.models import Submission
 from nahrain.collect.tests import test_engine as engine
 from nahrain.collect.tests.odk import Collect, fill_instance
-from nahrain.testing.personas import Personas
+from nahrain.testing.personas import Persona, Personas
 
 pytestmark = pytest.mark.django_db
 
@@ -33,8 +33,8 @@ FORM = "assistance_pdm"
 
 
 @pytest.fixture
-def world(personas: Personas) -> World:
-    return pdm_world.build(personas)
+def world(personas: Personas, huda: Persona) -> World:
+    return pdm_world.build(personas, huda)
 
 
 @pytest.fixture
@@ -181,7 +181,7 @@ def test_the_forms_choices_are_the_code_lists_codes() -> None:
         if kind is None:
             continue
         in_form = body_choices["pdm_modality" if kind == "modalities" else kind]
-        known = set(monitoring.LISTS.codes(kind))
+        known = set(codelists.codes(kind))
         assert in_form <= known, question["code"]
         if kind != "modalities":
             assert in_form == known, question["code"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date, datetime
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -21,14 +22,14 @@ from nahrain.assistance.tests import pdm_world
 from nahrain.assistance.tests.pdm_world import World
 from nahrain.core.models import AuditEvent
 from nahrain.registry.models import Individual
-from nahrain.testing.personas import Personas
+from nahrain.testing.personas import Persona, Personas
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def world(personas: Personas) -> World:
-    return pdm_world.build(personas)
+def world(personas: Personas, huda: Persona) -> World:
+    return pdm_world.build(personas, huda)
 
 
 def at(day: date) -> datetime:
@@ -304,3 +305,29 @@ def test_reach_counts_each_served_household_once(
     people = Individual.objects.filter(household_id__in=served).count()
     assert sum(r.people for r in rows) == people
     assert all(r.people == sum(getattr(r, c) for c in reach.cells()) for r in rows)
+
+
+def test_recording_receipts_keeps_reach_current_and_counts_a_second_cycle_once(
+    world: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    from nahrain.assistance import distributions
+
+    world.programme.cycles = 2
+    world.programme.save()
+    the_list = pdm_world.approved_list(world.programme)
+    on_entry = pdm_world.entry(world, the_list, pdm_world.household(world, FAMILY))
+    for cycle, day in ((1, date(2026, 11, 5)), (2, date(2026, 12, 5))):
+        found = pdm_world.distribution(world, the_list, cycle=cycle, planned_on=day)
+        Distribution.objects.filter(pk=found.pk).update(status="open")
+        found.refresh_from_db()
+        with django_capture_on_commit_callbacks(execute=True):
+            distributions.receipt_record(
+                actor=world.huda,
+                distribution=found,
+                entry=on_entry,
+                outcome="received",
+                key=f"uuid:r{cycle}",
+                recorded_at=at(day),
+            )
+        zakho = figure(world, "IQG09Q04")
+        assert (zakho.households, zakho.people) == (1, 3)
