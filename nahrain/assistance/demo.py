@@ -18,8 +18,9 @@ that day); the draws are the seed's.
   first camp's distribution, interviewed in January 2026 (one household asks to complain).
 - **Sealing-off kits** (in kind) for the informal settlement's households: distributed in
   October 2026.
-- **Rental subsidy**, USD 220 a month for three months (cash): the Mosul households; cycles in
-  September, October and November 2026, paid (a few not collected).
+- **Rental subsidy**, USD 220 a month for three months (cash): the Mosul households; each
+  month's transfer list exported for Zain Cash and its report reconciled (a few transfers
+  failed: the wallet was not activated); November's batch waits for the provider's report.
 - **Return package**, USD 440 a household (cash): the households the registry says returned to
   their area of origin; list approved, not yet paid.
 - **Livelihood grants for female-headed households** (cash): list approved.
@@ -44,7 +45,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
-from nahrain.assistance import distributions, monitoring, services
+from nahrain.assistance import distributions, monitoring, payments, services
 from nahrain.assistance.models import (
     Distribution,
     DistributionList,
@@ -153,10 +154,8 @@ def _list(
         return services.list_approve(actor=approver, distribution_list=built)
 
 
-def _outcome(rng: random.Random, cash: bool) -> str:
+def _outcome(rng: random.Random) -> str:
     draw = rng.random()
-    if cash:
-        return Outcome.RECEIVED if draw < 0.94 else Outcome.ABSENT
     if draw < 0.84:
         return Outcome.RECEIVED
     if draw < 0.91:
@@ -174,7 +173,6 @@ def _served(
     distribution: Distribution,
     entries: list[ListEntry],
     day: date,
-    cash: bool = False,
     late_duplicate: bool = False,
 ) -> dict[str, int]:
     """Open the distribution, record each household's outcome through the day, close it with
@@ -185,7 +183,7 @@ def _served(
     start = timezone.make_aware(datetime.combine(day, clock(9)))
     first_served: Receipt | None = None
     for n, entry in enumerate(entries):
-        outcome = _outcome(rng, cash)
+        outcome = _outcome(rng)
         proxy_name = proxy_relation = ""
         if outcome == Outcome.PROXY:
             proxy_name, proxy_relation = PROXIES[n % len(PROXIES)]
@@ -417,26 +415,42 @@ def rental_subsidy(
         source="IOM Iraq appeal 2018: rental subsidies of USD 220 a month for three months",
     )
     approved = _list(programme, builder=builder, approver=approver, built_on=date(2026, 9, 2))
-    entries = _included(approved)
     counts: dict[str, int] = {}
+    # Each month huda.cash sends the cycle's transfer list to Zain Cash and loads its report
+    # back; November's report has not come yet.
     for cycle in (1, 2, 3):
-        day = date(2026, 9, 13) + timedelta(days=30 * (cycle - 1))
-        with _on(day - timedelta(days=3)):
-            distribution = distributions.distribution_create(
-                actor=builder,
+        sent = date(2026, 9, 10) + timedelta(days=30 * (cycle - 1))
+        with _on(sent):
+            batch = payments.payments_export(
+                actor=approver,
                 programme=programme,
                 distribution_list=approved,
                 cycle=cycle,
-                planned_on=day,
-                admin_unit=district,
-                place="Mosul, IOM cash distribution point (Al-Zuhur)",
-                team="IOM cash team",
+                provider="zain_cash",
             )
-        done = _served(
-            rng, actor=builder, distribution=distribution, entries=entries, day=day, cash=True
-        )
-        for outcome, count in done.items():
-            counts[outcome] = counts.get(outcome, 0) + count
+        if cycle == 3:
+            counts["pending"] = batch.payments.count()
+            break
+        reports = []
+        for row, payment in enumerate(batch.payments.order_by("pk"), start=2):
+            failed = rng.random() < 0.05
+            paid_at = timezone.make_aware(
+                datetime.combine(sent + timedelta(days=rng.randrange(1, 6)), clock(12))
+            )
+            reports.append(
+                payments.PaymentReport(
+                    row=row,
+                    reference=payment.reference,
+                    status="failed" if failed else "paid",
+                    provider_reference=f"ZC{cycle}{row:05d}",
+                    reason="Wallet not activated" if failed else "",
+                    paid_at=None if failed else paid_at,
+                )
+            )
+        with _on(sent + timedelta(days=7)):
+            done = payments.payments_reconcile(actor=approver, batch=batch, reports=reports)
+        counts["paid"] = counts.get("paid", 0) + done.paid
+        counts["failed"] = counts.get("failed", 0) + done.failed
     return programme, counts
 
 
