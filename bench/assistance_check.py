@@ -1040,18 +1040,14 @@ def baseline(list_id: int, programme: Any) -> None:
     with connection.cursor() as cursor:
         # The entries' facts read again from the registry (size, head's sex, site, place).
         run(
-            "UPDATE assistance_listentry SET "
-            "people = (SELECT size FROM registry_household h "
-            "WHERE h.id = assistance_listentry.household_id), "
+            "UPDATE assistance_listentry SET people = h.size, site_id = h.site_id, "
+            "admin_unit_id = h.admin_unit_id, "
             "head_sex = COALESCE((SELECT sex FROM registry_individual i "
-            "WHERE i.household_id = assistance_listentry.household_id "
-            "AND i.relationship = 'head' AND i.status = 'active' ORDER BY i.id LIMIT 1), ''), "
-            "site_id = (SELECT site_id FROM registry_household h "
-            "WHERE h.id = assistance_listentry.household_id), "
-            "admin_unit_id = (SELECT admin_unit_id FROM registry_household h "
-            "WHERE h.id = assistance_listentry.household_id), "
+            "WHERE i.household_id = h.id AND i.relationship = 'head' AND i.status = 'active' "
+            "ORDER BY i.id LIMIT 1), ''), "
             "included = TRUE, excluded_by = '', exclusion = {json}(), entitlement = %s "
-            "WHERE list_id = %s",
+            "FROM registry_household h "
+            "WHERE assistance_listentry.list_id = %s AND h.id = assistance_listentry.household_id",
             [json.dumps(KIT), list_id],
         )
         # 1. household_inactive
@@ -1155,20 +1151,34 @@ def _served(kinds: list[str]) -> str:
     )
 
 
+def _newest(
+    run: Any, code: str, facts: str, source: str, parameters: list[Any], list_id: int
+) -> None:
+    """Exclude the entries still included whose household ``source`` finds, with the facts of
+    its newest row (one pass over the source, numbered by household)."""
+    run(
+        _EXCLUDE + f"excluded_by = '{code}', exclusion = {{json}}('rule', '{code}', {facts}) "
+        "FROM (SELECT * FROM (SELECT s.*, ROW_NUMBER() OVER (PARTITION BY s.household_id "
+        f"ORDER BY s.recorded_at DESC, s.id DESC) AS n FROM ({source}) s) t WHERE t.n = 1) f "
+        "WHERE assistance_listentry.list_id = %s AND assistance_listentry.included "
+        "AND assistance_listentry.household_id = f.household_id",
+        [*parameters, list_id],
+    )
+
+
+_SERVED_FACTS = "'kind', f.kind, 'organisation', f.org, 'date', f.recorded_at, 'days', %s"
+
+
 def served_recently(
     run: Any, list_id: int, programme_id: int, rule: dict[str, Any], since: datetime
 ) -> None:
-    served = _served(rule["kinds"])
-    arguments = [*rule["kinds"], since, programme_id]
-    run(
-        _EXCLUDE + "excluded_by = 'served_recently', "
-        "exclusion = (SELECT {json}('rule', 'served_recently', 'kind', s.kind, "
-        "'organisation', s.org, 'date', s.recorded_at, 'days', %s) "
-        f"FROM ({served}) s WHERE s.household_id = assistance_listentry.household_id "
-        "ORDER BY s.recorded_at DESC, s.id DESC LIMIT 1) "
-        "WHERE list_id = %s AND included AND household_id IN "
-        f"(SELECT household_id FROM ({served}) t)",
-        [rule["days"], *arguments, list_id, *arguments],
+    _newest(
+        run,
+        "served_recently",
+        _SERVED_FACTS,
+        _served(rule["kinds"]),
+        [rule["days"], *rule["kinds"], since, programme_id],
+        list_id,
     )
 
 
@@ -1176,7 +1186,7 @@ def served_as_duplicate(
     run: Any, list_id: int, programme_id: int, rule: dict[str, Any], since: datetime
 ) -> None:
     found = (
-        "SELECT ia.household_id AS household_id, s.id, s.kind, s.org, s.recorded_at "
+        "SELECT ia.household_id AS household_id, s.id AS id, s.kind, s.org, s.recorded_at "
         "FROM assistance_listentry e "
         "JOIN registry_individual ia ON ia.household_id = e.household_id "
         f"JOIN ({_PAIRS}) d ON d.a = ia.id "
@@ -1184,16 +1194,13 @@ def served_as_duplicate(
         f"JOIN ({_served(rule['kinds'])}) s ON s.household_id = ib.household_id "
         "WHERE e.list_id = %s AND e.included"
     )
-    arguments = [*rule["kinds"], since, programme_id, list_id]
-    run(
-        _EXCLUDE + "excluded_by = 'served_as_duplicate', "
-        "exclusion = (SELECT {json}('rule', 'served_as_duplicate', 'kind', f.kind, "
-        "'organisation', f.org, 'date', f.recorded_at, 'days', %s) "
-        f"FROM ({found}) f WHERE f.household_id = assistance_listentry.household_id "
-        "ORDER BY f.recorded_at DESC, f.id DESC LIMIT 1) "
-        "WHERE list_id = %s AND included AND household_id IN "
-        f"(SELECT household_id FROM ({found}) g)",
-        [rule["days"], *arguments, list_id, *arguments],
+    _newest(
+        run,
+        "served_as_duplicate",
+        _SERVED_FACTS,
+        found,
+        [rule["days"], *rule["kinds"], since, programme_id, list_id],
+        list_id,
     )
 
 
@@ -1232,18 +1239,16 @@ def not_with(
         return
     within = " OR ".join(["(r.programme_id = %s AND r.recorded_at >= %s)"] * len(running))
     receiving = (
-        "SELECT r.household_id, p.kind, r.recorded_at FROM assistance_receipt r "
+        "SELECT r.household_id, r.id, p.kind, r.recorded_at FROM assistance_receipt r "
         f"JOIN assistance_programme p ON p.id = r.programme_id WHERE r.served AND ({within})"
     )
-    arguments = [value for pair in running for value in pair]
-    run(
-        _EXCLUDE + "excluded_by = 'not_with', exclusion = (SELECT {json}('rule', 'not_with', "
-        "'kind', f.kind, 'programme_kind', %s) "
-        f"FROM ({receiving}) f WHERE f.household_id = assistance_listentry.household_id "
-        "ORDER BY f.recorded_at DESC LIMIT 1) "
-        "WHERE list_id = %s AND included AND household_id IN "
-        f"(SELECT household_id FROM ({receiving}) g)",
-        [programme.kind, *arguments, list_id, *arguments],
+    _newest(
+        run,
+        "not_with",
+        "'kind', f.kind, 'programme_kind', %s",
+        receiving,
+        [programme.kind, *(value for pair in running for value in pair)],
+        list_id,
     )
 
 
