@@ -29,6 +29,7 @@ import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
@@ -145,13 +146,25 @@ def _first_served(
     }
 
 
+@cache
+def _bands(on: date) -> tuple[tuple[date | None, str], ...]:
+    """The age groups on a day, oldest first, as (latest date of birth in the group, its
+    name); ``None`` for the youngest, which takes everyone left. Cached: the receipts of a
+    programme fall on few days, and its people are many."""
+    groups = sorted(age_groups(), reverse=True)
+    return tuple(
+        (born_by(on, low) if n < len(groups) - 1 else None, _group_name(low, high))
+        for n, (low, high) in enumerate(groups)
+    )
+
+
 def _cell(sex: str, born_on: date | None, on: date) -> str:
     if born_on is None:
         return f"{sex}_unknown"
-    for low, high in age_groups():
-        if born_on <= born_by(on, low) and (high is None or born_on > born_by(on, high + 1)):
-            return f"{sex}_{_group_name(low, high)}"
-    raise AssertionError("the age groups cover every age")
+    for latest, name in _bands(on):
+        if latest is None or born_on <= latest:
+            return f"{sex}_{name}"
+    raise AssertionError("the youngest group takes everyone left")
 
 
 def _count(
@@ -170,7 +183,9 @@ def _count(
     tallies: dict[tuple[Any, Any], _Tally] = {}
     by_household: dict[Any, list[tuple[Any, Any, date]]] = {}
     for (programme_id, household_id), (district, day) in first.items():
-        tallies.setdefault((programme_id, district), _Tally()).households += 1
+        if (programme_id, district) not in tallies:
+            tallies[(programme_id, district)] = _Tally()
+        tallies[(programme_id, district)].households += 1
         by_household.setdefault(household_id, []).append((programme_id, district, day))
     members = Individual.objects.filter(household__in=served.values("household_id")).values_list(
         "household_id", "sex", "born_on", "status", "died_on", "left_on"
