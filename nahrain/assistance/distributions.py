@@ -54,7 +54,7 @@ log = logging.getLogger(__name__)
 AT_DISTRIBUTION = (Outcome.RECEIVED, Outcome.PROXY, Outcome.ABSENT, Outcome.REFUSED)
 
 
-def _officer(actor: User | None, programme: Programme) -> None:
+def officer_required(actor: User | None, programme: Programme) -> None:
     """Distributions and what they record are personal data of the programme's organisation:
     its assistance officers alone work on them."""
     if actor is None or not access.runs_assistance(actor, programme.organisation):
@@ -147,7 +147,7 @@ def _stock(document: Mapping[str, Any] | None, what: str) -> dict[str, int]:
 # --- distributions ----------------------------------------------------------------------------
 
 
-def _cycle_checked(programme: Programme, cycle: int) -> None:
+def cycle_checked(programme: Programme, cycle: int) -> None:
     if not 1 <= cycle <= programme.cycles:
         raise ValidationError(
             {
@@ -157,7 +157,7 @@ def _cycle_checked(programme: Programme, cycle: int) -> None:
         )
 
 
-def _list_checked(programme: Programme, distribution_list: DistributionList) -> None:
+def list_checked(programme: Programme, distribution_list: DistributionList) -> None:
     if distribution_list.programme_id != programme.pk:
         raise ValidationError({"list": _("The list is another programme's.")})
     if distribution_list.status != ListStatus.APPROVED:
@@ -184,11 +184,11 @@ def distribution_create(
     stock: Mapping[str, int] | None = None,
 ) -> Distribution:
     """Plan a distribution of one cycle of the programme's approved list."""
-    _officer(actor, programme)
+    officer_required(actor, programme)
     if programme.status == ProgrammeStatus.CLOSED:
         raise ValidationError(_("The programme is closed."))
-    _list_checked(programme, distribution_list)
-    _cycle_checked(programme, cycle)
+    list_checked(programme, distribution_list)
+    cycle_checked(programme, cycle)
     distribution = Distribution(
         programme=programme,
         list=distribution_list,
@@ -220,7 +220,7 @@ def _locked(actor: User | None, distribution: Distribution) -> Distribution:
         .select_related("programme__organisation", "list")
         .get(pk=distribution.pk)
     )
-    _officer(actor, locked.programme)
+    officer_required(actor, locked.programme)
     return locked
 
 
@@ -230,7 +230,7 @@ def distribution_open(*, actor: User | None, distribution: Distribution) -> Dist
     locked = _locked(actor, distribution)
     if locked.status != DistributionStatus.PLANNED:
         raise ValidationError(_("Only a planned distribution is opened."))
-    _list_checked(locked.programme, locked.list)
+    list_checked(locked.programme, locked.list)
     locked.status = DistributionStatus.OPEN
     locked.save(update_fields=["status"])
     audit_record(
@@ -354,7 +354,7 @@ def _reach_refresh(programme_id: int, admin_unit_id: int | None) -> None:
     )
 
 
-def _record(
+def receipt_write(
     *,
     actor: User | None,
     programme: Programme,
@@ -369,7 +369,7 @@ def _record(
     given: Mapping[str, Any] | None = None,
 ) -> Receipt:
     """Write one recording (the one path for distributions and payments; see the module)."""
-    _officer(actor, programme)
+    officer_required(actor, programme)
     key = key.strip()
     if not key or len(key) > Receipt._meta.get_field("key").max_length:  # type: ignore[operator]
         raise _refuse(_("A recording needs a key of 1 to 120 characters."), "key")
@@ -400,7 +400,7 @@ def _record(
     found = Receipt.objects.filter(programme=programme, key=key).first()
     if found is not None:
         return _resent(found, asked)
-    _cycle_checked(programme, cycle)
+    cycle_checked(programme, cycle)
     beyond = beyond_entitlement(given_now, entry.entitlement)
     if beyond:
         raise _refuse(
@@ -501,7 +501,7 @@ def receipt_record(
                 % {"status": current.list.get_status_display()},
                 "list",
             )
-    return _record(
+    return receipt_write(
         actor=actor,
         programme=current.programme,
         cycle=current.cycle,

@@ -376,6 +376,11 @@ def _checked(
 ) -> DistributionList:
     today = today or timezone.localdate()
     rulebook = rulebook_of(distribution_list.rules)
+    if distribution_list.source == "registry":
+        # The programme's list from the registry is one: this version replaces the approved
+        # one of now, whichever it was when the version was made.
+        distribution_list.supersedes = _approved_registry_list(distribution_list.programme)
+        distribution_list.save(update_fields=["supersedes"])
     counts = checks.run(distribution_list, rulebook, today)
     distribution_list.status = ListStatus.CHECKED
     distribution_list.checked_at = timezone.now()
@@ -526,6 +531,18 @@ def list_approve(*, actor: User | None, distribution_list: DistributionList) -> 
         raise PermissionDenied("A list is approved by another assistance officer than its builder.")
     if locked.status != ListStatus.CHECKED:
         raise ValidationError("Check the list before approving it.")
+    # What the check read of the programme's other approved lists must still hold.
+    since = DistributionList.objects.filter(
+        programme_id=locked.programme_id, approved_at__gte=locked.checked_at
+    )
+    if since.exists():
+        raise ValidationError(
+            "Another list was approved since this one was checked: check it again."
+        )
+    if locked.supersedes is not None and locked.supersedes.status != ListStatus.APPROVED:
+        raise ValidationError(
+            "The list this version replaces was replaced already: revise the current one."
+        )
     _open_programme(locked.programme)
     locked.status = ListStatus.APPROVED
     locked.approved_by = actor

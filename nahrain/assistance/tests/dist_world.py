@@ -121,9 +121,11 @@ def world(
     modality: str = "in_kind",
     entitlement: dict[str, Any] | None = None,
     prefix: str = "a",
+    builder: User | None = None,
+    approver: User | None = None,
 ) -> World:
-    builder = officer(organisation, f"{prefix}_builder")
-    approver = officer(organisation, f"{prefix}_approver")
+    builder = builder or officer(organisation, f"{prefix}_builder")
+    approver = approver or officer(organisation, f"{prefix}_approver")
     programme = Programme.objects.create(
         organisation=organisation,
         code=f"NFI-{prefix.upper()}",

@@ -242,3 +242,18 @@ def test_the_check_answers_in_a_few_queries_whatever_the_size_of_the_list(world:
     with CaptureQueriesContext(connection) as more:
         services.list_check(actor=world.salam.user, distribution_list=rebuilt, today=TODAY)
     assert len(more) == len(few) < 40
+
+
+def test_a_list_checked_before_another_was_approved_is_checked_again_before_approval(
+    world: World,
+) -> None:
+    household = world.household()
+    imported = services.list_from_households(
+        actor=world.salam.user, programme=world.nfi, rows=[(2, household)], today=TODAY
+    )
+    services.list_approve(actor=world.huda.user, distribution_list=world.build())
+    with pytest.raises(ValidationError):
+        services.list_approve(actor=world.huda.user, distribution_list=imported)
+    checked = services.list_check(actor=world.salam.user, distribution_list=imported, today=TODAY)
+    assert world.entry(checked, household).excluded_by == "on_another_list"
+    assert services.list_approve(actor=world.huda.user, distribution_list=checked).households == 0
