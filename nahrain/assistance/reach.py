@@ -568,6 +568,7 @@ def hxl_csv(
         action="assistance.reach_export",
         object_type="programme" if programme else "reach",
         object_id=programme.uid if programme else "",
+        organisation=programme.organisation if programme else None,
         detail={"rows": len(shown.rows), "format": "hxl"},
     )
     return out.getvalue()
