@@ -13,7 +13,7 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from django.contrib.auth.models import User
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Query, Router, Status
@@ -54,6 +54,7 @@ from nahrain.assistance.schemas import (
     AssistanceReachOut,
     AssistanceReceiptIn,
     AssistanceReceiptOut,
+    AssistanceRefusedOut,
     AssistanceRulesIn,
     AssistanceRulesListOut,
     AssistanceRulesOut,
@@ -86,7 +87,8 @@ def problems_out(error: ValidationError) -> AssistanceProblemsOut:
 
 
 def rules_answered(view: V) -> V:
-    """A write the assistance rules refuse is answered 422 with its problems."""
+    """A write the assistance rules refuse is answered 422 with its problems; a list's approval
+    by its own builder 403."""
 
     @wraps(view)
     def answered(*args: Any, **kwargs: Any) -> Any:
@@ -94,6 +96,9 @@ def rules_answered(view: V) -> V:
             return view(*args, **kwargs)
         except ValidationError as refused:
             return Status(422, problems_out(refused))
+        except PermissionDenied as refused:
+            # Past the gates, what is refused is the builder approving their own list.
+            return Status(403, {"detail": str(refused)})
 
     return answered  # type: ignore[return-value]
 
@@ -373,7 +378,10 @@ def list_get(
     }
 
 
-@router.post("/lists/{list_uid}/decisions", response={200: AssistanceListOut, **REFUSED})
+@router.post(
+    "/lists/{list_uid}/decisions",
+    response={200: AssistanceListOut, 403: AssistanceRefusedOut, **REFUSED},
+)
 def list_decide(
     request: HttpRequest,
     list_uid: uuid.UUID,

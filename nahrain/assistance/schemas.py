@@ -32,6 +32,12 @@ class AssistanceProblemsOut(Schema):
     problems: list[AssistanceProblemOut]
 
 
+class AssistanceRefusedOut(Schema):
+    """A refusal past the gates: the builder of a list approving it."""
+
+    detail: str
+
+
 # --- programmes -------------------------------------------------------------------------------
 
 

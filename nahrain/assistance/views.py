@@ -11,7 +11,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, QuerySet
 from django.http import Http404, HttpResponse
@@ -299,6 +299,13 @@ def list_decide(request: AuthenticatedHttpRequest, list_uid: uuid.UUID) -> HttpR
         result = step(actor=request.user, distribution_list=found)
     except ValidationError as refused:
         messages.error(request, " ".join(refused.messages))
+        return redirect("assistance:list", found.uid)
+    except PermissionDenied:
+        # The gate let an officer in: what is refused is the builder approving their own list.
+        messages.error(
+            request,
+            _("You built this list: another assistance officer of your organisation approves it."),
+        )
         return redirect("assistance:list", found.uid)
     said = {
         "check": _("The list was checked."),
