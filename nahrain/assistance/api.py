@@ -15,7 +15,6 @@ from typing import Any, TypeVar
 from django.contrib.auth.models import User
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.utils import timezone
 from ninja import Query, Router, Status
 
 from nahrain.assistance import (
@@ -495,7 +494,7 @@ def receipt_record(
         token=payload.token,
         outcome=payload.outcome,
         key=payload.key,
-        recorded_at=payload.recorded_at or timezone.now(),
+        recorded_at=payload.recorded_at,
         proxy_name=payload.proxy_name,
         proxy_relation=payload.proxy_relation,
         given=payload.given,

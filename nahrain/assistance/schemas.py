@@ -250,7 +250,9 @@ class AssistanceReceiptIn(Schema):
     token: str = Field(..., min_length=1, max_length=12)
     outcome: Literal["received", "proxy", "absent", "refused"]
     key: str = Field(..., min_length=1, max_length=120, description="records once however sent")
-    recorded_at: datetime | None = Field(None, description="when it happened; now when left out")
+    recorded_at: datetime = Field(
+        ..., description="when it happened on the device: a resend says the same"
+    )
     proxy_name: str = Field("", max_length=200)
     proxy_relation: str = Field("", max_length=60)
     given: dict[str, Any] | None = Field(None, description="what was handed out, if not all")

@@ -188,7 +188,12 @@ def distribution(world: World) -> Target:
 
 
 def receipt_post(world: World) -> Target:
-    body = {"token": "MTX1APR1", "outcome": "absent", "key": "matrix:absent"}
+    body = {
+        "token": "MTX1APR1",
+        "outcome": "absent",
+        "key": "matrix:absent",
+        "recorded_at": "2026-12-01T10:00:00+03:00",
+    }
     return _target(world, body, distribution_uid=_objects(world).distribution.uid)
 
 
