@@ -357,7 +357,7 @@ def list_get(
     shown = list(entries[filters.offset : filters.offset + filters.limit])
     _read(request, "list", found.uid, found.programme, entries=len(shown))
     return {
-        "list": list_out(found),
+        "distribution_list": list_out(found),
         "count": entries.count(),
         "limit": filters.limit,
         "offset": filters.offset,
@@ -391,12 +391,13 @@ def list_decide(
     a new version of an approved one; the answer is the list the decision leaves."""
     found = access.access_list_by_uid(request.user, list_uid)
     _personal(response)
-    step = {
+    steps: dict[str, Callable[..., DistributionList]] = {
         "check": services.list_check,
         "approve": services.list_approve,
         "discard": services.list_discard,
         "revise": services.list_revise,
-    }[payload.decision]
+    }
+    step = steps[payload.decision]
     return list_out(step(actor=_actor(request), distribution_list=found))
 
 

@@ -180,7 +180,7 @@ class AssistanceEntryOut(Schema):
 
 
 class AssistanceListEntriesOut(Schema):
-    list: AssistanceListOut
+    distribution_list: AssistanceListOut
     count: int
     limit: int
     offset: int

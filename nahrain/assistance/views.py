@@ -7,6 +7,7 @@ programme's organisation: their pages are kept by no cache and every read is aud
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -289,12 +290,13 @@ def list_decide(request: AuthenticatedHttpRequest, list_uid: uuid.UUID) -> HttpR
     form = ListDecisionForm(request.POST)
     if not form.is_valid():
         return redirect("assistance:list", found.uid)
-    step = {
+    steps: dict[str, Callable[..., DistributionList]] = {
         "check": services.list_check,
         "approve": services.list_approve,
         "discard": services.list_discard,
         "revise": services.list_revise,
-    }[form.cleaned_data["decision"]]
+    }
+    step = steps[form.cleaned_data["decision"]]
     try:
         result = step(actor=request.user, distribution_list=found)
     except ValidationError as refused:
@@ -523,8 +525,8 @@ def payment_batch(request: AuthenticatedHttpRequest, batch_uid: uuid.UUID) -> Ht
     """A payment batch: how many paid, failed, returned or still with the provider; the
     provider's report comes back through the import pages."""
     batch = access.access_batch_by_uid(request.user, batch_uid)
-    payments = batch.payments.select_related("entry__household")
-    page = Paginator(payments, PER_PAGE).get_page(request.GET.get("page"))
+    rows = batch.payments.select_related("entry__household")
+    page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
     _read(request, "payment_batch", batch, batch.programme, entries=len(page.object_list))
     return render(
         request,
