@@ -118,6 +118,8 @@ def _objects(world: World) -> Objects:
         DistributionList.objects.filter(pk=approved.pk).update(
             approved_by=world.personas.layla.user, approved_at=timezone.now()
         )
+        # Checked after the approval, as the check of a new version is.
+        DistributionList.objects.filter(pk=checked.pk).update(checked_at=timezone.now())
         distribution = Distribution.objects.create(
             programme=programme,
             list=approved,
@@ -416,7 +418,7 @@ ENDPOINTS: tuple[Decision, ...] = (
         GET=ASSISTANCE,
         POST=NOBODY,
         build=batch,
-        audit={"GET": "assistance.export"},
+        audit={"GET": "assistance.payments_file"},
         personal=True,
     ),
     page(

@@ -125,11 +125,11 @@ def test_a_programme_walked_from_its_rules_to_the_monitoring_results(
     _look(page, folder, "list-approved", language)
     page.goto(f"{base}/assistance/programmes/{nfi.uid}/")
     _submit(page, "#plan-distribution")
+    _look(page, folder, "distribution-new", language)
     page.locator("[name=planned_on]").fill("2026-12-03")
     page.locator("[name=place]").fill("Chameshku camp, gate 2")
     page.locator("[name=team]").fill("IOM team A")
     page.locator("[name=stock_nfi_kit]").fill("6")
-    _look(page, folder, "distribution-new", language)
     _submit(page, "#save-distribution")
     distribution = Distribution.objects.get(programme=nfi)
     assert page.url == f"{base}/assistance/distributions/{distribution.uid}/"
