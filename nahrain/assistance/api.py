@@ -23,6 +23,7 @@ from nahrain.assistance import (
     distributions,
     exclusions,
     monitoring,
+    payments,
     reach,
     services,
 )
@@ -30,6 +31,7 @@ from nahrain.assistance.models import (
     Distribution,
     DistributionList,
     MonitoringSample,
+    PaymentBatch,
     Programme,
     Receipt,
 )
@@ -43,6 +45,8 @@ from nahrain.assistance.schemas import (
     AssistanceListOut,
     AssistanceListQuery,
     AssistanceListsOut,
+    AssistancePaymentBatchIn,
+    AssistancePaymentBatchOut,
     AssistanceProblemOut,
     AssistanceProblemsOut,
     AssistanceProgrammeChangeIn,
@@ -501,6 +505,75 @@ def receipt_record(
         given=payload.given,
     )
     return Status(201, receipt_out(receipt))
+
+
+# --- cash -------------------------------------------------------------------------------------
+
+
+def batch_out(batch: PaymentBatch) -> dict[str, Any]:
+    rows = batch.payments.select_related("entry__household").order_by("pk")
+    totals: dict[str, int] = {}
+    for payment in rows:
+        totals[payment.status] = totals.get(payment.status, 0) + 1
+    return {
+        **{
+            name: getattr(batch, name)
+            for name in ("uid", "cycle", "provider", "exported_at", "reconciled_at")
+        },
+        "programme_uid": batch.programme.uid,
+        "list_uid": batch.list.uid,
+        "totals": totals,
+        "payments": [
+            {
+                "reference": p.reference,
+                "household_number": p.entry.household.number,
+                "amount": p.amount,
+                "currency": p.currency,
+                "status": p.status,
+                "reason": p.reason,
+            }
+            for p in rows
+        ],
+    }
+
+
+@router.post(
+    "/programmes/{programme_uid}/payment-batches",
+    response={201: AssistancePaymentBatchOut, **REFUSED},
+)
+def payments_export(
+    request: HttpRequest,
+    programme_uid: uuid.UUID,
+    payload: AssistancePaymentBatchIn,
+    response: HttpResponse,
+) -> Status[Any]:
+    """A cycle's payment list of an approved list of a cash programme, for a provider: one
+    payment per household not yet paid in the cycle. The file is the page's to download; the
+    provider's report comes back through the import pipeline (assistance.payments)."""
+    found = access.access_programme_for_lists(request.user, programme_uid)
+    _personal(response)
+    chosen = found.lists.filter(uid=payload.list_uid).first()
+    if chosen is None:
+        raise ValidationError({"list_uid": "not a list of this programme"})
+    batch = payments.payments_export(
+        actor=_actor(request),
+        programme=found,
+        distribution_list=chosen,
+        cycle=payload.cycle,
+        provider=payload.provider,
+    )
+    return Status(201, batch_out(batch))
+
+
+@router.get("/payment-batches/{batch_uid}", response={200: AssistancePaymentBatchOut, 404: None})
+def payment_batch_get(
+    request: HttpRequest, batch_uid: uuid.UUID, response: HttpResponse
+) -> dict[str, Any]:
+    """A payment batch with each payment's status as the provider reported it. Audited."""
+    batch = access.access_batch_by_uid(request.user, batch_uid)
+    _personal(response)
+    _read(request, "payment_batch", batch.uid, batch.programme)
+    return batch_out(batch)
 
 
 # --- monitoring -------------------------------------------------------------------------------

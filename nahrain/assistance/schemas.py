@@ -268,6 +268,36 @@ class AssistanceReceiptOut(Schema):
     given: dict[str, Any]
 
 
+# --- cash -------------------------------------------------------------------------------------
+
+
+class AssistancePaymentBatchIn(Schema):
+    list_uid: uuid.UUID
+    cycle: int = Field(1, ge=1, le=60)
+    provider: str = Field(..., min_length=1, max_length=30, description="a payment format's code")
+
+
+class AssistancePaymentOut(Schema):
+    reference: str
+    household_number: str
+    amount: Decimal
+    currency: str
+    status: str
+    reason: str
+
+
+class AssistancePaymentBatchOut(Schema):
+    uid: uuid.UUID
+    programme_uid: uuid.UUID
+    list_uid: uuid.UUID
+    cycle: int
+    provider: str
+    exported_at: datetime
+    reconciled_at: datetime | None
+    totals: dict[str, int] = Field(..., description="payments by status")
+    payments: list[AssistancePaymentOut]
+
+
 # --- monitoring -------------------------------------------------------------------------------
 
 

@@ -146,6 +146,8 @@ def programme(request: AuthenticatedHttpRequest, programme_uid: uuid.UUID) -> Ht
         context["lists"] = found.lists.select_related("built_by", "approved_by")
         context["distributions"] = found.distributions.select_related("site")
         context["batches"] = PaymentBatch.objects.filter(programme=found)
+        # Audited where they are read (monitoring.complaints_pending).
+        context["complaints"] = monitoring.complaints_pending(user=request.user, programme=found)
     response = render(request, "assistance/programme.html", context)
     return no_store(response) if officer else response
 

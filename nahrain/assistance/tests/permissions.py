@@ -235,6 +235,14 @@ def programme_new(world: World) -> Target:
 # --- the rows ---------------------------------------------------------------------------------
 
 
+def payments_post(world: World) -> Target:
+    """A batch of a list of the in-kind programme: refused for the modality (422), after the
+    gate has answered who may ask."""
+    objects = _objects(world)
+    body = {"list_uid": str(objects.approved.uid), "cycle": 1, "provider": "generic_csv"}
+    return _target(world, body, programme_uid=objects.programme.uid)
+
+
 def programme_step(world: World) -> Target:
     return _target(world, {"to": "closed"}, programme_uid=_objects(world).programme.uid)
 
@@ -315,6 +323,20 @@ ENDPOINTS: tuple[Decision, ...] = (
         ASSISTANCE,
         sample,
         audit="assistance.sample_read",
+        personal=True,
+    ),
+    api(
+        f"POST {A}/programmes/{{programme_uid}}/payment-batches",
+        ASSISTANCE,
+        payments_post,
+        ok=422,
+        personal=True,
+    ),
+    api(
+        f"GET {A}/payment-batches/{{batch_uid}}",
+        ASSISTANCE,
+        batch,
+        audit="assistance.payment_batch_read",
         personal=True,
     ),
     api(f"GET {A}/reach", SIGNED_IN),

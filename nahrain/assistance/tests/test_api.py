@@ -15,8 +15,9 @@ from django.utils import timezone
 
 from nahrain.assistance.models import DistributionList, ListStatus, Receipt
 from nahrain.assistance.tests.builders import NFI_RULES, World
+from nahrain.assistance.tests.dist_world import world as dist_world
 from nahrain.core.models import AuditEvent
-from nahrain.testing.personas import Persona
+from nahrain.testing.personas import Persona, Personas
 
 API = "/api/v1/assistance"
 AT = "2026-12-02T09:30:00+03:00"
@@ -188,3 +189,35 @@ def test_rules_set_through_the_api_are_those_the_lists_read(world: World) -> Non
         {"document": NFI_RULES, "source": "S/NFI Cluster, v2"},
     )
     assert answer.status_code == 201 and answer.json()["version"] == 2
+
+
+def test_a_cash_cycle_sent_to_a_provider_through_the_api(
+    personas: Personas, salam: Persona, huda: Persona
+) -> None:
+    cash = dist_world(
+        personas.iom,
+        modality="cash",
+        households=3,
+        cycles=3,
+        prefix="api",
+        builder=salam.user,
+        approver=huda.user,
+    )
+    client = bearer(salam)
+    body = {"list_uid": str(cash.approved.uid), "cycle": 1, "provider": "generic_csv"}
+    made = post(client, f"{API}/programmes/{cash.programme.uid}/payment-batches", body)
+    assert made.status_code == 201 and "no-store" in made["Cache-Control"]
+    assert made.json()["totals"] == {"pending": 3}
+    assert {p["amount"] for p in made.json()["payments"]} == {"220.00"}
+    unknown = post(
+        client,
+        f"{API}/programmes/{cash.programme.uid}/payment-batches",
+        {**body, "provider": "no_such_bank"},
+    )
+    assert unknown.status_code == 422
+    read = client.get(f"{API}/payment-batches/{made.json()['uid']}")
+    assert read.status_code == 200
+    assert AuditEvent.objects.filter(action="assistance.payment_batch_read").exists()
+    assert (
+        bearer(personas.layla).get(f"{API}/payment-batches/{made.json()['uid']}").status_code == 404
+    )
