@@ -483,6 +483,8 @@ def receipt_record(
     current = Distribution.objects.select_related("programme__organisation", "list").get(
         pk=distribution.pk
     )
+    # Before anything is looked up: whether a token is on the list is personal data too.
+    officer_required(actor, current.programme)
     if outcome not in AT_DISTRIBUTION:
         raise _refuse(
             _("“%(outcome)s” is not recorded at a distribution.") % {"outcome": outcome},

@@ -52,6 +52,7 @@ from nahrain.assistance.models import (
     PaymentBatch,
     PaymentStatus,
     Programme,
+    ProgrammeStatus,
     Receipt,
 )
 from nahrain.core.services import audit_record
@@ -118,6 +119,8 @@ def payments_export(
     # Exports of one programme are made one after the other: two at once would each see the
     # other's households as unpaid.
     programme = Programme.objects.select_for_update().get(pk=programme.pk)
+    if programme.status == ProgrammeStatus.CLOSED:
+        raise ValidationError(_("The programme is closed."))
     if programme.modality != "cash":
         raise ValidationError(_("Only a cash programme's list is exported for payment."))
     list_checked(programme, distribution_list)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -17,7 +18,9 @@ from nahrain.assistance.tests.dist_world import World, at, world
 from nahrain.collect import services as collect_services
 from nahrain.collect.handlers import NotAcceptable
 from nahrain.collect.models import FormMedia, KeyInformant, Submission
+from nahrain.collect.tests import test_engine as engine
 from nahrain.collect.tests.odk import Collect, fill_instance
+from nahrain.health.tests.test_fieldforms import downloaded
 from nahrain.testing.personas import Personas
 
 
@@ -145,3 +148,26 @@ def test_only_assistance_officers_accept(
     with pytest.raises(NotAcceptable):
         DISTRIBUTION_FORM.accept(personas.layla.user, submission, "y.xml")
     assert not Receipt.objects.exists()
+
+
+node = engine.node
+
+
+def test_the_engine_fills_the_form_and_the_server_takes_it(
+    w: World, phone: tuple[Collect, str], node: str, tmp_path: Path
+) -> None:
+    collect, _xml = phone
+    form = downloaded(collect, FORM_ID, tmp_path)
+    values = {
+        "distribution": str(w.distribution.uid),
+        "token_typed": w.entries[0].token,
+        "outcome": "proxy",
+        "proxy_name": "Ali Hassan",
+        "proxy_relation": "sibling",
+    }
+    assert collect.post(engine._run(node, form, values)).status_code == 201
+    submission = Submission.objects.get()
+    assert submission.problems == []
+    collect_services.submission_accept(actor=w.officer, submission=submission)
+    receipt = Receipt.objects.get()
+    assert (receipt.served, receipt.outcome, receipt.proxy_name) == (True, "proxy", "Ali Hassan")

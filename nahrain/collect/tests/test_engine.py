@@ -115,6 +115,7 @@ TESTED_WITH_THEIR_APP = {
     "health_immediate_alert": "nahrain/health/tests/test_fieldforms.py",
     "health_consultations": "nahrain/health/tests/test_fieldforms_consultations.py",
     "assistance_pdm": "nahrain/assistance/tests/test_pdm_form.py",
+    "assistance_distribution": "nahrain/assistance/tests/test_distribution_form.py",
 }
 
 
