@@ -86,8 +86,10 @@ def _objects(world: World) -> Objects:
             modality="in_kind",
             cluster="snfi",
             cycles=2,
+            cycle_days=30,
             starts_on=date(2026, 11, 1),
             status=ProgrammeStatus.ACTIVE,
+            created_by=former,
         )
         rules = Rules.objects.create(programme=programme, version=1, document=RULES, source="CP")
 
