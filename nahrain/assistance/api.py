@@ -13,9 +13,8 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from django.contrib.auth.models import User
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.utils import timezone
 from ninja import Query, Router, Status
 
 from nahrain.assistance import (
@@ -24,6 +23,7 @@ from nahrain.assistance import (
     distributions,
     exclusions,
     monitoring,
+    payments,
     reach,
     services,
 )
@@ -31,6 +31,7 @@ from nahrain.assistance.models import (
     Distribution,
     DistributionList,
     MonitoringSample,
+    PaymentBatch,
     Programme,
     Receipt,
 )
@@ -44,6 +45,8 @@ from nahrain.assistance.schemas import (
     AssistanceListOut,
     AssistanceListQuery,
     AssistanceListsOut,
+    AssistancePaymentBatchIn,
+    AssistancePaymentBatchOut,
     AssistanceProblemOut,
     AssistanceProblemsOut,
     AssistanceProgrammeChangeIn,
@@ -54,6 +57,7 @@ from nahrain.assistance.schemas import (
     AssistanceReachOut,
     AssistanceReceiptIn,
     AssistanceReceiptOut,
+    AssistanceRefusedOut,
     AssistanceRulesIn,
     AssistanceRulesListOut,
     AssistanceRulesOut,
@@ -86,7 +90,8 @@ def problems_out(error: ValidationError) -> AssistanceProblemsOut:
 
 
 def rules_answered(view: V) -> V:
-    """A write the assistance rules refuse is answered 422 with its problems."""
+    """A write the assistance rules refuse is answered 422 with its problems; a list's approval
+    by its own builder 403."""
 
     @wraps(view)
     def answered(*args: Any, **kwargs: Any) -> Any:
@@ -94,6 +99,9 @@ def rules_answered(view: V) -> V:
             return view(*args, **kwargs)
         except ValidationError as refused:
             return Status(422, problems_out(refused))
+        except PermissionDenied as refused:
+            # Past the gates, what is refused is the builder approving their own list.
+            return Status(403, {"detail": str(refused)})
 
     return answered  # type: ignore[return-value]
 
@@ -353,7 +361,7 @@ def list_get(
     shown = list(entries[filters.offset : filters.offset + filters.limit])
     _read(request, "list", found.uid, found.programme, entries=len(shown))
     return {
-        "list": list_out(found),
+        "distribution_list": list_out(found),
         "count": entries.count(),
         "limit": filters.limit,
         "offset": filters.offset,
@@ -373,7 +381,10 @@ def list_get(
     }
 
 
-@router.post("/lists/{list_uid}/decisions", response={200: AssistanceListOut, **REFUSED})
+@router.post(
+    "/lists/{list_uid}/decisions",
+    response={200: AssistanceListOut, 403: AssistanceRefusedOut, **REFUSED},
+)
 def list_decide(
     request: HttpRequest,
     list_uid: uuid.UUID,
@@ -384,12 +395,13 @@ def list_decide(
     a new version of an approved one; the answer is the list the decision leaves."""
     found = access.access_list_by_uid(request.user, list_uid)
     _personal(response)
-    step = {
+    steps: dict[str, Callable[..., DistributionList]] = {
         "check": services.list_check,
         "approve": services.list_approve,
         "discard": services.list_discard,
         "revise": services.list_revise,
-    }[payload.decision]
+    }
+    step = steps[payload.decision]
     return list_out(step(actor=_actor(request), distribution_list=found))
 
 
@@ -487,12 +499,81 @@ def receipt_record(
         token=payload.token,
         outcome=payload.outcome,
         key=payload.key,
-        recorded_at=payload.recorded_at or timezone.now(),
+        recorded_at=payload.recorded_at,
         proxy_name=payload.proxy_name,
         proxy_relation=payload.proxy_relation,
         given=payload.given,
     )
     return Status(201, receipt_out(receipt))
+
+
+# --- cash -------------------------------------------------------------------------------------
+
+
+def batch_out(batch: PaymentBatch) -> dict[str, Any]:
+    rows = batch.payments.select_related("entry__household").order_by("pk")
+    totals: dict[str, int] = {}
+    for payment in rows:
+        totals[payment.status] = totals.get(payment.status, 0) + 1
+    return {
+        **{
+            name: getattr(batch, name)
+            for name in ("uid", "cycle", "provider", "exported_at", "reconciled_at")
+        },
+        "programme_uid": batch.programme.uid,
+        "list_uid": batch.list.uid,
+        "totals": totals,
+        "payments": [
+            {
+                "reference": p.reference,
+                "household_number": p.entry.household.number,
+                "amount": p.amount,
+                "currency": p.currency,
+                "status": p.status,
+                "reason": p.reason,
+            }
+            for p in rows
+        ],
+    }
+
+
+@router.post(
+    "/programmes/{programme_uid}/payment-batches",
+    response={201: AssistancePaymentBatchOut, **REFUSED},
+)
+def payments_export(
+    request: HttpRequest,
+    programme_uid: uuid.UUID,
+    payload: AssistancePaymentBatchIn,
+    response: HttpResponse,
+) -> Status[Any]:
+    """A cycle's payment list of an approved list of a cash programme, for a provider: one
+    payment per household not yet paid in the cycle. The file is the page's to download; the
+    provider's report comes back through the import pipeline (assistance.payments)."""
+    found = access.access_programme_for_lists(request.user, programme_uid)
+    _personal(response)
+    chosen = found.lists.filter(uid=payload.list_uid).first()
+    if chosen is None:
+        raise ValidationError({"list_uid": "not a list of this programme"})
+    batch = payments.payments_export(
+        actor=_actor(request),
+        programme=found,
+        distribution_list=chosen,
+        cycle=payload.cycle,
+        provider=payload.provider,
+    )
+    return Status(201, batch_out(batch))
+
+
+@router.get("/payment-batches/{batch_uid}", response={200: AssistancePaymentBatchOut, 404: None})
+def payment_batch_get(
+    request: HttpRequest, batch_uid: uuid.UUID, response: HttpResponse
+) -> dict[str, Any]:
+    """A payment batch with each payment's status as the provider reported it. Audited."""
+    batch = access.access_batch_by_uid(request.user, batch_uid)
+    _personal(response)
+    _read(request, "payment_batch", batch.uid, batch.programme)
+    return batch_out(batch)
 
 
 # --- monitoring -------------------------------------------------------------------------------

@@ -335,15 +335,27 @@ class ListDecisionForm(forms.Form):
 # --- distributions ----------------------------------------------------------------------------
 
 
+class VersionChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    """A list chosen by its version."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return str(_("Version %(version)s") % {"version": obj.version})
+
+
+class SiteChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    """A site chosen by its name in the reader's language."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return local_name(obj)
+
+
 class DistributionForm(forms.Form):
-    distribution_list = forms.ModelChoiceField(
+    distribution_list = VersionChoiceField(
         label=_("Approved list"), queryset=DistributionList.objects.none(), empty_label=None
     )
     cycle = forms.IntegerField(label=_("Cycle"), min_value=1, initial=1)
     planned_on = forms.DateField(label=_("Day"), widget=DATE)
-    site = forms.ModelChoiceField(
-        label=_("Camp or site"), queryset=Site.objects.none(), required=False
-    )
+    site = SiteChoiceField(label=_("Camp or site"), queryset=Site.objects.none(), required=False)
     place = forms.CharField(label=_("Distribution point"), max_length=200, required=False)
     team = forms.CharField(label=_("Team"), max_length=200, required=False)
 
@@ -352,16 +364,9 @@ class DistributionForm(forms.Form):
         chosen = self.fields["distribution_list"]
         assert isinstance(chosen, forms.ModelChoiceField)
         chosen.queryset = lists
-        chosen.label_from_instance = lambda found: (
-            _("Version %(version)s")
-            % {  # type: ignore[method-assign]
-                "version": found.version
-            }
-        )
         site = self.fields["site"]
         assert isinstance(site, forms.ModelChoiceField)
         site.queryset = sites
-        site.label_from_instance = local_name  # type: ignore[method-assign]
         cycle = self.fields["cycle"]
         assert isinstance(cycle, forms.IntegerField)
         cycle.max_value = cycles
@@ -445,7 +450,7 @@ class RecordForm(forms.Form):
 
 
 class PaymentsForm(forms.Form):
-    distribution_list = forms.ModelChoiceField(
+    distribution_list = VersionChoiceField(
         label=_("Approved list"), queryset=DistributionList.objects.none(), empty_label=None
     )
     cycle = forms.IntegerField(label=_("Cycle"), min_value=1, initial=1)
@@ -456,12 +461,6 @@ class PaymentsForm(forms.Form):
         chosen = self.fields["distribution_list"]
         assert isinstance(chosen, forms.ModelChoiceField)
         chosen.queryset = lists
-        chosen.label_from_instance = lambda found: (
-            _("Version %(version)s")
-            % {  # type: ignore[method-assign]
-                "version": found.version
-            }
-        )
         _set_choices(self, "provider", providers)
 
 

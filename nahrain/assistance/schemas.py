@@ -32,6 +32,12 @@ class AssistanceProblemsOut(Schema):
     problems: list[AssistanceProblemOut]
 
 
+class AssistanceRefusedOut(Schema):
+    """A refusal past the gates: the builder of a list approving it."""
+
+    detail: str
+
+
 # --- programmes -------------------------------------------------------------------------------
 
 
@@ -174,7 +180,7 @@ class AssistanceEntryOut(Schema):
 
 
 class AssistanceListEntriesOut(Schema):
-    list: AssistanceListOut
+    distribution_list: AssistanceListOut
     count: int
     limit: int
     offset: int
@@ -244,7 +250,9 @@ class AssistanceReceiptIn(Schema):
     token: str = Field(..., min_length=1, max_length=12)
     outcome: Literal["received", "proxy", "absent", "refused"]
     key: str = Field(..., min_length=1, max_length=120, description="records once however sent")
-    recorded_at: datetime | None = Field(None, description="when it happened; now when left out")
+    recorded_at: datetime = Field(
+        ..., description="when it happened on the device: a resend says the same"
+    )
     proxy_name: str = Field("", max_length=200)
     proxy_relation: str = Field("", max_length=60)
     given: dict[str, Any] | None = Field(None, description="what was handed out, if not all")
@@ -258,6 +266,36 @@ class AssistanceReceiptOut(Schema):
     duplicate: bool
     recorded_at: datetime
     given: dict[str, Any]
+
+
+# --- cash -------------------------------------------------------------------------------------
+
+
+class AssistancePaymentBatchIn(Schema):
+    list_uid: uuid.UUID
+    cycle: int = Field(1, ge=1, le=60)
+    provider: str = Field(..., min_length=1, max_length=30, description="a payment format's code")
+
+
+class AssistancePaymentOut(Schema):
+    reference: str
+    household_number: str
+    amount: Decimal
+    currency: str
+    status: str
+    reason: str
+
+
+class AssistancePaymentBatchOut(Schema):
+    uid: uuid.UUID
+    programme_uid: uuid.UUID
+    list_uid: uuid.UUID
+    cycle: int
+    provider: str
+    exported_at: datetime
+    reconciled_at: datetime | None
+    totals: dict[str, int] = Field(..., description="payments by status")
+    payments: list[AssistancePaymentOut]
 
 
 # --- monitoring -------------------------------------------------------------------------------

@@ -7,11 +7,12 @@ programme's organisation: their pages are kept by no cache and every read is aud
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, QuerySet
 from django.http import Http404, HttpResponse
@@ -145,6 +146,8 @@ def programme(request: AuthenticatedHttpRequest, programme_uid: uuid.UUID) -> Ht
         context["lists"] = found.lists.select_related("built_by", "approved_by")
         context["distributions"] = found.distributions.select_related("site")
         context["batches"] = PaymentBatch.objects.filter(programme=found)
+        # Audited where they are read (monitoring.complaints_pending).
+        context["complaints"] = monitoring.complaints_pending(user=request.user, programme=found)
     response = render(request, "assistance/programme.html", context)
     return no_store(response) if officer else response
 
@@ -289,16 +292,24 @@ def list_decide(request: AuthenticatedHttpRequest, list_uid: uuid.UUID) -> HttpR
     form = ListDecisionForm(request.POST)
     if not form.is_valid():
         return redirect("assistance:list", found.uid)
-    step = {
+    steps: dict[str, Callable[..., DistributionList]] = {
         "check": services.list_check,
         "approve": services.list_approve,
         "discard": services.list_discard,
         "revise": services.list_revise,
-    }[form.cleaned_data["decision"]]
+    }
+    step = steps[form.cleaned_data["decision"]]
     try:
         result = step(actor=request.user, distribution_list=found)
     except ValidationError as refused:
         messages.error(request, " ".join(refused.messages))
+        return redirect("assistance:list", found.uid)
+    except PermissionDenied:
+        # The gate let an officer in: what is refused is the builder approving their own list.
+        messages.error(
+            request,
+            _("You built this list: another assistance officer of your organisation approves it."),
+        )
         return redirect("assistance:list", found.uid)
     said = {
         "check": _("The list was checked."),
@@ -516,8 +527,8 @@ def payment_batch(request: AuthenticatedHttpRequest, batch_uid: uuid.UUID) -> Ht
     """A payment batch: how many paid, failed, returned or still with the provider; the
     provider's report comes back through the import pages."""
     batch = access.access_batch_by_uid(request.user, batch_uid)
-    payments = batch.payments.select_related("entry__household")
-    page = Paginator(payments, PER_PAGE).get_page(request.GET.get("page"))
+    rows = batch.payments.select_related("entry__household")
+    page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
     _read(request, "payment_batch", batch, batch.programme, entries=len(page.object_list))
     return render(
         request,

@@ -86,8 +86,10 @@ def _objects(world: World) -> Objects:
             modality="in_kind",
             cluster="snfi",
             cycles=2,
+            cycle_days=30,
             starts_on=date(2026, 11, 1),
             status=ProgrammeStatus.ACTIVE,
+            created_by=former,
         )
         rules = Rules.objects.create(programme=programme, version=1, document=RULES, source="CP")
 
@@ -118,6 +120,8 @@ def _objects(world: World) -> Objects:
         DistributionList.objects.filter(pk=approved.pk).update(
             approved_by=world.personas.layla.user, approved_at=timezone.now()
         )
+        # Checked after the approval, as the check of a new version is.
+        DistributionList.objects.filter(pk=checked.pk).update(checked_at=timezone.now())
         distribution = Distribution.objects.create(
             programme=programme,
             list=approved,
@@ -188,7 +192,12 @@ def distribution(world: World) -> Target:
 
 
 def receipt_post(world: World) -> Target:
-    body = {"token": "MTX1APR1", "outcome": "absent", "key": "matrix:absent"}
+    body = {
+        "token": "MTX1APR1",
+        "outcome": "absent",
+        "key": "matrix:absent",
+        "recorded_at": "2026-12-01T10:00:00+03:00",
+    }
     return _target(world, body, distribution_uid=_objects(world).distribution.uid)
 
 
@@ -226,6 +235,14 @@ def programme_new(world: World) -> Target:
 
 
 # --- the rows ---------------------------------------------------------------------------------
+
+
+def payments_post(world: World) -> Target:
+    """A batch of a list of the in-kind programme: refused for the modality (422), after the
+    gate has answered who may ask."""
+    objects = _objects(world)
+    body = {"list_uid": str(objects.approved.uid), "cycle": 1, "provider": "generic_csv"}
+    return _target(world, body, programme_uid=objects.programme.uid)
 
 
 def programme_step(world: World) -> Target:
@@ -308,6 +325,20 @@ ENDPOINTS: tuple[Decision, ...] = (
         ASSISTANCE,
         sample,
         audit="assistance.sample_read",
+        personal=True,
+    ),
+    api(
+        f"POST {A}/programmes/{{programme_uid}}/payment-batches",
+        ASSISTANCE,
+        payments_post,
+        ok=422,
+        personal=True,
+    ),
+    api(
+        f"GET {A}/payment-batches/{{batch_uid}}",
+        ASSISTANCE,
+        batch,
+        audit="assistance.payment_batch_read",
         personal=True,
     ),
     api(f"GET {A}/reach", SIGNED_IN),
@@ -411,7 +442,7 @@ ENDPOINTS: tuple[Decision, ...] = (
         GET=ASSISTANCE,
         POST=NOBODY,
         build=batch,
-        audit={"GET": "assistance.export"},
+        audit={"GET": "assistance.payments_file"},
         personal=True,
     ),
     page(

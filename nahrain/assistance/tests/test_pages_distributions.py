@@ -94,9 +94,9 @@ def test_the_desk_records_each_household_once_and_the_reconciliation_adds_up(
     assert drawn.status_code == 302
     sample = MonitoringSample.objects.get(distribution=made.distribution)
     assert drawn["Location"] == f"/assistance/samples/{sample.uid}/"
-    shown = desk.get(drawn["Location"])
-    assert shown.status_code == 200 and "no-store" in shown["Cache-Control"]
-    text = visible_text(shown.content.decode())
+    visits = desk.get(drawn["Location"])
+    assert visits.status_code == 200 and "no-store" in visits["Cache-Control"]
+    text = visible_text(visits.content.decode())
     assert "Households to visit" in text and first.token in text
 
 
