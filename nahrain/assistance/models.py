@@ -350,6 +350,9 @@ class PaymentBatch(models.Model):
     class Meta:
         ordering = ["programme", "cycle", "pk"]
 
+    def __str__(self) -> str:
+        return f"{self.provider} cycle {self.cycle}"
+
 
 class Payment(models.Model):
     batch = models.ForeignKey(PaymentBatch, on_delete=models.CASCADE, related_name="payments")
@@ -373,6 +376,9 @@ class Payment(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["batch", "entry"], name="payment_once_per_batch"),
         ]
+
+    def __str__(self) -> str:
+        return self.reference
 
 
 # --- post-distribution monitoring ---------------------------------------------------------------
@@ -398,6 +404,9 @@ class MonitoringSample(models.Model):
     class Meta:
         ordering = ["distribution", "-drawn_at"]
 
+    def __str__(self) -> str:
+        return f"sample of {self.size}"
+
 
 class SampledHousehold(models.Model):
     sample = models.ForeignKey(MonitoringSample, on_delete=models.CASCADE, related_name="members")
@@ -412,6 +421,9 @@ class SampledHousehold(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["sample", "receipt"], name="sampled_once"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.stratum} {self.position}"
 
 
 class MonitoringAnswer(models.Model):
@@ -438,6 +450,9 @@ class MonitoringAnswer(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["complaint", "complaint_taken_at"])]
+
+    def __str__(self) -> str:
+        return self.key
 
 
 # --- reach ------------------------------------------------------------------------------------
@@ -469,3 +484,6 @@ class ReachFigure(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["programme", "admin_unit"], name="reach_once"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.programme_id} in {self.admin_unit_id}"
