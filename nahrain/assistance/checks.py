@@ -45,24 +45,29 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.db import connection
 from django.db.models import (
+    Case,
     Count,
     Exists,
     F,
     IntegerField,
+    JSONField,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
     Sum,
     Value,
+    When,
 )
 from django.db.models.functions import Coalesce
+from django.db.models.lookups import Exact
 from django.utils import timezone
 
 from nahrain.assistance import rules
@@ -74,6 +79,7 @@ from nahrain.assistance.models import (
     ProgrammeStatus,
     Receipt,
 )
+from nahrain.displacement.bulk import copy_rows
 from nahrain.registry.dedup import link
 from nahrain.registry.models import (
     Consent,
@@ -97,8 +103,6 @@ ORDER = (
 )
 ASSISTANCE = "assistance"  # the consent purpose
 SINGLE_CYCLE_DAYS = 30
-_CHUNK = 5000
-_GROUP = 20  # entries excluded alike written by one statement
 
 Findings = dict[int, dict[str, dict[str, Any]]]  # household id -> rule -> facts
 
@@ -139,6 +143,7 @@ def consent_in_force(today: date, household: str = "household_id") -> Exists:
 
 
 def head_sex(household: str = "pk") -> Subquery:
+    """The sex of the household's head (its first active member recorded as the head)."""
     return Subquery(
         Individual.objects.filter(
             household_id=OuterRef(household), relationship="head", status=MemberStatus.ACTIVE
@@ -181,7 +186,7 @@ class _Check:
     def not_eligible(self) -> None:
         households = Household.objects.filter(
             pk__in=self.households, status__in=self.rulebook.eligible.statuses
-        )
+        ).order_by()
         for pk, reasons in rules.reasons_by_household(self.rulebook, households).items():
             self.add(pk, "not_eligible", {"reasons": reasons})
 
@@ -208,6 +213,7 @@ class _Check:
                 first__household_id__in=self.households, second__household_id__in=self.households
             )
             .exclude(first__household_id=F("second__household_id"))
+            .order_by()
             .values_list("first__household_id", "second__household_id")
         )
         partners: dict[int, set[int]] = defaultdict(set)
@@ -285,6 +291,7 @@ class _Check:
                     .exclude(first__household_id=F("second__household_id"))
                     .annotate(receipt=Subquery(newest.values("pk")[:1]))
                     .filter(receipt__isnull=False)
+                    .order_by()
                     .values_list(f"{mine}__household_id", "receipt")
                 )
                 for household, receipt in pairs:
@@ -346,49 +353,104 @@ def exclusion_of(found: dict[str, dict[str, Any]]) -> tuple[str, dict[str, Any]]
     return first, stored
 
 
-def _facts_refresh(entries: QuerySet[ListEntry]) -> None:
-    """The entries' facts read again from the registry, in one statement: the household's size,
-    head's sex, site and place now."""
-    household = Household.objects.filter(pk=OuterRef("household_id"))
-    entries.update(
-        people=Coalesce(Subquery(household.values("size")[:1]), 0, output_field=IntegerField()),
-        head_sex=Coalesce(head_sex("household_id"), Value("")),
-        site=Subquery(household.values("site_id")[:1]),
-        admin_unit=Subquery(household.values("admin_unit_id")[:1]),
+def household_facts(households: QuerySet[Household]) -> dict[int, tuple[int, str, Any, Any]]:
+    """What an entry keeps of each household at build time: ``{id: (size, head's sex, site id,
+    admin unit id)}``, in one query."""
+    return {
+        pk: (size, sex or "", site, unit)
+        for pk, size, sex, site, unit in households.order_by()
+        .annotate(head=head_sex())
+        .values_list("pk", "size", "head", "site_id", "admin_unit_id")
+    }
+
+
+def _entitled_by_size(rulebook: rules.Rulebook, size: Any, sizes: Iterable[int]) -> Case:
+    return Case(
+        *[
+            When(Exact(size, n), then=Value(rulebook.entitlement(n) or {}, JSONField()))
+            for n in sorted(set(sizes))
+        ],
+        default=Value({}, JSONField()),
+        output_field=JSONField(),
     )
 
 
-def run(distribution_list: DistributionList, rulebook: rules.Rulebook, today: date) -> Counts:
-    """Check the list and store each entry's outcome: included with its entitlement by its size,
-    or excluded with its rule and facts. The caller holds the list's lock."""
-    entries = ListEntry.objects.filter(list=distribution_list)
-    _facts_refresh(entries)
-    found = _Check(distribution_list, rulebook, today).run()
-    entries.update(included=True, excluded_by="", exclusion={})
-    for size in entries.values_list("people", flat=True).distinct().order_by():
-        entries.filter(people=size).update(entitlement=rulebook.entitlement(size) or {})
-    ids = dict(entries.filter(household_id__in=list(found)).values_list("household_id", "pk"))
-    groups: dict[str, list[int]] = defaultdict(list)
-    for household, findings in found.items():
-        code, stored = exclusion_of(findings)
-        groups[json.dumps([code, stored], sort_keys=True)].append(ids[household])
-    # Entries excluded alike (no consent, above all) are written by one statement a group; the
-    # others, each with its own facts, in batches.
-    alone: list[ListEntry] = []
-    for key, pks in groups.items():
-        code, stored = json.loads(key)
-        if len(pks) < _GROUP:
-            alone += [
+def facts_refresh(entries: QuerySet[ListEntry], rulebook: rules.Rulebook) -> None:
+    """The entries' facts read again from the registry (the household's size, head's sex, site
+    and place now), their entitlement by that size and their outcome cleared for the check:
+    one statement, whatever the list's size."""
+    household = Household.objects.filter(pk=OuterRef("household_id")).order_by()
+    size = Subquery(household.values("size")[:1])
+    sizes = (
+        Household.objects.filter(pk__in=entries.values("household_id"))
+        .order_by()
+        .values_list("size", flat=True)
+        .distinct()
+    )
+    entries.update(
+        people=Coalesce(size, 0, output_field=IntegerField()),
+        head_sex=Coalesce(head_sex("household_id"), Value("")),
+        site=Subquery(household.values("site_id")[:1]),
+        admin_unit=Subquery(household.values("admin_unit_id")[:1]),
+        entitlement=_entitled_by_size(rulebook, size, sizes),
+        included=True,
+        excluded_by="",
+        exclusion={},
+    )
+
+
+def exclusions_write(rows: Sequence[tuple[int, str, dict[str, Any]]]) -> None:
+    """Mark entries excluded (``(entry id, rule, stored facts)``). On PostgreSQL the rows are
+    copied into a temporary table and written by one UPDATE joined to it; elsewhere in
+    batches."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        ListEntry.objects.bulk_update(
+            [
                 ListEntry(pk=pk, included=False, excluded_by=code, exclusion=stored, entitlement={})
-                for pk in pks
-            ]
-            continue
-        for start in range(0, len(pks), _CHUNK):
-            ListEntry.objects.filter(pk__in=pks[start : start + _CHUNK]).update(
-                included=False, excluded_by=code, exclusion=stored, entitlement={}
-            )
-    ListEntry.objects.bulk_update(
-        alone, ["included", "excluded_by", "exclusion", "entitlement"], batch_size=1000
+                for pk, code, stored in rows
+            ],
+            ["included", "excluded_by", "exclusion", "entitlement"],
+            batch_size=1000,
+        )
+        return
+    table = ListEntry._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMPORARY TABLE assistance_excluded (id bigint PRIMARY KEY, rule text, "
+            "facts jsonb) ON COMMIT DROP"
+        )
+        copy_rows(
+            "assistance_excluded",
+            ("id", "rule", "facts"),
+            ((pk, code, json.dumps(stored)) for pk, code, stored in rows),
+        )
+        cursor.execute(
+            f"UPDATE {table} AS e SET included = false, excluded_by = x.rule, "  # noqa: S608
+            "exclusion = x.facts, entitlement = '{}'::jsonb "
+            "FROM assistance_excluded AS x WHERE e.id = x.id"
+        )
+        cursor.execute("DROP TABLE assistance_excluded")
+
+
+def run(
+    distribution_list: DistributionList,
+    rulebook: rules.Rulebook,
+    today: date,
+    *,
+    refresh: bool = True,
+) -> Counts:
+    """Check the list and store each entry's outcome: included with its entitlement by its size,
+    or excluded with its rule and facts. Entries just made from the registry (``refresh``
+    false) have their facts and entitlement already. The caller holds the list's lock."""
+    entries = ListEntry.objects.filter(list=distribution_list)
+    if refresh:
+        facts_refresh(entries, rulebook)
+    found = _Check(distribution_list, rulebook, today).run()
+    ids = dict(entries.filter(household_id__in=list(found)).values_list("household_id", "pk"))
+    exclusions_write(
+        [(ids[household], *exclusion_of(findings)) for household, findings in found.items()]
     )
     totals = entries.aggregate(
         households=Count("pk", filter=Q(included=True)),

@@ -78,24 +78,25 @@ def _latest_samples(organisation_id: Any) -> list[MonitoringSample]:
     return [s for s in latest.values() if s.pk in open_ids]
 
 
+def _label(distribution: Distribution) -> str:
+    """A distribution as the monitor and the reviewer know it: programme, place, day, cycle."""
+    where = distribution.place or getattr(distribution.site, "code", "")
+    parts = (
+        distribution.programme.code,
+        where,
+        distribution.planned_on.isoformat(),
+        f"{distribution.cycle}",
+    )
+    return " · ".join(part for part in parts if part)
+
+
 def media_files(*, organisation_id: Any) -> dict[str, bytes]:
     """The form's two lists for the organisation (see the module's words)."""
     distributions = [["name", "label"]]
     households = [["name", "label", "distribution"]]
     for sample in _latest_samples(organisation_id):
         distribution = sample.distribution
-        where = distribution.place or getattr(distribution.site, "code", "")
-        label = " · ".join(
-            part
-            for part in (
-                distribution.programme.code,
-                where,
-                distribution.planned_on.isoformat(),
-                f"{distribution.cycle}",
-            )
-            if part
-        )
-        distributions.append([str(distribution.uid), label])
+        distributions.append([str(distribution.uid), _label(distribution)])
         members = (
             SampledHousehold.objects.filter(sample=sample)
             .select_related("receipt__entry")
@@ -106,6 +107,21 @@ def media_files(*, organisation_id: Any) -> dict[str, bytes]:
             mark = " (reserve · احتياط)" if member.reserve else ""
             households.append([token, f"{member.position}. {token}{mark}", str(distribution.uid)])
     return {"distributions.csv": _csv(distributions), "households.csv": _csv(households)}
+
+
+def code_names(organisation_id: Any, codes: dict[str, set[str]]) -> dict[str, dict[str, str]]:
+    """What the review screen shows for the distribution a submission names: its label, not
+    its id. (A household is its token on screen too: the form never carries a name.)"""
+    uids = []
+    for code in codes.get("distributions.csv", set()):
+        try:
+            uids.append(uuid.UUID(code))
+        except ValueError:
+            continue
+    found = Distribution.objects.filter(
+        uid__in=uids, programme__organisation_id=organisation_id
+    ).select_related("programme", "site")
+    return {"distributions.csv": {str(d.uid): _label(d) for d in found}}
 
 
 def _media(organisation_id: Any) -> dict[str, bytes]:
@@ -190,6 +206,7 @@ PDM = FormHandler(
     xlsform=XLSFORMS / "assistance_pdm.md",
     media=_media,
     accept=_accept,
+    names=code_names,
     reviewers=frozenset({Role.ASSISTANCE_OFFICER.value}),
 )
 

@@ -535,6 +535,10 @@ class PendingComplaint:
     reasons: list[str]
     reason_labels: list[str]
     text: str
+    # Says it was asked to pay or give something: possible fraud or sexual exploitation and
+    # abuse, for the named focal points alone once the feedback mechanism routes it (DESIGN.md
+    # section 6), not for the team that ran the distribution.
+    sensitive: bool
 
 
 def complaints_pending(*, user: AnyUser, programme: Programme) -> list[PendingComplaint]:
@@ -571,6 +575,7 @@ def complaints_pending(*, user: AnyUser, programme: Programme) -> list[PendingCo
             reasons=list(a.complaint_reasons),
             reason_labels=[LISTS.label("pdm_complaint_reasons", r) for r in a.complaint_reasons],
             text=str(a.answers.get("complaint", "")),
+            sensitive="asked_to_pay" in a.complaint_reasons,
         )
         for a in found
     ]

@@ -29,6 +29,7 @@ import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
@@ -145,13 +146,25 @@ def _first_served(
     }
 
 
+@cache
+def _bands(on: date) -> tuple[tuple[date | None, str], ...]:
+    """The age groups on a day, oldest first, as (latest date of birth in the group, its
+    name); ``None`` for the youngest, which takes everyone left. Cached: the receipts of a
+    programme fall on few days, and its people are many."""
+    groups = sorted(age_groups(), reverse=True)
+    return tuple(
+        (born_by(on, low) if n < len(groups) - 1 else None, _group_name(low, high))
+        for n, (low, high) in enumerate(groups)
+    )
+
+
 def _cell(sex: str, born_on: date | None, on: date) -> str:
     if born_on is None:
         return f"{sex}_unknown"
-    for low, high in age_groups():
-        if born_on <= born_by(on, low) and (high is None or born_on > born_by(on, high + 1)):
-            return f"{sex}_{_group_name(low, high)}"
-    raise AssertionError("the age groups cover every age")
+    for latest, name in _bands(on):
+        if latest is None or born_on <= latest:
+            return f"{sex}_{name}"
+    raise AssertionError("the youngest group takes everyone left")
 
 
 def _count(
@@ -170,7 +183,9 @@ def _count(
     tallies: dict[tuple[Any, Any], _Tally] = {}
     by_household: dict[Any, list[tuple[Any, Any, date]]] = {}
     for (programme_id, household_id), (district, day) in first.items():
-        tallies.setdefault((programme_id, district), _Tally()).households += 1
+        if (programme_id, district) not in tallies:
+            tallies[(programme_id, district)] = _Tally()
+        tallies[(programme_id, district)].households += 1
         by_household.setdefault(household_id, []).append((programme_id, district, day))
     members = Individual.objects.filter(household__in=served.values("household_id")).values_list(
         "household_id", "sex", "born_on", "status", "died_on", "left_on"
@@ -219,6 +234,44 @@ def refresh(*, programme_ids: Iterable[Any], admin_unit_ids: Iterable[Any] | Non
             for (programme_id, district), tally in sorted(tallies.items(), key=str)
         )
     return len(rows)
+
+
+class _Batch:
+    """The refreshes one transaction asks for, run once after it commits: a reconciliation that
+    pays 5,000 households, or a sync of a day's recordings, recounts each programme and district
+    once, not once per receipt."""
+
+    def __init__(self) -> None:
+        self.districts: dict[Any, set[Any] | None] = {}
+
+    def add(self, programme_id: Any, admin_unit_id: Any) -> None:
+        known = self.districts.get(programme_id, set())
+        if admin_unit_id is None or known is None:
+            self.districts[programme_id] = None  # the whole programme
+        else:
+            self.districts[programme_id] = {*known, admin_unit_id}
+
+    def __call__(self) -> None:
+        for programme_id, units in self.districts.items():
+            refresh(programme_ids=[programme_id], admin_unit_ids=units)
+
+
+def refresh_on_commit(*, programme_id: Any, admin_unit_id: Any = None) -> None:
+    """Refresh the programme's reach (in the admin unit's district; the whole programme when
+    none is given) once the current transaction commits, together with every other refresh the
+    transaction asked for. The admin unit is that of the served household's list entry (its
+    own, else its site's): reach counts a household where its entry places it."""
+    connection = transaction.get_connection()
+    if connection.in_atomic_block:
+        for _savepoints, queued, _robust in connection.run_on_commit:
+            if isinstance(queued, _Batch):
+                queued.add(programme_id, admin_unit_id)
+                return
+    batch = _Batch()
+    batch.add(programme_id, admin_unit_id)
+    # Robust: the receipts are committed whatever the rollup does; a refresh that fails is
+    # logged and made good by the next one.
+    transaction.on_commit(batch, robust=True)
 
 
 # --- figures ----------------------------------------------------------------------------------
@@ -515,6 +568,7 @@ def hxl_csv(
         action="assistance.reach_export",
         object_type="programme" if programme else "reach",
         object_id=programme.uid if programme else "",
+        organisation=programme.organisation if programme else None,
         detail={"rows": len(shown.rows), "format": "hxl"},
     )
     return out.getvalue()

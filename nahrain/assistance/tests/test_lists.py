@@ -257,3 +257,26 @@ def test_a_list_checked_before_another_was_approved_is_checked_again_before_appr
     checked = services.list_check(actor=world.salam.user, distribution_list=imported, today=TODAY)
     assert world.entry(checked, household).excluded_by == "on_another_list"
     assert services.list_approve(actor=world.huda.user, distribution_list=checked).households == 0
+
+
+def test_checking_a_list_again_reads_the_registry_again(world: World) -> None:
+    household = world.household(children=2)
+    built = world.build()
+    Household.objects.filter(pk=household.pk).update(size=7)
+    Consent.objects.filter(household=household, purpose="assistance").update(withdrawn_on=TODAY)
+    again = services.list_check(actor=world.huda.user, distribution_list=built, today=TODAY)
+    entry = world.entry(again, household)
+    assert (entry.people, entry.excluded_by, entry.entitlement) == (7, "no_consent", {})
+    Consent.objects.filter(household=household, purpose="assistance").update(withdrawn_on=None)
+    again = services.list_check(actor=world.huda.user, distribution_list=built, today=TODAY)
+    entry = world.entry(again, household)
+    assert entry.included
+    assert entry.entitlement == {"items": [{"item": "nfi_kit", "quantity": 2}]}
+
+
+def test_tokens_are_random_unambiguous_and_never_twice() -> None:
+    taken = {"AAAA-AAAA"}
+    drawn = services.tokens(5000, taken)
+    assert len(set(drawn)) == 5000 and not set(drawn) & taken
+    assert all(set(t.replace("-", "")) <= set(services.TOKEN_ALPHABET) for t in drawn)
+    assert not set("015822OIBSZL") & set("".join(drawn))

@@ -215,9 +215,9 @@ def test_an_answer_is_recorded_once_and_a_complaint_is_handed_on(world: World) -
         actor=world.huda, sampled=third, answers=wants, interviewed_on=on, key="uuid:3"
     )
     pending = monitoring.complaints_pending(user=world.huda, programme=world.programme)
-    assert [(p.token, p.reasons, p.text) for p in pending] == [
-        (second.receipt.entry.token, ["asked_to_pay"], "The guard took 5,000 dinars"),
-        (third.receipt.entry.token, ["wants_to_complain"], "The kit had no blanket"),
+    assert [(p.token, p.reasons, p.text, p.sensitive) for p in pending] == [
+        (second.receipt.entry.token, ["asked_to_pay"], "The guard took 5,000 dinars", True),
+        (third.receipt.entry.token, ["wants_to_complain"], "The kit had no blanket", False),
     ]
     MonitoringAnswer.objects.filter(sampled=second).update(complaint_taken_at="2026-11-21T09:00Z")
     assert len(monitoring.complaints_pending(user=world.huda, programme=world.programme)) == 1

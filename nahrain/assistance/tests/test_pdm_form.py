@@ -150,6 +150,12 @@ def test_the_forms_households_are_tokens_filtered_by_distribution_never_names(
     assert {h["distribution"] for h in households} == {str(found.uid)}
     assert households[-1]["label"].endswith("(reserve · احتياط)")  # reserves come last
     assert ["reserve" in h["label"] for h in households] == [m.reserve for m in members]
+    # The review screen names the distribution, for its organisation alone.
+    codes = {"distributions.csv": {str(found.uid), "not-a-uid"}}
+    assert fieldforms.code_names(world.personas.iom.pk, codes) == {
+        "distributions.csv": {str(found.uid): listed["label"]}
+    }
+    assert fieldforms.code_names(world.personas.intersos.pk, codes) == {"distributions.csv": {}}
     # Another organisation's form lists none of them.
     other = fieldforms.media_files(organisation_id=world.personas.intersos.pk)
     assert _rows(other, "households.csv") == []

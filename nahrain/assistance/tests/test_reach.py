@@ -331,3 +331,24 @@ def test_recording_receipts_keeps_reach_current_and_counts_a_second_cycle_once(
             )
         zakho = figure(world, "IQG09Q04")
         assert (zakho.households, zakho.people) == (1, 3)
+
+
+def test_the_refreshes_a_transaction_asks_for_run_once_after_it_commits(
+    world: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    the_list = pdm_world.approved_list(world.programme)
+    found = pdm_world.distribution(world, the_list)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        for _ in range(3):
+            made = pdm_world.household(world, FAMILY)
+            receipt = pdm_world.serve(found, pdm_world.entry(world, the_list, made))
+            reach.refresh_on_commit(programme_id=world.programme.pk, admin_unit_id=world.zakho.pk)
+        out = pdm_world.household(world, FAMILY, in_camp=False)
+        pdm_world.serve(found, pdm_world.entry(world, the_list, out))
+        reach.refresh_on_commit(programme_id=world.programme.pk, admin_unit_id=world.sumail_sub.pk)
+    assert len(callbacks) == 1
+    assert receipt.served
+    assert sorted(ReachFigure.objects.values_list("admin_unit__pcode", "households")) == [
+        ("IQG09Q03", 1),
+        ("IQG09Q04", 3),
+    ]
