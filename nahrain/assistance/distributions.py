@@ -16,7 +16,6 @@ the item it may have handed out shows in the reconciliation. A recording that do
 
 from __future__ import annotations
 
-import logging
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -30,7 +29,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from nahrain.assistance import access, codelists
+from nahrain.assistance import access, codelists, reach
 from nahrain.assistance.models import (
     SERVED,
     Distribution,
@@ -46,8 +45,6 @@ from nahrain.assistance.models import (
 from nahrain.core.services import audit_record
 from nahrain.geo.models import AdminUnit
 from nahrain.sites.models import Site
-
-log = logging.getLogger(__name__)
 
 # What a recorder may give: the served outcomes at a distribution. "paid" comes from the
 # payment provider's report alone (``payments``).
@@ -287,7 +284,7 @@ def _entry_of(distribution: Distribution, entry: ListEntry | None, token: str | 
         found = found.filter(pk=entry.pk)
     else:
         found = found.filter(token=(token or "").strip().upper())
-    one = found.select_related("household").first()
+    one = found.select_related("household", "site").first()
     if one is None:
         raise _refuse(_("The household is not on this distribution's list."), "token")
     if not one.included:
@@ -344,14 +341,12 @@ def _written(receipt: Receipt) -> bool:
     return True
 
 
-def _reach_refresh(programme_id: int, admin_unit_id: int | None) -> None:
-    """Keep the programme's reach current once the receipt is committed."""
-    from nahrain.assistance import reach
-
-    reach.refresh(
-        programme_ids=[programme_id],
-        admin_unit_ids=[admin_unit_id] if admin_unit_id is not None else None,
-    )
+def _placed_in(entry: ListEntry) -> Any:
+    """The admin unit reach counts the entry's household in: the entry's own, else its site's
+    (``reach``); none when the list knows neither."""
+    if entry.admin_unit_id is not None:
+        return entry.admin_unit_id
+    return entry.site.admin_unit_id if entry.site is not None else None
 
 
 def receipt_write(
@@ -449,12 +444,12 @@ def receipt_write(
         },
     )
     if receipt.served:
-        admin_unit_id = entry.admin_unit_id or (
-            distribution.admin_unit_id if distribution else None
-        )
-        # Robust: the receipt is committed whatever the rollup does; a failed refresh is logged
-        # and made good by the next one, never reported to the recorder as a lost recording.
-        transaction.on_commit(lambda: _reach_refresh(programme.pk, admin_unit_id), robust=True)
+        # Where reach counts the household (never the distribution's place: a camp's household
+        # served at a point in the next district counts in its camp's), refreshed once per
+        # programme and district after the transaction commits, however many receipts it
+        # wrote. Robust: the receipt is committed whatever the rollup does; a failed refresh
+        # is logged and made good by the next one, never reported as a lost recording.
+        reach.refresh_on_commit(programme_id=programme.pk, admin_unit_id=_placed_in(entry))
     return receipt
 
 
