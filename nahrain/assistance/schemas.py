@@ -221,6 +221,10 @@ class AssistanceReconciliationOut(Schema):
     duplicates: int
     handed_out: dict[str, int]
     handed_to_duplicates: dict[str, int]
+    on_replaced_list: int = Field(
+        description="households recorded on a list replaced since, kept without serving them"
+    )
+    handed_on_replaced_list: dict[str, int]
     stock: dict[str, int]
     returned: dict[str, int]
     unaccounted: dict[str, int]
