@@ -78,7 +78,7 @@ class Programme(models.Model):
         max_length=8, choices=ProgrammeStatus.choices, default=ProgrammeStatus.DRAFT
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -105,7 +105,7 @@ class Rules(models.Model):
     # Where the rules come from: the appeal, the cluster's guidance, the donor agreement.
     source = models.CharField(_("source"), max_length=300, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -142,7 +142,7 @@ class DistributionList(models.Model):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     built_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     built_at = models.DateTimeField(auto_now_add=True)
     checked_at = models.DateTimeField(null=True, blank=True)
@@ -242,7 +242,7 @@ class Distribution(models.Model):
     stock = models.JSONField(default=dict, blank=True)
     returned = models.JSONField(default=dict, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -293,7 +293,7 @@ class Receipt(models.Model):
     recorded_at = models.DateTimeField()
     synced_at = models.DateTimeField(auto_now_add=True)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     # A resend records once: the form's instance id, the page's form key, the payment's row.
     key = models.CharField(max_length=120)
@@ -342,7 +342,7 @@ class PaymentBatch(models.Model):
     cycle = models.PositiveSmallIntegerField()
     provider = models.CharField(max_length=30)  # a format of data/payment_formats.json
     exported_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     exported_at = models.DateTimeField(auto_now_add=True)
     reconciled_at = models.DateTimeField(null=True, blank=True)
@@ -397,7 +397,7 @@ class MonitoringSample(models.Model):
     strata = models.JSONField(default=dict)  # {"f": {"population": 120, "sample": 40}, ...}
     seed = models.CharField(max_length=64)
     drawn_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     drawn_at = models.DateTimeField(auto_now_add=True)
 
@@ -438,7 +438,7 @@ class MonitoringAnswer(models.Model):
     key = models.CharField(max_length=120, unique=True)
     received_at = models.DateTimeField(auto_now_add=True)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     # A complaint to hand to the feedback mechanism: the household wants to complain, or says it
     # was asked to pay or give something in return (fraud, sexual exploitation and abuse).
