@@ -53,6 +53,7 @@ from nahrain.assistance.models import (
     Receipt,
     SampledHousehold,
 )
+from nahrain.assistance.services import tokens
 from nahrain.core.access import AnyUser
 from nahrain.core.services import audit_record
 from nahrain.sites.models import Site
@@ -212,6 +213,12 @@ def sample_draw(
         seed=seed,
         drawn_by=actor,
     )
+    # Each household by a code of its own, never a list token (see ``SampledHousehold``): none
+    # of the served tokens either, so a token typed in the form by mistake names no one.
+    served_tokens = Receipt.objects.filter(distribution=distribution, served=True)
+    codes = tokens(
+        len(drawn) + len(standing_by), served_tokens.values_list("entry__token", flat=True)
+    )
     SampledHousehold.objects.bulk_create(
         SampledHousehold(
             sample=sample,
@@ -219,8 +226,11 @@ def sample_draw(
             stratum=k,
             reserve=position > len(drawn),
             position=position,
+            code=code,
         )
-        for position, (pk, k) in enumerate(drawn + standing_by, start=1)
+        for position, ((pk, k), code) in enumerate(
+            zip(drawn + standing_by, codes, strict=True), start=1
+        )
     )
     audit_record(
         actor=actor,
