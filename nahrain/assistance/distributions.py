@@ -43,11 +43,15 @@ from nahrain.assistance.models import (
     ProgrammeStatus,
     Receipt,
 )
+from nahrain.collect.services import form_media_refresh_on_commit
 from nahrain.core.services import audit_record
 from nahrain.geo.models import AdminUnit
 from nahrain.sites.models import Site
 
 log = logging.getLogger(__name__)
+# The distribution field form (``distribution_form.FORM_ID``; that module imports this one): its
+# media list the distributions not yet closed, refreshed when one is planned, opened or closed.
+FIELD_FORM = "assistance_distribution"
 
 # What a recorder may give: the served outcomes at a distribution. "paid" comes from the
 # payment provider's report alone (``payments``).
@@ -211,6 +215,7 @@ def distribution_create(
         organisation=programme.organisation,
         detail={"list": str(distribution_list.uid), "cycle": cycle},
     )
+    form_media_refresh_on_commit(organisation=programme.organisation, form_id=FIELD_FORM)
     return distribution
 
 
@@ -240,6 +245,7 @@ def distribution_open(*, actor: User | None, distribution: Distribution) -> Dist
         object_id=locked.uid,
         organisation=locked.programme.organisation,
     )
+    form_media_refresh_on_commit(organisation=locked.programme.organisation, form_id=FIELD_FORM)
     return locked
 
 
@@ -268,6 +274,7 @@ def distribution_close(
         object_id=locked.uid,
         organisation=locked.programme.organisation,
     )
+    form_media_refresh_on_commit(organisation=locked.programme.organisation, form_id=FIELD_FORM)
     return locked
 
 

@@ -54,6 +54,7 @@ from nahrain.assistance.models import (
     SampledHousehold,
 )
 from nahrain.assistance.services import tokens
+from nahrain.collect.services import form_media_refresh_on_commit
 from nahrain.core.access import AnyUser
 from nahrain.core.services import audit_record
 from nahrain.sites.models import Site
@@ -245,6 +246,8 @@ def sample_draw(
             "reserves": len(standing_by),
         },
     )
+    # The PDM form's media list the sample's households (``fieldforms``, which imports this).
+    form_media_refresh_on_commit(organisation=programme.organisation, form_id="assistance_pdm")
     return sample
 
 

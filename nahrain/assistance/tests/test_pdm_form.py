@@ -205,6 +205,26 @@ def test_the_forms_households_are_codes_filtered_by_distribution_never_tokens_no
     assert _rows(done, "distributions.csv") == []
 
 
+def test_a_sample_drawn_after_publishing_reaches_the_phones(
+    world: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    found, _receipts = pdm_world.served_distribution(world, {"f": 5, "m": 5})
+    collect_services.forms_publish(actor=world.huda, organisation=world.personas.iom)
+    collector, password = collect_services.collector_create(
+        actor=world.personas.layla.user, organisation=world.personas.iom, username="pdm02"
+    )
+    collect = Collect(Client(), collector.username, password)
+    published_md5, _empty = collect.media(FORM)["households.csv"]
+    with django_capture_on_commit_callbacks(execute=True):
+        sample = monitoring.sample_draw(actor=world.huda, distribution=found, seed="later")
+    md5, data = collect.media(FORM)["households.csv"]
+    listed = [row["name"] for row in csv.DictReader(io.StringIO(data.decode()))]
+    assert md5 != published_md5
+    assert listed == [m.code for m in sample.members.order_by("position")]
+    _md5, distributions_csv = collect.media(FORM)["distributions.csv"]
+    assert str(found.uid) in distributions_csv.decode()
+
+
 def test_the_forms_choices_are_the_code_lists_codes() -> None:
     compiled = xforms.compile_xlsform(fieldforms.PDM.xlsform.read_text(encoding="utf-8"))
     assert compiled.warnings == []
