@@ -602,6 +602,7 @@ def sample_out(request: HttpRequest, found: MonitoringSample) -> dict[str, Any]:
         "members": [
             {
                 "position": m.position,
+                "code": m.code,
                 "token": m.receipt.entry.token,
                 "household_number": m.receipt.entry.household.number,
                 "stratum": m.stratum,

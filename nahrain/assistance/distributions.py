@@ -46,9 +46,14 @@ from nahrain.assistance.models import (
     ProgrammeStatus,
     Receipt,
 )
+from nahrain.collect.services import form_media_refresh_on_commit
 from nahrain.core.services import audit_record
 from nahrain.geo.models import AdminUnit
 from nahrain.sites.models import Site
+
+# The distribution field form (``distribution_form.FORM_ID``; that module imports this one): its
+# media list the distributions not yet closed, refreshed when one is planned, opened or closed.
+FIELD_FORM = "assistance_distribution"
 
 # What a recorder may give: the served outcomes at a distribution. "paid" comes from the
 # payment provider's report alone (``payments``).
@@ -212,6 +217,7 @@ def distribution_create(
         organisation=programme.organisation,
         detail={"list": str(distribution_list.uid), "cycle": cycle},
     )
+    form_media_refresh_on_commit(organisation=programme.organisation, form_id=FIELD_FORM)
     return distribution
 
 
@@ -241,6 +247,7 @@ def distribution_open(*, actor: User | None, distribution: Distribution) -> Dist
         object_id=locked.uid,
         organisation=locked.programme.organisation,
     )
+    form_media_refresh_on_commit(organisation=locked.programme.organisation, form_id=FIELD_FORM)
     return locked
 
 
@@ -269,6 +276,7 @@ def distribution_close(
         object_id=locked.uid,
         organisation=locked.programme.organisation,
     )
+    form_media_refresh_on_commit(organisation=locked.programme.organisation, form_id=FIELD_FORM)
     return locked
 
 

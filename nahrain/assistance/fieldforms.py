@@ -1,8 +1,8 @@
 """The post-distribution monitoring survey as a ``collect`` field form (``assistance_pdm``).
 
 Its two lists are the organisation's own and carry no name: the distributions it has drawn a
-monitoring sample from (``distributions.csv``), and each one's sampled households by their list
-token in the order to interview them, reserves last (``households.csv``, filtered by the
+monitoring sample from (``distributions.csv``), and each one's sampled households by their
+sample code in the order to interview them, reserves last (``households.csv``, filtered by the
 distribution chosen). The answers are codes of the code lists "pdm_*" (the results speak them
 in the reader's language). A submission is reviewed by the organisation's assistance officers
 (the answers are personal data of the programme's organisation); accepting it records the
@@ -93,27 +93,25 @@ def _label(distribution: Distribution) -> str:
 
 
 def media_files(*, organisation_id: Any) -> dict[str, bytes]:
-    """The form's two lists for the organisation (see the module's words)."""
+    """The form's two lists for the organisation (see the module's words). A household is its
+    sample code, never its list token: the media reach every collector account of the
+    organisation, and a token is a claim ticket at the distribution desk."""
     distributions = [["name", "label"]]
     households = [["name", "label", "distribution"]]
     for sample in _latest_samples(organisation_id):
         distribution = sample.distribution
         distributions.append([str(distribution.uid), _label(distribution)])
-        members = (
-            SampledHousehold.objects.filter(sample=sample)
-            .select_related("receipt__entry")
-            .order_by("position")
-        )
+        members = SampledHousehold.objects.filter(sample=sample).order_by("position")
         for member in members:
-            token = member.receipt.entry.token
+            code = member.code
             mark = " (reserve · احتياط)" if member.reserve else ""
-            households.append([token, f"{member.position}. {token}{mark}", str(distribution.uid)])
+            households.append([code, f"{member.position}. {code}{mark}", str(distribution.uid)])
     return {"distributions.csv": _csv(distributions), "households.csv": _csv(households)}
 
 
 def code_names(organisation_id: Any, codes: dict[str, set[str]]) -> dict[str, dict[str, str]]:
     """What the review screen shows for the distribution a submission names: its label, not
-    its id. (A household is its token on screen too: the form never carries a name.)"""
+    its id. (A household is its sample code on screen too: the form never carries a name.)"""
     uids = []
     for code in codes.get("distributions.csv", set()):
         try:
@@ -131,7 +129,7 @@ def _media(organisation_id: Any) -> dict[str, bytes]:
 
 
 def _sampled(submission: Submission, file: str) -> SampledHousehold:
-    """The sampled household the form names: its token in a sample of the chosen distribution
+    """The sampled household the form names: its code in a sample of the chosen distribution
     of the organisation, the newest sample first (a phone may still carry an older list)."""
     values = submission.data
     try:
@@ -151,11 +149,9 @@ def _sampled(submission: Submission, file: str) -> SampledHousehold:
                 )
             ]
         ) from None
-    token = str(values.get("household", "") or "")
+    code = str(values.get("household", "") or "").strip().upper()
     found = (
-        SampledHousehold.objects.filter(
-            sample__distribution=distribution, receipt__entry__token=token
-        )
+        SampledHousehold.objects.filter(sample__distribution=distribution, code=code)
         .select_related("sample__distribution__programme")
         .order_by("-sample__drawn_at", "-sample_id")
         .first()
@@ -168,7 +164,7 @@ def _sampled(submission: Submission, file: str) -> SampledHousehold:
                     None,
                     "household",
                     "unknown_sampled_household",
-                    f"{token!r} is not in the distribution's monitoring sample",
+                    f"{code!r} is not in the distribution's monitoring sample",
                 )
             ]
         )

@@ -415,11 +415,16 @@ class SampledHousehold(models.Model):
     # Drawn beyond the sample size, to stand in for a household that cannot be reached.
     reserve = models.BooleanField(default=False)
     position = models.PositiveIntegerField()
+    # What the interviewer's list and the PDM form name the household by: random, like a list
+    # token, but not the token: the form's media reach every collector of the organisation,
+    # and a token is a claim ticket at the distribution desk.
+    code = models.CharField(max_length=9)
 
     class Meta:
         ordering = ["sample", "position"]
         constraints = [
             models.UniqueConstraint(fields=["sample", "receipt"], name="sampled_once"),
+            models.UniqueConstraint(fields=["sample", "code"], name="sampled_code_once"),
         ]
 
     def __str__(self) -> str:

@@ -60,6 +60,8 @@ from nahrain.assistance.models import (
     Receipt,
     SampledHousehold,
 )
+from nahrain.assistance.services import tokens
+from nahrain.collect.services import form_media_refresh_on_commit
 from nahrain.core.access import AnyUser
 from nahrain.core.services import audit_record
 from nahrain.sites.models import Site
@@ -219,6 +221,12 @@ def sample_draw(
         seed=seed,
         drawn_by=actor,
     )
+    # Each household by a code of its own, never a list token (see ``SampledHousehold``): none
+    # of the served tokens either, so a token typed in the form by mistake names no one.
+    served_tokens = Receipt.objects.filter(distribution=distribution, served=True)
+    codes = tokens(
+        len(drawn) + len(standing_by), served_tokens.values_list("entry__token", flat=True)
+    )
     SampledHousehold.objects.bulk_create(
         SampledHousehold(
             sample=sample,
@@ -226,8 +234,11 @@ def sample_draw(
             stratum=k,
             reserve=position > len(drawn),
             position=position,
+            code=code,
         )
-        for position, (pk, k) in enumerate(drawn + standing_by, start=1)
+        for position, ((pk, k), code) in enumerate(
+            zip(drawn + standing_by, codes, strict=True), start=1
+        )
     )
     audit_record(
         actor=actor,
@@ -242,6 +253,8 @@ def sample_draw(
             "reserves": len(standing_by),
         },
     )
+    # The PDM form's media list the sample's households (``fieldforms``, which imports this).
+    form_media_refresh_on_commit(organisation=programme.organisation, form_id="assistance_pdm")
     return sample
 
 

@@ -313,6 +313,7 @@ class AssistanceSampleIn(Schema):
 
 class AssistanceSampledOut(Schema):
     position: int
+    code: str = Field(description="what the interview list and the PDM form name it by")
     token: str
     household_number: str
     stratum: str

@@ -214,6 +214,55 @@ def forms_publish(*, actor: User | None, organisation: Organisation) -> list[For
     return published
 
 
+@transaction.atomic
+def form_media_refresh(*, organisation: Organisation, form_id: str) -> list[str]:
+    """Rebuild the media of the organisation's current version of a form from its handler, and
+    say which files changed. What a form lists changes between publications (a distribution
+    planned, a sample drawn): the apps that write it call this once they commit, and the
+    manifest's new hashes tell ODK Collect to download the files again. Nothing happens to a
+    form not published for the organisation.
+
+    The version is locked while its media are built, so two refreshes one after the other
+    cannot leave the older list last."""
+    handler = handlers.handler_for(form_id)
+    version = (
+        FormVersion.objects.select_for_update(of=("self",))
+        .filter(form__organisation=organisation, form__form_id=form_id)
+        .order_by("-published_at", "-pk")
+        .first()
+    )
+    if handler is None or version is None:
+        return []
+    media = handler.media(organisation.pk)
+    changed = []
+    for stored in FormMedia.objects.filter(form_version=version, filename__in=media):
+        data = media[stored.filename]
+        md5 = xforms.md5_hex(data)
+        if md5 != stored.md5:
+            stored.data, stored.md5 = data, md5
+            stored.save(update_fields=["data", "md5", "updated_at"])
+            changed.append(stored.filename)
+    if changed:
+        audit_record(
+            actor=None,
+            action="form.media_refresh",
+            object_type="form_version",
+            object_id=version.uid,
+            organisation=organisation,
+            detail={"form_id": form_id, "version": version.version, "files": changed},
+        )
+    return changed
+
+
+def form_media_refresh_on_commit(*, organisation: Organisation, form_id: str) -> None:
+    """``form_media_refresh`` once the caller's transaction commits (what the media list is
+    then visible); a failure is logged and leaves the write committed, the next refresh or
+    publication mending the media."""
+    transaction.on_commit(
+        lambda: form_media_refresh(organisation=organisation, form_id=form_id), robust=True
+    )
+
+
 # ---------------------------------------------------------------------------- submissions
 
 

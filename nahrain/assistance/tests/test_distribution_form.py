@@ -6,12 +6,16 @@ stored form; a second team's late sync for a household already served is kept as
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.test import Client
 
+from nahrain.assistance import distributions
 from nahrain.assistance.distribution_form import DISTRIBUTION_FORM, FORM_ID
 from nahrain.assistance.models import Outcome, Receipt
 from nahrain.assistance.tests.dist_world import World, at, world
@@ -20,6 +24,7 @@ from nahrain.collect.handlers import NotAcceptable
 from nahrain.collect.models import FormMedia, KeyInformant, Submission
 from nahrain.collect.tests import test_engine as engine
 from nahrain.collect.tests.odk import Collect, fill_instance
+from nahrain.core.models import AuditEvent
 from nahrain.health.tests.test_fieldforms import downloaded
 from nahrain.testing.personas import Personas
 
@@ -148,6 +153,41 @@ def test_only_assistance_officers_accept(
     with pytest.raises(NotAcceptable):
         DISTRIBUTION_FORM.accept(personas.layla.user, submission, "y.xml")
     assert not Receipt.objects.exists()
+
+
+def test_a_distribution_planned_after_publishing_reaches_the_phones_and_leaves_once_closed(
+    personas: Personas,
+    w: World,
+    phone: tuple[Collect, str],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    collect, _xml = phone
+    published_md5, _data = collect.media(FORM_ID)["distributions.csv"]
+    with django_capture_on_commit_callbacks(execute=True):
+        planned = distributions.distribution_create(
+            actor=w.officer,
+            programme=w.programme,
+            distribution_list=w.approved,
+            cycle=2,
+            planned_on=date(2026, 12, 5),
+            place="Block D",
+        )
+    # A new hash in the manifest: ODK Collect downloads the list again, and finds the day.
+    md5, data = collect.media(FORM_ID)["distributions.csv"]
+    assert md5 != published_md5 and md5 == hashlib.md5(data, usedforsecurity=False).hexdigest()
+    assert str(planned.uid) in data.decode()
+    refreshed = AuditEvent.objects.get(action="form.media_refresh")
+    assert refreshed.detail["files"] == ["distributions.csv"]
+    with django_capture_on_commit_callbacks(execute=True):
+        distributions.distribution_open(actor=w.officer, distribution=planned)
+        distributions.distribution_close(actor=w.officer, distribution=planned, returned={})
+    _md5, closed = collect.media(FORM_ID)["distributions.csv"]
+    assert str(planned.uid) not in closed.decode() and str(w.distribution.uid) in closed.decode()
+    # Nothing to do where nothing changed, nor where the form is not published.
+    assert collect_services.form_media_refresh(organisation=personas.iom, form_id=FORM_ID) == []
+    other = collect_services.form_media_refresh(organisation=personas.intersos, form_id=FORM_ID)
+    assert other == []
+    assert AuditEvent.objects.filter(action="form.media_refresh").count() == 2
 
 
 node = engine.node

@@ -97,7 +97,10 @@ def test_the_desk_records_each_household_once_and_the_reconciliation_adds_up(
     visits = desk.get(drawn["Location"])
     assert visits.status_code == 200 and "no-store" in visits["Cache-Control"]
     text = visible_text(visits.content.decode())
-    assert "Households to visit" in text and first.token in text
+    members = list(sample.members.select_related("receipt__entry"))
+    assert "Households to visit" in text and all(m.code in text for m in members)
+    # The interviewer's list names each household by its sample code, never by a claim ticket.
+    assert not any(m.receipt.entry.token in text for m in members)
 
 
 def test_nobody_but_the_organisations_assistance_officers_opens_a_distribution(

@@ -1,8 +1,9 @@
 """The PDM survey through ``collect``, as IOM's monitor sends it from ODK Collect and huda (IOM's
-assistance officer) accepts it: the form's households are the sample's tokens filtered by the
-distribution (never a name), an interview sent twice is one answer, a household outside the
-sample is refused, a household asked to pay is handed to the complaints list; the form's
-choices are the code lists' codes; and a real XForms engine fills it."""
+assistance officer) accepts it: the form's households are the sample's codes filtered by the
+distribution (never a name, never a list token), an interview sent twice is one answer, a
+household outside the sample or named by its list token is refused, a household asked to pay
+is handed to the complaints list; the form's choices are the code lists' codes; and a real
+XForms engine fills it."""
 
 from __future__ import annotations
 
@@ -17,7 +18,12 @@ import pytest
 from django.test import Client
 
 from nahrain.assistance import codelists, fieldforms, monitoring
-from nahrain.assistance.models import Distribution, MonitoringAnswer, MonitoringSample
+from nahrain.assistance.models import (
+    Distribution,
+    ListEntry,
+    MonitoringAnswer,
+    MonitoringSample,
+)
 from nahrain.assistance.tests import pdm_world
 from nahrain.assistance.tests.pdm_world import World
 from nahrain.collect import services as collect_services
@@ -54,10 +60,10 @@ def phone(world: World, drawn: Any) -> tuple[Collect, str]:
     return Collect(Client(), collector.username, password), xml
 
 
-def interview(found: Distribution, token: str, **answers: Any) -> dict[str, Any]:
+def interview(found: Distribution, code: str, **answers: Any) -> dict[str, Any]:
     values: dict[str, Any] = {
         "distribution": str(found.uid),
-        "household": token,
+        "household": code,
         "interviewed_on": "2026-11-20",
         "reached": "interviewed",
         "modality": "in_kind",
@@ -87,7 +93,9 @@ def test_an_interview_sent_twice_is_one_answer_and_a_bribe_goes_to_the_complaint
     collect, xml = phone
     member = sample.members.get(position=1)
     token = member.receipt.entry.token
-    values = interview(found, token, asked_to_pay="yes", complaint="They asked for 10,000 dinars")
+    values = interview(
+        found, member.code, asked_to_pay="yes", complaint="They asked for 10,000 dinars"
+    )
     instance = fill_instance(xml, values, instance_id="uuid:pdm-1")
     assert collect.post(instance).status_code == 201
     assert collect.post(instance).status_code == 202  # the phone's retry
@@ -119,13 +127,33 @@ def test_a_household_outside_the_sample_is_refused(
     assert not MonitoringAnswer.objects.exists()
 
 
+def test_a_list_token_typed_in_the_form_is_refused_its_code_taken(
+    world: World, drawn: tuple[Distribution, MonitoringSample], phone: tuple[Collect, str]
+) -> None:
+    found, sample = drawn
+    collect, xml = phone
+    member = sample.members.select_related("receipt__entry").get(position=4)
+    token = member.receipt.entry.token
+    typed = fill_instance(xml, interview(found, token), instance_id="uuid:pdm-token")
+    assert collect.post(typed).status_code == 201
+    with pytest.raises(NotAcceptable) as refused:
+        accept(world, "uuid:pdm-token")
+    assert [p.rule for p in refused.value.problems] == ["unknown_sampled_household"]
+    assert not MonitoringAnswer.objects.exists()
+    # The code as a hand would type it (lower case, a space) names the household.
+    by_code = interview(found, f" {member.code.lower()}")
+    assert collect.post(fill_instance(xml, by_code, instance_id="uuid:pdm-code")).status_code == 201
+    accept(world, "uuid:pdm-code")
+    assert MonitoringAnswer.objects.get().sampled == member
+
+
 def test_someone_not_an_assistance_officer_cannot_accept_an_interview(
     world: World, drawn: tuple[Distribution, MonitoringSample], phone: tuple[Collect, str]
 ) -> None:
     found, sample = drawn
     collect, xml = phone
-    token = sample.members.get(position=2).receipt.entry.token
-    instance = fill_instance(xml, interview(found, token), instance_id="uuid:pdm-2")
+    code = sample.members.get(position=2).code
+    instance = fill_instance(xml, interview(found, code), instance_id="uuid:pdm-2")
     assert collect.post(instance).status_code == 201
     submission = Submission.objects.get(instance_id="uuid:pdm-2")
     with pytest.raises(NotAcceptable) as refused:
@@ -138,7 +166,7 @@ def _rows(media: dict[str, bytes], name: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(media[name].decode())))
 
 
-def test_the_forms_households_are_tokens_filtered_by_distribution_never_names(
+def test_the_forms_households_are_codes_filtered_by_distribution_never_tokens_nor_names(
     world: World, drawn: tuple[Distribution, MonitoringSample]
 ) -> None:
     found, sample = drawn
@@ -149,8 +177,13 @@ def test_the_forms_households_are_tokens_filtered_by_distribution_never_names(
         "label": "NFI-TOPUP-26 · Chameshku block C · 2026-11-05 · 1",
     }
     households = _rows(media, "households.csv")
-    members = list(sample.members.order_by("position"))
-    assert [h["name"] for h in households] == [m.receipt.entry.token for m in members]
+    members = list(sample.members.select_related("receipt__entry").order_by("position"))
+    assert [h["name"] for h in households] == [m.code for m in members]
+    # Every collector of the organisation downloads the media: no list token is in them, no
+    # claim ticket for the distribution desk.
+    list_tokens = ListEntry.objects.filter(list=found.list).values_list("token", flat=True)
+    in_media = b"".join(media.values()).decode()
+    assert list_tokens and not any(token in in_media for token in list_tokens)
     assert {h["distribution"] for h in households} == {str(found.uid)}
     assert households[-1]["label"].endswith("(reserve · احتياط)")  # reserves come last
     assert ["reserve" in h["label"] for h in households] == [m.reserve for m in members]
@@ -174,6 +207,26 @@ def test_the_forms_households_are_tokens_filtered_by_distribution_never_names(
         )
     done = fieldforms.media_files(organisation_id=world.personas.iom.pk)
     assert _rows(done, "distributions.csv") == []
+
+
+def test_a_sample_drawn_after_publishing_reaches_the_phones(
+    world: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    found, _receipts = pdm_world.served_distribution(world, {"f": 5, "m": 5})
+    collect_services.forms_publish(actor=world.huda, organisation=world.personas.iom)
+    collector, password = collect_services.collector_create(
+        actor=world.personas.layla.user, organisation=world.personas.iom, username="pdm02"
+    )
+    collect = Collect(Client(), collector.username, password)
+    published_md5, _empty = collect.media(FORM)["households.csv"]
+    with django_capture_on_commit_callbacks(execute=True):
+        sample = monitoring.sample_draw(actor=world.huda, distribution=found, seed="later")
+    md5, data = collect.media(FORM)["households.csv"]
+    listed = [row["name"] for row in csv.DictReader(io.StringIO(data.decode()))]
+    assert md5 != published_md5
+    assert listed == [m.code for m in sample.members.order_by("position")]
+    _md5, distributions_csv = collect.media(FORM)["distributions.csv"]
+    assert str(found.uid) in distributions_csv.decode()
 
 
 def test_the_forms_choices_are_the_code_lists_codes() -> None:
@@ -264,8 +317,8 @@ def test_the_engine_fills_the_form_and_the_server_takes_it(
     found, sample = drawn
     collect, _xml = phone
     form = downloaded(collect, FORM, tmp_path)
-    token = sample.members.get(position=3).receipt.entry.token
-    values = interview(found, token, wants_complain="yes", complaint="No blanket in the kit")
+    code = sample.members.get(position=3).code
+    values = interview(found, code, wants_complain="yes", complaint="No blanket in the kit")
     assert collect.post(engine._run(node, form, values)).status_code == 201
     accept(world, Submission.objects.get().instance_id)
     answer = MonitoringAnswer.objects.get()

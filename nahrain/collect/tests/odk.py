@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -207,3 +208,19 @@ class Collect:
             CONTENT_LENGTH="",
             **{"wsgi.input": Dechunked(body), "wsgi.input_terminated": True},
         )
+
+    def media(self, form_id: str) -> dict[str, tuple[str, bytes]]:
+        """What the phone sees of a form's media: each file its manifest names, by name, with
+        the hash the manifest gives and the content downloaded."""
+        listed = self.get(f"/openrosa/formList?formID={form_id}").content.decode()
+        found = re.search(r"<manifestUrl>[^<]*(/openrosa/[^<]+)</manifestUrl>", listed)
+        assert found is not None, listed
+        manifest = self.get(found.group(1)).content.decode()
+        return {
+            name: (md5, self.get(url).content)
+            for name, md5, url in re.findall(
+                r"<filename>([^<]+)</filename>\s*<hash>md5:([0-9a-f]+)</hash>\s*"
+                r"<downloadUrl>[^<]*(/openrosa/[^<]+)</downloadUrl>",
+                manifest,
+            )
+        }
