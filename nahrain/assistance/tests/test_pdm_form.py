@@ -92,7 +92,6 @@ def test_an_interview_sent_twice_is_one_answer_and_a_bribe_goes_to_the_complaint
     found, sample = drawn
     collect, xml = phone
     member = sample.members.get(position=1)
-    token = member.receipt.entry.token
     values = interview(
         found, member.code, asked_to_pay="yes", complaint="They asked for 10,000 dinars"
     )

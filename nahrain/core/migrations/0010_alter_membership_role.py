@@ -4,15 +4,32 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0009_alter_membership_role'),
+        ("core", "0009_alter_membership_role"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='membership',
-            name='role',
-            field=models.CharField(choices=[('viewer', 'Viewer'), ('data_entry', 'Data entry'), ('information_manager', 'Information manager'), ('site_manager', 'Site manager'), ('case_worker', 'Case worker'), ('registration_officer', 'Registration officer'), ('personal_data_export', 'Personal data export'), ('gbv_case_worker', 'GBV case worker'), ('mhpss_worker', 'MHPSS worker'), ('service_mapper', 'Service mapper'), ('surveillance_officer', 'Surveillance officer'), ('assistance_officer', 'Assistance officer'), ('org_admin', 'Organisation admin')], max_length=30, verbose_name='role'),
+            model_name="membership",
+            name="role",
+            field=models.CharField(
+                choices=[
+                    ("viewer", "Viewer"),
+                    ("data_entry", "Data entry"),
+                    ("information_manager", "Information manager"),
+                    ("site_manager", "Site manager"),
+                    ("case_worker", "Case worker"),
+                    ("registration_officer", "Registration officer"),
+                    ("personal_data_export", "Personal data export"),
+                    ("gbv_case_worker", "GBV case worker"),
+                    ("mhpss_worker", "MHPSS worker"),
+                    ("service_mapper", "Service mapper"),
+                    ("surveillance_officer", "Surveillance officer"),
+                    ("assistance_officer", "Assistance officer"),
+                    ("org_admin", "Organisation admin"),
+                ],
+                max_length=30,
+                verbose_name="role",
+            ),
         ),
     ]
