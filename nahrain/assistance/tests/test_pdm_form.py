@@ -268,13 +268,13 @@ def test_asked_to_pay_the_form_asks_for_no_words_and_gives_the_hotline(
     found, sample = drawn
     collect, _xml = phone
     form = downloaded(collect, FORM, tmp_path)
-    token = sample.members.get(position=4).receipt.entry.token
+    code = sample.members.get(position=4).code
     told = "The team leader asked for part of the kit"
-    values = interview(found, token, asked_to_pay="yes", wants_complain="yes")
+    values = interview(found, code, asked_to_pay="yes", wants_complain="yes")
     relevant = json.loads(engine._run(node, form, values, "--relevance"))
     assert (relevant["complaint"], relevant["hotline"]) == (False, True)
     assert (
-        json.loads(engine._run(node, form, interview(found, token), "--relevance"))["hotline"]
+        json.loads(engine._run(node, form, interview(found, code), "--relevance"))["hotline"]
         is False
     )
     # Whatever the interviewer tries to type, the phone sends no words.
