@@ -27,6 +27,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -550,8 +551,29 @@ class Reconciliation:
     currency: str
 
 
+def _in_unit(unit_id: int, prefix: str) -> Q:
+    """At the unit or under it (a district's subdistricts; a governorate's four levels)."""
+    within = Q()
+    for depth in range(4):
+        within |= Q(**{f"{prefix}{'__parent' * depth}_id": unit_id})
+    return within
+
+
+def planned_entries(distribution: Distribution) -> QuerySet[ListEntry]:
+    """The households a distribution serves: the list's included entries at its site, or in its
+    area (the entry's place or its site's) when it names an area and no site; the whole list
+    when it names neither."""
+    entries = ListEntry.objects.filter(list_id=distribution.list_id, included=True)
+    if distribution.site_id is not None:
+        return entries.filter(site_id=distribution.site_id)
+    if distribution.admin_unit_id is not None:
+        unit = distribution.admin_unit_id
+        return entries.filter(_in_unit(unit, "admin_unit") | _in_unit(unit, "site__admin_unit"))
+    return entries
+
+
 def reconciliation(distribution: Distribution) -> Reconciliation:
-    included = ListEntry.objects.filter(list_id=distribution.list_id, included=True)
+    included = planned_entries(distribution)
     planned = set(included.values_list("household_id", flat=True))
     here = list(Receipt.objects.filter(distribution=distribution).order_by("recorded_at", "pk"))
     served_here = {r.household_id: r for r in here if r.served}
@@ -560,7 +582,7 @@ def reconciliation(distribution: Distribution) -> Reconciliation:
             programme_id=distribution.programme_id,
             cycle=distribution.cycle,
             served=True,
-            household_id__in=planned,
+            household_id__in=included.values("household_id"),
         )
         .exclude(distribution=distribution)
         .values_list("household_id", flat=True)

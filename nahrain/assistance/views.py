@@ -389,10 +389,14 @@ def distribution(request: AuthenticatedHttpRequest, distribution_uid: uuid.UUID)
 def distribution_sheet(
     request: AuthenticatedHttpRequest, distribution_uid: uuid.UUID
 ) -> HttpResponse:
-    """The printable list: every household with its token and QR code, a line to sign."""
+    """The printable list: every household with its token and QR code, a line to sign; a page
+    of ``sheets.PAGE_ROWS`` households at a time (``?page=``), each printed on its own."""
     found = access.access_distribution_by_uid(request.user, distribution_uid)
+    page = request.GET.get("page", "1")
     # Audited where it is read (sheets.distribution_sheet).
-    sheet = sheets.distribution_sheet(user=request.user, distribution=found)
+    sheet = sheets.distribution_sheet(
+        user=request.user, distribution=found, page=int(page) if page.isdigit() else 1
+    )
     return render(
         request,
         "assistance/distribution_sheet.html",
