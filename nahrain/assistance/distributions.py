@@ -44,6 +44,7 @@ from nahrain.assistance.models import (
     ProgrammeStatus,
     Receipt,
 )
+from nahrain.assistance.services import token_normal
 from nahrain.core.services import audit_record
 from nahrain.geo.models import AdminUnit
 from nahrain.sites.models import Site
@@ -287,7 +288,7 @@ def _entry_of(distribution: Distribution, entry: ListEntry | None, token: str | 
     if entry is not None:
         found = found.filter(pk=entry.pk)
     else:
-        found = found.filter(token=(token or "").strip().upper())
+        found = found.filter(token=token_normal(token or ""))
     one = found.select_related("household").first()
     if one is None:
         raise _refuse(_("The household is not on this distribution's list."), "token")

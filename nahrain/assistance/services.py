@@ -299,6 +299,14 @@ FROZEN = (ListStatus.APPROVED, ListStatus.SUPERSEDED, ListStatus.DISCARDED)
 _BATCH = 5000
 
 
+def token_normal(typed: str) -> str:
+    """A token as typed or scanned, as it is stored: the letters of its alphabet alone (a dash,
+    spaces, anything else dropped), upper case, and the dash back between the fours
+    ("xk4m 7qrt" → "XK4M-7QRT"). The desk, the API and the field form read tokens through it."""
+    letters = "".join(c for c in typed.upper() if c in TOKEN_ALPHABET)
+    return f"{letters[:4]}-{letters[4:]}" if len(letters) == TOKEN_LETTERS else letters
+
+
 def tokens(count: int, taken: Iterable[str] = ()) -> list[str]:
     """``count`` new tokens, none in ``taken`` nor twice: eight letters of an unambiguous
     alphabet (25⁸ ≈ 1.5·10¹¹), "XXXX-XXXX", from the system's secure source, drawn from one

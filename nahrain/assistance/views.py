@@ -438,15 +438,17 @@ def distribution_record(
                     _("Recorded: %(outcome)s.") % {"outcome": recorded.get_outcome_display()},
                 )
                 return redirect("assistance:distribution_record", found.uid)
-        entry = found.list.entries.filter(token=request.POST.get("token", "")).first()
+        entry = (
+            found.list.entries.filter(token=services.token_normal(request.POST.get("token", "")))
+            .select_related("household")
+            .first()
+        )
         lookup = TokenForm(initial={"token": request.POST.get("token", "")})
     else:
         lookup = TokenForm(request.GET or None)
         if lookup.is_bound and lookup.is_valid():
-            token = lookup.cleaned_data["token"].strip().upper()
-            entry = (
-                found.list.entries.filter(token__iexact=token).select_related("household").first()
-            )
+            token = services.token_normal(lookup.cleaned_data["token"])
+            entry = found.list.entries.filter(token=token).select_related("household").first()
             if entry is None:
                 lookup.add_error("token", _("No household on this list has that token."))
             else:

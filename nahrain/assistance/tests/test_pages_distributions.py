@@ -39,6 +39,10 @@ def test_the_desk_records_each_household_once_and_the_reconciliation_adds_up(
     assert html.count("<svg") == 3  # a QR code per household
     assert "Mohammed Ahmed Al-Jubouri" in visible_text(html)
 
+    for typed in (first.token.replace("-", ""), first.token.replace("-", "  ").lower()):
+        # Without its dash, with spaces, in lower case: the same household.
+        typed_in = desk.get(f"{base}/record/", {"token": typed})
+        assert first.household.number in visible_text(typed_in.content.decode())
     found = desk.get(f"{base}/record/", {"token": first.token.lower()})
     text = visible_text(found.content.decode())
     assert (

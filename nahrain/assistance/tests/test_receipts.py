@@ -5,11 +5,12 @@ duplicate kept for the reconciliation, and the list states that refuse a recordi
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from nahrain.assistance import distributions
+from nahrain.assistance import distributions, services
 from nahrain.assistance.models import (
     DistributionList,
     ListStatus,
@@ -69,6 +70,38 @@ def test_by_token(w: World) -> None:
             key="t2",
             recorded_at=at(10),
         )
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        lambda t: t.replace("-", ""),  # without the dash
+        lambda t: f" {t[:2]} {t[2:4]} {t[5:7]} {t[7:]} ".replace("-", ""),  # with spaces
+        lambda t: t.lower(),
+        lambda t: t.replace("-", " - ").lower(),
+    ],
+)
+def test_a_token_is_found_however_it_is_typed(w: World, typed: Any) -> None:
+    token = w.entries[2].token
+    receipt = distributions.receipt_record(
+        actor=w.officer,
+        distribution=w.distribution,
+        token=typed(token),
+        outcome=Outcome.RECEIVED,
+        key="typed",
+        recorded_at=at(10),
+    )
+    assert receipt.entry == w.entries[2]
+
+
+def test_the_token_normal_form_keeps_its_alphabet_and_puts_the_dash_back() -> None:
+    assert services.token_normal("xk4m7qrt") == "XK4M-7QRT"
+    assert services.token_normal(" XK4M 7QRT\n") == "XK4M-7QRT"
+    assert services.token_normal("xk4m\u20137qrt") == "XK4M-7QRT"  # an en dash from a phone
+    assert services.token_normal("XK4M-7QR") == "XK4M7QR"  # too short: matches no token
+    assert services.token_normal("") == ""
+    drawn = services.tokens(50)
+    assert [services.token_normal(t) for t in drawn] == drawn
 
 
 def test_resend_records_once_and_another_recording_under_the_key_is_refused(w: World) -> None:
