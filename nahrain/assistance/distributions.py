@@ -20,7 +20,7 @@ import logging
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -460,6 +460,26 @@ def receipt_write(
     return receipt
 
 
+# How far a device's clock is believed: a team records from two days before the planned day
+# (set up, early households), and a clock a little ahead of the server's.
+EARLIEST = timedelta(days=2)
+AHEAD = timedelta(minutes=5)
+
+
+def _time_believed(
+    distribution: Distribution, recorded_at: datetime, found: Receipt | None
+) -> datetime:
+    """The device's time when it can be true, else the time the recording is received (a
+    resend of a recording kept at its received time is answered with that time)."""
+    if timezone.is_naive(recorded_at):
+        return recorded_at  # refused by receipt_write, which says why
+    now = timezone.now()
+    earliest = timezone.make_aware(datetime.combine(distribution.planned_on - EARLIEST, time.min))
+    if earliest <= recorded_at <= now + AHEAD:
+        return recorded_at
+    return found.recorded_at if found is not None else now
+
+
 @transaction.atomic
 def receipt_record(
     *,
@@ -475,6 +495,11 @@ def receipt_record(
     given: Mapping[str, Any] | None = None,
 ) -> Receipt:
     """Record what happened to a household (by its entry or its token) at the distribution.
+
+    ``recorded_at`` (the device's clock) is believed from two days before the planned day to
+    five minutes after now (the moment the recording is received); outside that, the phone's
+    clock is wrong and the recording is kept at the time it is received (the device's time is
+    not kept).
 
     Idempotent by ``key``. Refused: a household not included on the distribution's list, a list
     no longer approved (replaced by a newer version, or discarded), a distribution not yet
@@ -494,6 +519,7 @@ def receipt_record(
         )
     entry_found = _entry_of(current, entry, token)
     found = Receipt.objects.filter(programme_id=current.programme_id, key=key.strip()).first()
+    recorded_at = _time_believed(current, recorded_at, found)
     if found is None:
         # A resend is answered even once the list has changed; a new recording is not taken on
         # a list that no longer stands.

@@ -4,11 +4,12 @@ duplicate kept for the reconciliation, and the list states that refuse a recordi
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from nahrain.assistance import distributions, services
 from nahrain.assistance.models import (
@@ -306,3 +307,48 @@ def test_only_the_organisations_assistance_officers_record(
             actor=getattr(personas, who).user, distribution=w.distribution
         )
     assert not Receipt.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "clock",
+    [
+        datetime(2019, 1, 1, 9, 0, tzinfo=UTC),  # a phone reset to its factory date
+        timezone.now() + timedelta(days=400),  # a phone a year ahead
+        timezone.now() + timedelta(minutes=6),
+    ],
+)
+def test_a_wrong_phone_clock_is_replaced_by_the_time_received(w: World, clock: datetime) -> None:
+    before = timezone.now()
+    receipt = distributions.receipt_record(
+        actor=w.officer,
+        distribution=w.distribution,
+        entry=w.entries[0],
+        outcome=Outcome.RECEIVED,
+        key="clock",
+        recorded_at=clock,
+    )
+    assert before <= receipt.recorded_at <= timezone.now()
+    again = distributions.receipt_record(
+        actor=w.officer,
+        distribution=w.distribution,
+        entry=w.entries[0],
+        outcome=Outcome.RECEIVED,
+        key="clock",
+        recorded_at=clock,
+    )  # sent again: the same recording
+    assert again.pk == receipt.pk
+
+
+def test_a_believable_phone_clock_is_kept(w: World) -> None:
+    # Two days before the planned day, and a clock a few minutes ahead of the server's.
+    early = datetime.combine(w.distribution.planned_on - timedelta(days=2), datetime.min.time())
+    for n, clock in enumerate((timezone.make_aware(early), timezone.now() + timedelta(minutes=4))):
+        receipt = distributions.receipt_record(
+            actor=w.officer,
+            distribution=w.distribution,
+            entry=w.entries[n],
+            outcome=Outcome.RECEIVED,
+            key=f"kept-{n}",
+            recorded_at=clock,
+        )
+        assert receipt.recorded_at == clock
