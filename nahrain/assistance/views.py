@@ -443,6 +443,8 @@ def distribution_record(
             .select_related("household")
             .first()
         )
+        if entry is not None:  # shown again with the refusal: a read like the lookup's
+            _read(request, "distribution", found, found.programme, entries=1)
         lookup = TokenForm(initial={"token": request.POST.get("token", "")})
     else:
         lookup = TokenForm(request.GET or None)

@@ -61,8 +61,12 @@ def test_the_desk_records_each_household_once_and_the_reconciliation_adds_up(
 
     # A proxy needs a name; with it, the household is served.
     proxy = {"token": second.token, "key": "desk:proxy-1", "at": shown["at"], "outcome": "proxy"}
+    reads = AuditEvent.objects.filter(action="assistance.distribution_read").count()
     refused = desk.post(f"{base}/record/", proxy)
     assert refused.status_code == 200
+    # The household is shown again with the refusal: that read is audited too.
+    assert second.household.number in visible_text(refused.content.decode())
+    assert AuditEvent.objects.filter(action="assistance.distribution_read").count() == reads + 1
     assert "Write the name of the person who collected it." in visible_text(
         refused.content.decode()
     )
