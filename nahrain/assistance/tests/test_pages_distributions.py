@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from django.test import Client
 
 from nahrain.assistance.models import DistributionStatus, MonitoringSample, Receipt
@@ -117,3 +118,14 @@ def test_nobody_but_the_organisations_assistance_officers_opens_a_distribution(
         client = persona.client()
         for path in ("/", "/sheet/", "/record/"):
             assert client.get(base + path).status_code == 404, (persona, path)
+
+
+@pytest.mark.parametrize(("modality", "shown"), [("cash", True), ("voucher", False)])
+def test_a_payment_list_is_offered_for_cash_alone(
+    personas: Personas, modality: str, shown: bool
+) -> None:
+    made = world(personas.iom, modality=modality, prefix=modality)
+    page = signed_in(made.officer).get(f"/assistance/programmes/{made.programme.uid}/")
+    assert page.status_code == 200
+    # Payments are exported for cash; vouchers are handed out at distributions.
+    assert ("Send a payment list" in visible_text(page.content.decode())) is shown
