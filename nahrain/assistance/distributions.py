@@ -369,9 +369,12 @@ def receipt_write(
     proxy_name: str = "",
     proxy_relation: str = "",
     given: Mapping[str, Any] | None = None,
+    officer_checked: bool = False,
 ) -> Receipt:
-    """Write one recording (the one path for distributions and payments; see the module)."""
-    officer_required(actor, programme)
+    """Write one recording (the one path for distributions and payments; see the module).
+    ``officer_checked``: the caller has checked the actor once for a batch of recordings."""
+    if not officer_checked:
+        officer_required(actor, programme)
     key = key.strip()
     if not key or len(key) > Receipt._meta.get_field("key").max_length:  # type: ignore[operator]
         raise _refuse(_("A recording needs a key of 1 to 120 characters."), "key")

@@ -327,9 +327,9 @@ def payments_reconcile(
     locked = PaymentBatch.objects.select_for_update().select_related("programme").get(pk=batch.pk)
     by_reference = {
         p.reference: p
-        for p in locked.payments.select_for_update().filter(
-            reference__in=[r.reference for r in reports]
-        )
+        for p in locked.payments.select_for_update(of=("self",))
+        .select_related("entry")
+        .filter(reference__in=[r.reference for r in reports])
     }
     now = timezone.now()
     counted = {"paid": 0, "failed": 0, "returned": 0, "unchanged": 0}
@@ -361,6 +361,7 @@ def payments_reconcile(
                 key=payment.reference,
                 recorded_at=report.paid_at or now,
                 given={"amount": str(payment.amount), "currency": payment.currency},
+                officer_checked=True,  # once, above, for the whole report
             )
             payment.receipt = receipt
             if not receipt.served:

@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from openpyxl import load_workbook
 
-from nahrain.assistance import distributions, payments
+from nahrain.assistance import access, distributions, payments
 from nahrain.assistance.models import Outcome, Payment, PaymentBatch, PaymentStatus, Receipt
 from nahrain.assistance.tests.dist_world import World, at, world
 from nahrain.core.models import AuditEvent
@@ -203,3 +203,25 @@ def test_nobody_else_reconciles(w: World, personas: Personas, who: str) -> None:
     batch = export(w)
     data = report([[batch.payments.get(entry=w.entries[0]).reference, "paid", "", "", ""]])
     assert upload(getattr(personas, who).client(), batch, data).status_code == 404
+
+
+def test_a_report_is_reconciled_with_one_check_of_the_officer(
+    w: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    batch = export(w)
+    reports = [
+        payments.PaymentReport(row=n, reference=p.reference, status=PaymentStatus.PAID)
+        for n, p in enumerate(batch.payments.order_by("pk"), start=2)
+    ]
+    checks = []
+    runs_assistance = access.runs_assistance
+
+    def counted(*args: Any) -> bool:
+        checks.append(args)
+        return runs_assistance(*args)
+
+    monkeypatch.setattr(access, "runs_assistance", counted)
+    done = payments.payments_reconcile(actor=w.officer, batch=batch, reports=reports)
+    assert done.paid == len(reports) == 4
+    assert len(checks) == 1
+    assert Receipt.objects.filter(served=True).count() == 4
