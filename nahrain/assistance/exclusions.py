@@ -69,6 +69,14 @@ def _status(code: str, language: str) -> str:
             return code
 
 
+def explain_field(code: str, facts: dict[str, Any]) -> str:
+    """The code list's field of the words for these facts: ``explain_other`` when the check
+    stored the fewer facts of ``OTHER_FACTS``, else ``explain``."""
+    if code in OTHER_FACTS and set(facts) - {"rule", "also"} <= set(OTHER_FACTS[code]):
+        return "explain_other"
+    return "explain"
+
+
 def exclusion_words(
     entry_or_rule: ListEntry | str,
     exclusion: dict[str, Any] | None = None,
@@ -85,12 +93,9 @@ def exclusion_words(
     if not code:
         return ""
     lang = _language(language)
-    field = (
-        "explain_other"
-        if code in OTHER_FACTS and set(facts) - {"rule", "also"} <= set(OTHER_FACTS[code])
-        else "explain"
+    template = codelists.text(
+        codelists.entry("exclusion_rules", code), explain_field(code, facts), lang
     )
-    template = codelists.text(codelists.entry("exclusion_rules", code), field, lang)
     values: dict[str, Any] = {}
     for name in placeholders(template):
         if name in ("kind", "programme_kind"):
