@@ -62,10 +62,6 @@ def writes_programmes(user: AnyUser, organisation: Organisation) -> bool:
     return bool(set(PROGRAMME_WRITING_ROLES) & user_roles(user, organisation))
 
 
-def organisations_running_assistance(user: AnyUser) -> QuerySet[Organisation]:
-    return Organisation.objects.filter(pk__in=_organisation_ids(user, ASSISTANCE_ROLES))
-
-
 def organisations_writing_programmes(user: AnyUser) -> QuerySet[Organisation]:
     """The organisations in which the user creates programmes."""
     return Organisation.objects.filter(pk__in=_organisation_ids(user, PROGRAMME_WRITING_ROLES))

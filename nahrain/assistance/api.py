@@ -65,7 +65,7 @@ from nahrain.assistance.schemas import (
     AssistanceSampleIn,
     AssistanceSampleOut,
 )
-from nahrain.core.http import no_store
+from nahrain.core.http import no_store, per_reader
 from nahrain.core.services import audit_record
 from nahrain.sites.access import sites_visible
 
@@ -674,10 +674,12 @@ def sample_get(request: HttpRequest, sample_uid: uuid.UUID, response: HttpRespon
 
 
 @router.get("/reach", response=AssistanceReachOut)
-def reach_get(request: HttpRequest) -> dict[str, Any]:
+def reach_get(request: HttpRequest, response: HttpResponse) -> dict[str, Any]:
     """People reached, counted once however often served, by programme and district: exact for
-    the caller's own organisations, small cells suppressed for everyone else's."""
+    the caller's own organisations (kept by no cache), small cells suppressed for everyone
+    else's (kept by the reader's own client alone), as the page."""
     figures = reach.reach_figures(user=request.user)
+    per_reader(response, exact=any(row.exact for row in figures.rows))
     return {
         "items": [
             {

@@ -23,8 +23,8 @@ The rules, in the order that decides which one an entry is excluded by (the othe
    (this programme's own cycles aside), within the rule's days before today: names the
    organisation, the kind and the day.
 7. ``served_as_duplicate``: a member is probably the same person as a member of another
-   household (of any organisation) served as in 6: names the organisation, the kind and the
-   day, never the other household.
+   household (of any organisation) served as in 6: names the organisation, and the kind and
+   the day only when it is the programme's own organisation; never the other household.
 8. ``not_with``: receives now what this programme is not given with: ``camp_shelter`` is living
    in a formal camp; another kind, a served receipt of a running programme of that kind within
    its cycles (a single-cycle programme's within 30 days).
@@ -264,6 +264,7 @@ class _Check:
         "household_id",
         "pk",
         "programme__kind",
+        "programme__organisation_id",
         "programme__organisation__acronym",
         "programme__organisation__name",
         "recorded_at",
@@ -302,8 +303,13 @@ class _Check:
             for receipt in sorted(
                 receipts, key=lambda r: (r["recorded_at"], r["pk"]), reverse=True
             ):
+                facts = self._facts(receipt, days)
+                if receipt["programme__organisation_id"] != self.programme.organisation_id:
+                    # Another organisation's household: that it exists and who holds it, never
+                    # what it received or when (DESIGN §2a).
+                    facts = {"organisation": facts["organisation"]}
                 for household in found[receipt["pk"]]:
-                    self.add(household, "served_as_duplicate", self._facts(receipt, days))
+                    self.add(household, "served_as_duplicate", facts)
 
     # 8 -----------------------------------------------------------------------------------------
     def not_with(self) -> None:

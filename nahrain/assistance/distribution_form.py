@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy
 
 from nahrain.assistance import access, distributions
 from nahrain.assistance.models import Distribution, DistributionStatus, ListEntry
+from nahrain.assistance.services import token_normal
 from nahrain.collect.handlers import Checked, FormHandler, NotAcceptable, register
 from nahrain.collect.models import KeyInformant
 from nahrain.core.models import Role
@@ -115,9 +116,9 @@ def _distribution(organisation_id: Any, values: dict[str, Any]) -> Distribution 
 
 
 def _token(values: dict[str, Any]) -> str:
-    return (
+    return token_normal(
         _text(values, "token") or _text(values, "token_scanned") or _text(values, "token_typed")
-    ).upper()
+    )
 
 
 def _check(organisation_id: Any, values: dict[str, Any], file: str) -> Checked:

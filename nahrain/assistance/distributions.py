@@ -23,13 +23,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -46,6 +47,7 @@ from nahrain.assistance.models import (
     ProgrammeStatus,
     Receipt,
 )
+from nahrain.assistance.services import token_normal
 from nahrain.collect.services import form_media_refresh_on_commit
 from nahrain.core.services import audit_record
 from nahrain.geo.models import AdminUnit
@@ -295,7 +297,7 @@ def _entry_of(distribution: Distribution, entry: ListEntry | None, token: str | 
     if entry is not None:
         found = found.filter(pk=entry.pk)
     else:
-        found = found.filter(token=(token or "").strip().upper())
+        found = found.filter(token=token_normal(token or ""))
     one = found.select_related("household", "site").first()
     if one is None:
         raise _refuse(_("The household is not on this distribution's list."), "token")
@@ -377,11 +379,14 @@ def receipt_write(
     proxy_relation: str = "",
     given: Mapping[str, Any] | None = None,
     on_replaced_list: bool = False,
+    officer_checked: bool = False,
 ) -> Receipt:
     """Write one recording (the one path for distributions and payments; see the module).
     ``on_replaced_list``: a recording made on a list since replaced, for a household the list
-    that stands does not serve so (``receipt_record``): kept, never serving."""
-    officer_required(actor, programme)
+    that stands does not serve so (``receipt_record``): kept, never serving.
+    ``officer_checked``: the caller has checked the actor once for a batch of recordings."""
+    if not officer_checked:
+        officer_required(actor, programme)
     key = key.strip()
     if not key or len(key) > Receipt._meta.get_field("key").max_length:  # type: ignore[operator]
         raise _refuse(_("A recording needs a key of 1 to 120 characters."), "key")
@@ -509,6 +514,26 @@ def _on_standing_list(
     return entry
 
 
+# How far a device's clock is believed: a team records from two days before the planned day
+# (set up, early households), and a clock a little ahead of the server's.
+EARLIEST = timedelta(days=2)
+AHEAD = timedelta(minutes=5)
+
+
+def _time_believed(
+    distribution: Distribution, recorded_at: datetime, found: Receipt | None
+) -> datetime:
+    """The device's time when it can be true, else the time the recording is received (a
+    resend of a recording kept at its received time is answered with that time)."""
+    if timezone.is_naive(recorded_at):
+        return recorded_at  # refused by receipt_write, which says why
+    now = timezone.now()
+    earliest = timezone.make_aware(datetime.combine(distribution.planned_on - EARLIEST, time.min))
+    if earliest <= recorded_at <= now + AHEAD:
+        return recorded_at
+    return found.recorded_at if found is not None else now
+
+
 @transaction.atomic
 def receipt_record(
     *,
@@ -524,6 +549,11 @@ def receipt_record(
     given: Mapping[str, Any] | None = None,
 ) -> Receipt:
     """Record what happened to a household (by its entry or its token) at the distribution.
+
+    ``recorded_at`` (the device's clock) is believed from two days before the planned day to
+    five minutes after now (the moment the recording is received); outside that, the phone's
+    clock is wrong and the recording is kept at the time it is received (the device's time is
+    not kept).
 
     Idempotent by ``key``. Refused: a household not included on the distribution's list, a
     discarded list, a distribution not yet opened, a cycle outside the programme's, a proxy
@@ -555,6 +585,7 @@ def receipt_record(
         given = listed.entitlement
     written_on, on_replaced_list = listed, False
     found = Receipt.objects.filter(programme_id=current.programme_id, key=key.strip()).first()
+    recorded_at = _time_believed(current, recorded_at, found)
     if found is None:
         # A resend is answered whatever the list has become since; a new recording is checked.
         if current.status == DistributionStatus.PLANNED:
@@ -621,8 +652,29 @@ class Reconciliation:
     currency: str
 
 
+def _in_unit(unit_id: int, prefix: str) -> Q:
+    """At the unit or under it (a district's subdistricts; a governorate's four levels)."""
+    within = Q()
+    for depth in range(4):
+        within |= Q(**{f"{prefix}{'__parent' * depth}_id": unit_id})
+    return within
+
+
+def planned_entries(distribution: Distribution) -> QuerySet[ListEntry]:
+    """The households a distribution serves: the list's included entries at its site, or in its
+    area (the entry's place or its site's) when it names an area and no site; the whole list
+    when it names neither."""
+    entries = ListEntry.objects.filter(list_id=distribution.list_id, included=True)
+    if distribution.site_id is not None:
+        return entries.filter(site_id=distribution.site_id)
+    if distribution.admin_unit_id is not None:
+        unit = distribution.admin_unit_id
+        return entries.filter(_in_unit(unit, "admin_unit") | _in_unit(unit, "site__admin_unit"))
+    return entries
+
+
 def reconciliation(distribution: Distribution) -> Reconciliation:
-    included = ListEntry.objects.filter(list_id=distribution.list_id, included=True)
+    included = planned_entries(distribution)
     planned = set(included.values_list("household_id", flat=True))
     here = list(Receipt.objects.filter(distribution=distribution).order_by("recorded_at", "pk"))
     served_here = {r.household_id: r for r in here if r.served}
@@ -631,7 +683,7 @@ def reconciliation(distribution: Distribution) -> Reconciliation:
             programme_id=distribution.programme_id,
             cycle=distribution.cycle,
             served=True,
-            household_id__in=planned,
+            household_id__in=included.values("household_id"),
         )
         .exclude(distribution=distribution)
         .values_list("household_id", flat=True)

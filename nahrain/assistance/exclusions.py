@@ -5,7 +5,9 @@ What the check stores on an excluded entry (``ListEntry.exclusion``) is the rule
 facts its words need: codes (a kind of assistance, a status, a reason), dates (ISO, as every
 page of the project writes them), numbers, a registration number of the programme's own
 organisation, another organisation's name. Never another organisation's household or person:
-of a household served elsewhere the words say which organisation, what and when, nothing more.
+of a household served elsewhere the words say which organisation, what and when, nothing more;
+of a probable duplicate served by another organisation, only that organisation (DESIGN §2a: a
+possible duplicate exists and who holds it), in the rule's words ``explain_other_*``.
 A household excluded by several rules keeps the first by the check's order and the others in
 ``also``.
 """
@@ -33,6 +35,9 @@ FACTS: dict[str, tuple[str, ...]] = {
     "not_with": ("kind", "programme_kind"),
     "on_another_list": ("version",),
 }
+# A rule whose facts may be fewer, with the words for them: a probable duplicate served by
+# another organisation is stored with that organisation alone.
+OTHER_FACTS: dict[str, tuple[str, ...]] = {"served_as_duplicate": ("organisation",)}
 # What a placeholder reads from the facts when it is not the fact itself.
 PLACEHOLDERS: dict[str, tuple[str, ...]] = {
     rule: ("reason",) if rule == "not_eligible" else facts for rule, facts in FACTS.items()
@@ -64,6 +69,14 @@ def _status(code: str, language: str) -> str:
             return code
 
 
+def explain_field(code: str, facts: dict[str, Any]) -> str:
+    """The code list's field of the words for these facts: ``explain_other`` when the check
+    stored the fewer facts of ``OTHER_FACTS``, else ``explain``."""
+    if code in OTHER_FACTS and set(facts) - {"rule", "also"} <= set(OTHER_FACTS[code]):
+        return "explain_other"
+    return "explain"
+
+
 def exclusion_words(
     entry_or_rule: ListEntry | str,
     exclusion: dict[str, Any] | None = None,
@@ -80,7 +93,9 @@ def exclusion_words(
     if not code:
         return ""
     lang = _language(language)
-    template = codelists.text(codelists.entry("exclusion_rules", code), "explain", lang)
+    template = codelists.text(
+        codelists.entry("exclusion_rules", code), explain_field(code, facts), lang
+    )
     values: dict[str, Any] = {}
     for name in placeholders(template):
         if name in ("kind", "programme_kind"):

@@ -405,7 +405,7 @@ class CloseForm(forms.Form):
 class TokenForm(forms.Form):
     token = forms.CharField(
         label=_("Token on the household's card"),
-        max_length=12,
+        max_length=40,  # typed with spaces or dashes anywhere: services.token_normal
         widget=forms.TextInput(attrs={"autocomplete": "off", "autofocus": True}),
     )
 

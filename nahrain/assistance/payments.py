@@ -363,6 +363,7 @@ def payments_reconcile(
                 key=payment.reference,
                 recorded_at=report.paid_at or now,
                 given={"amount": str(payment.amount), "currency": payment.currency},
+                officer_checked=True,  # once, above, for the whole report
             )
             payment.receipt = receipt
             if not receipt.served:

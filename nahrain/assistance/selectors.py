@@ -15,25 +15,8 @@ from django.db.models.functions import Coalesce
 
 from nahrain.assistance import access, codelists
 from nahrain.assistance.exclusions import exclusion_words, rule_label
-from nahrain.assistance.models import DistributionList, ListEntry, Programme, Rules
+from nahrain.assistance.models import DistributionList, ListEntry, Programme
 from nahrain.core.access import AnyUser
-
-
-def programmes(user: AnyUser, *, status: str | None = None) -> QuerySet[Programme]:
-    """The programmes the user reads, with how many lists are approved."""
-    found = access.programmes_readable(user).select_related("organisation")
-    if status:
-        found = found.filter(status=status)
-    return found.annotate(
-        approved_lists=Count("lists", filter=Q(lists__status="approved"), distinct=True)
-    ).order_by("organisation__acronym", "code")
-
-
-def programme_rules(user: AnyUser, programme: Programme) -> QuerySet[Rules]:
-    """The versions of a programme's rules, newest first (read by whoever reads it)."""
-    return Rules.objects.filter(
-        programme__in=access.programmes_readable(user), programme=programme
-    ).order_by("-version")
 
 
 def lists(user: AnyUser, programme: Programme) -> QuerySet[DistributionList]:
@@ -44,11 +27,6 @@ def lists(user: AnyUser, programme: Programme) -> QuerySet[DistributionList]:
         .select_related("rules", "built_by", "approved_by", "supersedes")
         .order_by("-version")
     )
-
-
-def current_lists(programme: Programme) -> QuerySet[DistributionList]:
-    """The programme's approved lists (the ones distributions serve)."""
-    return programme.lists.filter(status="approved").order_by("-version")
 
 
 def entitlement_words(entitlement: dict[str, Any], language: str | None = None) -> str:
@@ -164,15 +142,14 @@ class ListSummary:
     people: int
     excluded: int
     by_rule: dict[str, int]  # excluded households by the rule that excluded them
-    by_head_sex: dict[str, int]  # included households by the head's sex
     items: dict[str, int]  # items per cycle, included households
     amount: Decimal  # cash per cycle, included households
     currency: str
 
 
 def summary(user: AnyUser, distribution_list: DistributionList) -> ListSummary:
-    """A list's counts: included households and people, exclusions by rule, households by the
-    head's sex, what one cycle hands out. Counts, no personal values; still its officers'."""
+    """A list's counts: included households and people, exclusions by rule, what one cycle
+    hands out. Counts, no personal values; still its officers'."""
     found = access.entries_readable(user).filter(list=distribution_list)
     totals = found.aggregate(
         households=Count("pk", filter=Q(included=True)),
@@ -184,12 +161,6 @@ def summary(user: AnyUser, distribution_list: DistributionList) -> ListSummary:
         .values_list("excluded_by")
         .annotate(n=Count("pk"))
         .values_list("excluded_by", "n")
-    )
-    by_head_sex = dict(
-        found.filter(included=True)
-        .values_list("head_sex")
-        .annotate(n=Count("pk"))
-        .values_list("head_sex", "n")
     )
     items: Counter[str] = Counter()
     amount = Decimal(0)
@@ -212,7 +183,6 @@ def summary(user: AnyUser, distribution_list: DistributionList) -> ListSummary:
         by_rule={
             code: by_rule[code] for code in codelists.codes("exclusion_rules") if code in by_rule
         },
-        by_head_sex=by_head_sex,
         items=dict(items),
         amount=amount,
         currency=currency,

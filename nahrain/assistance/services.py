@@ -157,11 +157,18 @@ def programme_create(
     return programme
 
 
+# What an approved list promises each household; unchanged once a list is approved.
+ENTITLEMENT_FIELDS = ("cycles", "cycle_days", "kind", "modality", "currency")
+
+
 @transaction.atomic
 def programme_update(*, actor: User | None, programme: Programme, **fields: Any) -> Programme:
     """Change a programme's description, targets and dates (not its organisation, nor its
     status: ``programme_activate``, ``programme_close``). A closed programme stays as it was.
-    The currency and modality its rules depend on stay once rules are set."""
+    The currency and modality its rules depend on stay once rules are set. What a household is
+    entitled to (how many cycles, how far apart, of what kind, by what modality, in what
+    currency) stays once a list has been approved: an approved list promised it, and payments
+    and receipts are checked against it."""
     _writer(actor, programme.organisation)
     programme = Programme.objects.select_for_update().get(pk=programme.pk)
     unknown = set(fields) - set(PROGRAMME_FIELDS)
@@ -169,6 +176,15 @@ def programme_update(*, actor: User | None, programme: Programme, **fields: Any)
         raise ValidationError({k: "this is not a field a programme changes" for k in unknown})
     if programme.status == ProgrammeStatus.CLOSED:
         raise ValidationError("A closed programme is not changed.")
+    changed = sorted(k for k, v in fields.items() if getattr(programme, k) != v)
+    frozen = [k for k in changed if k in ENTITLEMENT_FIELDS]
+    if frozen and programme.lists.filter(approved_at__isnull=False).exists():
+        raise ValidationError(
+            {
+                k: "a list of this programme has been approved with it: start a new programme"
+                for k in frozen
+            }
+        )
     if programme.rules.exists():
         fixed = [
             k
@@ -179,7 +195,6 @@ def programme_update(*, actor: User | None, programme: Programme, **fields: Any)
             raise ValidationError(
                 {k: "set by the programme's rules: give new rules first" for k in fixed}
             )
-    changed = sorted(k for k, v in fields.items() if getattr(programme, k) != v)
     for key in changed:
         setattr(programme, key, fields[key])
     _programme_checked(programme)
@@ -282,6 +297,14 @@ TOKEN_ALPHABET = "34679ACDEFGHJKMNPQRTUVWXY"  # noqa: S105 (letters, not a secre
 TOKEN_LETTERS = 8
 FROZEN = (ListStatus.APPROVED, ListStatus.SUPERSEDED, ListStatus.DISCARDED)
 _BATCH = 5000
+
+
+def token_normal(typed: str) -> str:
+    """A token as typed or scanned, as it is stored: the letters of its alphabet alone (a dash,
+    spaces, anything else dropped), upper case, and the dash back between the fours
+    ("xk4m 7qrt" → "XK4M-7QRT"). The desk, the API and the field form read tokens through it."""
+    letters = "".join(c for c in typed.upper() if c in TOKEN_ALPHABET)
+    return f"{letters[:4]}-{letters[4:]}" if len(letters) == TOKEN_LETTERS else letters
 
 
 def tokens(count: int, taken: Iterable[str] = ()) -> list[str]:

@@ -16,8 +16,8 @@ from django.db.models import Prefetch
 from django.http import Http404
 
 from nahrain.assistance import access, codelists
-from nahrain.assistance.distributions import given_normal
-from nahrain.assistance.models import Distribution, ListEntry, Receipt
+from nahrain.assistance.distributions import given_normal, planned_entries
+from nahrain.assistance.models import Distribution, Receipt
 from nahrain.core.access import AnyUser
 from nahrain.core.services import audit_record
 from nahrain.registry.models import Individual, MemberStatus
@@ -55,10 +55,18 @@ class SheetRow:
     served: bool  # served in the cycle, here or elsewhere
 
 
+# Households on one printed page of the sheet: a list of 100,000 households is printed, and
+# rendered, a part at a time.
+PAGE_ROWS = 500
+
+
 @dataclass(frozen=True)
 class Sheet:
     distribution: Distribution
     rows: list[SheetRow]
+    page: int  # from 1
+    pages: int  # at least 1
+    households: int  # on the whole sheet
 
 
 def _chain(head: Individual | None, script: str) -> str:
@@ -68,32 +76,44 @@ def _chain(head: Individual | None, script: str) -> str:
     return " ".join(n for n in (getattr(head, f"{p}_{script}") for p in parts) if n)
 
 
-def distribution_sheet(*, user: AnyUser, distribution: Distribution) -> Sheet:
-    """The distribution's printable list, ordered by registration number (the order the gate
-    calls households in). 404 for anyone but the organisation's assistance officers."""
+def distribution_sheet(*, user: AnyUser, distribution: Distribution, page: int = 1) -> Sheet:
+    """One page (``PAGE_ROWS`` households) of the distribution's printable list: the households
+    it serves (at its site or in its area, ``distributions.planned_entries``) ordered by
+    registration number (the order the gate calls households in); a page past the last is the
+    last. 404 for anyone but the organisation's assistance officers."""
     if not access.runs_assistance(user, distribution.programme.organisation):
         raise Http404
+    planned = planned_entries(distribution)
+    households = planned.count()
+    pages = max(1, -(-households // PAGE_ROWS))
+    page = min(max(1, page), pages)
+    start = (page - 1) * PAGE_ROWS
     heads = Individual.objects.filter(relationship="head", status=MemberStatus.ACTIVE)
-    entries = (
-        ListEntry.objects.filter(list_id=distribution.list_id, included=True)
-        .select_related("household")
+    entries = list(
+        planned.select_related("household")
         .prefetch_related(Prefetch("household__members", queryset=heads, to_attr="heads"))
-        .order_by("household__number")
+        .order_by("household__number", "pk")[start : start + PAGE_ROWS]
     )
+    on_page = [entry.household_id for entry in entries]
     served = set(
         Receipt.objects.filter(
-            programme_id=distribution.programme_id, cycle=distribution.cycle, served=True
+            programme_id=distribution.programme_id,
+            cycle=distribution.cycle,
+            served=True,
+            household_id__in=on_page,
         ).values_list("household_id", flat=True)
     )
     last: dict[int, str] = {}
     for household, outcome in (
-        Receipt.objects.filter(distribution=distribution, duplicate_of__isnull=True)
+        Receipt.objects.filter(
+            distribution=distribution, duplicate_of__isnull=True, household_id__in=on_page
+        )
         .order_by("recorded_at", "pk")
         .values_list("household_id", "outcome")
     ):
         last[household] = outcome
     rows = []
-    for position, entry in enumerate(entries, start=1):
+    for position, entry in enumerate(entries, start=start + 1):
         head = entry.household.heads[0] if entry.household.heads else None  # type: ignore[attr-defined]
         rows.append(
             SheetRow(
@@ -115,6 +135,8 @@ def distribution_sheet(*, user: AnyUser, distribution: Distribution) -> Sheet:
         object_type="assistance.distribution",
         object_id=distribution.uid,
         organisation=distribution.programme.organisation,
-        detail={"households": len(rows)},
+        detail={"households": len(rows), "page": page},
     )
-    return Sheet(distribution=distribution, rows=rows)
+    return Sheet(
+        distribution=distribution, rows=rows, page=page, pages=pages, households=households
+    )

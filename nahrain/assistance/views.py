@@ -389,10 +389,14 @@ def distribution(request: AuthenticatedHttpRequest, distribution_uid: uuid.UUID)
 def distribution_sheet(
     request: AuthenticatedHttpRequest, distribution_uid: uuid.UUID
 ) -> HttpResponse:
-    """The printable list: every household with its token and QR code, a line to sign."""
+    """The printable list: every household with its token and QR code, a line to sign; a page
+    of ``sheets.PAGE_ROWS`` households at a time (``?page=``), each printed on its own."""
     found = access.access_distribution_by_uid(request.user, distribution_uid)
+    page = request.GET.get("page", "1")
     # Audited where it is read (sheets.distribution_sheet).
-    sheet = sheets.distribution_sheet(user=request.user, distribution=found)
+    sheet = sheets.distribution_sheet(
+        user=request.user, distribution=found, page=int(page) if page.isdigit() else 1
+    )
     return render(
         request,
         "assistance/distribution_sheet.html",
@@ -434,15 +438,19 @@ def distribution_record(
                     _("Recorded: %(outcome)s.") % {"outcome": recorded.get_outcome_display()},
                 )
                 return redirect("assistance:distribution_record", found.uid)
-        entry = found.list.entries.filter(token=request.POST.get("token", "")).first()
+        entry = (
+            found.list.entries.filter(token=services.token_normal(request.POST.get("token", "")))
+            .select_related("household")
+            .first()
+        )
+        if entry is not None:  # shown again with the refusal: a read like the lookup's
+            _read(request, "distribution", found, found.programme, entries=1)
         lookup = TokenForm(initial={"token": request.POST.get("token", "")})
     else:
         lookup = TokenForm(request.GET or None)
         if lookup.is_bound and lookup.is_valid():
-            token = lookup.cleaned_data["token"].strip().upper()
-            entry = (
-                found.list.entries.filter(token__iexact=token).select_related("household").first()
-            )
+            token = services.token_normal(lookup.cleaned_data["token"])
+            entry = found.list.entries.filter(token=token).select_related("household").first()
             if entry is None:
                 lookup.add_error("token", _("No household on this list has that token."))
             else:

@@ -23,6 +23,7 @@ from nahrain.assistance.models import (
     ProgrammeStatus,
     Rules,
 )
+from nahrain.assistance.services import tokens
 from nahrain.core import services as core_services
 from nahrain.core.models import Organisation, Role
 from nahrain.registry.models import Household, Individual
@@ -97,6 +98,7 @@ def approved_list(
         approved_by=approver,
         approved_at=timezone.now(),
     )
+    drawn = tokens(len(households))
     entries = [
         ListEntry.objects.create(
             list=made,
@@ -104,11 +106,11 @@ def approved_list(
             included=h.pk not in excluded,
             excluded_by="listed_twice" if h.pk in excluded else "",
             entitlement={} if h.pk in excluded else entitlement,
-            token=secrets.token_hex(4).upper(),
+            token=token,
             people=h.size,
             head_sex="m",
         )
-        for h in households
+        for h, token in zip(households, drawn, strict=True)
     ]
     return made, entries
 

@@ -204,6 +204,11 @@ def test_a_cash_cycle_sent_to_a_provider_through_the_api(
         approver=huda.user,
     )
     client = bearer(salam)
+    more = client.patch(
+        f"{API}/programmes/{cash.programme.uid}", {"cycles": 10}, content_type="application/json"
+    )  # the approved list promised three cycles
+    assert more.status_code == 422
+    assert "cycles" in {p["field"] for p in more.json()["problems"]}
     body = {"list_uid": str(cash.approved.uid), "cycle": 1, "provider": "generic_csv"}
     made = post(client, f"{API}/programmes/{cash.programme.uid}/payment-batches", body)
     assert made.status_code == 201 and "no-store" in made["Cache-Control"]

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from nahrain.assistance import codelists, services
-from nahrain.assistance.exclusions import exclusion_words
+from nahrain.assistance.exclusions import exclusion_words, explain_field
 from nahrain.assistance.models import ListEntry
 from nahrain.assistance.tests.builders import TODAY, World
 from nahrain.registry.models import Household, HouseholdStatus
@@ -96,7 +96,7 @@ def assert_within_rules(
     for language in ("en", "ar", "ckb"):
         words = exclusion_words(entry, language=language)
         assert words and "{" not in words
-        template = label[f"explain_{language}"]
+        template = label[f"{explain_field(entry.excluded_by, entry.exclusion)}_{language}"]
         assert template.split("{")[0].strip() in words
 
 

@@ -8,7 +8,13 @@ import pytest
 
 from nahrain.assistance import codelists
 from nahrain.assistance.checks import ORDER
-from nahrain.assistance.exclusions import FACTS, PLACEHOLDERS, exclusion_words, placeholders
+from nahrain.assistance.exclusions import (
+    FACTS,
+    OTHER_FACTS,
+    PLACEHOLDERS,
+    exclusion_words,
+    placeholders,
+)
 
 LANGUAGES = ("en", "ar", "ckb")
 EXAMPLES: dict[str, dict[str, Any]] = {
@@ -66,6 +72,21 @@ def test_every_reason_outside_the_rules_has_words_in_each_language(
         "not_eligible", {"reasons": [{"code": code, "size": 7, "sizes": "1-5"}]}, language
     )
     assert "{" not in words
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_duplicate_served_by_another_organisation_is_told_by_its_name_alone(
+    language: str,
+) -> None:
+    entry = codelists.entry("exclusion_rules", "served_as_duplicate")
+    template = entry[f"explain_other_{language}"]
+    assert placeholders(template) == set(OTHER_FACTS["served_as_duplicate"])
+    words = exclusion_words("served_as_duplicate", {"organisation": "DRC"}, language)
+    assert "DRC" in words and "{" not in words
+    assert words == template.format(organisation="DRC")
+    assert words != exclusion_words(
+        "served_as_duplicate", EXAMPLES["served_as_duplicate"], language
+    )
 
 
 def test_kinds_are_named_in_the_readers_language() -> None:

@@ -101,7 +101,28 @@ def test_a_member_probably_served_in_another_organisations_household_excludes_wi
     assert entry.excluded_by == "served_as_duplicate"
     words = exclusion_words(entry, language="en")
     assert "INTERSOS" in words and theirs.number not in words
+    # Another organisation's household: who holds it, never what it received or when.
+    assert set(entry.exclusion) <= {"rule", "organisation"}
+    assert "the same assistance recently" in words
+    assert "NFI" not in words and str(TODAY - timedelta(days=10)) not in words
+    for language in ("ar", "ckb"):
+        other = exclusion_words(entry, language=language)
+        assert "INTERSOS" in other and str(TODAY - timedelta(days=10)) not in other
+
+
+def test_a_member_probably_served_in_another_household_of_the_same_organisation_names_what_and_when(
+    world: World,
+) -> None:
+    ours = world.household()
+    also_ours = world.household()
+    world.served(also_ours, kind="nfi_kit", on=TODAY - timedelta(days=10))
+    world.pair(ours, also_ours, status="same")
+    built = world.build()
+    entry = world.entry(built, ours)
+    assert entry.excluded_by == "served_as_duplicate"
     assert set(entry.exclusion) == {"rule", "kind", "organisation", "date", "days"}
+    words = exclusion_words(entry, language="en")
+    assert str(TODAY - timedelta(days=10)) in words and also_ours.number not in words
 
 
 def test_a_rental_subsidy_excludes_and_a_camp_household_is_not_given_one(world: World) -> None:

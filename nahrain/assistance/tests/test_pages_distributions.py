@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from django.test import Client
 
 from nahrain.assistance.models import DistributionStatus, MonitoringSample, Receipt
@@ -39,6 +40,10 @@ def test_the_desk_records_each_household_once_and_the_reconciliation_adds_up(
     assert html.count("<svg") == 3  # a QR code per household
     assert "Mohammed Ahmed Al-Jubouri" in visible_text(html)
 
+    for typed in (first.token.replace("-", ""), first.token.replace("-", "  ").lower()):
+        # Without its dash, with spaces, in lower case: the same household.
+        typed_in = desk.get(f"{base}/record/", {"token": typed})
+        assert first.household.number in visible_text(typed_in.content.decode())
     found = desk.get(f"{base}/record/", {"token": first.token.lower()})
     text = visible_text(found.content.decode())
     assert (
@@ -57,8 +62,12 @@ def test_the_desk_records_each_household_once_and_the_reconciliation_adds_up(
 
     # A proxy needs a name; with it, the household is served.
     proxy = {"token": second.token, "key": "desk:proxy-1", "at": shown["at"], "outcome": "proxy"}
+    reads = AuditEvent.objects.filter(action="assistance.distribution_read").count()
     refused = desk.post(f"{base}/record/", proxy)
     assert refused.status_code == 200
+    # The household is shown again with the refusal: that read is audited too.
+    assert second.household.number in visible_text(refused.content.decode())
+    assert AuditEvent.objects.filter(action="assistance.distribution_read").count() == reads + 1
     assert "Write the name of the person who collected it." in visible_text(
         refused.content.decode()
     )
@@ -112,3 +121,14 @@ def test_nobody_but_the_organisations_assistance_officers_opens_a_distribution(
         client = persona.client()
         for path in ("/", "/sheet/", "/record/"):
             assert client.get(base + path).status_code == 404, (persona, path)
+
+
+@pytest.mark.parametrize(("modality", "shown"), [("cash", True), ("voucher", False)])
+def test_a_payment_list_is_offered_for_cash_alone(
+    personas: Personas, modality: str, shown: bool
+) -> None:
+    made = world(personas.iom, modality=modality, prefix=modality)
+    page = signed_in(made.officer).get(f"/assistance/programmes/{made.programme.uid}/")
+    assert page.status_code == 200
+    # Payments are exported for cash; vouchers are handed out at distributions.
+    assert ("Send a payment list" in visible_text(page.content.decode())) is shown

@@ -11,7 +11,8 @@ import re
 from typing import Any
 
 from nahrain.assistance.forms import RulesForm
-from nahrain.assistance.models import Programme, ProgrammeStatus
+from nahrain.assistance.models import Programme, ProgrammeStatus, Rules
+from nahrain.assistance.tests.dist_world import approved_list
 from nahrain.testing.personas import Persona, Personas
 
 PROGRAMME = {
@@ -172,3 +173,18 @@ def test_the_rules_form_reads_back_the_document_it_writes(db: None) -> None:
     )
     assert again.is_valid(), again.errors
     assert again.document(currency="USD") == document
+
+
+def test_the_form_says_why_an_approved_programmes_cycles_stay(
+    personas: Personas, salam: Persona, huda: Persona
+) -> None:
+    programme = add_programme(personas, salam)
+    rules = Rules.objects.create(programme=programme, version=1, document={}, source="test")
+    approved_list(programme, rules, [], builder=salam.user, approver=huda.user, entitlement={})
+    client = salam.client()
+    edit = f"/assistance/programmes/{programme.uid}/edit/"
+    answer = client.post(edit, {**PROGRAMME, "cycles": "10", "cycle_days": "30"})
+    assert answer.status_code == 200  # the form again, with the refusal on the field
+    assert "has been approved" in visible_text(answer.content.decode())
+    programme.refresh_from_db()
+    assert programme.cycles == 1

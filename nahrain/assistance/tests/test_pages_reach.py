@@ -5,6 +5,7 @@ figure that would give one away; the HXL download is suppressed for everyone and
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -46,6 +47,17 @@ def test_reach_is_exact_for_the_organisation_and_suppressed_for_others(world: Wo
     # Sumail's two men are hidden, and what would give them away.
     assert len(HIDDEN.findall(other.content.decode())) >= 3
     assert "IQG09" not in visible_text(other.content.decode())  # places by name, not code
+
+    # The API answers with the same headers as the page, for the same reasons.
+    def api(persona: Persona) -> Any:
+        headers = {"Authorization": f"Bearer {persona.token()}"}
+        return Client(headers=headers).get("/api/v1/assistance/reach")
+
+    own_api, other_api = api(world.personas.layla), api(world.personas.ahmed)
+    assert own_api.status_code == other_api.status_code == 200
+    assert "no-store" in own_api["Cache-Control"]
+    assert "no-store" not in other_api["Cache-Control"] and "private" in other_api["Cache-Control"]
+    assert "Authorization" in other_api["Vary"]
 
     hxl = world.personas.layla.client().get("/assistance/reach/hxl/")
     assert hxl.status_code == 200 and hxl["Content-Type"].startswith("text/csv")

@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from openpyxl import load_workbook
 
-from nahrain.assistance import distributions, payments
+from nahrain.assistance import access, distributions, payments
 from nahrain.assistance.models import Outcome, Payment, PaymentBatch, PaymentStatus, Receipt
 from nahrain.assistance.tests.dist_world import World, at, world
 from nahrain.core.models import AuditEvent
@@ -228,3 +228,25 @@ def test_a_reconciliation_refreshes_reach_once_per_programme_not_once_per_paymen
     assert done.paid == 4 and Receipt.objects.filter(served=True).count() == 4
     # The list places none of these households: the programme is recounted once, as a whole.
     assert calls == [([w.programme.pk], None)]
+
+
+def test_a_report_is_reconciled_with_one_check_of_the_officer(
+    w: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    batch = export(w)
+    reports = [
+        payments.PaymentReport(row=n, reference=p.reference, status=PaymentStatus.PAID)
+        for n, p in enumerate(batch.payments.order_by("pk"), start=2)
+    ]
+    checks = []
+    runs_assistance = access.runs_assistance
+
+    def counted(*args: Any) -> bool:
+        checks.append(args)
+        return runs_assistance(*args)
+
+    monkeypatch.setattr(access, "runs_assistance", counted)
+    done = payments.payments_reconcile(actor=w.officer, batch=batch, reports=reports)
+    assert done.paid == len(reports) == 4
+    assert len(checks) == 1
+    assert Receipt.objects.filter(served=True).count() == 4

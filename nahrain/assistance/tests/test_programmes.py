@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from nahrain.assistance import rules, services
 from nahrain.assistance.models import Programme, ProgrammeStatus
+from nahrain.assistance.tests.dist_world import world as dist_world
 from nahrain.core.models import AuditEvent
 from nahrain.testing.personas import Persona, Personas
 
@@ -94,3 +95,29 @@ def test_a_programme_of_several_cycles_says_how_far_apart(personas: Personas) ->
             starts_on=date(2018, 1, 1),
         )
     assert "cycle_days" in raised.value.message_dict
+
+
+def test_what_an_approved_list_promised_is_not_changed(personas: Personas) -> None:
+    cash = dist_world(personas.iom, modality="cash", cycles=3, prefix="frozen")
+    for field, value in (
+        ("cycles", 10),
+        ("cycle_days", 7),
+        ("kind", "mpca"),
+        ("modality", "voucher"),
+        ("currency", "IQD"),
+    ):
+        with pytest.raises(ValidationError) as raised:
+            services.programme_update(
+                actor=cash.officer, programme=cash.programme, **{field: value}
+            )
+        assert "approved" in raised.value.message_dict[field][0]
+    cash.programme.refresh_from_db()
+    assert (cash.programme.cycles, cash.programme.modality) == (3, "cash")
+
+
+def test_a_programme_without_an_approved_list_changes_its_cycles(personas: Personas) -> None:
+    programme = return_package(personas, personas.layla)
+    changed = services.programme_update(
+        actor=personas.layla.user, programme=programme, cycles=4, cycle_days=30
+    )
+    assert (changed.cycles, changed.cycle_days) == (4, 30)

@@ -4,12 +4,14 @@ duplicate kept for the reconciliation, and the list states that refuse a recordi
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
-from nahrain.assistance import distributions
+from nahrain.assistance import distributions, services
 from nahrain.assistance.models import (
     DistributionList,
     ListEntry,
@@ -70,6 +72,38 @@ def test_by_token(w: World) -> None:
             key="t2",
             recorded_at=at(10),
         )
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        lambda t: t.replace("-", ""),  # without the dash
+        lambda t: f" {t[:2]} {t[2:4]} {t[5:7]} {t[7:]} ".replace("-", ""),  # with spaces
+        lambda t: t.lower(),
+        lambda t: t.replace("-", " - ").lower(),
+    ],
+)
+def test_a_token_is_found_however_it_is_typed(w: World, typed: Any) -> None:
+    token = w.entries[2].token
+    receipt = distributions.receipt_record(
+        actor=w.officer,
+        distribution=w.distribution,
+        token=typed(token),
+        outcome=Outcome.RECEIVED,
+        key="typed",
+        recorded_at=at(10),
+    )
+    assert receipt.entry == w.entries[2]
+
+
+def test_the_token_normal_form_keeps_its_alphabet_and_puts_the_dash_back() -> None:
+    assert services.token_normal("xk4m7qrt") == "XK4M-7QRT"
+    assert services.token_normal(" XK4M 7QRT\n") == "XK4M-7QRT"
+    assert services.token_normal("xk4m\u20137qrt") == "XK4M-7QRT"  # an en dash from a phone
+    assert services.token_normal("XK4M-7QR") == "XK4M7QR"  # too short: matches no token
+    assert services.token_normal("") == ""
+    drawn = services.tokens(50)
+    assert [services.token_normal(t) for t in drawn] == drawn
 
 
 def test_resend_records_once_and_another_recording_under_the_key_is_refused(w: World) -> None:
@@ -366,3 +400,48 @@ def test_only_the_organisations_assistance_officers_record(
             actor=getattr(personas, who).user, distribution=w.distribution
         )
     assert not Receipt.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "clock",
+    [
+        datetime(2019, 1, 1, 9, 0, tzinfo=UTC),  # a phone reset to its factory date
+        timezone.now() + timedelta(days=400),  # a phone a year ahead
+        timezone.now() + timedelta(minutes=6),
+    ],
+)
+def test_a_wrong_phone_clock_is_replaced_by_the_time_received(w: World, clock: datetime) -> None:
+    before = timezone.now()
+    receipt = distributions.receipt_record(
+        actor=w.officer,
+        distribution=w.distribution,
+        entry=w.entries[0],
+        outcome=Outcome.RECEIVED,
+        key="clock",
+        recorded_at=clock,
+    )
+    assert before <= receipt.recorded_at <= timezone.now()
+    again = distributions.receipt_record(
+        actor=w.officer,
+        distribution=w.distribution,
+        entry=w.entries[0],
+        outcome=Outcome.RECEIVED,
+        key="clock",
+        recorded_at=clock,
+    )  # sent again: the same recording
+    assert again.pk == receipt.pk
+
+
+def test_a_believable_phone_clock_is_kept(w: World) -> None:
+    # Two days before the planned day, and a clock a few minutes ahead of the server's.
+    early = datetime.combine(w.distribution.planned_on - timedelta(days=2), datetime.min.time())
+    for n, clock in enumerate((timezone.make_aware(early), timezone.now() + timedelta(minutes=4))):
+        receipt = distributions.receipt_record(
+            actor=w.officer,
+            distribution=w.distribution,
+            entry=w.entries[n],
+            outcome=Outcome.RECEIVED,
+            key=f"kept-{n}",
+            recorded_at=clock,
+        )
+        assert receipt.recorded_at == clock
