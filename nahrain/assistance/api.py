@@ -15,16 +15,17 @@ from typing import Any, TypeVar
 from django.contrib.auth.models import User
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import get_language
 from ninja import Query, Router, Status
 
 from nahrain.assistance import (
     access,
     codelists,
     distributions,
-    exclusions,
     monitoring,
     payments,
     reach,
+    selectors,
     services,
 )
 from nahrain.assistance.models import (
@@ -355,26 +356,36 @@ def list_get(
     those left out with the rule and its words for the hotline. Reading it is audited."""
     found = access.access_list_by_uid(request.user, list_uid)
     _personal(response)
-    entries = found.entries.select_related("household").order_by("pk")
-    if filters.included is not None:
-        entries = entries.filter(included=filters.included)
-    shown = list(entries[filters.offset : filters.offset + filters.limit])
+    summary = selectors.summary(request.user, found)
+    count = {
+        None: summary.households + summary.excluded,
+        True: summary.households,
+        False: summary.excluded,
+    }[filters.included]
+    shown = selectors.entries(
+        request.user,
+        found,
+        included=filters.included,
+        language=get_language(),
+        offset=filters.offset,
+        limit=filters.limit,
+    )
     _read(request, "list", found.uid, found.programme, entries=len(shown))
     return {
         "distribution_list": list_out(found),
-        "count": entries.count(),
+        "count": count,
         "limit": filters.limit,
         "offset": filters.offset,
         "entries": [
             {
-                "household_uid": e.household.uid,
-                "household_number": e.household.number,
+                "household_uid": e.household_uid,
+                "household_number": e.household_number,
                 "included": e.included,
                 "token": e.token if e.included else "",
                 "people": e.people,
                 "entitlement": e.entitlement,
-                "excluded_by": e.excluded_by,
-                "why": "" if e.included else exclusions.exclusion_words(e, e.exclusion),
+                "excluded_by": e.rule,
+                "why": e.words,
             }
             for e in shown
         ],

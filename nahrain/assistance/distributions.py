@@ -16,7 +16,6 @@ the item it may have handed out shows in the reconciliation. A recording that do
 
 from __future__ import annotations
 
-import logging
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -30,7 +29,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from nahrain.assistance import access, codelists
+from nahrain.assistance import access, codelists, reach
 from nahrain.assistance.models import (
     SERVED,
     Distribution,
@@ -46,8 +45,6 @@ from nahrain.assistance.models import (
 from nahrain.core.services import audit_record
 from nahrain.geo.models import AdminUnit
 from nahrain.sites.models import Site
-
-log = logging.getLogger(__name__)
 
 # What a recorder may give: the served outcomes at a distribution. "paid" comes from the
 # payment provider's report alone (``payments``).
@@ -287,7 +284,7 @@ def _entry_of(distribution: Distribution, entry: ListEntry | None, token: str | 
         found = found.filter(pk=entry.pk)
     else:
         found = found.filter(token=(token or "").strip().upper())
-    one = found.select_related("household").first()
+    one = found.select_related("household", "site").first()
     if one is None:
         raise _refuse(_("The household is not on this distribution's list."), "token")
     if not one.included:
@@ -298,10 +295,12 @@ def _entry_of(distribution: Distribution, entry: ListEntry | None, token: str | 
 @dataclass(frozen=True)
 class _Recording:
     """One recording as asked, in the shape a receipt keeps it: two sendings compare equal
-    exactly when they record the same thing."""
+    exactly when they record the same thing. The household, not its entry: a recording made on
+    a list since replaced is kept against the entry of the list that stands (``receipt_record``),
+    and its resend still names the entry the phone had."""
 
     distribution_id: int | None
-    entry_id: int
+    household_id: int
     outcome: str
     recorded_at: datetime
     proxy_name: str
@@ -312,7 +311,7 @@ class _Recording:
     def of(cls, receipt: Receipt) -> _Recording:
         return cls(
             receipt.distribution_id,
-            receipt.entry_id,
+            receipt.household_id,
             receipt.outcome,
             receipt.recorded_at,
             receipt.proxy_name,
@@ -344,14 +343,12 @@ def _written(receipt: Receipt) -> bool:
     return True
 
 
-def _reach_refresh(programme_id: int, admin_unit_id: int | None) -> None:
-    """Keep the programme's reach current once the receipt is committed."""
-    from nahrain.assistance import reach
-
-    reach.refresh(
-        programme_ids=[programme_id],
-        admin_unit_ids=[admin_unit_id] if admin_unit_id is not None else None,
-    )
+def _placed_in(entry: ListEntry) -> Any:
+    """The admin unit reach counts the entry's household in: the entry's own, else its site's
+    (``reach``); none when the list knows neither."""
+    if entry.admin_unit_id is not None:
+        return entry.admin_unit_id
+    return entry.site.admin_unit_id if entry.site is not None else None
 
 
 def receipt_write(
@@ -367,8 +364,11 @@ def receipt_write(
     proxy_name: str = "",
     proxy_relation: str = "",
     given: Mapping[str, Any] | None = None,
+    on_replaced_list: bool = False,
 ) -> Receipt:
-    """Write one recording (the one path for distributions and payments; see the module)."""
+    """Write one recording (the one path for distributions and payments; see the module).
+    ``on_replaced_list``: a recording made on a list since replaced, for a household the list
+    that stands does not serve so (``receipt_record``): kept, never serving."""
     officer_required(actor, programme)
     key = key.strip()
     if not key or len(key) > Receipt._meta.get_field("key").max_length:  # type: ignore[operator]
@@ -377,12 +377,12 @@ def receipt_write(
         raise _refuse(_("%(outcome)r is not an outcome.") % {"outcome": outcome}, "outcome")
     if timezone.is_naive(recorded_at):
         raise _refuse(_("The time of the recording has no time zone."), "recorded_at")
-    serves = outcome in SERVED
+    serves = outcome in SERVED and not on_replaced_list
     proxy_name = proxy_name.strip() if outcome == Outcome.PROXY else ""
     proxy_relation = proxy_relation.strip() if outcome == Outcome.PROXY else ""
     if outcome == Outcome.PROXY and not proxy_name:
         raise _refuse(_("Name the proxy who collected for the household."), "proxy_name")
-    if serves:
+    if outcome in SERVED:
         given_now = given_normal(entry.entitlement if given is None else given)
     else:
         given_now = given_normal(given)
@@ -390,7 +390,7 @@ def receipt_write(
             raise _refuse(_("Nothing is handed out to an absent or refusing household."), "given")
     asked = _Recording(
         distribution.pk if distribution else None,
-        entry.pk,
+        entry.household_id,
         outcome,
         recorded_at,
         proxy_name,
@@ -446,16 +446,55 @@ def receipt_write(
             "outcome": outcome,
             "served": receipt.served,
             "duplicate": receipt.duplicate_of_id is not None,
+            "on_replaced_list": on_replaced_list,
         },
     )
     if receipt.served:
-        admin_unit_id = entry.admin_unit_id or (
-            distribution.admin_unit_id if distribution else None
-        )
-        # Robust: the receipt is committed whatever the rollup does; a failed refresh is logged
-        # and made good by the next one, never reported to the recorder as a lost recording.
-        transaction.on_commit(lambda: _reach_refresh(programme.pk, admin_unit_id), robust=True)
+        # Where reach counts the household (never the distribution's place: a camp's household
+        # served at a point in the next district counts in its camp's), refreshed once per
+        # programme and district after the transaction commits, however many receipts it
+        # wrote. Robust: the receipt is committed whatever the rollup does; a failed refresh
+        # is logged and made good by the next one, never reported as a lost recording.
+        reach.refresh_on_commit(programme_id=programme.pk, admin_unit_id=_placed_in(entry))
     return receipt
+
+
+def _standing(replaced: DistributionList) -> DistributionList | None:
+    """The approved list that replaced this one, through the versions since; none if nothing
+    stands in its line (never the case once a revision is approved: approving it is what
+    replaced the list)."""
+    seen = {replaced.pk}
+    found = replaced
+    while found.status == ListStatus.SUPERSEDED:
+        following = DistributionList.objects.filter(
+            supersedes=found, status__in=[ListStatus.APPROVED, ListStatus.SUPERSEDED]
+        ).first()
+        if following is None or following.pk in seen:
+            return None
+        seen.add(following.pk)
+        found = following
+    return found if found.status == ListStatus.APPROVED else None
+
+
+def _on_standing_list(
+    listed: ListEntry, outcome: str, given: Mapping[str, Any] | None
+) -> ListEntry | None:
+    """The household's entry on the list that replaced ``listed``'s, when that entry serves
+    this recording: the household included there and, for a served outcome, what was given
+    within its entitlement there. None: the recording is kept without serving."""
+    standing = _standing(listed.list)
+    if standing is None:
+        return None
+    entry = (
+        ListEntry.objects.filter(list=standing, household_id=listed.household_id, included=True)
+        .select_related("household", "site")
+        .first()
+    )
+    if entry is None:
+        return None
+    if outcome in SERVED and beyond_entitlement(given_normal(given), entry.entitlement):
+        return None
+    return entry
 
 
 @transaction.atomic
@@ -474,12 +513,19 @@ def receipt_record(
 ) -> Receipt:
     """Record what happened to a household (by its entry or its token) at the distribution.
 
-    Idempotent by ``key``. Refused: a household not included on the distribution's list, a list
-    no longer approved (replaced by a newer version, or discarded), a distribution not yet
-    opened, a cycle outside the programme's, a proxy without a name, anything given beyond the
-    household's entitlement (``given`` defaults to the entitlement when the household is
-    served). A recording that would serve a household already served in the cycle is kept, not
-    served, with ``duplicate_of`` the served receipt."""
+    Idempotent by ``key``. Refused: a household not included on the distribution's list, a
+    discarded list, a distribution not yet opened, a cycle outside the programme's, a proxy
+    without a name, anything given beyond the household's entitlement (``given`` defaults to
+    the entitlement when the household is served). A recording that would serve a household
+    already served in the cycle is kept, not served, with ``duplicate_of`` the served receipt.
+
+    A list revised since the phone took it: what the team did is not lost. The recording is
+    resolved to the household's entry on the approved list that replaced it (tokens are kept
+    across versions) and serves there as on any list, when the household is included there and
+    what was given lies within its entitlement there. Otherwise (excluded or gone from the list
+    that stands, or given more than it now allows) it is kept without serving, on the entry the
+    phone had: a served outcome with ``served`` false and no ``duplicate_of``, which the
+    reconciliation shows as recorded on a list since replaced, its items accounted for."""
     current = Distribution.objects.select_related("programme__organisation", "list").get(
         pk=distribution.pk
     )
@@ -490,14 +536,22 @@ def receipt_record(
             _("“%(outcome)s” is not recorded at a distribution.") % {"outcome": outcome},
             "outcome",
         )
-    entry_found = _entry_of(current, entry, token)
+    listed = _entry_of(current, entry, token)
+    # What the phone's list entitled the household to, unless the recorder said otherwise: a
+    # resend and a recording resolved to the list that stands compare it alike.
+    if given is None and outcome in SERVED:
+        given = listed.entitlement
+    written_on, on_replaced_list = listed, False
     found = Receipt.objects.filter(programme_id=current.programme_id, key=key.strip()).first()
     if found is None:
-        # A resend is answered even once the list has changed; a new recording is not taken on
-        # a list that no longer stands.
+        # A resend is answered whatever the list has become since; a new recording is checked.
         if current.status == DistributionStatus.PLANNED:
             raise _refuse(_("The distribution has not been opened."), "distribution")
-        if current.list.status != ListStatus.APPROVED:
+        if current.list.status == ListStatus.SUPERSEDED:
+            standing = _on_standing_list(listed, outcome, given)
+            written_on = standing or listed
+            on_replaced_list = standing is None
+        elif current.list.status != ListStatus.APPROVED:
             raise _refuse(
                 _("The distribution's list is “%(status)s”: record on the approved list.")
                 % {"status": current.list.get_status_display()},
@@ -507,7 +561,7 @@ def receipt_record(
         actor=actor,
         programme=current.programme,
         cycle=current.cycle,
-        entry=entry_found,
+        entry=written_on,
         distribution=current,
         outcome=outcome,
         key=key,
@@ -515,6 +569,7 @@ def receipt_record(
         proxy_name=proxy_name,
         proxy_relation=proxy_relation,
         given=given,
+        on_replaced_list=on_replaced_list,
     )
 
 
@@ -526,12 +581,14 @@ class Reconciliation:
     """What a distribution planned, what its recordings say happened, and what its stock says.
 
     Households: ``planned`` (included on the list) = ``served`` (here) + ``served_elsewhere``
-    (in the same cycle, at another distribution or by payment) + ``absent`` + ``refused`` (the
-    last recording here, not served) + ``not_seen`` (no recording). ``duplicates`` counts the
-    recordings kept because the household was already served in the cycle. Items: ``handed_out``
-    to served households, ``handed_to_duplicates`` beside them, ``stock`` brought, ``returned``,
-    and ``unaccounted`` = stock - handed out (both) - returned (negative: more went out than
-    came)."""
+    (in the same cycle, at another distribution or by payment) + ``absent`` + ``refused`` +
+    ``on_replaced_list`` (the last recording here, not served: for the last, handed out but
+    recorded on a list since replaced that does not serve the household so, see
+    ``receipt_record``) + ``not_seen`` (no recording). ``duplicates`` counts the recordings kept
+    because the household was already served in the cycle. Items: ``handed_out`` to served
+    households, ``handed_to_duplicates`` and ``handed_on_replaced_list`` beside them, ``stock``
+    brought, ``returned``, and ``unaccounted`` = stock - handed out (all three) - returned
+    (negative: more went out than came)."""
 
     planned: int
     served: int
@@ -541,8 +598,10 @@ class Reconciliation:
     refused: int
     not_seen: int
     duplicates: int
+    on_replaced_list: int
     handed_out: dict[str, int]
     handed_to_duplicates: dict[str, int]
+    handed_on_replaced_list: dict[str, int]
     stock: dict[str, int]
     returned: dict[str, int]
     unaccounted: dict[str, int]
@@ -568,15 +627,21 @@ def reconciliation(distribution: Distribution) -> Reconciliation:
     last: dict[int, str] = {}
     for receipt in here:
         if not receipt.served and receipt.duplicate_of_id is None:
-            last[receipt.household_id] = receipt.outcome
-    absent = refused = 0
+            # A served outcome that does not serve, and is no duplicate: recorded on a list
+            # since replaced (``receipt_record``).
+            last[receipt.household_id] = (
+                "replaced" if receipt.outcome in SERVED else receipt.outcome
+            )
+    absent = refused = replaced = 0
     for household, outcome in last.items():
         if household in served_here or household in served_elsewhere:
             continue
         absent += outcome == Outcome.ABSENT
         refused += outcome == Outcome.REFUSED
+        replaced += outcome == "replaced"
     handed: Counter[str] = Counter()
     to_duplicates: Counter[str] = Counter()
+    on_replaced: Counter[str] = Counter()
     paid = Decimal("0")
     currency = distribution.programme.currency
     duplicates = 0
@@ -584,6 +649,8 @@ def reconciliation(distribution: Distribution) -> Reconciliation:
         if receipt.duplicate_of_id is not None:
             duplicates += 1
             to_duplicates.update(_items(receipt.given))
+        elif not receipt.served and receipt.outcome in SERVED:
+            on_replaced.update(_items(receipt.given))
         elif receipt.served:
             handed.update(_items(receipt.given))
             if receipt.given.get("amount"):
@@ -591,9 +658,13 @@ def reconciliation(distribution: Distribution) -> Reconciliation:
                 currency = receipt.given.get("currency") or currency
     stock = dict(distribution.stock)
     returned = dict(distribution.returned)
-    items = set(stock) | set(returned) | set(handed) | set(to_duplicates)
+    items = set(stock) | set(returned) | set(handed) | set(to_duplicates) | set(on_replaced)
     unaccounted = {
-        item: stock.get(item, 0) - handed[item] - to_duplicates[item] - returned.get(item, 0)
+        item: stock.get(item, 0)
+        - handed[item]
+        - to_duplicates[item]
+        - on_replaced[item]
+        - returned.get(item, 0)
         for item in sorted(items)
     }
     served_count = len(served_here.keys() & planned)
@@ -605,10 +676,12 @@ def reconciliation(distribution: Distribution) -> Reconciliation:
         served_elsewhere=elsewhere,
         absent=absent,
         refused=refused,
-        not_seen=len(planned) - served_count - elsewhere - absent - refused,
+        not_seen=len(planned) - served_count - elsewhere - absent - refused - replaced,
         duplicates=duplicates,
+        on_replaced_list=replaced,
         handed_out=dict(sorted(handed.items())),
         handed_to_duplicates=dict(sorted(to_duplicates.items())),
+        handed_on_replaced_list=dict(sorted(on_replaced.items())),
         stock=stock,
         returned=returned,
         unaccounted=unaccounted,

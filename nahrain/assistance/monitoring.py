@@ -20,6 +20,13 @@ of the head and by site, and the complaints the interviews raise.
 - **Answers** are recorded once per form instance (``key``); a household that wants to complain,
   or says it was asked to pay or give something in return, is flagged for the feedback
   mechanism (``complaints_pending``), which takes it over when it exists (issue #20).
+- **Sensitive complaints.** Asked to pay or give something in return is possible fraud or
+  sexual exploitation and abuse: for the feedback mechanism's named focal points alone
+  (DESIGN.md section 6), not for the assistance officers, who may be the team it is about.
+  ``collect`` can keep no field of a submission from the form's reviewers, so the form asks
+  for no text then: the interviewer gives the household the Iraq Information Centre's hotline,
+  and only the answer travels (counted by site in the results, a standard PDM indicator). The
+  officers' complaints list says that a sensitive complaint awaits the focal points, no more.
 
 Samples, answers and complaints are personal data of the programme's organisation: its
 assistance officers alone draw, record and read them, and every read is audited.
@@ -280,6 +287,11 @@ def _clean(answers: Mapping[str, Any]) -> dict[str, Any]:
     if clean["reached"] != "interviewed":
         # A household not interviewed answered nothing, whatever the form carried along.
         clean = {"reached": clean["reached"]}
+    if clean.get("asked_to_pay") == "yes":
+        # What happened is for the feedback mechanism's focal points alone, told through the
+        # hotline the interviewer gives (the form asks for no text then); a text sent anyway,
+        # by an older form or another client, is not kept where the officers read answers.
+        clean.pop("complaint", None)
     return clean
 
 
@@ -528,16 +540,17 @@ class PendingComplaint:
     answer_id: int
     sample: MonitoringSample
     distribution: Distribution
-    token: str
-    site: Site | None
-    stratum: str
+    token: str  # empty for a sensitive complaint
+    site: Site | None  # None for a sensitive complaint too
+    stratum: str  # empty for a sensitive complaint
     interviewed_on: date
-    reasons: list[str]
+    reasons: list[str]  # ["sensitive"] for a sensitive complaint
     reason_labels: list[str]
-    text: str
+    text: str  # empty for a sensitive complaint
     # Says it was asked to pay or give something: possible fraud or sexual exploitation and
     # abuse, for the named focal points alone once the feedback mechanism routes it (DESIGN.md
-    # section 6), not for the team that ran the distribution.
+    # section 6), not for the team that ran the distribution. The officers learn that it waits
+    # for them, not which household, nor why beyond "sensitive", nor any words.
     sensitive: bool
 
 
@@ -563,19 +576,39 @@ def complaints_pending(*, user: AnyUser, programme: Programme) -> list[PendingCo
         organisation=programme.organisation,
         detail={"complaints": len(found)},
     )
-    return [
-        PendingComplaint(
-            answer_id=a.pk,
-            sample=a.sampled.sample,
-            distribution=a.sampled.sample.distribution,
-            token=a.sampled.receipt.entry.token,
-            site=a.sampled.receipt.entry.site,
-            stratum=a.sampled.stratum,
-            interviewed_on=a.interviewed_on,
-            reasons=list(a.complaint_reasons),
-            reason_labels=[LISTS.label("pdm_complaint_reasons", r) for r in a.complaint_reasons],
-            text=str(a.answers.get("complaint", "")),
-            sensitive="asked_to_pay" in a.complaint_reasons,
+    return [_pending(a) for a in found]
+
+
+SENSITIVE = frozenset({"asked_to_pay"})
+
+
+def _pending(answer: MonitoringAnswer) -> PendingComplaint:
+    sampled = answer.sampled
+    entry = sampled.receipt.entry
+    if SENSITIVE & set(answer.complaint_reasons):
+        return PendingComplaint(
+            answer_id=answer.pk,
+            sample=sampled.sample,
+            distribution=sampled.sample.distribution,
+            token="",
+            site=None,
+            stratum="",
+            interviewed_on=answer.interviewed_on,
+            reasons=["sensitive"],
+            reason_labels=[LISTS.label("pdm_complaint_reasons", "sensitive")],
+            text="",
+            sensitive=True,
         )
-        for a in found
-    ]
+    return PendingComplaint(
+        answer_id=answer.pk,
+        sample=sampled.sample,
+        distribution=sampled.sample.distribution,
+        token=entry.token,
+        site=entry.site,
+        stratum=sampled.stratum,
+        interviewed_on=answer.interviewed_on,
+        reasons=list(answer.complaint_reasons),
+        reason_labels=[LISTS.label("pdm_complaint_reasons", r) for r in answer.complaint_reasons],
+        text=str(answer.answers.get("complaint", "")),
+        sensitive=False,
+    )

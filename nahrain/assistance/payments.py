@@ -325,11 +325,13 @@ def payments_reconcile(
     a report that changes a reconciled payment is refused here too."""
     officer_required(actor, batch.programme)
     locked = PaymentBatch.objects.select_for_update().select_related("programme").get(pk=batch.pk)
+    # The payments locked, not the entries and sites read with them (for where reach counts a
+    # paid household; PostgreSQL locks no row on the outer-joined side of a nullable site).
     by_reference = {
         p.reference: p
-        for p in locked.payments.select_for_update().filter(
-            reference__in=[r.reference for r in reports]
-        )
+        for p in locked.payments.select_for_update(of=("self",))
+        .select_related("entry__site")
+        .filter(reference__in=[r.reference for r in reports])
     }
     now = timezone.now()
     counted = {"paid": 0, "failed": 0, "returned": 0, "unchanged": 0}

@@ -105,6 +105,9 @@ USERS = [
     DemoUser("ali.phcc", "Ali", "Mahmoud", "DoH-Ninewa", Role.DATA_ENTRY),
     DemoUser("sozan.imc", "Sozan", "Faraj", "IMC", Role.DATA_ENTRY),
     DemoUser("rasha.iom", "Rasha", "Adel", "IOM", Role.DATA_ENTRY),
+    # The assistance slice: IOM's assistance officers; one builds a list, the other approves it.
+    DemoUser("salam.nfi", "Salam", "Yousif", "IOM", Role.ASSISTANCE_OFFICER),
+    DemoUser("huda.cash", "Huda", "Karim", "IOM", Role.ASSISTANCE_OFFICER),
 ]
 
 

@@ -272,3 +272,11 @@ def test_checking_a_list_again_reads_the_registry_again(world: World) -> None:
     entry = world.entry(again, household)
     assert entry.included
     assert entry.entitlement == {"items": [{"item": "nfi_kit", "quantity": 2}]}
+
+
+def test_tokens_are_random_unambiguous_and_never_twice() -> None:
+    taken = {"AAAA-AAAA"}
+    drawn = services.tokens(5000, taken)
+    assert len(set(drawn)) == 5000 and not set(drawn) & taken
+    assert all(set(t.replace("-", "")) <= set(services.TOKEN_ALPHABET) for t in drawn)
+    assert not set("015822OIBSZL") & set("".join(drawn))

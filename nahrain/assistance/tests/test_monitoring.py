@@ -215,10 +215,30 @@ def test_an_answer_is_recorded_once_and_a_complaint_is_handed_on(world: World) -
         actor=world.huda, sampled=third, answers=wants, interviewed_on=on, key="uuid:3"
     )
     pending = monitoring.complaints_pending(user=world.huda, programme=world.programme)
-    assert [(p.token, p.reasons, p.text, p.sensitive) for p in pending] == [
-        (second.receipt.entry.token, ["asked_to_pay"], "The guard took 5,000 dinars", True),
-        (third.receipt.entry.token, ["wants_to_complain"], "The kit had no blanket", False),
+    # Asked to pay: the officers (maybe the team it is about) learn only that a sensitive
+    # complaint waits for the focal points; a text sent anyway is not kept.
+    assert [(p.token, p.site, p.reasons, p.text, p.sensitive) for p in pending] == [
+        ("", None, ["sensitive"], "", True),
+        (
+            third.receipt.entry.token,
+            world.chameshku,
+            ["wants_to_complain"],
+            "The kit had no blanket",
+            False,
+        ),
     ]
+    assert pending[0].reason_labels == [
+        "Sensitive: waiting for the feedback mechanism's focal points"
+    ]
+    kept = MonitoringAnswer.objects.get(sampled=second)
+    assert "complaint" not in kept.answers and kept.complaint_reasons == ["asked_to_pay"]
+    assert "5,000" not in str(list(MonitoringAnswer.objects.values_list("answers", flat=True)))
+    # The results still count the answer, by site.
+    shown = monitoring.results(user=world.huda, sample=sample)
+    asked = next(q for q in shown.questions if q.code == "asked_to_pay")
+    yes = next(c for c in asked.choices if c.code == "yes")
+    assert (yes.total.count, yes.by_site[world.chameshku.pk].count) == (1, 1)
+    assert shown.complaints == 2
     MonitoringAnswer.objects.filter(sampled=second).update(complaint_taken_at="2026-11-21T09:00Z")
     assert len(monitoring.complaints_pending(user=world.huda, programme=world.programme)) == 1
     with pytest.raises(PermissionDenied):

@@ -203,3 +203,28 @@ def test_nobody_else_reconciles(w: World, personas: Personas, who: str) -> None:
     batch = export(w)
     data = report([[batch.payments.get(entry=w.entries[0]).reference, "paid", "", "", ""]])
     assert upload(getattr(personas, who).client(), batch, data).status_code == 404
+
+
+def test_a_reconciliation_refreshes_reach_once_per_programme_not_once_per_payment(
+    w: World, monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: Any
+) -> None:
+    from nahrain.assistance import reach
+
+    calls: list[tuple[list[Any], Any]] = []
+    counted = reach.refresh
+
+    def refresh(*, programme_ids: Any, admin_unit_ids: Any = None) -> int:
+        calls.append((list(programme_ids), admin_unit_ids))
+        return counted(programme_ids=programme_ids, admin_unit_ids=admin_unit_ids)
+
+    monkeypatch.setattr(reach, "refresh", refresh)
+    batch = export(w)
+    reports = [
+        payments.PaymentReport(row=n, reference=p.reference, status=PaymentStatus.PAID)
+        for n, p in enumerate(batch.payments.order_by("pk"), start=2)
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        done = payments.payments_reconcile(actor=w.officer, batch=batch, reports=reports)
+    assert done.paid == 4 and Receipt.objects.filter(served=True).count() == 4
+    # The list places none of these households: the programme is recounted once, as a whole.
+    assert calls == [([w.programme.pk], None)]

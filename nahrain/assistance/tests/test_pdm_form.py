@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from pathlib import Path
 from typing import Any
 
@@ -98,8 +99,11 @@ def test_an_interview_sent_twice_is_one_answer_and_a_bribe_goes_to_the_complaint
     # The handler run again (a replay) finds the answer by its instance id.
     again = fieldforms.PDM.accept(world.huda, accepted, "pdm-1.xml")
     assert again == accepted.accepted and MonitoringAnswer.objects.count() == 1
+    # A client that sends words anyway (the form asks for none then): not kept in the answer,
+    # and the officers' complaints list says only that a sensitive complaint waits.
+    assert "complaint" not in answer.answers and answer.complaint_reasons == ["asked_to_pay"]
     (pending,) = monitoring.complaints_pending(user=world.huda, programme=world.programme)
-    assert (pending.token, pending.reasons) == (token, ["asked_to_pay"])
+    assert (pending.token, pending.reasons, pending.text) == ("", ["sensitive"], "")
 
 
 def test_a_household_outside_the_sample_is_refused(
@@ -194,6 +198,58 @@ def test_the_forms_choices_are_the_code_lists_codes() -> None:
 
 
 node = engine.node
+
+
+def test_asked_to_pay_the_form_asks_for_no_words_and_gives_the_hotline(
+    world: World,
+    drawn: tuple[Distribution, MonitoringSample],
+    phone: tuple[Collect, str],
+    node: str,
+    tmp_path: Path,
+) -> None:
+    """DESIGN.md section 6: what a household says of a demand for payment or a favour goes to
+    the focal points alone; ``collect`` keeps no field from the form's reviewers (the team's
+    assistance officers), so the form collects no words then: the interviewer gives the
+    hotline, and only the answer reaches the review queue and the results."""
+    from nahrain.health.tests.test_fieldforms import downloaded
+
+    found, sample = drawn
+    collect, _xml = phone
+    form = downloaded(collect, FORM, tmp_path)
+    token = sample.members.get(position=4).receipt.entry.token
+    told = "The team leader asked for part of the kit"
+    values = interview(found, token, asked_to_pay="yes", wants_complain="yes")
+    relevant = json.loads(engine._run(node, form, values, "--relevance"))
+    assert (relevant["complaint"], relevant["hotline"]) == (False, True)
+    assert (
+        json.loads(engine._run(node, form, interview(found, token), "--relevance"))["hotline"]
+        is False
+    )
+    # Whatever the interviewer tries to type, the phone sends no words.
+    assert collect.post(engine._run(node, form, {**values, "complaint": told})).status_code == 201
+    submission = Submission.objects.get()
+    assert submission.data["asked_to_pay"] == "yes"
+    assert not submission.data.get("complaint") and told not in submission.xml
+    accept(world, submission.instance_id)
+    (pending,) = monitoring.complaints_pending(user=world.huda, programme=world.programme)
+    assert (pending.sensitive, pending.reasons, pending.text, pending.token) == (
+        True,
+        ["sensitive"],
+        "",
+        "",
+    )
+    asked = next(
+        q
+        for q in monitoring.results(user=world.huda, sample=sample).questions
+        if q.code == "asked_to_pay"
+    )
+    assert next(c for c in asked.choices if c.code == "yes").by_site == {
+        world.chameshku.pk: monitoring.Count(1, 100.0)
+    }
+    # The hotline in the form's four languages.
+    source = fieldforms.PDM.xlsform.read_text(encoding="utf-8")
+    (row,) = [line for line in source.splitlines() if "| hotline |" in line]
+    assert row.count("80069999") == 4
 
 
 def test_the_engine_fills_the_form_and_the_server_takes_it(

@@ -352,3 +352,43 @@ def test_the_refreshes_a_transaction_asks_for_run_once_after_it_commits(
         ("IQG09Q03", 1),
         ("IQG09Q04", 3),
     ]
+
+
+def test_a_receipt_refreshes_the_district_of_the_households_camp_not_the_distributions(
+    world: World, monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: Any
+) -> None:
+    from nahrain.assistance import distributions
+
+    calls: list[Any] = []
+    counted = reach.refresh
+
+    def refresh(*, programme_ids: Any, admin_unit_ids: Any = None) -> int:
+        calls.append(set(admin_unit_ids) if admin_unit_ids is not None else None)
+        return counted(programme_ids=programme_ids, admin_unit_ids=admin_unit_ids)
+
+    monkeypatch.setattr(reach, "refresh", refresh)
+    the_list = pdm_world.approved_list(world.programme)
+    # Chameshku camp's households (their entries name the camp, no admin unit) served at a
+    # point in Sumail, with one household out of camp in a subdistrict of Sumail.
+    found = pdm_world.distribution(world, the_list)
+    Distribution.objects.filter(pk=found.pk).update(status="open", admin_unit=world.sumail)
+    found.refresh_from_db()
+    in_camp = [pdm_world.entry(world, the_list, pdm_world.household(world, FAMILY)) for _ in "ab"]
+    out = pdm_world.entry(world, the_list, pdm_world.household(world, MAN, in_camp=False))
+    assert in_camp[0].admin_unit_id is None and in_camp[0].site_id == world.chameshku.pk
+    with django_capture_on_commit_callbacks(execute=True):
+        for n, on_entry in enumerate([*in_camp, out]):
+            distributions.receipt_record(
+                actor=world.huda,
+                distribution=found,
+                entry=on_entry,
+                outcome="received",
+                key=f"uuid:camp{n}",
+                recorded_at=at(found.planned_on),
+            )
+    # One refresh for the transaction, of the districts the households are counted in.
+    assert calls == [{world.chameshku.admin_unit_id, world.sumail_sub.pk}]
+    assert sorted(ReachFigure.objects.values_list("admin_unit__pcode", "households")) == [
+        ("IQG09Q03", 1),
+        ("IQG09Q04", 2),
+    ]

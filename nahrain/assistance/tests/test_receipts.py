@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from nahrain.assistance import distributions
 from nahrain.assistance.models import (
     DistributionList,
+    ListEntry,
     ListStatus,
     Outcome,
     Receipt,
@@ -158,14 +159,106 @@ def test_an_entry_of_another_list_is_refused(w: World) -> None:
         )
 
 
-@pytest.mark.parametrize("status", [ListStatus.SUPERSEDED, ListStatus.DISCARDED])
-def test_a_list_no_longer_approved_takes_no_new_recording(w: World, status: str) -> None:
+def test_a_discarded_list_takes_no_new_recording(w: World) -> None:
     first = record(w, 0, Outcome.RECEIVED, "s1")
-    DistributionList.objects.filter(pk=w.approved.pk).update(status=status)
+    DistributionList.objects.filter(pk=w.approved.pk).update(status=ListStatus.DISCARDED)
     with pytest.raises(ValidationError, match="record on the approved list"):
         record(w, 1, Outcome.RECEIVED, "s2")
     # A resend of what was recorded before still answers.
     assert record(w, 0, Outcome.RECEIVED, "s1").pk == first.pk
+
+
+def revised(
+    w: World, *, kits: int = 1, excluded: frozenset[int] = frozenset(), dropped: int | None = None
+) -> tuple[DistributionList, list[ListEntry]]:
+    """A new approved version of the world's list, replacing it, tokens kept (as
+    ``services.list_revise`` keeps them): ``excluded`` and ``dropped`` are entry numbers."""
+    DistributionList.objects.filter(pk=w.approved.pk).update(status=ListStatus.SUPERSEDED)
+    keep = [e for n, e in enumerate(w.entries) if n != dropped]
+    made, entries = approved_list(
+        w.programme,
+        w.rules,
+        [e.household for e in keep],
+        builder=w.officer,
+        approver=w.approver,
+        entitlement={"items": [{"item": "nfi_kit", "quantity": kits}]},
+        version=2,
+        supersedes=w.approved,
+        excluded={w.entries[n].household_id for n in excluded},
+    )
+    for old, new in zip(keep, entries, strict=True):
+        ListEntry.objects.filter(pk=new.pk).update(token=old.token)
+    return made, [ListEntry.objects.get(pk=e.pk) for e in entries]
+
+
+def test_a_late_sync_after_a_revision_serves_on_the_list_that_stands(w: World) -> None:
+    served_before = record(w, 0, Outcome.RECEIVED, "before", recorded_at=at(9))
+    _made, entries = revised(w)
+    # The phone recorded these on version 1 before the revision reached it.
+    late = distributions.receipt_record(
+        actor=w.officer,
+        distribution=w.distribution,
+        token=w.entries[1].token,
+        outcome=Outcome.PROXY,
+        proxy_name="Ali Hassan",
+        key="late",
+        recorded_at=at(10),
+    )
+    assert late.served and late.duplicate_of is None
+    assert late.entry == entries[1]
+    assert late.given == {"items": [{"item": "nfi_kit", "quantity": 1}]}
+    absent = record(w, 2, Outcome.ABSENT, "late-absent")
+    assert absent.entry == entries[2] and not absent.served
+    # Sent again, each answers with its receipt; served once still holds.
+    assert record(w, 1, Outcome.PROXY, "late", proxy_name="Ali Hassan").pk == late.pk
+    again = record(w, 0, Outcome.RECEIVED, "again")
+    assert not again.served and again.duplicate_of == served_before
+    report = distributions.reconciliation(w.distribution)
+    assert (report.served, report.absent, report.on_replaced_list, report.duplicates) == (
+        2,
+        1,
+        0,
+        1,
+    )
+
+
+def test_a_late_sync_for_a_household_the_revision_left_out_is_kept_not_served(w: World) -> None:
+    # Version 2 excludes household 0, drops household 1 and gives one kit where version 1 gave
+    # two (household 2, handed two by the phone).
+    ListEntry.objects.filter(pk=w.entries[2].pk).update(
+        entitlement={"items": [{"item": "nfi_kit", "quantity": 2}]}
+    )
+    _made, entries = revised(w, excluded=frozenset({0}), dropped=1)
+    kept = [
+        record(w, 0, Outcome.RECEIVED, "excluded"),
+        record(w, 1, Outcome.PROXY, "dropped", proxy_name="Zainab"),
+        record(w, 2, Outcome.RECEIVED, "more-than-now"),
+    ]
+    for receipt, listed in zip(kept, w.entries, strict=True):
+        assert (receipt.served, receipt.duplicate_of_id, receipt.entry_id) == (
+            False,
+            None,
+            listed.pk,
+        )
+    assert not Receipt.objects.filter(served=True).exists()
+    assert kept[2].given == {"items": [{"item": "nfi_kit", "quantity": 2}]}
+    # Beyond what even the phone's list gave: a mistake, refused as on any list.
+    with pytest.raises(ValidationError, match="Beyond"):
+        record(w, 0, Outcome.RECEIVED, "x", given={"items": [{"item": "nfi_kit", "quantity": 5}]})
+    # Household 2 is served on the list that stands when given what it allows.
+    one_kit = {"items": [{"item": "nfi_kit", "quantity": 1}]}
+    served = record(w, 2, Outcome.RECEIVED, "now", recorded_at=at(12), given=one_kit)
+    assert served.served and served.entry == entries[1]
+    distributions.distribution_close(
+        actor=w.officer, distribution=w.distribution, returned={"nfi_kit": 0}
+    )
+    report = distributions.reconciliation(w.distribution)
+    assert (report.served, report.on_replaced_list, report.not_seen) == (1, 2, 0)
+    assert report.handed_out == {"nfi_kit": 1}
+    assert report.handed_on_replaced_list == {"nfi_kit": 4}
+    assert report.unaccounted == {"nfi_kit": 3 - 1 - 4}
+    events = AuditEvent.objects.filter(action="assistance.receipt_record")
+    assert [e.detail["on_replaced_list"] for e in events.order_by("pk")] == [True] * 3 + [False]
 
 
 def test_the_cycle_and_the_list_are_checked_when_planning(w: World) -> None:
