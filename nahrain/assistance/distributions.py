@@ -12,6 +12,10 @@ syncing late at the same moment both try to write a served receipt, the index le
 the other is kept as a recording that did not serve (``duplicate_of`` the served one), so that
 the item it may have handed out shows in the reconciliation. A recording that does not serve
 (absent, refused) never touches what was served; a later "received" after an "absent" serves.
+
+A list revised while a team was out: what its phones recorded on the replaced version still
+syncs, resolved to the household's entry on the version that stands (``receipt_record``); what
+that version does not serve is kept without serving, for the reconciliation's stock.
 """
 
 from __future__ import annotations

@@ -7,7 +7,9 @@ distribution chosen). The answers are codes of the code lists "pdm_*" (the resul
 in the reader's language). A submission is reviewed by the organisation's assistance officers
 (the answers are personal data of the programme's organisation); accepting it records the
 household's interview (``monitoring.answer_record``) once per instance id, flagging a complaint
-for the feedback mechanism."""
+for the feedback mechanism. A household asked to pay or give something in return is given the
+hotline instead of a text box: the reviewers are the team's own officers, and nothing in a
+submission is kept from them (``monitoring``, "Sensitive complaints")."""
 
 from __future__ import annotations
 

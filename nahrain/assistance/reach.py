@@ -251,7 +251,7 @@ class _Batch:
         else:
             self.districts[programme_id] = {*known, admin_unit_id}
 
-    def __call__(self) -> None:
+    def run(self) -> None:
         for programme_id, units in self.districts.items():
             refresh(programme_ids=[programme_id], admin_unit_ids=units)
 
@@ -264,14 +264,17 @@ def refresh_on_commit(*, programme_id: Any, admin_unit_id: Any = None) -> None:
     connection = transaction.get_connection()
     if connection.in_atomic_block:
         for _savepoints, queued, _robust in connection.run_on_commit:
-            if isinstance(queued, _Batch):
-                queued.add(programme_id, admin_unit_id)
+            queued_batch = getattr(queued, "__self__", None)
+            if isinstance(queued_batch, _Batch):
+                queued_batch.add(programme_id, admin_unit_id)
                 return
     batch = _Batch()
     batch.add(programme_id, admin_unit_id)
     # Robust: the receipts are committed whatever the rollup does; a refresh that fails is
-    # logged and made good by the next one.
-    transaction.on_commit(batch, robust=True)
+    # logged and made good by the next one. A bound method, not the batch itself: Django logs
+    # the failure under the callback's ``__qualname__``, which an instance does not have (the
+    # logging itself would raise).
+    transaction.on_commit(batch.run, robust=True)
 
 
 # --- figures ----------------------------------------------------------------------------------

@@ -392,3 +392,33 @@ def test_a_receipt_refreshes_the_district_of_the_households_camp_not_the_distrib
         ("IQG09Q03", 1),
         ("IQG09Q04", 2),
     ]
+
+
+def test_a_failing_refresh_is_logged_and_the_receipt_stays(
+    world: World,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Any,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from nahrain.assistance import distributions
+
+    def refresh(**_kwargs: Any) -> int:
+        raise RuntimeError("the rollup broke")
+
+    monkeypatch.setattr(reach, "refresh", refresh)
+    the_list = pdm_world.approved_list(world.programme)
+    found = pdm_world.distribution(world, the_list)
+    Distribution.objects.filter(pk=found.pk).update(status="open")
+    found.refresh_from_db()
+    on_entry = pdm_world.entry(world, the_list, pdm_world.household(world, FAMILY))
+    with django_capture_on_commit_callbacks(execute=True):
+        receipt = distributions.receipt_record(
+            actor=world.huda,
+            distribution=found,
+            entry=on_entry,
+            outcome="received",
+            key="uuid:broken-rollup",
+            recorded_at=at(found.planned_on),
+        )
+    assert Receipt.objects.get(pk=receipt.pk).served
+    assert "the rollup broke" in caplog.text
