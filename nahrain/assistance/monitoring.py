@@ -160,7 +160,7 @@ def _stratum(head_sex: str) -> str:
 def _fraction(value: float | Decimal | None, default: Any, name: str) -> Decimal:
     chosen = Decimal(str(default if value is None else value)).quantize(Decimal("0.001"))
     if not Decimal(0) < chosen < Decimal(1):
-        raise ValidationError({name: "must lie between 0 and 1"})
+        raise ValidationError({name: gettext("must lie between 0 and 1")})
     return chosen
 
 
@@ -190,7 +190,9 @@ def sample_draw(
         .values_list("pk", "entry__head_sex")
     )
     if not served:
-        raise ValidationError({"distribution": "no household was served at this distribution"})
+        raise ValidationError(
+            {"distribution": gettext("no household was served at this distribution")}
+        )
     population: dict[str, list[int]] = {}
     for pk, head_sex in served:
         population.setdefault(_stratum(head_sex), []).append(pk)

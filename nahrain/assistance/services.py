@@ -21,6 +21,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from nahrain.assistance import access, checks, codelists, rules
 from nahrain.assistance.models import (
@@ -173,15 +174,19 @@ def programme_update(*, actor: User | None, programme: Programme, **fields: Any)
     programme = Programme.objects.select_for_update().get(pk=programme.pk)
     unknown = set(fields) - set(PROGRAMME_FIELDS)
     if unknown:
-        raise ValidationError({k: "this is not a field a programme changes" for k in unknown})
+        raise ValidationError(
+            {k: gettext("this is not a field a programme changes") for k in unknown}
+        )
     if programme.status == ProgrammeStatus.CLOSED:
-        raise ValidationError("A closed programme is not changed.")
+        raise ValidationError(gettext("A closed programme is not changed."))
     changed = sorted(k for k, v in fields.items() if getattr(programme, k) != v)
     frozen = [k for k in changed if k in ENTITLEMENT_FIELDS]
     if frozen and programme.lists.filter(approved_at__isnull=False).exists():
         raise ValidationError(
             {
-                k: "a list of this programme has been approved with it: start a new programme"
+                k: gettext(
+                    "a list of this programme has been approved with it: start a new programme"
+                )
                 for k in frozen
             }
         )
@@ -193,7 +198,7 @@ def programme_update(*, actor: User | None, programme: Programme, **fields: Any)
         ]
         if fixed:
             raise ValidationError(
-                {k: "set by the programme's rules: give new rules first" for k in fixed}
+                {k: gettext("set by the programme's rules: give new rules first") for k in fixed}
             )
     for key in changed:
         setattr(programme, key, fields[key])
@@ -220,9 +225,9 @@ def programme_activate(*, actor: User | None, programme: Programme) -> Programme
     _writer(actor, programme.organisation)
     programme = Programme.objects.select_for_update().get(pk=programme.pk)
     if programme.status != ProgrammeStatus.DRAFT:
-        raise ValidationError("Only a draft programme starts.")
+        raise ValidationError(gettext("Only a draft programme starts."))
     if current_rules(programme) is None:
-        raise ValidationError({"rules": "set the programme's rules before it starts"})
+        raise ValidationError({"rules": gettext("set the programme's rules before it starts")})
     programme.status = ProgrammeStatus.ACTIVE
     programme.save(update_fields=["status", "updated_at"])
     audit_record(
@@ -263,7 +268,7 @@ def rules_set(
     _writer(actor, programme.organisation)
     programme = Programme.objects.select_for_update().get(pk=programme.pk)
     if programme.status == ProgrammeStatus.CLOSED:
-        raise ValidationError("A closed programme's rules are not changed.")
+        raise ValidationError(gettext("A closed programme's rules are not changed."))
     rules.parse(document, currency=programme.currency, modality=programme.modality)
     version = (programme.rules.aggregate(top=Max("version"))["top"] or 0) + 1
     found = Rules.objects.create(
@@ -337,8 +342,10 @@ def _unfrozen(distribution_list: DistributionList) -> DistributionList:
     locked = DistributionList.objects.select_for_update().get(pk=distribution_list.pk)
     if locked.status in FROZEN:
         raise ValidationError(
-            "An approved, replaced or discarded list is not changed: revise the approved list "
-            "to make a new version."
+            gettext(
+                "An approved, replaced or discarded list is not changed: revise the approved list "
+                "to make a new version."
+            )
         )
     return locked
 
@@ -348,7 +355,7 @@ def _open_programme(programme: Programme) -> Programme:
         Programme.objects.select_for_update().select_related("organisation").get(pk=programme.pk)
     )
     if locked.status == ProgrammeStatus.CLOSED:
-        raise ValidationError("A closed programme has no new lists.")
+        raise ValidationError(gettext("A closed programme has no new lists."))
     return locked
 
 
@@ -473,7 +480,9 @@ def _checked(
 def _current_rules_of(programme: Programme) -> Rules:
     found = current_rules(programme)
     if found is None:
-        raise ValidationError({"rules": "set the programme's rules before building a list"})
+        raise ValidationError(
+            {"rules": gettext("set the programme's rules before building a list")}
+        )
     return found
 
 
@@ -556,7 +565,10 @@ def list_from_households(
     foreign = sorted(row for row, h in rows if h.organisation_id != programme.organisation_id)
     if foreign:
         raise ValidationError(
-            {"rows": f"households another organisation holds, at rows {foreign[:20]}"}
+            {
+                "rows": gettext("households another organisation holds, at rows %(rows)s")
+                % {"rows": foreign[:20]}
+            }
         )
     twice = rows_listed_twice(rows)
     entries = [(row, household.pk) for row, household in rows if row not in twice]
@@ -603,18 +615,18 @@ def list_approve(*, actor: User | None, distribution_list: DistributionList) -> 
     if actor is None or locked.built_by_id == actor.pk:
         raise PermissionDenied("A list is approved by another assistance officer than its builder.")
     if locked.status != ListStatus.CHECKED:
-        raise ValidationError("Check the list before approving it.")
+        raise ValidationError(gettext("Check the list before approving it."))
     # What the check read of the programme's other approved lists must still hold.
     since = DistributionList.objects.filter(
         programme_id=locked.programme_id, approved_at__gte=locked.checked_at
     )
     if since.exists():
         raise ValidationError(
-            "Another list was approved since this one was checked: check it again."
+            gettext("Another list was approved since this one was checked: check it again.")
         )
     if locked.supersedes is not None and locked.supersedes.status != ListStatus.APPROVED:
         raise ValidationError(
-            "The list this version replaces was replaced already: revise the current one."
+            gettext("The list this version replaces was replaced already: revise the current one.")
         )
     _open_programme(locked.programme)
     locked.status = ListStatus.APPROVED
@@ -675,7 +687,9 @@ def list_revise(
     programme = _open_programme(distribution_list.programme)
     revised = DistributionList.objects.get(pk=distribution_list.pk)
     if revised.status != ListStatus.APPROVED:
-        raise ValidationError("Only the approved list is revised; change a draft directly.")
+        raise ValidationError(
+            gettext("Only the approved list is revised; change a draft directly.")
+        )
     found = _current_rules_of(programme)
     new = _new_list(programme, found, actor=actor, source=revised.source, supersedes=revised)
     copied = list(

@@ -8,6 +8,7 @@ from typing import Any
 
 from django import template
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from nahrain.assistance import codelists, sheets
 from nahrain.core.templatetags.nahrain_format import local_name, num
@@ -29,8 +30,13 @@ def entitlement(document: Any) -> str:
     return sheets.entitlement_words(document) if document else ""
 
 
+def _listed(words: Any) -> str:
+    # Arabic and Sorani lists take the Arabic comma: the separator is the catalogue's.
+    return str(pgettext("between the names of a list", ", ")).join(words)
+
+
 def _kinds(codes: Any) -> str:
-    return ", ".join(codelists.label("assistance_kinds", code) for code in codes)
+    return _listed(codelists.label("assistance_kinds", code) for code in codes)
 
 
 @register.filter
@@ -45,7 +51,7 @@ def rules_sentences(document: Any) -> list[str]:
         units = {unit.pcode: local_name(unit) for unit in found}
         said.append(
             _("Households living in %(places)s.")
-            % {"places": ", ".join(units.get(p, p) for p in eligible["places"])}
+            % {"places": _listed(units.get(p, p) for p in eligible["places"])}
         )
     if eligible.get("in_camp") is True:
         said.append(_("Households living in a camp."))
@@ -57,7 +63,7 @@ def rules_sentences(document: Any) -> list[str]:
         said.append(
             _("Households with one of: %(vulnerabilities)s.")
             % {
-                "vulnerabilities": ", ".join(
+                "vulnerabilities": _listed(
                     registry_codelists.label("vulnerabilities", v)
                     for v in eligible["vulnerabilities_any"]
                 )
