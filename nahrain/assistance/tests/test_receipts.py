@@ -4,6 +4,7 @@ duplicate kept for the reconciliation, and the list states that refuse a recordi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -403,15 +404,21 @@ def test_only_the_organisations_assistance_officers_record(
 
 
 @pytest.mark.parametrize(
-    "clock",
+    "wrong",
     [
-        datetime(2019, 1, 1, 9, 0, tzinfo=UTC),  # a phone reset to its factory date
-        timezone.now() + timedelta(days=400),  # a phone a year ahead
-        timezone.now() + timedelta(minutes=6),
+        lambda now: datetime(2019, 1, 1, 9, 0, tzinfo=UTC),  # a phone reset to its factory date
+        lambda now: now + timedelta(days=400),  # a phone a year ahead
+        lambda now: now + timedelta(minutes=6),
     ],
+    ids=["factory date", "a year ahead", "six minutes ahead"],
 )
-def test_a_wrong_phone_clock_is_replaced_by_the_time_received(w: World, clock: datetime) -> None:
+def test_a_wrong_phone_clock_is_replaced_by_the_time_received(
+    w: World, wrong: Callable[[datetime], datetime]
+) -> None:
+    # The clock is set from the moment the test runs, not when the tests were collected: a
+    # phone six minutes ahead of a collection long past would be right by now.
     before = timezone.now()
+    clock = wrong(before)
     receipt = distributions.receipt_record(
         actor=w.officer,
         distribution=w.distribution,
