@@ -147,27 +147,7 @@ def programme_out(programme: Programme) -> dict[str, Any]:
     organisation = programme.organisation
     return {
         **{
-            name: getattr(programme, name)
-            for name in (
-                "uid",
-                "code",
-                "name_en",
-                "name_ar",
-                "name_ckb",
-                "kind",
-                "modality",
-                "cluster",
-                "hrp_project",
-                "cycles",
-                "cycle_days",
-                "currency",
-                "budget",
-                "target_households",
-                "target_people",
-                "starts_on",
-                "ends_on",
-                "status",
-            )
+            name: getattr(programme, name) for name in ("uid", *services.PROGRAMME_FIELDS, "status")
         },
         "kind_label": codelists.label("assistance_kinds", programme.kind),
         "organisation": {
