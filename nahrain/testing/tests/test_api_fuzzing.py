@@ -30,6 +30,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from nahrain.assistance.tests import permissions as assistance_matrix
 from nahrain.collect.tests import permissions as collect_matrix
 from nahrain.core.tests import permissions as core_matrix
 from nahrain.displacement.tests import permissions as dtm_matrix
@@ -129,6 +130,11 @@ def _real_path_parameters(world: World) -> dict[str, list[Any]]:
         ],
         "ewarn_report_uid": [health_matrix.ewarn_report(world).kwargs["ewarn_report_uid"]],
         "alert_uid": [health_matrix.alert(world).kwargs["alert_uid"]],
+        "programme_uid": [assistance_matrix.programme(world).kwargs["programme_uid"]],
+        "list_uid": [assistance_matrix.checked_list(world).kwargs["list_uid"]],
+        "distribution_uid": [assistance_matrix.distribution(world).kwargs["distribution_uid"]],
+        "sample_uid": [assistance_matrix.sample(world).kwargs["sample_uid"]],
+        "batch_uid": [assistance_matrix.batch(world).kwargs["batch_uid"]],
     }
 
 
