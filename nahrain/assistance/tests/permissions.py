@@ -115,8 +115,8 @@ def _objects(world: World) -> Objects:
             )
             return found, entry
 
-        checked, _entry = made(2, ListStatus.CHECKED, "MTX2CHK1")
-        approved, entry = made(1, ListStatus.APPROVED, "MTX1APR1")
+        checked, _entry = made(2, ListStatus.CHECKED, "MTX3-CHK4")
+        approved, entry = made(1, ListStatus.APPROVED, "MTX4-APR6")
         DistributionList.objects.filter(pk=approved.pk).update(
             approved_by=world.personas.layla.user, approved_at=timezone.now()
         )
@@ -193,7 +193,7 @@ def distribution(world: World) -> Target:
 
 def receipt_post(world: World) -> Target:
     body = {
-        "token": "MTX1APR1",
+        "token": "MTX4-APR6",
         "outcome": "absent",
         "key": "matrix:absent",
         "recorded_at": "2026-12-01T10:00:00+03:00",
