@@ -60,6 +60,11 @@ class Role(models.TextChoices):
     # (a list is approved by another officer than its builder), records distributions and
     # monitoring; reads the households on its lists (personal data).
     ASSISTANCE_OFFICER = "assistance_officer", _("Assistance officer")
+    # Runs the organisation's complaints and feedback mechanism (help desk, hotline, CRC):
+    # records, assigns, answers and closes its feedback. Sensitive feedback (sexual
+    # exploitation and abuse, fraud, safety, data breach) is not theirs to read: it goes to
+    # the focal points the organisation names for it (``feedback.FocalPoint``).
+    FEEDBACK_OFFICER = "feedback_officer", _("Feedback officer")
     ORG_ADMIN = "org_admin", _("Organisation admin")
 
 

@@ -23,6 +23,13 @@
   target in the security findings' tests and the matrix's half-signed-in persona
 - ``salam`` and ``huda`` (fixtures of their own): IOM assistance officers; a list one of them
   builds is approved by the other
+- ``rawa`` (a fixture of her own): IOM feedback officer at the Haj Ali help desk; reads and
+  handles IOM's feedback but not its sensitive items
+- ``jwan`` (a fixture of her own): IOM feedback officer whom IOM names its focal point for
+  sensitive feedback (sexual exploitation and abuse, fraud, safety, data breach) once a test
+  names her (``feedback.services.focal_point_name``)
+- ``lina`` (a fixture of her own): INTERSOS feedback officer, to whom feedback outside IOM's
+  scope is referred
 
 Admins have a confirmed authenticator (``totp_code`` gives its codes); ``client()`` is a session
 that has given its second factor, ``password_only_client()`` one that has not.
@@ -200,3 +207,18 @@ def salam(personas: Personas) -> Persona:
 @pytest.fixture
 def huda(personas: Personas) -> Persona:
     return _person("huda", personas.iom, Role.ASSISTANCE_OFFICER)
+
+
+@pytest.fixture
+def rawa(personas: Personas) -> Persona:
+    return _person("rawa", personas.iom, Role.FEEDBACK_OFFICER)
+
+
+@pytest.fixture
+def jwan(personas: Personas) -> Persona:
+    return _person("jwan", personas.iom, Role.FEEDBACK_OFFICER)
+
+
+@pytest.fixture
+def lina(personas: Personas) -> Persona:
+    return _person("lina", personas.intersos, Role.FEEDBACK_OFFICER)
