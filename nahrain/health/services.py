@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from nahrain.collect.services import form_media_refresh_on_commit
 from nahrain.core.models import Organisation, OrganisationType
 from nahrain.core.services import audit_record
 from nahrain.displacement.models import LocationAssessment, RoundStatus
@@ -51,6 +52,20 @@ def _facility_checked(facility: Facility) -> None:
     if problems:
         raise ValidationError(problems)
     facility.full_clean()
+
+
+# The field forms whose media list the facilities an organisation runs or supports
+# (fieldforms.py registers them; named here because fieldforms imports this module).
+FACILITY_FORMS = ("health_ewarn_weekly", "health_immediate_alert", "health_consultations")
+
+
+def _facility_forms_refresh(facility: Facility) -> None:
+    """Once the write commits, rebuild the facility list of every health form published for the
+    organisations that report for the facility, so that a new, renamed or closed facility
+    reaches the phones at their next form update."""
+    for organisation in [facility.organisation, *facility.supporters.all()]:
+        for form_id in FACILITY_FORMS:
+            form_media_refresh_on_commit(organisation=organisation, form_id=form_id)
 
 
 @transaction.atomic
@@ -89,6 +104,7 @@ def facility_create(
     _facility_checked(facility)
     facility.save()
     facility.supporters.set([s for s in supporters if s.pk != organisation.pk])
+    _facility_forms_refresh(facility)
     audit_record(
         actor=actor,
         action="health.facility_create",
@@ -128,6 +144,7 @@ def facility_update(*, actor: User | None, facility: Facility, **changes: Any) -
     _facility_checked(locked)
     locked.save()
     if changed:
+        _facility_forms_refresh(locked)
         audit_record(
             actor=actor,
             action="health.facility_update",

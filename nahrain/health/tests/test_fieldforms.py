@@ -20,10 +20,11 @@ from django.utils import timezone
 
 from nahrain.collect import services as collect_services
 from nahrain.collect.handlers import NotAcceptable
-from nahrain.collect.models import Submission
+from nahrain.collect.models import FormMedia, Submission
 from nahrain.collect.tests import test_engine as engine
 from nahrain.collect.tests.odk import Collect, fill_instance
-from nahrain.health import codelists, fieldforms, weeks
+from nahrain.core.models import Organisation
+from nahrain.health import codelists, fieldforms, services, weeks
 from nahrain.health.models import Alert, EwarnReport, ImmediateReport
 from nahrain.health.tests import builders
 from nahrain.health.tests.builders import HealthWorld
@@ -178,6 +179,44 @@ def test_the_facility_list_is_the_organisations_own_or_supported(
     ]
     dama = fieldforms.media_files(organisation_id=personas.dama.pk)["facilities.csv"].decode()
     assert "MMU-SIN-1" in dama and "PHCC-CHM" not in dama
+
+
+def facility_list(organisation: Organisation, form_id: str) -> str:
+    media = FormMedia.objects.get(
+        form_version__form__organisation=organisation,
+        form_version__form__form_id=form_id,
+        filename="facilities.csv",
+    )
+    return bytes(media.data).decode()
+
+
+def test_a_facility_opened_renamed_or_closed_reaches_the_published_forms_of_who_reports_for_it(
+    personas: Personas,
+    health: HealthWorld,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    collect_services.forms_publish(actor=personas.layla.user, organisation=personas.iom)
+    collect_services.forms_publish(actor=personas.ahmed.user, organisation=personas.dama)
+    with django_capture_on_commit_callbacks(execute=True):
+        opened = builders.facility(
+            health.duhok_doh,
+            health.duhok_doh,
+            code="PHCC-BRD",
+            name_en="Bardarash PHCC",
+            district="IQG09Q04",
+            supporters=(personas.iom,),
+        )
+    for form_id in services.FACILITY_FORMS:
+        assert "PHCC-BRD,Bardarash PHCC" in facility_list(personas.iom, form_id)
+        assert "PHCC-BRD" not in facility_list(personas.dama, form_id)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.facility_update(actor=None, facility=opened, name_en="Bardarash town PHCC")
+    assert "PHCC-BRD,Bardarash town PHCC" in facility_list(personas.iom, WEEKLY)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.facility_update(actor=None, facility=opened, active=False)
+    assert "PHCC-BRD" not in facility_list(personas.iom, IMMEDIATE)
 
 
 def test_a_code_iom_has_twice_is_listed_by_facility_and_refused_when_sent_alone(
