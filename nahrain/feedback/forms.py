@@ -298,4 +298,9 @@ class FocalPointForm(forms.Form):
         _queryset(self, "user", members)
         field = self.fields["categories"]
         assert isinstance(field, forms.MultipleChoiceField)
-        field.choices = codelists.sensitive_choices()
+        field.choices = self.category_choices()
+
+    @staticmethod
+    def category_choices() -> list[tuple[str, str]]:
+        """The sensitive categories, each with its label."""
+        return [(c, codelists.label("categories", c)) for c in codelists.sensitive_categories()]
