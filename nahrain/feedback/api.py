@@ -172,9 +172,7 @@ def item_out(user: User, found: Feedback) -> dict[str, Any]:
             if contact is not None
             else None
         ),
-        "history": [
-            event_out(e) for e in selectors.feedback_history(user=user, feedback=found)
-        ],
+        "history": [event_out(e) for e in selectors.feedback_history(user=user, feedback=found)],
     }
 
 
@@ -247,7 +245,9 @@ def item_create(
             raise ValidationError({"admin_unit_pcode": "no administrative unit has this p-code"})
     programme = None
     if payload.about_programme_uid is not None:
-        programme = programmes_readable(request.user).filter(uid=payload.about_programme_uid).first()
+        programme = (
+            programmes_readable(request.user).filter(uid=payload.about_programme_uid).first()
+        )
         if programme is None:
             raise ValidationError({"about_programme_uid": "no such programme"})
     created = services.feedback_receive(
@@ -316,9 +316,7 @@ def item_assign(
     return item_out(_actor(request), found)
 
 
-@router.post(
-    "/items/{feedback_uid}/refer", response={200: FeedbackReferredOut, **REFUSED}
-)
+@router.post("/items/{feedback_uid}/refer", response={200: FeedbackReferredOut, **REFUSED})
 def item_refer(
     request: HttpRequest, feedback_uid: uuid.UUID, payload: FeedbackReferIn, response: HttpResponse
 ) -> Any:
@@ -446,9 +444,7 @@ def _trends_organisation(request: HttpRequest, organisation_id: uuid.UUID | None
 
 
 @router.get("/trends", response={200: FeedbackTrendsOut, 404: None, 422: FeedbackProblemsOut})
-def trends(
-    request: HttpRequest, query: Query[FeedbackTrendsQuery], response: HttpResponse
-) -> Any:
+def trends(request: HttpRequest, query: Query[FeedbackTrendsQuery], response: HttpResponse) -> Any:
     """An organisation's feedback by site, category, channel, topic and month, the share
     answered and closed in time, the issues each site raises most. No sensitive item counts."""
     organisation = _trends_organisation(request, query.organisation_id)

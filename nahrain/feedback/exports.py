@@ -138,7 +138,9 @@ def trends_out(figures: Trends, organisation: Organisation) -> dict[str, Any]:
         "total": _count(total),
         "share_answered_in_time": figures.total.share_answered_in_time,
         "share_closed_in_time": figures.total.share_closed_in_time,
-        "by": {name: [_count(line) for line in lines] for name, lines in breakdowns(figures).items()},
+        "by": {
+            name: [_count(line) for line in lines] for name, lines in breakdowns(figures).items()
+        },
         "top_issues": [
             {"site": issue.site, "topic": code, "label": label, "received": n}
             for issue in top_issues(figures)

@@ -95,8 +95,10 @@ class FeedbackForm(forms.Form):
     preferred_language = forms.ChoiceField(label=_("Language to call back in"), required=False)
     callback_gender = forms.ChoiceField(label=_("Who should call back"), required=False)
     consent_to_share = forms.BooleanField(
-        label=_("The person agrees that their contact goes to another organisation if the "
-                "complaint is referred"),
+        label=_(
+            "The person agrees that their contact goes to another organisation if the "
+            "complaint is referred"
+        ),
         required=False,
     )
     person_sex = forms.ChoiceField(label=_("Sex"), required=False)
@@ -111,11 +113,14 @@ class FeedbackForm(forms.Form):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        _queryset(self, "organisation", organisations)
         _queryset(self, "site", sites)
-        if organisations.count() == 1:
-            self.fields["organisation"].widget = forms.HiddenInput()
-            self.initial.setdefault("organisation", organisations.first())
+        # A help desk of one organisation is not asked which organisation received it.
+        listed = list(organisations[:2])
+        self.only = listed[0] if len(listed) == 1 else None
+        if self.only is not None:
+            del self.fields["organisation"]
+        else:
+            _queryset(self, "organisation", organisations)
         _set(self, "channel", _codes("channels"))
         _set(self, "category", _codes("categories"))
         _set(self, "topic", _codes("topics", first=NOT_SAID))
@@ -151,7 +156,7 @@ class FeedbackForm(forms.Form):
     def receive_fields(self) -> dict[str, Any]:
         data = self.cleaned_data
         return {
-            "organisation": data["organisation"],
+            "organisation": self.only or data["organisation"],
             "channel": data["channel"],
             "site": data["site"],
             "category": data["category"],

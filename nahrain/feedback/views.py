@@ -7,6 +7,7 @@ no cache and every read is audited (by the selectors)."""
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import uuid
 from typing import Any
@@ -65,8 +66,7 @@ STEPS_BY_STATUS: dict[str, tuple[str, ...]] = {
 def handles_any(user: Any) -> bool:
     """Whether the queue is the user's: a feedback officer somewhere, or a named focal point."""
     return (
-        access.organisations_recording(user).exists()
-        or access.focal_points_current(user).exists()
+        access.organisations_recording(user).exists() or access.focal_points_current(user).exists()
     )
 
 
@@ -178,9 +178,8 @@ def _step_form(name: str, item: Feedback, data: Any = None) -> forms.Form:
         return AssignForm(data, assignees=_assignees(item))
     if name == "refer":
         return ReferForm(
-            data, organisations=Organisation.objects.exclude(pk=item.concerned_id).order_by(
-                "acronym"
-            )
+            data,
+            organisations=Organisation.objects.exclude(pk=item.concerned_id).order_by("acronym"),
         )
     kinds: dict[str, type[forms.Form]] = {
         "start": forms.Form,
@@ -247,11 +246,10 @@ def _do(request: AuthenticatedHttpRequest, name: str, item: Feedback, form: form
         return services.feedback_resolve(actor=actor, feedback=item, answer=data["answer"])
     if name == "tell":
         told_on = data["told_on"]
-        told_at = (
-            timezone.make_aware(timezone.datetime.combine(told_on, timezone.datetime.min.time()))
-            if told_on
-            else None
-        )
+        # A day given: told at noon of it in Iraq's time, or now when told today.
+        told_at = None
+        if told_on and told_on != timezone.localdate():
+            told_at = timezone.make_aware(datetime.datetime.combine(told_on, datetime.time(12)))
         return services.feedback_tell(
             actor=actor,
             feedback=item,
@@ -269,9 +267,7 @@ def _do(request: AuthenticatedHttpRequest, name: str, item: Feedback, form: form
         assert isinstance(form, LinkForm)
         references = form.references_given()
         others = list(
-            access.feedback_handled_by(actor)
-            .filter(reference__in=references)
-            .exclude(pk=item.pk)
+            access.feedback_handled_by(actor).filter(reference__in=references).exclude(pk=item.pk)
         )
         missing = sorted(set(references) - {other.reference for other in others})
         if missing:
@@ -370,9 +366,7 @@ def trends(request: AuthenticatedHttpRequest) -> HttpResponse:
             "total": exports.Line("all", "", figures.total),
             "tables": [(name, title, lines[name]) for name, title in titles.items()],
             "issues": exports.top_issues(figures),
-            "organisations": access.organisations_reading_trends(request.user).order_by(
-                "acronym"
-            ),
+            "organisations": access.organisations_reading_trends(request.user).order_by("acronym"),
             "figures": figures,
             "handles": handles_any(request.user),
             "waiting": selectors.sensitive_waiting(user=request.user, organisation=organisation)
@@ -429,17 +423,23 @@ def focal_points(request: AuthenticatedHttpRequest) -> HttpResponse:
             organisation = None
     if organisation is None:
         raise Http404
-    members = User.objects.filter(
-        memberships__organisation=organisation, is_active=True
-    ).distinct().order_by("username")
+    members = (
+        User.objects.filter(memberships__organisation=organisation, is_active=True)
+        .distinct()
+        .order_by("username")
+    )
     form = FocalPointForm(members=members)
     if request.method == "POST":
         remove = request.POST.get("remove")
         if remove:
-            named = FocalPoint.objects.filter(organisation=organisation, pk=remove).first()
-            if named is None:
+            removed = (
+                FocalPoint.objects.filter(organisation=organisation, pk=int(remove)).first()
+                if remove.isdigit()
+                else None
+            )
+            if removed is None:
                 raise Http404
-            services.focal_point_remove(actor=request.user, focal_point=named)
+            services.focal_point_remove(actor=request.user, focal_point=removed)
             messages.success(request, _("The focal point was removed."))
             return redirect(f"{request.path}?organisation={organisation.pk}")
         form = FocalPointForm(request.POST, members=members)

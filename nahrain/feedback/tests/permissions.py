@@ -368,4 +368,3 @@ ENDPOINTS: tuple[Decision, ...] = (
         personal=True,
     ),
 )
-
