@@ -51,8 +51,8 @@ class Desk:
         return services.feedback_receive(**given)
 
 
-@pytest.fixture
-def desk(personas: Personas, rawa: Persona, jwan: Persona, lina: Persona) -> Desk:
+@pytest.fixture(name="desk")
+def desk_fixture(personas: Personas, rawa: Persona, jwan: Persona, lina: Persona) -> Desk:
     geo_services.gazetteer_load()
     chameshku = site_services.site_create(
         actor=personas.omar.user,

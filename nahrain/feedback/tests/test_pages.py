@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from nahrain.core.models import AuditEvent
 from nahrain.feedback.models import Feedback, FocalPoint, Status
-from nahrain.feedback.tests.desk import Desk, desk  # noqa: F401
+from nahrain.feedback.tests.desk import Desk, desk_fixture  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
