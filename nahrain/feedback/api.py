@@ -312,8 +312,8 @@ def item_assign(
     assignee = User.objects.filter(username=payload.assignee, is_active=True).first()
     if assignee is None:
         raise ValidationError({"assignee": "no such user"})
-    services.feedback_assign(actor=_actor(request), feedback=found, assignee=assignee)
-    return item_out(_actor(request), found)
+    done = services.feedback_assign(actor=_actor(request), feedback=found, assignee=assignee)
+    return item_out(_actor(request), done)
 
 
 @router.post("/items/{feedback_uid}/refer", response={200: FeedbackReferredOut, **REFUSED})
@@ -341,8 +341,8 @@ def item_start(
     request: HttpRequest, feedback_uid: uuid.UUID, payload: FeedbackStartIn, response: HttpResponse
 ) -> Any:
     found = _handled(request, feedback_uid, response)
-    services.feedback_start(actor=_actor(request), feedback=found)
-    return item_out(_actor(request), found)
+    done = services.feedback_start(actor=_actor(request), feedback=found)
+    return item_out(_actor(request), done)
 
 
 @router.post("/items/{feedback_uid}/resolve", response=STEP)
@@ -354,8 +354,8 @@ def item_resolve(
 ) -> Any:
     """The answer to give the person."""
     found = _handled(request, feedback_uid, response)
-    services.feedback_resolve(actor=_actor(request), feedback=found, answer=payload.answer)
-    return item_out(_actor(request), found)
+    done = services.feedback_resolve(actor=_actor(request), feedback=found, answer=payload.answer)
+    return item_out(_actor(request), done)
 
 
 @router.post("/items/{feedback_uid}/tell", response=STEP)
@@ -364,14 +364,14 @@ def item_tell(
 ) -> Any:
     """The person was told the answer: how, and whether they were satisfied."""
     found = _handled(request, feedback_uid, response)
-    services.feedback_tell(
+    done = services.feedback_tell(
         actor=_actor(request),
         feedback=found,
         how=payload.how,
         satisfaction=payload.satisfaction,
         told_at=payload.told_at,
     )
-    return item_out(_actor(request), found)
+    return item_out(_actor(request), done)
 
 
 @router.post("/items/{feedback_uid}/close", response=STEP)
@@ -380,8 +380,8 @@ def item_close(
 ) -> Any:
     """Close the item once the person was told, and the items linked to it."""
     found = _handled(request, feedback_uid, response)
-    services.feedback_close(actor=_actor(request), feedback=found)
-    return item_out(_actor(request), found)
+    done = services.feedback_close(actor=_actor(request), feedback=found)
+    return item_out(_actor(request), done)
 
 
 @router.post("/items/{feedback_uid}/close-without-contact", response=STEP)
@@ -392,10 +392,10 @@ def item_close_without_contact(
     response: HttpResponse,
 ) -> Any:
     found = _handled(request, feedback_uid, response)
-    services.feedback_close_without_contact(
+    done = services.feedback_close_without_contact(
         actor=_actor(request), feedback=found, reason=payload.reason
     )
-    return item_out(_actor(request), found)
+    return item_out(_actor(request), done)
 
 
 @router.post("/items/{feedback_uid}/link", response=STEP)
@@ -415,8 +415,8 @@ def item_link(
         raise ValidationError(
             {"references": f"no item you handle has the reference {', '.join(missing)}"}
         )
-    services.feedback_link(actor=_actor(request), main=found, others=others)
-    return item_out(_actor(request), found)
+    done = services.feedback_link(actor=_actor(request), main=found, others=others)
+    return item_out(_actor(request), done)
 
 
 @router.post("/items/{feedback_uid}/notes", response={201: FeedbackNoteOut, **REFUSED})
