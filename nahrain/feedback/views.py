@@ -27,7 +27,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from nahrain.core.forms import refusal_onto
 from nahrain.core.http import AuthenticatedHttpRequest, no_store, per_reader, personal_data
 from nahrain.core.models import Organisation, Role
-from nahrain.feedback import access, exports, selectors, services
+from nahrain.feedback import access, codelists, exports, selectors, services
 from nahrain.feedback.forms import (
     AssignForm,
     FeedbackForm,
@@ -211,7 +211,16 @@ def _item_page(
             "item": detail,
             "contact": selectors.feedback_contact(user=request.user, feedback=item),
             "history": selectors.feedback_history(user=request.user, feedback=item),
-            "linked": item.linked.all() if item.pk else [],
+            "linked": selectors.linked_items(user=request.user, feedback=item),
+            "person": [
+                codelists.label(kind, code)
+                for kind, code in (
+                    ("sexes", item.person_sex),
+                    ("age_groups", item.person_age_group),
+                    ("population_groups", item.population_group),
+                )
+                if code
+            ],
             "steps": steps,
             "handles": handles_any(request.user),
         },
