@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from datetime import datetime
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -99,6 +100,13 @@ def _actor(request: HttpRequest) -> User:
 
 def _organisation(found: Organisation) -> dict[str, Any]:
     return {"id": found.pk, "acronym": found.acronym, "name": found.name}
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    """A moment sent without its offset is read in Iraq's time (TIME_ZONE)."""
+    if moment is None or timezone.is_aware(moment):
+        return moment
+    return timezone.make_aware(moment)
 
 
 def _name(user: User | None) -> str:
@@ -256,7 +264,7 @@ def item_create(
         channel=payload.channel,
         category=payload.category,
         description=payload.description,
-        received_at=payload.received_at,
+        received_at=_aware(payload.received_at),
         site=site,
         admin_unit=admin_unit,
         topic=payload.topic,
@@ -369,7 +377,7 @@ def item_tell(
         feedback=found,
         how=payload.how,
         satisfaction=payload.satisfaction,
-        told_at=payload.told_at,
+        told_at=_aware(payload.told_at),
     )
     return item_out(_actor(request), done)
 

@@ -153,3 +153,10 @@ def test_outsiders_get_404_for_trends_and_export(desk: Desk) -> None:
         .status_code
         == 404
     )
+
+
+def test_a_moment_sent_without_its_offset_is_read_in_iraqs_time(desk: Desk) -> None:
+    created = Api(desk.rawa).post("/items", {**QUESTION, "received_at": "2026-01-15T09:30:00"})
+    assert created.status_code == 201
+    item = Feedback.objects.get(reference=created.json()["reference"])
+    assert item.received_at.isoformat() == "2026-01-15T06:30:00+00:00"
