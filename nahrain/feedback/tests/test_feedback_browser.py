@@ -1,7 +1,8 @@
 """A complaint taken from the help desk's form to the person told, in real headless Chromium, in
 English and in Kurdish (Sorani, right to left), on a laptop and a phone: rawa records what a
 woman at the Chameshku help desk says about the kerosene distribution, assigns it to herself,
-starts on it, writes the answer and records that the woman was told by phone and was satisfied.
+starts on it, writes the answer and records that the woman was told by phone and was satisfied;
+the trends count it.
 Kurdish reads right to left and shows no code; nothing is wider than a 390 px screen; no
 console error; no request leaves the server. Screenshots go to var/screenshots."""
 
@@ -108,5 +109,8 @@ def test_a_complaint_goes_from_the_help_desk_to_the_person_told(
     page.goto(f"{base}/feedback/")
     assert page.locator(f"text={item.reference}").count() >= 1
     _look(page, "queue", language)
+    page.goto(f"{base}/feedback/trends/")
+    assert page.locator("#received").inner_text() == "1"
+    _look(page, "trends", language)
     assert page.record.console_errors == []
     assert page.record.outside_requests == []
