@@ -132,6 +132,7 @@ def _routers() -> None:
     from nahrain.collect.api import router as collect_router
     from nahrain.core.api import router as core_router
     from nahrain.displacement.api import router as dtm_router
+    from nahrain.feedback.api import router as feedback_router
     from nahrain.geo.api import router as geo_router
     from nahrain.health.api import router as health_router
     from nahrain.intake.api import router as intake_router
@@ -155,6 +156,7 @@ def _routers() -> None:
     api.add_router("/cases/", cases_router)
     api.add_router("/health/", health_router)
     api.add_router("/assistance/", assistance_router)
+    api.add_router("/feedback/", feedback_router)
 
 
 _routers()

@@ -57,6 +57,15 @@ A decision is made of a small vocabulary of grants, combined with ``|``:
   distribution lists, distributions, payments and monitoring: personal data)
 - ``ANY_ASSISTANCE``: an assistance officer of any organisation (the assistance pages that work
   in the user's own organisation)
+- ``FEEDBACK_READER``: who reads a feedback item: for a sensitive one (``Target.sensitive``), the
+  focal points named for it (``Target.focal_points``) alone; otherwise a feedback officer of the
+  organisation concerned (the object's) or of the one that received it
+  (``Target.receiving_organisation_id``)
+- ``FEEDBACK_HANDLER``: who handles a feedback item: its focal points when sensitive, otherwise a
+  feedback officer of the organisation concerned
+- ``FEEDBACK_OFFICER``: a feedback officer of the object's organisation
+- ``ANY_FEEDBACK``: a feedback officer of any organisation (the feedback pages that work in the
+  user's own organisation)
 - ``COLLECTOR``: a data-collector account of the object's organisation (ODK Collect's own
   credentials; no persona is one, so every persona is refused)
 - ``NOBODY``: the method is not allowed (405)
@@ -135,6 +144,10 @@ REPORTER = Grant(frozenset({"REPORTER"}))
 SURVEILLANCE = Grant(frozenset({"SURVEILLANCE"}))
 ASSISTANCE = Grant(frozenset({"ASSISTANCE"}))
 ANY_ASSISTANCE = Grant(frozenset({"ANY_ASSISTANCE"}))
+FEEDBACK_READER = Grant(frozenset({"FEEDBACK_READER"}))
+FEEDBACK_HANDLER = Grant(frozenset({"FEEDBACK_HANDLER"}))
+FEEDBACK_OFFICER = Grant(frozenset({"FEEDBACK_OFFICER"}))
+ANY_FEEDBACK = Grant(frozenset({"ANY_FEEDBACK"}))
 NOBODY = Grant(frozenset())
 
 LOGIN = "login"  # a redirect to the sign-in page
@@ -180,6 +193,9 @@ class Target:
     receiving_role: str = ""
     # A health facility's Directorate of Health, whose surveillance officers read its reports.
     directorate_id: Any = None
+    # A sensitive feedback item, read by the focal points named for it alone.
+    sensitive: bool = False
+    focal_points: tuple[User, ...] = ()
 
 
 SITE_STAFF_ROLES = frozenset({"site_manager", "information_manager"})
@@ -188,6 +204,7 @@ CASE_ROLES = frozenset({"case_worker", "gbv_case_worker", "mhpss_worker"})
 REFERRING_ROLES = CASE_ROLES | REGISTRY_ROLES
 REPORTING_ROLES = frozenset({"data_entry", "information_manager"})
 ASSISTANCE_ROLE = "assistance_officer"
+FEEDBACK_ROLE = "feedback_officer"
 
 
 def granted(grant: Grant, who: Who, target: Target) -> bool:
@@ -246,6 +263,13 @@ def granted(grant: Grant, who: Who, target: Target) -> bool:
             "ANY_ASSISTANCE" in atoms
             and any(ASSISTANCE_ROLE in r for r in who.roles_by_organisation.values())
         )
+        or ("FEEDBACK_OFFICER" in atoms and FEEDBACK_ROLE in roles)
+        or (
+            "ANY_FEEDBACK" in atoms
+            and any(FEEDBACK_ROLE in r for r in who.roles_by_organisation.values())
+        )
+        or ("FEEDBACK_READER" in atoms and _reads_feedback(who, target, roles))
+        or ("FEEDBACK_HANDLER" in atoms and _handles_feedback(who, target, roles))
         or (
             "SURVEILLANCE" in atoms
             and "surveillance_officer"
@@ -257,6 +281,27 @@ def granted(grant: Grant, who: Who, target: Target) -> bool:
             in who.roles_by_organisation.get(target.receiving_organisation_id, frozenset())
         )
     )
+
+
+def _focal_point(who: Who, target: Target) -> bool:
+    return who.user is not None and any(u.pk == who.user.pk for u in target.focal_points)
+
+
+def _handles_feedback(who: Who, target: Target, roles: frozenset[str]) -> bool:
+    """A sensitive item: its named focal points alone; any other: the concerned organisation's
+    feedback officers."""
+    if target.sensitive:
+        return _focal_point(who, target)
+    return FEEDBACK_ROLE in roles
+
+
+def _reads_feedback(who: Who, target: Target, roles: frozenset[str]) -> bool:
+    """Who handles the item, and the receiving organisation's feedback officers for one that is
+    not sensitive."""
+    if target.sensitive:
+        return _focal_point(who, target)
+    receiver = who.roles_by_organisation.get(target.receiving_organisation_id, frozenset())
+    return FEEDBACK_ROLE in roles or FEEDBACK_ROLE in receiver
 
 
 # --- builders: the objects an endpoint acts on ------------------------------------------------

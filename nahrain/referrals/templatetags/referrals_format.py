@@ -65,6 +65,7 @@ def personal_menu(user: Any) -> dict[str, bool]:
     roles: the registry (registration officers, site managers), referrals (those who send or
     receive them), cases (case workers of every kind)."""
     from nahrain.core.models import Membership
+    from nahrain.feedback.models import FocalPoint
     from nahrain.referrals.access import CASE_ROLES, REFERRING_ROLES
     from nahrain.registry.access import REGISTRY_ROLES
 
@@ -73,4 +74,7 @@ def personal_menu(user: Any) -> dict[str, bool]:
         "registry": bool(roles & set(REGISTRY_ROLES)),
         "referrals": bool(roles & set(REFERRING_ROLES)),
         "cases": bool(roles & set(CASE_ROLES)),
+        "feedback": "feedback_officer" in roles
+        or bool(roles and FocalPoint.objects.filter(user_id=user.pk).exists()),
+        "feedback_trends": bool(roles & {"information_manager", "org_admin"}),
     }

@@ -34,6 +34,7 @@ from nahrain.assistance.tests import permissions as assistance_matrix
 from nahrain.collect.tests import permissions as collect_matrix
 from nahrain.core.tests import permissions as core_matrix
 from nahrain.displacement.tests import permissions as dtm_matrix
+from nahrain.feedback.tests import permissions as feedback_matrix
 from nahrain.geo.tests import permissions as geo_matrix
 from nahrain.health.tests import permissions as health_matrix
 from nahrain.intake.tests import permissions as intake_matrix
@@ -135,6 +136,10 @@ def _real_path_parameters(world: World) -> dict[str, list[Any]]:
         "distribution_uid": [assistance_matrix.distribution(world).kwargs["distribution_uid"]],
         "sample_uid": [assistance_matrix.sample(world).kwargs["sample_uid"]],
         "batch_uid": [assistance_matrix.batch(world).kwargs["batch_uid"]],
+        "feedback_uid": [
+            feedback_matrix.new_item(world).kwargs["feedback_uid"],
+            feedback_matrix.sensitive_item(world).kwargs["feedback_uid"],
+        ],
     }
 
 

@@ -45,6 +45,9 @@ CAST = {
     "MHPSS worker (DAMA)": "dilan",
     "service mapper (IOM)": "sara",
     "assistance officer (IOM)": "salam",
+    "feedback officer (IOM)": "rawa",
+    "feedback officer and named focal point (IOM)": "jwan",
+    "feedback officer (INTERSOS)": "lina",
     "surveillance officer (DoH Duhok)": "faris",
     "org admin (IOM)": "iom_admin",
     "admin of another organisation (INTERSOS)": "intersos_admin",
@@ -86,11 +89,10 @@ class Actor:
         return client
 
 
-def _actors(personas: Personas, nadia: Persona, faris: Persona, salam: Persona) -> list[Actor]:
+def _actors(personas: Personas, nadia: Persona, own: dict[str, Persona]) -> list[Actor]:
+    """Every persona of the cast; ``own`` holds those of fixtures of their own (their
+    organisations and IOM's member list stay out of the others' tests)."""
     actors = [_password_only(nadia)]
-    # The personas of fixtures of their own (their organisations and IOM's member list stay out
-    # of the others' tests).
-    own = {"faris": faris, "salam": salam}
     for label, attribute in CAST.items():
         persona: Persona | None = (
             own.get(attribute) or getattr(personas, attribute) if attribute else None
@@ -328,13 +330,17 @@ def test_every_persona_gets_the_designed_answer_from_every_endpoint(
     nadia: Persona,
     faris: Persona,
     salam: Persona,
+    rawa: Persona,
+    jwan: Persona,
+    lina: Persona,
     settings: Any,
     tmp_path: Path,
 ) -> None:
     settings.DATA_DIR = tmp_path
     TOTPDevice.objects.update(key=p.MATRIX_TOTP_KEY)
     world = World(personas, nadia)
-    actors = _actors(personas, nadia, faris, salam)
+    own = {"faris": faris, "salam": salam, "rawa": rawa, "jwan": jwan, "lina": lina}
+    actors = _actors(personas, nadia, own)
     endpoints = p.endpoints()
     for decision in endpoints:
         for build in decision.builders:
