@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class FeedbackConfig(AppConfig):
+    name = "nahrain.feedback"
+    label = "feedback"
+    verbose_name = "Complaints and feedback mechanism"
