@@ -59,6 +59,7 @@ WITHHELD = frozenset(
     }
 )
 
+
 def _csv(rows: list[list[str]]) -> bytes:
     out = io.StringIO()
     csv.writer(out, lineterminator="\n").writerows(rows)
@@ -103,9 +104,7 @@ def code_names(organisation_id: Any, codes: dict[str, set[str]]) -> dict[str, di
         except ValueError:
             continue
     found = Site.objects.filter(uid__in=uids)
-    return {
-        "sites.csv": {str(s.uid): f"{s.code} {_names(s.name_en, s.name_ar)}" for s in found}
-    }
+    return {"sites.csv": {str(s.uid): f"{s.code} {_names(s.name_en, s.name_ar)}" for s in found}}
 
 
 def _media(organisation_id: Any) -> dict[str, bytes]:

@@ -153,7 +153,14 @@ FIELDS = (
     Field(
         "referred_to",
         gettext_noop("Referred to (organisation)"),
-        ("Referred to", "Referral to", "Referred agency", "Agency", "أحيلت إلى", "الجهة المحال إليها"),
+        (
+            "Referred to",
+            "Referral to",
+            "Referred agency",
+            "Agency",
+            "أحيلت إلى",
+            "الجهة المحال إليها",
+        ),
     ),
     Field("status", gettext_noop("Status"), ("Status", "Case status", "حالة الحالة", "الحالة")),
     Field(
@@ -184,7 +191,9 @@ def _age_group(text: str) -> str:
     return "0_17" if age < 18 else "18_59" if age < 60 else "60"
 
 
-_DAY_FIRST = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
+_DAY_FIRST = re.compile(
+    r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$"
+)
 
 
 def _moment(day: str, clock: str) -> datetime:
