@@ -6,11 +6,13 @@ sexual exploitation becomes a sensitive item whose words and complainant are now
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from nahrain.collect.models import KeyInformant, Submission, SubmissionStatus
+from nahrain.collect.tests import test_engine as engine
 from nahrain.collect.tests.odk import fill_instance
 from nahrain.core.models import AuditEvent
 from nahrain.feedback import selectors
@@ -173,3 +175,25 @@ def test_a_form_naming_no_site_is_refused_and_nothing_is_kept(world: World) -> N
     assert response.status_code == 400
     assert SECRET not in response.content.decode()
     assert not Submission.objects.exists() and not Feedback.objects.exists()
+
+
+node = engine.node
+
+
+def test_the_engine_fills_the_form_and_a_sensitive_kind_shows_the_focal_point_note(
+    world: World, node: str, tmp_path: Path
+) -> None:
+    from nahrain.health.tests.test_fieldforms import downloaded
+
+    form = downloaded(world.phone, intake_world.FORM, tmp_path)
+    values = answers(world, category="fraud", description="Asked to pay to stay on the list")
+    relevant = json.loads(engine._run(node, form, values, "--relevance"))
+    assert relevant["sensitive_note"] is True
+    anonymous = {
+        k: v for k, v in answers(world, anonymous="yes").items() if not k.startswith("contact")
+    }
+    relevant = json.loads(engine._run(node, form, anonymous, "--relevance"))
+    assert (relevant["sensitive_note"], relevant["contact_phone"]) == (False, False)
+    assert world.phone.post(engine._run(node, form, values)).status_code == 201
+    item = Feedback.objects.get()
+    assert item.sensitive and item.category == "fraud"
