@@ -50,6 +50,9 @@ NamesFn = Callable[[Any, dict[str, set[str]]], dict[str, dict[str, str]]]
 AcceptFn = Callable[["User", "Submission", str], dict[str, str]]
 # (actor, locked submission) -> None: what rejecting does beyond the status (usually nothing).
 RejectFn = Callable[["User", "Submission"], None]
+# (submission just stored, {withheld field: answer}, file name) -> what receiving produced, as
+# {name: id}; raises NotAcceptable, which refuses the submission.
+ReceiveFn = Callable[["Submission", dict[str, Any], str], dict[str, str]]
 
 
 def _no_media(organisation_id: Any) -> dict[str, bytes]:
@@ -84,6 +87,14 @@ class FormHandler:
     the collecting organisation: information managers, unless the whole submission is personal
     data (a household registration, names inside its member roster), which its registration staff
     alone read.
+
+    ``receive`` makes a form its app's as it arrives, for what no reviewer may read (a complaint
+    of sexual exploitation or fraud and the complainant's phone): ``collect`` calls it in the
+    transaction that stores the submission, handing it the answers named in ``withheld``, which
+    are taken out of the stored XML and values (like personal fields) and kept nowhere in
+    ``collect``; the submission is stored as accepted, so it never waits in a review queue. A
+    check error, or ``receive`` raising ``NotAcceptable``, refuses the submission: nothing is
+    stored, the phone keeps it and shows why. ``accept`` is then never asked.
     """
 
     form_id: str
@@ -96,6 +107,8 @@ class FormHandler:
     personal: Mapping[str, str] = field(default_factory=dict)
     repeats: frozenset[str] = frozenset()
     reviewers: frozenset[str] = frozenset({"information_manager"})
+    receive: ReceiveFn | None = None
+    withheld: frozenset[str] = frozenset()
 
 
 _registry: dict[str, FormHandler] = {}
@@ -108,6 +121,9 @@ def register(handler: FormHandler) -> None:
         raise ValueError(f"form {handler.form_id!r} is registered twice")
     if set(handler.personal.values()) - {"name", "phone"}:
         raise ValueError(f"form {handler.form_id!r}: personal fields go to 'name' or 'phone'")
+    if handler.withheld and handler.receive is None:
+        # Withheld answers exist only in the one call to ``receive``: without it they are lost.
+        raise ValueError(f"form {handler.form_id!r} withholds answers but receives none")
     _registry[handler.form_id] = handler
 
 
@@ -115,12 +131,13 @@ def handler_for(form_id: str) -> FormHandler | None:
     return _registry.get(form_id)
 
 
-def instance_layout(form_id: str) -> tuple[dict[str, str], frozenset[str]]:
-    """A form's personal fields and repeat groups, as reading its instances needs them."""
+def instance_layout(form_id: str) -> tuple[dict[str, str], frozenset[str], frozenset[str]]:
+    """A form's personal fields, repeat groups and withheld answers, as reading its instances
+    needs them."""
     handler = handler_for(form_id)
     if handler is None:
-        return {}, frozenset()  # refused once the form is looked up
-    return dict(handler.personal), handler.repeats
+        return {}, frozenset(), frozenset()  # refused once the form is looked up
+    return dict(handler.personal), handler.repeats, handler.withheld
 
 
 def all_handlers() -> list[FormHandler]:

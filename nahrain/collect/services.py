@@ -350,9 +350,14 @@ def submission_receive(
                 incomplete=incomplete,
             )
             _attachments_add(submission, attachments)
+            if handler.receive is not None:
+                _received_into_app(handler, submission, instance)
             return Received(submission, created=True)
     except IntegrityError:
         pass  # another request stored this instanceID first: compare with it below
+    except NotAcceptable as refused:
+        # Nothing was stored: the phone keeps the form, and shows why.
+        raise SubmissionRefused(str(refused)) from refused
     with transaction.atomic():
         existing = (
             Submission.objects.select_for_update()
@@ -392,8 +397,16 @@ def _submission_create(
             .first()
         )
     file = f"submission {instance.instance_id}"
-    checked = handler.check(collector.organisation_id, instance.values, file)
-    problems = checked.problems
+    # A form received into its app on arrival is checked with its withheld answers too; an
+    # error refuses it (there is no review to correct it in), and only the problems of answers
+    # kept here are kept.
+    values = {**instance.values, **instance.withheld}
+    checked = handler.check(collector.organisation_id, values, file)
+    problems = [p for p in checked.problems if p.column not in handler.withheld]
+    if handler.receive is not None:
+        errors = [p for p in checked.problems if p.severity is Severity.ERROR]
+        if errors:
+            raise NotAcceptable(errors)
     submission = Submission.objects.create(
         form=form,
         form_version=version,
@@ -432,6 +445,29 @@ def _submission_create(
         },
     )
     return submission
+
+
+def _received_into_app(
+    handler: handlers.FormHandler, submission: Submission, instance: xforms.Instance
+) -> None:
+    """Hand a submission to the app whose form takes it on arrival (``FormHandler.receive``),
+    with the answers it withholds from ``collect``, and record it accepted: no one reviews it.
+    """
+    assert handler.receive is not None
+    submission.accepted = handler.receive(
+        submission, dict(instance.withheld), _submission_file(submission)
+    )
+    submission.status = SubmissionStatus.ACCEPTED
+    submission.reviewed_at = timezone.now()
+    submission.save(update_fields=["accepted", "status", "reviewed_at"])
+    audit_record(
+        actor=None,
+        action="submission.accept",
+        object_type="submission",
+        object_id=submission.uid,
+        organisation=submission.organisation,
+        detail={"form_id": submission.form.form_id, "on_receipt": True},
+    )
 
 
 def _not_waiting(submission: Submission) -> NotAcceptable:

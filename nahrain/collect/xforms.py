@@ -80,6 +80,9 @@ class Instance:
     values: dict[str, Any]
     personal: dict[str, str]
     redacted_xml: str
+    # The answers the form's handler withholds from ``collect`` (``FormHandler.withheld``):
+    # in neither ``values`` nor ``redacted_xml``.
+    withheld: dict[str, Any] = field(default_factory=dict)
 
 
 def _local(tag: str) -> str:
@@ -105,8 +108,9 @@ def _collect(element: Element, values: dict[str, Any], repeats: frozenset[str]) 
             values[name] = (child.text or "").strip()
 
 
-# The form's id -> its personal fields (field name -> where kept) and its repeat groups.
-Layout = Callable[[str], tuple[Mapping[str, str], frozenset[str]]]
+# The form's id -> its personal fields (field name -> where kept), its repeat groups and the
+# answers its handler withholds.
+Layout = Callable[[str], tuple[Mapping[str, str], frozenset[str], frozenset[str]]]
 
 
 def parse_instance(xml: bytes, *, layout: Layout) -> Instance:
@@ -129,11 +133,12 @@ def parse_instance(xml: bytes, *, layout: Layout) -> Instance:
         raise InstanceError("the instance has no meta/instanceID")
     if len(instance_id) > 100:
         raise InstanceError("the instanceID is longer than 100 characters")
-    personal_fields, repeats = layout(root.get("id", ""))
+    personal_fields, repeats, withheld_fields = layout(root.get("id", ""))
     values: dict[str, Any] = {}
     try:
         _collect(root, values, repeats)
-        redacted = _redact(root, values, personal_fields)
+        withheld = {name: values.pop(name) for name in withheld_fields if name in values}
+        redacted = _redact(root, values, personal_fields, withheld_fields)
     except RecursionError:
         # No form nests more than a few groups; thousands of levels are an attack.
         raise InstanceError("the XML nests too deeply") from None
@@ -146,18 +151,26 @@ def parse_instance(xml: bytes, *, layout: Layout) -> Instance:
         values=values,
         personal={k: v for k, v in personal.items() if v},
         redacted_xml=redacted_xml,
+        withheld=withheld,
     )
 
 
 def _redact(
-    root: Element, values: dict[str, Any], personal_fields: Mapping[str, str]
+    root: Element,
+    values: dict[str, Any],
+    personal_fields: Mapping[str, str],
+    withheld_fields: frozenset[str] = frozenset(),
 ) -> tuple[dict[str, str], str]:
-    """Take the personal fields out of the instance: their values, and the XML without them."""
+    """Take the personal fields out of the instance: their values, and the XML without them
+    (nor the withheld answers, whose values the caller has taken already)."""
     personal: dict[str, str] = {}
     for element in root.iter():
-        key = personal_fields.get(_local(element.tag))
+        name = _local(element.tag)
+        key = personal_fields.get(name)
         if key is not None:
             personal[key] = (element.text or "").strip()
+            element.text = None
+        elif name in withheld_fields:
             element.text = None
     for name in personal_fields:
         values.pop(name, None)

@@ -108,6 +108,12 @@ USERS = [
     # The assistance slice: IOM's assistance officers; one builds a list, the other approves it.
     DemoUser("salam.nfi", "Salam", "Yousif", "IOM", Role.ASSISTANCE_OFFICER),
     DemoUser("huda.cash", "Huda", "Karim", "IOM", Role.ASSISTANCE_OFFICER),
+    # The feedback slice: IOM's feedback officers (one named the focal point for sensitive
+    # feedback by IOM's organisation admin) and INTERSOS's, to whom protection issues go.
+    DemoUser("rawa.aap", "Rawa", "Salih", "IOM", Role.FEEDBACK_OFFICER),
+    DemoUser("jwan.psea", "Jwan", "Mahmood", "IOM", Role.FEEDBACK_OFFICER),
+    DemoUser("dana.admin", "Dana", "Farhad", "IOM", Role.ORG_ADMIN),
+    DemoUser("lina.aap", "Lina", "Georges", "INTERSOS", Role.FEEDBACK_OFFICER),
 ]
 
 

@@ -146,7 +146,7 @@ def _contact(contact: Mapping[str, Any]) -> dict[str, Any]:
 @transaction.atomic
 def feedback_receive(
     *,
-    actor: User,
+    actor: User | None,
     organisation: Organisation,
     channel: str,
     category: str,
@@ -168,8 +168,12 @@ def feedback_receive(
     """Record what a person told the organisation's mechanism. A sensitive category sends it to
     the organisation's focal points for that category (the officer keeps its reference). The
     same ``source_key`` (a form's instance id, a hotline's case id) returns the item already
-    recorded."""
-    if not access.records_feedback(actor, organisation):
+    recorded.
+
+    ``actor`` None: received by the organisation's own channel with no one signed in (the
+    help-desk form from a collector account of the organisation, a call log imported from the
+    command line); the caller has established the organisation."""
+    if actor is not None and not access.records_feedback(actor, organisation):
         raise _refuse(_("Only the organisation's feedback officers record its feedback."))
     return _receive(
         actor=actor,
@@ -195,7 +199,7 @@ def feedback_receive(
 
 def _receive(
     *,
-    actor: User,
+    actor: User | None,
     organisation: Organisation,
     channel: str,
     category: str,

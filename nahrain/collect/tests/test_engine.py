@@ -116,6 +116,7 @@ TESTED_WITH_THEIR_APP = {
     "health_consultations": "nahrain/health/tests/test_fieldforms_consultations.py",
     "assistance_pdm": "nahrain/assistance/tests/test_pdm_form.py",
     "assistance_distribution": "nahrain/assistance/tests/test_distribution_form.py",
+    "feedback_helpdesk": "nahrain/feedback/tests/test_helpdesk_form.py",
 }
 
 

@@ -129,6 +129,77 @@ def test_another_apps_form_goes_through_collect(
     assert waiting.status == SubmissionStatus.REJECTED
 
 
+def test_a_form_received_on_arrival_keeps_its_withheld_answers_out_of_collect(
+    field: Field, personas: Personas, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = tmp_path / "test_feedback.md"
+    source.write_text(FEEDBACK, encoding="utf-8")
+    received: list[tuple[str, dict[str, Any]]] = []
+
+    def receive(submission: Submission, withheld: dict[str, Any], file: str) -> dict[str, str]:
+        if submission.data.get("topic") == "food":
+            raise handlers.NotAcceptable([Problem(file, None, "topic", "required", "not here")])
+        received.append((submission.instance_id, withheld))
+        return {"feedback": "F-9"}
+
+    monkeypatch.setattr(handlers, "_registry", dict(handlers._registry))
+    handlers.register(
+        handlers.FormHandler(
+            form_id="test_feedback",
+            xlsform=source,
+            media=lambda organisation_id: {"topics.csv": b"name,label\nwater,Water\n"},
+            accept=lambda *args: {},
+            receive=receive,
+            withheld=frozenset({"comment", "caller_name", "caller_tel"}),
+            repeats=frozenset({"item"}),
+        )
+    )
+    published = services.forms_publish(actor=personas.layla.user, organisation=personas.iom)
+    form = next(v for v in published if v.form.form_id == "test_feedback")
+    values = {
+        "topic": "water",
+        "comment": "The guard at the gate asked for money",
+        "caller_name": "Amina",
+        "caller_tel": "0750 000 1111",
+    }
+    sent = fill_instance(form.xml, values, instance_id="uuid:w1")
+    assert field.phone.post(sent).status_code == 201
+    assert field.phone.post(sent).status_code == 202  # the phone's retry: received once
+    assert received == [
+        (
+            "uuid:w1",
+            {
+                "comment": "The guard at the gate asked for money",
+                "caller_name": "Amina",
+                "caller_tel": "0750 000 1111",
+            },
+        )
+    ]
+    stored = Submission.objects.get(instance_id="uuid:w1")
+    assert stored.status == SubmissionStatus.ACCEPTED and stored.accepted == {"feedback": "F-9"}
+    assert stored.data["topic"] == "water" and "comment" not in stored.data
+    for secret in ("money", "Amina", "0750"):
+        assert secret not in stored.xml and secret not in str(stored.data)
+    assert not KeyInformant.objects.filter(submission=stored).exists()
+    # Refused by the app: nothing stored, the phone keeps it and says why.
+    refused = fill_instance(form.xml, {**values, "topic": "food"}, instance_id="uuid:w2")
+    response = field.phone.post(refused)
+    assert response.status_code == 400 and b"not here" in response.content
+    assert not Submission.objects.filter(instance_id="uuid:w2").exists()
+
+
+def test_withheld_answers_need_a_form_received_on_arrival(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="withholds"):
+        handlers.register(
+            handlers.FormHandler(
+                form_id="test_withheld",
+                xlsform=tmp_path,
+                accept=lambda *args: {},
+                withheld=frozenset({"comment"}),
+            )
+        )
+
+
 def test_a_form_whose_handler_lacks_a_media_file_is_not_published(
     personas: Personas, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
