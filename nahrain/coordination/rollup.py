@@ -164,8 +164,10 @@ class _Batch:
 
     def __init__(self) -> None:
         self.keys: set[Key] = set()
+        self.ran = False
 
     def run(self) -> None:
+        self.ran = True
         refresh(self.keys)
 
 
@@ -177,7 +179,7 @@ def refresh_on_commit(keys: Iterable[Key]) -> None:
     if conn.in_atomic_block:
         for _savepoints, queued, _robust in conn.run_on_commit:
             queued_batch = getattr(queued, "__self__", None)
-            if isinstance(queued_batch, _Batch):
+            if isinstance(queued_batch, _Batch) and not queued_batch.ran:
                 queued_batch.keys |= wanted
                 return
     batch = _Batch()

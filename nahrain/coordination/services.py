@@ -313,8 +313,8 @@ def report_save(
     report, _created = Report.objects.get_or_create(
         organisation=organisation, month=codelists.first_day(month)
     )
-    tree = Tree([row.admin_unit.pk for row in rows])
     auto = auto_places([report.pk])
+    tree = Tree([*(row.admin_unit.pk for row in rows), *(u for us in auto.values() for u in us)])
     problems: list[ValidationError] = []
     new_rows = []
     for number, row in enumerate(rows, start=1):
@@ -529,7 +529,6 @@ def rows_import(*, actor: User | None, rows: Sequence[ImportRow], dry_run: bool)
     closed period, repeating a figure the system filled, or twice in the file. Set-based:
     reports are created in bulk and rows go in by COPY on PostgreSQL."""
     outcome = ImportOutcome()
-    tree = Tree({r.admin_unit_id for r in rows})
     # The operator on the command line (no actor) imports any partner's rows.
     operator = actor is None
     own = set() if actor is None else access.reports_for(actor)
@@ -539,6 +538,7 @@ def rows_import(*, actor: User | None, rows: Sequence[ImportRow], dry_run: bool)
     pairs = {(r.organisation_id, codelists.first_day(r.month)) for r in rows}
     existing = _reports_of(pairs)
     auto = auto_places(existing.values())
+    tree = Tree({*(r.admin_unit_id for r in rows), *(u for us in auto.values() for u in us)})
     seen: set[tuple[Any, ...]] = set()
     for r in rows:
         month = codelists.first_day(r.month)
