@@ -192,4 +192,6 @@ def name_key(spelling: str) -> str:
     case, accents, punctuation and spaces, Arabic alef, ta marbuta and alef maqsura."""
     text = unicodedata.normalize("NFKD", spelling).casefold().translate(_ARABIC_FOLDS)
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    # Dots and apostrophes join ("I.O.M." is "iom"); any other punctuation separates words.
+    text = re.sub(r"[.'\u2019`]", "", text)
     return re.sub(r"[\W_]+", " ", text).strip()
