@@ -152,7 +152,7 @@ def refresh(keys: Iterable[Key]) -> int:
         return 0
     FigureRollup.objects.filter(_keys_q(keys, "")).delete()
     found = recompute(keys)
-    if connection.vendor == "postgresql" and len(found) > 500:
+    if connection.vendor == "postgresql":
         _copy(found)
     else:
         FigureRollup.objects.bulk_create(found, batch_size=2000)
