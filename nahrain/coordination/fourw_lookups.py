@@ -8,9 +8,8 @@ from datetime import date
 from typing import Any
 
 from django.http import Http404
-from django.utils import timezone
 
-from nahrain.coordination import access, codelists
+from nahrain.coordination import access, codelists, services
 from nahrain.coordination.fourw import vocabulary
 from nahrain.coordination.models import ReportingPeriod
 from nahrain.core.access import AnyUser, access_organisation_by_id, is_platform_admin, user_roles
@@ -58,10 +57,12 @@ class Catalogue:
                 for indicator in activity["indicators"]:
                     for key in _keys(indicator):
                         indicators[key] = indicator["code"]
-                if len(activity["indicators"]) == 1:
-                    self.only_indicator[(cluster, activity["code"])] = activity["indicators"][0][
-                        "code"
-                    ]
+                # A sheet that names no indicator reports the people reached: the activity's one
+                # indicator, or its one indicator counting people.
+                people = [i for i in activity["indicators"] if i["unit"] == "people"]
+                only = activity["indicators"] if len(activity["indicators"]) == 1 else people
+                if len(only) == 1:
+                    self.only_indicator[(cluster, activity["code"])] = only[0]["code"]
 
     def cluster(self, text: str) -> str | None:
         return self.clusters.get(header_key(text)) if text.strip() else None
@@ -80,28 +81,20 @@ class Catalogue:
 
 
 class PeriodRule:
-    """Whether a month's rows may still be written, as the reporting calendar says: a locked
-    period refuses every row; after its deadline (unless reopened) it is closed to partners,
-    while the cluster's coordinators and information managers may still write their cluster's
-    rows, until they lock it."""
+    """Whether a month's rows may still be written (``services.is_open``: not locked, and
+    before its deadline or reopened since), each month read once."""
 
-    def __init__(self, actor: AnyUser | None) -> None:
-        self.today = timezone.localdate()
+    def __init__(self) -> None:
         self.periods = {p.month: p for p in ReportingPeriod.objects.all()}
-        self.coordinated = access.clusters_coordinated(actor) if actor is not None else set()
+        self.known: dict[date, bool] = {}
 
-    def open_to(self, month: date, cluster: str) -> bool:
-        period = self.periods.get(month)
-        if period is not None and period.locked_at is not None:
-            reopened = period.reopened_at is not None and period.reopened_at > period.locked_at
-            if not reopened:
-                return False
-        deadline = period.deadline if period is not None else codelists.deadline(month)
-        if self.today <= deadline:
-            return True
-        if period is not None and period.reopened_at is not None:
-            return True
-        return cluster in self.coordinated
+    def open(self, month: date) -> bool:
+        if month not in self.known:
+            period = self.periods.get(month) or ReportingPeriod(
+                month=month, deadline=codelists.deadline(month)
+            )
+            self.known[month] = services.is_open(period)
+        return self.known[month]
 
 
 def unresolved(index: AdminUnitIndex, spelling: str, level: int, row: int) -> Unresolved:
