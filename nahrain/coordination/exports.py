@@ -190,7 +190,10 @@ def export(
         if format == "hxl":
             writer.writerow([tag for _header, tag in COLUMNS])
         writer.writerows([neutralise(c) for c in line] for line in lines[1:])
-        data, name = text.getvalue().encode("utf-8-sig"), f"{name}{'-hxl' if format == 'hxl' else ''}.csv"
+        data, name = (
+            text.getvalue().encode("utf-8-sig"),
+            f"{name}{'-hxl' if format == 'hxl' else ''}.csv",
+        )
     audit_record(
         actor=actor,
         action="coordination.export",

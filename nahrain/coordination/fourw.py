@@ -326,7 +326,14 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "elderly_women",
         gettext_noop("Elderly women (60+)"),
-        ("Elderly women", "Elderly women (60+)", "Women 60+", "Older women", "المسنات", "نساء مسنات"),
+        (
+            "Elderly women",
+            "Elderly women (60+)",
+            "Women 60+",
+            "Older women",
+            "المسنات",
+            "نساء مسنات",
+        ),
         ("#reached+f+elderly", "#reached+f+older"),
     ),
     Field(

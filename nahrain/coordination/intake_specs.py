@@ -27,7 +27,6 @@ import any partner's rows of their cluster.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -74,6 +73,18 @@ from nahrain.intake.spec import Intake, Outcome, Spec, register
 from nahrain.sites.models import Site
 
 FOUR_W = "coordination.4w"
+# What ``services.rows_import`` refuses, as this file's rules and fields.
+_RULE_OF = {
+    "not_yours": "not_your_partner",
+    services.PERIOD_CLOSED: "period_locked",
+    services.ALREADY_REPORTED: "reported_by_system",
+    "row_repeated": "row_twice",
+    "cells_sum": "cells_sum",
+    "population_group_unknown": "unknown_population_group",
+    "indicator_unknown": "unknown_indicator",
+    "indicator_elsewhere": "unknown_indicator",
+}
+_FIELD_OF = {"organisation": "partner", "cells": "value", "admin_unit": "district_code"}
 PLACE_FIELDS = (
     "governorate",
     "governorate_code",
@@ -226,7 +237,7 @@ def _header(intake: Intake) -> tuple[Any, dict[str, Column], list[dict[str, str]
     return table, targets, mapping, 2 if hxl is not None else 1
 
 
-def _read(intake: Intake) -> tuple[_Read, list[dict[str, str]]]:
+def _read(intake: Intake) -> tuple[_Read, list[dict[str, str]], dict[str, str]]:
     organisation: Organisation = intake.target
     table, columns, mapping, start = _header(intake)
     body = [
@@ -276,7 +287,8 @@ def _read(intake: Intake) -> tuple[_Read, list[dict[str, str]]]:
                 number,
                 "status",
                 "unknown_status",
-                gettext("%(value)r is not planned, ongoing or completed") % {"value": text("status")},
+                gettext("%(value)r is not planned, ongoing or completed")
+                % {"value": text("status")},
             )
         elif status == "planned":
             read.skipped += 1
@@ -395,7 +407,8 @@ def _read(intake: Intake) -> tuple[_Read, list[dict[str, str]]]:
                 number,
                 "population_group",
                 "unknown_population_group",
-                gettext("%(value)r is not a population group") % {"value": text("population_group")},
+                gettext("%(value)r is not a population group")
+                % {"value": text("population_group")},
             )
         project_id = None
         if text("project_code"):
@@ -425,8 +438,6 @@ def _read(intake: Intake) -> tuple[_Read, list[dict[str, str]]]:
             continue
         assert partner is not None and cluster and activity and indicator and unit is not None
         assert month is not None and group is not None and value is not None
-        governorate = places.governorate_of(unit)
-        assert governorate is not None
         key = (partner.pk, month, activity, indicator, unit.pk, site.pk if site else None, group)
         if key in seen:
             problem(
@@ -447,7 +458,6 @@ def _read(intake: Intake) -> tuple[_Read, list[dict[str, str]]]:
                 activity=activity,
                 indicator=indicator,
                 admin_unit_id=unit.pk,
-                governorate_id=governorate.pk,
                 site_id=site.pk if site is not None else None,
                 population_group=group,
                 cells=cells,
@@ -465,7 +475,7 @@ def _read(intake: Intake) -> tuple[_Read, list[dict[str, str]]]:
             if level in (1, 2)
         ]
         raise ImportRejected(problems, unresolved=unresolved, mapping=mapping)
-    return read, mapping
+    return read, mapping, at
 
 
 def _place(
@@ -519,7 +529,9 @@ def _place(
     elif text("site"):
         candidates = places.sites_by_name.get(lookups.name_key(text("site")), [])
         if within is not None:
-            candidates = [s for s in candidates if places.inside(places.units[s.admin_unit_id], within)]
+            candidates = [
+                s for s in candidates if places.inside(places.units[s.admin_unit_id], within)
+            ]
         if len(candidates) == 1:
             site = candidates[0]
     if site is not None:
@@ -533,6 +545,14 @@ def _place(
         )
         return None, None, "governorate"
     finest_name, finest = max(named, key=lambda pair: pair[1].level)
+    if finest.level < 1:
+        problem(
+            number,
+            finest_name,
+            "no_place",
+            gettext("the whole country: name a governorate, district or subdistrict"),
+        )
+        return None, None, finest_name
     for name, unit in named:
         if not places.inside(finest, unit):
             problem(
@@ -635,25 +655,34 @@ def _system_repeats(read: _Read, places: _Places, file: str, at: dict[str, str])
 def _import(intake: Intake, *, dry_run: bool) -> Outcome:
     organisation: Organisation = intake.target
     with collector_paused():
-        read, mapping = _read(intake)
+        read, mapping, at = _read(intake)
     if not read.rows:
         raise ImportRejected(
             [Problem(intake.file, None, "", "empty", gettext("no row to import"))],
             mapping=mapping,
         )
-    written = None
+    try:
+        written = services.rows_import(actor=intake.actor, rows=read.rows, dry_run=dry_run)
+    except (ValidationError, PermissionDenied) as refused:
+        words = " ".join(refused.messages) if isinstance(refused, ValidationError) else str(refused)
+        raise ImportRejected(
+            [Problem(intake.file, None, "", "import_refused", words)], mapping=mapping
+        ) from refused
+    if written.problems:
+        raise ImportRejected(
+            [
+                Problem(
+                    intake.file,
+                    found.row,
+                    at.get(_FIELD_OF.get(found.column, found.column), ""),
+                    _RULE_OF.get(found.code, "import_refused"),
+                    str(found.message),
+                )
+                for found in written.problems
+            ],
+            mapping=mapping,
+        )
     if not dry_run:
-        try:
-            written = services.rows_import(actor=intake.actor, rows=read.rows, dry_run=False)
-        except (ValidationError, PermissionDenied) as refused:
-            words = (
-                " ".join(refused.messages)
-                if isinstance(refused, ValidationError)
-                else str(refused)
-            )
-            raise ImportRejected(
-                [Problem(intake.file, None, "", "import_refused", words)], mapping=mapping
-            ) from refused
         for spelling, taught in read.partners_taught.items():
             services.partner_name_teach(actor=intake.actor, spelling=spelling, organisation=taught)
         for spelling, pcode in intake.aliases.items():
@@ -675,7 +704,6 @@ def _import(intake: Intake, *, dry_run: bool) -> Outcome:
         ],
         mapping=mapping,
         problems=read.warnings,
-        audit=getattr(written, "audit", None),
     )
 
 
@@ -703,4 +731,3 @@ def register_specs() -> None:
     """Register the spec and say what its problems' rules mean."""
     rule_words_add(WORDS)
     register(FOUR_W_SPEC)
-

@@ -73,21 +73,76 @@ def english_sheet(month: date) -> list[list[str]]:
     return [
         ENGLISH,
         [
-            "IOM", "", "Shelter/NFI", "NFI distribution", "", "Anbar", "IQ-D002",
-            month.strftime("%B %Y"), "IDPs out of camp", "120", "30", "30", "25", "25", "5", "5",
+            "IOM",
+            "",
+            "Shelter/NFI",
+            "NFI distribution",
+            "",
+            "Anbar",
+            "IQ-D002",
+            month.strftime("%B %Y"),
+            "IDPs out of camp",
+            "120",
+            "30",
+            "30",
+            "25",
+            "25",
+            "5",
+            "5",
         ],
         [
-            "I.O.M", "", "SNFI", "snfi_nfi_distribution", "snfi_nfi_kits", "Al-Anbar", "IQ-D005",
-            month.strftime("%Y-%m"), "Returnees", "40", "", "", "", "", "", "",
+            "I.O.M",
+            "",
+            "SNFI",
+            "snfi_nfi_distribution",
+            "snfi_nfi_kits",
+            "Al-Anbar",
+            "IQ-D005",
+            month.strftime("%Y-%m"),
+            "Returnees",
+            "40",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
         ],
         [
-            "International Organization for Migration", "", "CCCM",
-            "Camp management and site coordination", "IDPs living in sites with camp management",
-            "", "IQG01Q01", month.strftime("%b-%y"), "IDPs in camps", "900", "", "", "", "", "", "",
+            "International Organization for Migration",
+            "",
+            "CCCM",
+            "Camp management and site coordination",
+            "IDPs living in sites with camp management",
+            "",
+            "IQG01Q01",
+            month.strftime("%b-%y"),
+            "IDPs in camps",
+            "900",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
         ],
         [
-            "المنظمة الدولية للهجرة", "", "Shelter/NFI", "NFI distribution", "", "Anbar",
-            "IQG01Q02", month.strftime("%Y-%m"), "Host community", "10", "", "", "", "", "", "",
+            "المنظمة الدولية للهجرة",
+            "",
+            "Shelter/NFI",
+            "NFI distribution",
+            "",
+            "Anbar",
+            "IQG01Q02",
+            month.strftime("%Y-%m"),
+            "Host community",
+            "10",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
         ],
     ]
 
@@ -140,7 +195,14 @@ def test_every_row_of_a_sheet_with_old_and_new_codes_maps_once_the_arabic_name_i
     assert all(r.governorate.pcode == "IQG01" for r in rows)
     nfi = rows.get(population_group="idp_out_of_camp")
     assert nfi.indicator == "snfi_people_nfi"  # the activity's one people indicator
-    assert nfi.cells == {"f_0_17": 30, "m_0_17": 30, "f_18_59": 25, "m_18_59": 25, "f_60": 5, "m_60": 5}
+    assert nfi.cells == {
+        "f_0_17": 30,
+        "m_0_17": 30,
+        "f_18_59": 25,
+        "m_18_59": 25,
+        "f_60": 5,
+        "m_60": 5,
+    }
     assert nfi.value == 120
     assert Report.objects.get(organisation=world.iom).month == this_month()
 
@@ -177,9 +239,7 @@ def test_a_dry_run_checks_everything_and_writes_nothing(world: Personas, tmp_pat
 def test_one_bad_row_refuses_the_whole_sheet(world: Personas, tmp_path: Path) -> None:
     sheet = english_sheet(this_month())
     sheet[3][6] = "IQ-D999"  # no such district
-    told = refused(
-        tmp_path, "4w.csv", csv_bytes(sheet), "--partner", "المنظمة الدولية للهجرة=IOM"
-    )
+    told = refused(tmp_path, "4w.csv", csv_bytes(sheet), "--partner", "المنظمة الدولية للهجرة=IOM")
     assert "4w.csv, row 4, column G" in told
     assert "[unknown_place]" in told
     assert not ReportRow.objects.exists()
@@ -194,9 +254,7 @@ def test_each_cell_a_row_gets_wrong_is_named_by_its_column(world: Personas, tmp_
     sheet[2][8] = "Nomads"
     sheet[4][9] = "12"
     sheet[4][10] = "20"  # the breakdown says more than the total
-    told = refused(
-        tmp_path, "4w.csv", csv_bytes(sheet), "--partner", "المنظمة الدولية للهجرة=IOM"
-    )
+    told = refused(tmp_path, "4w.csv", csv_bytes(sheet), "--partner", "المنظمة الدولية للهجرة=IOM")
     for where, rule in (
         ("row 2, column C", "unknown_cluster"),
         ("row 3, column D", "unknown_activity"),
@@ -212,9 +270,7 @@ def test_a_district_outside_the_governorate_named_is_refused(
 ) -> None:
     sheet = english_sheet(this_month())
     sheet[1][5] = "Basrah"
-    told = refused(
-        tmp_path, "4w.csv", csv_bytes(sheet), "--partner", "المنظمة الدولية للهجرة=IOM"
-    )
+    told = refused(tmp_path, "4w.csv", csv_bytes(sheet), "--partner", "المنظمة الدولية للهجرة=IOM")
     assert "row 2, column F: error [place_mismatch]" in told
 
 
@@ -222,8 +278,16 @@ def test_arabic_headers_and_district_names_are_read(world: Personas, tmp_path: P
     month = this_month()
     sheet = [
         ["المنظمة", "القطاع", "النشاط", "المحافظة", "القضاء", "الشهر", "الفئة السكانية", "المجموع"],
-        ["IOM", "المأوى والمواد غير الغذائية", "NFI distribution", "الانبار", "الفلوجة",
-         month.strftime("%Y-%m"), "العائدون", "75"],
+        [
+            "IOM",
+            "المأوى والمواد غير الغذائية",
+            "NFI distribution",
+            "الانبار",
+            "الفلوجة",
+            month.strftime("%Y-%m"),
+            "العائدون",
+            "75",
+        ],
     ]
     import_file(tmp_path, "4w-ar.csv", csv_bytes(sheet))
     row = ReportRow.objects.get()
@@ -236,10 +300,28 @@ def test_an_hxl_tagged_sheet_is_read_by_its_tags_whatever_its_headers(
     month = this_month()
     sheet = [
         ["Org", "Impl.", "Sect.", "What", "Gov code", "Dist code", "When", "Girls u18", "Boys u18"],
-        ["#org+name", "#org+impl+name", "#sector", "#activity+code", "#adm1+code", "#adm2+code",
-         "#date+month", "#reached+f+children", "#reached+m+children"],
-        ["IOM", "DAMA Organization", "snfi", "snfi_nfi_distribution", "IQ-G01", "IQ-D002",
-         month.isoformat(), "14", "16"],
+        [
+            "#org+name",
+            "#org+impl+name",
+            "#sector",
+            "#activity+code",
+            "#adm1+code",
+            "#adm2+code",
+            "#date+month",
+            "#reached+f+children",
+            "#reached+m+children",
+        ],
+        [
+            "IOM",
+            "DAMA Organization",
+            "snfi",
+            "snfi_nfi_distribution",
+            "IQ-G01",
+            "IQ-D002",
+            month.isoformat(),
+            "14",
+            "16",
+        ],
     ]
     import_file(tmp_path, "4w-hxl.csv", csv_bytes(sheet))
     row = ReportRow.objects.get()
@@ -328,7 +410,10 @@ def test_a_cluster_information_manager_imports_every_partners_rows_of_the_cluste
     sheet = english_sheet(this_month())[:3]
     sheet[1][0] = "INTERSOS"
     import_file(tmp_path, "4w.csv", csv_bytes(sheet), "--user", "layla")
-    assert {r.report.organisation.acronym for r in ReportRow.objects.select_related("report__organisation")} == {"INTERSOS", "IOM"}
+    assert {
+        r.report.organisation.acronym
+        for r in ReportRow.objects.select_related("report__organisation")
+    } == {"INTERSOS", "IOM"}
 
 
 def test_the_upload_page_imports_a_sheet_into_the_partners_reports(world: Personas) -> None:
@@ -366,8 +451,21 @@ def test_the_export_comes_back_in_unchanged(world: Personas, tmp_path: Path) -> 
     )
     for format in ("csv", "hxl", "xlsx"):
         output = tmp_path / f"export.{format}"
-        call_command("coordination", "export", "--format", format, "--output", str(output), stderr=io.StringIO())
-        said = import_file(tmp_path, f"again.{'xlsx' if format == 'xlsx' else 'csv'}", output.read_bytes(), "--dry-run")
+        call_command(
+            "coordination",
+            "export",
+            "--format",
+            format,
+            "--output",
+            str(output),
+            stderr=io.StringIO(),
+        )
+        said = import_file(
+            tmp_path,
+            f"again.{'xlsx' if format == 'xlsx' else 'csv'}",
+            output.read_bytes(),
+            "--dry-run",
+        )
         assert "Rows: 4" in said
 
 
@@ -385,7 +483,9 @@ def test_the_export_comes_back_in_unchanged(world: Personas, tmp_path: Path) -> 
         ("sometime", "", None),
     ],
 )
-def test_months_are_read_as_clusters_write_them(text: str, year: str, expected: date | None) -> None:
+def test_months_are_read_as_clusters_write_them(
+    text: str, year: str, expected: date | None
+) -> None:
     assert month_of(text, year) == expected
 
 
@@ -407,7 +507,9 @@ def test_no_two_fields_claim_one_header() -> None:
             assert seen.setdefault(header_key(header), spec_field.name) == spec_field.name
 
 
-def test_an_organisation_made_later_is_known_by_its_acronym(world: Personas, tmp_path: Path) -> None:
+def test_an_organisation_made_later_is_known_by_its_acronym(
+    world: Personas, tmp_path: Path
+) -> None:
     core_services.organisation_create(
         actor=None, name="Norwegian Refugee Council", acronym="NRC", type=OrganisationType.INGO
     )

@@ -110,7 +110,9 @@ class Command(BaseCommand):
             outcome = (FOUR_W_SPEC.check if dry_run else FOUR_W_SPEC.commit)(intake)
         self.stdout.write("Column mapping used:")
         for column in outcome.mapping:
-            self.stdout.write(f"  {column['column']:>3} {column['header']!r} -> {column['mapped_to']}")
+            self.stdout.write(
+                f"  {column['column']:>3} {column['header']!r} -> {column['mapped_to']}"
+            )
         for line in outcome_lines(outcome):
             self.stdout.write(line)
         self.stdout.write(("dry run, nothing written: " if dry_run else "") + f"{path.name}")
