@@ -418,6 +418,7 @@ def _tables() -> dict[str, dict[str, str]]:
     return tables
 
 
+@cache
 def population_group_of(text: str) -> str | None:
     """The population group a cell names (``idp_in_camp`` ...), "" for an empty cell, None when
     the words are not known."""
@@ -426,6 +427,7 @@ def population_group_of(text: str) -> str | None:
     return _table("population_groups").get(header_key(text))
 
 
+@cache
 def status_of(text: str) -> str | None:
     """planned, ongoing or completed; "" for an empty cell; None when not known."""
     if not text.strip():
@@ -449,6 +451,7 @@ def _year(text: str) -> int | None:
     return number if 2000 <= number <= 2099 else None
 
 
+@cache
 def month_of(text: str, year_text: str = "") -> date | None:
     """The first day of the month a cell names: 2018-03, 2018-03-01, 03/2018, Mar-18, March 2018,
     آذار 2018; or a month's name or number with the year in its own column. None otherwise."""

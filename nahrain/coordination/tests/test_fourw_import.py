@@ -375,6 +375,7 @@ def test_a_row_repeating_what_the_system_filled_is_refused(world: Personas, tmp_
     month = this_month()
     report = Report.objects.create(organisation=world.iom, month=month)
     falluja = AdminUnit.objects.get(pcode="IQG01Q01")
+    assert falluja.parent is not None
     ReportRow.objects.create(
         report=report,
         cluster="snfi",
