@@ -17,7 +17,9 @@ targets, and the partners' monthly 4W reports (who does what, where, when, for w
   their sheets to the organisation, once.
 - **Figure rollups** (``FigureRollup``) are what totals and dashboards read: one row per year,
   month, cluster, indicator, organisation and place, with the figure and its cells added over
-  population groups, kept current by the writes for the keys they touched.
+  population groups, kept current by the writes for the keys they touched; the cluster
+  dashboard reads ``DashboardRollup``, the same figures by governorate with each indicator's
+  growth to date worked out, kept by the same refresh.
 
 Which activities and indicators exist, and how each indicator adds up over months and partners
 (sum, maximum, cumulative, unique people), is data: ``data/catalogue.json``.
@@ -334,9 +336,22 @@ class FigureRollup(models.Model):
     cluster = models.CharField(max_length=20)
     indicator = models.CharField(max_length=40)
     aggregation = models.CharField(max_length=12)
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
-    governorate = models.ForeignKey(AdminUnit, on_delete=models.CASCADE, related_name="+")
-    place = models.ForeignKey(AdminUnit, on_delete=models.CASCADE, related_name="+")
+    # Copies of keys the report rows already hold under their constraints: a derived table
+    # written in bulk by every import needs neither a second check of each key at commit nor
+    # an index per key it is never searched by.
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    governorate = models.ForeignKey(
+        AdminUnit, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
+    place = models.ForeignKey(
+        AdminUnit, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
     from_records = models.BooleanField(default=False)
     rows = models.PositiveIntegerField(default=0)
     value = models.BigIntegerField(default=0)
@@ -363,3 +378,46 @@ class FigureRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month} {self.indicator} {self.value}"
+
+
+class DashboardRollup(models.Model):
+    """The cluster dashboard's rows: per year, cluster, indicator, organisation, governorate
+    and month, the month's figure added over the organisation's places there and how much its
+    total to date grows that month by the indicator's rule (cumulative: the change since the
+    previous month at each place; max: the rise of each place's running maximum; the others:
+    the month's figure). Kept from ``FigureRollup`` by every refresh, for the organisation's
+    whole year. The ``*_public`` figures leave out the small figures from personal records,
+    as anyone outside the organisation sees them; ``public`` says whether any figure is left
+    to them."""
+
+    year = models.PositiveSmallIntegerField()
+    month = models.DateField()
+    cluster = models.CharField(max_length=20)
+    indicator = models.CharField(max_length=40)
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    governorate = models.ForeignKey(
+        AdminUnit, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
+    monthly = models.BigIntegerField(default=0)
+    growth = models.BigIntegerField(default=0)
+    monthly_public = models.BigIntegerField(default=0)
+    growth_public = models.BigIntegerField(default=0)
+    public = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            # Its order serves the dashboard: a year and cluster, then a partner's own rows.
+            models.UniqueConstraint(
+                fields=["year", "cluster", "organisation", "indicator", "governorate", "month"],
+                name="dashboard_rollup_key",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month} {self.indicator} {self.monthly}"

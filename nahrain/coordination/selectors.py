@@ -16,12 +16,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Case, F, Max, Q, QuerySet, Sum, Value, When
 
 from nahrain.assistance.reach import HXL_AGE, threshold
 from nahrain.coordination import access, codelists
 from nahrain.coordination.models import (
+    DashboardRollup,
     FigureKind,
     FigureRollup,
     PlanFigure,
@@ -283,65 +283,43 @@ def _plan_people(plan: ResponsePlan, cluster: str, kind: str) -> dict[Any, int]:
     return {**groups, **whole}
 
 
-# Per indicator, governorate and month: the month's figure (added over partners and places) and
-# how much the to-date total grows that month by the indicator's rule, computed in the database
-# over the rollup: per partner and place, a cumulative figure grows by its change since the
-# partner's previous month there, a maximum by the rise of its running maximum, the others by
-# the month's figure. Adding the growth month by month gives each rule's total to date.
-_GROWTH_SQL = """
-SELECT indicator, governorate_id, month, SUM(v) AS monthly, SUM(growth) AS growth
-FROM (
-    SELECT indicator, governorate_id, month, v,
-           CASE aggregation
-               WHEN 'cumulative' THEN v - COALESCE(LAG(v) OVER w, 0)
-               WHEN 'max' THEN highest - COALESCE(LAG(highest) OVER w, 0)
-               ELSE v
-           END AS growth
-    FROM (
-        SELECT b.*, MAX(v) OVER (
-            PARTITION BY indicator, organisation_id, place_id ORDER BY month
-            ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
-        ) AS highest
-        FROM ({base}) b
-    ) ranked
-    WINDOW w AS (PARTITION BY indicator, organisation_id, place_id ORDER BY month)
-) grown
-GROUP BY indicator, governorate_id, month
-"""
-
-
 def dashboard(
     *, user: AnyUser, plan: ResponsePlan, cluster: str, governorate: AdminUnit | None = None
 ) -> list[DashboardRow]:
     """People in need, targeted and reached by governorate and month for one cluster, read
-    from the rollup alone. Reached counts the cluster's indicators in people: in a month, the
-    largest of them (one person served by several activities is one person); to date, the
-    largest of their totals by each one's rule."""
+    from the dashboard's rollup alone (``DashboardRollup``: per organisation, governorate and
+    month, each indicator's figure and its growth to date by its rule). Reached counts the
+    cluster's indicators in people: in a month, the largest of them (one person served by
+    several activities is one person); to date, the largest of their totals by each one's
+    rule. Another organisation's small figures from personal records are left out."""
     known = codelists.indicators()
     people = [code for code, i in known.items() if i.cluster == cluster and i.unit == "people"]
     scope = access.visible(user)
-    found = FigureRollup.objects.filter(year=plan.year, cluster=cluster, indicator__in=people)
-    found = found.filter(scope.q(organisation="organisation_id", cluster="cluster")).exclude(
-        # Another organisation's small figure from personal records is left out.
-        Q(from_records=True, value__gte=1, value__lt=threshold())
-        & ~Q(organisation_id__in=scope.organisations)
-    )
+    found = DashboardRollup.objects.filter(year=plan.year, cluster=cluster, indicator__in=people)
+    if cluster not in scope.clusters:
+        found = found.filter(organisation_id__in=scope.organisations)
     if governorate is not None:
         found = found.filter(governorate=governorate)
-    base = (
-        found.order_by()
-        .values(
-            "indicator", "aggregation", "organisation_id", "place_id", "governorate_id", "month"
+    if scope.organisations:
+        own = Q(organisation_id__in=scope.organisations)
+        figures = found.values("indicator", "governorate_id", "month").annotate(
+            value=Sum(Case(When(own, then=F("monthly")), default=F("monthly_public"))),
+            growth=Sum(Case(When(own, then=F("growth")), default=F("growth_public"))),
+            seen=Max(Case(When(own | Q(public=True), then=Value(1)), default=Value(0))),
         )
-        .annotate(v=Sum("value"))
-    )
-    sql, params = base.query.sql_with_params()
+    else:
+        figures = found.values("indicator", "governorate_id", "month").annotate(
+            value=Sum("monthly_public"),
+            growth=Sum("growth_public"),
+            seen=Max(Case(When(public=True, then=Value(1)), default=Value(0))),
+        )
     monthly: dict[Any, dict[date, dict[str, tuple[int, int]]]] = defaultdict(dict)
-    with connection.cursor() as cursor:
-        cursor.execute(_GROWTH_SQL.format(base=sql), params)
-        for indicator, governorate_id, month, value, growth in cursor.fetchall():
-            month = month if isinstance(month, date) else date.fromisoformat(str(month))
-            monthly[governorate_id].setdefault(month, {})[indicator] = (int(value), int(growth))
+    for indicator, governorate_id, month, value, growth in (
+        figures.filter(seen=1)
+        .order_by()
+        .values_list("indicator", "governorate_id", "month", "value", "growth")
+    ):
+        monthly[governorate_id].setdefault(month, {})[indicator] = (int(value), int(growth))
     in_need = _plan_people(plan, cluster, FigureKind.IN_NEED)
     targeted = _plan_people(plan, cluster, FigureKind.TARGETED)
     governorates = set(monthly) | {g for g in (*in_need, *targeted) if g is not None}
