@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -481,6 +481,7 @@ def month_of(text: str, year_text: str = "") -> date | None:
     return date(year, month, 1)
 
 
+@lru_cache(maxsize=4096)
 def count_of(text: str) -> int | None:
     """A whole number as a spreadsheet writes it (1,250; ١٢٥٠; 12.0), or None."""
     text = text.strip().translate(_DIGITS).replace(",", "").replace("\u066c", "")

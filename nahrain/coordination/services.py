@@ -540,8 +540,12 @@ def rows_import(*, actor: User | None, rows: Sequence[ImportRow], dry_run: bool)
     auto = auto_places(existing.values())
     tree = Tree({*(r.admin_unit_id for r in rows), *(u for us in auto.values() for u in us)})
     seen: set[tuple[Any, ...]] = set()
-    for r in rows:
-        month = codelists.first_day(r.month)
+    # What a row must be depends, but for its figures, on a few codes: checked once per
+    # distinct combination (a sheet repeats a few hundred of them over tens of thousands of
+    # rows), the figures row by row.
+    rules: dict[tuple[Any, ...], ValidationError | None] = {}
+    first_days = [codelists.first_day(r.month) for r in rows]
+    for r, month in zip(rows, first_days, strict=True):
 
         def problem(column: str, code: str, message: str, row: ImportRow = r) -> None:
             outcome.problems.append(ImportProblem(row.row, column, code, message))
@@ -553,15 +557,7 @@ def rows_import(*, actor: User | None, rows: Sequence[ImportRow], dry_run: bool)
             problem("month", PERIOD_CLOSED, _("The reporting period is closed."))
             continue
         try:
-            check_row(
-                cluster=r.cluster,
-                activity=r.activity,
-                indicator=r.indicator,
-                population_group=r.population_group,
-                value=r.value,
-                cells=r.cells,
-                admin_level=tree.level.get(r.admin_unit_id),
-            )
+            _check_import_row(r, tree.level.get(r.admin_unit_id), rules)
         except ValidationError as error:
             code = str(error.code)
             problem(_COLUMN_OF.get(code, "indicator"), code, error.messages[0])
@@ -593,9 +589,10 @@ def rows_import(*, actor: User | None, rows: Sequence[ImportRow], dry_run: bool)
     )
     existing = _reports_of(pairs)
     outcome.reports = len(missing)
-    touched = {
-        (existing[(r.organisation_id, codelists.first_day(r.month))], r.cluster) for r in rows
-    }
+    row_reports = [
+        existing[(r.organisation_id, month)] for r, month in zip(rows, first_days, strict=True)
+    ]
+    touched = {(report_id, r.cluster) for r, report_id in zip(rows, row_reports, strict=True)}
     by_report: dict[Any, set[str]] = {}
     for report_id, cluster in touched:
         by_report.setdefault(report_id, set()).add(cluster)
@@ -608,7 +605,7 @@ def rows_import(*, actor: User | None, rows: Sequence[ImportRow], dry_run: bool)
     outcome.rows = bulk.write_rows(
         [
             (
-                existing[(r.organisation_id, codelists.first_day(r.month))],
+                report_id,
                 r.project_id,
                 r.cluster,
                 r.activity,
@@ -623,7 +620,7 @@ def rows_import(*, actor: User | None, rows: Sequence[ImportRow], dry_run: bool)
                 "",
                 r.implementing_partner_id,
             )
-            for r in rows
+            for r, report_id in zip(rows, row_reports, strict=True)
         ]
     )
     if dry_run:
@@ -637,6 +634,34 @@ def rows_import(*, actor: User | None, rows: Sequence[ImportRow], dry_run: bool)
         detail={"rows": outcome.rows, "reports": outcome.reports, "replaced": replaced},
     )
     return outcome
+
+
+def _check_import_row(
+    r: ImportRow, level: int | None, rules: dict[tuple[Any, ...], ValidationError | None]
+) -> None:
+    """``check_row`` of one imported row, its codes' part remembered in ``rules``."""
+    codes = (r.cluster, r.activity, r.indicator, r.population_group, level)
+    if codes not in rules:
+        try:
+            check_row(
+                cluster=r.cluster,
+                activity=r.activity,
+                indicator=r.indicator,
+                population_group=r.population_group,
+                value=0,
+                cells={},
+                admin_level=level,
+            )
+            rules[codes] = None
+        except ValidationError as error:
+            rules[codes] = error
+    refused = rules[codes]
+    # check_row names a negative figure before a place at the wrong level.
+    if refused is not None and (refused.code != "place_level" or r.value >= 0):
+        raise refused
+    if r.value < 0:
+        raise ValidationError(_("A figure is 0 or more."), code="value_negative")
+    check_cells(r.cells, r.value, exact=codelists.indicators()[r.indicator].unit == "people")
 
 
 def _reports_of(pairs: set[tuple[Any, date]]) -> dict[tuple[Any, date], Any]:
