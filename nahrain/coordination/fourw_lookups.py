@@ -9,7 +9,7 @@ from typing import Any
 
 from django.http import Http404
 
-from nahrain.coordination import access, codelists, services
+from nahrain.coordination import access, codelists, rules
 from nahrain.coordination.fourw import vocabulary
 from nahrain.coordination.models import ReportingPeriod
 from nahrain.core.access import AnyUser, access_organisation_by_id, is_platform_admin, user_roles
@@ -111,7 +111,7 @@ class PeriodRule:
             period = self.periods.get(month) or ReportingPeriod(
                 month=month, deadline=codelists.deadline(month)
             )
-            self.known[month] = services.is_open(period)
+            self.known[month] = rules.is_open(period)
         return self.known[month]
 
 

@@ -35,7 +35,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
-from nahrain.coordination import access, codelists, services
+from nahrain.coordination import access, codelists, rules, services
 from nahrain.coordination import fourw_lookups as lookups
 from nahrain.coordination.fourw import (
     CELL_FIELDS,
@@ -76,8 +76,8 @@ FOUR_W = "coordination.4w"
 # What ``services.rows_import`` refuses, as this file's rules and fields.
 _RULE_OF = {
     "not_yours": "not_your_partner",
-    services.PERIOD_CLOSED: "period_locked",
-    services.ALREADY_REPORTED: "reported_by_system",
+    rules.PERIOD_CLOSED: "period_locked",
+    rules.ALREADY_REPORTED: "reported_by_system",
     "row_repeated": "row_twice",
     "cells_sum": "cells_sum",
     "population_group_unknown": "unknown_population_group",

@@ -302,20 +302,20 @@ def dashboard(
         found = found.filter(governorate=governorate)
     if scope.organisations:
         own = Q(organisation_id__in=scope.organisations)
-        figures = found.values("indicator", "governorate_id", "month").annotate(
+        summed = found.values("indicator", "governorate_id", "month").annotate(
             value=Sum(Case(When(own, then=F("monthly")), default=F("monthly_public"))),
             growth=Sum(Case(When(own, then=F("growth")), default=F("growth_public"))),
             seen=Max(Case(When(own | Q(public=True), then=Value(1)), default=Value(0))),
         )
     else:
-        figures = found.values("indicator", "governorate_id", "month").annotate(
+        summed = found.values("indicator", "governorate_id", "month").annotate(
             value=Sum("monthly_public"),
             growth=Sum("growth_public"),
             seen=Max(Case(When(public=True, then=Value(1)), default=Value(0))),
         )
     monthly: dict[Any, dict[date, dict[str, tuple[int, int]]]] = defaultdict(dict)
     for indicator, governorate_id, month, value, growth in (
-        figures.filter(seen=1)
+        summed.filter(seen=1)
         .order_by()
         .values_list("indicator", "governorate_id", "month", "value", "growth")
     ):

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import Workbook
 
-from nahrain.coordination import services
+from nahrain.coordination import rules, services
 from nahrain.coordination.fourw import month_of, population_group_of
 from nahrain.coordination.models import PartnerName, Report, ReportRow, RowSource
 from nahrain.core import services as core_services
@@ -358,7 +358,7 @@ def test_a_header_the_guess_misses_is_mapped_on_the_command_line(
 
 def test_a_locked_period_refuses_its_rows(world: Personas, tmp_path: Path) -> None:
     ReportRowMonth = this_month()
-    period = services.period_for(ReportRowMonth)
+    period = rules.period_for(ReportRowMonth)
     period.locked_at = timezone.now()
     period.save(update_fields=["locked_at"])
     told = refused(
