@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "nahrain.health",
     "nahrain.assistance",
     "nahrain.feedback",
+    "nahrain.coordination",
     # After intake, whose db_worker command (the same, failing the jobs of dead workers) wins.
     "django_tasks_db",
     # Last: it loads every other app's slice of the generated Iraq response.
