@@ -7,12 +7,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db.models import Case, QuerySet, When
+from django.core.exceptions import PermissionDenied
+from django.db.models import Case, Min, Q, QuerySet, When
 from django.utils import timezone
 
 from nahrain.core.access import AnyUser
-from nahrain.core.models import Organisation
-from nahrain.referrals import access, services
+from nahrain.core.models import Membership, Organisation, Role
+from nahrain.referrals import access, codelists, services
 from nahrain.referrals.models import (
     OPEN_STATUSES,
     Referral,
@@ -128,3 +129,82 @@ def overdue_received(*, user: AnyUser) -> QuerySet[Referral]:
             status=ReferralStatus.SENT, respond_by__lt=timezone.now()
         )
     )
+
+
+# --- the organisation's monthly 4W ------------------------------------------------------------
+
+# Who of the receiving organisation reads its monthly figures (its 4W is theirs to send).
+MONTHLY_READERS = (Role.INFORMATION_MANAGER, Role.DATA_ENTRY, Role.ORG_ADMIN)
+# GBV and MHPSS referrals never leave their case workers, not even as the organisation's own
+# monthly counts: the services they handle are left out.
+_RESTRICTED_HANDLERS = (Role.GBV_CASE_WORKER, Role.MHPSS_WORKER)
+
+
+@dataclass(frozen=True)
+class ProvidedMonth:
+    """The people an organisation provided a referred service to in one month and district,
+    by sex and the 4W's age groups (``age_bands``): exact, for its own report."""
+
+    district_id: int
+    month: date
+    people: int
+    cells: dict[str, int]
+
+
+def _cell(sex: str, age: int | None, bands: list[tuple[int, int | None]]) -> str | None:
+    """The 4W cell of a person (None where the sex was not recorded: counted, in no cell)."""
+    if sex not in ("f", "m"):
+        return None
+    for low, high in bands:
+        if age is not None and age >= low and (high is None or age <= high):
+            return f"{sex}_{low}" if high is None else f"{sex}_{low}_{high}"
+    return f"{sex}_unknown"
+
+
+def referrals_provided_monthly(
+    *,
+    user: AnyUser,
+    organisation: Organisation,
+    month: date,
+    age_bands: list[tuple[int, int | None]],
+) -> list[ProvidedMonth]:
+    """Per district of the service point, the referrals the organisation marked provided in
+    the month (the first time it did), GBV and MHPSS services left out. Only for the
+    organisation's information managers, data entry and admins; anyone else is refused."""
+    if (
+        not user.is_authenticated
+        or not Membership.objects.filter(
+            user_id=user.pk, organisation=organisation, role__in=MONTHLY_READERS
+        ).exists()
+    ):
+        raise PermissionDenied
+    first = month.replace(day=1)
+    following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    restricted = [
+        e["code"]
+        for e in codelists.entries("service_types")
+        if e["handled_by"] in _RESTRICTED_HANDLERS
+    ]
+    provided = (
+        Referral.objects.filter(to_organisation=organisation)
+        .exclude(service__in=restricted)
+        .annotate(provided_at=Min("events__at", filter=Q(events__status=ReferralStatus.PROVIDED)))
+        .filter(provided_at__date__gte=first, provided_at__date__lt=following)
+    )
+    districts: dict[int, dict[str, int]] = {}
+    people: dict[int, int] = {}
+    for referral in provided.select_related("point"):
+        entry = point_entry_shown(referral.point)
+        if entry is None:
+            continue
+        unit = entry.admin_unit
+        district = unit.parent_id if unit.level == 3 and unit.parent_id else unit.pk
+        cells = districts.setdefault(district, {})
+        people[district] = people.get(district, 0) + 1
+        cell = _cell(referral.sex, referral.age, age_bands)
+        if cell is not None:
+            cells[cell] = cells.get(cell, 0) + 1
+    return [
+        ProvidedMonth(district_id=d, month=first, people=people[d], cells=c)
+        for d, c in sorted(districts.items())
+    ]
