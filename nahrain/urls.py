@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("nahrain.referrals.urls")),
     path("health/", include("nahrain.health.urls")),
     path("assistance/", include("nahrain.assistance.urls")),
+    path("coordination/", include("nahrain.coordination.urls")),
     path("intake/", include("nahrain.intake.urls")),
     path("openrosa/", include("nahrain.collect.openrosa_urls")),
     path("collect/", include("nahrain.collect.urls")),

@@ -19,8 +19,6 @@ urlpatterns: list[URLPattern] = [
     path("reports/", views.reports, name="reports"),
     path("reports/<uuid:organisation_id>/<str:month>/", views.report, name="report"),
     path("reports/<uuid:organisation_id>/<str:month>/fill/", views.report_fill, name="fill"),
-    path(
-        "reports/<uuid:organisation_id>/<str:month>/submit/", views.report_submit, name="submit"
-    ),
+    path("reports/<uuid:organisation_id>/<str:month>/submit/", views.report_submit, name="submit"),
     path("partner-names/", views.partner_names, name="partner_names"),
 ]

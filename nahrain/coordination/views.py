@@ -8,7 +8,10 @@ signed-in user; reports to their organisation and to the members of their cluste
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -22,7 +25,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from nahrain.coordination import access, codelists, selectors, services
+from nahrain.coordination import access, codelists, exports, selectors, services
 from nahrain.coordination.forms import (
     DashboardFilterForm,
     PartnerNameForm,
@@ -32,17 +35,20 @@ from nahrain.coordination.forms import (
     unit_name,
 )
 from nahrain.coordination.models import (
+    FigureKind,
+    Funding,
     PartnerName,
+    PlanFigure,
     Report,
-    ReportRow,
     ResponsePlan,
     RowSource,
 )
 from nahrain.core.http import AuthenticatedHttpRequest, per_reader
-from nahrain.core.models import Organisation
+from nahrain.core.models import Organisation, Role
+from nahrain.geo.models import AdminUnit
 
 GET_OR_POST = ["GET", "HEAD", "POST"]
-FORMATS = {"csv": "text/csv; charset=utf-8", "xlsx": None, "hxl": "text/csv; charset=utf-8"}
+CSV = "text/csv; charset=utf-8"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -62,16 +68,13 @@ def _month(value: str) -> date:
 
 
 def _clusters(language: str | None = None) -> list[tuple[str, str]]:
-    return [(code, codelists.label("clusters", code, language)) for code in codelists.codes("clusters")]
+    return [
+        (code, codelists.label("clusters", code, language)) for code in codelists.codes("clusters")
+    ]
 
 
 def _plan_context(plan: ResponsePlan, current: str) -> dict[str, Any]:
-    return {
-        "plan": plan,
-        "plans": ResponsePlan.objects.all(),
-        "clusters": _clusters(get_language()),
-        "current": current,
-    }
+    return {"plan": plan, "clusters": _clusters(get_language()), "current": current}
 
 
 @login_required
@@ -81,22 +84,122 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     latest = ResponsePlan.objects.first()
     if latest is not None:
         return redirect("coordination:plan", latest.uid)
-    return render(request, "coordination/no_plan.html", {"reports_for": access.reports_for(request.user)})
+    return render(
+        request, "coordination/no_plan.html", {"reports_for": access.reports_for(request.user)}
+    )
+
+
+def _units(ids: Any) -> dict[Any, AdminUnit]:
+    return AdminUnit.objects.defer("geometry").in_bulk([i for i in ids if i is not None])
+
+
+def _country_figures(found: ResponsePlan) -> dict[tuple[str, str], int]:
+    """People in need and targeted in the whole country, per cluster ("" for the response)."""
+    return {
+        (cluster, kind): people
+        for cluster, kind, people in PlanFigure.objects.filter(
+            plan=found, governorate__isnull=True, population_group=""
+        ).values_list("cluster", "kind", "people")
+    }
+
+
+@dataclass
+class ClusterLine:
+    cluster: str
+    in_need: int | None
+    targeted: int | None
+    reached: int
+
+    @property
+    def share(self) -> int | None:
+        return round(100 * self.reached / self.targeted) if self.targeted else None
+
+
+@dataclass
+class PlaceLine:
+    unit: AdminUnit
+    in_need: int | None
+    targeted: int | None
+    reached: int
+    cluster: str = ""
 
 
 @login_required
 @require_safe
 def plan(request: AuthenticatedHttpRequest, plan_uid: uuid.UUID) -> HttpResponse:
-    """People in need, targeted and reached, by governorate and cluster, month by month."""
+    """People in need, targeted and reached, by cluster, by governorate and month by month."""
     found = _plan(plan_uid)
-    form = DashboardFilterForm(request.GET or None)
-    figures = selectors.dashboard(user=request.user, plan=found, cluster=None, **form.filters())
+    country = _country_figures(found)
+    by_cluster: list[ClusterLine] = []
+    by_governorate: dict[Any, dict[str, int]] = defaultdict(dict)
+    by_month: list[tuple[date, str, int, int]] = []
+    for code in codelists.codes("clusters"):
+        rows = selectors.dashboard(user=request.user, plan=found, cluster=code)
+        whole = [r for r in rows if r.month is None]
+        reached = sum(r.reached_to_date for r in whole)
+        if not (reached or (code, FigureKind.IN_NEED) in country):
+            continue
+        by_cluster.append(
+            ClusterLine(
+                code,
+                country.get((code, FigureKind.IN_NEED)),
+                country.get((code, FigureKind.TARGETED)),
+                reached,
+            )
+        )
+        for r in whole:
+            by_governorate[r.governorate_id][code] = r.reached_to_date
+        months: dict[date, list[int]] = defaultdict(lambda: [0, 0])
+        for r in rows:
+            if r.month is not None:
+                months[r.month][0] += r.reached
+                months[r.month][1] += r.reached_to_date
+        by_month += [(m, code, v[0], v[1]) for m, v in months.items()]
+    in_need = _plan_people_by_governorate(found, FigureKind.IN_NEED)
+    targeted = _plan_people_by_governorate(found, FigureKind.TARGETED)
+    units = _units(set(by_governorate) | set(in_need) | set(targeted))
+    places = []
+    for unit in sorted(units.values(), key=lambda u: u.pcode):
+        reached = by_governorate.get(unit.pk, {})
+        top = max(reached, key=lambda c: reached[c], default="")
+        places.append(
+            PlaceLine(unit, in_need.get(unit.pk), targeted.get(unit.pk), reached.get(top, 0), top)
+        )
     response = render(
         request,
         "coordination/plan.html",
-        {**_plan_context(found, "plan"), "form": form, "figures": figures},
+        {
+            **_plan_context(found, "plan"),
+            "in_need": country.get(("", FigureKind.IN_NEED)),
+            "targeted": country.get(("", FigureKind.TARGETED)),
+            "funding": _funding_totals(selectors.funding_gap(user=request.user, plan=found)),
+            "by_cluster": by_cluster,
+            "by_governorate": places,
+            "by_month": sorted(by_month, key=lambda line: (line[0], line[1])),
+        },
     )
     return per_reader(response, exact=False)
+
+
+def _plan_people_by_governorate(found: ResponsePlan, kind: str) -> dict[Any, int]:
+    """The response's people in need or targeted per governorate (all clusters)."""
+    totals: dict[Any, int] = defaultdict(int)
+    for governorate_id, people in PlanFigure.objects.filter(
+        plan=found, cluster="", kind=kind, governorate__isnull=False
+    ).values_list("governorate_id", "people"):
+        totals[governorate_id] += people
+    return dict(totals)
+
+
+def _funding_totals(lines: list[selectors.FundingLine]) -> dict[str, Any]:
+    clusters = [line for line in lines if line.project is None]
+    requested = sum((line.requested for line in clusters), Decimal(0))
+    received = sum((line.received for line in clusters), Decimal(0))
+    return {
+        "requested": requested,
+        "received": received,
+        "gap": max(requested - received, Decimal(0)),
+    }
 
 
 @login_required
@@ -108,17 +211,38 @@ def cluster(request: AuthenticatedHttpRequest, plan_uid: uuid.UUID, cluster: str
         raise Http404
     form = DashboardFilterForm(request.GET or None)
     filters = form.filters()
-    figures = selectors.dashboard(user=request.user, plan=found, cluster=cluster, **filters)
+    rows = selectors.dashboard(
+        user=request.user, plan=found, cluster=cluster, governorate=filters["governorate"]
+    )
+    first, last = filters["month_from"], filters["month_to"]
+    months = [
+        r
+        for r in rows
+        if r.month is not None
+        and (first is None or r.month >= first)
+        and (last is None or r.month <= last)
+    ]
+    units = _units({r.governorate_id for r in rows})
+    country = _country_figures(found)
     response = render(
         request,
         "coordination/cluster.html",
         {
             **_plan_context(found, cluster),
             "cluster": cluster,
-            "cluster_label": codelists.label("clusters", cluster),
             "form": form,
-            "figures": figures,
-            "query": request.GET.urlencode(),
+            "in_need": country.get((cluster, FigureKind.IN_NEED)),
+            "targeted": country.get((cluster, FigureKind.TARGETED)),
+            "governorates": [(units[r.governorate_id], r) for r in rows if r.month is None],
+            "months": [(units[r.governorate_id], r) for r in months],
+            "indicators": selectors.totals(
+                user=request.user, plan=found, cluster=cluster, **filters
+            ),
+            "projects": [
+                line
+                for line in selectors.funding_gap(user=request.user, plan=found)
+                if line.cluster == cluster and line.project is not None
+            ],
         },
     )
     return per_reader(response, exact=False)
@@ -127,29 +251,63 @@ def cluster(request: AuthenticatedHttpRequest, plan_uid: uuid.UUID, cluster: str
 @login_required
 @require_safe
 def projects(request: AuthenticatedHttpRequest, plan_uid: uuid.UUID) -> HttpResponse:
-    """The plan's projects and the funding gap per cluster and project."""
+    """The plan's projects and the funding gap per cluster and project, with the donors."""
     found = _plan(plan_uid)
-    gap = selectors.funding_gap(user=request.user, plan=found)
+    lines = selectors.funding_gap(user=request.user, plan=found)
+    donors: dict[Any, list[str]] = defaultdict(list)
+    for project_id, source in (
+        Funding.objects.filter(project__plan=found)
+        .order_by("received_on")
+        .values_list("project_id", "source")
+    ):
+        if source not in donors[project_id]:
+            donors[project_id].append(source)
     return render(
-        request, "coordination/projects.html", {**_plan_context(found, "projects"), "gap": gap}
+        request,
+        "coordination/projects.html",
+        {
+            **_plan_context(found, "projects"),
+            "lines": [
+                (line, donors.get(line.project.pk, []) if line.project else []) for line in lines
+            ],
+            "funding": _funding_totals(lines),
+        },
     )
 
 
-def _presence_map(places: Any, language: str) -> dict[str, Any]:
+@dataclass
+class PresenceLine:
+    governorate: AdminUnit
+    district: AdminUnit | None
+    organisations: tuple[str, ...]
+    clusters: tuple[str, ...]
+
+    @property
+    def unit(self) -> AdminUnit:
+        return self.district or self.governorate
+
+
+def _presence_map(lines: list[PresenceLine]) -> dict[str, Any]:
     features = []
-    for place in places:
-        unit = place.unit
+    for line in lines:
+        unit = line.unit
         if unit.lat is None or unit.lon is None:
             continue
-        names = sorted(place.organisations)
         features.append(
             {
                 "type": "Feature",
                 "geometry": {"type": "Point", "coordinates": [unit.lon, unit.lat]},
                 "properties": {
-                    **{f"name_{lang}": unit_name(unit, lang) for lang in ("en", "ar", "ckb")},
-                    "partners": len(names),
-                    "lines": [", ".join(names)],
+                    **{
+                        f"name_{lang}": (
+                            f"{unit_name(unit, lang)}, {unit_name(line.governorate, lang)}"
+                            if line.district
+                            else unit_name(unit, lang)
+                        )
+                        for lang in ("en", "ar", "ckb")
+                    },
+                    "partners": len(line.organisations),
+                    "lines": [", ".join(line.organisations)],
                 },
             }
         )
@@ -166,39 +324,52 @@ def presence(request: AuthenticatedHttpRequest, plan_uid: uuid.UUID) -> HttpResp
     table holding the same."""
     found = _plan(plan_uid)
     cluster_code = request.GET.get("cluster", "")
-    if cluster_code and cluster_code not in codelists.codes("clusters"):
+    if cluster_code not in codelists.codes("clusters"):
         cluster_code = ""
     month = month_value(request.GET.get("month", ""))
-    places = selectors.presence(
+    found_lines = selectors.presence(
         user=request.user, plan=found, cluster=cluster_code or None, month=month
     )
-    return render(
+    units = _units({x.governorate_id for x in found_lines} | {x.district_id for x in found_lines})
+    lines = [
+        PresenceLine(
+            units[x.governorate_id],
+            units.get(x.district_id) if x.district_id else None,
+            x.organisations,
+            x.clusters,
+        )
+        for x in found_lines
+    ]
+    lines.sort(key=lambda line: (line.governorate.pcode, line.unit.pcode))
+    response = render(
         request,
         "coordination/presence.html",
         {
             **_plan_context(found, "presence"),
-            "places": places,
+            "lines": lines,
             "chosen_cluster": cluster_code,
             "month": request.GET.get("month", "") if month else "",
-            "map_config": _presence_map(places, get_language() or "en"),
+            "map_config": _presence_map(lines),
         },
     )
+    return per_reader(response, exact=False)
 
 
 @login_required
 @require_safe
 def export(request: AuthenticatedHttpRequest, plan_uid: uuid.UUID, format: str) -> HttpResponse:
-    """The 4W rows the user reads, as CSV, XLSX or HXL-tagged CSV (audited where they are made)."""
+    """The 4W rows the user reads, as CSV, XLSX or HXL-tagged CSV (audited where made)."""
     found = _plan(plan_uid)
-    if format not in FORMATS:
+    if format not in exports.FORMATS:
         raise Http404
-    content = selectors.export_rows(user=request.user, plan=found, format=format)
-    extension = "xlsx" if format == "xlsx" else "csv"
-    suffix = "-hxl" if format == "hxl" else ""
-    response = HttpResponse(content, content_type=FORMATS[format] or XLSX)
-    response["Content-Disposition"] = (
-        f'attachment; filename="{found.code.lower()}-4w{suffix}.{extension}"'
+    cluster_code = request.GET.get("cluster") or None
+    if cluster_code not in (None, *codelists.codes("clusters")):
+        raise Http404
+    data, name = exports.export(
+        actor=request.user, plan=found.code, cluster=cluster_code, format=format
     )
+    response = HttpResponse(data, content_type=XLSX if format == "xlsx" else CSV)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return per_reader(response, exact=True)
 
 
@@ -214,7 +385,7 @@ def reports(request: AuthenticatedHttpRequest) -> HttpResponse:
     writers = Organisation.objects.filter(pk__in=access.reports_for(request.user))
     today = timezone.localdate()
     this_month = today.replace(day=1)
-    last_month = (this_month.replace(day=1) - timezone.timedelta(days=1)).replace(day=1)
+    last_month = (this_month - timedelta(days=1)).replace(day=1)
     return render(
         request,
         "coordination/reports.html",
@@ -261,15 +432,10 @@ def report(
     if request.method == "POST" and not writer:
         raise Http404
     found = Report.objects.filter(organisation=organisation, month=first).first()
-    rows = (
-        selectors.report_rows(user=request.user, report=found)
-        .select_related("admin_unit", "governorate", "site")
-        if found is not None
-        else ReportRow.objects.none()
-    )
+    rows = selectors.report_rows(user=request.user, report=found) if found is not None else []
     period = services.period_for(first) if writer else None
     closed = _period_words(period) if period is not None else ""
-    entered = [r for r in rows if r.source == RowSource.ENTERED]
+    entered = [r.row for r in rows if r.row.source == RowSource.ENTERED]
     formset = ReportRowFormSet(
         request.POST if request.method == "POST" else None,
         initial=initial_rows(entered),
@@ -285,7 +451,7 @@ def report(
                 rows=[services.RowIn(**row) for row in given],
             )
         except ValidationError as refused:
-            formset._non_form_errors = formset.error_class(refused.messages)  # noqa: SLF001
+            formset._non_form_errors = formset.error_class(refused.messages)
         else:
             messages.success(request, _("The report was saved as a draft."))
             return redirect("coordination:report", organisation.pk, month)
@@ -297,9 +463,9 @@ def report(
             "month": first,
             "month_value": month,
             "report": found,
-            "auto_rows": [r for r in rows if r.source == RowSource.AUTO],
-            "imported_rows": [r for r in rows if r.source == RowSource.IMPORTED],
-            "entered_rows": entered,
+            "auto_rows": [r for r in rows if r.row.source == RowSource.AUTO],
+            "imported_rows": [r for r in rows if r.row.source == RowSource.IMPORTED],
+            "entered_rows": [r for r in rows if r.row.source == RowSource.ENTERED],
             "formset": formset,
             "writer": writer,
             "closed": closed,
@@ -361,11 +527,15 @@ def report_submit(
 def partner_names(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The spellings of organisations' names import has learnt, and a new one taught: for the
     information managers of the partners and the clusters."""
-    organisations = Organisation.objects.filter(pk__in=access.reports_for(request.user))
-    if not (access.clusters_coordinated(request.user) or organisations.exists()):
+    organisations = Organisation.objects.filter(
+        memberships__user=request.user, memberships__role=Role.INFORMATION_MANAGER
+    ).distinct()
+    cluster_member = bool(access.clusters_coordinated(request.user))
+    if not (cluster_member or organisations.exists()):
         raise Http404
     form = PartnerNameForm(request.POST or None)
-    if not access.clusters_coordinated(request.user):
+    if not cluster_member:
+        # A partner's information manager teaches the names of their own organisation.
         form.fields["organisation"].queryset = organisations.order_by("acronym")  # type: ignore[attr-defined]
     if request.method == "POST" and form.is_valid():
         try:

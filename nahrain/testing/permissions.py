@@ -57,6 +57,10 @@ A decision is made of a small vocabulary of grants, combined with ``|``:
   distribution lists, distributions, payments and monitoring: personal data)
 - ``ANY_ASSISTANCE``: an assistance officer of any organisation (the assistance pages that work
   in the user's own organisation)
+- ``REPORTS_4W``: an information manager, data entry clerk or organisation admin of the
+  object's organisation (who write its monthly 4W report)
+- ``ANY_CLUSTER``: a member (coordinator or information manager) of any cluster
+  (``coordination.ClusterMember``: who read the reports of their cluster's partners)
 - ``COLLECTOR``: a data-collector account of the object's organisation (ODK Collect's own
   credentials; no persona is one, so every persona is refused)
 - ``NOBODY``: the method is not allowed (405)
@@ -135,6 +139,8 @@ REPORTER = Grant(frozenset({"REPORTER"}))
 SURVEILLANCE = Grant(frozenset({"SURVEILLANCE"}))
 ASSISTANCE = Grant(frozenset({"ASSISTANCE"}))
 ANY_ASSISTANCE = Grant(frozenset({"ANY_ASSISTANCE"}))
+REPORTS_4W = Grant(frozenset({"REPORTS_4W"}))
+ANY_CLUSTER = Grant(frozenset({"ANY_CLUSTER"}))
 NOBODY = Grant(frozenset())
 
 LOGIN = "login"  # a redirect to the sign-in page
@@ -154,6 +160,8 @@ class Who:
     # Signed in with the password alone by a user who must give a second factor; their API
     # token was issued without one.
     second_factor_owed: bool = False
+    # The clusters the persona is a member of (coordinator or information manager).
+    clusters: frozenset[str] = frozenset()
 
     @property
     def signed_in(self) -> bool:
@@ -188,6 +196,7 @@ CASE_ROLES = frozenset({"case_worker", "gbv_case_worker", "mhpss_worker"})
 REFERRING_ROLES = CASE_ROLES | REGISTRY_ROLES
 REPORTING_ROLES = frozenset({"data_entry", "information_manager"})
 ASSISTANCE_ROLE = "assistance_officer"
+REPORTING_4W_ROLES = frozenset({"information_manager", "data_entry", "org_admin"})
 
 
 def granted(grant: Grant, who: Who, target: Target) -> bool:
@@ -242,6 +251,8 @@ def granted(grant: Grant, who: Who, target: Target) -> bool:
         or ("CASE_WORKER" in atoms and "case_worker" in roles)
         or ("REPORTER" in atoms and bool(roles & REPORTING_ROLES))
         or ("ASSISTANCE" in atoms and ASSISTANCE_ROLE in roles)
+        or ("REPORTS_4W" in atoms and bool(roles & REPORTING_4W_ROLES))
+        or ("ANY_CLUSTER" in atoms and bool(who.clusters))
         or (
             "ANY_ASSISTANCE" in atoms
             and any(ASSISTANCE_ROLE in r for r in who.roles_by_organisation.values())

@@ -24,6 +24,7 @@ from django.urls.resolvers import RegexPattern
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from nahrain.api import api
+from nahrain.coordination.models import ClusterMember
 from nahrain.core.models import AuditEvent, Membership
 from nahrain.testing import permissions as p
 from nahrain.testing.permissions import ADMIN, Decision, Expected, Table, Target, Who, World
@@ -49,6 +50,7 @@ CAST = {
     "org admin (IOM)": "iom_admin",
     "admin of another organisation (INTERSOS)": "intersos_admin",
     "platform admin": "root",
+    "Shelter/NFI cluster coordinator (UNHCR)": "tariq",
 }
 PASSWORD_ONLY = "org admin and IM (IOM), password only, token without second factor"
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
@@ -86,11 +88,13 @@ class Actor:
         return client
 
 
-def _actors(personas: Personas, nadia: Persona, faris: Persona, salam: Persona) -> list[Actor]:
+def _actors(
+    personas: Personas, nadia: Persona, faris: Persona, salam: Persona, tariq: Persona
+) -> list[Actor]:
     actors = [_password_only(nadia)]
     # The personas of fixtures of their own (their organisations and IOM's member list stay out
     # of the others' tests).
-    own = {"faris": faris, "salam": salam}
+    own = {"faris": faris, "salam": salam, "tariq": tariq}
     for label, attribute in CAST.items():
         persona: Persona | None = (
             own.get(attribute) or getattr(personas, attribute) if attribute else None
@@ -103,6 +107,11 @@ def _actors(personas: Personas, nadia: Persona, faris: Persona, salam: Persona) 
             user=persona.user if persona else None,
             roles_by_organisation={k: frozenset(v) for k, v in roles.items()},
             is_platform_admin=bool(persona and persona.user.is_superuser),
+            clusters=frozenset(
+                ClusterMember.objects.filter(user=persona.user).values_list("cluster", flat=True)
+                if persona is not None
+                else ()
+            ),
         )
         actor = Actor(label, persona, who, persona.token() if persona else None)
         if persona is not None:
@@ -328,13 +337,14 @@ def test_every_persona_gets_the_designed_answer_from_every_endpoint(
     nadia: Persona,
     faris: Persona,
     salam: Persona,
+    tariq: Persona,
     settings: Any,
     tmp_path: Path,
 ) -> None:
     settings.DATA_DIR = tmp_path
     TOTPDevice.objects.update(key=p.MATRIX_TOTP_KEY)
     world = World(personas, nadia)
-    actors = _actors(personas, nadia, faris, salam)
+    actors = _actors(personas, nadia, faris, salam, tariq)
     endpoints = p.endpoints()
     for decision in endpoints:
         for build in decision.builders:
