@@ -30,6 +30,10 @@
   names her (``feedback.services.focal_point_name``)
 - ``lina`` (a fixture of her own): INTERSOS feedback officer, to whom feedback outside IOM's
   scope is referred
+- ``tariq`` (a fixture of his own): the Shelter/NFI cluster coordinator, an information manager
+  of UNHCR (the cluster's lead agency in Iraq, made the first time it is asked for) and a
+  coordinator (``coordination.ClusterMember``) of the "snfi" cluster: he reads every
+  partner's Shelter/NFI rows, locks and reopens reporting periods
 
 Admins have a confirmed authenticator (``totp_code`` gives its codes); ``client()`` is a session
 that has given its second factor, ``password_only_client()`` one that has not.
@@ -222,3 +226,20 @@ def jwan(personas: Personas) -> Persona:
 @pytest.fixture
 def lina(personas: Personas) -> Persona:
     return _person("lina", personas.intersos, Role.FEEDBACK_OFFICER)
+
+
+UNHCR = ("United Nations High Commissioner for Refugees", "UNHCR")
+
+
+@pytest.fixture
+def tariq(personas: Personas) -> Persona:
+    from nahrain.coordination.models import ClusterRole
+    from nahrain.coordination.services import cluster_member_add
+
+    name, acronym = UNHCR
+    unhcr = Organisation.objects.filter(acronym=acronym).first() or services.organisation_create(
+        actor=None, name=name, acronym=acronym, type=OrganisationType.UN_AGENCY
+    )
+    persona = _person("tariq", unhcr, Role.INFORMATION_MANAGER)
+    cluster_member_add(actor=None, user=persona.user, cluster="snfi", role=ClusterRole.COORDINATOR)
+    return persona
