@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import date
+from decimal import Decimal
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -49,6 +50,7 @@ router = Router(tags=["coordination"])
 
 V = TypeVar("V", bound=Callable[..., Any])
 REFUSED = {404: None, 422: CoordinationProblemsOut}
+CENTS = Decimal("0.01")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -117,6 +119,11 @@ def _month(value: str) -> date:
     return found
 
 
+def _usd(amount: Any) -> Decimal:
+    """An amount in dollars and cents, however the database added it up."""
+    return Decimal(amount or 0).quantize(CENTS)
+
+
 def _plan_out(plan: ResponsePlan) -> dict[str, Any]:
     return {
         "uid": plan.uid,
@@ -176,7 +183,7 @@ def project_list(request: HttpRequest, plan_uid: uuid.UUID) -> dict[str, Any]:
                 "organisation": p.organisation.acronym,
                 "cluster": p.cluster,
                 "requested": p.requested,
-                "received": p.received or 0,  # type: ignore[attr-defined]
+                "received": _usd(p.received),  # type: ignore[attr-defined]
                 "targets": p.targets,
                 "governorates": sorted(g.pcode for g in p.governorates.all()),
                 "status": p.status,
@@ -195,9 +202,9 @@ def funding_get(request: HttpRequest, plan_uid: uuid.UUID) -> dict[str, Any]:
             {
                 "cluster": line.cluster,
                 "project": line.project.code if line.project else None,
-                "requested": line.requested,
-                "received": line.received,
-                "gap": line.gap,
+                "requested": _usd(line.requested),
+                "received": _usd(line.received),
+                "gap": _usd(line.gap),
                 "coverage": line.coverage,
             }
             for line in lines

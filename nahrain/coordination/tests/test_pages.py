@@ -44,8 +44,8 @@ def _rows(**given: Any) -> dict[str, Any]:
     return body
 
 
-@pytest.fixture
-def reported(
+@pytest.fixture(name="reported")
+def reported_plan(
     plan: ResponsePlan,
     personas: Personas,
     tariq: Persona,
