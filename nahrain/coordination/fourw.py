@@ -39,6 +39,8 @@ CELL_FIELDS: dict[str, str] = {
     "boys": "m_0_17",
     "men": "m_18_59",
     "elderly_men": "m_60",
+    "female_age_unknown": "f_unknown",
+    "male_age_unknown": "m_unknown",
 }
 
 FIELDS: tuple[Field, ...] = (
@@ -255,7 +257,7 @@ FIELDS: tuple[Field, ...] = (
             "فئة المستفيدين",
             "نوع المستفيدين",
         ),
-        ("#beneficiary+type", "#population+type", "#group"),
+        ("#population+type", "#beneficiary+type", "#group"),
     ),
     Field(
         "project_code",
@@ -292,6 +294,7 @@ FIELDS: tuple[Field, ...] = (
             "Quantity",
             "عدد الأفراد المستفيدين",
             "عدد المستفيدين",
+            "الذين تم الوصول إليهم",
             "عدد الافراد",
             "المجموع",
             "العدد",
@@ -302,31 +305,50 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "girls",
         gettext_noop("Girls (0-17)"),
-        ("Girls", "Girls (0-17)", "Girls <18", "Girls under 18", "الفتيات", "بنات", "إناث أطفال"),
+        (
+            "f_0_17",
+            "Girls",
+            "Girls (0-17)",
+            "Girls <18",
+            "Girls under 18",
+            "الفتيات",
+            "بنات",
+            "إناث أطفال",
+        ),
         ("#reached+f+children", "#reached+f+child", "#reached+f+girls"),
     ),
     Field(
         "boys",
         gettext_noop("Boys (0-17)"),
-        ("Boys", "Boys (0-17)", "Boys <18", "Boys under 18", "الفتيان", "أولاد", "ذكور أطفال"),
+        (
+            "m_0_17",
+            "Boys",
+            "Boys (0-17)",
+            "Boys <18",
+            "Boys under 18",
+            "الفتيان",
+            "أولاد",
+            "ذكور أطفال",
+        ),
         ("#reached+m+children", "#reached+m+child", "#reached+m+boys"),
     ),
     Field(
         "women",
         gettext_noop("Women (18-59)"),
-        ("Women", "Women (18-59)", "Adult women", "Women 18-59", "النساء", "نساء"),
+        ("f_18_59", "Women", "Women (18-59)", "Adult women", "Women 18-59", "النساء", "نساء"),
         ("#reached+f+adults", "#reached+f+adult", "#reached+f+women"),
     ),
     Field(
         "men",
         gettext_noop("Men (18-59)"),
-        ("Men", "Men (18-59)", "Adult men", "Men 18-59", "الرجال", "رجال"),
+        ("m_18_59", "Men", "Men (18-59)", "Adult men", "Men 18-59", "الرجال", "رجال"),
         ("#reached+m+adults", "#reached+m+adult", "#reached+m+men"),
     ),
     Field(
         "elderly_women",
         gettext_noop("Elderly women (60+)"),
         (
+            "f_60",
             "Elderly women",
             "Elderly women (60+)",
             "Women 60+",
@@ -339,8 +361,33 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "elderly_men",
         gettext_noop("Elderly men (60+)"),
-        ("Elderly men", "Elderly men (60+)", "Men 60+", "Older men", "المسنون", "رجال مسنون"),
+        (
+            "m_60",
+            "Elderly men",
+            "Elderly men (60+)",
+            "Men 60+",
+            "Older men",
+            "المسنون",
+            "رجال مسنون",
+        ),
         ("#reached+m+elderly", "#reached+m+older"),
+    ),
+    Field(
+        "female_age_unknown",
+        gettext_noop("Women and girls, age unknown"),
+        (
+            "f_unknown",
+            "Female, age unknown",
+            "Women and girls, age unknown",
+            "إناث، العمر غير معروف",
+        ),
+        ("#reached+f+age_unknown",),
+    ),
+    Field(
+        "male_age_unknown",
+        gettext_noop("Men and boys, age unknown"),
+        ("m_unknown", "Male, age unknown", "Men and boys, age unknown", "ذكور، العمر غير معروف"),
+        ("#reached+m+age_unknown",),
     ),
 )
 
@@ -371,6 +418,7 @@ def _tables() -> dict[str, dict[str, str]]:
     return tables
 
 
+@cache
 def population_group_of(text: str) -> str | None:
     """The population group a cell names (``idp_in_camp`` ...), "" for an empty cell, None when
     the words are not known."""
@@ -379,6 +427,7 @@ def population_group_of(text: str) -> str | None:
     return _table("population_groups").get(header_key(text))
 
 
+@cache
 def status_of(text: str) -> str | None:
     """planned, ongoing or completed; "" for an empty cell; None when not known."""
     if not text.strip():
@@ -402,6 +451,7 @@ def _year(text: str) -> int | None:
     return number if 2000 <= number <= 2099 else None
 
 
+@cache
 def month_of(text: str, year_text: str = "") -> date | None:
     """The first day of the month a cell names: 2018-03, 2018-03-01, 03/2018, Mar-18, March 2018,
     آذار 2018; or a month's name or number with the year in its own column. None otherwise."""

@@ -64,20 +64,38 @@ class Catalogue:
                 if len(only) == 1:
                     self.only_indicator[(cluster, activity["code"])] = only[0]["code"]
 
+        self._found: dict[tuple[str, ...], str | None] = {}
+
+    def _memo(self, key: tuple[str, ...], find: Any) -> str | None:
+        # A sheet repeats a few dozen spellings over tens of thousands of rows.
+        if key not in self._found:
+            self._found[key] = find()
+        return self._found[key]
+
     def cluster(self, text: str) -> str | None:
-        return self.clusters.get(header_key(text)) if text.strip() else None
+        return self._memo(
+            ("c", text), lambda: self.clusters.get(header_key(text)) if text.strip() else None
+        )
 
     def cluster_of(self, cluster: str) -> str:
         """The cluster an area of responsibility belongs to (itself for a cluster)."""
         return self.parents.get(cluster, cluster)
 
     def activity(self, cluster: str, text: str) -> str | None:
-        return self.activities.get(cluster, {}).get(header_key(text)) if text.strip() else None
+        return self._memo(
+            ("a", cluster, text),
+            lambda: (
+                self.activities.get(cluster, {}).get(header_key(text)) if text.strip() else None
+            ),
+        )
 
     def indicator(self, cluster: str, activity: str, text: str) -> str | None:
         if not text.strip():
             return self.only_indicator.get((cluster, activity))
-        return self.indicators.get((cluster, activity), {}).get(header_key(text))
+        return self._memo(
+            ("i", cluster, activity, text),
+            lambda: self.indicators.get((cluster, activity), {}).get(header_key(text)),
+        )
 
 
 class PeriodRule:

@@ -153,27 +153,33 @@ class _Partners:
         self.by_key: dict[str, Organisation] = {}
         organisations = list(Organisation.objects.all())
         by_acronym = {o.acronym.casefold(): o for o in organisations}
+        by_pk = {o.pk: o for o in organisations}
         for organisation in organisations:
             for spelling in (organisation.acronym, organisation.name):
                 self.by_key.setdefault(lookups.name_key(spelling), organisation)
         for key, organisation_id in PartnerName.objects.values_list("key", "organisation_id"):
-            found = next((o for o in organisations if o.pk == organisation_id), None)
-            if found is not None:
-                self.by_key[key] = found
+            if organisation_id in by_pk:
+                self.by_key[key] = by_pk[organisation_id]
         self.taught: dict[str, Organisation] = {}
         self.unknown_acronyms: list[str] = []
         for spelling, acronym in taught.items():
-            organisation = by_acronym.get(acronym.strip().casefold())
-            if organisation is None:
+            named = by_acronym.get(acronym.strip().casefold())
+            if named is None:
                 self.unknown_acronyms.append(acronym)
                 continue
-            self.taught[spelling] = organisation
-            self.by_key[lookups.name_key(spelling)] = organisation
+            self.taught[spelling] = named
+            self.by_key[lookups.name_key(spelling)] = named
+        self.known: dict[str, Organisation | None] = {}
         self.compact: dict[str, Organisation] = {}
         for key, organisation in self.by_key.items():
             self.compact.setdefault(key.replace(" ", ""), organisation)
 
     def resolve(self, text: str) -> Organisation | None:
+        if text not in self.known:
+            self.known[text] = self._resolve(text)
+        return self.known[text]
+
+    def _resolve(self, text: str) -> Organisation | None:
         key = lookups.name_key(text)
         found = self.by_key.get(key)
         if found is None:
@@ -181,12 +187,6 @@ class _Partners:
             found = self.compact.get(key.replace(" ", ""))
         return found
 
-
-def _cell(row: list[str], columns: dict[str, Column], name: str) -> str:
-    column = columns.get(f"field:{name}")
-    if column is None or column.index >= len(row):
-        return ""
-    return row[column.index].strip()
 
 
 def _where(columns: dict[str, Column], name: str) -> str:
@@ -272,14 +272,20 @@ def _read(intake: Intake) -> tuple[_Read, list[dict[str, str]], dict[str, str]]:
     periods = lookups.PeriodRule()
     seen: dict[tuple[Any, ...], int] = {}
     unknown_places: dict[tuple[str, int | None], int] = {}
+    index = {name.removeprefix("field:"): c.index for name, c in columns.items()}
+    # Where a row is depends on its place columns alone: resolved once per distinct spelling
+    # of them (a sheet names a few hundred places in tens of thousands of rows).
+    where: dict[tuple[str, ...], tuple[Any, Any, str, list[tuple[str, str, str]]]] = {}
 
     for done, (number, row) in enumerate(body, start=1):
         if done % 1000 == 0:
             intake.progress("checking", done, len(body))
         found = len(problems)
 
-        def text(name: str, _row: list[str] = row) -> str:
-            return _cell(_row, columns, name)
+        values = {name: row[i].strip() if i < len(row) else "" for name, i in index.items()}
+
+        def text(name: str, _values: dict[str, str] = values) -> str:
+            return _values.get(name, "")
 
         status = status_of(text("status"))
         if status is None:
@@ -379,7 +385,17 @@ def _read(intake: Intake) -> tuple[_Read, list[dict[str, str]], dict[str, str]]:
             )
 
         # Where.
-        unit, site, place_column = _place(number, text, places, problem, unknown_places)
+        spelled = tuple(text(name) for name in PLACE_FIELDS)
+        if spelled not in where:
+            issues: list[tuple[str, str, str]] = []
+
+            def noted(_row: int, name: str, rule: str, message: str, _into: Any = issues) -> None:
+                _into.append((name, rule, message))
+
+            where[spelled] = (*_place(number, text, places, noted, unknown_places), issues)
+        unit, site, place_column, issues = where[spelled]
+        for name, rule, message in issues:
+            problem(number, name, rule, message)
 
         # When.
         month = month_of(text("month"), text("year"))
@@ -661,6 +677,7 @@ def _import(intake: Intake, *, dry_run: bool) -> Outcome:
             [Problem(intake.file, None, "", "empty", gettext("no row to import"))],
             mapping=mapping,
         )
+    intake.progress("writing", 0, len(read.rows))
     try:
         written = services.rows_import(actor=intake.actor, rows=read.rows, dry_run=dry_run)
     except (ValidationError, PermissionDenied) as refused:

@@ -67,7 +67,9 @@ class Command(BaseCommand):
         )
         name.add_argument("spelling")
         name.add_argument("acronym")
-        exp = sub.add_parser("export", help="Export the 4W rows you may read.")
+        exp = sub.add_parser(
+            "export", help="Export the 4W rows the --user may read (required; audited)."
+        )
         exp.add_argument("--format", choices=list(exports.FORMATS), default="csv")
         exp.add_argument("--plan", help="Plan code or year (default: the latest plan).")
         exp.add_argument("--cluster", help="One cluster's rows (its code, e.g. snfi).")
@@ -125,8 +127,14 @@ class Command(BaseCommand):
         self.stdout.write(f"{taught.spelling!r} -> {organisation.acronym}")
 
     def _export(self, actor: User | None, options: Any) -> None:
+        if actor is None:
+            raise CommandError("say whose view to export with --user (the export is audited)")
+        try:
+            plan = exports.plan_named(options["plan"])
+        except exports.NoPlan as missing:
+            raise CommandError(str(missing)) from None
         data, name = exports.export(
-            actor=actor, plan=options["plan"], cluster=options["cluster"], format=options["format"]
+            actor=actor, plan=plan, cluster=options["cluster"], format=options["format"]
         )
         output: Path | None = options["output"]
         if output is None:
