@@ -95,8 +95,10 @@ def may_manage_project(user: AnyUser, *, organisation: Organisation, cluster: st
     """The project's organisation (its information managers) or its cluster's members."""
     if is_platform_admin(user) or cluster in clusters_coordinated(user):
         return True
+    if not user.is_authenticated:
+        return False
     return Membership.objects.filter(
-        user_id=user.pk if user.is_authenticated else None,
+        user_id=user.pk,
         organisation=organisation,
         role__in=(Role.INFORMATION_MANAGER, Role.ORG_ADMIN),
     ).exists()

@@ -116,6 +116,36 @@ def activity_label(code: str, language: str | None = None) -> str:
     return code
 
 
+def find_activity(cluster: str, text: str) -> str | None:
+    """The code of the cluster's activity a sheet names by its code or its label in English,
+    Arabic or Kurdish (spelling folded as partner names are); None when none matches."""
+    key = name_key(text)
+    for activity in activities(cluster):
+        if key in _keys(activity):
+            return str(activity["code"])
+    return None
+
+
+def find_indicator(cluster: str, text: str, activity: str | None = None) -> str | None:
+    """The code of the cluster's indicator (under ``activity`` when given) a sheet names by its
+    code or its label; None when none matches."""
+    key = name_key(text)
+    for found in activities(cluster):
+        if activity is not None and found["code"] != activity:
+            continue
+        for entry in found["indicators"]:
+            if key in _keys(entry):
+                return str(entry["code"])
+    return None
+
+
+def _keys(entry: dict[str, Any]) -> set[str]:
+    return {
+        name_key(str(entry.get(field) or ""))
+        for field in ("code", "label_en", "label_ar", "label_ckb")
+    } - {""}
+
+
 def catalogue_version() -> str:
     return str(catalogue()["version"])
 
@@ -162,4 +192,6 @@ def name_key(spelling: str) -> str:
     case, accents, punctuation and spaces, Arabic alef, ta marbuta and alef maqsura."""
     text = unicodedata.normalize("NFKD", spelling).casefold().translate(_ARABIC_FOLDS)
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    # Dots and apostrophes join ("I.O.M." is "iom"); any other punctuation separates words.
+    text = re.sub(r"[.'\u2019`]", "", text)
     return re.sub(r"[\W_]+", " ", text).strip()

@@ -152,7 +152,7 @@ def refresh(keys: Iterable[Key]) -> int:
         return 0
     FigureRollup.objects.filter(_keys_q(keys, "")).delete()
     found = recompute(keys)
-    if connection.vendor == "postgresql" and len(found) > 500:
+    if connection.vendor == "postgresql":
         _copy(found)
     else:
         FigureRollup.objects.bulk_create(found, batch_size=2000)
@@ -164,8 +164,10 @@ class _Batch:
 
     def __init__(self) -> None:
         self.keys: set[Key] = set()
+        self.ran = False
 
     def run(self) -> None:
+        self.ran = True
         refresh(self.keys)
 
 
@@ -177,7 +179,7 @@ def refresh_on_commit(keys: Iterable[Key]) -> None:
     if conn.in_atomic_block:
         for _savepoints, queued, _robust in conn.run_on_commit:
             queued_batch = getattr(queued, "__self__", None)
-            if isinstance(queued_batch, _Batch):
+            if isinstance(queued_batch, _Batch) and not queued_batch.ran:
                 queued_batch.keys |= wanted
                 return
     batch = _Batch()

@@ -184,7 +184,7 @@ def apply_rule(aggregation: str, parts: list[_Part]) -> tuple[int, dict[str, int
         picked = [(value, cells) for _month, value, cells in chosen.values()]
     else:
         picked = list(by_month.values())
-    total, total_cells = 0, {}
+    total, total_cells = 0, dict[str, int]()
     for value, cells in picked:
         total += value
         _add(total_cells, cells)
@@ -385,7 +385,7 @@ def funding_gap(*, user: AnyUser, plan: ResponsePlan) -> list[FundingLine]:
     lines: list[FundingLine] = []
     for cluster in sorted({p.cluster for p in projects}, key=codelists.codes("clusters").index):
         mine = [p for p in projects if p.cluster == cluster]
-        received = [p.received or Decimal(0) for p in mine]  # type: ignore[attr-defined]
+        received = [p.received or Decimal(0) for p in mine]
         lines.append(
             FundingLine(
                 cluster,
@@ -530,7 +530,7 @@ def export_rows(*, user: AnyUser, plan: ResponsePlan, format: str) -> ExportTabl
         )
     headers = [c[2] if format == "ar" else c[1] for c in _COLUMNS] + cells
     audit_record(
-        actor=user if user.is_authenticated else None,  # type: ignore[arg-type]
+        actor=user if user.is_authenticated else None,
         action="coordination.export",
         object_type="plan",
         object_id=plan.uid,

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from nahrain.coordination import access, bulk, codelists, rollup
+from nahrain.coordination import access, autofill, bulk, codelists, rollup
 from nahrain.coordination.models import (
     ClusterMember,
     Funding,
@@ -35,14 +35,20 @@ from nahrain.coordination.models import (
     RowSource,
 )
 from nahrain.coordination.places import Tree
+from nahrain.coordination.rules import (
+    ALREADY_REPORTED,
+    PERIOD_CLOSED,
+    auto_places,
+    check_cells,
+    check_row,
+    is_open,
+    period_for,
+    repeats_auto,
+)
 from nahrain.core.models import Organisation
 from nahrain.core.services import audit_record
 from nahrain.geo.models import AdminUnit
 from nahrain.sites.models import Site
-
-ALREADY_REPORTED = "already_reported_by_system"
-PERIOD_CLOSED = "period_closed"
-
 
 # --- the plan ---------------------------------------------------------------------------------
 
@@ -89,7 +95,7 @@ def plan_figures_set(*, actor: User, plan: ResponsePlan, rows: Sequence[FigureIn
             "population_groups"
         ):
             raise ValidationError({"population_group": _("Not a population group.")})
-        _check_cells(row.cells, row.people, exact=True)
+        check_cells(row.cells, row.people, exact=True)
         found = PlanFigure.objects.filter(
             plan=plan,
             cluster=row.cluster,
@@ -239,22 +245,6 @@ def partner_name_teach(
 # --- reporting periods ------------------------------------------------------------------------
 
 
-def period_for(month: date) -> ReportingPeriod:
-    first = codelists.first_day(month)
-    period, _created = ReportingPeriod.objects.get_or_create(
-        month=first, defaults={"deadline": codelists.deadline(first)}
-    )
-    return period
-
-
-def is_open(period: ReportingPeriod, today: date | None = None) -> bool:
-    """Open to partners: not locked, and before the deadline or reopened since."""
-    if period.locked_at is not None:
-        return False
-    today = today or timezone.localdate()
-    return today <= period.deadline or period.reopened_at is not None
-
-
 @transaction.atomic
 def period_lock(*, actor: User, month: date) -> ReportingPeriod:
     _require(access.may_lock_periods(actor))
@@ -312,73 +302,6 @@ class RowIn:
     implementing_partner: Organisation | None = None
 
 
-def _check_cells(cells: dict[str, Any], value: int, *, exact: bool) -> None:
-    known = set(codelists.cells())
-    if any(cell not in known for cell in cells):
-        raise ValidationError(_("Unknown sex and age group."), code="cells_unknown")
-    if any(not isinstance(count, int) or count < 0 for count in cells.values()):
-        raise ValidationError(_("Counts are whole numbers, 0 or more."), code="cells_negative")
-    if cells and exact and sum(cells.values()) != value:
-        raise ValidationError(
-            _("The sex and age groups add up to %(sum)s, not %(value)s.")
-            % {"sum": sum(cells.values()), "value": value},
-            code="cells_sum",
-        )
-
-
-def check_row(
-    *,
-    cluster: str,
-    activity: str,
-    indicator: str,
-    population_group: str,
-    value: int,
-    cells: dict[str, Any],
-    admin_level: int | None,
-) -> None:
-    """The rules of one row: an indicator of the catalogue under its cluster and activity, a
-    known population group, a figure and its cells (which add up to it for people)."""
-    known = codelists.indicators().get(indicator)
-    if known is None:
-        raise ValidationError(_("Not an indicator of the catalogue."), code="indicator_unknown")
-    if known.cluster != cluster or known.activity != activity:
-        raise ValidationError(
-            _("This indicator belongs to another cluster or activity."), code="indicator_elsewhere"
-        )
-    if population_group and population_group not in codelists.codes("population_groups"):
-        raise ValidationError(_("Not a population group."), code="population_group_unknown")
-    if value < 0:
-        raise ValidationError(_("A figure is 0 or more."), code="value_negative")
-    if admin_level is None or not 1 <= admin_level <= 3:
-        raise ValidationError(
-            _("Say where: a governorate, district or subdistrict."), code="place_level"
-        )
-    _check_cells(cells, value, exact=known.unit == "people")
-
-
-def _auto_places(report_ids: Iterable[Any]) -> dict[tuple[Any, str, str], list[Any]]:
-    """The places the system filled, per report, activity and indicator."""
-    found: dict[tuple[Any, str, str], list[Any]] = {}
-    for report_id, activity, indicator, unit in ReportRow.objects.filter(
-        report_id__in=list(report_ids), source=RowSource.AUTO
-    ).values_list("report_id", "activity", "indicator", "admin_unit_id"):
-        found.setdefault((report_id, activity, indicator), []).append(unit)
-    return found
-
-
-def _repeats_auto(
-    tree: Tree,
-    auto: dict[tuple[Any, str, str], list[Any]],
-    report_id: Any,
-    activity: str,
-    indicator: str,
-    unit_id: Any,
-) -> bool:
-    return any(
-        tree.overlap(unit_id, other) for other in auto.get((report_id, activity, indicator), [])
-    )
-
-
 @transaction.atomic
 def report_save(
     *, actor: User, organisation: Organisation, month: date, rows: Sequence[RowIn]
@@ -390,8 +313,8 @@ def report_save(
     report, _created = Report.objects.get_or_create(
         organisation=organisation, month=codelists.first_day(month)
     )
-    tree = Tree([row.admin_unit.pk for row in rows])
-    auto = _auto_places([report.pk])
+    auto = auto_places([report.pk])
+    tree = Tree([*(row.admin_unit.pk for row in rows), *(u for us in auto.values() for u in us)])
     problems: list[ValidationError] = []
     new_rows = []
     for number, row in enumerate(rows, start=1):
@@ -405,7 +328,7 @@ def report_save(
                 cells=row.cells,
                 admin_level=row.admin_unit.level,
             )
-            if _repeats_auto(tree, auto, report.pk, row.activity, row.indicator, row.admin_unit.pk):
+            if repeats_auto(tree, auto, report.pk, row.activity, row.indicator, row.admin_unit.pk):
                 raise ValidationError(_("Already reported by the system."), code=ALREADY_REPORTED)
         except ValidationError as error:
             problems.append(
@@ -486,88 +409,6 @@ def report_submit(*, actor: User, report: Report) -> Report:
 # --- filled by the system ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Auto:
-    source_key: str
-    cluster: str
-    activity: str
-    indicator: str
-    admin_unit_id: Any
-    value: int
-    cells: dict[str, int]
-    project_id: Any = None
-
-
-def _system_rows(actor: User, organisation: Organisation, month: date) -> list[_Auto]:
-    """What the system holds of the organisation's month: first reach of its assistance
-    programmes, referrals it provided, consultations in its facilities."""
-    from nahrain.assistance.models import Programme
-    from nahrain.assistance.reach import age_groups, reach_rows_for_4w
-    from nahrain.health.selectors import consultations_monthly
-    from nahrain.referrals.selectors import referrals_provided_monthly
-
-    mapping = codelists.auto_fill()
-    found: list[_Auto] = []
-    reach = reach_rows_for_4w(organisation=organisation, month=month)
-    pcodes = {row.admin2_pcode or row.admin1_pcode for row in reach}
-    units = dict(AdminUnit.objects.filter(pcode__in=pcodes).values_list("pcode", "pk"))
-    programmes = dict(
-        Programme.objects.filter(organisation=organisation).values_list("code", "uid")
-    )
-    projects = dict(
-        Project.objects.filter(
-            code__in={r.hrp_project for r in reach if r.hrp_project}
-        ).values_list("code", "pk")
-    )
-    for row in reach:
-        target = mapping["assistance"].get(row.kind)
-        pcode = row.admin2_pcode or row.admin1_pcode
-        if target is None or pcode not in units:
-            continue
-        cluster, activity, indicator = target
-        found.append(
-            _Auto(
-                source_key=f"assistance:{programmes[row.programme]}:{pcode}",
-                cluster=cluster,
-                activity=activity,
-                indicator=indicator,
-                admin_unit_id=units[pcode],
-                value=row.people,
-                cells={k: v for k, v in row.cells.items() if v},
-                project_id=projects.get(row.hrp_project),
-            )
-        )
-    cluster, activity, indicator = mapping["consultations"]
-    for consulted in consultations_monthly(user=actor, organisation=organisation, month=month):
-        found.append(
-            _Auto(
-                source_key=f"health:consultations:{consulted.district_id}",
-                cluster=cluster,
-                activity=activity,
-                indicator=indicator,
-                admin_unit_id=consulted.district_id,
-                value=consulted.consultations,
-                cells=consulted.cells,
-            )
-        )
-    cluster, activity, indicator = mapping["referrals_provided"]
-    for provided in referrals_provided_monthly(
-        user=actor, organisation=organisation, month=month, age_bands=age_groups()
-    ):
-        found.append(
-            _Auto(
-                source_key=f"referrals:provided:{provided.district_id}",
-                cluster=cluster,
-                activity=activity,
-                indicator=indicator,
-                admin_unit_id=provided.district_id,
-                value=provided.people,
-                cells=provided.cells,
-            )
-        )
-    return found
-
-
 @transaction.atomic
 def report_fill_from_system(*, actor: User, organisation: Organisation, month: date) -> Report:
     """Fill the organisation's report of the month with what the system already holds.
@@ -580,7 +421,7 @@ def report_fill_from_system(*, actor: User, organisation: Organisation, month: d
     report, _created = Report.objects.get_or_create(
         organisation=organisation, month=codelists.first_day(month)
     )
-    found = _system_rows(actor, organisation, report.month)
+    found = autofill.system_rows(actor, organisation, report.month)
     tree = Tree([a.admin_unit_id for a in found])
     report.rows.filter(source=RowSource.AUTO).exclude(
         source_key__in=[a.source_key for a in found]
@@ -602,7 +443,7 @@ def report_fill_from_system(*, actor: User, organisation: Organisation, month: d
                 "project_id": auto.project_id,
             },
         )
-    auto_places = _auto_places([report.pk])
+    filled = auto_places([report.pk])
     others = report.rows.exclude(source=RowSource.AUTO)
     overlap_tree = Tree(
         [*others.values_list("admin_unit_id", flat=True), *(a.admin_unit_id for a in found)]
@@ -612,7 +453,7 @@ def report_fill_from_system(*, actor: User, organisation: Organisation, month: d
         for pk, activity, indicator, unit in others.values_list(
             "pk", "activity", "indicator", "admin_unit_id"
         )
-        if _repeats_auto(overlap_tree, auto_places, report.pk, activity, indicator, unit)
+        if repeats_auto(overlap_tree, filled, report.pk, activity, indicator, unit)
     ]
     ReportRow.objects.filter(pk__in=superseded).delete()
     rollup.refresh_on_commit([(report.month, organisation.pk)])
@@ -648,6 +489,8 @@ class ImportRow:
     site_id: Any = None
     project_id: Any = None
     implementing_partner_id: Any = None
+    # The place's governorate when the spec knows it; worked out from the place otherwise.
+    governorate_id: Any = None
 
 
 @dataclass(frozen=True)
@@ -686,7 +529,6 @@ def rows_import(*, actor: User | None, rows: Sequence[ImportRow], dry_run: bool)
     closed period, repeating a figure the system filled, or twice in the file. Set-based:
     reports are created in bulk and rows go in by COPY on PostgreSQL."""
     outcome = ImportOutcome()
-    tree = Tree({r.admin_unit_id for r in rows})
     # The operator on the command line (no actor) imports any partner's rows.
     operator = actor is None
     own = set() if actor is None else access.reports_for(actor)
@@ -695,7 +537,8 @@ def rows_import(*, actor: User | None, rows: Sequence[ImportRow], dry_run: bool)
     open_months = {m for m in months if is_open(period_for(m))}
     pairs = {(r.organisation_id, codelists.first_day(r.month)) for r in rows}
     existing = _reports_of(pairs)
-    auto = _auto_places(existing.values())
+    auto = auto_places(existing.values())
+    tree = Tree({*(r.admin_unit_id for r in rows), *(u for us in auto.values() for u in us)})
     seen: set[tuple[Any, ...]] = set()
     for r in rows:
         month = codelists.first_day(r.month)
@@ -724,7 +567,7 @@ def rows_import(*, actor: User | None, rows: Sequence[ImportRow], dry_run: bool)
             problem(_COLUMN_OF.get(code, "indicator"), code, error.messages[0])
             continue
         report_id = existing.get((r.organisation_id, month))
-        if report_id is not None and _repeats_auto(
+        if report_id is not None and repeats_auto(
             tree, auto, report_id, r.activity, r.indicator, r.admin_unit_id
         ):
             problem("indicator", ALREADY_REPORTED, _("Already reported by the system."))
@@ -771,7 +614,7 @@ def rows_import(*, actor: User | None, rows: Sequence[ImportRow], dry_run: bool)
                 r.activity,
                 r.indicator,
                 r.admin_unit_id,
-                tree.governorate(r.admin_unit_id),
+                r.governorate_id or tree.governorate(r.admin_unit_id),
                 r.site_id,
                 r.population_group,
                 dict(r.cells),

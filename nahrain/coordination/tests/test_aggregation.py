@@ -10,7 +10,7 @@ import pytest
 
 from nahrain.coordination import selectors, services
 from nahrain.coordination.models import ResponsePlan
-from nahrain.coordination.tests.conftest import DUHOK_DISTRICT, ZAKHO, reopen, row
+from nahrain.coordination.tests.conftest import DUHOK_DISTRICT, ZAKHO, reopen, row, unit
 from nahrain.testing.personas import Persona, Personas
 
 pytestmark = pytest.mark.django_db
@@ -138,7 +138,7 @@ def test_a_partner_totals_its_own_figures_alone(reported: ResponsePlan, personas
 def test_the_dashboard_reads_reach_by_governorate_and_month_against_the_plan(
     reported: ResponsePlan, tariq: Persona
 ) -> None:
-    duhok = selectors.AdminUnit.objects.get(pcode="IQG09")
+    duhok = unit("IQG09")
     services.plan_figures_set(
         actor=tariq.user,
         plan=reported,
