@@ -310,7 +310,7 @@ def export_get(
     """The 4W rows the caller may see as CSV, XLSX or HXL-tagged CSV (audited)."""
     found = _plan(plan_uid)
     data, name = exports.export(
-        actor=_actor(request), plan=found.code, cluster=_cluster(query.cluster), format=query.format
+        actor=_actor(request), plan=found, cluster=_cluster(query.cluster), format=query.format
     )
     answer = HttpResponse(
         data, content_type=XLSX if query.format == "xlsx" else "text/csv; charset=utf-8"

@@ -366,7 +366,7 @@ def export(request: AuthenticatedHttpRequest, plan_uid: uuid.UUID, format: str) 
     if cluster_code not in (None, *codelists.codes("clusters")):
         raise Http404
     data, name = exports.export(
-        actor=request.user, plan=found.code, cluster=cluster_code, format=format
+        actor=request.user, plan=found, cluster=cluster_code, format=format
     )
     response = HttpResponse(data, content_type=XLSX if format == "xlsx" else CSV)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
