@@ -202,6 +202,14 @@ def _funding_totals(lines: list[selectors.FundingLine]) -> dict[str, Any]:
     }
 
 
+def _whole(country: int | None, rows: list[selectors.DashboardRow], field: str) -> int | None:
+    """The country's figure where the plan gives it, else its governorates' added up."""
+    if country is not None:
+        return country
+    given = [getattr(r, field) for r in rows if r.month is None and getattr(r, field)]
+    return sum(given) if given else None
+
+
 @login_required
 @require_safe
 def cluster(request: AuthenticatedHttpRequest, plan_uid: uuid.UUID, cluster: str) -> HttpResponse:
@@ -231,8 +239,8 @@ def cluster(request: AuthenticatedHttpRequest, plan_uid: uuid.UUID, cluster: str
             **_plan_context(found, cluster),
             "cluster": cluster,
             "form": form,
-            "in_need": country.get((cluster, FigureKind.IN_NEED)),
-            "targeted": country.get((cluster, FigureKind.TARGETED)),
+            "in_need": _whole(country.get((cluster, FigureKind.IN_NEED)), rows, "in_need"),
+            "targeted": _whole(country.get((cluster, FigureKind.TARGETED)), rows, "targeted"),
             "governorates": [(units[r.governorate_id], r) for r in rows if r.month is None],
             "months": [(units[r.governorate_id], r) for r in months],
             "indicators": selectors.totals(
