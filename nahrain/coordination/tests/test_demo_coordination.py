@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 from unittest import mock
 
 import pytest
@@ -38,9 +39,14 @@ IOM_PROJECTS = {
 
 @pytest.mark.shared_data
 def test_the_slice_loads_the_2018_plan_its_projects_and_the_partners_reports(
-    db: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    db: None,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
+    # The rollup is refreshed once the writes commit, as in a real run of the command.
     with (
+        django_capture_on_commit_callbacks(execute=True),
         mock.patch.object(generator, "history_generate", return_value=generator.HistoryReport()),
         mock.patch.object(registry_demo, "CAMPS", registry_demo.CAMPS[:1]),
     ):
