@@ -21,7 +21,7 @@ from django.db.models import Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Query, Router, Status
 
-from nahrain.coordination import access, codelists, exports, selectors, services
+from nahrain.coordination import access, codelists, exports, rules, selectors, services
 from nahrain.coordination.forms import month_value
 from nahrain.coordination.models import PlanFigure, Project, Report, ResponsePlan
 from nahrain.coordination.schemas import (
@@ -183,7 +183,7 @@ def project_list(request: HttpRequest, plan_uid: uuid.UUID) -> dict[str, Any]:
                 "organisation": p.organisation.acronym,
                 "cluster": p.cluster,
                 "requested": p.requested,
-                "received": _usd(p.received),  # type: ignore[attr-defined]
+                "received": _usd(p.received),
                 "targets": p.targets,
                 "governorates": sorted(g.pcode for g in p.governorates.all()),
                 "status": p.status,
@@ -363,7 +363,7 @@ def _detail(request: HttpRequest, organisation: Organisation, month: date) -> di
         "organisation_id": organisation.pk,
         "month": month,
         "report": _report_out(report) if report else None,
-        "open": services.is_open(services.period_for(month)),
+        "open": rules.is_open(rules.period_for(month)),
         "rows": [
             {
                 "cluster": s.row.cluster,

@@ -34,7 +34,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 
 from nahrain.assistance.models import Receipt
-from nahrain.coordination import codelists, services
+from nahrain.coordination import codelists, rules, services
 from nahrain.coordination.models import ClusterRole, ReportRow, ResponsePlan, RowSource
 from nahrain.core import services as core_services
 from nahrain.core.models import Membership, Organisation, OrganisationType, Role
@@ -349,7 +349,7 @@ def reports_2018(rng: random.Random, coordinators: dict[str, User]) -> int:
             ),
         ]
         services.report_save(
-            actor=_reporter("DAMA"), organisation=organisations["DAMA"], month=first, rows=dama
+            actor=_writer("DAMA"), organisation=organisations["DAMA"], month=first, rows=dama
         )
         intersos = [
             services.RowIn(
@@ -370,7 +370,7 @@ def reports_2018(rng: random.Random, coordinators: dict[str, User]) -> int:
             ),
         ]
         services.report_save(
-            actor=_reporter("INTERSOS"),
+            actor=_writer("INTERSOS"),
             organisation=organisations["INTERSOS"],
             month=first,
             rows=intersos,
@@ -422,7 +422,7 @@ def reports_filled(coordinators: dict[str, User]) -> int:
         wanted.add((acronym, month.replace(day=1)))
     organisations = {o.acronym: o for o in Organisation.objects.all()}
     for month in sorted({m for _a, m in wanted}):
-        if not services.is_open(services.period_for(month)):
+        if not rules.is_open(rules.period_for(month)):
             services.period_reopen(actor=coordinators["snfi"], month=month)
     for acronym, month in sorted(wanted):
         reporter = _reporter(acronym)

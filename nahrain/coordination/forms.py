@@ -6,7 +6,7 @@ Choices are labels in the reader's language; the values are the catalogue's code
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import get_language
@@ -34,7 +34,7 @@ def unit_name(unit: AdminUnit, language: str | None = None) -> str:
     return str(getattr(unit, f"name_{language}", "") or unit.name_en)
 
 
-def governorate_choices() -> list[tuple[str, str]]:
+def governorate_choices() -> list[tuple[str, Any]]:
     units = AdminUnit.objects.filter(level=1).order_by("name_en")
     return [("", _("All governorates")), *((u.pcode, unit_name(u)) for u in units)]
 
@@ -86,7 +86,7 @@ class DashboardFilterForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["governorate"].choices = governorate_choices()
+        cast(forms.ChoiceField, self.fields["governorate"]).choices = governorate_choices()
 
     def clean_month_from(self) -> date | None:
         return self._month("month_from")
@@ -136,9 +136,9 @@ class ReportRowForm(forms.Form):
         places = kwargs.pop("places")
         indicators = kwargs.pop("indicators")
         super().__init__(*args, **kwargs)
-        self.fields["indicator"].choices = indicators
-        self.fields["place"].choices = places
-        self.fields["population_group"].choices = [
+        cast(forms.ChoiceField, self.fields["indicator"]).choices = indicators
+        cast(forms.ChoiceField, self.fields["place"]).choices = places
+        cast(forms.ChoiceField, self.fields["population_group"]).choices = [
             ("", _("All groups")),
             *codelists.choices("population_groups"),
         ]

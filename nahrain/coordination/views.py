@@ -25,7 +25,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from nahrain.coordination import access, codelists, exports, selectors, services
+from nahrain.coordination import access, codelists, exports, rules, selectors, services
 from nahrain.coordination.forms import (
     DashboardFilterForm,
     PartnerNameForm,
@@ -160,10 +160,12 @@ def plan(request: AuthenticatedHttpRequest, plan_uid: uuid.UUID) -> HttpResponse
     units = _units(set(by_governorate) | set(in_need) | set(targeted))
     places = []
     for unit in sorted(units.values(), key=lambda u: u.pcode):
-        reached = by_governorate.get(unit.pk, {})
-        top = max(reached, key=lambda c: reached[c], default="")
+        per_cluster = by_governorate.get(unit.pk, {})
+        top = max(per_cluster, key=lambda c: per_cluster[c], default="")
         places.append(
-            PlaceLine(unit, in_need.get(unit.pk), targeted.get(unit.pk), reached.get(top, 0), top)
+            PlaceLine(
+                unit, in_need.get(unit.pk), targeted.get(unit.pk), per_cluster.get(top, 0), top
+            )
         )
     response = render(
         request,
@@ -373,9 +375,7 @@ def export(request: AuthenticatedHttpRequest, plan_uid: uuid.UUID, format: str) 
     cluster_code = request.GET.get("cluster") or None
     if cluster_code not in (None, *codelists.codes("clusters")):
         raise Http404
-    data, name = exports.export(
-        actor=request.user, plan=found, cluster=cluster_code, format=format
-    )
+    data, name = exports.export(actor=request.user, plan=found, cluster=cluster_code, format=format)
     response = HttpResponse(data, content_type=XLSX if format == "xlsx" else CSV)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return per_reader(response, exact=True)
@@ -420,7 +420,7 @@ def _organisation(request: AuthenticatedHttpRequest, organisation_id: uuid.UUID)
 
 def _period_words(period: Any) -> str:
     """Why a period is closed to partners, in words; "" when open."""
-    if services.is_open(period):
+    if rules.is_open(period):
         return ""
     if period.locked_at is not None:
         return _("The cluster locked this month's reporting. Ask the cluster to reopen it.")
@@ -441,9 +441,10 @@ def report(
         raise Http404
     found = Report.objects.filter(organisation=organisation, month=first).first()
     rows = selectors.report_rows(user=request.user, report=found) if found is not None else []
-    period = services.period_for(first) if writer else None
+    period = rules.period_for(first) if writer else None
     closed = _period_words(period) if period is not None else ""
     entered = [r.row for r in rows if r.row.source == RowSource.ENTERED]
+    refusals: list[str] = []
     formset = ReportRowFormSet(
         request.POST if request.method == "POST" else None,
         initial=initial_rows(entered),
@@ -459,7 +460,7 @@ def report(
                 rows=[services.RowIn(**row) for row in given],
             )
         except ValidationError as refused:
-            formset._non_form_errors = formset.error_class(refused.messages)
+            refusals = refused.messages
         else:
             messages.success(request, _("The report was saved as a draft."))
             return redirect("coordination:report", organisation.pk, month)
@@ -478,6 +479,7 @@ def report(
             "writer": writer,
             "closed": closed,
             "period": period,
+            "refusals": refusals,
         },
     )
 

@@ -127,6 +127,7 @@ def hiwa(tariq: Persona) -> Persona:
     """A member of the Shelter/NFI cluster who holds no role of a partner's beyond viewing at
     UNHCR (tariq's organisation): what the matrix asks of the cluster's grant alone, apart from
     the organisation roles every other persona already covers."""
+    assert tariq.organisation is not None
     user = core_services.user_create(username="hiwa", password=PASSWORD)
     core_services.membership_add(
         actor=None, user=user, organisation=tariq.organisation, role=Role.VIEWER
