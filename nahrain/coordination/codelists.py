@@ -40,9 +40,18 @@ def version() -> str:
     return str(LISTS.data["version"])
 
 
+@cache
+def _cells() -> tuple[str, ...]:
+    return tuple(reach.cells())
+
+
 def cells() -> list[str]:
     """The sex and age cells of a row: the 4W's, the same as assistance's reach."""
-    return reach.cells()
+    return list(_cells())
+
+
+def is_cell(code: str) -> bool:
+    return code in _cells()
 
 
 # --- clusters ---------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ class Tree:
     def __init__(self, unit_ids: Iterable[Any]) -> None:
         self.parent: dict[Any, Any] = {}
         self.level: dict[Any, int] = {}
+        self._governorates: dict[Any, Any] = {}
         wanted = set(unit_ids)
         # Up to three steps up (subdistrict, district, governorate).
         for _ in range(4):
@@ -38,10 +39,11 @@ class Tree:
         return chain
 
     def governorate(self, unit_id: Any) -> Any:
-        for found in self.ancestors(unit_id):
-            if self.level[found] == 1:
-                return found
-        return None
+        if unit_id not in self._governorates:
+            self._governorates[unit_id] = next(
+                (found for found in self.ancestors(unit_id) if self.level[found] == 1), None
+            )
+        return self._governorates[unit_id]
 
     def overlap(self, a: Any, b: Any) -> bool:
         return a in self.ancestors(b) or b in self.ancestors(a)

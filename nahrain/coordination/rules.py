@@ -42,8 +42,7 @@ def period_open(month: date) -> bool:
 
 
 def check_cells(cells: dict[str, Any], value: int, *, exact: bool) -> None:
-    known = set(codelists.cells())
-    if any(cell not in known for cell in cells):
+    if any(not codelists.is_cell(cell) for cell in cells):
         raise ValidationError(_("Unknown sex and age group."), code="cells_unknown")
     if any(not isinstance(count, int) or count < 0 for count in cells.values()):
         raise ValidationError(_("Counts are whole numbers, 0 or more."), code="cells_negative")

@@ -16,6 +16,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.db import connection
 from django.db.models import Q, QuerySet, Sum
 
 from nahrain.assistance.reach import HXL_AGE, threshold
@@ -282,6 +283,33 @@ def _plan_people(plan: ResponsePlan, cluster: str, kind: str) -> dict[Any, int]:
     return {**groups, **whole}
 
 
+# Per indicator, governorate and month: the month's figure (added over partners and places) and
+# how much the to-date total grows that month by the indicator's rule, computed in the database
+# over the rollup: per partner and place, a cumulative figure grows by its change since the
+# partner's previous month there, a maximum by the rise of its running maximum, the others by
+# the month's figure. Adding the growth month by month gives each rule's total to date.
+_GROWTH_SQL = """
+SELECT indicator, governorate_id, month, SUM(v) AS monthly, SUM(growth) AS growth
+FROM (
+    SELECT indicator, governorate_id, month, v,
+           CASE aggregation
+               WHEN 'cumulative' THEN v - COALESCE(LAG(v) OVER w, 0)
+               WHEN 'max' THEN highest - COALESCE(LAG(highest) OVER w, 0)
+               ELSE v
+           END AS growth
+    FROM (
+        SELECT b.*, MAX(v) OVER (
+            PARTITION BY indicator, organisation_id, place_id ORDER BY month
+            ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+        ) AS highest
+        FROM ({base}) b
+    ) ranked
+    WINDOW w AS (PARTITION BY indicator, organisation_id, place_id ORDER BY month)
+) grown
+GROUP BY indicator, governorate_id, month
+"""
+
+
 def dashboard(
     *, user: AnyUser, plan: ResponsePlan, cluster: str, governorate: AdminUnit | None = None
 ) -> list[DashboardRow]:
@@ -291,18 +319,32 @@ def dashboard(
     largest of their totals by each one's rule."""
     known = codelists.indicators()
     people = [code for code, i in known.items() if i.cluster == cluster and i.unit == "people"]
-    parts_by_indicator, own = _rollup(
-        user, plan, cluster=cluster, governorate=governorate, indicators=people
+    scope = access.visible(user)
+    found = FigureRollup.objects.filter(year=plan.year, cluster=cluster, indicator__in=people)
+    found = found.filter(scope.q(organisation="organisation_id", cluster="cluster")).exclude(
+        # Another organisation's small figure from personal records is left out.
+        Q(from_records=True, value__gte=1, value__lt=threshold())
+        & ~Q(organisation_id__in=scope.organisations)
     )
+    if governorate is not None:
+        found = found.filter(governorate=governorate)
+    base = (
+        found.order_by()
+        .values(
+            "indicator", "aggregation", "organisation_id", "place_id", "governorate_id", "month"
+        )
+        .annotate(v=Sum("value"))
+    )
+    sql, params = base.query.sql_with_params()
+    monthly: dict[Any, dict[date, dict[str, tuple[int, int]]]] = defaultdict(dict)
+    with connection.cursor() as cursor:
+        cursor.execute(_GROWTH_SQL.format(base=sql), params)
+        for indicator, governorate_id, month, value, growth in cursor.fetchall():
+            month = month if isinstance(month, date) else date.fromisoformat(str(month))
+            monthly[governorate_id].setdefault(month, {})[indicator] = (int(value), int(growth))
     in_need = _plan_people(plan, cluster, FigureKind.IN_NEED)
     targeted = _plan_people(plan, cluster, FigureKind.TARGETED)
-    months: dict[Any, set[date]] = defaultdict(set)
-    visible: dict[str, list[_Part]] = {}
-    for code, parts in parts_by_indicator.items():
-        visible[code] = _visible_parts(parts, own)[0]
-        for part in visible[code]:
-            months[part.governorate_id].add(part.month)
-    governorates = set(months) | {g for g in (*in_need, *targeted) if g is not None}
+    governorates = set(monthly) | {g for g in (*in_need, *targeted) if g is not None}
     if governorate is not None:
         governorates &= {governorate.pk}
     units = {
@@ -312,43 +354,30 @@ def dashboard(
     rows = []
     for governorate_id in sorted(governorates, key=lambda g: units[g].pcode):
         unit = units[governorate_id]
-        base = {"governorate_id": governorate_id, "pcode": unit.pcode, "name": unit.name_en}
-        mine = {
-            code: [p for p in parts if p.governorate_id == governorate_id]
-            for code, parts in visible.items()
+        line = {
+            "governorate_id": governorate_id,
+            "pcode": unit.pcode,
+            "name": unit.name_en,
+            "in_need": in_need.get(governorate_id),
+            "targeted": targeted.get(governorate_id),
         }
-        rows.append(
-            DashboardRow(
-                **base,
-                month=None,
-                in_need=in_need.get(governorate_id),
-                targeted=targeted.get(governorate_id),
-                reached=0,
-                reached_to_date=max(
-                    (apply_rule(known[c].aggregation, p)[0] for c, p in mine.items()), default=0
-                ),
-            )
-        )
-        for month in sorted(months[governorate_id]):
-            rows.append(
+        to_date: dict[str, int] = defaultdict(int)
+        months = []
+        for month in sorted(monthly[governorate_id]):
+            figures = monthly[governorate_id][month]
+            for indicator, (_value, growth) in figures.items():
+                to_date[indicator] += growth
+            months.append(
                 DashboardRow(
-                    **base,
+                    **line,
                     month=month,
-                    in_need=in_need.get(governorate_id),
-                    targeted=targeted.get(governorate_id),
-                    reached=max(
-                        (sum(x.value for x in p if x.month == month) for p in mine.values()),
-                        default=0,
-                    ),
-                    reached_to_date=max(
-                        (
-                            apply_rule(known[c].aggregation, [x for x in p if x.month <= month])[0]
-                            for c, p in mine.items()
-                        ),
-                        default=0,
-                    ),
+                    reached=max(value for value, _growth in figures.values()),
+                    reached_to_date=max(to_date.values(), default=0),
                 )
             )
+        overall = max(to_date.values(), default=0)
+        rows.append(DashboardRow(**line, month=None, reached=0, reached_to_date=overall))
+        rows.extend(months)
     return rows
 
 

@@ -50,6 +50,9 @@ _ACTIVITY = {
     "health_consultations": "health_phc",
     "protection_people_monitored": "protection_monitoring",
     "cp_children_pss": "cp_pss",
+    "wash_people_hygiene": "wash_hygiene",
+    "edu_children_enrolled": "edu_access",
+    "edu_teachers_trained": "edu_teachers",
 }
 _CLUSTER = {
     "snfi": "snfi",
@@ -57,6 +60,7 @@ _CLUSTER = {
     "health": "health",
     "protection": "protection",
     "cp": "cp",
+    "edu": "education",
 }
 
 

@@ -153,3 +153,45 @@ def test_the_rollup_is_what_the_rows_say_after_any_writes(
         }
 
     assert facts_of(list(FigureRollup.objects.all())) == facts_of(rollup.recompute())
+
+
+@SETTINGS
+@given(
+    found=st.lists(
+        st.tuples(
+            st.sampled_from(("iom", "dama")),
+            st.integers(1, 4),
+            st.sampled_from(
+                (
+                    "wash_people_water",
+                    "wash_people_hygiene",
+                    "edu_children_enrolled",
+                    "edu_teachers_trained",
+                )
+            ),
+            st.sampled_from(PLACES),
+            st.integers(0, 60),
+            st.sampled_from(("", "returnee")),
+            st.booleans(),
+        ),
+        max_size=16,
+    )
+)
+def test_the_dashboards_reach_to_date_is_the_largest_total_by_each_rule(
+    found: list[tuple[Any, ...]], plan: ResponsePlan, personas: Personas
+) -> None:
+    _write(personas, found)
+    rollup.refresh(
+        {(date(2018, m, 1), getattr(personas, o).pk) for o in ("iom", "dama") for m in range(1, 5)}
+    )
+    user = personas.layla.user
+    for cluster in ("wash", "education"):
+        for line in selectors.dashboard(user=user, plan=plan, cluster=cluster):
+            totals = selectors.totals(
+                user=user,
+                plan=plan,
+                cluster=cluster,
+                governorate=unit(line.pcode),
+                month_to=line.month,
+            )
+            assert line.reached_to_date == max((t.value for t in totals), default=0)
