@@ -188,7 +188,6 @@ class _Partners:
         return found
 
 
-
 def _where(columns: dict[str, Column], name: str) -> str:
     column = columns.get(f"field:{name}")
     return column_letter(column.index) if column is not None else ""
