@@ -16,6 +16,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import Q, QuerySet, Sum
 
@@ -335,13 +336,22 @@ def dashboard(
         )
         .annotate(v=Sum("value"))
     )
-    sql, params = base.query.sql_with_params()
     monthly: dict[Any, dict[date, dict[str, tuple[int, int]]]] = defaultdict(dict)
-    with connection.cursor() as cursor:
-        cursor.execute(_GROWTH_SQL.format(base=sql), params)
-        for indicator, governorate_id, month, value, growth in cursor.fetchall():
-            month = month if isinstance(month, date) else date.fromisoformat(str(month))
-            monthly[governorate_id].setdefault(month, {})[indicator] = (int(value), int(growth))
+    try:
+        sql, params = base.query.sql_with_params()
+    except EmptyResultSet:
+        # Nothing to read: a cluster without indicators in people (coordination and common
+        # services), or a reader who may see no organisation's rows and no cluster's.
+        sql, params = "", ()
+    if sql:
+        with connection.cursor() as cursor:
+            cursor.execute(_GROWTH_SQL.format(base=sql), params)
+            for indicator, governorate_id, month, value, growth in cursor.fetchall():
+                month = month if isinstance(month, date) else date.fromisoformat(str(month))
+                monthly[governorate_id].setdefault(month, {})[indicator] = (
+                    int(value),
+                    int(growth),
+                )
     in_need = _plan_people(plan, cluster, FigureKind.IN_NEED)
     targeted = _plan_people(plan, cluster, FigureKind.TARGETED)
     governorates = set(monthly) | {g for g in (*in_need, *targeted) if g is not None}
