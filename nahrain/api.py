@@ -130,6 +130,7 @@ def not_found(request: HttpRequest, exc: Http404) -> Any:
 def _routers() -> None:
     from nahrain.assistance.api import router as assistance_router
     from nahrain.collect.api import router as collect_router
+    from nahrain.coordination.api import router as coordination_router
     from nahrain.core.api import router as core_router
     from nahrain.displacement.api import router as dtm_router
     from nahrain.feedback.api import router as feedback_router
@@ -157,6 +158,7 @@ def _routers() -> None:
     api.add_router("/health/", health_router)
     api.add_router("/assistance/", assistance_router)
     api.add_router("/feedback/", feedback_router)
+    api.add_router("/coordination/", coordination_router)
 
 
 _routers()

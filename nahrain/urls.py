@@ -19,6 +19,7 @@ urlpatterns = [
     path("health/", include("nahrain.health.urls")),
     path("assistance/", include("nahrain.assistance.urls")),
     path("feedback/", include("nahrain.feedback.urls")),
+    path("coordination/", include("nahrain.coordination.urls")),
     path("intake/", include("nahrain.intake.urls")),
     path("openrosa/", include("nahrain.collect.openrosa_urls")),
     path("collect/", include("nahrain.collect.urls")),

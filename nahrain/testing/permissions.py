@@ -66,6 +66,10 @@ A decision is made of a small vocabulary of grants, combined with ``|``:
 - ``FEEDBACK_OFFICER``: a feedback officer of the object's organisation
 - ``ANY_FEEDBACK``: a feedback officer of any organisation (the feedback pages that work in the
   user's own organisation)
+- ``REPORTS_4W``: an information manager, data entry clerk or organisation admin of the
+  object's organisation (who write its monthly 4W report)
+- ``ANY_CLUSTER``: a member (coordinator or information manager) of any cluster
+  (``coordination.ClusterMember``: who read the reports of their cluster's partners)
 - ``COLLECTOR``: a data-collector account of the object's organisation (ODK Collect's own
   credentials; no persona is one, so every persona is refused)
 - ``NOBODY``: the method is not allowed (405)
@@ -148,6 +152,8 @@ FEEDBACK_READER = Grant(frozenset({"FEEDBACK_READER"}))
 FEEDBACK_HANDLER = Grant(frozenset({"FEEDBACK_HANDLER"}))
 FEEDBACK_OFFICER = Grant(frozenset({"FEEDBACK_OFFICER"}))
 ANY_FEEDBACK = Grant(frozenset({"ANY_FEEDBACK"}))
+REPORTS_4W = Grant(frozenset({"REPORTS_4W"}))
+ANY_CLUSTER = Grant(frozenset({"ANY_CLUSTER"}))
 NOBODY = Grant(frozenset())
 
 LOGIN = "login"  # a redirect to the sign-in page
@@ -167,6 +173,8 @@ class Who:
     # Signed in with the password alone by a user who must give a second factor; their API
     # token was issued without one.
     second_factor_owed: bool = False
+    # The clusters the persona is a member of (coordinator or information manager).
+    clusters: frozenset[str] = frozenset()
 
     @property
     def signed_in(self) -> bool:
@@ -205,6 +213,7 @@ REFERRING_ROLES = CASE_ROLES | REGISTRY_ROLES
 REPORTING_ROLES = frozenset({"data_entry", "information_manager"})
 ASSISTANCE_ROLE = "assistance_officer"
 FEEDBACK_ROLE = "feedback_officer"
+REPORTING_4W_ROLES = frozenset({"information_manager", "data_entry", "org_admin"})
 
 
 def granted(grant: Grant, who: Who, target: Target) -> bool:
@@ -259,6 +268,8 @@ def granted(grant: Grant, who: Who, target: Target) -> bool:
         or ("CASE_WORKER" in atoms and "case_worker" in roles)
         or ("REPORTER" in atoms and bool(roles & REPORTING_ROLES))
         or ("ASSISTANCE" in atoms and ASSISTANCE_ROLE in roles)
+        or ("REPORTS_4W" in atoms and bool(roles & REPORTING_4W_ROLES))
+        or ("ANY_CLUSTER" in atoms and bool(who.clusters))
         or (
             "ANY_ASSISTANCE" in atoms
             and any(ASSISTANCE_ROLE in r for r in who.roles_by_organisation.values())

@@ -32,6 +32,7 @@ from schemathesis.specs.openapi.checks import (
 
 from nahrain.assistance.tests import permissions as assistance_matrix
 from nahrain.collect.tests import permissions as collect_matrix
+from nahrain.coordination.tests import permissions as coordination_matrix
 from nahrain.core.tests import permissions as core_matrix
 from nahrain.displacement.tests import permissions as dtm_matrix
 from nahrain.feedback.tests import permissions as feedback_matrix
@@ -140,6 +141,9 @@ def _real_path_parameters(world: World) -> dict[str, list[Any]]:
             feedback_matrix.new_item(world).kwargs["feedback_uid"],
             feedback_matrix.sensitive_item(world).kwargs["feedback_uid"],
         ],
+        "plan_uid": [coordination_matrix.plan(world).kwargs["plan_uid"]],
+        "cluster": ["snfi", "health"],
+        "month": [coordination_matrix.report(world).kwargs["month"], "2018-03"],
     }
 
 

@@ -24,7 +24,10 @@ from django.urls.resolvers import RegexPattern
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from nahrain.api import api
-from nahrain.core.models import AuditEvent, Membership
+from nahrain.coordination.models import ClusterMember, ClusterRole
+from nahrain.coordination.services import cluster_member_add
+from nahrain.core import services as core_services
+from nahrain.core.models import AuditEvent, Membership, Role
 from nahrain.testing import permissions as p
 from nahrain.testing.permissions import ADMIN, Decision, Expected, Table, Target, Who, World
 from nahrain.testing.personas import PASSWORD, Persona, Personas
@@ -52,6 +55,7 @@ CAST = {
     "org admin (IOM)": "iom_admin",
     "admin of another organisation (INTERSOS)": "intersos_admin",
     "platform admin": "root",
+    "Shelter/NFI cluster information manager (UNHCR viewer)": "hiwa",
 }
 PASSWORD_ONLY = "org admin and IM (IOM), password only, token without second factor"
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
@@ -105,12 +109,31 @@ def _actors(personas: Personas, nadia: Persona, own: dict[str, Persona]) -> list
             user=persona.user if persona else None,
             roles_by_organisation={k: frozenset(v) for k, v in roles.items()},
             is_platform_admin=bool(persona and persona.user.is_superuser),
+            clusters=frozenset(
+                ClusterMember.objects.filter(user=persona.user).values_list("cluster", flat=True)
+                if persona is not None
+                else ()
+            ),
         )
         actor = Actor(label, persona, who, persona.token() if persona else None)
         if persona is not None:
             actor.cookies = persona.client().cookies
         actors.append(actor)
     return actors
+
+
+@pytest.fixture
+def hiwa(tariq: Persona) -> Persona:
+    """A member of the Shelter/NFI cluster who holds no role of a partner's beyond viewing at
+    UNHCR (tariq's organisation): what the matrix asks of the cluster's grant alone, apart from
+    the organisation roles every other persona already covers."""
+    assert tariq.organisation is not None
+    user = core_services.user_create(username="hiwa", password=PASSWORD)
+    core_services.membership_add(
+        actor=None, user=user, organisation=tariq.organisation, role=Role.VIEWER
+    )
+    cluster_member_add(actor=None, user=user, cluster="snfi", role=ClusterRole.INFORMATION_MANAGER)
+    return Persona(user=user, organisation=tariq.organisation)
 
 
 def _password_only(nadia: Persona) -> Actor:
@@ -333,13 +356,21 @@ def test_every_persona_gets_the_designed_answer_from_every_endpoint(
     rawa: Persona,
     jwan: Persona,
     lina: Persona,
+    hiwa: Persona,
     settings: Any,
     tmp_path: Path,
 ) -> None:
     settings.DATA_DIR = tmp_path
     TOTPDevice.objects.update(key=p.MATRIX_TOTP_KEY)
     world = World(personas, nadia)
-    own = {"faris": faris, "salam": salam, "rawa": rawa, "jwan": jwan, "lina": lina}
+    own = {
+        "faris": faris,
+        "salam": salam,
+        "rawa": rawa,
+        "jwan": jwan,
+        "lina": lina,
+        "hiwa": hiwa,
+    }
     actors = _actors(personas, nadia, own)
     endpoints = p.endpoints()
     for decision in endpoints:
