@@ -5,29 +5,46 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('assistance', '0004_sampled_household_code'),
-        ('core', '0011_feedback_officer_role'),
-        ('feedback', '0001_initial'),
-        ('geo', '0004_alias_organisation'),
-        ('registry', '0004_event_key'),
-        ('sites', '0003_site_counts_by_registration'),
+        ("assistance", "0004_sampled_household_code"),
+        ("core", "0011_feedback_officer_role"),
+        ("feedback", "0001_initial"),
+        ("geo", "0004_alias_organisation"),
+        ("registry", "0004_event_key"),
+        ("sites", "0003_site_counts_by_registration"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveField(
-            model_name='feedbackrollup',
-            name='open_overdue',
+            model_name="feedbackrollup",
+            name="open_overdue",
         ),
         migrations.AlterField(
-            model_name='feedbackevent',
-            name='kind',
-            field=models.CharField(choices=[('received', 'Received'), ('assigned', 'Assigned'), ('referred', 'Referred'), ('started', 'Started'), ('resolved', 'Answered'), ('told', 'Person told'), ('closed', 'Closed'), ('closed_no_contact', 'Closed without contact'), ('linked', 'Linked'), ('note', 'Note'), ('reclassified', 'Category changed'), ('corrected', 'Corrected where it was recorded')], max_length=20),
+            model_name="feedbackevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("received", "Received"),
+                    ("assigned", "Assigned"),
+                    ("referred", "Referred"),
+                    ("started", "Started"),
+                    ("resolved", "Answered"),
+                    ("told", "Person told"),
+                    ("closed", "Closed"),
+                    ("closed_no_contact", "Closed without contact"),
+                    ("linked", "Linked"),
+                    ("note", "Note"),
+                    ("reclassified", "Category changed"),
+                    ("corrected", "Corrected where it was recorded"),
+                ],
+                max_length=20,
+            ),
         ),
         migrations.AddIndex(
-            model_name='feedback',
-            index=models.Index(fields=['concerned', 'status', 'due_at'], name='feedback_fe_concern_6f65c1_idx'),
+            model_name="feedback",
+            index=models.Index(
+                fields=["concerned", "status", "due_at"], name="feedback_fe_concern_6f65c1_idx"
+            ),
         ),
     ]
