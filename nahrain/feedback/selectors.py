@@ -19,10 +19,11 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from nahrain.assistance.models import MonitoringAnswer, Programme
 from nahrain.core.access import AnyUser
 from nahrain.core.models import Membership, Organisation
 from nahrain.core.services import audit_record
@@ -159,6 +160,27 @@ def focal_points(*, user: AnyUser, organisation: Organisation) -> list[FocalPoin
     return list(
         FocalPoint.objects.filter(organisation=organisation).select_related("user", "named_by")
     )
+
+
+def pdm_complaints_waiting(*, user: AnyUser) -> list[tuple[Programme, int]]:
+    """For feedback officers: how many complaints PDM interviews raised in each programme of
+    their organisations that no one has taken over into feedback yet (counts, nothing of the
+    complaints), programmes with none left out."""
+    counts = (
+        MonitoringAnswer.objects.filter(
+            complaint=True,
+            complaint_taken_at__isnull=True,
+            sampled__sample__distribution__programme__organisation__in=(
+                access.organisations_recording(user)
+            ),
+        )
+        .values("sampled__sample__distribution__programme")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    waiting = {c["sampled__sample__distribution__programme"]: c["n"] for c in counts}
+    programmes = Programme.objects.filter(pk__in=waiting).select_related("organisation")
+    return [(p, waiting[p.pk]) for p in programmes.order_by("code", "pk")]
 
 
 # --- trends -----------------------------------------------------------------------------------
