@@ -17,6 +17,7 @@ from nahrain.geo.models import AdminUnit, Location
 from nahrain.geo.tests.permissions import gazetteer
 from nahrain.testing.permissions import (
     ANY_ASSISTANCE,
+    ANY_FEEDBACK,
     ANY_IM,
     ANY_REGISTRY,
     COLLECTOR,
@@ -118,9 +119,9 @@ COLLECT_AUTH: dict[str, Any] = {"anonymous": 401, "denied": 401, "auth": "basic"
 ENDPOINTS: tuple[Decision, ...] = (
     # review pages for information managers
     # Registration staff review their organisation's household registrations and assistance
-    # officers its distribution and PDM forms (forms naming them their reviewers), information
-    # managers every other form.
-    page("collect:queue", GET=ANY_IM | ANY_REGISTRY | ANY_ASSISTANCE, POST=NOBODY),
+    # officers its distribution and PDM forms (forms naming them their reviewers), feedback
+    # officers the help-desk form's receipts, information managers every other form.
+    page("collect:queue", GET=ANY_IM | ANY_REGISTRY | ANY_ASSISTANCE | ANY_FEEDBACK, POST=NOBODY),
     page("collect:submission", GET=IM, POST=NOBODY, build=submission),
     page("collect:correct", GET=NOBODY, POST=IM, build=correction, ok={"POST": 302}),
     page("collect:accept", GET=NOBODY, POST=IM, build=submission, ok={"POST": 302}),
