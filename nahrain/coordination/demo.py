@@ -35,7 +35,7 @@ from django.db import transaction
 
 from nahrain.assistance.models import Receipt
 from nahrain.coordination import codelists, rules, services
-from nahrain.coordination.models import ClusterRole, ReportRow, ResponsePlan, RowSource
+from nahrain.coordination.models import ClusterRole, Report, ReportRow, ResponsePlan, RowSource
 from nahrain.core import services as core_services
 from nahrain.core.models import Membership, Organisation, OrganisationType, Role
 from nahrain.demo.slices import Demo, Slice
@@ -403,7 +403,7 @@ def reports_2018(rng: random.Random, coordinators: dict[str, User]) -> int:
     assert not outcome.problems, outcome.problems
     services.report_submit(
         actor=_writer("DAMA"),
-        report=organisations["DAMA"].coordination_reports.get(month=date(YEAR, 6, 1)),
+        report=Report.objects.get(organisation=organisations["DAMA"], month=date(YEAR, 6, 1)),
     )
     return written + outcome.rows
 

@@ -23,6 +23,7 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
+from nahrain.assistance.models import Programme
 from nahrain.core.access import AnyUser, user_roles
 from nahrain.core.models import Membership, Organisation, Role
 from nahrain.feedback.models import Feedback, FocalPoint
@@ -134,6 +135,17 @@ def organisations_reading_trends(user: AnyUser) -> QuerySet[Organisation]:
 
 
 # --- the gate: the same 404 for "does not exist" and "not yours" ------------------------------
+
+
+def access_programme_for_pdm(user: AnyUser, uid: Any) -> Programme:
+    """A programme whose PDM complaints the user takes over into feedback: a programme of an
+    organisation they are a feedback officer of (the same 404 otherwise)."""
+    found = Programme.objects.filter(
+        uid=_uuid(uid), organisation_id__in=_organisation_ids(user, HANDLING_ROLES)
+    ).first()
+    if found is None:
+        raise Http404
+    return found
 
 
 def access_feedback_by_uid(user: AnyUser, uid: Any) -> Feedback:

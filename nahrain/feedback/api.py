@@ -37,10 +37,15 @@ from nahrain.feedback.schemas import (
     FeedbackListQuery,
     FeedbackNoteIn,
     FeedbackNoteOut,
+    FeedbackPdmTakeIn,
+    FeedbackPdmTakenOut,
+    FeedbackPdmWaitingOut,
     FeedbackProblemOut,
     FeedbackProblemsOut,
     FeedbackReceivedOut,
     FeedbackReceiveIn,
+    FeedbackReclassifiedOut,
+    FeedbackReclassifyIn,
     FeedbackReferIn,
     FeedbackReferredOut,
     FeedbackResolveIn,
@@ -434,6 +439,76 @@ def item_note(
     found = _handled(request, feedback_uid, response)
     event = services.feedback_note(actor=_actor(request), feedback=found, note=payload.note)
     return Status(201, event_out(event))
+
+
+@router.post("/items/{feedback_uid}/category", response={200: FeedbackReclassifiedOut, **REFUSED})
+def item_reclassify(
+    request: HttpRequest,
+    feedback_uid: uuid.UUID,
+    payload: FeedbackReclassifyIn,
+    response: HttpResponse,
+) -> Any:
+    """Change the item's category. Whoever reads an ordinary item may mark it sensitive: it
+    goes to the focal points and the caller no longer reads it. A focal point moves a sensitive
+    item between sensitive categories, or out of them with the reason."""
+    found = access.access_feedback_by_uid(request.user, feedback_uid)
+    no_store(response)
+    done = services.feedback_reclassify(
+        actor=_actor(request), feedback=found, category=payload.category, reason=payload.reason
+    )
+    return {
+        "reference": done.reference,
+        "status": done.status,
+        "sensitive": done.sensitive,
+        "still_readable": access.can_read_feedback(request.user, done),
+    }
+
+
+# --- PDM complaints ---------------------------------------------------------------------------
+
+
+@router.get("/pdm-complaints", response=FeedbackPdmWaitingOut)
+def pdm_waiting(request: HttpRequest, response: HttpResponse) -> dict[str, Any]:
+    """For feedback officers: the programmes of their organisations whose post-distribution
+    monitoring raised complaints not yet taken over, and how many (counts alone)."""
+    no_store(response)
+    return {
+        "programmes": [
+            {
+                "programme_uid": programme.uid,
+                "code": programme.code,
+                "name": programme.name_en,
+                "organisation": _organisation(programme.organisation),
+                "waiting": count,
+            }
+            for programme, count in selectors.pdm_complaints_waiting(user=request.user)
+        ]
+    }
+
+
+@router.post("/pdm-complaints/{programme_uid}/take", response={200: FeedbackPdmTakenOut, **REFUSED})
+def pdm_take(
+    request: HttpRequest,
+    programme_uid: uuid.UUID,
+    payload: FeedbackPdmTakeIn,
+    response: HttpResponse,
+) -> Any:
+    """Take over the programme's PDM complaints waiting: each becomes an item of channel
+    "pdm"; a sensitive one (asked to pay) goes to the focal points alone."""
+    programme = access.access_programme_for_pdm(request.user, programme_uid)
+    no_store(response)
+    taken = services.pdm_complaints_take(actor=_actor(request), programme=programme)
+    return {
+        "taken": len(taken),
+        "items": [
+            {
+                "reference": item.reference,
+                "sensitive": item.sensitive,
+                "uid": item.uid if access.can_read_feedback(request.user, item) else None,
+            }
+            for item in taken
+        ],
+    }
 
 
 # --- trends and the export --------------------------------------------------------------------

@@ -32,6 +32,7 @@ from nahrain.collect.handlers import FormHandler, NotAcceptable, register
 from nahrain.core.models import Role
 from nahrain.core.problems import Problem
 from nahrain.feedback import services
+from nahrain.feedback.models import Feedback
 from nahrain.sites.models import LIVED_IN, Site
 
 if TYPE_CHECKING:
@@ -148,9 +149,24 @@ def _yes(value: Any) -> bool:
     return str(value or "").strip() == "yes"
 
 
+def _edited_item(submission: Submission) -> Feedback | None:
+    """The item an edited form corrects: ODK Collect sends an edit with a new instance id and
+    the one it replaces as ``deprecatedID``, which collect links (``Submission.deprecated``);
+    the replaced submission names its item. None for a form that is no edit, or whose original
+    never became an item."""
+    original = submission.deprecated
+    if original is None:
+        return None
+    uid = (original.accepted or {}).get("feedback")
+    if not uid:
+        return None
+    return Feedback.objects.filter(uid=uid, organisation_id=submission.organisation_id).first()
+
+
 def receive(submission: Submission, withheld: dict[str, Any], file: str) -> dict[str, str]:
     """Record the submission as a feedback item of the collecting organisation (once per
-    instance id); raises NotAcceptable, which refuses the submission."""
+    instance id), or, for an edited form, correct the item its original became; raises
+    NotAcceptable, which refuses the submission."""
     site = _site(submission, file)
     anonymous = _yes(withheld.get("anonymous"))
     contact = None
@@ -162,26 +178,33 @@ def receive(submission: Submission, withheld: dict[str, Any], file: str) -> dict
             "callback_gender": str(withheld.get("callback_gender", "")),
             "consent_to_share": _yes(withheld.get("consent_to_share")),
         }
+    said: dict[str, Any] = {
+        "category": str(withheld.get("category", "")),
+        "description": str(withheld.get("description", "")),
+        "site": site,
+        "topic": str(withheld.get("topic", "")),
+        "about_programme": _programme(
+            submission.organisation_id, str(withheld.get("programme", ""))
+        ),
+        "anonymous": anonymous,
+        "contact": contact,
+        "person_sex": str(withheld.get("person_sex", "")),
+        "person_age_group": str(withheld.get("person_age_group", "")),
+        "population_group": str(withheld.get("population_group", "")),
+    }
+    edited = _edited_item(submission)
     try:
-        item = services.feedback_receive(
-            actor=None,
-            organisation=submission.organisation,
-            channel=str(submission.data.get("channel", "")) or "help_desk",
-            category=str(withheld.get("category", "")),
-            description=str(withheld.get("description", "")),
-            received_at=_received_at(submission),
-            site=site,
-            topic=str(withheld.get("topic", "")),
-            about_programme=_programme(
-                submission.organisation_id, str(withheld.get("programme", ""))
-            ),
-            anonymous=anonymous,
-            contact=contact,
-            person_sex=str(withheld.get("person_sex", "")),
-            person_age_group=str(withheld.get("person_age_group", "")),
-            population_group=str(withheld.get("population_group", "")),
-            source_key=submission.instance_id,
-        )
+        if edited is not None:
+            item = services.feedback_correct(feedback=edited, **said)
+        else:
+            item = services.feedback_receive(
+                actor=None,
+                organisation=submission.organisation,
+                channel=str(submission.data.get("channel", "")) or "help_desk",
+                received_at=_received_at(submission),
+                source_key=submission.instance_id,
+                **said,
+            )
     except ValidationError as refused:
         # The rule's words, never the answer: the refusal goes back to the phone alone, but a
         # message quoting a complaint has no place even there.

@@ -289,6 +289,32 @@ class NoteForm(forms.Form):
     note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
+class ReclassifyForm(forms.Form):
+    """The item's category changed: any other category, and the reason when a sensitive item
+    becomes ordinary (its officers then read it, and the reason)."""
+
+    category = forms.ChoiceField(
+        label=_("Category"),
+        help_text=_(
+            "A sensitive category sends the item to the focal points: you will not see it "
+            "again unless you are one of them."
+        ),
+    )
+    reason = forms.CharField(
+        label=_("Why it is not sensitive"),
+        required=False,
+        help_text=_("Needed when a sensitive item becomes ordinary: the officers will read it."),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args: Any, current: str, sensitive: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        others = [(c, name) for c, name in codelists.choices("categories") if c != current]
+        _set(self, "category", others)
+        if not sensitive:
+            del self.fields["reason"]
+
+
 # --- focal points -----------------------------------------------------------------------------
 
 

@@ -19,7 +19,8 @@
   to a concerned organisation only with the person's consent.
 - **History** (``FeedbackEvent``) records every step, as sensitive as its item.
 - **Trends** are read from ``FeedbackRollup``, rewritten for the organisation and month a write
-  touched once it commits; sensitive items are never in it.
+  touched once it commits (what is open past its deadline is counted from the items when
+  read); sensitive items are never in it.
 """
 
 from __future__ import annotations
@@ -136,6 +137,8 @@ class Feedback(models.Model):
         indexes = [
             models.Index(fields=["concerned", "sensitive", "status"]),
             models.Index(fields=["organisation", "received_at"]),
+            # The trends count what is open past its deadline from the items, at the time read.
+            models.Index(fields=["concerned", "status", "due_at"]),
         ]
 
     def __str__(self) -> str:
@@ -174,6 +177,11 @@ class EventKind(models.TextChoices):
     CLOSED_NO_CONTACT = "closed_no_contact", _("Closed without contact")
     LINKED = "linked", _("Linked")
     NOTE = "note", _("Note")
+    # The category was changed (to or from a sensitive one, or between them); which categories
+    # is not written here, the item says its own.
+    RECLASSIFIED = "reclassified", _("Category changed")
+    # The channel sent the item again, corrected (an edited form on the help desk's phone).
+    CORRECTED = "corrected", _("Corrected where it was recorded")
 
 
 class FeedbackEvent(models.Model):
@@ -230,7 +238,8 @@ class FocalPoint(models.Model):
 class FeedbackRollup(models.Model):
     """Non-sensitive feedback counted by the organisation responsible (``concerned``), month of
     receipt, site, governorate, category, channel and topic. Rewritten for an organisation and
-    month when a write touching them commits; trends read nothing else."""
+    month when a write touching them commits. What is open past its deadline changes with the
+    clock, not with writes: the trends count it from the items when read."""
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
     month = models.DateField()  # the first day of the month received
@@ -248,7 +257,6 @@ class FeedbackRollup(models.Model):
     answered_in_time = models.PositiveIntegerField(default=0)
     closed = models.PositiveIntegerField(default=0)
     closed_in_time = models.PositiveIntegerField(default=0)
-    open_overdue = models.PositiveIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -1,22 +1,23 @@
 """The trends rollup (``FeedbackRollup``): non-sensitive feedback counted by the organisation
 responsible for it, month received, site, governorate, category, channel and topic, with how
-many were answered and closed, in time or not, and how many are open past their deadline.
+many were answered and closed, in time or not.
 
 Every write that changes an item asks for its organisation and month to be recounted once the
 transaction commits (``refresh_on_commit``); one transaction (a hotline import of a thousand
 calls) recounts each organisation and month once. The recount is one grouped query over the
-items of that month, never a row at a time. "Open past the deadline" is true at the time of the
-recount: ``refresh`` over the open months (a daily command) keeps it current between writes.
+items of that month, never a row at a time. Every figure here changes only with a write; what
+is open past its deadline changes with the clock, so the trends count it from the items when
+they are read (``open_overdue``), over the index on (concerned, status, due_at).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import date, datetime, time
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Case, Count, F, IntegerField, Q, When
+from django.db.models import Case, Count, DateField, F, IntegerField, Q, When
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from nahrain.core.models import Organisation
@@ -52,7 +53,6 @@ def refresh(*, organisation_id: Any, month: date) -> int:
     """Rewrite the organisation's rollup rows of one month from its non-sensitive items;
     returns the rows written."""
     start, end = month_bounds(month)
-    now = timezone.now()
     with transaction.atomic():
         # One recount of an organisation at a time: two commits recounting together would
         # both delete and both insert, doubling the month.
@@ -76,7 +76,6 @@ def refresh(*, organisation_id: Any, month: date) -> int:
                 n_answered_in_time=Count("pk", filter=Q(answered_at__lte=F("due_at"))),
                 n_closed=Count("pk", filter=Q(closed_at__isnull=False)),
                 n_closed_in_time=Count("pk", filter=Q(closed_at__lte=F("due_at"))),
-                n_open_overdue=Count("pk", filter=Q(status__in=OPEN_STATUSES, due_at__lt=now)),
             )
             .order_by()
         )
@@ -95,24 +94,42 @@ def refresh(*, organisation_id: Any, month: date) -> int:
                 answered_in_time=g["n_answered_in_time"],
                 closed=g["n_closed"],
                 closed_in_time=g["n_closed_in_time"],
-                open_overdue=g["n_open_overdue"],
             )
             for g in groups
         )
     return len(rows)
 
 
-def refresh_open(*, organisation_ids: Iterable[Any] | None = None) -> int:
-    """Recount every month that still has an open item (the deadlines passed since the last
-    write make items overdue without a write); returns the rows written."""
-    items = Feedback.objects.filter(sensitive=False, status__in=OPEN_STATUSES)
-    if organisation_ids is not None:
-        items = items.filter(concerned_id__in=list(organisation_ids))
-    keys = {
-        (organisation_id, month_of(received_at))
-        for organisation_id, received_at in items.values_list("concerned_id", "received_at")
-    }
-    return sum(refresh(organisation_id=o, month=m) for o, m in sorted(keys, key=str))
+def open_overdue(
+    *, start: date, end: date, organisation_id: Any = None, site_id: Any = None
+) -> list[dict[str, Any]]:
+    """The non-sensitive items open past their deadline now, received in the months from
+    ``start`` to ``end`` (first days, both included), counted by organisation concerned, month,
+    site, category, channel and topic: rows with the rollup's keys (the organisation as
+    ``concerned_id``) and ``open_overdue``."""
+    first, _end = month_bounds(start)
+    _start, last = month_bounds(end)
+    found = Feedback.objects.filter(
+        sensitive=False,
+        status__in=OPEN_STATUSES,
+        due_at__lt=timezone.now(),
+        received_at__gte=first,
+        received_at__lt=last,
+    )
+    if organisation_id is not None:
+        found = found.filter(concerned_id=organisation_id)
+    if site_id is not None:
+        found = found.filter(site_id=site_id)
+    return list(
+        found.annotate(
+            month=TruncMonth(
+                "received_at", output_field=DateField(), tzinfo=timezone.get_current_timezone()
+            )
+        )
+        .values("concerned_id", "month", "site_id", "category", "channel", "topic")
+        .annotate(open_overdue=Count("pk"))
+        .order_by()
+    )
 
 
 class _Batch:

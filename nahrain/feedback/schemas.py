@@ -179,6 +179,54 @@ class FeedbackReferredOut(Schema):
     still_readable: bool
 
 
+class FeedbackReclassifyIn(Schema):
+    category: str = CODE
+    # Needed when a sensitive item becomes ordinary: its officers then read it.
+    reason: str = Field("", max_length=2000)
+
+
+class FeedbackReclassifiedOut(Schema):
+    """After a change of category: whether the item is sensitive now and whether the caller
+    still reads it (an officer who marked it sensitive does not)."""
+
+    reference: str
+    status: str
+    sensitive: bool
+    still_readable: bool
+
+
+class FeedbackPdmProgrammeOut(Schema):
+    """A programme whose post-distribution monitoring raised complaints no one took over."""
+
+    programme_uid: uuid.UUID
+    code: str
+    name: str
+    organisation: FeedbackOrganisationOut
+    waiting: int
+
+
+class FeedbackPdmWaitingOut(Schema):
+    programmes: list[FeedbackPdmProgrammeOut]
+
+
+class FeedbackPdmTakeIn(Schema):
+    pass
+
+
+class FeedbackPdmTakenItemOut(Schema):
+    """A complaint taken over: its reference; its uid only for a caller who reads it (a
+    sensitive one goes to the focal points)."""
+
+    reference: str
+    sensitive: bool
+    uid: uuid.UUID | None
+
+
+class FeedbackPdmTakenOut(Schema):
+    taken: int
+    items: list[FeedbackPdmTakenItemOut]
+
+
 class FeedbackStartIn(Schema):
     pass
 

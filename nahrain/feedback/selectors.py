@@ -1,7 +1,8 @@
 """Reads of the feedback mechanism: each takes the caller and returns only what the one rule
 (``feedback.access``) lets them see; reading an item, its contact or an export is audited.
 
-Trends are read from the rollup (``rollup.py``), never from the items. Inside the organisation
+Trends are read from the rollup (``rollup.py``), never item by item; only what is open past its
+deadline now is counted from the items, grouped, when the trends are read. Inside the organisation
 (its feedback officers, information managers and admins) they are exact; anyone else reads them
 with small cells hidden (``core.suppression``): per breakdown, a table of feedback closed in
 time and the rest, whose row totals are the feedback received. What is not drawn from that
@@ -18,15 +19,16 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from nahrain.assistance.models import MonitoringAnswer, Programme
 from nahrain.core.access import AnyUser
 from nahrain.core.models import Membership, Organisation
 from nahrain.core.services import audit_record
 from nahrain.core.suppression import suppress
-from nahrain.feedback import access
+from nahrain.feedback import access, rollup
 from nahrain.feedback.models import (
     CLOSED_STATUSES,
     OPEN_STATUSES,
@@ -160,6 +162,27 @@ def focal_points(*, user: AnyUser, organisation: Organisation) -> list[FocalPoin
     )
 
 
+def pdm_complaints_waiting(*, user: AnyUser) -> list[tuple[Programme, int]]:
+    """For feedback officers: how many complaints PDM interviews raised in each programme of
+    their organisations that no one has taken over into feedback yet (counts, nothing of the
+    complaints), programmes with none left out."""
+    counts = (
+        MonitoringAnswer.objects.filter(
+            complaint=True,
+            complaint_taken_at__isnull=True,
+            sampled__sample__distribution__programme__organisation__in=(
+                access.organisations_recording(user)
+            ),
+        )
+        .values("sampled__sample__distribution__programme")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    waiting = {c["sampled__sample__distribution__programme"]: c["n"] for c in counts}
+    programmes = Programme.objects.filter(pk__in=waiting).select_related("organisation")
+    return [(p, waiting[p.pk]) for p in programmes.order_by("code", "pk")]
+
+
 # --- trends -----------------------------------------------------------------------------------
 
 
@@ -210,6 +233,24 @@ class Trends:
 _COUNTS = ("received", "answered", "answered_in_time", "closed", "closed_in_time", "open_overdue")
 
 
+@dataclass(frozen=True)
+class _Counted:
+    """A rollup row, or the items open past their deadline now under the same keys."""
+
+    organisation_id: Any
+    month: date
+    site_id: Any
+    category: str
+    channel: str
+    topic: str
+    received: int = 0
+    answered: int = 0
+    answered_in_time: int = 0
+    closed: int = 0
+    closed_in_time: int = 0
+    open_overdue: int = 0
+
+
 def _months(months: int) -> list[date]:
     current = month_of(timezone.now())
     found = []
@@ -221,7 +262,7 @@ def _months(months: int) -> list[date]:
 
 
 def _breakdown(
-    rows: Sequence[FeedbackRollup], key: Callable[[FeedbackRollup], Any], exact: bool
+    rows: Sequence[_Counted], key: Callable[[_Counted], Any], exact: bool
 ) -> list[TrendRow]:
     sums: dict[Any, dict[str, int]] = defaultdict(lambda: dict.fromkeys(_COUNTS, 0))
     for row in rows:
@@ -252,14 +293,14 @@ def _breakdown(
     ]
 
 
-def _total(rows: Sequence[FeedbackRollup], exact: bool) -> TrendRow:
+def _total(rows: Sequence[_Counted], exact: bool) -> TrendRow:
     whole = _breakdown(rows, lambda _r: "all", exact)
     if whole:
         return whole[0]
     return TrendRow("all", 0, *(0 if exact else None for _n in range(5)))
 
 
-def _top_topics(rows: Sequence[FeedbackRollup], exact: bool) -> dict[Any, list[tuple[str, int]]]:
+def _top_topics(rows: Sequence[_Counted], exact: bool) -> dict[Any, list[tuple[str, int]]]:
     counts: dict[Any, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for row in rows:
         if row.site_id is not None and row.topic:
@@ -297,7 +338,40 @@ def trends(
         found = found.filter(organisation=organisation)
     if site is not None:
         found = found.filter(site=site)
-    rows = list(found.order_by("pk"))
+    rows = [
+        _Counted(
+            organisation_id=r.organisation_id,
+            month=r.month,
+            site_id=r.site_id,
+            category=r.category,
+            channel=r.channel,
+            topic=r.topic,
+            received=r.received,
+            answered=r.answered,
+            answered_in_time=r.answered_in_time,
+            closed=r.closed,
+            closed_in_time=r.closed_in_time,
+        )
+        for r in found.order_by("pk")
+    ]
+    # Overdue is a matter of the clock, not of writes: counted from the items, now.
+    rows += [
+        _Counted(
+            organisation_id=g["concerned_id"],
+            month=g["month"],
+            site_id=g["site_id"],
+            category=g["category"],
+            channel=g["channel"],
+            topic=g["topic"],
+            open_overdue=g["open_overdue"],
+        )
+        for g in rollup.open_overdue(
+            start=span[0],
+            end=span[-1],
+            organisation_id=organisation.pk if organisation is not None else None,
+            site_id=site.pk if site is not None else None,
+        )
+    ]
     return Trends(
         exact=exact,
         organisation=organisation,

@@ -487,6 +487,129 @@ def feedback_note(*, actor: User, feedback: Feedback, note: str) -> FeedbackEven
     return event
 
 
+# --- reclassifying ----------------------------------------------------------------------------
+
+
+def _more_urgent(priority: str, category: str) -> str:
+    """The priority with the nearer deadline: the item's, or the new category's default."""
+    other = codelists.default_priority(category)
+    return min((priority, other), key=codelists.deadline_days)
+
+
+def _recategorise(found: Feedback, category: str) -> None:
+    """Give the item the category (and its sensitivity); a sensitive item leaves whoever had
+    it and any group of items, whose closing others see."""
+    found.category = category
+    found.sensitive = codelists.is_sensitive(category)
+    found.priority = _more_urgent(found.priority, category)
+    found.due_at = found.received_at + timedelta(days=codelists.deadline_days(found.priority))
+    if found.sensitive:
+        if found.status in OPEN_STATUSES:
+            found.status = Status.NEW
+        found.assigned_to = None
+        found.linked_to = None
+        Feedback.objects.filter(linked_to=found).update(linked_to=None)
+
+
+@transaction.atomic
+def feedback_reclassify(
+    *, actor: User, feedback: Feedback, category: str, reason: str = ""
+) -> Feedback:
+    """Change the item's category. A feedback officer who reads an item that is not sensitive
+    may mark it sensitive (sexual exploitation, fraud, safety, a data breach): it goes to the
+    focal points for that category and leaves the officer's sight. A focal point moves a
+    sensitive item to another sensitive category, or, giving the reason, to one that is not
+    sensitive. The history records that the category changed, never which or why it became
+    sensitive; the audit keeps ids alone."""
+    category = _code("categories", category, "category", blank=False)
+    reason = (reason or "").strip()
+    if feedback.sensitive:
+        found = _handled(actor, feedback)
+    elif access.can_read_feedback(actor, feedback):
+        found = _locked(feedback)
+    else:
+        raise _refuse(_("You do not handle this feedback."))
+    if category == found.category:
+        raise _refuse(_("The feedback is already of this category."), "category")
+    was_sensitive = found.sensitive
+    lowers = was_sensitive and not codelists.is_sensitive(category)
+    # Between ordinary categories: who handles it; marking it sensitive: whoever reads it.
+    ordinary = not was_sensitive and not codelists.is_sensitive(category)
+    if ordinary and not access.can_handle_feedback(actor, found):
+        raise _refuse(_("You do not handle this feedback."))
+    if lowers and not reason:
+        raise _refuse(
+            _("Say why this feedback is not sensitive: its officers will read it."), "reason"
+        )
+    before = found.status
+    _recategorise(found, category)
+    if not lowers:
+        reason = ""  # the only words the history keeps: why a focal point let it go
+    _save(found, was_sensitive=was_sensitive and not lowers)
+    _event(found, actor=actor, kind=EventKind.RECLASSIFIED, from_status=before, note=reason)
+    _audit(actor, "reclassify", found)
+    rollup.refresh_on_commit(found)
+    return found
+
+
+# --- corrections from the channel -------------------------------------------------------------
+
+
+@transaction.atomic
+def feedback_correct(
+    *,
+    feedback: Feedback,
+    category: str,
+    description: str,
+    site: Site | None = None,
+    topic: str = "",
+    about_programme: Programme | None = None,
+    anonymous: bool = False,
+    contact: Mapping[str, Any] | None = None,
+    person_sex: str = "",
+    person_age_group: str = "",
+    population_group: str = "",
+) -> Feedback:
+    """The channel that recorded the item sends it again, corrected (a help-desk form edited on
+    the phone): what the person said, where, about what, their contact and codes are replaced;
+    its handling goes on as it was. A correction may make the item sensitive, never the other
+    way round (a focal point decides that, with the reason). Recorded in the history as a
+    correction, without its words."""
+    found = _locked(feedback)
+    description = (description or "").strip()
+    if not description:
+        raise _refuse(_("Say what the person said."), "description")
+    category = _code("categories", category, "category", blank=False)
+    if anonymous and contact:
+        raise _refuse(_("Anonymous feedback has no contact details."), "contact")
+    was_sensitive = found.sensitive
+    if category != found.category and not (was_sensitive and not codelists.is_sensitive(category)):
+        _recategorise(found, category)
+    found.description = description
+    found.site = site
+    found.admin_unit = site.admin_unit if site is not None else found.admin_unit
+    found.topic = _code("topics", topic, "topic")
+    found.about_programme = about_programme
+    found.anonymous = anonymous
+    found.person_sex = _code("sexes", person_sex, "person_sex")
+    found.person_age_group = _code("age_groups", person_age_group, "person_age_group")
+    found.population_group = _code("population_groups", population_group, "population_group")
+    _save(found, was_sensitive=was_sensitive)
+    details = _contact(contact) if contact else None
+    if details is None:
+        FeedbackContact.objects.filter(feedback=found).delete()
+    else:
+        kept, _created = FeedbackContact.objects.get_or_create(feedback=found, defaults=details)
+        for name, value in details.items():
+            setattr(kept, name, value)
+        kept.full_clean()
+        kept.save()
+    _event(found, actor=None, kind=EventKind.CORRECTED, from_status=found.status)
+    _audit(None, "correct", found)
+    rollup.refresh_on_commit(found)
+    return found
+
+
 # --- focal points -----------------------------------------------------------------------------
 
 

@@ -22,6 +22,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from nahrain.core.forms import refusal_onto
@@ -36,6 +37,7 @@ from nahrain.feedback.forms import (
     NoContactForm,
     NoteForm,
     QueueFilter,
+    ReclassifyForm,
     ReferForm,
     ResolveForm,
     StepForm,
@@ -106,6 +108,7 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
             "query": query.urlencode(),
             "records": access.organisations_recording(request.user).exists(),
             "administers": _administered(request.user).exists(),
+            "pdm_waiting": selectors.pdm_complaints_waiting(user=request.user),
         },
     )
 
@@ -194,7 +197,10 @@ def _step_form(name: str, item: Feedback, data: Any = None) -> forms.Form:
 
 
 def _item_page(
-    request: AuthenticatedHttpRequest, item: Feedback, bound: tuple[str, forms.Form] | None = None
+    request: AuthenticatedHttpRequest,
+    item: Feedback,
+    bound: tuple[str, forms.Form] | None = None,
+    reclassify: ReclassifyForm | None = None,
 ) -> HttpResponse:
     handles = access.can_handle_feedback(request.user, item)
     steps: list[tuple[str, forms.Form]] = []
@@ -222,9 +228,13 @@ def _item_page(
                 if code
             ],
             "steps": steps,
+            # Whoever reads an ordinary item may mark it sensitive; a sensitive one's readers
+            # are its focal points.
+            "reclassify": reclassify
+            or ReclassifyForm(current=item.category, sensitive=item.sensitive),
             "handles": handles_any(request.user),
         },
-        status=400 if bound else 200,
+        status=400 if bound or reclassify else 200,
     )
 
 
@@ -328,6 +338,53 @@ def step(request: AuthenticatedHttpRequest, feedback_uid: uuid.UUID) -> HttpResp
         # the user's to read.
         return redirect("feedback:queue")
     return redirect("feedback:item", found.uid)
+
+
+@login_required
+@require_POST
+@personal_data
+def reclassify(request: AuthenticatedHttpRequest, feedback_uid: uuid.UUID) -> HttpResponse:
+    """Change an item's category, by whoever reads it (``services.feedback_reclassify`` says
+    what each may do). Marked sensitive, the item leaves the officer's sight for the focal
+    points'."""
+    found = access.access_feedback_by_uid(request.user, feedback_uid)
+    form = ReclassifyForm(request.POST, current=found.category, sensitive=found.sensitive)
+    done = form.is_valid() and _written(
+        form,
+        lambda: services.feedback_reclassify(
+            actor=request.user,
+            feedback=found,
+            category=form.cleaned_data["category"],
+            reason=form.cleaned_data.get("reason", ""),
+        ),
+    )
+    if not done:
+        found.refresh_from_db()
+        return _item_page(request, found, reclassify=form)
+    if not access.can_read_feedback(request.user, found):
+        messages.success(request, _("The item is sensitive now: it went to the focal points."))
+        return redirect("feedback:queue")
+    messages.success(request, _("The category was changed."))
+    return redirect("feedback:item", found.uid)
+
+
+@login_required
+@require_POST
+def pdm_take(request: AuthenticatedHttpRequest, programme_uid: uuid.UUID) -> HttpResponse:
+    """Take over the complaints the programme's post-distribution monitoring raised: each
+    becomes an item of the queue (a sensitive one goes to the focal points)."""
+    programme = access.access_programme_for_pdm(request.user, programme_uid)
+    taken = services.pdm_complaints_take(actor=request.user, programme=programme)
+    messages.success(
+        request,
+        ngettext(
+            "%(count)s complaint from post-distribution monitoring was taken over.",
+            "%(count)s complaints from post-distribution monitoring were taken over.",
+            len(taken),
+        )
+        % {"count": len(taken)},
+    )
+    return redirect("feedback:queue")
 
 
 # --- trends and the export --------------------------------------------------------------------

@@ -119,8 +119,8 @@ COLLECT_AUTH: dict[str, Any] = {"anonymous": 401, "denied": 401, "auth": "basic"
 ENDPOINTS: tuple[Decision, ...] = (
     # review pages for information managers
     # Registration staff review their organisation's household registrations and assistance
-    # officers its distribution and PDM forms (forms naming them their reviewers), information
-    # managers every other form; feedback officers see the help-desk forms taken on receipt.
+    # officers its distribution and PDM forms (forms naming them their reviewers), feedback
+    # officers the help-desk form's receipts, information managers every other form.
     page("collect:queue", GET=ANY_IM | ANY_REGISTRY | ANY_ASSISTANCE | ANY_FEEDBACK, POST=NOBODY),
     page("collect:submission", GET=IM, POST=NOBODY, build=submission),
     page("collect:correct", GET=NOBODY, POST=IM, build=correction, ok={"POST": 302}),

@@ -21,6 +21,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
 
+from nahrain.assistance.tests import permissions as assistance_matrix
 from nahrain.core import services as core_services
 from nahrain.core.models import Organisation, Role
 from nahrain.feedback.models import Feedback, FeedbackContact, FocalPoint, Status
@@ -238,6 +239,25 @@ def _refer(world: World, target: Target) -> dict[str, Any]:
     return {"organisation_id": str(world.personas.intersos.pk), "note": "Their programme."}
 
 
+def _forms(form: dict[str, Any]) -> tuple[Builder, ...]:
+    """A page's form tried on the plain, the sensitive and the referred item."""
+
+    def on(build: Builder) -> Builder:
+        return _with(build, form=form)
+
+    return tuple(on(build) for build in ITEMS)
+
+
+# An ordinary item marked fraud leaves its officers for the focal points; the sensitive one
+# (sexual exploitation) is moved by its focal point to fraud.
+TO_FRAUD = {"category": "fraud"}
+
+
+def pdm_programme(world: World) -> Target:
+    """IOM's programme, whose PDM complaints its feedback officers take over."""
+    return replace(assistance_matrix.programme(world), json={}, form={})
+
+
 RECEIVE = {
     "channel": "help_desk",
     "category": "information_request",
@@ -272,6 +292,21 @@ ENDPOINTS: tuple[Decision, ...] = (
         build=ITEMS,
         ok={"POST": 302},
         personal=True,
+    ),
+    page(
+        "feedback:reclassify",
+        GET=NOBODY,
+        POST=FEEDBACK_READER,
+        build=_forms(TO_FRAUD),
+        ok={"POST": 302},
+        personal=True,
+    ),
+    page(
+        "feedback:pdm_take",
+        GET=NOBODY,
+        POST=FEEDBACK_OFFICER,
+        build=pdm_programme,
+        ok={"POST": 302},
     ),
     page("feedback:trends", GET=TRENDS, POST=NOBODY, build=iom_trends),
     page(
@@ -359,6 +394,14 @@ ENDPOINTS: tuple[Decision, ...] = (
         ok=201,
         personal=True,
     ),
+    api(
+        f"POST {A}/items/{{feedback_uid}}/category",
+        FEEDBACK_READER,
+        tuple(_with(build, json=TO_FRAUD) for build in ITEMS),
+        personal=True,
+    ),
+    api(f"GET {A}/pdm-complaints", SIGNED_IN, personal=True),
+    api(f"POST {A}/pdm-complaints/{{programme_uid}}/take", FEEDBACK_OFFICER, pdm_programme),
     api(f"GET {A}/trends", TRENDS, iom_trends_api),
     api(
         f"GET {A}/export",

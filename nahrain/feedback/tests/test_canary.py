@@ -3,11 +3,17 @@ unique strings in what the person said, their name and phone, the focal point's 
 Every persona (and the anonymous visitor) fetches every feedback page, API path and export, the
 trends, the review queue, the audit log's pages and the home page; the strings come back to
 jwan, the named focal point, alone. The audit rows, the log output and the trends rollup never
-hold them."""
+hold them. The same holds for a complaint sent by the help desk's phone (collect's submission
+pages, API and review queue) and for a call of the hotline's log imported through the intake
+pages (the preview, the problems files, the job's page and API; the file's bytes are gone once
+its import is written)."""
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import io
+import json
 import logging
 from collections.abc import Iterator
 from typing import Any
@@ -15,10 +21,15 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from nahrain.collect import services as collect_services
+from nahrain.collect.models import Submission
+from nahrain.collect.tests.odk import Collect, fill_instance
 from nahrain.core.models import AuditEvent
 from nahrain.feedback import services
 from nahrain.feedback.models import Feedback, FeedbackRollup
 from nahrain.feedback.tests.desk import Desk, desk_fixture  # noqa: F401
+from nahrain.intake import services as intake_services
+from nahrain.intake.models import Job
 from nahrain.testing.personas import Persona, Personas
 
 pytestmark = pytest.mark.django_db
@@ -176,3 +187,174 @@ def test_a_sensitive_complaint_is_read_by_the_named_focal_point_alone(
     rollup = FeedbackRollup.objects.all()
     assert sum(row.received for row in rollup) == Feedback.objects.filter(sensitive=False).count()
     assert not rollup.filter(category="sea").exists()
+
+
+# --- the same complaint through the help desk's phone and the hotline's call log --------------
+
+FORM_CANARIES = ("CANARYformdescR5T1", "CANARYformnameH3J8", "CANARY0751Y22")
+CALL_CANARIES = ("CANARYcalldescP6N4", "CANARY0770Z33", "CANARYbaddescW9E2", "CANARY0780Q44")
+HOTLINE_HEADER = [
+    "Case ID",
+    "Date",
+    "Time",
+    "Caller Sex",
+    "Governorate",
+    "District",
+    "Category",
+    "Sub-category",
+    "Description",
+    "Language",
+    "Phone",
+    "Status",
+    "Answer",
+]
+
+
+def _call_log(*rows: list[str]) -> io.BytesIO:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows([HOTLINE_HEADER, *rows])
+    file = io.BytesIO(out.getvalue().encode("utf-8"))
+    file.name = "iic-calls.csv"
+    return file
+
+
+def _call(case: str, description: str, phone: str, date: str = "03/11/2026") -> list[str]:
+    row = [case, date, "14:25", "Female", "Duhok", "Zakho", "PSEA", "Distribution"]
+    return [*row, description, "Arabic", phone, "Open", ""]
+
+
+def _uploaded(client: Client, file: io.BytesIO, iom: Any) -> str:
+    answer = client.post(f"/intake/feedback.hotline/{iom.pk}/", {"file": file})
+    assert answer.status_code == 302, answer.content.decode()[:500]
+    return str(answer["Location"])
+
+
+def _intake_pages(uploads: list[str], jobs: list[str]) -> list[tuple[str, str, Any]]:
+    pages: list[tuple[str, str, Any]] = []
+    for preview in uploads:
+        pages += [("GET", preview, None)]
+        pages += [("GET", f"{preview}problems.{f}", None) for f in ("csv", "xlsx")]
+    for job in jobs:
+        pages += [("GET", f"/intake/jobs/{job}/", None)]
+        pages += [("GET", f"/intake/jobs/{job}/problems.{f}", None) for f in ("csv", "xlsx")]
+        pages += [("GET", f"/api/v1/intake/jobs/{job}", None)]
+    return pages
+
+
+def _collect_pages(receipts: list[Any]) -> list[tuple[str, str, Any]]:
+    pages: list[tuple[str, str, Any]] = [
+        ("GET", "/collect/", None),
+        ("GET", "/collect/?status=accepted", None),
+        ("GET", "/api/v1/collect/submissions", None),
+        ("GET", "/api/v1/collect/submissions?status=accepted", None),
+    ]
+    for receipt in receipts:
+        pages += [
+            ("GET", f"/collect/submissions/{receipt.uid}/", None),
+            ("GET", f"/api/v1/collect/submissions/{receipt.uid}", None),
+        ]
+    return pages
+
+
+def test_a_sensitive_complaint_by_the_help_desk_form_or_the_hotline_log_reaches_its_focal_point_alone(  # noqa: E501
+    desk: Desk,
+    personas: Personas,
+    salam: Persona,
+    huda: Persona,
+    faris: Persona,
+    nadia: Persona,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    iom = personas.iom
+    # The help desk's phone sends a complaint of sexual exploitation through the field form.
+    versions = collect_services.forms_publish(actor=personas.layla.user, organisation=iom)
+    collector, password = collect_services.collector_create(
+        actor=personas.layla.user, organisation=iom, username="helpdesk01"
+    )
+    xform = next(v.xml for v in versions if v.form.form_id == "feedback_helpdesk")
+    phone = Collect(Client(), collector.username, password)
+    said = {
+        "site": str(desk.chameshku.uid),
+        "channel": "help_desk",
+        "category": "sea",
+        "topic": "distribution_cash",
+        "description": f"The guard asked for favours. {FORM_CANARIES[0]}",
+        "anonymous": "no",
+        "contact_name": FORM_CANARIES[1],
+        "contact_phone": FORM_CANARIES[2],
+        "preferred_language": "ar",
+        "callback_gender": "female",
+        "consent_to_share": "no",
+        "person_sex": "f",
+        "person_age_group": "18_59",
+        "population_group": "idp_in_camp",
+    }
+    assert phone.post(fill_instance(xform, said, instance_id="uuid:canary-1")).status_code == 201
+    # rawa imports the hotline's call log with a sensitive call through the intake pages, and
+    # checks a second log whose bad row keeps it from being confirmed.
+    rawa = desk.rawa.client()
+    kept = _uploaded(
+        rawa,
+        _call_log(_call("IIC-C-1", f"Asked for sex. {CALL_CANARIES[0]}", CALL_CANARIES[1])),
+        iom,
+    )
+    assert rawa.get(kept).status_code == 200
+    assert rawa.post(f"{kept}confirm/").status_code == 302
+    refused_upload = _uploaded(
+        rawa,
+        _call_log(
+            _call("IIC-C-2", f"Asked again. {CALL_CANARIES[2]}", CALL_CANARIES[3]),
+            _call("IIC-C-3", "No date", "", date="not a date"),
+        ),
+        iom,
+    )
+    # Checked on the preview page, never confirmed: it waits a day for its uploader alone.
+    assert rawa.get(refused_upload).status_code == 200
+    assert rawa.get(f"{refused_upload}problems.csv").status_code == 200
+    jobs = [str(j.uid) for j in Job.objects.filter(spec="feedback.hotline")]
+    for job in jobs:
+        intake_services.job_run(job_uid=job)
+    assert Job.objects.get().status == "done" and not bytes(Job.objects.get().data)
+    items = Feedback.objects.filter(sensitive=True)
+    assert {i.channel for i in items} == {"help_desk", "hotline"}
+    receipts = list(Submission.objects.all())
+
+    everyone = _everyone(
+        personas, desk, {"salam": salam, "huda": huda, "faris": faris, "nadia": nadia}
+    )
+    calls = [
+        *_collect_pages(receipts),
+        *_intake_pages([kept, refused_upload], jobs),
+        *(("GET", f"/feedback/items/{item.uid}/", None) for item in items),
+        ("GET", "/feedback/", None),
+        ("GET", "/feedback/trends/export.csv", None),
+        ("GET", "/admin/core/auditevent/", None),
+    ]
+    api = [
+        ("GET", f"{API}/items", None),
+        *(("GET", f"{API}/items/{item.uid}", None) for item in items),
+    ]
+    canaries = (*FORM_CANARIES, *CALL_CANARIES[:2])
+    leaks: list[str] = []
+    seen: set[str] = set()
+    for name, persona in [("anonymous", None), *everyone.items()]:
+        session = persona.client() if persona else Client()
+        token = {"Authorization": f"Bearer {persona.token()}"} if persona else {}
+        answers = [*_answers(session, calls, {}), *_answers(Client(), api, token)]
+        for where, text in answers:
+            found = [c for c in (*canaries, *CALL_CANARIES[2:]) if c in text]
+            if found and name == "jwan":
+                seen.update(found)
+            elif found:
+                leaks.append(f"{name}: {where} shows {found}")
+    assert not leaks, "\n".join(leaks)
+    # The positive control: the focal point reads every string of the two items.
+    assert seen == set(canaries)
+    stored = [
+        *(s.xml + json.dumps(s.data) + json.dumps(s.problems) for s in receipts),
+        *(json.dumps(j.problems) + j.error + bytes(j.data).decode() for j in Job.objects.all()),
+        *(f"{e.action} {e.object_id} {e.detail}" for e in AuditEvent.objects.all()),
+        caplog.text,
+    ]
+    assert not [text for text in stored if any(c in text for c in canaries)]

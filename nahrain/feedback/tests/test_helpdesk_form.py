@@ -15,8 +15,8 @@ from nahrain.collect.models import KeyInformant, Submission, SubmissionStatus
 from nahrain.collect.tests import test_engine as engine
 from nahrain.collect.tests.odk import fill_instance
 from nahrain.core.models import AuditEvent
-from nahrain.feedback import selectors
-from nahrain.feedback.models import Feedback, FeedbackContact
+from nahrain.feedback import selectors, services
+from nahrain.feedback.models import EventKind, Feedback, FeedbackContact, FeedbackEvent, Status
 from nahrain.feedback.tests import intake_world
 from nahrain.feedback.tests.intake_world import World
 from nahrain.testing.personas import Persona, Personas
@@ -92,6 +92,55 @@ def test_an_anonymous_person_leaves_no_contact(world: World) -> None:
     assert world.phone.post(sent).status_code == 201
     item = Feedback.objects.get()
     assert item.anonymous and not FeedbackContact.objects.filter(feedback=item).exists()
+
+
+def test_a_form_edited_on_the_phone_corrects_its_item_instead_of_adding_one(world: World) -> None:
+    first = fill_instance(world.xform, answers(world), instance_id="uuid:hd-v1")
+    assert world.phone.post(first).status_code == 201
+    item = Feedback.objects.get()
+    services.feedback_start(actor=world.rawa.user, feedback=item)
+    # The volunteer reopens the saved form, fixes the words and the phone number, and sends
+    # it again: ODK Collect gives it a new instance id and names the old one deprecated.
+    corrected = answers(
+        world,
+        description="The water tank in sector 5 has been empty for three days",
+        contact_phone="0750 412 8831",
+    )
+    edit = fill_instance(
+        world.xform, corrected, instance_id="uuid:hd-v2", deprecated_id="uuid:hd-v1"
+    )
+    assert world.phone.post(edit).status_code == 201
+    assert world.phone.post(edit).status_code == 202  # the phone's retry of the edit
+    item.refresh_from_db()
+    assert Feedback.objects.count() == 1
+    assert item.description.startswith("The water tank in sector 5")
+    assert item.status == Status.IN_PROGRESS  # its handling goes on
+    assert FeedbackContact.objects.get(feedback=item).phone == "0750 412 8831"
+    receipt = Submission.objects.get(instance_id="uuid:hd-v2")
+    assert receipt.accepted == {"feedback": str(item.uid)}
+    assert receipt.deprecated == Submission.objects.get(instance_id="uuid:hd-v1")
+    kinds = [e.kind for e in FeedbackEvent.objects.filter(feedback=item)]
+    assert kinds == [EventKind.RECEIVED, EventKind.STARTED, EventKind.CORRECTED]
+    assert not FeedbackEvent.objects.filter(feedback=item, note__contains="sector").exists()
+    # Edited again, now as a complaint of fraud: the same item, sensitive, for the focal point.
+    again = fill_instance(
+        world.xform,
+        answers(world, category="fraud", description="Asked to pay to get water"),
+        instance_id="uuid:hd-v3",
+        deprecated_id="uuid:hd-v2",
+    )
+    assert world.phone.post(again).status_code == 201
+    item.refresh_from_db()
+    assert Feedback.objects.count() == 1 and item.sensitive and item.category == "fraud"
+    assert list(selectors.feedback_list(user=world.rawa.user)) == []
+    assert list(selectors.feedback_list(user=world.jwan.user)) == [item]
+    # A correction never makes a sensitive item ordinary again.
+    back = fill_instance(
+        world.xform, answers(world), instance_id="uuid:hd-v4", deprecated_id="uuid:hd-v3"
+    )
+    assert world.phone.post(back).status_code == 201
+    item.refresh_from_db()
+    assert item.sensitive and item.category == "fraud"
 
 
 SECRET = "The guard at gate 2 asked her for sex to put her name on the list"

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from django.test import Client
 
 from nahrain.assistance import monitoring
 from nahrain.assistance.models import MonitoringAnswer
@@ -83,3 +84,76 @@ def test_pdm_complaints_become_feedback_and_the_asked_to_pay_one_is_sensitive(
     assert monitoring.complaints_pending(user=world.huda, programme=world.programme) == []
     assert services.pdm_complaints_take(actor=rawa.user, programme=world.programme) == []
     assert Feedback.objects.filter(channel="pdm").count() == 2
+
+
+@pytest.mark.django_db
+def test_the_queue_says_how_many_pdm_complaints_wait_and_its_officer_takes_them_over(
+    personas: Personas, huda: Persona, rawa: Persona, lina: Persona
+) -> None:
+    world = pdm_world.build(personas, huda)
+    found, _receipts = pdm_world.served_distribution(world, {"f": 3, "m": 3})
+    sample = monitoring.sample_draw(actor=world.huda, distribution=found, seed="s")
+    first, second = sample.members.order_by("position")[:2]
+    on = date(2026, 11, 20)
+    for sampled, answers, key in (
+        (first, {**GOOD, "asked_to_pay": "yes"}, "uuid:p1"),
+        (second, {**GOOD, "wants_complain": "yes", "complaint": "Torn tarpaulin"}, "uuid:p2"),
+    ):
+        monitoring.answer_record(
+            actor=world.huda, sampled=sampled, answers=answers, interviewed_on=on, key=key
+        )
+    queue = rawa.client().get("/feedback/").content.decode()
+    assert "2 complaints from post-distribution monitoring wait" in queue
+    assert "Torn tarpaulin" not in queue  # a count, nothing of the complaints
+    # INTERSOS's officer is not told of IOM's programme, and cannot take its complaints.
+    assert "post-distribution monitoring" not in lina.client().get("/feedback/").content.decode()
+    take = f"/feedback/pdm/{world.programme.uid}/take/"
+    assert lina.client().post(take).status_code == 404
+    assert huda.client().post(take).status_code == 404  # assistance runs PDM, not feedback
+    api = f"/api/v1/feedback/pdm-complaints/{world.programme.uid}/take"
+    headers = {"Authorization": f"Bearer {lina.token()}"}
+    assert (
+        Client().post(api, {}, content_type="application/json", headers=headers).status_code == 404
+    )
+    waiting = rawa.client().get("/api/v1/feedback/pdm-complaints").json()["programmes"]
+    assert [(p["programme_uid"], p["waiting"]) for p in waiting] == [(str(world.programme.uid), 2)]
+    taken = rawa.client().post(take)
+    assert taken.status_code == 302 and taken["Location"] == "/feedback/"
+    assert Feedback.objects.filter(channel="pdm").count() == 2
+    queue = rawa.client().get("/feedback/").content.decode()
+    assert "post-distribution monitoring wait" not in queue
+    # Through the API: nothing left; the sensitive one would have come back without its uid.
+    again = rawa.client().post(api, {}, content_type="application/json")
+    assert again.status_code == 200 and again.json() == {"taken": 0, "items": []}
+    assert rawa.client().get("/api/v1/feedback/pdm-complaints").json() == {"programmes": []}
+
+
+@pytest.mark.django_db
+def test_the_api_takes_pdm_complaints_over_and_hides_the_sensitive_ones_uid(
+    personas: Personas, huda: Persona, rawa: Persona
+) -> None:
+    world = pdm_world.build(personas, huda)
+    found, _receipts = pdm_world.served_distribution(world, {"f": 2, "m": 2})
+    sample = monitoring.sample_draw(actor=world.huda, distribution=found, seed="s")
+    first, second = sample.members.order_by("position")[:2]
+    on = date(2026, 11, 20)
+    for sampled, answers, key in (
+        (first, {**GOOD, "asked_to_pay": "yes"}, "uuid:a1"),
+        (second, {**GOOD, "wants_complain": "yes", "complaint": "Late"}, "uuid:a2"),
+    ):
+        monitoring.answer_record(
+            actor=world.huda, sampled=sampled, answers=answers, interviewed_on=on, key=key
+        )
+    answer = rawa.client().post(
+        f"/api/v1/feedback/pdm-complaints/{world.programme.uid}/take",
+        {},
+        content_type="application/json",
+    )
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["taken"] == 2
+    by_sensitivity = {i["sensitive"]: i for i in body["items"]}
+    assert by_sensitivity[True]["uid"] is None
+    plain = Feedback.objects.get(sensitive=False)
+    assert by_sensitivity[False]["uid"] == str(plain.uid)
+    assert "no-store" in answer["Cache-Control"]

@@ -4,12 +4,16 @@ reference and the month, not the day, and is audited."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
+from django.utils import timezone
 
 from nahrain.core.models import AuditEvent
 from nahrain.feedback import selectors, services
+from nahrain.feedback.models import FeedbackRollup
 from nahrain.feedback.tests.world import World, days_ago
 
 
@@ -71,3 +75,32 @@ def test_the_export_is_anonymised_and_audited(world: World) -> None:
     for not_theirs in (world.lina, world.personas.root.user, world.personas.omar.user):
         with pytest.raises(PermissionDenied):
             selectors.export_rows(user=not_theirs, organisation=world.iom)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_feedback_becomes_overdue_in_the_trends_as_the_clock_passes_its_deadline(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    urgent = world.receive(priority="urgent")  # a day to answer
+    world.receive(priority="low")  # two weeks
+    reader = world.personas.layla.user
+    assert selectors.trends(user=reader, organisation=world.iom).total.open_overdue == 0
+    counted = list(FeedbackRollup.objects.values_list("pk", "updated_at"))
+    later = timezone.now() + timedelta(days=2)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    # No write since: the urgent item is past its deadline all the same, and only it.
+    figures = selectors.trends(user=reader, organisation=world.iom)
+    assert (figures.total.received, figures.total.open_overdue) == (2, 1)
+    assert {r.key: r.open_overdue for r in figures.by_site} == {world.chameshku.pk: 1}
+    assert list(FeedbackRollup.objects.values_list("pk", "updated_at")) == counted
+    # Answered late: no longer open, and not in time.
+    services.feedback_resolve(actor=world.rawa, feedback=urgent, answer="Tomorrow at gate 1.")
+    figures = selectors.trends(user=reader, organisation=world.iom)
+    assert (figures.total.open_overdue, figures.total.answered, figures.total.answered_in_time) == (
+        0,
+        1,
+        0,
+    )
+    much_later = later + timedelta(days=20)
+    monkeypatch.setattr(timezone, "now", lambda: much_later)
+    assert selectors.trends(user=reader, organisation=world.iom).total.open_overdue == 1
