@@ -27,8 +27,10 @@ import any partner's rows of their cluster.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from operator import itemgetter
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -236,6 +238,19 @@ def _header(intake: Intake) -> tuple[Any, dict[str, Column], list[dict[str, str]
     return table, targets, mapping, 2 if hxl is not None else 1
 
 
+def _getter(keys: tuple[Any, ...]) -> Callable[[Any], tuple[Any, ...]]:
+    """``itemgetter`` that gives a tuple whatever the number of keys."""
+    if not keys:
+        return lambda items: ()
+    if len(keys) == 1:
+        one = keys[0]
+        return lambda items: (items[one],)
+    return itemgetter(*keys)
+
+
+_place_of = _getter(PLACE_FIELDS)
+
+
 class _Values(dict[str, str]):
     """A row's cells by field name; a field the sheet lacks reads as empty."""
 
@@ -279,6 +294,10 @@ def _read(intake: Intake) -> tuple[_Read, list[dict[str, str]], dict[str, str]]:
     seen: dict[tuple[Any, ...], int] = {}
     unknown_places: dict[tuple[str, int | None], int] = {}
     index = {name.removeprefix("field:"): c.index for name, c in columns.items()}
+    # A full row's mapped cells in one call (a short row, cell by cell below).
+    names = tuple(index)
+    cells_of = _getter(tuple(index.values()))
+    width = max(index.values(), default=-1) + 1
     # Where a row is depends on its place columns alone: resolved once per distinct spelling
     # of them (a sheet names a few hundred places in tens of thousands of rows).
     where: dict[tuple[str, ...], tuple[Any, Any, str, list[tuple[str, str, str]]]] = {}
@@ -288,9 +307,12 @@ def _read(intake: Intake) -> tuple[_Read, list[dict[str, str]], dict[str, str]]:
             intake.progress("checking", done, len(body))
         found = len(problems)
 
-        values = _Values(
-            {name: row[i].strip() if i < len(row) else "" for name, i in index.items()}
-        )
+        if len(row) >= width:
+            values = _Values(zip(names, map(str.strip, cells_of(row)), strict=True))
+        else:
+            values = _Values(
+                {name: row[i].strip() if i < len(row) else "" for name, i in index.items()}
+            )
         # Some thirty reads a row: the dictionary's own lookup, no Python call in between.
         text = values.__getitem__
 
@@ -392,7 +414,7 @@ def _read(intake: Intake) -> tuple[_Read, list[dict[str, str]], dict[str, str]]:
             )
 
         # Where.
-        spelled = tuple(text(name) for name in PLACE_FIELDS)
+        spelled = _place_of(values)
         if spelled not in where:
             issues: list[tuple[str, str, str]] = []
 
