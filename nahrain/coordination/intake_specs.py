@@ -27,10 +27,8 @@ import any partner's rows of their cluster.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from operator import itemgetter
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -238,26 +236,6 @@ def _header(intake: Intake) -> tuple[Any, dict[str, Column], list[dict[str, str]
     return table, targets, mapping, 2 if hxl is not None else 1
 
 
-def _getter(keys: tuple[Any, ...]) -> Callable[[Any], tuple[Any, ...]]:
-    """``itemgetter`` that gives a tuple whatever the number of keys."""
-    if not keys:
-        return lambda items: ()
-    if len(keys) == 1:
-        one = keys[0]
-        return lambda items: (items[one],)
-    return itemgetter(*keys)
-
-
-_place_of = _getter(PLACE_FIELDS)
-
-
-class _Values(dict[str, str]):
-    """A row's cells by field name; a field the sheet lacks reads as empty."""
-
-    def __missing__(self, key: str) -> str:
-        return ""
-
-
 def _read(intake: Intake) -> tuple[_Read, list[dict[str, str]], dict[str, str]]:
     organisation: Organisation = intake.target
     table, columns, mapping, start = _header(intake)
@@ -294,10 +272,6 @@ def _read(intake: Intake) -> tuple[_Read, list[dict[str, str]], dict[str, str]]:
     seen: dict[tuple[Any, ...], int] = {}
     unknown_places: dict[tuple[str, int | None], int] = {}
     index = {name.removeprefix("field:"): c.index for name, c in columns.items()}
-    # A full row's mapped cells in one call (a short row, cell by cell below).
-    names = tuple(index)
-    cells_of = _getter(tuple(index.values()))
-    width = max(index.values(), default=-1) + 1
     # Where a row is depends on its place columns alone: resolved once per distinct spelling
     # of them (a sheet names a few hundred places in tens of thousands of rows).
     where: dict[tuple[str, ...], tuple[Any, Any, str, list[tuple[str, str, str]]]] = {}
@@ -307,14 +281,10 @@ def _read(intake: Intake) -> tuple[_Read, list[dict[str, str]], dict[str, str]]:
             intake.progress("checking", done, len(body))
         found = len(problems)
 
-        if len(row) >= width:
-            values = _Values(zip(names, map(str.strip, cells_of(row)), strict=True))
-        else:
-            values = _Values(
-                {name: row[i].strip() if i < len(row) else "" for name, i in index.items()}
-            )
-        # Some thirty reads a row: the dictionary's own lookup, no Python call in between.
-        text = values.__getitem__
+        values = {name: row[i].strip() if i < len(row) else "" for name, i in index.items()}
+
+        def text(name: str, _values: dict[str, str] = values) -> str:
+            return _values.get(name, "")
 
         status = status_of(text("status"))
         if status is None:
@@ -414,7 +384,7 @@ def _read(intake: Intake) -> tuple[_Read, list[dict[str, str]], dict[str, str]]:
             )
 
         # Where.
-        spelled = _place_of(values)
+        spelled = tuple(text(name) for name in PLACE_FIELDS)
         if spelled not in where:
             issues: list[tuple[str, str, str]] = []
 
@@ -615,17 +585,16 @@ def _figures(number: int, text: Any, problem: Any) -> tuple[int | None, dict[str
     cells: dict[str, int] = {}
     broken = False
     for name, cell in CELL_FIELDS.items():
-        written = text(name)
-        if not written:
+        if not text(name):
             continue
-        count = count_of(written)
+        count = count_of(text(name))
         if count is None:
             broken = True
             problem(
                 number,
                 name,
                 "non_integer",
-                gettext("%(value)r is not a whole number") % {"value": written},
+                gettext("%(value)r is not a whole number") % {"value": text(name)},
             )
             continue
         cells[cell] = count
@@ -764,7 +733,7 @@ FOUR_W_SPEC = Spec(
     fields=FIELDS,
     target_for_change=_organisation,
     organisation_of=lambda organisation: organisation,
-    target_url=lambda organisation: reverse("intake:upload", args=[FOUR_W, organisation.pk]),
+    target_url=lambda organisation: reverse("coordination:reports"),
     target_label=lambda organisation: (
         gettext("4W reports of %(organisation)s") % {"organisation": organisation}
     ),
