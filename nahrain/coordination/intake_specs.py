@@ -733,7 +733,7 @@ FOUR_W_SPEC = Spec(
     fields=FIELDS,
     target_for_change=_organisation,
     organisation_of=lambda organisation: organisation,
-    target_url=lambda organisation: reverse("coordination:reports"),
+    target_url=lambda organisation: reverse("intake:upload", args=[FOUR_W, organisation.pk]),
     target_label=lambda organisation: (
         gettext("4W reports of %(organisation)s") % {"organisation": organisation}
     ),
