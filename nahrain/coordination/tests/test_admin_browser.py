@@ -14,6 +14,11 @@ from nahrain.coordination.tests.test_coordination_browser import _as
 from nahrain.testing.browser import screenshot
 from nahrain.testing.personas import Persona
 
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
 
 def _phone(page: Any, name: str, language: str) -> None:
     """Every section of the page open, at 390 px: the script's direction, nothing wider than
