@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from nahrain.coordination.codelists import with_areas_of_responsibility
@@ -91,23 +91,56 @@ def may_manage_plan(user: AnyUser) -> bool:
     return is_platform_admin(user) or bool(clusters_coordinated(user))
 
 
+# Who of a partner organisation writes its projects and their funding.
+PROJECT_ROLES = (Role.INFORMATION_MANAGER, Role.ORG_ADMIN)
+
+
+def project_organisations(user: AnyUser) -> set[Any]:
+    """The organisations whose projects the user writes in any cluster."""
+    if not user.is_authenticated:
+        return set()
+    return set(
+        Membership.objects.filter(user_id=user.pk, role__in=PROJECT_ROLES).values_list(
+            "organisation_id", flat=True
+        )
+    )
+
+
 def may_manage_project(user: AnyUser, *, organisation: Organisation, cluster: str) -> bool:
     """The project's organisation (its information managers) or its cluster's members."""
     if is_platform_admin(user) or cluster in clusters_coordinated(user):
         return True
-    if not user.is_authenticated:
-        return False
-    return Membership.objects.filter(
-        user_id=user.pk,
-        organisation=organisation,
-        role__in=(Role.INFORMATION_MANAGER, Role.ORG_ADMIN),
-    ).exists()
+    return organisation.pk in project_organisations(user)
+
+
+def may_manage_projects(user: AnyUser) -> bool:
+    """Whether the user writes any project at all (the projects page's forms)."""
+    return (
+        is_platform_admin(user)
+        or bool(clusters_coordinated(user))
+        or bool(project_organisations(user))
+    )
+
+
+def projects_managed(user: AnyUser, projects: QuerySet[Project]) -> QuerySet[Project]:
+    """Of ``projects``, those whose funding the user records (``may_manage_project`` as a
+    filter)."""
+    if is_platform_admin(user):
+        return projects
+    return projects.filter(
+        Q(organisation__in=project_organisations(user)) | Q(cluster__in=clusters_coordinated(user))
+    )
 
 
 def may_add_cluster_members(user: AnyUser, cluster: str) -> bool:
     return is_platform_admin(user) or cluster in clusters_coordinated(
         user, (ClusterRole.COORDINATOR,)
     )
+
+
+def may_read_cluster_members(user: AnyUser) -> bool:
+    """The clusters' members list is read by those who work in the clusters."""
+    return is_platform_admin(user) or bool(clusters_coordinated(user))
 
 
 def may_teach_names(user: AnyUser, organisation: Organisation) -> bool:

@@ -6,13 +6,16 @@ Choices are labels in the reader's language; the values are the catalogue's code
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any, cast
 
 from django import forms
+from django.contrib.auth.models import User
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from nahrain.coordination import codelists
+from nahrain.coordination.models import ClusterRole, Project
 from nahrain.core.models import Organisation
 from nahrain.geo.models import AdminUnit
 
@@ -200,3 +203,69 @@ class PartnerNameForm(forms.Form):
     organisation = forms.ModelChoiceField(
         label=_("Organisation"), queryset=Organisation.objects.order_by("acronym")
     )
+
+
+class GovernorateChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return unit_name(obj)
+
+
+class ProjectForm(forms.Form):
+    """A project of the plan: the organisations and clusters offered are those the user writes
+    projects for (``access.may_manage_project`` decides again on save)."""
+
+    code = forms.CharField(label=_("Project code"), max_length=40)
+    title = forms.CharField(label=_("Title"), max_length=300)
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation"), queryset=Organisation.objects.order_by("acronym")
+    )
+    cluster = forms.ChoiceField(label=_("Cluster"))
+    requested = forms.DecimalField(
+        label=_("Requested (USD)"), min_value=0, max_digits=14, decimal_places=2
+    )
+    targets = forms.IntegerField(label=_("People targeted"), min_value=0, initial=0)
+    governorates = GovernorateChoiceField(
+        label=_("Governorates"),
+        queryset=AdminUnit.objects.filter(level=1).order_by("name_en").defer("geometry"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args: Any, organisations: Any, **kwargs: Any) -> None:
+        kwargs["prefix"] = "project"
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["organisation"]).queryset = organisations  # type: ignore[type-arg]
+        cast(forms.ChoiceField, self.fields["cluster"]).choices = codelists.choices("clusters")
+
+
+class FundingForm(forms.Form):
+    """Money a donor gave one project: the projects offered are those the user records funding
+    for."""
+
+    project: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label=_("Project"), queryset=Project.objects.none()
+    )
+    amount = forms.DecimalField(
+        label=_("Amount (USD)"), min_value=Decimal("0.01"), max_digits=14, decimal_places=2
+    )
+    source = forms.CharField(label=_("Donor"), max_length=200)
+    received_on = forms.DateField(
+        label=_("Received on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    reference = forms.CharField(label=_("Reference"), max_length=100, required=False)
+
+    def __init__(self, *args: Any, projects: Any, **kwargs: Any) -> None:
+        kwargs["prefix"] = "funding"
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelChoiceField, self.fields["project"]).queryset = projects  # type: ignore[type-arg]
+
+
+class ClusterMemberForm(forms.Form):
+    username = forms.CharField(label=_("User name"), max_length=150)
+    role = forms.ChoiceField(label=_("Role"), choices=ClusterRole.choices)
+
+    def clean_username(self) -> User:
+        found = User.objects.filter(username=self.cleaned_data["username"].strip()).first()
+        if found is None:
+            raise forms.ValidationError(_("No user has this name."))
+        return found

@@ -28,7 +28,9 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from nahrain.coordination import access, codelists, exports, rules, selectors, services
 from nahrain.coordination.forms import (
     DashboardFilterForm,
+    FundingForm,
     PartnerNameForm,
+    ProjectForm,
     ReportRowFormSet,
     initial_rows,
     month_value,
@@ -39,10 +41,12 @@ from nahrain.coordination.models import (
     Funding,
     PartnerName,
     PlanFigure,
+    Project,
     Report,
     ResponsePlan,
     RowSource,
 )
+from nahrain.core.access import is_platform_admin
 from nahrain.core.http import AuthenticatedHttpRequest, per_reader
 from nahrain.core.models import Organisation, Role
 from nahrain.geo.models import AdminUnit
@@ -259,10 +263,36 @@ def cluster(request: AuthenticatedHttpRequest, plan_uid: uuid.UUID, cluster: str
 
 
 @login_required
-@require_safe
+@require_http_methods(GET_OR_POST)
 def projects(request: AuthenticatedHttpRequest, plan_uid: uuid.UUID) -> HttpResponse:
-    """The plan's projects and the funding gap per cluster and project, with the donors."""
+    """The plan's projects and the funding gap per cluster and project, with the donors; for
+    the information managers of the partners and the clusters' members, a new project and the
+    funding a project received (the services decide again who writes what)."""
     found = _plan(plan_uid)
+    writer = access.may_manage_projects(request.user)
+    if request.method == "POST" and not writer:
+        raise Http404
+    posted = request.POST if request.method == "POST" else None
+    action = request.POST.get("action", "project") if posted is not None else ""
+    project_form = funding_form = None
+    if writer:
+        project_form = ProjectForm(
+            posted if action == "project" else None, organisations=_project_organisations(request)
+        )
+        funding_form = FundingForm(
+            posted if action == "funding" else None,
+            projects=access.projects_managed(
+                request.user, Project.objects.filter(plan=found).select_related("organisation")
+            ),
+        )
+    if posted is not None and project_form is not None and funding_form is not None:
+        saved = (
+            _project_save(request, found, project_form)
+            if action == "project"
+            else _funding_save(request, funding_form)
+        )
+        if saved:
+            return redirect("coordination:projects", found.uid)
     lines = selectors.funding_gap(user=request.user, plan=found)
     donors: dict[Any, list[str]] = defaultdict(list)
     for project_id, source in (
@@ -281,8 +311,72 @@ def projects(request: AuthenticatedHttpRequest, plan_uid: uuid.UUID) -> HttpResp
                 (line, donors.get(line.project.pk, []) if line.project else []) for line in lines
             ],
             "funding": _funding_totals(lines),
+            "project_form": project_form,
+            "funding_form": funding_form,
         },
     )
+
+
+def _project_organisations(request: AuthenticatedHttpRequest) -> Any:
+    """The organisations offered for a new project: any for a cluster member or a platform
+    admin (a cluster's project of any partner), else the user's own."""
+    everyone = Organisation.objects.order_by("acronym")
+    if is_platform_admin(request.user) or access.clusters_coordinated(request.user):
+        return everyone
+    return everyone.filter(pk__in=access.project_organisations(request.user))
+
+
+def _refused(form: Any, refused: ValidationError | PermissionDenied) -> None:
+    if isinstance(refused, PermissionDenied):
+        form.add_error(None, _("You may not write this organisation's projects in this cluster."))
+    elif hasattr(refused, "error_dict"):
+        for name, errors in refused.message_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, refused.messages)
+
+
+def _project_save(request: AuthenticatedHttpRequest, plan: ResponsePlan, form: ProjectForm) -> bool:
+    if not form.is_valid():
+        return False
+    data = form.cleaned_data
+    try:
+        services.project_create(
+            actor=request.user,
+            plan=plan,
+            code=data["code"],
+            title=data["title"],
+            organisation=data["organisation"],
+            cluster=data["cluster"],
+            requested=data["requested"],
+            targets=data["targets"],
+            governorates=data["governorates"],
+        )
+    except (ValidationError, PermissionDenied) as refused:
+        _refused(form, refused)
+        return False
+    messages.success(request, _("The project was added to the plan."))
+    return True
+
+
+def _funding_save(request: AuthenticatedHttpRequest, form: FundingForm) -> bool:
+    if not form.is_valid():
+        return False
+    data = form.cleaned_data
+    try:
+        services.funding_record(
+            actor=request.user,
+            project=data["project"],
+            amount=data["amount"],
+            source=data["source"],
+            received_on=data["received_on"],
+            reference=data["reference"],
+        )
+    except (ValidationError, PermissionDenied) as refused:
+        _refused(form, refused)
+        return False
+    messages.success(request, _("The funding was recorded."))
+    return True
 
 
 @dataclass

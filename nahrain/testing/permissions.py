@@ -25,6 +25,7 @@ A decision is made of a small vocabulary of grants, combined with ``|``:
 - ``ANY_SITE_STAFF``: a site manager or information manager of any organisation (creating a
   site in one's own organisation)
 - ``ORG_ADMIN``: an organisation admin of the object's organisation
+- ``ANY_ORG_ADMIN``: an organisation admin of any organisation (writing in one's own)
 - ``REGISTRY``: a registration officer or site manager of the object's organisation (who read and
   change its registry's personal data)
 - ``ANY_REGISTRY``: a registration officer or site manager of any organisation (the registry's
@@ -128,6 +129,7 @@ MEMBER = Grant(frozenset({"MEMBER"}))
 IM = Grant(frozenset({"IM"}))
 ORG_ADMIN = Grant(frozenset({"ORG_ADMIN"}))
 ANY_IM = Grant(frozenset({"ANY_IM"}))
+ANY_ORG_ADMIN = Grant(frozenset({"ANY_ORG_ADMIN"}))
 SITE_STAFF = Grant(frozenset({"SITE_STAFF"}))
 ANY_SITE_STAFF = Grant(frozenset({"ANY_SITE_STAFF"}))
 OWNER = Grant(frozenset({"OWNER"}))
@@ -230,6 +232,10 @@ def granted(grant: Grant, who: Who, target: Target) -> bool:
         or ("MEMBER" in atoms and roles)
         or ("IM" in atoms and "information_manager" in roles)
         or ("ORG_ADMIN" in atoms and "org_admin" in roles)
+        or (
+            "ANY_ORG_ADMIN" in atoms
+            and any("org_admin" in r for r in who.roles_by_organisation.values())
+        )
         or (
             "ANY_IM" in atoms
             and any("information_manager" in r for r in who.roles_by_organisation.values())

@@ -7,7 +7,12 @@ The plan, its projects, funding and figures are read by every signed-in user (ea
 figures from the rows they may see). An organisation's monthly report is read by its members and
 by the members of any cluster (who see their cluster's rows of it), and written and submitted by
 its information managers, data entry clerks and organisation admin. The partner names page is
-for the information managers of the partners and the clusters' members. Everyone else is
+for the information managers of the partners and the clusters' members. Projects and their
+funding are written by the partners' information managers and organisation admins, the clusters'
+members and platform admins (the projects page's POST); reporting periods are read by everyone
+and locked or reopened by the clusters' members; a cluster's members list is read by the
+clusters' members and added to by its coordinator (no persona of the matrix but tariq, outside
+it) or a platform admin. Everyone else is
 answered 404, as for what does not exist."""
 
 from __future__ import annotations
@@ -28,8 +33,10 @@ from nahrain.coordination.models import (
 from nahrain.testing.permissions import (
     ANY_CLUSTER,
     ANY_IM,
+    ANY_ORG_ADMIN,
     MEMBER,
     NOBODY,
+    PLATFORM_ADMIN,
     REPORTS_4W,
     SIGNED_IN,
     Decision,
@@ -108,11 +115,26 @@ def report(world: World) -> Target:
     )
 
 
+def period(world: World) -> Target:
+    """A month long past (locking it changes no other row's answer)."""
+    return Target(kwargs={"month": "2018-01"})
+
+
+def cluster_members(world: World) -> Target:
+    """The Shelter/NFI cluster: hiwa is one of its information managers, not its coordinator."""
+    return Target(kwargs={"cluster": "snfi"})
+
+
 ENDPOINTS: tuple[Decision, ...] = (
     page("coordination:home", GET=SIGNED_IN, POST=NOBODY, build=plan, ok={"GET": 302}),
     page("coordination:plan", GET=SIGNED_IN, POST=NOBODY, build=plan),
     page("coordination:cluster", GET=SIGNED_IN, POST=NOBODY, build=cluster),
-    page("coordination:projects", GET=SIGNED_IN, POST=NOBODY, build=plan),
+    page(
+        "coordination:projects",
+        GET=SIGNED_IN,
+        POST=ANY_IM | ANY_ORG_ADMIN | ANY_CLUSTER | PLATFORM_ADMIN,
+        build=plan,
+    ),
     page("coordination:presence", GET=SIGNED_IN, POST=NOBODY, build=plan),
     page(
         "coordination:export",
@@ -131,6 +153,27 @@ ENDPOINTS: tuple[Decision, ...] = (
     ),
     page("coordination:fill", GET=NOBODY, POST=REPORTS_4W, build=report, ok={"POST": 302}),
     page("coordination:submit", GET=NOBODY, POST=REPORTS_4W, build=report, ok={"POST": 302}),
+    page("coordination:periods", GET=SIGNED_IN, POST=NOBODY),
+    page(
+        "coordination:period_lock",
+        GET=NOBODY,
+        POST=ANY_CLUSTER | PLATFORM_ADMIN,
+        build=period,
+        ok={"POST": 302},
+    ),
+    page(
+        "coordination:period_reopen",
+        GET=NOBODY,
+        POST=ANY_CLUSTER | PLATFORM_ADMIN,
+        build=period,
+        ok={"POST": 302},
+    ),
+    page(
+        "coordination:cluster_members",
+        GET=ANY_CLUSTER | PLATFORM_ADMIN,
+        POST=PLATFORM_ADMIN,
+        build=cluster_members,
+    ),
     page("coordination:partner_names", GET=ANY_IM | ANY_CLUSTER, POST=ANY_IM | ANY_CLUSTER),
     api(f"GET {A}/plans", SIGNED_IN),
     api(f"GET {A}/plans/{{plan_uid}}", SIGNED_IN, plan),

@@ -177,7 +177,7 @@ def test_a_partners_month_goes_from_its_4w_sheet_to_the_cluster_dashboard(
     report = Report.objects.get(organisation=personas.iom)
     assert set(report.rows.values_list("source", flat=True)) == {RowSource.IMPORTED}
     assert report.rows.count() == 2
-    page.get_by_role("link", name="Back").first.click()
+    page.get_by_role("link", name="Back", exact=True).first.click()
     page.wait_for_url(f"{base}/coordination/reports/")
 
     # The month: its imported rows, then submitted to the cluster.

@@ -81,7 +81,7 @@ def test_an_information_manager_previews_errors_then_imports_a_round(
     page.get_by_text("Audit entry").wait_for()
     assert page.locator('[data-figure="job-locations"]').inner_text() == "4"
     screenshot(page, "import-done-en")
-    page.get_by_role("link", name="Back").click()
+    page.get_by_role("link", name="Back", exact=True).click()
     page.wait_for_url(f"{base}/dtm/rounds/{assessment_round.uid}/")
     assert LocationAssessment.objects.filter(round=assessment_round).count() == 4
     screenshot(page, "round-en")
