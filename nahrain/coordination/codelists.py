@@ -50,8 +50,10 @@ def cells() -> list[str]:
     return list(_cells())
 
 
-def is_cell(code: str) -> bool:
-    return code in _cells()
+@cache
+def cell_set() -> frozenset[str]:
+    """The cells as a set: a row's cells are checked against it in one operation."""
+    return frozenset(_cells())
 
 
 # --- clusters ---------------------------------------------------------------------------------

@@ -543,30 +543,41 @@ def rows_import(*, actor: User | None, rows: Sequence[ImportRow], dry_run: bool)
     # What a row must be depends, but for its figures, on a few codes: checked once per
     # distinct combination (a sheet repeats a few hundred of them over tens of thousands of
     # rows), the figures row by row.
-    rules: dict[tuple[Any, ...], ValidationError | None] = {}
-    first_days = [codelists.first_day(r.month) for r in rows]
+    rules: dict[tuple[Any, ...], tuple[ValidationError | None, bool]] = {}
+    first_of = {m: codelists.first_day(m) for m in {r.month for r in rows}}
+    first_days = [first_of[r.month] for r in rows]
+    problems = outcome.problems
+    level = tree.level
     for r, month in zip(rows, first_days, strict=True):
-
-        def problem(column: str, code: str, message: str, row: ImportRow = r) -> None:
-            outcome.problems.append(ImportProblem(row.row, column, code, message))
-
         if not operator and r.organisation_id not in own and r.cluster not in coordinated:
-            problem("organisation", "not_yours", _("You do not report for this partner."))
+            problems.append(
+                ImportProblem(
+                    r.row, "organisation", "not_yours", _("You do not report for this partner.")
+                )
+            )
             continue
         if month not in open_months:
-            problem("month", PERIOD_CLOSED, _("The reporting period is closed."))
+            problems.append(
+                ImportProblem(r.row, "month", PERIOD_CLOSED, _("The reporting period is closed."))
+            )
             continue
         try:
-            _check_import_row(r, tree.level.get(r.admin_unit_id), rules)
+            _check_import_row(r, level.get(r.admin_unit_id), rules)
         except ValidationError as error:
             code = str(error.code)
-            problem(_COLUMN_OF.get(code, "indicator"), code, error.messages[0])
+            problems.append(
+                ImportProblem(r.row, _COLUMN_OF.get(code, "indicator"), code, error.messages[0])
+            )
             continue
         report_id = existing.get((r.organisation_id, month))
         if report_id is not None and repeats_auto(
             tree, auto, report_id, r.activity, r.indicator, r.admin_unit_id
         ):
-            problem("indicator", ALREADY_REPORTED, _("Already reported by the system."))
+            problems.append(
+                ImportProblem(
+                    r.row, "indicator", ALREADY_REPORTED, _("Already reported by the system.")
+                )
+            )
             continue
         key = (
             r.organisation_id,
@@ -578,7 +589,14 @@ def rows_import(*, actor: User | None, rows: Sequence[ImportRow], dry_run: bool)
             r.population_group,
         )
         if key in seen:
-            problem("indicator", "row_repeated", _("The same figure is given twice in the file."))
+            problems.append(
+                ImportProblem(
+                    r.row,
+                    "indicator",
+                    "row_repeated",
+                    _("The same figure is given twice in the file."),
+                )
+            )
             continue
         seen.add(key)
     if outcome.problems:
@@ -637,11 +655,15 @@ def rows_import(*, actor: User | None, rows: Sequence[ImportRow], dry_run: bool)
 
 
 def _check_import_row(
-    r: ImportRow, level: int | None, rules: dict[tuple[Any, ...], ValidationError | None]
+    r: ImportRow,
+    level: int | None,
+    rules: dict[tuple[Any, ...], tuple[ValidationError | None, bool]],
 ) -> None:
-    """``check_row`` of one imported row, its codes' part remembered in ``rules``."""
+    """``check_row`` of one imported row, its codes' part (and whether its cells must add up
+    to its figure) remembered in ``rules``."""
     codes = (r.cluster, r.activity, r.indicator, r.population_group, level)
-    if codes not in rules:
+    known = rules.get(codes)
+    if known is None:
         try:
             check_row(
                 cluster=r.cluster,
@@ -652,16 +674,17 @@ def _check_import_row(
                 cells={},
                 admin_level=level,
             )
-            rules[codes] = None
+            known = (None, codelists.indicators()[r.indicator].unit == "people")
         except ValidationError as error:
-            rules[codes] = error
-    refused = rules[codes]
+            known = (error, False)
+        rules[codes] = known
+    refused, exact = known
     # check_row names a negative figure before a place at the wrong level.
     if refused is not None and (refused.code != "place_level" or r.value >= 0):
         raise refused
     if r.value < 0:
         raise ValidationError(_("A figure is 0 or more."), code="value_negative")
-    check_cells(r.cells, r.value, exact=codelists.indicators()[r.indicator].unit == "people")
+    check_cells(r.cells, r.value, exact=exact)
 
 
 def _reports_of(pairs: set[tuple[Any, date]]) -> dict[tuple[Any, date], Any]:
