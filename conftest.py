@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.utils import translation
 
 SHARED = Path(
     os.environ.get("NAHRAIN_SHARED_DIR", Path(__file__).resolve().parent.parent / "shared")
@@ -67,6 +68,16 @@ def shared() -> Iterator[Path]:
 def _fast_password_hashing(settings: object) -> None:
     # PBKDF2 at production strength costs ~0.3 s a user; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    # Every test starts and ends in the default language: a page or a background job answered
+    # in Arabic or Kurdish leaves that language active in the thread, and the next test's
+    # messages would read in it.
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)
