@@ -14,8 +14,10 @@ import pytest
 from django.utils import timezone
 
 from nahrain.core.models import AuditEvent
+from nahrain.feedback import services
 from nahrain.feedback.models import Feedback, FocalPoint, Status
 from nahrain.feedback.tests.desk import Desk, desk_fixture  # noqa: F401
+from nahrain.testing.personas import Persona, Personas
 
 pytestmark = pytest.mark.django_db
 
@@ -100,7 +102,6 @@ def test_the_queue_filters_by_status_category_channel_site_overdue_and_mine(desk
         received_at=timezone.now() - timedelta(days=30),
     )
     desk.receive(category="positive_feedback", description="Thanks for the heaters.")
-    from nahrain.feedback import services
 
     services.feedback_assign(actor=desk.rawa.user, feedback=question, assignee=desk.rawa.user)
     client = desk.rawa.client()
@@ -280,3 +281,24 @@ def test_the_top_bar_leads_officers_to_the_queue_and_managers_to_the_trends(desk
     layla = desk.personas.layla.client().get("/").content.decode()
     assert 'href="/feedback/trends/"' in layla and 'href="/feedback/"' not in layla
     assert "/feedback/" not in desk.personas.ahmed.client().get("/").content.decode()
+
+
+def test_the_top_bar_leads_officers_and_focal_points_to_the_queue_and_managers_to_the_trends(
+    personas: Personas, rawa: Persona
+) -> None:
+    def feedback_link(persona: Persona) -> str:
+        page = persona.client().get("/").content.decode()
+        if 'href="/feedback/">' in page:
+            return "queue"
+        return "trends" if 'href="/feedback/trends/">' in page else "none"
+
+    assert feedback_link(rawa) == "queue"
+    assert feedback_link(personas.layla) == "trends"
+    assert feedback_link(personas.omar) == "none"
+    services.focal_point_name(
+        actor=personas.iom_admin.user,
+        organisation=personas.iom,
+        user=personas.omar.user,
+        categories=["sea"],
+    )
+    assert feedback_link(personas.omar) == "queue"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.db.models import Exists
 from django.utils.translation import gettext_lazy as _
 
 from nahrain.referrals import codelists
@@ -63,18 +64,24 @@ def sex_words(code: Any) -> str:
 def personal_menu(user: Any) -> dict[str, bool]:
     """Which of the top bar's personal-data pages the user works in, from one query of their
     roles: the registry (registration officers, site managers), referrals (those who send or
-    receive them), cases (case workers of every kind)."""
+    receive them), cases (case workers of every kind), feedback (feedback officers and named
+    focal points; its trends for information managers and admins)."""
     from nahrain.core.models import Membership
     from nahrain.feedback.models import FocalPoint
     from nahrain.referrals.access import CASE_ROLES, REFERRING_ROLES
     from nahrain.registry.access import REGISTRY_ROLES
 
-    roles = set(Membership.objects.filter(user_id=user.pk).values_list("role", flat=True))
+    # Whether the user is a named focal point comes with the roles, in the same query.
+    found = list(
+        Membership.objects.filter(user_id=user.pk)
+        .annotate(focal_point=Exists(FocalPoint.objects.filter(user_id=user.pk)))
+        .values_list("role", "focal_point")
+    )
+    roles = {role for role, _focal_point in found}
     return {
         "registry": bool(roles & set(REGISTRY_ROLES)),
         "referrals": bool(roles & set(REFERRING_ROLES)),
         "cases": bool(roles & set(CASE_ROLES)),
-        "feedback": "feedback_officer" in roles
-        or bool(roles and FocalPoint.objects.filter(user_id=user.pk).exists()),
+        "feedback": "feedback_officer" in roles or any(focal for _role, focal in found),
         "feedback_trends": bool(roles & {"information_manager", "org_admin"}),
     }
