@@ -16,7 +16,7 @@ from nahrain.feedback.services import FeedbackRefused
 from nahrain.feedback.tests.world import World, days_ago
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_help_desk_question_goes_from_received_to_closed_and_counts_in_time(
     world: World,
 ) -> None:
@@ -109,7 +109,7 @@ def test_only_the_organisations_feedback_officers_record_its_feedback(world: Wor
         world.receive(anonymous=True, contact={"phone": "0750"})
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_referred_item_is_handled_by_the_other_organisation_and_its_contact_needs_consent(
     world: World,
 ) -> None:

@@ -16,7 +16,7 @@ API = "/api/v1/feedback"
 
 
 # Committed for real: the rollup is recounted once each write commits.
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_an_officer_marks_an_item_sensitive_and_no_longer_reads_it(desk: Desk) -> None:
     item = desk.receive(
         category="service_quality", description="The distributor wanted 10,000 dinars."
@@ -53,7 +53,7 @@ def test_an_officer_marks_an_item_sensitive_and_no_longer_reads_it(desk: Desk) -
     assert not FeedbackRollup.objects.filter(category__in=["fraud", "service_quality"]).exists()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_focal_point_moves_an_item_between_sensitive_categories_and_out_with_a_reason(
     desk: Desk,
 ) -> None:

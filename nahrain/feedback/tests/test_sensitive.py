@@ -28,7 +28,7 @@ def _readers(world: World) -> dict[str, User]:
     }
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_sensitive_item_reaches_the_named_focal_points_alone(world: World) -> None:
     admin = world.personas.iom_admin.user
     item = world.receive(

@@ -34,7 +34,7 @@ def _some_feedback(world: World) -> None:
     world.receive(category="sea", description="Kept out of the rollup")
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_trends_are_exact_inside_the_organisation_and_suppressed_outside(world: World) -> None:
     _some_feedback(world)
     inside = selectors.trends(user=world.personas.layla.user, organisation=world.iom)
@@ -61,7 +61,7 @@ def test_trends_are_exact_inside_the_organisation_and_suppressed_outside(world: 
         selectors.trends(user=AnonymousUser())
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_export_is_anonymised_and_audited(world: World) -> None:
     _some_feedback(world)
     rows = selectors.export_rows(user=world.personas.layla.user, organisation=world.iom)
@@ -77,7 +77,7 @@ def test_the_export_is_anonymised_and_audited(world: World) -> None:
             selectors.export_rows(user=not_theirs, organisation=world.iom)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_feedback_becomes_overdue_in_the_trends_as_the_clock_passes_its_deadline(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
