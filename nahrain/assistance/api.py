@@ -13,7 +13,7 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from django.contrib.auth.models import User
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import get_language
 from ninja import Query, Router, Status
@@ -65,7 +65,7 @@ from nahrain.assistance.schemas import (
     AssistanceSampleIn,
     AssistanceSampleOut,
 )
-from nahrain.core.http import no_store, per_reader
+from nahrain.core.http import no_store, per_reader, refusal_detail, refusal_pairs
 from nahrain.core.services import audit_record
 from nahrain.sites.access import sites_visible
 
@@ -76,16 +76,9 @@ V = TypeVar("V", bound=Callable[..., Any])
 
 def problems_out(error: ValidationError) -> AssistanceProblemsOut:
     """A refusal of the services (``ValidationError``, by field or rules key where it says)."""
-    if hasattr(error, "error_dict"):
-        pairs = [
-            ("" if name == NON_FIELD_ERRORS else name, message)
-            for name, messages in error.message_dict.items()
-            for message in messages
-        ]
-    else:
-        pairs = [("", message) for message in error.messages]
+    pairs = refusal_pairs(error)
     return AssistanceProblemsOut(
-        detail=" ".join(f"{name}: {message}" if name else message for name, message in pairs),
+        detail=refusal_detail(pairs),
         problems=[AssistanceProblemOut(rule="invalid", field=n, message=m) for n, m in pairs],
     )
 

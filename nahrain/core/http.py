@@ -7,6 +7,7 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from django.contrib.auth.models import User
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.http import HttpRequest, HttpResponseBase
 from django.utils.cache import add_never_cache_headers, patch_cache_control, patch_vary_headers
 
@@ -49,3 +50,20 @@ def personal_data(view: V) -> V:
         return no_store(view(*args, **kwargs))
 
     return wrapper  # type: ignore[return-value]
+
+
+def refusal_pairs(error: ValidationError) -> list[tuple[str, str]]:
+    """A services' refusal as (field, message) pairs, the field empty where it names none: what
+    every API's 422 answer lists."""
+    if hasattr(error, "error_dict"):
+        return [
+            ("" if name == NON_FIELD_ERRORS else name, message)
+            for name, messages in error.message_dict.items()
+            for message in messages
+        ]
+    return [("", message) for message in error.messages]
+
+
+def refusal_detail(pairs: list[tuple[str, str]]) -> str:
+    """The refusal's pairs read as one sentence for the answer's ``detail``."""
+    return " ".join(f"{name}: {message}" if name else message for name, message in pairs)

@@ -15,13 +15,13 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from django.contrib.auth.models import User
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Query, Router, Status
 
 from nahrain.assistance.access import programmes_readable
-from nahrain.core.http import no_store, per_reader
+from nahrain.core.http import no_store, per_reader, refusal_detail, refusal_pairs
 from nahrain.core.models import Organisation
 from nahrain.feedback import access, codelists, exports, selectors, services
 from nahrain.feedback.models import OPEN_STATUSES, Feedback, FeedbackEvent
@@ -64,16 +64,9 @@ V = TypeVar("V", bound=Callable[..., Any])
 
 def problems_out(error: ValidationError) -> FeedbackProblemsOut:
     """A refusal of the services (``ValidationError``, by field where it says)."""
-    if hasattr(error, "error_dict"):
-        pairs = [
-            ("" if name == NON_FIELD_ERRORS else name, message)
-            for name, messages in error.message_dict.items()
-            for message in messages
-        ]
-    else:
-        pairs = [("", message) for message in error.messages]
+    pairs = refusal_pairs(error)
     return FeedbackProblemsOut(
-        detail=" ".join(f"{name}: {message}" if name else message for name, message in pairs),
+        detail=refusal_detail(pairs),
         problems=[FeedbackProblemOut(field=n, message=m) for n, m in pairs],
     )
 

@@ -17,11 +17,11 @@ from functools import wraps
 from typing import Any, Literal, TypeVar
 
 from django.contrib.auth.models import User
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Query, Router, Status
 
-from nahrain.core.http import no_store
+from nahrain.core.http import no_store, refusal_detail, refusal_pairs
 from nahrain.core.models import Organisation, OrganisationType
 from nahrain.geo.models import AdminUnit, Location, LocationKind
 from nahrain.geo.selectors import location_usable_q
@@ -68,16 +68,9 @@ V = TypeVar("V", bound=Callable[..., Any])
 
 def problems_out(error: ValidationError) -> HealthProblemsOut:
     """A refusal of the services (``ValidationError``, by field where it says one)."""
-    if hasattr(error, "error_dict"):
-        pairs = [
-            ("" if name == NON_FIELD_ERRORS else name, message)
-            for name, messages in error.message_dict.items()
-            for message in messages
-        ]
-    else:
-        pairs = [("", message) for message in error.messages]
+    pairs = refusal_pairs(error)
     return HealthProblemsOut(
-        detail=" ".join(f"{name}: {message}" if name else message for name, message in pairs),
+        detail=refusal_detail(pairs),
         problems=[HealthProblemOut(rule="invalid", field=n, message=m) for n, m in pairs],
     )
 
